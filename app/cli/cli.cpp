@@ -1,0 +1,733 @@
+#include "cli.h"
+
+#include "exporters.h"
+#include "hostconnector.h"
+#include "manifestsconnector.h"
+#include "scanner.h"
+#include "scoring.h"
+#include "store.h"
+#include "yamlio.h"
+
+#include <QCommandLineParser>
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
+#include <QSaveFile>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <set>
+
+namespace lg {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitFailOn = 3;
+
+const QStringList kCommands{QStringLiteral("scan"),   QStringLiteral("findings"), QStringLiteral("history"),
+                            QStringLiteral("diff"),   QStringLiteral("report"),   QStringLiteral("rules"),
+                            QStringLiteral("cache"),  QStringLiteral("accept"),   QStringLiteral("revoke"),
+                            QStringLiteral("host-snapshot")};
+
+CancelToken g_cancel{false};
+
+void onSignal(int) { g_cancel.store(true); }
+
+std::string s(const QString& q) { return q.toStdString(); }
+
+void err(const std::string& text) { std::cerr << "layerguard: " << text << std::endl; }
+
+int usage(const QCommandLineParser& p, const QString& message)
+{
+    err(s(message));
+    std::cerr << s(p.helpText());
+    return kExitUsage;
+}
+
+QCommandLineOption dbOption()
+{
+    return {QStringLiteral("db"), QStringLiteral("Cache file (default: $LAYERGUARD_DB or the XDG data dir)."),
+            QStringLiteral("FILE")};
+}
+
+QCommandLineOption formatOption(const QString& allowed, const QString& def)
+{
+    return {QStringLiteral("format"), QStringLiteral("Output format: ") + allowed + QStringLiteral("."),
+            QStringLiteral("FORMAT"), def};
+}
+
+/** Parses args for a subcommand; returns false (and the exit code) on a usage error. */
+bool parse(QCommandLineParser& p, const QStringList& args, int* code)
+{
+    p.addHelpOption();
+    if (!p.parse(args)) {
+        *code = usage(p, p.errorText());
+        return false;
+    }
+    if (p.isSet(QStringLiteral("help"))) {
+        std::cout << s(p.helpText());
+        *code = kExitOk;
+        return false;
+    }
+    return true;
+}
+
+std::unique_ptr<Store> openStore(const QCommandLineParser& p)
+{
+    const std::string path = p.isSet(QStringLiteral("db")) ? s(p.value(QStringLiteral("db"))) : defaultCachePath();
+    return std::make_unique<Store>(path);
+}
+
+std::string resourceLabel(const Finding& f)
+{
+    std::string r = f.subject.kind + "/";
+    if (!f.subject.namespace_.empty())
+        r += f.subject.namespace_ + "/";
+    r += f.subject.name;
+    if (!f.subject.container.empty())
+        r += " [" + f.subject.container + "]";
+    return r;
+}
+
+std::string pad(const std::string& text, std::size_t width)
+{
+    if (text.size() >= width)
+        return text.substr(0, width);
+    return text + std::string(width - text.size(), ' ');
+}
+
+std::string scoreText(const std::optional<int>& score) { return score ? std::to_string(*score) : "-"; }
+
+std::string dateText(std::int64_t secs)
+{
+    return s(QDateTime::fromSecsSinceEpoch(secs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
+}
+
+std::optional<std::int64_t> resolveScan(const Store& store, const QCommandLineParser& p, int* code)
+{
+    if (p.isSet(QStringLiteral("scan"))) {
+        bool ok = false;
+        const qint64 id = p.value(QStringLiteral("scan")).toLongLong(&ok);
+        if (!ok || !store.scan(id)) {
+            err("no scan " + s(p.value(QStringLiteral("scan"))) + " in " + store.path()
+                + "; `layerguard history` lists the scans");
+            *code = kExitFailure;
+            return std::nullopt;
+        }
+        return id;
+    }
+    const auto latest = store.latestScanId();
+    if (!latest) {
+        err("the cache " + store.path() + " holds no scan yet; run `layerguard scan` first");
+        *code = kExitFailure;
+    }
+    return latest;
+}
+
+RuleCatalog loadCatalog(const QCommandLineParser& p)
+{
+    RuleCatalog catalog = RuleCatalog::builtin();
+    if (p.optionNames().contains(QStringLiteral("rules"))) {
+        for (const auto& dir : p.values(QStringLiteral("rules")))
+            catalog.addFolder(s(dir));
+    }
+    return catalog;
+}
+
+void printLayerSummary(const ScanInfo& info)
+{
+    std::cout << "scan " << info.id << "  " << dateText(info.finishedAt) << "  resources " << info.resources
+              << "  posture " << scoreText(info.overallScore) << "\n";
+    std::cout << "  " << pad("layer", 14) << pad("score", 7) << pad("critical", 10) << pad("high", 7)
+              << pad("medium", 8) << pad("low", 6) << "info\n";
+    for (Layer l : kAllLayers) {
+        auto it = std::find_if(info.layers.begin(), info.layers.end(), [&](const auto& ls) { return ls.layer == l; });
+        if (it == info.layers.end()) {
+            std::cout << "  " << pad(std::string(toString(l)), 14) << "not scanned\n";
+            continue;
+        }
+        const auto& c = it->tally.openBySeverity;
+        std::cout << "  " << pad(std::string(toString(l)), 14) << pad(scoreText(it->score), 7)
+                  << pad(std::to_string(c[0]), 10) << pad(std::to_string(c[1]), 7) << pad(std::to_string(c[2]), 8)
+                  << pad(std::to_string(c[3]), 6) << c[4] << "\n";
+    }
+}
+
+int cmdScan(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Collect, evaluate and store one scan."));
+    p.addOptions({
+        {QStringLiteral("manifests"), QStringLiteral("Kubernetes YAML file or folder (repeatable)."),
+         QStringLiteral("PATH")},
+        {QStringLiteral("host"), QStringLiteral("Scan this machine (CIS Docker sections 1 and 3, daemon.json).")},
+        {QStringLiteral("host-root"), QStringLiteral("Read the host below this folder instead of /."),
+         QStringLiteral("DIR")},
+        {QStringLiteral("demo"), QStringLiteral("Scan the bundled demo lab.")},
+        {QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL")},
+        {QStringLiteral("kubeconfig"), QStringLiteral("kubeconfig file."), QStringLiteral("FILE")},
+        {QStringLiteral("context"), QStringLiteral("kubeconfig context."), QStringLiteral("NAME")},
+        {QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL")},
+        {QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL")},
+        {QStringLiteral("target"), QStringLiteral("Target name for the sources of this scan."),
+         QStringLiteral("NAME")},
+        {QStringLiteral("policy"), QStringLiteral("Policy file (JSON or YAML): overrides, exemptions."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("rules"), QStringLiteral("Extra rule folder (repeatable; same id overrides)."),
+         QStringLiteral("DIR")},
+        {QStringLiteral("fail-on"), QStringLiteral("Exit 3 when an open finding is at least this severe."),
+         QStringLiteral("SEVERITY")},
+        {QStringLiteral("allow-partial"), QStringLiteral("Store the scan even when a source failed.")},
+        {QStringLiteral("quiet"), QStringLiteral("No progress and no summary.")},
+        dbOption(),
+    });
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+
+    for (const char* unsupported : {"docker", "kubeconfig", "context", "registry", "prometheus"}) {
+        if (p.isSet(QLatin1String(unsupported)))
+            return usage(p, QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
+                                           "are --manifests, --host and --demo")
+                                .arg(QLatin1String(unsupported)));
+    }
+    std::optional<Severity> failOn;
+    if (p.isSet(QStringLiteral("fail-on"))) {
+        failOn = severityFromString(s(p.value(QStringLiteral("fail-on"))));
+        if (!failOn)
+            return usage(p, QStringLiteral("--fail-on takes critical, high, medium, low or info"));
+    }
+    const QString target = p.value(QStringLiteral("target"));
+    std::vector<std::unique_ptr<Connector>> sources;
+    for (const auto& path : p.values(QStringLiteral("manifests")))
+        sources.push_back(std::make_unique<ManifestsConnector>(s(path), s(target)));
+    if (p.isSet(QStringLiteral("host")) || p.isSet(QStringLiteral("host-root"))) {
+        const QString root = p.isSet(QStringLiteral("host-root")) ? p.value(QStringLiteral("host-root"))
+                                                                  : QStringLiteral("/");
+        sources.push_back(std::make_unique<HostConnector>(s(root), s(target)));
+    }
+    if (p.isSet(QStringLiteral("demo"))) {
+        sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
+        sources.push_back(std::make_unique<HostConnector>("/", "demo-node", ":/demo/host.json"));
+    }
+    if (sources.empty())
+        return usage(p, QStringLiteral("no source given: use --manifests PATH, --host or --demo"));
+
+    const bool quiet = p.isSet(QStringLiteral("quiet"));
+    ScanSettings settings;
+    settings.allowPartial = p.isSet(QStringLiteral("allow-partial"));
+    settings.runBy = qEnvironmentVariable("USER", QStringLiteral("unknown")).toStdString();
+    try {
+        if (p.isSet(QStringLiteral("policy"))) {
+            QFile f(p.value(QStringLiteral("policy")));
+            if (!f.open(QIODevice::ReadOnly)) {
+                err("cannot read policy " + s(p.value(QStringLiteral("policy"))));
+                return kExitFailure;
+            }
+            const auto docs = parseYamlDocuments(f.readAll().toStdString(), s(p.value(QStringLiteral("policy"))));
+            settings.policy = Policy::fromJson(docs.empty() ? nlohmann::json::object() : docs.front().json);
+        }
+        const RuleCatalog catalog = loadCatalog(p);
+        auto store = openStore(p);
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+        Scanner scanner(catalog, settings);
+        const auto outcome = scanner.run(sources, store.get(), g_cancel, [&](const std::string& msg) {
+            if (!quiet)
+                std::cerr << msg << std::endl;
+        });
+        if (outcome.cancelled) {
+            err("scan cancelled; the cache is unchanged");
+            return kExitFailure;
+        }
+        for (const auto& src : outcome.sources) {
+            if (!src.ok) {
+                err("source " + src.target + " (" + src.kind + ") failed: " + src.error);
+                if (!src.hint.empty())
+                    std::cerr << "  what to do: " << src.hint << std::endl;
+            }
+        }
+        if (!outcome.scanId) {
+            err("the scan was not stored (a source failed; --allow-partial stores the rest); the cache is "
+                "unchanged");
+            return kExitFailure;
+        }
+        const auto info = store->scan(*outcome.scanId);
+        if (!quiet && info)
+            printLayerSummary(*info);
+        if (failOn) {
+            for (const auto& f : outcome.record.findings) {
+                if (f.status == FindingStatus::Open && f.severity <= *failOn) {
+                    if (!quiet)
+                        std::cerr << "layerguard: open findings at or above " << toString(*failOn) << std::endl;
+                    return kExitFailOn;
+                }
+            }
+        }
+        return outcome.anySourceFailed() ? kExitFailure : kExitOk;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        err(e.what());
+        return kExitFailure;
+    }
+}
+
+int cmdFindings(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("List the findings of the latest (or given) scan."));
+    p.addOptions({{QStringLiteral("scan"), QStringLiteral("Scan id."), QStringLiteral("ID")},
+                  {QStringLiteral("layer"), QStringLiteral("Only this layer."), QStringLiteral("LAYER")},
+                  {QStringLiteral("severity"), QStringLiteral("Only findings at least this severe."),
+                   QStringLiteral("SEVERITY")},
+                  {QStringLiteral("status"), QStringLiteral("open or accepted."), QStringLiteral("STATUS")},
+                  {QStringLiteral("search"), QStringLiteral("Text to look for."), QStringLiteral("TEXT")},
+                  formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption()});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    FindingFilter filter;
+    if (p.isSet(QStringLiteral("layer"))) {
+        filter.layer = layerFromString(s(p.value(QStringLiteral("layer"))));
+        if (!filter.layer)
+            return usage(p, QStringLiteral("--layer takes host, image, runtime, registry or orchestrator"));
+    }
+    if (p.isSet(QStringLiteral("severity"))) {
+        filter.minSeverity = severityFromString(s(p.value(QStringLiteral("severity"))));
+        if (!filter.minSeverity)
+            return usage(p, QStringLiteral("--severity takes critical, high, medium, low or info"));
+    }
+    if (p.isSet(QStringLiteral("status"))) {
+        filter.status = statusFromString(s(p.value(QStringLiteral("status"))));
+        if (!filter.status)
+            return usage(p, QStringLiteral("--status takes open or accepted"));
+    }
+    filter.search = s(p.value(QStringLiteral("search")));
+    const QString format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("table") && format != QLatin1String("json") && format != QLatin1String("csv"))
+        return usage(p, QStringLiteral("--format takes table, json or csv"));
+    try {
+        auto store = openStore(p);
+        const auto scanId = resolveScan(*store, p, &code);
+        if (!scanId)
+            return code;
+        const auto findings = store->findings(*scanId, filter);
+        if (format == QLatin1String("json")) {
+            nlohmann::json arr = nlohmann::json::array();
+            for (const auto& f : findings)
+                arr.push_back(toJson(f));
+            std::cout << arr.dump(2) << "\n";
+        } else if (format == QLatin1String("csv")) {
+            std::cout << exportCsv(findings);
+        } else {
+            std::cout << pad("SEVERITY", 10) << pad("RULE", 28) << pad("RESOURCE", 48) << "MESSAGE\n";
+            for (const auto& f : findings) {
+                std::cout << pad(std::string(toString(f.severity)) + (f.status == FindingStatus::Accepted ? "*" : ""),
+                                 10)
+                          << pad(f.rule, 28) << pad(resourceLabel(f), 48) << f.message << "\n";
+            }
+            std::cout << findings.size() << " findings in scan " << *scanId
+                      << " (* = accepted risk)\n";
+        }
+        return kExitOk;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
+int cmdHistory(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Score per layer per scan, oldest first."));
+    p.addOptions({formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption()});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    const QString format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("table") && format != QLatin1String("json"))
+        return usage(p, QStringLiteral("--format takes table or json"));
+    try {
+        auto store = openStore(p);
+        const auto scans = store->scans();
+        if (format == QLatin1String("json")) {
+            nlohmann::json arr = nlohmann::json::array();
+            for (const auto& sc : scans) {
+                nlohmann::json layers = nlohmann::json::object();
+                for (Layer l : kAllLayers) {
+                    auto it = std::find_if(sc.layers.begin(), sc.layers.end(),
+                                           [&](const auto& ls) { return ls.layer == l; });
+                    layers[std::string(toString(l))]
+                        = it == sc.layers.end() || !it->score ? nlohmann::json() : nlohmann::json(*it->score);
+                }
+                arr.push_back({{"scan", sc.id},
+                               {"started_at", s(QDateTime::fromSecsSinceEpoch(sc.startedAt, Qt::UTC)
+                                                    .toString(Qt::ISODate))},
+                               {"overall", sc.overallScore ? nlohmann::json(*sc.overallScore) : nlohmann::json()},
+                               {"layers", layers}});
+            }
+            std::cout << arr.dump(2) << "\n";
+            return kExitOk;
+        }
+        std::cout << pad("SCAN", 6) << pad("FINISHED", 21) << pad("OVERALL", 9);
+        for (Layer l : kAllLayers)
+            std::cout << pad(std::string(toString(l)), 14);
+        std::cout << "\n";
+        for (const auto& sc : scans) {
+            std::cout << pad(std::to_string(sc.id), 6) << pad(dateText(sc.finishedAt), 21)
+                      << pad(scoreText(sc.overallScore), 9);
+            for (Layer l : kAllLayers) {
+                auto it = std::find_if(sc.layers.begin(), sc.layers.end(),
+                                       [&](const auto& ls) { return ls.layer == l; });
+                std::cout << pad(it == sc.layers.end() ? "not scanned" : scoreText(it->score), 14);
+            }
+            std::cout << "\n";
+        }
+        if (scans.empty())
+            std::cout << "no scans yet; run `layerguard scan --demo` or `layerguard scan --manifests DIR`\n";
+        return kExitOk;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
+int cmdDiff(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("New, resolved and unchanged findings between two scans."));
+    p.addPositionalArgument(QStringLiteral("SCAN_A"), QStringLiteral("Older scan (default: the one before B)."));
+    p.addPositionalArgument(QStringLiteral("SCAN_B"), QStringLiteral("Newer scan (default: the latest)."));
+    p.addOptions({formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption()});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    const QString format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("table") && format != QLatin1String("json"))
+        return usage(p, QStringLiteral("--format takes table or json"));
+    const auto pos = p.positionalArguments();
+    if (pos.size() == 1 || pos.size() > 2)
+        return usage(p, QStringLiteral("give two scan ids, or none for the last two scans"));
+    try {
+        auto store = openStore(p);
+        std::int64_t a = 0, b = 0;
+        if (pos.size() == 2) {
+            bool okA = false, okB = false;
+            a = pos[0].toLongLong(&okA);
+            b = pos[1].toLongLong(&okB);
+            if (!okA || !okB)
+                return usage(p, QStringLiteral("scan ids are numbers (see `layerguard history`)"));
+            for (auto id : {a, b}) {
+                if (!store->scan(id)) {
+                    err("no scan " + std::to_string(id) + "; `layerguard history` lists the scans");
+                    return kExitFailure;
+                }
+            }
+        } else {
+            const auto latest = store->latestScanId();
+            const auto previous = latest ? store->previousScanId(*latest) : std::nullopt;
+            if (!previous) {
+                err("diff needs two scans; the cache holds " + std::string(latest ? "one" : "none"));
+                return kExitFailure;
+            }
+            a = *previous;
+            b = *latest;
+        }
+        const ScanDiff d = store->diff(a, b);
+        if (format == QLatin1String("json")) {
+            nlohmann::json added = nlohmann::json::array(), resolved = nlohmann::json::array();
+            for (const auto& f : d.added)
+                added.push_back(toJson(f));
+            for (const auto& f : d.resolved)
+                resolved.push_back(toJson(f));
+            std::cout << nlohmann::json{{"from", a}, {"to", b}, {"new", added}, {"resolved", resolved},
+                                        {"unchanged", d.unchanged.size()}}
+                             .dump(2)
+                      << "\n";
+            return kExitOk;
+        }
+        std::cout << "scan " << a << " -> " << b << ": " << d.added.size() << " new, " << d.resolved.size()
+                  << " resolved, " << d.unchanged.size() << " unchanged\n";
+        for (const auto& f : d.added)
+            std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28) << resourceLabel(f)
+                      << "\n";
+        for (const auto& f : d.resolved)
+            std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28) << resourceLabel(f)
+                      << "\n";
+        return kExitOk;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
+int cmdReport(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Write a report of one scan."));
+    p.addOptions({formatOption(QStringLiteral("json, csv or sarif"), QString()),
+                  {{QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output file."),
+                   QStringLiteral("FILE")},
+                  {QStringLiteral("scan"), QStringLiteral("Scan id (default: latest)."), QStringLiteral("ID")},
+                  {QStringLiteral("framework"), QStringLiteral("Only findings of these frameworks (comma list)."),
+                   QStringLiteral("F")},
+                  dbOption()});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    const QString format = p.value(QStringLiteral("format"));
+    if (format == QLatin1String("pdf") || format == QLatin1String("junit"))
+        return usage(p, QStringLiteral("--format %1 is not part of this build yet; use json, csv or sarif").arg(format));
+    if (format != QLatin1String("json") && format != QLatin1String("csv") && format != QLatin1String("sarif"))
+        return usage(p, QStringLiteral("--format takes json, csv or sarif"));
+    if (!p.isSet(QStringLiteral("output")))
+        return usage(p, QStringLiteral("-o FILE is required"));
+    try {
+        auto store = openStore(p);
+        const auto scanId = resolveScan(*store, p, &code);
+        if (!scanId)
+            return code;
+        const RuleCatalog catalog = RuleCatalog::builtin();
+        ReportInput in;
+        in.scan = *store->scan(*scanId);
+        in.findings = store->findings(*scanId);
+        in.acceptedRisks = store->acceptedRisks();
+        in.catalog = &catalog;
+        if (p.isSet(QStringLiteral("framework"))) {
+            std::set<std::string> wanted;
+            for (const auto& fw : p.value(QStringLiteral("framework")).split(QLatin1Char(',')))
+                wanted.insert(s(fw.trimmed()));
+            std::erase_if(in.findings, [&](const Finding& f) {
+                return std::none_of(f.frameworks.begin(), f.frameworks.end(),
+                                    [&](const std::string& fw) { return wanted.count(fw) > 0; });
+            });
+        }
+        const std::string text = format == QLatin1String("json") ? exportJson(in)
+            : format == QLatin1String("csv")                       ? exportCsv(in.findings)
+                                                                   : exportSarif(in);
+        QSaveFile out(p.value(QStringLiteral("output")));
+        if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), qint64(text.size())) != qint64(text.size())
+            || !out.commit()) {
+            err("cannot write " + s(p.value(QStringLiteral("output"))) + ": " + s(out.errorString()));
+            return kExitFailure;
+        }
+        return kExitOk;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
+int cmdRules(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("List every rule with layer, severity, references, frameworks."));
+    p.addOptions({formatOption(QStringLiteral("table or json"), QStringLiteral("table")),
+                  {QStringLiteral("rules"), QStringLiteral("Extra rule folder (repeatable)."), QStringLiteral("DIR")}});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    try {
+        const RuleCatalog catalog = loadCatalog(p);
+        if (p.value(QStringLiteral("format")) == QLatin1String("json")) {
+            nlohmann::json arr = nlohmann::json::array();
+            for (const auto& r : catalog.rules())
+                arr.push_back(r.toJson());
+            std::cout << arr.dump(2) << "\n";
+            return kExitOk;
+        }
+        std::cout << pad("RULE", 30) << pad("LAYER", 14) << pad("SEVERITY", 10) << "TITLE / REFERENCES\n";
+        for (const auto& r : catalog.rules()) {
+            std::string refs;
+            for (const auto& ref : r.references)
+                refs += (refs.empty() ? "" : " ") + ref;
+            std::cout << pad(r.id, 30) << pad(std::string(toString(r.layer)), 14)
+                      << pad(std::string(toString(r.severity)), 10) << r.title << "\n"
+                      << std::string(54, ' ') << refs << "\n";
+        }
+        std::cout << catalog.rules().size() << " rules\n";
+        return kExitOk;
+    } catch (const std::exception& e) {
+        err(e.what());
+        return kExitFailure;
+    }
+}
+
+int cmdCache(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Cache maintenance: check | reset | retention N | path."));
+    p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("check, reset, retention or path"));
+    p.addPositionalArgument(QStringLiteral("N"), QStringLiteral("for retention: scans to keep (0 = all)"));
+    p.addOption(dbOption());
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    const auto pos = p.positionalArguments();
+    if (pos.isEmpty())
+        return usage(p, QStringLiteral("give an action"));
+    const std::string path = p.isSet(QStringLiteral("db")) ? s(p.value(QStringLiteral("db"))) : defaultCachePath();
+    try {
+        if (pos[0] == QLatin1String("path")) {
+            std::cout << path << "\n";
+            return kExitOk;
+        }
+        if (pos[0] == QLatin1String("reset")) {
+            if (!QFileInfo::exists(QString::fromStdString(path))) {
+                std::cout << "no cache at " << path << "; nothing to reset\n";
+                return kExitOk;
+            }
+            const std::string aside = moveAsideDamagedCache(path);
+            Store fresh(path);
+            std::cout << "moved the old cache to " << aside << " and created a new one at " << path << "\n";
+            return kExitOk;
+        }
+        Store store(path);
+        if (pos[0] == QLatin1String("check")) {
+            const std::string result = store.integrityCheck();
+            std::cout << path << ": " << result << " (schema " << store.schemaVersion() << ")\n";
+            return result == "ok" ? kExitOk : kExitFailure;
+        }
+        if (pos[0] == QLatin1String("retention")) {
+            if (pos.size() < 2) {
+                std::cout << "keeping " << (store.retention() == 0 ? std::string("every") : std::to_string(store.retention()))
+                          << " scans\n";
+                return kExitOk;
+            }
+            bool ok = false;
+            const int n = pos[1].toInt(&ok);
+            if (!ok || n < 0)
+                return usage(p, QStringLiteral("retention takes a number of scans (0 = keep all)"));
+            store.setRetention(n);
+            return kExitOk;
+        }
+        return usage(p, QStringLiteral("unknown action ") + pos[0]);
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
+int cmdAccept(const QStringList& args, bool revoke)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(revoke ? QStringLiteral("Revoke an accepted risk.")
+                                       : QStringLiteral("Accept the risk of a finding (by id)."));
+    p.addPositionalArgument(QStringLiteral("FINDING_ID"), QStringLiteral("Finding id (see `findings`)."));
+    p.addOptions({{QStringLiteral("owner"), QStringLiteral("Who owns the risk."), QStringLiteral("NAME")},
+                  {QStringLiteral("reason"), QStringLiteral("Why it is accepted."), QStringLiteral("TEXT")},
+                  {QStringLiteral("expires"), QStringLiteral("Expiry date (YYYY-MM-DD)."), QStringLiteral("DATE")},
+                  dbOption()});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    if (p.positionalArguments().size() != 1)
+        return usage(p, QStringLiteral("give one finding id"));
+    try {
+        auto store = openStore(p);
+        const std::string fid = s(p.positionalArguments().front());
+        if (revoke) {
+            store->revokeRisk(fid);
+            return kExitOk;
+        }
+        if (!p.isSet(QStringLiteral("owner")) || !p.isSet(QStringLiteral("reason")))
+            return usage(p, QStringLiteral("--owner and --reason are required"));
+        AcceptedRisk r{fid, s(p.value(QStringLiteral("owner"))), s(p.value(QStringLiteral("reason"))), std::nullopt,
+                       QDateTime::currentSecsSinceEpoch()};
+        if (p.isSet(QStringLiteral("expires"))) {
+            const QDate d = QDate::fromString(p.value(QStringLiteral("expires")), Qt::ISODate);
+            if (!d.isValid())
+                return usage(p, QStringLiteral("--expires takes a date as YYYY-MM-DD"));
+            r.expiresAt = QDateTime(d, QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+        }
+        store->acceptRisk(r);
+        return kExitOk;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
+int cmdHostSnapshot(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Print what --host reads, as a snapshot file (JSON)."));
+    p.addOption({QStringLiteral("host-root"), QStringLiteral("Read below this folder."), QStringLiteral("DIR"),
+                 QStringLiteral("/")});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    HostConnector host(s(p.value(QStringLiteral("host-root"))));
+    std::cout << host.readLive().dump(2) << "\n";
+    return kExitOk;
+}
+
+} // namespace
+
+bool isCliCommand(const QStringList& args)
+{
+    return args.size() > 1
+        && (kCommands.contains(args[1]) || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h")
+            || args[1] == QLatin1String("--version") || args[1] == QLatin1String("help"));
+}
+
+int runCli(const QStringList& args)
+{
+    const QString cmd = args.value(1);
+    QStringList rest = args.mid(2);
+    rest.prepend(args.value(0) + QLatin1Char(' ') + cmd);
+    if (cmd == QLatin1String("--version")) {
+        std::cout << toolVersion() << "\n";
+        return kExitOk;
+    }
+    if (cmd == QLatin1String("scan"))
+        return cmdScan(rest);
+    if (cmd == QLatin1String("findings"))
+        return cmdFindings(rest);
+    if (cmd == QLatin1String("history"))
+        return cmdHistory(rest);
+    if (cmd == QLatin1String("diff"))
+        return cmdDiff(rest);
+    if (cmd == QLatin1String("report"))
+        return cmdReport(rest);
+    if (cmd == QLatin1String("rules"))
+        return cmdRules(rest);
+    if (cmd == QLatin1String("cache"))
+        return cmdCache(rest);
+    if (cmd == QLatin1String("accept"))
+        return cmdAccept(rest, false);
+    if (cmd == QLatin1String("revoke"))
+        return cmdAccept(rest, true);
+    if (cmd == QLatin1String("host-snapshot"))
+        return cmdHostSnapshot(rest);
+    std::cout << "usage: layerguard [COMMAND] [OPTIONS]\n"
+                 "  (no command)   open the desktop dashboard\n"
+                 "  scan           collect, evaluate and store one scan\n"
+                 "  findings       list findings of the latest (or given) scan\n"
+                 "  history        score per layer per scan\n"
+                 "  diff           new / resolved findings between two scans\n"
+                 "  report         write a JSON, CSV or SARIF report\n"
+                 "  rules          list the rule catalogue\n"
+                 "  accept/revoke  accept the risk of a finding, or take it back\n"
+                 "  cache          check | reset | retention N | path\n"
+                 "  host-snapshot  print what --host reads\n"
+                 "`layerguard COMMAND --help` tells more.\n";
+    return cmd.isEmpty() || cmd == QLatin1String("--help") || cmd == QLatin1String("-h") || cmd == QLatin1String("help")
+        ? kExitOk
+        : kExitUsage;
+}
+
+} // namespace lg

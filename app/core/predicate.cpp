@@ -1,0 +1,471 @@
+#include "predicate.h"
+
+#include "masking.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <stdexcept>
+
+namespace lg {
+
+void EvalContext::bind(std::string name, const nlohmann::json* doc, std::string pathPrefix)
+{
+    for (auto& r : m_roots) {
+        if (r.name == name) {
+            r.doc = doc;
+            r.prefix = std::move(pathPrefix);
+            return;
+        }
+    }
+    m_roots.push_back({std::move(name), doc, std::move(pathPrefix)});
+}
+
+const nlohmann::json* EvalContext::root(std::string_view name, std::string* prefix) const
+{
+    for (const auto& r : m_roots) {
+        if (r.name == name) {
+            if (prefix)
+                *prefix = r.prefix;
+            return r.doc;
+        }
+    }
+    return nullptr;
+}
+
+PathSpec parsePath(const std::string& text)
+{
+    PathSpec spec;
+    spec.text = text;
+    std::vector<std::string> parts;
+    std::string current;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '.') {
+            if (current.empty() && (i == 0 || text[i - 1] != ']'))
+                throw std::invalid_argument("empty segment in path '" + text + "'");
+            if (!current.empty())
+                parts.push_back(std::move(current));
+            current.clear();
+        } else if (c == '[') {
+            if (!current.empty())
+                parts.push_back(std::move(current));
+            current.clear();
+            if (i + 1 >= text.size() || text[i + 1] != '"')
+                throw std::invalid_argument("expected [\"key\"] in path '" + text + "'");
+            const auto end = text.find("\"]", i + 2);
+            if (end == std::string::npos)
+                throw std::invalid_argument("unterminated [\"key\"] in path '" + text + "'");
+            parts.push_back(text.substr(i + 2, end - i - 2));
+            i = end + 1;
+        } else {
+            current.push_back(c);
+        }
+    }
+    if (!current.empty())
+        parts.push_back(std::move(current));
+    if (parts.empty())
+        throw std::invalid_argument("empty path");
+    spec.root = parts.front();
+    spec.segments.assign(parts.begin() + 1, parts.end());
+    return spec;
+}
+
+namespace {
+
+std::string expandSegment(const std::string& seg, const EvalContext& ctx)
+{
+    const auto open = seg.find("${");
+    if (open == std::string::npos)
+        return seg;
+    const auto close = seg.find('}', open);
+    if (close == std::string::npos)
+        return seg;
+    const PathSpec inner = parsePath(seg.substr(open + 2, close - open - 2));
+    const Resolved r = resolve(inner, ctx);
+    std::string replacement = (r.value && r.value->is_string()) ? r.value->get<std::string>() : std::string();
+    return seg.substr(0, open) + replacement + expandSegment(seg.substr(close + 1), ctx);
+}
+
+bool isIdentifier(const std::string& s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+} // namespace
+
+Resolved resolve(const PathSpec& spec, const EvalContext& ctx)
+{
+    Resolved out;
+    std::string prefix;
+    const nlohmann::json* node = ctx.root(spec.root, &prefix);
+    out.path = prefix;
+    for (const auto& rawSeg : spec.segments) {
+        const std::string seg = expandSegment(rawSeg, ctx);
+        if (isIdentifier(seg))
+            out.path += (out.path.empty() ? "" : ".") + seg;
+        else
+            out.path += "[\"" + seg + "\"]";
+        if (!node)
+            continue;
+        if (node->is_object()) {
+            auto it = node->find(seg);
+            node = it == node->end() ? nullptr : &*it;
+        } else {
+            node = nullptr;
+        }
+    }
+    out.value = (node && !node->is_null()) ? node : nullptr;
+    return out;
+}
+
+std::string displayValue(const nlohmann::json& value)
+{
+    if (value.is_string())
+        return value.get<std::string>();
+    if (value.is_null())
+        return "(not set)";
+    return value.dump();
+}
+
+namespace {
+
+enum class Op {
+    Exists,
+    Absent,
+    Equals,
+    NotEquals,
+    In,
+    NotIn,
+    True,
+    NotTrue,
+    Matches,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Contains,
+    ContainsAny,
+    AnyNotIn,
+    Empty,
+    NotEmpty,
+    BitsOutside,
+    AnyKeyNotIn
+};
+
+const std::vector<std::pair<std::string_view, Op>>& opTable()
+{
+    static const std::vector<std::pair<std::string_view, Op>> table{
+        {"exists", Op::Exists},     {"absent", Op::Absent},
+        {"equals", Op::Equals},     {"not_equals", Op::NotEquals},
+        {"in", Op::In},             {"not_in", Op::NotIn},
+        {"true", Op::True},         {"not_true", Op::NotTrue},
+        {"matches", Op::Matches},   {"gt", Op::Gt},
+        {"gte", Op::Gte},           {"lt", Op::Lt},
+        {"lte", Op::Lte},           {"contains", Op::Contains},
+        {"contains_any", Op::ContainsAny}, {"any_not_in", Op::AnyNotIn},
+        {"empty", Op::Empty},       {"not_empty", Op::NotEmpty},
+        {"bits_outside", Op::BitsOutside}, {"any_key_not_in", Op::AnyKeyNotIn},
+    };
+    return table;
+}
+
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return s;
+}
+
+class AllPredicate final : public Predicate {
+public:
+    explicit AllPredicate(std::vector<std::unique_ptr<Predicate>> children, bool any)
+        : m_children(std::move(children))
+        , m_any(any)
+    {
+    }
+    bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
+    {
+        // all (polarity true): evidence of every child; any: evidence of the first true child.
+        std::vector<Evidence> local;
+        for (const auto& child : m_children) {
+            std::vector<Evidence> childEvidence;
+            const bool r = child->eval(ctx, evidence ? &childEvidence : nullptr, polarity);
+            if (m_any && r) {
+                if (evidence)
+                    evidence->insert(evidence->end(), childEvidence.begin(), childEvidence.end());
+                return true;
+            }
+            if (!m_any && !r)
+                return false;
+            if (!m_any && evidence)
+                local.insert(local.end(), childEvidence.begin(), childEvidence.end());
+        }
+        if (!m_any && evidence)
+            evidence->insert(evidence->end(), local.begin(), local.end());
+        return !m_any;
+    }
+
+private:
+    std::vector<std::unique_ptr<Predicate>> m_children;
+    bool m_any;
+};
+
+class NotPredicate final : public Predicate {
+public:
+    explicit NotPredicate(std::unique_ptr<Predicate> inner)
+        : m_inner(std::move(inner))
+    {
+    }
+    bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
+    {
+        return !m_inner->eval(ctx, evidence, !polarity);
+    }
+
+private:
+    std::unique_ptr<Predicate> m_inner;
+};
+
+/** Leaf: one path (or a list of paths, the first present one wins) tested with one operator. */
+class LeafPredicate final : public Predicate {
+public:
+    LeafPredicate(std::vector<PathSpec> paths, Op op, nlohmann::json value, bool ignoreCase)
+        : m_paths(std::move(paths))
+        , m_op(op)
+        , m_value(std::move(value))
+        , m_ignoreCase(ignoreCase)
+    {
+        if (m_op == Op::Matches)
+            m_regex = std::regex(m_value.get<std::string>(), std::regex::ECMAScript | std::regex::optimize);
+    }
+
+    bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
+    {
+        Resolved r;
+        for (const auto& p : m_paths) {
+            r = resolve(p, ctx);
+            if (r.value)
+                break;
+        }
+        const bool result = test(r.value);
+        // The leaf is evidence when it pushes the overall result towards "violation".
+        if (evidence && result == polarity) {
+            evidence->push_back({r.path, r.value ? maskIfSecret(r.path, *r.value) : nlohmann::json()});
+        }
+        return result;
+    }
+
+private:
+    bool eq(const nlohmann::json& a, const nlohmann::json& b) const
+    {
+        if (m_ignoreCase && a.is_string() && b.is_string())
+            return lower(a.get<std::string>()) == lower(b.get<std::string>());
+        if (a.is_number() && b.is_number())
+            return a.get<double>() == b.get<double>();
+        return a == b;
+    }
+    bool inList(const nlohmann::json& v, const nlohmann::json& list) const
+    {
+        if (!list.is_array())
+            return eq(v, list);
+        return std::any_of(list.begin(), list.end(), [&](const nlohmann::json& x) { return eq(v, x); });
+    }
+    static bool isEmpty(const nlohmann::json* v)
+    {
+        return !v || ((v->is_array() || v->is_object() || v->is_string()) && v->empty())
+            || (v->is_string() && v->get<std::string>().empty());
+    }
+    bool test(const nlohmann::json* v) const
+    {
+        switch (m_op) {
+        case Op::Exists:
+            return v != nullptr;
+        case Op::Absent:
+            return v == nullptr;
+        case Op::Equals:
+            return v && eq(*v, m_value);
+        case Op::NotEquals:
+            return !v || !eq(*v, m_value);
+        case Op::In:
+            return v && inList(*v, m_value);
+        case Op::NotIn:
+            return v && !inList(*v, m_value);
+        case Op::True:
+            return v && v->is_boolean() && v->get<bool>();
+        case Op::NotTrue:
+            return !(v && v->is_boolean() && v->get<bool>());
+        case Op::Matches:
+            return v && v->is_string() && std::regex_search(v->get_ref<const std::string&>(), m_regex);
+        case Op::Gt:
+        case Op::Gte:
+        case Op::Lt:
+        case Op::Lte: {
+            if (!v || !v->is_number())
+                return false;
+            const double a = v->get<double>();
+            const double b = m_value.get<double>();
+            return m_op == Op::Gt ? a > b : m_op == Op::Gte ? a >= b : m_op == Op::Lt ? a < b : a <= b;
+        }
+        case Op::Contains:
+            return v && v->is_array() && inList(m_value, *v);
+        case Op::ContainsAny:
+            return v && v->is_array()
+                && std::any_of(v->begin(), v->end(), [&](const nlohmann::json& x) { return inList(x, m_value); });
+        case Op::AnyNotIn:
+            return v && v->is_array()
+                && std::any_of(v->begin(), v->end(), [&](const nlohmann::json& x) { return !inList(x, m_value); });
+        case Op::Empty:
+            return isEmpty(v);
+        case Op::NotEmpty:
+            return !isEmpty(v);
+        case Op::AnyKeyNotIn:
+            if (!v || !v->is_object())
+                return false;
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                if (!inList(it.key(), m_value))
+                    return true;
+            }
+            return false;
+        case Op::BitsOutside: {
+            // file modes as octal strings: true when the mode grants a bit the mask does not
+            if (!v || !v->is_string())
+                return false;
+            const unsigned long mode = std::strtoul(v->get_ref<const std::string&>().c_str(), nullptr, 8);
+            const unsigned long mask = std::strtoul(m_value.get_ref<const std::string&>().c_str(), nullptr, 8);
+            return (mode & ~mask & 07777UL) != 0;
+        }
+        }
+        return false;
+    }
+
+    std::vector<PathSpec> m_paths;
+    Op m_op;
+    nlohmann::json m_value;
+    bool m_ignoreCase;
+    std::regex m_regex;
+};
+
+/** each: true when the sub-predicate holds for at least one item of the array (or object values). */
+class EachPredicate final : public Predicate {
+public:
+    EachPredicate(PathSpec path, std::string as, std::unique_ptr<Predicate> sub)
+        : m_path(std::move(path))
+        , m_as(std::move(as))
+        , m_sub(std::move(sub))
+    {
+    }
+    bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
+    {
+        const Resolved r = resolve(m_path, ctx);
+        if (!r.value || !(r.value->is_array() || r.value->is_object()))
+            return false;
+        EvalContext inner = ctx;
+        std::size_t index = 0;
+        bool any = false;
+        for (auto it = r.value->begin(); it != r.value->end(); ++it, ++index) {
+            const std::string itemPath = r.value->is_array() ? r.path + "[" + std::to_string(index) + "]"
+                                                             : r.path + "[\"" + it.key() + "\"]";
+            inner.bind(m_as, &*it, itemPath);
+            if (m_sub->eval(inner, evidence, polarity)) {
+                any = true;
+                if (!evidence || polarity)
+                    return true; // first violating item is enough evidence
+            }
+        }
+        return any;
+    }
+
+private:
+    PathSpec m_path;
+    std::string m_as;
+    std::unique_ptr<Predicate> m_sub;
+};
+
+} // namespace
+
+std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
+{
+    if (!j.is_object())
+        throw std::invalid_argument("predicate must be an object, got " + j.dump());
+    if (j.contains("all") || j.contains("any")) {
+        const bool any = j.contains("any");
+        const auto& list = j.at(any ? "any" : "all");
+        if (!list.is_array() || list.empty())
+            throw std::invalid_argument(std::string(any ? "any" : "all") + " needs a non-empty array");
+        std::vector<std::unique_ptr<Predicate>> children;
+        for (const auto& c : list)
+            children.push_back(compilePredicate(c));
+        return std::make_unique<AllPredicate>(std::move(children), any);
+    }
+    if (j.contains("not"))
+        return std::make_unique<NotPredicate>(compilePredicate(j.at("not")));
+    if (j.contains("each")) {
+        const auto& e = j.at("each");
+        if (!e.contains("path") || !e.contains("where"))
+            throw std::invalid_argument("each needs path and where");
+        return std::make_unique<EachPredicate>(parsePath(e.at("path").get<std::string>()),
+                                               e.value("as", std::string("item")), compilePredicate(e.at("where")));
+    }
+    if (!j.contains("path") || !j.contains("op"))
+        throw std::invalid_argument("leaf predicate needs path and op: " + j.dump());
+    std::vector<PathSpec> paths;
+    if (j.at("path").is_array()) {
+        for (const auto& p : j.at("path"))
+            paths.push_back(parsePath(p.get<std::string>()));
+    } else {
+        paths.push_back(parsePath(j.at("path").get<std::string>()));
+    }
+    const std::string opName = j.at("op").get<std::string>();
+    const auto& table = opTable();
+    auto it = std::find_if(table.begin(), table.end(), [&](const auto& e) { return e.first == opName; });
+    if (it == table.end())
+        throw std::invalid_argument("unknown operator '" + opName + "'");
+    const bool needsValue = it->second != Op::Exists && it->second != Op::Absent && it->second != Op::True
+        && it->second != Op::NotTrue && it->second != Op::Empty && it->second != Op::NotEmpty;
+    if (needsValue && !j.contains("value"))
+        throw std::invalid_argument("operator '" + opName + "' needs a value");
+    if (it->second == Op::Matches && !j.at("value").is_string())
+        throw std::invalid_argument("matches needs a regular expression string");
+    try {
+        return std::make_unique<LeafPredicate>(std::move(paths), it->second, j.value("value", nlohmann::json()),
+                                               j.value("ignore_case", false));
+    } catch (const std::regex_error& e) {
+        throw std::invalid_argument(std::string("bad regular expression: ") + e.what());
+    }
+}
+
+std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx, const std::vector<Evidence>& evidence)
+{
+    std::string out;
+    out.reserve(tmpl.size() + 32);
+    std::size_t pos = 0;
+    while (pos < tmpl.size()) {
+        const auto open = tmpl.find('{', pos);
+        if (open == std::string::npos) {
+            out.append(tmpl, pos);
+            break;
+        }
+        const auto close = tmpl.find('}', open);
+        if (close == std::string::npos) {
+            out.append(tmpl, pos);
+            break;
+        }
+        out.append(tmpl, pos, open - pos);
+        const std::string key = tmpl.substr(open + 1, close - open - 1);
+        if (key == "value") {
+            out += evidence.empty() ? std::string("(not set)") : displayValue(evidence.front().value);
+        } else if (key == "path") {
+            out += evidence.empty() ? std::string() : evidence.front().path;
+        } else {
+            try {
+                const Resolved r = resolve(parsePath(key), ctx);
+                out += r.value ? displayValue(*r.value) : std::string("(not set)");
+            } catch (const std::invalid_argument&) {
+                out += "{" + key + "}";
+            }
+        }
+        pos = close + 1;
+    }
+    return out;
+}
+
+} // namespace lg

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lg {
+
+/**
+ * Named JSON documents a predicate reads, each with the field path it has inside the resource
+ * (so that evidence paths point into the resource the user sees). Roots are looked up by the first
+ * segment of a predicate path: "container.securityContext.privileged" reads root "container".
+ * Holds pointers only: the documents must outlive the context.
+ */
+class EvalContext {
+public:
+    void bind(std::string name, const nlohmann::json* doc, std::string pathPrefix);
+    [[nodiscard]] const nlohmann::json* root(std::string_view name, std::string* prefix = nullptr) const;
+
+private:
+    struct Root {
+        std::string name;
+        const nlohmann::json* doc;
+        std::string prefix;
+    };
+    std::vector<Root> m_roots;
+};
+
+/** A path into a context: root name plus segments; a segment may be a template "${root.path}". */
+struct PathSpec {
+    std::string text; ///< as written in the rule, for error messages
+    std::string root;
+    std::vector<std::string> segments;
+};
+
+struct Resolved {
+    const nlohmann::json* value = nullptr; ///< nullptr when the path does not exist
+    std::string path; ///< full field path inside the resource
+};
+
+/** Parses "root.a.b[\"key.with.dots\"].c"; throws std::invalid_argument on bad syntax. */
+[[nodiscard]] PathSpec parsePath(const std::string& text);
+/** Resolves a path in a context. Template segments "${root.x}" are replaced by the string they name. */
+[[nodiscard]] Resolved resolve(const PathSpec& spec, const EvalContext& ctx);
+
+/**
+ * A compiled predicate. It is true when the resource violates the rule. The closed set of operators
+ * (documented in resources/rules/README.md): all, any, not, each (over array items), and leaf tests
+ * exists, absent, equals, not_equals, in, not_in, true, not_true, matches, gt, gte, lt, lte,
+ * contains, contains_any, any_not_in, empty, not_empty, bits_outside (octal file modes), any_key_not_in.
+ */
+class Predicate {
+public:
+    virtual ~Predicate() = default;
+    /** Evaluates; appends evidence of the leaves that made the result true (when `evidence` is set). */
+    [[nodiscard]] virtual bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const = 0;
+};
+
+/** Compiles a predicate from rule JSON; throws std::invalid_argument naming what is wrong. */
+[[nodiscard]] std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& json);
+
+/** Renders a message template: "{container.name}" is replaced by the string at that path. */
+[[nodiscard]] std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx,
+                                         const std::vector<Evidence>& evidence);
+
+/** Human text of a JSON value for messages: strings bare, the rest as compact JSON. */
+[[nodiscard]] std::string displayValue(const nlohmann::json& value);
+
+} // namespace lg

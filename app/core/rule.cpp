@@ -1,0 +1,250 @@
+#include "rule.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace lg {
+
+namespace {
+constexpr std::array<std::string_view, 9> kWorkloadKinds{"Pod",     "Deployment", "StatefulSet",
+                                                         "DaemonSet", "ReplicaSet", "ReplicationController",
+                                                         "Job",     "CronJob",    "PodTemplate"};
+
+std::string requireString(const nlohmann::json& j, const char* key)
+{
+    if (!j.contains(key) || !j.at(key).is_string() || j.at(key).get<std::string>().empty())
+        throw std::invalid_argument(std::string("missing or empty \"") + key + "\"");
+    return j.at(key).get<std::string>();
+}
+} // namespace
+
+bool isWorkloadKind(std::string_view kind)
+{
+    return std::find(kWorkloadKinds.begin(), kWorkloadKinds.end(), kind) != kWorkloadKinds.end();
+}
+
+bool Rule::appliesToKind(std::string_view kind) const
+{
+    for (const auto& k : appliesTo) {
+        if (k == kind || k == "*" || (k == "@workload" && isWorkloadKind(kind)))
+            return true;
+    }
+    return false;
+}
+
+nlohmann::json Rule::toJson() const
+{
+    nlohmann::json remediationJson = nlohmann::json::array();
+    for (const auto& s : remediation) {
+        nlohmann::json step{{"step", s.text}};
+        if (!s.snippet.empty())
+            step["snippet"] = s.snippet;
+        remediationJson.push_back(step);
+    }
+    return {{"id", id},
+            {"title", title},
+            {"description", description},
+            {"layer", lg::toString(layer)},
+            {"severity", lg::toString(severity)},
+            {"applies_to", appliesTo},
+            {"references", references},
+            {"frameworks", frameworks},
+            {"remediation", remediationJson},
+            {"kind", check.empty() ? "predicate" : "check"}};
+}
+
+Rule parseRule(const nlohmann::json& j)
+{
+    if (!j.is_object())
+        throw std::invalid_argument("a rule must be a JSON object");
+    Rule r;
+    r.id = requireString(j, "id");
+    r.title = requireString(j, "title");
+    r.description = j.value("description", std::string());
+    const auto layer = layerFromString(requireString(j, "layer"));
+    if (!layer)
+        throw std::invalid_argument("unknown layer \"" + j.at("layer").get<std::string>() + "\"");
+    r.layer = *layer;
+    const auto severity = severityFromString(requireString(j, "severity"));
+    if (!severity)
+        throw std::invalid_argument("unknown severity \"" + j.at("severity").get<std::string>() + "\"");
+    r.severity = *severity;
+    const std::string scope = j.value("scope", std::string("resource"));
+    if (scope == "resource")
+        r.scope = RuleScope::Resource;
+    else if (scope == "pod")
+        r.scope = RuleScope::Pod;
+    else if (scope == "container")
+        r.scope = RuleScope::Container;
+    else
+        throw std::invalid_argument("unknown scope \"" + scope + "\"");
+    if (!j.contains("applies_to") || !j.at("applies_to").is_array() || j.at("applies_to").empty())
+        throw std::invalid_argument("\"applies_to\" must list resource kinds");
+    r.appliesTo = j.at("applies_to").get<std::vector<std::string>>();
+    if (j.contains("when"))
+        r.when = compilePredicate(j.at("when"));
+    if (j.contains("predicate"))
+        r.predicate = compilePredicate(j.at("predicate"));
+    r.check = j.value("check", std::string());
+    if (!r.predicate && r.check.empty())
+        throw std::invalid_argument("a rule needs \"predicate\" or \"check\"");
+    r.message = requireString(j, "message");
+    if (!j.contains("remediation") || !j.at("remediation").is_array() || j.at("remediation").empty())
+        throw std::invalid_argument("\"remediation\" must list at least one step");
+    for (const auto& s : j.at("remediation")) {
+        if (s.is_string())
+            r.remediation.push_back({s.get<std::string>(), {}});
+        else
+            r.remediation.push_back({requireString(s, "step"), s.value("snippet", std::string())});
+    }
+    r.references = j.value("references", std::vector<std::string>());
+    if (std::find(r.references.begin(), r.references.end(), r.id) == r.references.end() && r.id.starts_with("LG-"))
+        r.references.push_back(r.id);
+    r.frameworks = j.value("frameworks", std::vector<std::string>());
+    return r;
+}
+
+RuleCatalog RuleCatalog::builtin()
+{
+    RuleCatalog catalog;
+    QDirIterator it(QStringLiteral(":/rules"), {QStringLiteral("*.json")}, QDir::Files);
+    std::vector<QString> files;
+    while (it.hasNext())
+        files.push_back(it.next());
+    std::sort(files.begin(), files.end());
+    for (const auto& path : files) {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            throw std::runtime_error("cannot read built-in rule " + path.toStdString());
+        catalog.loadFile(path.toStdString(), f.readAll().toStdString());
+    }
+    return catalog;
+}
+
+void RuleCatalog::addFolder(const std::string& dir)
+{
+    QDir d(QString::fromStdString(dir));
+    if (!d.exists())
+        throw std::runtime_error("rule folder " + dir + " does not exist");
+    const auto entries = d.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    for (const auto& info : entries) {
+        QFile f(info.absoluteFilePath());
+        if (!f.open(QIODevice::ReadOnly))
+            throw std::runtime_error("cannot read rule file " + info.absoluteFilePath().toStdString());
+        loadFile(info.absoluteFilePath().toStdString(), f.readAll().toStdString());
+    }
+}
+
+void RuleCatalog::loadFile(const std::string& displayName, const std::string& text)
+{
+    try {
+        auto json = nlohmann::json::parse(text);
+        Rule rule = parseRule(json);
+        rule.sourceFile = displayName;
+        add(std::move(rule));
+    } catch (const nlohmann::json::parse_error& e) {
+        throw std::runtime_error(displayName + ": not valid JSON: " + e.what());
+    } catch (const std::exception& e) {
+        throw std::runtime_error(displayName + ": " + e.what());
+    }
+}
+
+void RuleCatalog::add(Rule rule)
+{
+    auto it = std::find_if(m_rules.begin(), m_rules.end(), [&](const Rule& r) { return r.id == rule.id; });
+    if (it != m_rules.end())
+        *it = std::move(rule);
+    else
+        m_rules.push_back(std::move(rule));
+}
+
+const Rule* RuleCatalog::find(std::string_view id) const
+{
+    auto it = std::find_if(m_rules.begin(), m_rules.end(), [&](const Rule& r) { return r.id == id; });
+    return it == m_rules.end() ? nullptr : &*it;
+}
+
+bool Policy::isDisabled(std::string_view ruleId) const
+{
+    return std::find(disabled.begin(), disabled.end(), ruleId) != disabled.end();
+}
+
+const std::string* Policy::exemption(const Rule& rule, const Resource& resource) const
+{
+    static const std::string kAnnotationReason = "annotation layerguard.io/ignore on the resource";
+    const auto& meta = resource.data.is_object() ? resource.data.value("metadata", nlohmann::json::object())
+                                                 : nlohmann::json::object();
+    if (meta.is_object() && meta.contains("annotations") && meta["annotations"].is_object()) {
+        const auto& ann = meta["annotations"];
+        auto it = ann.find("layerguard.io/ignore");
+        if (it != ann.end() && it->is_string()) {
+            const std::string list = it->get<std::string>();
+            std::size_t start = 0;
+            while (start <= list.size()) {
+                auto end = list.find(',', start);
+                if (end == std::string::npos)
+                    end = list.size();
+                std::string item = list.substr(start, end - start);
+                item.erase(0, item.find_first_not_of(" \t"));
+                item.erase(item.find_last_not_of(" \t") + 1);
+                if (item == rule.id
+                    || std::find(rule.references.begin(), rule.references.end(), item) != rule.references.end())
+                    return &kAnnotationReason;
+                start = end + 1;
+            }
+        }
+    }
+    for (const auto& e : exemptions) {
+        if (e.rule != "*" && e.rule != rule.id)
+            continue;
+        if (!e.namespace_.empty() && e.namespace_ != resource.namespace_)
+            continue;
+        if (!e.name.empty() && e.name != resource.name)
+            continue;
+        if (!e.label.empty()) {
+            const auto eq = e.label.find('=');
+            const std::string key = e.label.substr(0, eq);
+            const std::string value = eq == std::string::npos ? std::string() : e.label.substr(eq + 1);
+            const auto labels = meta.is_object() ? meta.value("labels", nlohmann::json::object()) : nlohmann::json();
+            if (!labels.is_object() || !labels.contains(key) || !labels[key].is_string()
+                || (eq != std::string::npos && labels[key].get<std::string>() != value))
+                continue;
+        }
+        return &e.reason;
+    }
+    return nullptr;
+}
+
+Policy Policy::fromJson(const nlohmann::json& j)
+{
+    Policy p;
+    if (!j.is_object())
+        throw std::invalid_argument("a policy must be an object");
+    if (j.contains("severity")) {
+        for (const auto& [rule, sev] : j.at("severity").items()) {
+            const auto s = severityFromString(sev.get<std::string>());
+            if (!s)
+                throw std::invalid_argument("unknown severity \"" + sev.get<std::string>() + "\" for " + rule);
+            p.severityOverrides[rule] = *s;
+        }
+    }
+    p.disabled = j.value("disabled", std::vector<std::string>());
+    for (const auto& e : j.value("exemptions", nlohmann::json::array())) {
+        Exemption ex;
+        ex.rule = e.value("rule", std::string("*"));
+        ex.namespace_ = e.value("namespace", std::string());
+        ex.name = e.value("name", std::string());
+        ex.label = e.value("label", std::string());
+        ex.reason = e.value("reason", std::string());
+        if (ex.reason.empty())
+            throw std::invalid_argument("exemption for " + ex.rule + " needs a reason");
+        p.exemptions.push_back(std::move(ex));
+    }
+    return p;
+}
+
+} // namespace lg

@@ -1,0 +1,96 @@
+#pragma once
+
+#include "model.h"
+#include "predicate.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lg {
+
+/** What a rule iterates over inside a resource. */
+enum class RuleScope : std::uint8_t {
+    Resource, ///< the resource as a whole; root "resource"
+    Pod, ///< each pod template (Pod, Deployment, ..., CronJob); roots "resource", "pod"
+    Container ///< each container of each pod template; roots "resource", "pod", "container"
+};
+
+/**
+ * A check loaded from resources/rules/<id>.json. Either `predicate` (true = violation) or `check`
+ * (the name of a C++ check that spans resources, see crosschecks.h) is set.
+ */
+struct Rule {
+    std::string id;
+    std::string title;
+    std::string description;
+    Layer layer = Layer::Orchestrator;
+    Severity severity = Severity::Medium;
+    RuleScope scope = RuleScope::Resource;
+    std::vector<std::string> appliesTo; ///< resource kinds; "@workload" = every pod-template kind
+    std::shared_ptr<const Predicate> when; ///< optional precondition; false = not applicable
+    std::shared_ptr<const Predicate> predicate;
+    std::string check;
+    std::string message;
+    std::vector<RemediationStep> remediation;
+    std::vector<std::string> references;
+    std::vector<std::string> frameworks;
+    std::string sourceFile;
+
+    [[nodiscard]] bool appliesToKind(std::string_view kind) const;
+    [[nodiscard]] nlohmann::json toJson() const; ///< reference form for `layerguard rules --format json`
+};
+
+/** Kinds that carry a pod template. */
+[[nodiscard]] bool isWorkloadKind(std::string_view kind);
+
+/** Parses one rule; throws std::invalid_argument with the reason (the caller adds the file name). */
+[[nodiscard]] Rule parseRule(const nlohmann::json& json);
+
+/**
+ * The rule catalogue: the built-in rules (Qt resource :/rules) plus rule folders a user adds;
+ * a user rule with an existing id replaces the built-in one.
+ */
+class RuleCatalog {
+public:
+    /** Loads the built-in rules; throws std::runtime_error naming the file on a broken rule. */
+    static RuleCatalog builtin();
+    /** Adds or overrides rules from every *.json in `dir`; throws std::runtime_error naming the file. */
+    void addFolder(const std::string& dir);
+    void add(Rule rule);
+
+    [[nodiscard]] const std::vector<Rule>& rules() const { return m_rules; }
+    [[nodiscard]] const Rule* find(std::string_view id) const;
+
+private:
+    void loadFile(const std::string& displayName, const std::string& text);
+    std::vector<Rule> m_rules;
+};
+
+/**
+ * Per-rule settings a team keeps next to its manifests: severity overrides, disabled rules, and
+ * exemptions by namespace / name / label / annotation, each with a reason. Resources may also carry
+ * the annotation `layerguard.io/ignore: RULE-ID[,RULE-ID...]`.
+ */
+struct Policy {
+    struct Exemption {
+        std::string rule; ///< rule id or "*"
+        std::string namespace_; ///< empty = any
+        std::string name; ///< empty = any
+        std::string label; ///< "key=value", empty = any
+        std::string reason;
+    };
+    std::map<std::string, Severity> severityOverrides;
+    std::vector<std::string> disabled;
+    std::vector<Exemption> exemptions;
+
+    [[nodiscard]] bool isDisabled(std::string_view ruleId) const;
+    /** Returns the reason when `rule` is exempted for `resource`, or nullptr. */
+    [[nodiscard]] const std::string* exemption(const Rule& rule, const Resource& resource) const;
+
+    /** Parses a policy (JSON or YAML text already converted to JSON); throws std::invalid_argument. */
+    static Policy fromJson(const nlohmann::json& json);
+};
+
+} // namespace lg

@@ -1,0 +1,184 @@
+#include "ruleengine.h"
+
+#include <array>
+
+namespace lg {
+
+namespace {
+
+/** The pod template inside a workload object and its field path. */
+const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view kind, std::string* prefix)
+{
+    auto get = [](const nlohmann::json* j, const char* key) -> const nlohmann::json* {
+        if (!j || !j->is_object())
+            return nullptr;
+        auto it = j->find(key);
+        return it == j->end() || !it->is_object() ? nullptr : &*it;
+    };
+    if (kind == "Pod") {
+        *prefix = "";
+        return &data;
+    }
+    if (kind == "CronJob") {
+        *prefix = "spec.jobTemplate.spec.template";
+        return get(get(get(get(&data, "spec"), "jobTemplate"), "spec"), "template");
+    }
+    if (kind == "PodTemplate") {
+        *prefix = "template";
+        return get(&data, "template");
+    }
+    *prefix = "spec.template";
+    return get(get(&data, "spec"), "template");
+}
+
+std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+
+} // namespace
+
+RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy)
+    : m_catalog(catalog)
+    , m_policy(std::move(policy))
+{
+    for (const auto& rule : m_catalog.rules()) {
+        if (!rule.check.empty() && !m_policy.isDisabled(rule.id)) {
+            if (auto check = makeCrossCheck(rule))
+                m_crossChecks.push_back(std::move(check));
+        }
+    }
+}
+
+RuleEngine::~RuleEngine() = default;
+
+Severity RuleEngine::effectiveSeverity(const Rule& rule) const
+{
+    auto it = m_policy.severityOverrides.find(rule.id);
+    return it == m_policy.severityOverrides.end() ? rule.severity : it->second;
+}
+
+void RuleEngine::add(const Resource& resource)
+{
+    ++m_resourceCount;
+    m_scanned.insert(resource.layer);
+    for (const auto& rule : m_catalog.rules()) {
+        if (!rule.predicate || m_policy.isDisabled(rule.id) || !rule.appliesToKind(resource.kind))
+            continue;
+        evaluateRule(rule, resource);
+    }
+    for (auto& check : m_crossChecks)
+        check->observe(resource);
+}
+
+void RuleEngine::finish()
+{
+    for (auto& check : m_crossChecks)
+        check->finish(*this);
+    m_crossChecks.clear();
+}
+
+void RuleEngine::absorb(RuleEngine& other)
+{
+    for (auto& f : other.m_findings)
+        m_findings.push_back(std::move(f));
+    other.m_findings.clear();
+    for (const auto& [layer, t] : other.m_tallies) {
+        auto& dst = m_tallies[layer];
+        dst.scanned = true;
+        dst.evaluated += t.evaluated;
+        dst.evaluatedWeight += t.evaluatedWeight;
+    }
+    for (const auto& [rule, o] : other.m_outcomes) {
+        auto& dst = m_outcomes[rule];
+        dst.evaluated += o.evaluated;
+        dst.failed += o.failed;
+        dst.notApplicable += o.notApplicable;
+        dst.exempted += o.exempted;
+    }
+    m_resourceCount += other.m_resourceCount;
+}
+
+void RuleEngine::record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed,
+                        std::string message, std::vector<Evidence> evidence)
+{
+    auto& outcome = m_outcomes[rule.id];
+    if (const std::string* reason = m_policy.exemption(rule, resource)) {
+        (void)reason;
+        ++outcome.exempted;
+        return;
+    }
+    const Severity severity = effectiveSeverity(rule);
+    auto& tally = m_tallies[rule.layer];
+    tally.scanned = true;
+    ++tally.evaluated;
+    tally.evaluatedWeight += severityWeight(severity);
+    ++outcome.evaluated;
+    if (!failed)
+        return;
+    ++outcome.failed;
+    Finding f;
+    f.rule = rule.id;
+    f.title = rule.title;
+    f.layer = rule.layer;
+    f.severity = severity;
+    f.subject = subject;
+    f.id = fingerprint(rule.id, subject);
+    f.message = std::move(message);
+    f.evidence = std::move(evidence);
+    f.remediation = rule.remediation;
+    f.references = rule.references;
+    f.frameworks = rule.frameworks;
+    f.origin = resource.origin;
+    m_findings.push_back(std::move(f));
+}
+
+void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
+{
+    Subject base{resource.target, resource.kind, resource.namespace_, resource.name, {}};
+    EvalContext ctx;
+    ctx.bind("resource", &resource.data, "");
+
+    auto evaluate = [&](const Subject& subject) {
+        if (rule.when && !rule.when->eval(ctx, nullptr, true)) {
+            ++m_outcomes[rule.id].notApplicable;
+            return;
+        }
+        std::vector<Evidence> evidence;
+        const bool failed = rule.predicate->eval(ctx, &evidence, true);
+        std::string message = failed ? renderTemplate(rule.message, ctx, evidence) : std::string();
+        record(rule, resource, subject, failed, std::move(message), std::move(evidence));
+    };
+
+    if (rule.scope == RuleScope::Resource) {
+        evaluate(base);
+        return;
+    }
+    std::string podPrefix;
+    const nlohmann::json* pod = podTemplate(resource.data, resource.kind, &podPrefix);
+    if (!pod)
+        return;
+    ctx.bind("pod", pod, podPrefix);
+    if (rule.scope == RuleScope::Pod) {
+        evaluate(base);
+        return;
+    }
+    const auto specIt = pod->find("spec");
+    if (specIt == pod->end() || !specIt->is_object())
+        return;
+    static constexpr std::array<const char*, 3> kContainerLists{"initContainers", "containers", "ephemeralContainers"};
+    for (const char* list : kContainerLists) {
+        auto it = specIt->find(list);
+        if (it == specIt->end() || !it->is_array())
+            continue;
+        for (std::size_t i = 0; i < it->size(); ++i) {
+            const auto& container = (*it)[i];
+            if (!container.is_object())
+                continue;
+            ctx.bind("container", &container,
+                     join(podPrefix, std::string("spec.") + list + "[" + std::to_string(i) + "]"));
+            Subject subject = base;
+            subject.container = container.value("name", std::string(list) + "[" + std::to_string(i) + "]");
+            evaluate(subject);
+        }
+    }
+}
+
+} // namespace lg

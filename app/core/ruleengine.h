@@ -1,0 +1,84 @@
+#pragma once
+
+#include "model.h"
+#include "rule.h"
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace lg {
+
+/** Outcome counters of one rule in one scan, for control tables (pass / fail / not applicable). */
+struct RuleOutcome {
+    int evaluated = 0;
+    int failed = 0;
+    int notApplicable = 0;
+    int exempted = 0;
+};
+
+class CrossCheck;
+
+/**
+ * Evaluates the rule catalogue over resources as they arrive (streaming: a resource can be dropped
+ * after add() returns). Pure: no I/O, no clock. Not thread-safe; one engine per scan.
+ */
+class RuleEngine {
+public:
+    RuleEngine(const RuleCatalog& catalog, Policy policy);
+    ~RuleEngine();
+    RuleEngine(const RuleEngine&) = delete;
+    RuleEngine& operator=(const RuleEngine&) = delete;
+
+    /** Marks a layer as scanned: it gets a score even when nothing failed. */
+    void markScanned(Layer layer) { m_scanned.insert(layer); }
+    /** Evaluates every applicable rule on one resource. */
+    void add(const Resource& resource);
+    /** Runs the checks that span resources (RBAC, NetworkPolicy coverage); call once, at the end. */
+    void finish();
+
+    [[nodiscard]] std::vector<Finding>& findings() { return m_findings; }
+    [[nodiscard]] const std::map<Layer, LayerTally>& tallies() const { return m_tallies; }
+    [[nodiscard]] const std::map<std::string, RuleOutcome>& outcomes() const { return m_outcomes; }
+    [[nodiscard]] const std::set<Layer>& scannedLayers() const { return m_scanned; }
+    [[nodiscard]] std::size_t resourceCount() const { return m_resourceCount; }
+
+    /** Moves another engine's findings, tallies and outcomes into this one (per-source merge). */
+    void absorb(RuleEngine& other);
+
+    /** Used by cross-resource checks to report one evaluation and, when failed, a finding. */
+    void record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed,
+                std::string message, std::vector<Evidence> evidence);
+    [[nodiscard]] const Policy& policy() const { return m_policy; }
+
+private:
+    void evaluateRule(const Rule& rule, const Resource& resource);
+    [[nodiscard]] Severity effectiveSeverity(const Rule& rule) const;
+
+    const RuleCatalog& m_catalog;
+    Policy m_policy;
+    std::vector<Finding> m_findings;
+    std::map<Layer, LayerTally> m_tallies;
+    std::map<std::string, RuleOutcome> m_outcomes;
+    std::set<Layer> m_scanned;
+    std::vector<std::unique_ptr<CrossCheck>> m_crossChecks;
+    std::size_t m_resourceCount = 0;
+};
+
+/**
+ * A check over several resources. observe() sees every resource; finish() reports evaluations
+ * through RuleEngine::record. Implementations keep only the few fields they need.
+ */
+class CrossCheck {
+public:
+    virtual ~CrossCheck() = default;
+    virtual void observe(const Resource& resource) = 0;
+    virtual void finish(RuleEngine& engine) = 0;
+};
+
+/** Creates the C++ check a rule names; nullptr when unknown. */
+[[nodiscard]] std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule);
+
+} // namespace lg

@@ -1,0 +1,76 @@
+#include "scoring.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace lg {
+
+namespace {
+std::optional<int> score(long evaluatedWeight, long failedWeight, bool openCritical, bool openHigh)
+{
+    if (evaluatedWeight <= 0)
+        return std::nullopt;
+    const double ratio = 1.0 - double(std::min(failedWeight, evaluatedWeight)) / double(evaluatedWeight);
+    int s = int(std::lround(100.0 * ratio));
+    if (openCritical)
+        s = std::min(s, 59);
+    else if (openHigh)
+        s = std::min(s, 79);
+    return std::clamp(s, 0, 100);
+}
+} // namespace
+
+std::optional<int> layerScore(const LayerTally& t)
+{
+    if (!t.scanned)
+        return std::nullopt;
+    return score(t.evaluatedWeight, t.failedWeight, t.openBySeverity[0] > 0, t.openBySeverity[1] > 0);
+}
+
+std::optional<int> overallScore(const std::map<Layer, LayerTally>& tallies)
+{
+    long e = 0, f = 0;
+    bool crit = false, high = false;
+    for (const auto& [layer, t] : tallies) {
+        if (!t.scanned)
+            continue;
+        e += t.evaluatedWeight;
+        f += t.failedWeight;
+        crit = crit || t.openBySeverity[0] > 0;
+        high = high || t.openBySeverity[1] > 0;
+    }
+    return score(e, f, crit, high);
+}
+
+const char* scoreBand(int s)
+{
+    if (s >= 90)
+        return "good";
+    if (s >= 70)
+        return "fair";
+    if (s >= 50)
+        return "poor";
+    return "bad";
+}
+
+void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Finding>& findings)
+{
+    for (auto& [layer, t] : tallies) {
+        t.failedWeight = 0;
+        t.acceptedWeight = 0;
+        t.openBySeverity.fill(0);
+    }
+    for (const auto& f : findings) {
+        auto& t = tallies[f.layer];
+        t.scanned = true;
+        const int w = severityWeight(f.severity);
+        if (f.status == FindingStatus::Accepted) {
+            t.acceptedWeight += w;
+        } else if (f.status == FindingStatus::Open) {
+            t.failedWeight += w;
+            ++t.openBySeverity[static_cast<std::size_t>(f.severity)];
+        }
+    }
+}
+
+} // namespace lg

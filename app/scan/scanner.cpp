@@ -1,0 +1,110 @@
+#include "scanner.h"
+
+#include "scoring.h"
+
+#include <QDateTime>
+
+#include <set>
+
+namespace lg {
+
+std::string toolVersion() { return "layerguard 0.1.0"; }
+
+Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
+    : m_catalog(catalog)
+    , m_settings(std::move(settings))
+{
+    if (!m_settings.clock)
+        m_settings.clock = [] { return QDateTime::currentSecsSinceEpoch(); };
+}
+
+ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources, Store* store,
+                         const CancelToken& cancel, const ProgressFn& progress)
+{
+    ScanOutcome outcome;
+    ScanRecord& rec = outcome.record;
+    rec.startedAt = m_settings.clock();
+    rec.toolVersion = toolVersion();
+    rec.runBy = m_settings.runBy;
+
+    RuleEngine engine(m_catalog, m_settings.policy);
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto& src = sources[i];
+        SourceStatus status{src->target(), src->kind(), src->location(), true, {}, {}};
+        if (progress)
+            progress("[" + std::to_string(i + 1) + "/" + std::to_string(sources.size()) + "] " + src->kind() + " "
+                     + src->location());
+        // Resources of a source are evaluated as they arrive; they are only committed to the
+        // engine once the source finished, so a failing source contributes nothing.
+        RuleEngine sourceEngine(m_catalog, m_settings.policy);
+        std::vector<Resource> identities;
+        try {
+            src->collect(
+                [&](const Resource& r) {
+                    sourceEngine.add(r);
+                    Resource id = r;
+                    id.data = nullptr; // keep identity only: the whole inventory is never held
+                    identities.push_back(std::move(id));
+                },
+                cancel, progress);
+        } catch (const Cancelled&) {
+            outcome.cancelled = true;
+            status.ok = false;
+            status.error = "cancelled";
+            outcome.sources.push_back(status);
+            return outcome;
+        } catch (const ConnectorError& e) {
+            status.ok = false;
+            status.error = e.what();
+            status.hint = e.hint();
+        } catch (const std::exception& e) {
+            status.ok = false;
+            status.error = std::string("unexpected error: ") + e.what();
+            status.hint = "please report this with the source that triggered it";
+        }
+        if (!status.ok) {
+            // its layers get no score from this source: a failed source is never shown as secure
+            outcome.sources.push_back(status);
+            continue;
+        }
+        // Merge the source's results. Cross-resource checks need every resource of a target, so
+        // they run on the per-source engine (a target is one source).
+        sourceEngine.finish();
+        for (Layer l : src->layers())
+            engine.markScanned(l);
+        engine.absorb(sourceEngine);
+        for (auto& id : identities)
+            rec.resources.push_back(std::move(id));
+        outcome.sources.push_back(status);
+    }
+    if (cancel.load()) {
+        outcome.cancelled = true;
+        return outcome;
+    }
+
+    rec.findings = std::move(engine.findings());
+    rec.tallies = engine.tallies();
+    rec.outcomes = engine.outcomes();
+    for (Layer l : engine.scannedLayers())
+        rec.tallies[l].scanned = true;
+    const std::int64_t now = m_settings.clock();
+    if (store) {
+        const auto accepted = store->activeAcceptances(now);
+        for (auto& f : rec.findings) {
+            if (accepted.count(f.id))
+                f.status = FindingStatus::Accepted;
+        }
+    }
+    tallyFindings(rec.tallies, rec.findings);
+    rec.finishedAt = now;
+    rec.sources = outcome.sources;
+
+    if (store && (!outcome.anySourceFailed() || m_settings.allowPartial)) {
+        if (progress)
+            progress("storing " + std::to_string(rec.findings.size()) + " findings");
+        outcome.scanId = store->writeScan(rec);
+    }
+    return outcome;
+}
+
+} // namespace lg

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "connector.h"
+#include "rule.h"
+#include "store.h"
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lg {
+
+/** What one scan run produced. `scanId` is set only when the scan was written to the cache. */
+struct ScanOutcome {
+    std::optional<std::int64_t> scanId;
+    std::vector<SourceStatus> sources;
+    bool cancelled = false;
+    [[nodiscard]] bool anySourceFailed() const
+    {
+        for (const auto& s : sources)
+            if (!s.ok)
+                return true;
+        return false;
+    }
+    ScanRecord record; ///< findings, tallies and outcomes (also when not written)
+};
+
+struct ScanSettings {
+    Policy policy;
+    /** Write the scan even when a source failed (its layers then have no score). Default: don't. */
+    bool allowPartial = false;
+    std::string runBy;
+    std::function<std::int64_t()> clock; ///< unix seconds; injectable for tests
+};
+
+/**
+ * Runs connectors one after another, evaluates their resources as they stream in, applies accepted
+ * risks and writes the scan in one transaction. Blocking; call from a worker thread. A failing source
+ * does not stop the others; unless allowPartial, a scan with a failed source is not written, so the
+ * cache never shows a partial result as the new state.
+ */
+class Scanner {
+public:
+    Scanner(const RuleCatalog& catalog, ScanSettings settings);
+    ScanOutcome run(const std::vector<std::unique_ptr<Connector>>& sources, Store* store, const CancelToken& cancel,
+                    const ProgressFn& progress);
+
+private:
+    const RuleCatalog& m_catalog;
+    ScanSettings m_settings;
+};
+
+/** The version string written into scans and reports. */
+[[nodiscard]] std::string toolVersion();
+
+} // namespace lg

@@ -1,0 +1,645 @@
+#include "store.h"
+
+#include "scoring.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+namespace lg {
+
+namespace {
+
+/** RAII prepared statement. */
+class Stmt {
+public:
+    Stmt(sqlite3* db, const char* sql)
+        : m_db(db)
+    {
+        if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
+            throw StoreError(StoreError::Kind::Io, std::string("cache query failed: ") + sqlite3_errmsg(db),
+                             "this is a bug in Layerguard; please report it");
+    }
+    ~Stmt() { sqlite3_finalize(m_stmt); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    Stmt& bind(int i, std::int64_t v)
+    {
+        sqlite3_bind_int64(m_stmt, i, v);
+        return *this;
+    }
+    Stmt& bind(int i, const std::string& v)
+    {
+        sqlite3_bind_text(m_stmt, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int i, std::string_view v)
+    {
+        sqlite3_bind_text(m_stmt, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bindNull(int i)
+    {
+        sqlite3_bind_null(m_stmt, i);
+        return *this;
+    }
+    /** Steps once; true when a row is available. Throws on error. */
+    bool step()
+    {
+        const int rc = sqlite3_step(m_stmt);
+        if (rc == SQLITE_ROW)
+            return true;
+        if (rc == SQLITE_DONE)
+            return false;
+        const int ext = sqlite3_extended_errcode(m_db);
+        const std::string msg = sqlite3_errmsg(m_db);
+        if (rc == SQLITE_FULL)
+            throw StoreError(StoreError::Kind::Full, "the cache is full: " + msg,
+                             "free disk space or lower the retention (layerguard cache retention N)");
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+            throw StoreError(StoreError::Kind::Locked, "the cache is busy: " + msg,
+                             "another Layerguard is writing; try again when it has finished");
+        if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+            throw StoreError(StoreError::Kind::Corrupt, "the cache is damaged: " + msg,
+                             "run `layerguard cache reset` to move it aside and start a new one");
+        throw StoreError(StoreError::Kind::Io, "cache error " + std::to_string(ext) + ": " + msg,
+                         "check that the cache file and its folder are writable");
+    }
+    void run()
+    {
+        step();
+        reset();
+    }
+    void reset()
+    {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+    [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(m_stmt, col); }
+    [[nodiscard]] bool isNull(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+    [[nodiscard]] std::string text(int col) const
+    {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, col));
+        return p ? std::string(p, std::size_t(sqlite3_column_bytes(m_stmt, col))) : std::string();
+    }
+
+private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+/** RAII transaction: rolls back unless commit() was called. */
+class Transaction {
+public:
+    explicit Transaction(sqlite3* db)
+        : m_db(db)
+    {
+        Stmt(db, "BEGIN IMMEDIATE").step();
+    }
+    ~Transaction()
+    {
+        if (!m_done)
+            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit()
+    {
+        Stmt(m_db, "COMMIT").step();
+        m_done = true;
+    }
+
+private:
+    sqlite3* m_db;
+    bool m_done = false;
+};
+
+nlohmann::json sourcesToJson(const std::vector<SourceStatus>& sources)
+{
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& s : sources) {
+        arr.push_back({{"target", s.target},
+                       {"kind", s.kind},
+                       {"location", s.location},
+                       {"ok", s.ok},
+                       {"error", s.error},
+                       {"hint", s.hint}});
+    }
+    return arr;
+}
+
+std::vector<SourceStatus> sourcesFromJson(const std::string& text)
+{
+    std::vector<SourceStatus> out;
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_array())
+        return out;
+    for (const auto& s : j) {
+        out.push_back({s.value("target", std::string()), s.value("kind", std::string()),
+                       s.value("location", std::string()), s.value("ok", true), s.value("error", std::string()),
+                       s.value("hint", std::string())});
+    }
+    return out;
+}
+
+nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)
+{
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_discarded() ? fallback : j;
+}
+
+constexpr const char* kFindingColumns
+    = "fid, rule, title, layer, severity, status, target, kind, namespace, name, container, message, evidence, "
+      "remediation, refs, frameworks, origin";
+
+Finding readFinding(const Stmt& q, int base = 0)
+{
+    Finding f;
+    f.id = q.text(base + 0);
+    f.rule = q.text(base + 1);
+    f.title = q.text(base + 2);
+    f.layer = layerFromString(q.text(base + 3)).value_or(Layer::Orchestrator);
+    f.severity = static_cast<Severity>(std::clamp<std::int64_t>(q.i64(base + 4), 0, 4));
+    f.status = statusFromString(q.text(base + 5)).value_or(FindingStatus::Open);
+    f.subject = {q.text(base + 6), q.text(base + 7), q.text(base + 8), q.text(base + 9), q.text(base + 10)};
+    f.message = q.text(base + 11);
+    for (const auto& e : parseOr(q.text(base + 12), nlohmann::json::array()))
+        f.evidence.push_back({e.value("path", std::string()), e.value("value", nlohmann::json())});
+    for (const auto& s : parseOr(q.text(base + 13), nlohmann::json::array()))
+        f.remediation.push_back({s.value("step", std::string()), s.value("snippet", std::string())});
+    f.references = parseOr(q.text(base + 14), nlohmann::json::array()).get<std::vector<std::string>>();
+    f.frameworks = parseOr(q.text(base + 15), nlohmann::json::array()).get<std::vector<std::string>>();
+    f.origin = q.text(base + 16);
+    return f;
+}
+
+std::string readResource(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        throw StoreError(StoreError::Kind::Io, "missing built-in resource " + path.toStdString(),
+                         "the Layerguard build is incomplete; rebuild it");
+    return f.readAll().toStdString();
+}
+
+} // namespace
+
+Store::Store(const std::string& path)
+    : m_path(path)
+{
+    const QFileInfo info(QString::fromStdString(path));
+    QDir().mkpath(info.absolutePath());
+    const int rc = sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        throw StoreError(StoreError::Kind::Io, "cannot open the cache " + path + ": " + msg,
+                         "check that the folder exists and is writable, or choose another file with --db");
+    }
+    sqlite3_extended_result_codes(m_db, 1);
+    sqlite3_busy_timeout(m_db, 5000);
+    try {
+        // A file that is not a database fails here with SQLITE_NOTADB.
+        exec("PRAGMA foreign_keys = ON");
+        {
+            Stmt q(m_db, "PRAGMA quick_check");
+            std::string result;
+            while (q.step()) {
+                if (!result.empty())
+                    result += "; ";
+                result += q.text(0);
+            }
+            if (result != "ok")
+                throw StoreError(StoreError::Kind::Corrupt, "the cache " + path + " is damaged: " + result,
+                                 "run `layerguard cache reset` to move it aside and start a new one");
+        }
+        exec("PRAGMA journal_mode = WAL");
+        exec("PRAGMA synchronous = NORMAL");
+        migrate();
+    } catch (const StoreError& e) {
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        if (e.kind() == StoreError::Kind::Corrupt || e.kind() == StoreError::Kind::TooNew)
+            throw;
+        if (std::string(e.what()).find("not a database") != std::string::npos)
+            throw StoreError(StoreError::Kind::Corrupt, "the cache " + path + " is not a Layerguard database",
+                             "run `layerguard cache reset` to move it aside and start a new one, or pick "
+                             "another file with --db");
+        throw;
+    }
+}
+
+Store::~Store()
+{
+    if (m_db)
+        sqlite3_close(m_db);
+}
+
+StoreError Store::error(const std::string& what) const
+{
+    return StoreError(StoreError::Kind::Io, what + ": " + sqlite3_errmsg(m_db), "check the cache file");
+}
+
+void Store::exec(const char* sql) const
+{
+    char* err = nullptr;
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        const int primary = rc & 0xff;
+        if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
+            throw StoreError(StoreError::Kind::Corrupt, "the cache " + m_path + " is damaged: " + msg,
+                             "run `layerguard cache reset` to move it aside and start a new one");
+        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+            throw StoreError(StoreError::Kind::Locked, "the cache is busy: " + msg,
+                             "another Layerguard is using it; try again when it has finished");
+        if (primary == SQLITE_FULL)
+            throw StoreError(StoreError::Kind::Full, "the cache is full: " + msg, "free disk space");
+        throw StoreError(StoreError::Kind::Io, "cache error: " + msg, "check the cache file and its folder");
+    }
+}
+
+int Store::schemaVersion() const
+{
+    Stmt q(m_db, "PRAGMA user_version");
+    return q.step() ? int(q.i64(0)) : 0;
+}
+
+void Store::migrate()
+{
+    QDirIterator it(QStringLiteral(":/db"), {QStringLiteral("*.sql")}, QDir::Files);
+    std::vector<QString> files;
+    while (it.hasNext())
+        files.push_back(it.next());
+    std::sort(files.begin(), files.end());
+    const int current = schemaVersion();
+    const int latest = int(files.size());
+    if (current > latest)
+        throw StoreError(StoreError::Kind::TooNew,
+                         "the cache " + m_path + " was written by a newer Layerguard (schema " + std::to_string(current)
+                             + ", this one knows " + std::to_string(latest) + ")",
+                         "update Layerguard, or use another cache with --db");
+    for (int v = current; v < latest; ++v) {
+        const std::string sql = readResource(files[std::size_t(v)]);
+        Transaction tx(m_db);
+        exec(sql.c_str());
+        exec(("PRAGMA user_version = " + std::to_string(v + 1)).c_str());
+        tx.commit();
+    }
+}
+
+std::int64_t Store::writeScan(const ScanRecord& scan)
+{
+    // Fault-injection hook for the crash-safety test: slows the write so a kill lands inside it.
+    static const long delayUs = [] {
+        const char* v = std::getenv("LAYERGUARD_TEST_WRITE_DELAY_US");
+        return v ? std::atol(v) : 0L;
+    }();
+
+    Transaction tx(m_db);
+    Stmt insScan(m_db,
+                 "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    insScan.bind(1, scan.startedAt).bind(2, scan.finishedAt).bind(3, scan.toolVersion).bind(4, scan.runBy);
+    insScan.bind(5, sourcesToJson(scan.sources).dump()).bind(6, std::int64_t(scan.resources.size()));
+    if (const auto overall = overallScore(scan.tallies))
+        insScan.bind(7, std::int64_t(*overall));
+    else
+        insScan.bindNull(7);
+    insScan.run();
+    const std::int64_t scanId = sqlite3_last_insert_rowid(m_db);
+
+    Stmt insLayer(m_db, "INSERT INTO scan_layers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    for (const auto& [layer, t] : scan.tallies) {
+        if (!t.scanned)
+            continue;
+        insLayer.bind(1, scanId).bind(2, toString(layer)).bind(3, std::int64_t(t.evaluated));
+        insLayer.bind(4, std::int64_t(t.evaluatedWeight)).bind(5, std::int64_t(t.failedWeight));
+        insLayer.bind(6, std::int64_t(t.acceptedWeight));
+        if (const auto s = layerScore(t))
+            insLayer.bind(7, std::int64_t(*s));
+        else
+            insLayer.bindNull(7);
+        for (int i = 0; i < 5; ++i)
+            insLayer.bind(8 + i, std::int64_t(t.openBySeverity[std::size_t(i)]));
+        insLayer.run();
+    }
+
+    Stmt insOutcome(m_db, "INSERT INTO rule_results VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    for (const auto& [rule, o] : scan.outcomes) {
+        insOutcome.bind(1, scanId).bind(2, rule).bind(3, std::int64_t(o.evaluated)).bind(4, std::int64_t(o.failed));
+        insOutcome.bind(5, std::int64_t(o.notApplicable)).bind(6, std::int64_t(o.exempted)).run();
+    }
+
+    Stmt insRes(m_db, "INSERT INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    for (const auto& r : scan.resources) {
+        insRes.bind(1, scanId).bind(2, r.target).bind(3, toString(r.layer)).bind(4, r.kind).bind(5, r.namespace_);
+        insRes.bind(6, r.name).bind(7, r.origin).run();
+    }
+
+    Stmt insFinding(m_db, "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                          "?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    for (const auto& f : scan.findings) {
+        const nlohmann::json j = toJson(f);
+        insFinding.bind(1, scanId).bind(2, f.id).bind(3, f.rule).bind(4, f.title).bind(5, toString(f.layer));
+        insFinding.bind(6, std::int64_t(f.severity)).bind(7, toString(f.status)).bind(8, f.subject.target);
+        insFinding.bind(9, f.subject.kind).bind(10, f.subject.namespace_).bind(11, f.subject.name);
+        insFinding.bind(12, f.subject.container).bind(13, f.message).bind(14, j["evidence"].dump());
+        insFinding.bind(15, j["remediation"].dump()).bind(16, j["references"].dump());
+        insFinding.bind(17, j["frameworks"].dump()).bind(18, f.origin).run();
+        if (delayUs > 0)
+            std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
+    }
+    applyRetention();
+    tx.commit();
+    return scanId;
+}
+
+void Store::applyRetention()
+{
+    const int keep = retention();
+    if (keep <= 0)
+        return;
+    Stmt del(m_db, "DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY id DESC LIMIT ?1)");
+    del.bind(1, std::int64_t(keep)).run();
+}
+
+void Store::setRetention(int scans)
+{
+    Stmt q(m_db, "INSERT OR REPLACE INTO settings(key, value) VALUES ('retention_scans', ?1)");
+    q.bind(1, std::to_string(std::max(0, scans))).run();
+}
+
+int Store::retention() const
+{
+    Stmt q(m_db, "SELECT value FROM settings WHERE key = 'retention_scans'");
+    return q.step() ? std::atoi(q.text(0).c_str()) : 0;
+}
+
+std::vector<LayerScore> Store::layerScores(std::int64_t scanId) const
+{
+    std::vector<LayerScore> out;
+    Stmt q(m_db, "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, score, critical, high, "
+                 "medium, low, info FROM scan_layers WHERE scan_id = ?1");
+    q.bind(1, scanId);
+    while (q.step()) {
+        LayerScore ls;
+        ls.layer = layerFromString(q.text(0)).value_or(Layer::Orchestrator);
+        ls.tally.scanned = true;
+        ls.tally.evaluated = int(q.i64(1));
+        ls.tally.evaluatedWeight = long(q.i64(2));
+        ls.tally.failedWeight = long(q.i64(3));
+        ls.tally.acceptedWeight = long(q.i64(4));
+        if (!q.isNull(5))
+            ls.score = int(q.i64(5));
+        for (int i = 0; i < 5; ++i)
+            ls.tally.openBySeverity[std::size_t(i)] = int(q.i64(6 + i));
+        out.push_back(ls);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    return out;
+}
+
+namespace {
+constexpr const char* kScanColumns
+    = "SELECT id, started_at, finished_at, tool_version, run_by, sources, resources, overall_score FROM scans";
+
+ScanInfo readScan(const Stmt& q)
+{
+    ScanInfo s;
+    s.id = q.i64(0);
+    s.startedAt = q.i64(1);
+    s.finishedAt = q.i64(2);
+    s.toolVersion = q.text(3);
+    s.runBy = q.text(4);
+    s.sources = sourcesFromJson(q.text(5));
+    s.resources = int(q.i64(6));
+    if (!q.isNull(7))
+        s.overallScore = int(q.i64(7));
+    return s;
+}
+} // namespace
+
+std::vector<ScanInfo> Store::scans() const
+{
+    std::vector<ScanInfo> out;
+    Stmt q(m_db, (std::string(kScanColumns) + " ORDER BY id").c_str());
+    while (q.step())
+        out.push_back(readScan(q));
+    for (auto& s : out)
+        s.layers = layerScores(s.id);
+    return out;
+}
+
+std::optional<ScanInfo> Store::scan(std::int64_t id) const
+{
+    Stmt q(m_db, (std::string(kScanColumns) + " WHERE id = ?1").c_str());
+    q.bind(1, id);
+    if (!q.step())
+        return std::nullopt;
+    ScanInfo s = readScan(q);
+    s.layers = layerScores(s.id);
+    return s;
+}
+
+std::optional<std::int64_t> Store::latestScanId() const
+{
+    Stmt q(m_db, "SELECT max(id) FROM scans");
+    if (q.step() && !q.isNull(0))
+        return q.i64(0);
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> Store::previousScanId(std::int64_t id) const
+{
+    Stmt q(m_db, "SELECT max(id) FROM scans WHERE id < ?1");
+    q.bind(1, id);
+    if (q.step() && !q.isNull(0))
+        return q.i64(0);
+    return std::nullopt;
+}
+
+std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& filter) const
+{
+    std::string sql = std::string("SELECT ") + kFindingColumns + " FROM findings WHERE scan_id = ?1";
+    if (filter.layer)
+        sql += " AND layer = ?2";
+    if (filter.minSeverity)
+        sql += " AND severity <= ?3";
+    if (filter.status)
+        sql += " AND status = ?4";
+    if (!filter.search.empty())
+        sql += " AND (instr(lower(rule || ' ' || title || ' ' || kind || ' ' || namespace || ' ' || name || ' ' || "
+               "container || ' ' || message), lower(?5)) > 0)";
+    sql += " ORDER BY severity, layer, rule, target, namespace, name, container";
+    Stmt q(m_db, sql.c_str());
+    q.bind(1, scanId);
+    if (filter.layer)
+        q.bind(2, toString(*filter.layer));
+    if (filter.minSeverity)
+        q.bind(3, std::int64_t(*filter.minSeverity));
+    if (filter.status)
+        q.bind(4, toString(*filter.status));
+    if (!filter.search.empty())
+        q.bind(5, filter.search);
+    std::vector<Finding> out;
+    while (q.step())
+        out.push_back(readFinding(q));
+    return out;
+}
+
+std::map<std::string, RuleOutcome> Store::ruleOutcomes(std::int64_t scanId) const
+{
+    std::map<std::string, RuleOutcome> out;
+    Stmt q(m_db, "SELECT rule, evaluated, failed, not_applicable, exempted FROM rule_results WHERE scan_id = ?1");
+    q.bind(1, scanId);
+    while (q.step())
+        out[q.text(0)] = {int(q.i64(1)), int(q.i64(2)), int(q.i64(3)), int(q.i64(4))};
+    return out;
+}
+
+ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
+{
+    ScanDiff d;
+    const auto a = findings(scanA);
+    const auto b = findings(scanB);
+    std::set<std::string> idsA, idsB;
+    for (const auto& f : a)
+        idsA.insert(f.id);
+    for (const auto& f : b)
+        idsB.insert(f.id);
+    for (const auto& f : b)
+        (idsA.count(f.id) ? d.unchanged : d.added).push_back(f);
+    for (const auto& f : a) {
+        if (!idsB.count(f.id)) {
+            Finding r = f;
+            r.status = FindingStatus::Resolved;
+            d.resolved.push_back(std::move(r));
+        }
+    }
+    return d;
+}
+
+void Store::acceptRisk(const AcceptedRisk& risk)
+{
+    Stmt q(m_db, "INSERT OR REPLACE INTO accepted_risks(fid, owner, reason, expires_at, created_at) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5)");
+    q.bind(1, risk.fid).bind(2, risk.owner).bind(3, risk.reason);
+    if (risk.expiresAt)
+        q.bind(4, *risk.expiresAt);
+    else
+        q.bindNull(4);
+    q.bind(5, risk.createdAt).run();
+    // The latest scan shows the acceptance at once; older scans keep their recorded state.
+    if (const auto latest = latestScanId()) {
+        Stmt u(m_db, "UPDATE findings SET status = 'accepted' WHERE scan_id = ?1 AND fid = ?2");
+        u.bind(1, *latest).bind(2, risk.fid).run();
+    }
+}
+
+void Store::revokeRisk(const std::string& fid)
+{
+    Stmt q(m_db, "DELETE FROM accepted_risks WHERE fid = ?1");
+    q.bind(1, fid).run();
+    if (const auto latest = latestScanId()) {
+        Stmt u(m_db, "UPDATE findings SET status = 'open' WHERE scan_id = ?1 AND fid = ?2");
+        u.bind(1, *latest).bind(2, fid).run();
+    }
+}
+
+std::vector<AcceptedRisk> Store::acceptedRisks() const
+{
+    std::vector<AcceptedRisk> out;
+    Stmt q(m_db, "SELECT fid, owner, reason, expires_at, created_at FROM accepted_risks ORDER BY created_at");
+    while (q.step()) {
+        AcceptedRisk r{q.text(0), q.text(1), q.text(2), std::nullopt, q.i64(4)};
+        if (!q.isNull(3))
+            r.expiresAt = q.i64(3);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::map<std::string, AcceptedRisk> Store::activeAcceptances(std::int64_t now) const
+{
+    std::map<std::string, AcceptedRisk> out;
+    for (auto& r : acceptedRisks()) {
+        if (!r.expiresAt || *r.expiresAt > now)
+            out.emplace(r.fid, r);
+    }
+    return out;
+}
+
+void Store::setChecklistStep(const std::string& fid, int step, bool done, const std::string& who, std::int64_t when)
+{
+    if (done) {
+        Stmt q(m_db, "INSERT OR REPLACE INTO checklist(fid, step, done_by, done_at) VALUES (?1, ?2, ?3, ?4)");
+        q.bind(1, fid).bind(2, std::int64_t(step)).bind(3, who).bind(4, when).run();
+    } else {
+        Stmt q(m_db, "DELETE FROM checklist WHERE fid = ?1 AND step = ?2");
+        q.bind(1, fid).bind(2, std::int64_t(step)).run();
+    }
+}
+
+std::vector<ChecklistEntry> Store::checklist(const std::string& fid) const
+{
+    std::vector<ChecklistEntry> out;
+    Stmt q(m_db, "SELECT step, done_by, done_at FROM checklist WHERE fid = ?1 ORDER BY step");
+    q.bind(1, fid);
+    while (q.step())
+        out.push_back({int(q.i64(0)), q.text(1), q.i64(2)});
+    return out;
+}
+
+std::string Store::integrityCheck() const
+{
+    Stmt q(m_db, "PRAGMA integrity_check");
+    std::string result;
+    while (q.step()) {
+        if (!result.empty())
+            result += "; ";
+        result += q.text(0);
+    }
+    return result;
+}
+
+std::string defaultCachePath()
+{
+    if (const char* env = std::getenv("LAYERGUARD_DB"); env && *env)
+        return env;
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath() + QStringLiteral("/.local/share");
+    return QString(dir + QStringLiteral("/layerguard/cache.sqlite")).toStdString();
+}
+
+std::string moveAsideDamagedCache(const std::string& path)
+{
+    const QString from = QString::fromStdString(path);
+    const QString to = from + QStringLiteral(".damaged-")
+        + QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    if (QFile::exists(from) && !QFile::rename(from, to))
+        throw StoreError(StoreError::Kind::Io, "cannot move " + path + " aside", "move or delete the file by hand");
+    for (const char* suffix : {"-wal", "-shm"}) {
+        const QString side = from + QLatin1String(suffix);
+        if (QFile::exists(side))
+            QFile::rename(side, to + QLatin1String(suffix));
+    }
+    return to.toStdString();
+}
+
+} // namespace lg

@@ -1,0 +1,172 @@
+#pragma once
+
+#include "model.h"
+#include "ruleengine.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace lg {
+
+/** A cache error the user can act on; `hint` says what to do. */
+class StoreError : public std::runtime_error {
+public:
+    enum class Kind { Io, Corrupt, Locked, TooNew, Full };
+    StoreError(Kind kind, const std::string& what, std::string hint)
+        : std::runtime_error(what)
+        , m_kind(kind)
+        , m_hint(std::move(hint))
+    {
+    }
+    [[nodiscard]] Kind kind() const { return m_kind; }
+    [[nodiscard]] const std::string& hint() const { return m_hint; }
+
+private:
+    Kind m_kind;
+    std::string m_hint;
+};
+
+/** One source of a scan and how it went (no secrets: location is a path or URL without userinfo). */
+struct SourceStatus {
+    std::string target;
+    std::string kind;
+    std::string location;
+    bool ok = true;
+    std::string error;
+    std::string hint;
+};
+
+/** Everything one scan produced; written in one transaction. */
+struct ScanRecord {
+    std::int64_t startedAt = 0;
+    std::int64_t finishedAt = 0;
+    std::string toolVersion;
+    std::string runBy;
+    std::vector<SourceStatus> sources;
+    std::vector<Resource> resources; ///< only identity fields are stored
+    std::vector<Finding> findings;
+    std::map<Layer, LayerTally> tallies;
+    std::map<std::string, RuleOutcome> outcomes;
+};
+
+struct LayerScore {
+    Layer layer;
+    std::optional<int> score;
+    LayerTally tally;
+};
+
+struct ScanInfo {
+    std::int64_t id = 0;
+    std::int64_t startedAt = 0;
+    std::int64_t finishedAt = 0;
+    std::string toolVersion;
+    std::string runBy;
+    std::vector<SourceStatus> sources;
+    int resources = 0;
+    std::optional<int> overallScore;
+    std::vector<LayerScore> layers; ///< scanned layers only
+};
+
+struct AcceptedRisk {
+    std::string fid;
+    std::string owner;
+    std::string reason;
+    std::optional<std::int64_t> expiresAt;
+    std::int64_t createdAt = 0;
+};
+
+struct ChecklistEntry {
+    int step = 0;
+    std::string doneBy;
+    std::int64_t doneAt = 0;
+};
+
+struct FindingFilter {
+    std::optional<Layer> layer;
+    std::optional<Severity> minSeverity; ///< at least this severe
+    std::optional<FindingStatus> status;
+    std::string search; ///< substring over rule, title, resource, message
+};
+
+struct ScanDiff {
+    std::vector<Finding> added; ///< in B, not in A
+    std::vector<Finding> resolved; ///< in A, not in B
+    std::vector<Finding> unchanged; ///< in both (as in B)
+};
+
+/**
+ * The local SQLite cache. The only code that speaks SQL. Every scan is written in one transaction:
+ * a failed, cancelled or killed scan leaves the cache as it was. Not thread-safe: one Store per thread.
+ */
+class Store {
+public:
+    /**
+     * Opens (creating when missing) the cache at `path`, applies schema migrations, switches to WAL
+     * and checks integrity. Throws StoreError with a hint on a damaged, locked or newer-format file.
+     */
+    explicit Store(const std::string& path);
+    ~Store();
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+
+    [[nodiscard]] const std::string& path() const { return m_path; }
+    [[nodiscard]] int schemaVersion() const;
+
+    /** Writes one scan; returns its id. Throws StoreError (the cache is unchanged then). */
+    std::int64_t writeScan(const ScanRecord& scan);
+
+    [[nodiscard]] std::vector<ScanInfo> scans() const; ///< oldest first
+    [[nodiscard]] std::optional<ScanInfo> scan(std::int64_t id) const;
+    [[nodiscard]] std::optional<std::int64_t> latestScanId() const;
+    [[nodiscard]] std::optional<std::int64_t> previousScanId(std::int64_t id) const;
+    [[nodiscard]] std::vector<Finding> findings(std::int64_t scanId, const FindingFilter& filter = {}) const;
+    [[nodiscard]] std::map<std::string, RuleOutcome> ruleOutcomes(std::int64_t scanId) const;
+    [[nodiscard]] ScanDiff diff(std::int64_t scanA, std::int64_t scanB) const;
+
+    /** Accepted risks; an acceptance whose expiry passed (at `now`) no longer applies. */
+    void acceptRisk(const AcceptedRisk& risk);
+    void revokeRisk(const std::string& fid);
+    [[nodiscard]] std::vector<AcceptedRisk> acceptedRisks() const;
+    [[nodiscard]] std::map<std::string, AcceptedRisk> activeAcceptances(std::int64_t now) const;
+
+    void setChecklistStep(const std::string& fid, int step, bool done, const std::string& who, std::int64_t when);
+    [[nodiscard]] std::vector<ChecklistEntry> checklist(const std::string& fid) const;
+
+    /** Keep at most `scans` scans (0 = all); older ones are deleted after each new scan. */
+    void setRetention(int scans);
+    [[nodiscard]] int retention() const;
+
+    /** Full `PRAGMA integrity_check`; returns "ok" or the problems found. */
+    [[nodiscard]] std::string integrityCheck() const;
+
+    /** Raw handle for tests and benchmarks only. */
+    [[nodiscard]] sqlite3* handle() const { return m_db; }
+
+private:
+    void exec(const char* sql) const;
+    void migrate();
+    void applyRetention();
+    [[nodiscard]] std::vector<LayerScore> layerScores(std::int64_t scanId) const;
+    [[nodiscard]] StoreError error(const std::string& what) const;
+
+    std::string m_path;
+    sqlite3* m_db = nullptr;
+};
+
+/** Where the cache lives by default: $LAYERGUARD_DB, else the XDG data dir (AppDataLocation). */
+[[nodiscard]] std::string defaultCachePath();
+
+/** Moves a damaged cache aside (<path>.damaged-<time>) so a new one can be created; returns the new name. */
+[[nodiscard]] std::string moveAsideDamagedCache(const std::string& path);
+
+} // namespace lg

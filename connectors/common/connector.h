@@ -1,0 +1,63 @@
+#pragma once
+
+#include "model.h"
+
+#include <atomic>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lg {
+
+/** Set from any thread to ask a running collect() to stop at the next safe point. */
+using CancelToken = std::atomic<bool>;
+
+/** A source failed: which one, why, and what the user can do about it. Never carries secrets. */
+class ConnectorError : public std::runtime_error {
+public:
+    ConnectorError(std::string source, const std::string& what, std::string hint)
+        : std::runtime_error(what)
+        , m_source(std::move(source))
+        , m_hint(std::move(hint))
+    {
+    }
+    [[nodiscard]] const std::string& source() const { return m_source; }
+    [[nodiscard]] const std::string& hint() const { return m_hint; }
+
+private:
+    std::string m_source;
+    std::string m_hint;
+};
+
+/** Thrown by collect() when the cancel token was set. */
+class Cancelled : public std::runtime_error {
+public:
+    Cancelled()
+        : std::runtime_error("cancelled")
+    {
+    }
+};
+
+/** Receives resources one by one; the connector may reuse its memory after the call returns. */
+using ResourceSink = std::function<void(const Resource&)>;
+/** Progress text for the user ("read 120 of 300 files"); may be called often. */
+using ProgressFn = std::function<void(const std::string&)>;
+
+/**
+ * One endpoint turned into normalised resources. Knows transport, auth and pagination; knows
+ * nothing of rules. collect() blocks, runs on a worker thread, and throws ConnectorError or Cancelled.
+ */
+class Connector {
+public:
+    virtual ~Connector() = default;
+    [[nodiscard]] virtual std::string kind() const = 0;
+    [[nodiscard]] virtual std::string target() const = 0;
+    /** Where it reads from, for display: a path or a URL without credentials. */
+    [[nodiscard]] virtual std::string location() const = 0;
+    /** The layers this source observes (they get a score once it succeeded). */
+    [[nodiscard]] virtual std::vector<Layer> layers() const = 0;
+    virtual void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) = 0;
+};
+
+} // namespace lg

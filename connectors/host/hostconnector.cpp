@@ -1,0 +1,276 @@
+#include "hostconnector.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSysInfo>
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+namespace lg {
+
+namespace {
+
+/** Docker's files that CIS Docker 1.6.0 section 1 (audit) and 3 (ownership / mode) look at. */
+const std::vector<std::string>& dockerFiles()
+{
+    static const std::vector<std::string> files{
+        "/usr/bin/dockerd",
+        "/run/containerd",
+        "/var/lib/docker",
+        "/etc/docker",
+        "/lib/systemd/system/docker.service",
+        "/run/containerd/containerd.sock",
+        "/lib/systemd/system/docker.socket",
+        "/etc/default/docker",
+        "/etc/docker/daemon.json",
+        "/etc/containerd/config.toml",
+        "/etc/sysconfig/docker",
+        "/usr/bin/containerd",
+        "/usr/bin/containerd-shim",
+        "/usr/bin/containerd-shim-runc-v1",
+        "/usr/bin/containerd-shim-runc-v2",
+        "/usr/bin/runc",
+        "/var/run/docker.sock",
+    };
+    return files;
+}
+
+std::string userName(unsigned uid)
+{
+    if (const passwd* pw = getpwuid(uid))
+        return pw->pw_name;
+    return std::to_string(uid);
+}
+
+std::string groupName(unsigned gid)
+{
+    if (const group* gr = getgrgid(gid))
+        return gr->gr_name;
+    return std::to_string(gid);
+}
+
+nlohmann::json fileInfo(const std::string& root, const std::string& path)
+{
+    struct stat st {};
+    const std::string full = root == "/" ? path : root + path;
+    if (::lstat(full.c_str(), &st) != 0)
+        return {{"path", path}, {"exists", false}};
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%o", unsigned(st.st_mode & 07777));
+    return {{"path", path},
+            {"exists", true},
+            {"uid", st.st_uid},
+            {"gid", st.st_gid},
+            {"owner", userName(st.st_uid)},
+            {"group", groupName(st.st_gid)},
+            {"ownership", userName(st.st_uid) + ":" + groupName(st.st_gid)},
+            {"mode", std::string(octal)},
+            {"type", S_ISDIR(st.st_mode) ? "directory" : S_ISSOCK(st.st_mode) ? "socket" : "file"}};
+}
+
+std::map<std::string, std::string> readOsRelease(const std::string& root)
+{
+    std::map<std::string, std::string> out;
+    for (const char* candidate : {"/etc/os-release", "/usr/lib/os-release"}) {
+        QFile f(QString::fromStdString((root == "/" ? std::string() : root) + candidate));
+        if (!f.open(QIODevice::ReadOnly))
+            continue;
+        while (!f.atEnd()) {
+            const QString line = QString::fromUtf8(f.readLine()).trimmed();
+            const auto eq = line.indexOf(QLatin1Char('='));
+            if (eq <= 0 || line.startsWith(QLatin1Char('#')))
+                continue;
+            QString value = line.mid(eq + 1);
+            if (value.size() >= 2 && (value.startsWith(QLatin1Char('"')) || value.startsWith(QLatin1Char('\''))))
+                value = value.mid(1, value.size() - 2);
+            out[line.left(eq).toStdString()] = value.toStdString();
+        }
+        break;
+    }
+    return out;
+}
+
+/** Audit rules from auditd's rule files (auditctl needs root; the files are the persistent truth). */
+std::string readAuditRules(const std::string& root, bool* readable)
+{
+    std::string text;
+    *readable = false;
+    const QString base = QString::fromStdString(root == "/" ? std::string() : root);
+    QFile main(base + QStringLiteral("/etc/audit/audit.rules"));
+    if (main.open(QIODevice::ReadOnly)) {
+        *readable = true;
+        text += main.readAll().toStdString();
+    }
+    QDir dir(base + QStringLiteral("/etc/audit/rules.d"));
+    for (const auto& info : dir.entryInfoList({QStringLiteral("*.rules")}, QDir::Files, QDir::Name)) {
+        QFile f(info.absoluteFilePath());
+        if (f.open(QIODevice::ReadOnly)) {
+            *readable = true;
+            text += "\n" + f.readAll().toStdString();
+        }
+    }
+    return text;
+}
+
+bool ruleMentions(const std::string& rules, const std::string& path)
+{
+    std::size_t pos = 0;
+    while ((pos = rules.find(path, pos)) != std::string::npos) {
+        const std::size_t end = pos + path.size();
+        // the path must end there (not be a prefix of a longer path) and the line must not be a comment
+        const bool boundary = end >= rules.size() || rules[end] == ' ' || rules[end] == '\t' || rules[end] == '\n';
+        const std::size_t lineStart = rules.rfind('\n', pos);
+        const std::size_t first = rules.find_first_not_of(" \t", lineStart == std::string::npos ? 0 : lineStart + 1);
+        if (boundary && first != std::string::npos && rules[first] != '#')
+            return true;
+        pos = end;
+    }
+    return false;
+}
+
+} // namespace
+
+HostConnector::HostConnector(std::string root, std::string target, std::string snapshotFile)
+    : m_root(std::move(root))
+    , m_target(std::move(target))
+    , m_snapshot(std::move(snapshotFile))
+{
+    if (m_target.empty())
+        m_target = "host:" + QSysInfo::machineHostName().toStdString();
+}
+
+nlohmann::json HostConnector::readLive() const
+{
+    nlohmann::json resources = nlohmann::json::array();
+    const auto os = readOsRelease(m_root);
+    utsname uts{};
+    ::uname(&uts);
+    const std::string hostname = QSysInfo::machineHostName().toStdString();
+
+    nlohmann::json files = nlohmann::json::object();
+    bool dockerInstalled = false;
+    for (const auto& path : dockerFiles()) {
+        auto info = fileInfo(m_root, path);
+        if (info["exists"].get<bool>()
+            && (path == "/usr/bin/dockerd" || path == "/etc/docker" || path == "/var/run/docker.sock"))
+            dockerInstalled = true;
+        files[path] = std::move(info);
+    }
+    // Registry certificates (CIS 3.7 / 3.8): every file below /etc/docker/certs.d.
+    nlohmann::json certs = nlohmann::json::array();
+    const std::string certRoot = (m_root == "/" ? std::string() : m_root) + "/etc/docker/certs.d";
+    QDir certDir(QString::fromStdString(certRoot));
+    if (certDir.exists()) {
+        for (const auto& sub : certDir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            for (const auto& f : QDir(sub.absoluteFilePath()).entryInfoList(QDir::Files)) {
+                const std::string rel = "/etc/docker/certs.d/" + sub.fileName().toStdString() + "/"
+                    + f.fileName().toStdString();
+                certs.push_back(fileInfo(m_root, rel));
+            }
+        }
+    }
+
+    bool auditReadable = false;
+    const std::string rules = readAuditRules(m_root, &auditReadable);
+    nlohmann::json audit = nlohmann::json::object();
+    for (const auto& path : dockerFiles()) {
+        if (path == "/var/run/docker.sock")
+            continue;
+        audit[path] = {{"exists", files[path]["exists"]}, {"audited", ruleMentions(rules, path)}};
+    }
+
+    // Is Docker's data root its own mount point (CIS 1.1.1)?
+    bool separatePartition = false;
+    QFile mounts(QString::fromStdString((m_root == "/" ? std::string() : m_root) + "/proc/mounts"));
+    if (mounts.open(QIODevice::ReadOnly)) {
+        while (!mounts.atEnd()) {
+            const auto fields = QString::fromUtf8(mounts.readLine()).split(QLatin1Char(' '));
+            if (fields.size() > 1 && fields[1] == QLatin1String("/var/lib/docker"))
+                separatePartition = true;
+        }
+    }
+
+    nlohmann::json host{{"metadata", {{"name", hostname}}},
+                        {"os",
+                         {{"id", os.count("ID") ? os.at("ID") : ""},
+                          {"versionId", os.count("VERSION_ID") ? os.at("VERSION_ID") : ""},
+                          {"prettyName", os.count("PRETTY_NAME") ? os.at("PRETTY_NAME") : ""}}},
+                        {"kernel", {{"release", std::string(uts.release)}, {"machine", std::string(uts.machine)}}},
+                        {"docker",
+                         {{"installed", dockerInstalled},
+                          {"dataRootSeparatePartition", separatePartition},
+                          {"dataRootExists", files["/var/lib/docker"]["exists"]}}},
+                        {"audit", {{"rulesReadable", auditReadable}, {"paths", audit}}}};
+    resources.push_back({{"kind", "Host"}, {"layer", "host"}, {"name", hostname}, {"data", host}});
+
+    for (auto& [path, info] : files.items()) {
+        if (!info["exists"].get<bool>())
+            continue;
+        resources.push_back({{"kind", "HostFile"}, {"layer", "host"}, {"name", path}, {"data", info}});
+    }
+    for (auto& info : certs)
+        resources.push_back({{"kind", "HostFile"}, {"layer", "host"}, {"name", info["path"]}, {"data", info}});
+
+    if (dockerInstalled) {
+        nlohmann::json daemon = nlohmann::json::object();
+        bool readable = false;
+        bool valid = true;
+        QFile f(QString::fromStdString((m_root == "/" ? std::string() : m_root) + "/etc/docker/daemon.json"));
+        if (f.open(QIODevice::ReadOnly)) {
+            readable = true;
+            auto parsed = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+            if (parsed.is_object())
+                daemon = std::move(parsed);
+            else
+                valid = false;
+        }
+        resources.push_back({{"kind", "DockerDaemonConfig"},
+                             {"layer", "runtime"},
+                             {"name", "daemon.json"},
+                             {"data",
+                              {{"metadata", {{"name", hostname}}},
+                               {"source", "/etc/docker/daemon.json"},
+                               {"readable", readable},
+                               {"valid", valid},
+                               {"config", daemon}}}});
+    }
+    return {{"resources", resources}};
+}
+
+void HostConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
+{
+    nlohmann::json snapshot;
+    if (!m_snapshot.empty()) {
+        QFile f(QString::fromStdString(m_snapshot));
+        if (!f.open(QIODevice::ReadOnly))
+            throw ConnectorError(m_target, "cannot read host snapshot " + m_snapshot, "check the file");
+        snapshot = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+        if (!snapshot.is_object() || !snapshot.contains("resources"))
+            throw ConnectorError(m_target, "host snapshot " + m_snapshot + " is not valid",
+                                 "write it with `layerguard host-snapshot`");
+    } else {
+        if (!QFileInfo::exists(QString::fromStdString(m_root)))
+            throw ConnectorError(m_target, "host root " + m_root + " does not exist", "check the path");
+        snapshot = readLive();
+    }
+    if (cancel.load())
+        throw Cancelled();
+    for (const auto& item : snapshot["resources"]) {
+        Resource r;
+        r.layer = layerFromString(item.value("layer", std::string("host"))).value_or(Layer::Host);
+        r.target = m_target;
+        r.kind = item.value("kind", std::string());
+        r.name = item.value("name", std::string());
+        r.origin = m_snapshot.empty() ? std::string("host ") + m_root : m_snapshot;
+        r.data = item.value("data", nlohmann::json::object());
+        sink(r);
+    }
+    if (progress)
+        progress("read host configuration");
+}
+
+} // namespace lg

@@ -1,0 +1,100 @@
+#include "manifestsconnector.h"
+
+#include "yamlio.h"
+
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+
+#include <algorithm>
+
+namespace lg {
+
+namespace {
+
+constexpr qint64 kMaxFileSize = 64 * 1024 * 1024;
+
+void emitObject(const nlohmann::json& obj, const std::string& origin, const std::string& target,
+                const ResourceSink& sink, int depth)
+{
+    if (!obj.is_object())
+        return;
+    const std::string kind = obj.value("kind", std::string());
+    if (kind.empty())
+        return; // not a Kubernetes object (e.g. a values file); nothing to check
+    if (kind.size() > 4 && kind.ends_with("List") && obj.contains("items") && obj["items"].is_array()) {
+        if (depth < 4) {
+            for (const auto& item : obj["items"])
+                emitObject(item, origin, target, sink, depth + 1);
+        }
+        return;
+    }
+    Resource r;
+    r.layer = Layer::Orchestrator;
+    r.target = target;
+    r.kind = kind;
+    const auto meta = obj.value("metadata", nlohmann::json::object());
+    if (meta.is_object()) {
+        r.name = meta.value("name", meta.value("generateName", std::string()));
+        r.namespace_ = meta.value("namespace", std::string());
+    }
+    r.origin = origin;
+    r.data = obj;
+    sink(r);
+}
+
+} // namespace
+
+ManifestsConnector::ManifestsConnector(std::string path, std::string target)
+    : m_path(std::move(path))
+    , m_target(std::move(target))
+{
+    if (m_target.empty())
+        m_target = "manifests:" + QFileInfo(QString::fromStdString(m_path)).fileName().toStdString();
+}
+
+void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
+{
+    const QString root = QString::fromStdString(m_path);
+    const QFileInfo rootInfo(root);
+    if (!rootInfo.exists())
+        throw ConnectorError(m_target, "manifest path " + m_path + " does not exist",
+                             "check the path given to --manifests");
+    std::vector<QString> files;
+    if (rootInfo.isDir()) {
+        QDirIterator it(root, {QStringLiteral("*.yaml"), QStringLiteral("*.yml"), QStringLiteral("*.json")},
+                        QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext())
+            files.push_back(it.next());
+        std::sort(files.begin(), files.end());
+    } else {
+        files.push_back(root);
+    }
+    std::size_t done = 0;
+    for (const auto& file : files) {
+        if (cancel.load())
+            throw Cancelled();
+        const std::string name = file.toStdString();
+        QFile f(file);
+        if (!f.open(QIODevice::ReadOnly))
+            throw ConnectorError(m_target, "cannot read " + name + ": " + f.errorString().toStdString(),
+                                 "check the file's permissions");
+        if (f.size() > kMaxFileSize)
+            throw ConnectorError(m_target, name + " is larger than 64 MiB", "split it, or scan the cluster live");
+        const std::string text = f.readAll().toStdString();
+        std::vector<YamlDocument> docs;
+        try {
+            docs = parseYamlDocuments(text, name);
+        } catch (const YamlError& e) {
+            throw ConnectorError(m_target, std::string("malformed YAML in ") + e.what(),
+                                 "fix the syntax at that line (a YAML linter helps), then scan again");
+        }
+        for (const auto& doc : docs)
+            emitObject(doc.json, name + ":" + std::to_string(doc.line), m_target, sink, 0);
+        ++done;
+        if (progress && (done % 50 == 0 || done == files.size()))
+            progress("read " + std::to_string(done) + " of " + std::to_string(files.size()) + " manifest files");
+    }
+}
+
+} // namespace lg

@@ -1,0 +1,26 @@
+#pragma once
+
+#include "connector.h"
+
+namespace lg {
+
+/**
+ * Kubernetes manifests on disk: a YAML/JSON file or a folder (recursive), multi-document files,
+ * `List` kinds and Helm-rendered output. Works offline. Paths may be Qt resource paths (":/demo/...").
+ * A syntax error fails the source with the file and line.
+ */
+class ManifestsConnector final : public Connector {
+public:
+    ManifestsConnector(std::string path, std::string target = {});
+    [[nodiscard]] std::string kind() const override { return "manifests"; }
+    [[nodiscard]] std::string target() const override { return m_target; }
+    [[nodiscard]] std::string location() const override { return m_path; }
+    [[nodiscard]] std::vector<Layer> layers() const override { return {Layer::Orchestrator}; }
+    void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
+
+private:
+    std::string m_path;
+    std::string m_target;
+};
+
+} // namespace lg
