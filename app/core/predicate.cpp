@@ -185,23 +185,23 @@ public:
     }
     bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
     {
-        // all (polarity true): evidence of every child; any: evidence of the first true child.
-        std::vector<Evidence> local;
+        // any: true -> the first true child explains it; false -> every child does.
+        // all: true -> every child explains it; false -> the first false child does.
+        // Leaves only record evidence that points towards a violation, so passing it on is safe.
+        std::vector<Evidence> every;
         for (const auto& child : m_children) {
             std::vector<Evidence> childEvidence;
             const bool r = child->eval(ctx, evidence ? &childEvidence : nullptr, polarity);
-            if (m_any && r) {
+            if (r == m_any) {
                 if (evidence)
                     evidence->insert(evidence->end(), childEvidence.begin(), childEvidence.end());
-                return true;
+                return m_any;
             }
-            if (!m_any && !r)
-                return false;
-            if (!m_any && evidence)
-                local.insert(local.end(), childEvidence.begin(), childEvidence.end());
+            if (evidence)
+                every.insert(every.end(), childEvidence.begin(), childEvidence.end());
         }
-        if (!m_any && evidence)
-            evidence->insert(evidence->end(), local.begin(), local.end());
+        if (evidence)
+            evidence->insert(evidence->end(), every.begin(), every.end());
         return !m_any;
     }
 

@@ -1,5 +1,7 @@
 #include "ruleengine.h"
 
+#include "masking.h"
+
 #include <array>
 
 namespace lg {
@@ -121,7 +123,7 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     f.severity = severity;
     f.subject = subject;
     f.id = fingerprint(rule.id, subject);
-    f.message = std::move(message);
+    f.message = maskText(message);
     f.evidence = std::move(evidence);
     f.remediation = rule.remediation;
     f.references = rule.references;

@@ -101,8 +101,11 @@ std::string csvField(const std::string& value)
 std::string exportJson(const ReportInput& in)
 {
     nlohmann::json findings = nlohmann::json::array();
-    for (const auto& f : in.findings)
-        findings.push_back(toJson(f));
+    for (const auto& f : in.findings) {
+        auto j = toJson(f);
+        j["message"] = maskText(f.message);
+        findings.push_back(std::move(j));
+    }
     nlohmann::json accepted = nlohmann::json::array();
     for (const auto& r : in.acceptedRisks) {
         accepted.push_back({{"id", r.fid},
@@ -135,7 +138,7 @@ std::string exportCsv(const std::vector<Finding>& findings)
         for (const std::string& field :
              {f.id, f.rule, std::string(toString(f.severity)), std::string(toString(f.layer)),
               std::string(toString(f.status)), f.subject.target, f.subject.kind, f.subject.namespace_, f.subject.name,
-              f.subject.container, f.title, f.message, evidence}) {
+              f.subject.container, f.title, maskText(f.message), evidence}) {
             out += csvField(field) + ",";
         }
         out += csvField(refs) + "\r\n";

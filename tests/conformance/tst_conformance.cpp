@@ -1,0 +1,142 @@
+// Conformance with peer test corpora (../shared/corpora): for every case whose peer check maps to
+// Layerguard rules (mapping.tsv), a fail case must produce a finding of a mapped rule and a pass case
+// none. Disagreements kept on purpose are listed with a reason in accepted-differences.tsv and count
+// as agreement; everything else counts against the threshold.
+#include "manifestsconnector.h"
+#include "scanner.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QTest>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+using namespace lg;
+
+class TestConformance : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void corpora();
+};
+
+namespace {
+std::map<std::string, std::vector<std::string>> readMapping(const QString& path)
+{
+    std::map<std::string, std::vector<std::string>> out;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    while (!f.atEnd()) {
+        const QString line = QString::fromUtf8(f.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
+            continue;
+        const auto cols = line.split(QLatin1Char('\t'));
+        if (cols.size() < 2)
+            continue;
+        for (const auto& r : cols[1].split(QLatin1Char(',')))
+            out[cols[0].toStdString()].push_back(r.trimmed().toStdString());
+    }
+    return out;
+}
+
+std::set<std::string> readAccepted(const QString& path)
+{
+    std::set<std::string> out;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    while (!f.atEnd()) {
+        const QString line = QString::fromUtf8(f.readLine()).trimmed();
+        if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
+            continue;
+        const auto cols = line.split(QLatin1Char('\t'));
+        if (cols.size() >= 5 && !cols[4].trimmed().isEmpty())
+            out.insert(cols[2].toStdString());
+    }
+    return out;
+}
+} // namespace
+
+void TestConformance::corpora()
+{
+    const QString root = qEnvironmentVariable("LG_CORPORA");
+    if (root.isEmpty() || !QFileInfo::exists(root + QStringLiteral("/manifest.jsonl")))
+        QSKIP("peer corpora not found (../shared/corpora); conformance not measured");
+    const auto mapping = readMapping(qEnvironmentVariable("LG_MAPPING"));
+    const auto accepted = readAccepted(qEnvironmentVariable("LG_ACCEPTED_DIFFERENCES"));
+    QVERIFY(!mapping.empty());
+    const RuleCatalog catalog = RuleCatalog::builtin();
+    for (const auto& [peer, rules] : mapping)
+        for (const auto& r : rules)
+            QVERIFY2(catalog.find(r), ("mapping names unknown rule " + r).c_str());
+
+    struct Tally {
+        int agree = 0, accepted = 0, total = 0;
+    };
+    std::map<std::string, Tally> perPeer;
+    std::vector<std::string> disagreements;
+    QFile manifest(root + QStringLiteral("/manifest.jsonl"));
+    QVERIFY(manifest.open(QIODevice::ReadOnly));
+    while (!manifest.atEnd()) {
+        const auto line = manifest.readLine();
+        const auto c = nlohmann::json::parse(line.toStdString());
+        const std::string corpus = c["corpus"];
+        if (corpus != "polaris" && corpus != "trivy-checks/kubernetes")
+            continue;
+        const std::string peer = c["peer_check"];
+        auto it = mapping.find(peer);
+        if (it == mapping.end())
+            continue;
+        const std::string input = c["inputs"][0];
+        const bool expectFail = c["expected"] == "fail";
+
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(
+            std::make_unique<ManifestsConnector>(QString(root + QLatin1Char('/') + QString::fromStdString(input)).toStdString(),
+                                                 "conformance"));
+        Scanner scanner(catalog, {});
+        CancelToken cancel{false};
+        const auto outcome = scanner.run(sources, nullptr, cancel, {});
+        bool fired = false;
+        for (const auto& f : outcome.record.findings)
+            fired = fired || std::find(it->second.begin(), it->second.end(), f.rule) != it->second.end();
+        const bool agree = !outcome.anySourceFailed() && fired == expectFail;
+        auto& t = perPeer[corpus + " " + peer];
+        ++t.total;
+        if (agree) {
+            ++t.agree;
+        } else if (accepted.count(input)) {
+            ++t.accepted;
+        } else {
+            disagreements.push_back(input + " (peer says " + (expectFail ? "fail" : "pass") + ", Layerguard "
+                                    + (outcome.anySourceFailed() ? "error: " + outcome.sources[0].error
+                                                                 : std::string(fired ? "fails" : "passes"))
+                                    + ")");
+        }
+    }
+    int agree = 0, acc = 0, total = 0;
+    std::ostringstream report;
+    report << "\nconformance per peer check (agree + accepted difference / cases):\n";
+    for (const auto& [peer, t] : perPeer) {
+        report << "  " << peer << ": " << t.agree << " + " << t.accepted << " / " << t.total << "\n";
+        agree += t.agree;
+        acc += t.accepted;
+        total += t.total;
+    }
+    const double rate = total ? 100.0 * (agree + acc) / total : 0.0;
+    report << "total: " << agree << " agree, " << acc << " accepted differences, " << total << " cases: " << rate
+           << " %\n";
+    for (const auto& d : disagreements)
+        report << "  DISAGREE " << d << "\n";
+    qInfo().noquote() << QString::fromStdString(report.str());
+    QVERIFY(total > 0);
+    const double threshold = qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN") > 0
+        ? qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN")
+        : 97.0;
+    QVERIFY2(rate >= threshold, qPrintable(QStringLiteral("agreement %1 % below %2 %").arg(rate).arg(threshold)));
+}
+
+QTEST_GUILESS_MAIN(TestConformance)
+#include "tst_conformance.moc"

@@ -1,0 +1,374 @@
+// The headless CLI as scripts use it (ARCHITECTURE.md "contract — CLI"), run as a real process.
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "testsupport.h"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <csignal>
+
+using nlohmann::json;
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void scanThenFindingsJsonFollowsTheContract();
+    void editScanDiffHistory();
+    void malformedYamlFailsAndKeepsCache();
+    void sigkillDuringScanKeepsCacheReadable();
+    void exitCodes();
+    void damagedCacheSaysWhatToDo();
+    void demoCoversThreeLayers();
+    void reportsAreWritten();
+
+private:
+    struct Run {
+        int code = -1;
+        QByteArray out, err;
+    };
+    Run lg(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment());
+    void writeFile(const QString& name, const QByteArray& text);
+    int scalar(const QString& sql);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_db;
+    QString m_manifests;
+};
+
+namespace {
+const QByteArray kPrivileged = R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: risky
+  namespace: shop
+spec:
+  containers:
+    - name: app
+      image: app:1.0
+      securityContext:
+        privileged: true
+)";
+
+const QByteArray kRestricted = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hardened
+  namespace: shop
+spec:
+  selector: {matchLabels: {app: h}}
+  template:
+    metadata: {labels: {app: h}}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 10001
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+        - name: app
+          image: app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities: {drop: [ALL]}
+)";
+} // namespace
+
+void TestCli::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_db = m_dir->filePath(QStringLiteral("cache.sqlite"));
+    m_manifests = m_dir->filePath(QStringLiteral("manifests"));
+    QDir().mkpath(m_manifests);
+}
+
+TestCli::Run TestCli::lg(const QStringList& args, const QProcessEnvironment& env)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(LG_BINARY), args);
+    if (!p.waitForFinished(120000))
+        p.kill();
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+            p.readAllStandardError()};
+}
+
+void TestCli::writeFile(const QString& name, const QByteArray& text)
+{
+    QFile f(QDir(m_manifests).filePath(name));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+}
+
+int TestCli::scalar(const QString& sql)
+{
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(m_db.toLocal8Bit().constData(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+void TestCli::scanThenFindingsJsonFollowsTheContract()
+{
+    writeFile(QStringLiteral("pods.yaml"), kPrivileged + "---\n" + kRestricted);
+    auto r = lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+    QVERIFY2(r.code == 0, r.err.constData());
+    r = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    LG_COMPARE(r.code, 0);
+    const json findings = json::parse(r.out.toStdString());
+    QVERIFY(findings.is_array() && !findings.empty());
+    bool privileged = false;
+    for (const auto& f : findings) {
+        for (const char* key : {"id", "rule", "title", "layer", "severity", "status", "target", "resource", "message",
+                                "evidence", "remediation", "references"})
+            QVERIFY2(f.contains(key), key);
+        QVERIFY(f["resource"].contains("kind") && f["resource"].contains("namespace") && f["resource"].contains("name"));
+        const auto refs = f["references"].get<std::vector<std::string>>();
+        if (f["resource"]["name"] == "hardened") {
+            for (const auto& ref : refs)
+                QVERIFY2(!ref.starts_with("PSS-"), ("restricted pod got PSS finding " + f["rule"].get<std::string>()).c_str());
+        }
+        if (f["rule"] == "LG-PSS-PRIVILEGED" && f["resource"]["name"] == "risky") {
+            privileged = true;
+            QVERIFY(std::find(refs.begin(), refs.end(), "PSS-baseline:privileged-containers") != refs.end());
+            QVERIFY(std::find(refs.begin(), refs.end(), "KSV-0017") != refs.end());
+            QVERIFY(std::find(refs.begin(), refs.end(), "KSV017") != refs.end());
+            LG_COMPARE(f["layer"], json("orchestrator"));
+            LG_COMPARE(f["severity"], json("high"));
+            LG_COMPARE(f["status"], json("open"));
+            LG_COMPARE(f["evidence"][0]["path"], json("spec.containers[0].securityContext.privileged"));
+            LG_COMPARE(f["evidence"][0]["value"], json(true));
+            LG_COMPARE(f["id"].get<std::string>().size(), std::size_t(32));
+        }
+    }
+    QVERIFY(privileged);
+}
+
+void TestCli::editScanDiffHistory()
+{
+    writeFile(QStringLiteral("pods.yaml"), kPrivileged);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                 QStringLiteral("--quiet")})
+                 .code,
+             0);
+    auto ids1 = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    // Fix the pod, add a new risky one.
+    QByteArray fixed = kPrivileged;
+    fixed.replace("privileged: true", "privileged: false");
+    QByteArray other = kPrivileged;
+    other.replace("name: risky", "name: newcomer");
+    writeFile(QStringLiteral("pods.yaml"), fixed + "---\n" + other);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                 QStringLiteral("--quiet")})
+                 .code,
+             0);
+    auto r = lg({QStringLiteral("diff"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const json d = json::parse(r.out.toStdString());
+    LG_COMPARE(d["from"], json(1));
+    LG_COMPARE(d["to"], json(2));
+    auto has = [](const json& list, const char* rule, const char* name) {
+        for (const auto& f : list)
+            if (f["rule"] == rule && f["resource"]["name"] == name)
+                return true;
+        return false;
+    };
+    QVERIFY(has(d["resolved"], "LG-PSS-PRIVILEGED", "risky"));
+    QVERIFY(has(d["new"], "LG-PSS-PRIVILEGED", "newcomer"));
+    QVERIFY(!has(d["new"], "LG-PSS-RUN-AS-NON-ROOT", "risky")); // unchanged findings are not new
+    QVERIFY(d["unchanged"].get<int>() > 0);
+    // Stable ids: the unchanged finding keeps its id across scans.
+    const json before = json::parse(ids1.out.toStdString());
+    r = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    const json after = json::parse(r.out.toStdString());
+    std::string idBefore, idAfter;
+    for (const auto& f : before)
+        if (f["rule"] == "LG-PSS-RUN-AS-NON-ROOT")
+            idBefore = f["id"];
+    for (const auto& f : after)
+        if (f["rule"] == "LG-PSS-RUN-AS-NON-ROOT" && f["resource"]["name"] == "risky")
+            idAfter = f["id"];
+    QVERIFY(!idBefore.empty());
+    LG_COMPARE(idAfter, idBefore);
+
+    r = lg({QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    const json h = json::parse(r.out.toStdString());
+    LG_COMPARE(h.size(), std::size_t(2));
+    for (const auto& scan : h) {
+        QVERIFY(scan["layers"]["orchestrator"].is_number());
+        QVERIFY(scan["layers"]["host"].is_null()); // not scanned: no score
+    }
+    r = lg({QStringLiteral("diff"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("--db"), m_db});
+    LG_COMPARE(r.code, 0);
+    QVERIFY(r.out.contains("1 new") || r.out.contains("new"));
+}
+
+void TestCli::malformedYamlFailsAndKeepsCache()
+{
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                 QStringLiteral("--quiet")})
+                 .code,
+             0);
+    const int scans = scalar(QStringLiteral("SELECT count(*) FROM scans"));
+    const int findings = scalar(QStringLiteral("SELECT count(*) FROM findings"));
+    writeFile(QStringLiteral("b.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\n  labels: {a: [1, 2\n");
+    const auto r = lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+    LG_COMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("b.yaml:"), r.err.constData());
+    QVERIFY2(QRegularExpression(QStringLiteral("b\\.yaml:[0-9]+:[0-9]+")).match(QString::fromUtf8(r.err)).hasMatch(),
+             r.err.constData());
+    QVERIFY(r.err.contains("unchanged"));
+    LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans")), scans);
+    LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM findings")), findings);
+}
+
+void TestCli::sigkillDuringScanKeepsCacheReadable()
+{
+    // Many pods, so that the scan's write transaction is long; the test hook slows each row further.
+    QByteArray big;
+    for (int i = 0; i < 1500; ++i) {
+        QByteArray pod = kPrivileged;
+        pod.replace(QByteArray("name: risky"), QByteArray(QByteArray("name: pod-") + QByteArray::number(i)));
+        big += pod + "---\n";
+    }
+    writeFile(QStringLiteral("big.yaml"), big);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                 QStringLiteral("--quiet")})
+                 .code,
+             0);
+    const int findingsPerScan = scalar(QStringLiteral("SELECT count(*) FROM findings WHERE scan_id = 1"));
+    QVERIFY(findingsPerScan > 1500);
+
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("LAYERGUARD_TEST_WRITE_DELAY_US"), QStringLiteral("100"));
+    int completed = 1;
+    const int kills = qEnvironmentVariableIntValue("LG_KILLS") > 0 ? qEnvironmentVariableIntValue("LG_KILLS") : 8;
+    for (int k = 0; k < kills; ++k) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(LG_BINARY),
+                {QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+        QVERIFY(p.waitForStarted());
+        // Wait until the scan is writing, then kill it at a random point of the write.
+        QByteArray err;
+        while (!err.contains("storing") && p.state() == QProcess::Running) {
+            p.waitForReadyRead(50);
+            err += p.readAllStandardError();
+        }
+        QTest::qWait(int(QRandomGenerator::global()->bounded(5, 150)));
+        const bool killed = p.state() == QProcess::Running;
+        if (killed)
+            ::kill(pid_t(p.processId()), SIGKILL);
+        p.waitForFinished();
+        if (!killed || (p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0))
+            ++completed;
+        // Every previous scan readable, no half scan visible, integrity ok.
+        sqlite3* db = nullptr;
+        LG_COMPARE(sqlite3_open(m_db.toLocal8Bit().constData(), &db), SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
+        LG_COMPARE(sqlite3_step(st), SQLITE_ROW);
+        LG_COMPARE(QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), QByteArray("ok"));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+        LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans")), completed);
+        LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM findings")), completed * findingsPerScan);
+        LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans s WHERE NOT EXISTS (SELECT 1 FROM scan_layers l "
+                                       "WHERE l.scan_id = s.id)")),
+                 0);
+    }
+    const auto r = lg({QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    LG_COMPARE(r.code, 0);
+    LG_COMPARE(int(json::parse(r.out.toStdString()).size()), completed);
+    qInfo("%d kills, %d scans completed, cache intact", kills, completed);
+}
+
+void TestCli::exitCodes()
+{
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    const QStringList base{QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                           QStringLiteral("--quiet")};
+    LG_COMPARE(lg(base + QStringList{QStringLiteral("--fail-on"), QStringLiteral("high")}).code, 3);
+    LG_COMPARE(lg(base + QStringList{QStringLiteral("--fail-on"), QStringLiteral("critical")}).code, 0);
+    LG_COMPARE(lg(base + QStringList{QStringLiteral("--fail-on"), QStringLiteral("severe")}).code, 2);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--db"), m_db}).code, 2); // no source
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--bogus")}).code, 2);
+    LG_COMPARE(lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("xml")}).code, 2);
+    LG_COMPARE(lg({QStringLiteral("frobnicate")}).code, 2);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_dir->filePath(QStringLiteral("missing")),
+                 QStringLiteral("--db"), m_db})
+                 .code,
+             1);
+    LG_COMPARE(lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--scan"), QStringLiteral("999")}).code, 1);
+}
+
+void TestCli::damagedCacheSaysWhatToDo()
+{
+    QFile f(m_db);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(4096, 'z'));
+    f.close();
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    auto r = lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+    LG_COMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("cache reset"), r.err.constData());
+    r = lg({QStringLiteral("cache"), QStringLiteral("reset"), QStringLiteral("--db"), m_db});
+    LG_COMPARE(r.code, 0);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                 QStringLiteral("--quiet")})
+                 .code,
+             0);
+    LG_COMPARE(QDir(m_dir->path()).entryList({QStringLiteral("cache.sqlite.damaged-*")}).size(), 1);
+}
+
+void TestCli::demoCoversThreeLayers()
+{
+    auto r = lg({QStringLiteral("scan"), QStringLiteral("--demo"), QStringLiteral("--db"), m_db, QStringLiteral("--quiet")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    r = lg({QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    const json h = json::parse(r.out.toStdString());
+    LG_COMPARE(h.size(), std::size_t(1));
+    for (const char* layer : {"host", "runtime", "orchestrator"})
+        QVERIFY2(h[0]["layers"][layer].is_number(), layer);
+    QVERIFY(h[0]["layers"]["image"].is_null());
+    r = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    // The demo's database password is in the manifest; it must not reach the cache or the output.
+    QVERIFY(!r.out.contains("s3cr3t-demo-password"));
+    QFile db(m_db);
+    QVERIFY(db.open(QIODevice::ReadOnly));
+    QVERIFY(!db.readAll().contains("s3cr3t-demo-password"));
+}
+
+void TestCli::reportsAreWritten()
+{
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                 QStringLiteral("--quiet")})
+                 .code,
+             0);
+    for (const char* fmt : {"json", "csv", "sarif"}) {
+        const QString out = m_dir->filePath(QStringLiteral("report.") + QLatin1String(fmt));
+        const auto r = lg({QStringLiteral("report"), QStringLiteral("--format"), QLatin1String(fmt), QStringLiteral("-o"),
+                           out, QStringLiteral("--db"), m_db});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QVERIFY(f.readAll().contains("LG-PSS-PRIVILEGED"));
+    }
+    LG_COMPARE(lg({QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("sarif"), QStringLiteral("--db"), m_db}).code, 2);
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,106 @@
+// The host connector on prepared folders: what it reads, and "not applicable" where Docker is absent.
+#include "hostconnector.h"
+#include "scanner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "testsupport.h"
+
+#include <set>
+
+#include <sys/stat.h>
+
+using namespace lg;
+
+class TestHost : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void readsDockerHost();
+    void noDockerMeansNotApplicable();
+    void missingRootFailsClearly();
+
+private:
+    static void write(const QString& path, const QByteArray& text, int mode = 0644)
+    {
+        QDir().mkpath(QFileInfo(path).absolutePath());
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+        f.close();
+        ::chmod(path.toLocal8Bit().constData(), mode_t(mode));
+    }
+    static ScanOutcome scan(const QString& root)
+    {
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(std::make_unique<HostConnector>(root.toStdString(), "test-host"));
+        static const RuleCatalog catalog = RuleCatalog::builtin();
+        Scanner scanner(catalog, {});
+        CancelToken cancel{false};
+        return scanner.run(sources, nullptr, cancel, {});
+    }
+};
+
+void TestHost::readsDockerHost()
+{
+    QTemporaryDir root;
+    write(root.filePath(QStringLiteral("etc/os-release")), "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+    write(root.filePath(QStringLiteral("usr/bin/dockerd")), "#!/bin/sh\n", 0755);
+    QDir().mkpath(root.filePath(QStringLiteral("var/lib/docker")));
+    write(root.filePath(QStringLiteral("etc/docker/daemon.json")), R"({"icc": false, "live-restore": true})", 0666);
+    write(root.filePath(QStringLiteral("etc/audit/rules.d/docker.rules")),
+          "-w /usr/bin/dockerd -k docker\n# -w /var/lib/docker -k docker\n-w /etc/docker/daemon.json.bak -k x\n");
+
+    HostConnector host(root.path().toStdString(), "test-host");
+    const auto snap = host.readLive();
+    const auto& hostData = snap["resources"][0]["data"];
+    LG_COMPARE(hostData["os"]["id"], nlohmann::json("debian"));
+    LG_COMPARE(hostData["os"]["versionId"], nlohmann::json("12"));
+    LG_COMPARE(hostData["docker"]["installed"], nlohmann::json(true));
+    LG_COMPARE(hostData["audit"]["paths"]["/usr/bin/dockerd"]["audited"], nlohmann::json(true));
+    LG_COMPARE(hostData["audit"]["paths"]["/var/lib/docker"]["audited"], nlohmann::json(false)); // commented out
+    LG_COMPARE(hostData["audit"]["paths"]["/etc/docker/daemon.json"]["audited"], nlohmann::json(false)); // .bak only
+
+    const auto outcome = scan(root.path());
+    std::set<std::string> rules;
+    for (const auto& f : outcome.record.findings)
+        rules.insert(f.rule);
+    QVERIFY(rules.count("LG-HOST-MODE-ETC-DOCKER-DAEMON-JSON"));
+    QVERIFY(rules.count("LG-HOST-AUDIT-VAR-LIB-DOCKER"));
+    QVERIFY(!rules.count("LG-HOST-AUDIT-USR-BIN-DOCKERD"));
+    QVERIFY(!rules.count("LG-DAEMON-ICC"));
+    QVERIFY(!rules.count("LG-DAEMON-LIVE-RESTORE"));
+    QVERIFY(rules.count("LG-DAEMON-USERNS"));
+    // A file that does not exist is not applicable, not a pass and not a failure.
+    QVERIFY(!rules.count("LG-HOST-OWNER-ETC-DEFAULT-DOCKER"));
+    LG_COMPARE(outcome.record.outcomes.at("LG-HOST-OWNER-ETC-DEFAULT-DOCKER").evaluated, 0);
+}
+
+void TestHost::noDockerMeansNotApplicable()
+{
+    QTemporaryDir root;
+    write(root.filePath(QStringLiteral("etc/os-release")), "ID=alpine\n");
+    const auto outcome = scan(root.path());
+    QVERIFY(!outcome.anySourceFailed());
+    LG_COMPARE(outcome.record.findings.size(), std::size_t(0));
+    // Docker rules were not applicable: none counts as evaluated (no false pass).
+    for (const auto& [rule, o] : outcome.record.outcomes) {
+        if (rule.starts_with("LG-HOST-AUDIT") || rule.starts_with("LG-DAEMON"))
+            QVERIFY2(o.evaluated == 0, rule.c_str());
+    }
+    const auto it = outcome.record.outcomes.find("LG-HOST-AUDIT-USR-BIN-DOCKERD");
+    QVERIFY(it != outcome.record.outcomes.end());
+    LG_COMPARE(it->second.notApplicable, 1);
+}
+
+void TestHost::missingRootFailsClearly()
+{
+    const auto outcome = scan(QStringLiteral("/nonexistent/root"));
+    QVERIFY(outcome.anySourceFailed());
+    QVERIFY(outcome.sources[0].error.find("/nonexistent/root") != std::string::npos);
+}
+
+QTEST_GUILESS_MAIN(TestHost)
+#include "tst_host.moc"

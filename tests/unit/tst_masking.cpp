@@ -1,0 +1,82 @@
+// Secret-looking values never reach evidence, exports or logs.
+#include "masking.h"
+
+#include <QTest>
+
+#include "testsupport.h"
+
+using namespace lg;
+using nlohmann::json;
+
+Q_DECLARE_METATYPE(std::string)
+
+class TestMasking : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void names_data();
+    void names();
+    void values_data();
+    void values();
+    void envEntries();
+    void text();
+};
+
+void TestMasking::names_data()
+{
+    QTest::addColumn<std::string>("name");
+    QTest::addColumn<bool>("secret");
+    for (const char* n : {"DB_PASSWORD", "password", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "api_key", "STRIPE_KEY",
+                          "SMTP_PASS", "client-secret"})
+        QTest::addRow("%s", n) << std::string(n) << true;
+    for (const char* n : {"DB_HOST", "PATH", "LOG_LEVEL", "KEYCLOAK_URL", "replicas"})
+        QTest::addRow("%s", n) << std::string(n) << false;
+}
+
+void TestMasking::names()
+{
+    QFETCH(std::string, name);
+    QFETCH(bool, secret);
+    LG_COMPARE(looksLikeSecretName(name), secret);
+}
+
+void TestMasking::values_data()
+{
+    QTest::addColumn<std::string>("value");
+    QTest::addColumn<bool>("secret");
+    QTest::addRow("aws key id") << std::string("AKIAIOSFODNN7EXAMPLE") << true;
+    QTest::addRow("private key") << std::string("-----BEGIN RSA PRIVATE KEY-----\nMIIE...") << true;
+    QTest::addRow("jwt") << std::string("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc") << true;
+    QTest::addRow("github token") << std::string("ghp_0123456789abcdefghijklmnopqrstuvwxyz") << true;
+    QTest::addRow("hostname") << std::string("db.internal") << false;
+    QTest::addRow("image") << std::string("nginx:1.25") << false;
+}
+
+void TestMasking::values()
+{
+    QFETCH(std::string, value);
+    QFETCH(bool, secret);
+    LG_COMPARE(looksLikeSecretValue(value), secret);
+    const json masked = maskIfSecret("spec.note", value);
+    LG_COMPARE(masked.get<std::string>() == kMasked, secret);
+}
+
+void TestMasking::envEntries()
+{
+    const json env = json::parse(R"([{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "DB_HOST", "value": "db"}])");
+    const json masked = maskIfSecret("spec.containers[0].env", env);
+    LG_COMPARE(masked[0]["value"].get<std::string>(), std::string(kMasked));
+    LG_COMPARE(masked[0]["name"].get<std::string>(), std::string("DB_PASSWORD"));
+    LG_COMPARE(masked[1]["value"].get<std::string>(), std::string("db"));
+    QVERIFY(masked.dump().find("hunter2") == std::string::npos);
+}
+
+void TestMasking::text()
+{
+    const std::string t = maskText("ENV PASSWORD=hunter2 USER=app KEY=AKIAIOSFODNN7EXAMPLE");
+    QVERIFY(t.find("hunter2") == std::string::npos);
+    QVERIFY(t.find("AKIAIOSFODNN7EXAMPLE") == std::string::npos);
+    QVERIFY(t.find("USER=app") != std::string::npos);
+}
+
+QTEST_GUILESS_MAIN(TestMasking)
+#include "tst_masking.moc"

@@ -1,0 +1,203 @@
+// The closed operator set of rule predicates, one row per behaviour.
+#include "predicate.h"
+
+#include <QTest>
+
+#include "testsupport.h"
+
+using namespace lg;
+using nlohmann::json;
+
+Q_DECLARE_METATYPE(std::string)
+
+class TestPredicate : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void operators_data();
+    void operators();
+    void coalescingPaths();
+    void evidencePathsPointIntoTheResource();
+    void notCollectsEvidenceOfTheInvertedLeaf();
+    void eachBindsItems();
+    void templateSegments();
+    void rejectsBadPredicates_data();
+    void rejectsBadPredicates();
+    void rendersMessages();
+};
+
+void TestPredicate::operators_data()
+{
+    QTest::addColumn<std::string>("doc");
+    QTest::addColumn<std::string>("predicate");
+    QTest::addColumn<bool>("expected");
+
+    const std::string d = R"({"a": {"b": true, "n": 5, "s": "Hello", "list": ["X", "y"], "empty": [], "mode": "664",
+                             "obj": {"k1": 1, "k2": 2}, "z": 0, "f": false}})";
+    auto row = [&](const char* what, const char* pred, bool expected) {
+        QTest::addRow("%s", what) << d << std::string(pred) << expected;
+    };
+    row("exists present", R"({"path": "doc.a.b", "op": "exists"})", true);
+    row("exists missing", R"({"path": "doc.a.nope", "op": "exists"})", false);
+    row("absent missing", R"({"path": "doc.a.nope.deeper", "op": "absent"})", true);
+    row("equals bool", R"({"path": "doc.a.b", "op": "equals", "value": true})", true);
+    row("equals int vs float", R"({"path": "doc.a.n", "op": "equals", "value": 5.0})", true);
+    row("equals missing is false", R"({"path": "doc.a.nope", "op": "equals", "value": 1})", false);
+    row("not_equals missing is true", R"({"path": "doc.a.nope", "op": "not_equals", "value": false})", true);
+    row("not_equals false vs false", R"({"path": "doc.a.f", "op": "not_equals", "value": false})", false);
+    row("in list", R"({"path": "doc.a.s", "op": "in", "value": ["Hello", "x"]})", true);
+    row("in case sensitive", R"({"path": "doc.a.s", "op": "in", "value": ["hello"]})", false);
+    row("in ignore_case", R"({"path": "doc.a.s", "op": "in", "value": ["hello"], "ignore_case": true})", true);
+    row("not_in missing is false", R"({"path": "doc.a.nope", "op": "not_in", "value": ["x"]})", false);
+    row("not_in other", R"({"path": "doc.a.s", "op": "not_in", "value": ["x"]})", true);
+    row("true on true", R"({"path": "doc.a.b", "op": "true"})", true);
+    row("true on 0 is false", R"({"path": "doc.a.z", "op": "true"})", false);
+    row("not_true missing", R"({"path": "doc.a.nope", "op": "not_true"})", true);
+    row("not_true false", R"({"path": "doc.a.f", "op": "not_true"})", true);
+    row("matches", R"({"path": "doc.a.s", "op": "matches", "value": "^He"})", true);
+    row("matches not", R"({"path": "doc.a.s", "op": "matches", "value": "^he"})", false);
+    row("gt", R"({"path": "doc.a.n", "op": "gt", "value": 4})", true);
+    row("gte equal", R"({"path": "doc.a.n", "op": "gte", "value": 5})", true);
+    row("lt", R"({"path": "doc.a.n", "op": "lt", "value": 5})", false);
+    row("lte string is false", R"({"path": "doc.a.s", "op": "lte", "value": 5})", false);
+    row("contains", R"({"path": "doc.a.list", "op": "contains", "value": "X"})", true);
+    row("contains ignore_case", R"({"path": "doc.a.list", "op": "contains", "value": "x", "ignore_case": true})", true);
+    row("contains_any", R"({"path": "doc.a.list", "op": "contains_any", "value": ["q", "y"]})", true);
+    row("contains_any none", R"({"path": "doc.a.list", "op": "contains_any", "value": ["q"]})", false);
+    row("any_not_in", R"({"path": "doc.a.list", "op": "any_not_in", "value": ["X"]})", true);
+    row("any_not_in all listed", R"({"path": "doc.a.list", "op": "any_not_in", "value": ["X", "y"]})", false);
+    row("any_not_in empty list", R"({"path": "doc.a.empty", "op": "any_not_in", "value": ["X"]})", false);
+    row("empty on []", R"({"path": "doc.a.empty", "op": "empty"})", true);
+    row("empty on missing", R"({"path": "doc.a.nope", "op": "empty"})", true);
+    row("not_empty list", R"({"path": "doc.a.list", "op": "not_empty"})", true);
+    row("bits_outside 664 vs 644", R"({"path": "doc.a.mode", "op": "bits_outside", "value": "644"})", true);
+    row("bits_outside 664 vs 664", R"({"path": "doc.a.mode", "op": "bits_outside", "value": "664"})", false);
+    row("any_key_not_in", R"({"path": "doc.a.obj", "op": "any_key_not_in", "value": ["k1"]})", true);
+    row("any_key_not_in all", R"({"path": "doc.a.obj", "op": "any_key_not_in", "value": ["k1", "k2"]})", false);
+    row("all true", R"({"all": [{"path": "doc.a.b", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 1}]})", true);
+    row("all one false", R"({"all": [{"path": "doc.a.b", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 9}]})",
+        false);
+    row("any one true", R"({"any": [{"path": "doc.a.f", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 1}]})",
+        true);
+    row("not", R"({"not": {"path": "doc.a.b", "op": "true"}})", false);
+    row("path through scalar", R"({"path": "doc.a.s.x", "op": "exists"})", false);
+}
+
+void TestPredicate::operators()
+{
+    QFETCH(std::string, doc);
+    QFETCH(std::string, predicate);
+    QFETCH(bool, expected);
+    const json d = json::parse(doc);
+    EvalContext ctx;
+    ctx.bind("doc", &d, "");
+    const auto p = compilePredicate(json::parse(predicate));
+    LG_COMPARE(p->eval(ctx, nullptr, true), expected);
+}
+
+void TestPredicate::coalescingPaths()
+{
+    // The container's value wins over the pod's, as Kubernetes applies securityContext.
+    const json container = json::parse(R"({"securityContext": {"runAsUser": 1000}})");
+    const json pod = json::parse(R"({"spec": {"securityContext": {"runAsUser": 0}}})");
+    EvalContext ctx;
+    ctx.bind("container", &container, "spec.containers[0]");
+    ctx.bind("pod", &pod, "");
+    const auto p = compilePredicate(json::parse(
+        R"({"path": ["container.securityContext.runAsUser", "pod.spec.securityContext.runAsUser"], "op": "equals", "value": 0})"));
+    QVERIFY(!p->eval(ctx, nullptr, true));
+    const json bare = json::parse(R"({"name": "c"})");
+    ctx.bind("container", &bare, "spec.containers[0]");
+    std::vector<Evidence> ev;
+    QVERIFY(p->eval(ctx, &ev, true));
+    LG_COMPARE(ev.size(), std::size_t(1));
+    LG_COMPARE(ev[0].path, std::string("spec.securityContext.runAsUser"));
+    LG_COMPARE(ev[0].value, json(0));
+}
+
+void TestPredicate::evidencePathsPointIntoTheResource()
+{
+    const json c = json::parse(R"({"securityContext": {"privileged": true}})");
+    EvalContext ctx;
+    ctx.bind("container", &c, "spec.template.spec.containers[2]");
+    std::vector<Evidence> ev;
+    const auto p = compilePredicate(json::parse(R"({"path": "container.securityContext.privileged", "op": "true"})"));
+    QVERIFY(p->eval(ctx, &ev, true));
+    LG_COMPARE(ev.at(0).path, std::string("spec.template.spec.containers[2].securityContext.privileged"));
+    LG_COMPARE(ev.at(0).value, json(true));
+}
+
+void TestPredicate::notCollectsEvidenceOfTheInvertedLeaf()
+{
+    const json c = json::parse(R"({"securityContext": {"capabilities": {"drop": ["NET_RAW"]}}})");
+    EvalContext ctx;
+    ctx.bind("container", &c, "");
+    std::vector<Evidence> ev;
+    const auto p = compilePredicate(json::parse(
+        R"({"not": {"path": "container.securityContext.capabilities.drop", "op": "contains_any", "value": ["ALL"]}})"));
+    QVERIFY(p->eval(ctx, &ev, true));
+    LG_COMPARE(ev.size(), std::size_t(1));
+    LG_COMPARE(ev[0].value, json::parse(R"(["NET_RAW"])"));
+}
+
+void TestPredicate::eachBindsItems()
+{
+    const json pod = json::parse(R"({"spec": {"volumes": [{"name": "a", "emptyDir": {}},
+                                                         {"name": "b", "hostPath": {"path": "/etc"}}]}})");
+    EvalContext ctx;
+    ctx.bind("pod", &pod, "spec.template");
+    std::vector<Evidence> ev;
+    const auto p = compilePredicate(json::parse(
+        R"({"each": {"path": "pod.spec.volumes", "as": "v", "where": {"path": "v.hostPath", "op": "exists"}}})"));
+    QVERIFY(p->eval(ctx, &ev, true));
+    LG_COMPARE(ev.at(0).path, std::string("spec.template.spec.volumes[1].hostPath"));
+    const json clean = json::parse(R"({"spec": {"volumes": [{"name": "a", "emptyDir": {}}]}})");
+    ctx.bind("pod", &clean, "");
+    QVERIFY(!p->eval(ctx, nullptr, true));
+}
+
+void TestPredicate::templateSegments()
+{
+    const json pod = json::parse(
+        R"({"metadata": {"annotations": {"container.apparmor.security.beta.kubernetes.io/web": "unconfined"}}})");
+    const json web = json::parse(R"({"name": "web"})");
+    const json db = json::parse(R"({"name": "db"})");
+    EvalContext ctx;
+    ctx.bind("pod", &pod, "");
+    const auto p = compilePredicate(json::parse(
+        R"({"path": "pod.metadata.annotations[\"container.apparmor.security.beta.kubernetes.io/${container.name}\"]", "op": "equals", "value": "unconfined"})"));
+    ctx.bind("container", &web, "");
+    QVERIFY(p->eval(ctx, nullptr, true));
+    ctx.bind("container", &db, "");
+    QVERIFY(!p->eval(ctx, nullptr, true));
+}
+
+void TestPredicate::rejectsBadPredicates_data()
+{
+    QTest::addColumn<std::string>("predicate");
+    QTest::addRow("unknown operator") << std::string(R"({"path": "a.b", "op": "frobnicate"})");
+    QTest::addRow("missing value") << std::string(R"({"path": "a.b", "op": "equals"})");
+    QTest::addRow("bad regex") << std::string(R"({"path": "a.b", "op": "matches", "value": "("})");
+    QTest::addRow("empty all") << std::string(R"({"all": []})");
+    QTest::addRow("not an object") << std::string(R"([1, 2])");
+    QTest::addRow("unterminated key") << std::string(R"({"path": "a[\"b", "op": "exists"})");
+    QTest::addRow("empty segment") << std::string(R"({"path": "a..b", "op": "exists"})");
+}
+
+void TestPredicate::rejectsBadPredicates()
+{
+    QFETCH(std::string, predicate);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, (void)compilePredicate(json::parse(predicate)));
+}
+
+void TestPredicate::rendersMessages()
+{
+    const json r = json::parse(R"({"kind": "Pod", "metadata": {"name": "web"}})");
+    EvalContext ctx;
+    ctx.bind("resource", &r, "");
+    const std::vector<Evidence> ev{{"spec.hostPID", true}};
+    LG_COMPARE(renderTemplate("{resource.kind} {resource.metadata.name}: {value} at {path}; {resource.nope}", ctx, ev),
+             std::string("Pod web: true at spec.hostPID; (not set)"));
+}
+
+QTEST_GUILESS_MAIN(TestPredicate)
+#include "tst_predicate.moc"

@@ -1,0 +1,218 @@
+// Every rule in the catalogue fires on its fail fixtures and passes (is evaluated, no finding) on
+// its pass fixtures: tests/data/rules/<RULE-ID>/{pass,fail}/*.yaml (manifests) or *.json (host snapshots).
+#include "hostconnector.h"
+#include "manifestsconnector.h"
+#include "scanner.h"
+
+#include <QDir>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+
+#include <set>
+#include <QTest>
+
+#include "testsupport.h"
+
+using namespace lg;
+
+Q_DECLARE_METATYPE(std::string)
+
+class TestRules : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void everyRuleHasFixtures();
+    void fixtures_data();
+    void fixtures();
+    void catalogueIsWellFormed();
+    void userFolderOverridesAndAdds();
+    void brokenUserRuleNamesTheFile();
+    void policyOverridesAndExemptions();
+
+private:
+    RuleCatalog m_catalog;
+};
+
+namespace {
+QString fixtureRoot() { return QStringLiteral(LG_TEST_DATA "/rules"); }
+
+ScanOutcome runOn(const RuleCatalog& catalog, const QString& file, Policy policy = {})
+{
+    std::vector<std::unique_ptr<Connector>> sources;
+    if (file.endsWith(QLatin1String(".json")))
+        sources.push_back(std::make_unique<HostConnector>("/", "fixture", file.toStdString()));
+    else
+        sources.push_back(std::make_unique<ManifestsConnector>(file.toStdString(), "fixture"));
+    ScanSettings settings;
+    settings.policy = std::move(policy);
+    Scanner scanner(catalog, settings);
+    CancelToken cancel{false};
+    return scanner.run(sources, nullptr, cancel, {});
+}
+} // namespace
+
+void TestRules::initTestCase() { m_catalog = RuleCatalog::builtin(); }
+
+void TestRules::everyRuleHasFixtures()
+{
+    QStringList missing;
+    for (const auto& rule : m_catalog.rules()) {
+        const QDir dir(fixtureRoot() + QLatin1Char('/') + QString::fromStdString(rule.id));
+        for (const char* kind : {"pass", "fail"}) {
+            if (QDir(dir.filePath(QLatin1String(kind))).entryList(QDir::Files).isEmpty())
+                missing << QString::fromStdString(rule.id) + QLatin1Char('/') + QLatin1String(kind);
+        }
+    }
+    QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("rules without fixtures: ") + missing.join(QStringLiteral(", "))));
+}
+
+void TestRules::fixtures_data()
+{
+    QTest::addColumn<std::string>("rule");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<bool>("shouldFail");
+    const QDir root(fixtureRoot());
+    for (const auto& ruleDir : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        for (const char* kind : {"pass", "fail"}) {
+            const QDir d(root.filePath(ruleDir) + QLatin1Char('/') + QLatin1String(kind));
+            for (const auto& f : d.entryList(QDir::Files)) {
+                QTest::addRow("%s/%s/%s", qPrintable(ruleDir), kind, qPrintable(f))
+                    << ruleDir.toStdString() << d.filePath(f) << (std::string_view(kind) == "fail");
+            }
+        }
+    }
+}
+
+void TestRules::fixtures()
+{
+    QFETCH(std::string, rule);
+    QFETCH(QString, file);
+    QFETCH(bool, shouldFail);
+    QVERIFY2(m_catalog.find(rule), ("fixture folder for unknown rule " + rule).c_str());
+    const auto outcome = runOn(m_catalog, file);
+    QVERIFY2(!outcome.anySourceFailed(), outcome.sources.empty() ? "" : outcome.sources[0].error.c_str());
+    int hits = 0;
+    for (const auto& f : outcome.record.findings) {
+        if (f.rule == rule) {
+            ++hits;
+            QVERIFY2(!f.message.empty(), "finding without message");
+            QVERIFY2(!f.evidence.empty(), ("finding without evidence: " + f.message).c_str());
+            static const QRegularExpression placeholder(QStringLiteral("\\{[A-Za-z_]+(\\.[A-Za-z_]+)*\\}"));
+            QVERIFY2(!placeholder.match(QString::fromStdString(f.message)).hasMatch(), f.message.c_str());
+        }
+    }
+    if (shouldFail) {
+        QVERIFY2(hits > 0, ("no finding of " + rule).c_str());
+    } else {
+        LG_COMPARE(hits, 0);
+        // A pass must be a real evaluation, not "not applicable".
+        const auto it = outcome.record.outcomes.find(rule);
+        QVERIFY2(it != outcome.record.outcomes.end() && it->second.evaluated > 0,
+                 ("rule was not evaluated on its pass fixture: " + rule).c_str());
+    }
+}
+
+void TestRules::catalogueIsWellFormed()
+{
+    std::set<Layer> layers;
+    for (const auto& r : m_catalog.rules()) {
+        layers.insert(r.layer);
+        QVERIFY2(!r.references.empty(), r.id.c_str());
+        QVERIFY2(!r.frameworks.empty() || r.id.starts_with("LG-"), r.id.c_str());
+        for (const auto& ref : r.references) {
+            // Trivy's new spelling always comes with its old alias, so ignore files keep working.
+            if (ref.starts_with("KSV-")) {
+                const std::string number = ref.substr(4);
+                const std::string alias = "KSV" + number.substr(number.size() > 3 && number[0] == '0' ? 1 : 0);
+                QVERIFY2(std::find(r.references.begin(), r.references.end(), alias) != r.references.end(),
+                         (r.id + " lacks alias " + alias).c_str());
+            }
+        }
+    }
+    QVERIFY(layers.count(Layer::Orchestrator));
+    QVERIFY(layers.count(Layer::Host));
+    QVERIFY(layers.count(Layer::Runtime));
+}
+
+void TestRules::userFolderOverridesAndAdds()
+{
+    QTemporaryDir dir;
+    QFile f(dir.filePath(QStringLiteral("override.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"id": "LG-PSS-PRIVILEGED", "title": "Custom", "layer": "orchestrator", "severity": "critical",
+        "scope": "container", "applies_to": ["@workload"],
+        "predicate": {"path": "container.securityContext.privileged", "op": "true"},
+        "message": "custom", "remediation": ["fix it"], "references": ["KSV-0017", "KSV017"], "frameworks": []})");
+    f.close();
+    RuleCatalog catalog = RuleCatalog::builtin();
+    const auto before = catalog.rules().size();
+    catalog.addFolder(dir.path().toStdString());
+    LG_COMPARE(catalog.rules().size(), before);
+    LG_COMPARE(int(catalog.find("LG-PSS-PRIVILEGED")->severity), int(Severity::Critical));
+}
+
+void TestRules::brokenUserRuleNamesTheFile()
+{
+    QTemporaryDir dir;
+    QFile f(dir.filePath(QStringLiteral("broken.json")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"id": "X", "title": "x", "layer": "nowhere"})");
+    f.close();
+    RuleCatalog catalog;
+    try {
+        catalog.addFolder(dir.path().toStdString());
+        QFAIL("a broken rule was accepted");
+    } catch (const std::runtime_error& e) {
+        QVERIFY2(std::string(e.what()).find("broken.json") != std::string::npos, e.what());
+        QVERIFY2(std::string(e.what()).find("layer") != std::string::npos, e.what());
+    }
+}
+
+void TestRules::policyOverridesAndExemptions()
+{
+    const QString file = fixtureRoot() + QStringLiteral("/LG-PSS-PRIVILEGED/fail/pod.yaml");
+    Policy severity;
+    severity.severityOverrides["LG-PSS-PRIVILEGED"] = Severity::Critical;
+    auto count = [&](const ScanOutcome& o, Severity* sev = nullptr) {
+        int n = 0;
+        for (const auto& f : o.record.findings)
+            if (f.rule == "LG-PSS-PRIVILEGED") {
+                ++n;
+                if (sev)
+                    *sev = f.severity;
+            }
+        return n;
+    };
+    Severity sev = Severity::Info;
+    LG_COMPARE(count(runOn(m_catalog, file, severity), &sev), 1);
+    LG_COMPARE(int(sev), int(Severity::Critical));
+
+    Policy disabled;
+    disabled.disabled = {"LG-PSS-PRIVILEGED"};
+    LG_COMPARE(count(runOn(m_catalog, file, disabled)), 0);
+
+    Policy exempt = Policy::fromJson(nlohmann::json::parse(
+        R"({"exemptions": [{"rule": "LG-PSS-PRIVILEGED", "namespace": "fixtures", "reason": "node agent"}]})"));
+    const auto o = runOn(m_catalog, file, exempt);
+    LG_COMPARE(count(o), 0);
+    LG_COMPARE(o.record.outcomes.at("LG-PSS-PRIVILEGED").exempted, 1);
+
+    Policy otherNs = Policy::fromJson(nlohmann::json::parse(
+        R"({"exemptions": [{"rule": "LG-PSS-PRIVILEGED", "namespace": "elsewhere", "reason": "x"}]})"));
+    LG_COMPARE(count(runOn(m_catalog, file, otherNs)), 1);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"rule": "X"}]})")));
+
+    // The annotation on the resource, by rule id or by a peer id it maps to.
+    QTemporaryDir dir;
+    QFile f(dir.filePath(QStringLiteral("p.yaml")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    layerguard.io/ignore: \"KSV017, "
+            "LG-PSS-HOST-PID\"\nspec:\n  containers:\n    - name: c\n      image: c\n      securityContext:\n"
+            "        privileged: true\n");
+    f.close();
+    LG_COMPARE(count(runOn(m_catalog, dir.filePath(QStringLiteral("p.yaml")))), 0);
+}
+
+QTEST_GUILESS_MAIN(TestRules)
+#include "tst_rules.moc"
