@@ -7,7 +7,7 @@ PACKAGES=(
     # toolchain
     build-essential cmake ninja-build ccache pkg-config git
     # libraries the code links
-    qt6-base-dev qt6-charts-dev libqt6svg6 libgl-dev
+    qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
     libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libsimdjson-dev
     # runtime: fonts for PDF and widgets, offscreen/xcb platform plugins
     fonts-dejavu-core qt6-qpa-plugins
@@ -28,7 +28,7 @@ if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
     echo "installer: all ${#PACKAGES[@]} packages present" >&2
 fi

@@ -1,0 +1,174 @@
+// The dashboard rendered offscreen: pages, models, keyboard, checklist, scans in the background.
+// Screenshots go to <build>/screenshots/ for a person to look at.
+#include "findingsmodel.h"
+#include "findingspage.h"
+#include "hostconnector.h"
+#include "mainwindow.h"
+#include "manifestsconnector.h"
+#include "scancontroller.h"
+#include "scanner.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QDir>
+#include <QLabel>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "testsupport.h"
+
+using namespace lg;
+
+class TestDashboard : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void emptyCacheShowsWhatToDo();
+    void overviewAndPagesRender();
+    void findingsModelIsSound();
+    void keyboardAndChecklist();
+    void backgroundScanStoresAndRefreshes();
+
+private:
+    void seed(int scans);
+    void save(QWidget* w, const QString& name);
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::string m_path;
+};
+
+void TestDashboard::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_path = m_dir->filePath(QStringLiteral("cache.sqlite")).toStdString();
+}
+
+void TestDashboard::seed(int scans)
+{
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    Store store(m_path);
+    for (int i = 0; i < scans; ++i) {
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
+        sources.push_back(std::make_unique<HostConnector>("/", "demo-node", ":/demo/host.json"));
+        ScanSettings settings;
+        settings.clock = [i] { return std::int64_t(1767225600) + i * 86400; }; // one scan a day
+        if (i == scans - 1)
+            settings.policy.disabled = {"LG-PSS-HOST-PORTS"}; // something changes in the last scan
+        Scanner scanner(catalog, settings);
+        CancelToken cancel{false};
+        QVERIFY(scanner.run(sources, &store, cancel, {}).scanId);
+    }
+}
+
+void TestDashboard::save(QWidget* w, const QString& name)
+{
+    QDir().mkpath(QStringLiteral(LG_SCREENSHOTS));
+    const QString path = QStringLiteral(LG_SCREENSHOTS "/") + name + QStringLiteral(".png");
+    QVERIFY(w->grab().save(path));
+}
+
+void TestDashboard::emptyCacheShowsWhatToDo()
+{
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    bool found = false;
+    for (auto* label : window.findChildren<QLabel*>())
+        found = found || (label->isVisible() && label->text().contains(QStringLiteral("No scan yet")));
+    QVERIFY(found);
+    save(&window, QStringLiteral("01-empty-cache"));
+    window.showPage(5); // orchestrator page without a scan: says so, offers no fake "secure"
+    save(&window, QStringLiteral("02-empty-layer"));
+}
+
+void TestDashboard::overviewAndPagesRender()
+{
+    seed(4);
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    save(&window, QStringLiteral("10-overview"));
+    window.showPage(5);
+    QTest::qWait(50);
+    auto* orchestrator = window.findingsPage(4);
+    QVERIFY(orchestrator->model()->rowCount() > 5);
+    save(&window, QStringLiteral("11-orchestrator"));
+    window.showPage(1);
+    save(&window, QStringLiteral("12-host"));
+    window.showPage(2); // image: not scanned in the demo
+    save(&window, QStringLiteral("13-image-not-scanned"));
+    window.showPage(7);
+    save(&window, QStringLiteral("14-scans"));
+}
+
+void TestDashboard::findingsModelIsSound()
+{
+    seed(1);
+    Store store(m_path);
+    FindingsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setFindings(store.findings(*store.latestScanId()));
+    QVERIFY(model.rowCount() > 10);
+    model.sort(FindingsModel::RuleColumn, Qt::DescendingOrder);
+    QVERIFY(model.data(model.index(0, FindingsModel::RuleColumn)).toString()
+            >= model.data(model.index(model.rowCount() - 1, FindingsModel::RuleColumn)).toString());
+    model.sort(FindingsModel::SeverityColumn, Qt::AscendingOrder);
+    QCOMPARE(model.data(model.index(0, 0), FindingsModel::SeverityRole).toInt(), int(Severity::High));
+    const QString csv = model.toCsv({model.index(0, 0), model.index(1, 0)});
+    QCOMPARE(csv.count(QStringLiteral("\r\n")), 3);
+    model.setFindings({});
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestDashboard::keyboardAndChecklist()
+{
+    seed(1);
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTest::keyClick(&window, Qt::Key_6, Qt::AltModifier); // Alt+1 overview, Alt+2..6 the layers
+    auto* stack = window.findChild<QStackedWidget*>();
+    QCOMPARE(stack->currentIndex(), 5);
+    auto* page = window.findingsPage(4);
+    QTableView* table = page->table();
+    table->setFocus();
+    QTest::keyClick(table, Qt::Key_Down);
+    const int row = table->currentIndex().row();
+    QCOMPARE(row, 1);
+    const std::string fid = page->model()->findingAt(row)->id;
+    auto* checklist = page->findChild<QListWidget*>();
+    QVERIFY(checklist->count() >= 1);
+    checklist->item(0)->setCheckState(Qt::Checked);
+    Store check(m_path);
+    QCOMPARE(check.checklist(fid).size(), std::size_t(1));
+    save(&window, QStringLiteral("15-finding-detail"));
+}
+
+void TestDashboard::backgroundScanStoresAndRefreshes()
+{
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.show();
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+    window.scanDemo();
+    QVERIFY(finished.wait(30000));
+    LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(1));
+    QVERIFY(finished.at(0).at(1).toStringList().isEmpty());
+    QVERIFY(window.findingsPage(4)->model()->rowCount() > 0);
+    // A failing source: error shown, nothing stored.
+    window.scanManifests(m_dir->filePath(QStringLiteral("does-not-exist")));
+    QVERIFY(finished.wait(30000));
+    LG_COMPARE(finished.at(1).at(0).toLongLong(), qint64(0));
+    QVERIFY(finished.at(1).at(1).toStringList().join(QString()).contains(QStringLiteral("does-not-exist")));
+    QCOMPARE(Store(m_path).scans().size(), std::size_t(1));
+    save(&window, QStringLiteral("16-source-error"));
+}
+
+QTEST_MAIN(TestDashboard)
+#include "tst_dashboard.moc"

@@ -1,0 +1,49 @@
+#include "dashboard.h"
+
+#include "mainwindow.h"
+#include "store.h"
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QPushButton>
+
+namespace lg {
+
+int runDashboard(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("layerguard"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Layerguard"));
+    QApplication::setStyle(QStringLiteral("Fusion"));
+    const std::string path = defaultCachePath();
+    std::unique_ptr<Store> store;
+    while (!store) {
+        try {
+            store = std::make_unique<Store>(path);
+        } catch (const StoreError& e) {
+            QMessageBox box(QMessageBox::Critical, QStringLiteral("Layerguard"),
+                            QString::fromStdString(e.what()) + QStringLiteral("\n\n") + QString::fromStdString(e.hint()));
+            QPushButton* reset = nullptr;
+            if (e.kind() == StoreError::Kind::Corrupt)
+                reset = box.addButton(QObject::tr("Move it aside and start a new cache"), QMessageBox::AcceptRole);
+            box.addButton(QMessageBox::Close);
+            box.exec();
+            if (!reset || box.clickedButton() != reset)
+                return 1;
+            try {
+                (void)moveAsideDamagedCache(path);
+            } catch (const StoreError& e2) {
+                QMessageBox::critical(nullptr, QStringLiteral("Layerguard"), QString::fromStdString(e2.what()));
+                return 1;
+            }
+        }
+    }
+    const bool firstStart = !store->latestScanId();
+    MainWindow window(std::move(store));
+    window.show();
+    if (firstStart)
+        window.scanDemo(); // an empty cache shows something true: the bundled demo lab
+    return app.exec();
+}
+
+} // namespace lg

@@ -1,0 +1,215 @@
+#include "mainwindow.h"
+
+#include "findingspage.h"
+#include "hostconnector.h"
+#include "manifestsconnector.h"
+#include "overviewpage.h"
+#include "scancontroller.h"
+#include "scanspage.h"
+#include "theme.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QShortcut>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace lg {
+
+MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
+    : QMainWindow(parent)
+    , m_store(std::move(store))
+{
+    setWindowTitle(tr("Layerguard — container security posture"));
+    resize(1280, 800);
+    m_scans = new ScanController(QString::fromStdString(m_store->path()), this);
+
+    auto* toolbar = addToolBar(tr("Scan"));
+    toolbar->setMovable(false);
+    auto* brand = new QLabel(tr("<b>&nbsp;Layerguard&nbsp;&nbsp;</b>"));
+    toolbar->addWidget(brand);
+    m_scanButton = new QToolButton;
+    m_scanButton->setText(tr("Scan ▸"));
+    m_scanButton->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(m_scanButton);
+    menu->addAction(tr("Demo lab"), this, &MainWindow::scanDemo);
+    menu->addAction(tr("Manifests folder…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));
+        if (!dir.isEmpty())
+            scanManifests(dir);
+    });
+    menu->addAction(tr("This host"), this, &MainWindow::scanHost);
+    m_scanButton->setMenu(menu);
+    toolbar->addWidget(m_scanButton);
+    m_progress = new QProgressBar;
+    m_progress->setRange(0, 0);
+    m_progress->setMaximumWidth(160);
+    m_progress->setVisible(false);
+    m_progressText = new QLabel;
+    m_cancel = new QPushButton(tr("Cancel"));
+    m_cancel->setVisible(false);
+    toolbar->addSeparator();
+    toolbar->addWidget(m_progress);
+    toolbar->addWidget(m_progressText);
+    toolbar->addWidget(m_cancel);
+    connect(m_cancel, &QPushButton::clicked, m_scans, &ScanController::cancel);
+
+    auto* central = new QWidget;
+    auto* outer = new QVBoxLayout(central);
+    outer->setContentsMargins(0, 0, 0, 0);
+    outer->setSpacing(0);
+    m_banner = new QLabel;
+    m_banner->setWordWrap(true);
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #FBE9E7; color: #7A1C10; padding: 8px; border-bottom: 1px solid #E0B4AC; }"));
+    m_banner->setVisible(false);
+    outer->addWidget(m_banner);
+    auto* h = new QHBoxLayout;
+    h->setContentsMargins(0, 0, 0, 0);
+    m_nav = new QListWidget;
+    m_nav->setFixedWidth(170);
+    m_nav->setFrameShape(QFrame::NoFrame);
+    m_nav->setSpacing(2);
+    m_pages = new QStackedWidget;
+    h->addWidget(m_nav);
+    h->addWidget(m_pages, 1);
+    outer->addLayout(h, 1);
+    setCentralWidget(central);
+
+    m_overview = new OverviewPage;
+    m_pages->addWidget(m_overview);
+    m_nav->addItem(tr("Overview"));
+    for (Layer l : kAllLayers) {
+        auto* page = new FindingsPage(l, m_store.get());
+        m_findingPages.push_back(page);
+        m_pages->addWidget(page);
+        auto* item = new QListWidgetItem(theme::layerTitle(l));
+        item->setForeground(theme::layerColor(l).darker(110));
+        m_nav->addItem(item);
+        connect(page, &FindingsPage::stateChanged, this, &MainWindow::refreshAll);
+    }
+    auto* all = new FindingsPage(std::nullopt, m_store.get());
+    m_findingPages.push_back(all);
+    m_pages->addWidget(all);
+    m_nav->addItem(tr("All findings"));
+    connect(all, &FindingsPage::stateChanged, this, &MainWindow::refreshAll);
+    m_history = new ScansPage;
+    m_pages->addWidget(m_history);
+    m_nav->addItem(tr("Scans"));
+    connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
+    m_nav->setCurrentRow(0);
+    for (int i = 0; i < m_nav->count() && i < 9; ++i) {
+        auto* sc = new QShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)), this);
+        connect(sc, &QShortcut::activated, this, [this, i] { showPage(i); });
+    }
+
+    connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(1 + int(l)); });
+    connect(m_overview, &OverviewPage::scanDemoRequested, this, &MainWindow::scanDemo);
+    connect(m_overview, &OverviewPage::scanManifestsRequested, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));
+        if (!dir.isEmpty())
+            scanManifests(dir);
+    });
+
+    connect(m_scans, &ScanController::started, this, [this](const QString& title) {
+        m_progress->setVisible(true);
+        m_cancel->setVisible(true);
+        m_scanButton->setEnabled(false);
+        m_progressText->setText(tr("Scanning %1…").arg(title));
+    });
+    connect(m_scans, &ScanController::progress, this,
+            [this](const QString& text) { m_progressText->setText(text); });
+    connect(m_scans, &ScanController::finished, this, [this](qint64 id, const QStringList& errors, bool cancelled) {
+        m_progress->setVisible(false);
+        m_cancel->setVisible(false);
+        m_scanButton->setEnabled(true);
+        m_progressText->setText(cancelled ? tr("Scan cancelled; the cache is unchanged.")
+                                          : id > 0 ? tr("Scan %1 stored.").arg(id)
+                                                   : tr("Scan failed; the cache is unchanged."));
+        showErrors(errors);
+        refreshAll();
+    });
+
+    auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Scan demo lab"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::scanDemo);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+    statusBar()->showMessage(tr("Cache: %1").arg(QString::fromStdString(m_store->path())));
+    refreshAll();
+}
+
+MainWindow::~MainWindow() = default;
+
+FindingsPage* MainWindow::findingsPage(int index) const
+{
+    return index >= 0 && index < int(m_findingPages.size()) ? m_findingPages[std::size_t(index)] : nullptr;
+}
+
+void MainWindow::showPage(int index)
+{
+    m_nav->setCurrentRow(index);
+}
+
+void MainWindow::refreshAll()
+{
+    try {
+        m_overview->refresh(*m_store);
+        for (auto* p : m_findingPages)
+            p->refresh();
+        m_history->refresh(*m_store);
+    } catch (const StoreError& e) {
+        showErrors({QString::fromStdString(std::string(e.what()) + " — " + e.hint())});
+    }
+}
+
+void MainWindow::showErrors(const QStringList& errors)
+{
+    if (errors.isEmpty()) {
+        m_banner->setVisible(false);
+        return;
+    }
+    m_banner->setText(tr("<b>A source failed</b> — nothing was stored for this scan:<br>") + errors.join(QStringLiteral("<br>")).toHtmlEscaped());
+    m_banner->setVisible(true);
+}
+
+void MainWindow::scanDemo()
+{
+    m_scans->start(tr("demo lab"), [] {
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
+        s.push_back(std::make_unique<HostConnector>("/", "demo-node", ":/demo/host.json"));
+        return s;
+    });
+}
+
+void MainWindow::scanManifests(const QString& path)
+{
+    m_scans->start(path, [p = path.toStdString()] {
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<ManifestsConnector>(p));
+        return s;
+    });
+}
+
+void MainWindow::scanHost()
+{
+    m_scans->start(tr("this host"), [] {
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<HostConnector>("/"));
+        return s;
+    });
+}
+
+} // namespace lg

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "store.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QStackedWidget;
+class QToolButton;
+
+namespace lg {
+
+class FindingsPage;
+class OverviewPage;
+class ScanController;
+class ScansPage;
+
+/** The dashboard window: navigation on the left, one page per area, scans in the toolbar. */
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(std::unique_ptr<Store> store, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /** Reloads every page from the cache. */
+    void refreshAll();
+    void scanDemo();
+    void scanManifests(const QString& path);
+    void scanHost();
+    [[nodiscard]] ScanController* scanController() const { return m_scans; }
+    /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */
+    void showPage(int index);
+    [[nodiscard]] FindingsPage* findingsPage(int index) const;
+
+private:
+    void showErrors(const QStringList& errors);
+
+    std::unique_ptr<Store> m_store;
+    ScanController* m_scans;
+    QListWidget* m_nav;
+    QStackedWidget* m_pages;
+    OverviewPage* m_overview;
+    std::vector<FindingsPage*> m_findingPages;
+    ScansPage* m_history;
+    QLabel* m_banner;
+    QProgressBar* m_progress;
+    QLabel* m_progressText;
+    QPushButton* m_cancel;
+    QToolButton* m_scanButton;
+};
+
+} // namespace lg

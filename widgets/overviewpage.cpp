@@ -1,0 +1,334 @@
+#include "overviewpage.h"
+
+#include "findingsmodel.h"
+#include "scoring.h"
+#include "theme.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QFrame>
+#include <QGridLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QListWidget>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPushButton>
+#include <QStackedLayout>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <functional>
+
+namespace lg {
+
+/** One layer: score, band, change since the previous scan, open counts; "not scanned" when so. */
+class LayerTile : public QFrame {
+public:
+    LayerTile(Layer layer, QWidget* parent)
+        : QFrame(parent)
+        , m_layer(layer)
+    {
+        setFrameShape(QFrame::StyledPanel);
+        setMinimumSize(170, 118);
+        setFocusPolicy(Qt::StrongFocus);
+        setCursor(Qt::PointingHandCursor);
+        setAccessibleName(theme::layerTitle(layer));
+    }
+    void set(std::optional<int> score, bool scanned, std::optional<int> delta, const LayerTally& t)
+    {
+        m_score = score;
+        m_scanned = scanned;
+        m_delta = delta;
+        m_tally = t;
+        setToolTip(scanned ? tr("%1 layer: open findings and score of the latest scan. Click to see them.")
+                                 .arg(theme::layerTitle(m_layer))
+                           : theme::layerHint(m_layer));
+        update();
+    }
+    std::function<void(Layer)> onActivate;
+
+protected:
+    void paintEvent(QPaintEvent* e) override
+    {
+        QFrame::paintEvent(e);
+        QPainter p(this);
+        p.setRenderHint(QPainter::Antialiasing);
+        const QRect r = rect().adjusted(12, 10, -12, -10);
+        p.fillRect(QRect(0, 0, 4, height()), theme::layerColor(m_layer));
+        QFont f = font();
+        f.setBold(true);
+        p.setFont(f);
+        p.setPen(palette().color(QPalette::WindowText));
+        p.drawText(r, Qt::AlignLeft | Qt::AlignTop, theme::layerTitle(m_layer));
+        if (hasFocus()) {
+            p.setPen(QPen(palette().color(QPalette::Highlight), 2));
+            p.drawRect(rect().adjusted(1, 1, -1, -1));
+        }
+        if (!m_scanned) {
+            f.setBold(false);
+            p.setFont(f);
+            p.setPen(palette().color(QPalette::PlaceholderText));
+            p.drawText(r.adjusted(0, 30, 0, 0), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, tr("Not scanned"));
+            return;
+        }
+        QFont big = font();
+        big.setPointSizeF(font().pointSizeF() * 2.4);
+        big.setBold(true);
+        p.setFont(big);
+        p.setPen(theme::scoreColor(m_score));
+        const QString scoreText = m_score ? QString::number(*m_score) : QStringLiteral("—");
+        p.drawText(r.adjusted(0, 20, 0, 0), Qt::AlignLeft | Qt::AlignTop, scoreText);
+        const int scoreWidth = QFontMetrics(big).horizontalAdvance(scoreText);
+        f.setBold(false);
+        p.setFont(f);
+        p.setPen(palette().color(QPalette::WindowText));
+        QString band = m_score ? QString::fromLatin1(scoreBand(*m_score)) : tr("no rule applied");
+        if (m_delta && *m_delta != 0)
+            band += QStringLiteral("  %1%2").arg(*m_delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼")).arg(std::abs(*m_delta));
+        p.drawText(r.adjusted(scoreWidth + 8, 34, 0, 0), Qt::AlignLeft | Qt::AlignTop, band);
+        int x = r.left();
+        const int y = r.bottom() - QFontMetrics(f).height();
+        for (Severity s : {Severity::Critical, Severity::High, Severity::Medium, Severity::Low}) {
+            const int n = m_tally.openBySeverity[std::size_t(s)];
+            const QString text = QStringLiteral("%1%2").arg(n).arg(theme::severityTitle(s).left(1).toLower());
+            p.setPen(n > 0 ? theme::severityColor(s) : palette().color(QPalette::PlaceholderText));
+            p.drawText(QPoint(x, y + QFontMetrics(f).ascent()), text);
+            x += QFontMetrics(f).horizontalAdvance(text) + 10;
+        }
+    }
+    void mouseReleaseEvent(QMouseEvent*) override
+    {
+        if (onActivate)
+            onActivate(m_layer);
+    }
+    void keyPressEvent(QKeyEvent* e) override
+    {
+        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter || e->key() == Qt::Key_Space) && onActivate)
+            onActivate(m_layer);
+        else
+            QFrame::keyPressEvent(e);
+    }
+
+private:
+    Layer m_layer;
+    std::optional<int> m_score;
+    bool m_scanned = false;
+    std::optional<int> m_delta;
+    LayerTally m_tally;
+};
+
+OverviewPage::OverviewPage(QWidget* parent)
+    : QWidget(parent)
+{
+    m_stack = new QStackedLayout(this);
+
+    // Empty state: what to do first.
+    auto* empty = new QWidget;
+    auto* ev = new QVBoxLayout(empty);
+    ev->addStretch();
+    auto* title = new QLabel(tr("<h2>No scan yet</h2>"));
+    title->setAlignment(Qt::AlignCenter);
+    auto* text = new QLabel(tr("Layerguard keeps the security posture of your containers, layer by layer, and its "
+                               "history.<br>Start with the demo lab, or scan a folder of Kubernetes manifests."));
+    text->setAlignment(Qt::AlignCenter);
+    text->setWordWrap(true);
+    auto* buttons = new QHBoxLayout;
+    auto* demo = new QPushButton(tr("Scan the demo lab"));
+    auto* manifests = new QPushButton(tr("Scan a manifests folder…"));
+    connect(demo, &QPushButton::clicked, this, &OverviewPage::scanDemoRequested);
+    connect(manifests, &QPushButton::clicked, this, &OverviewPage::scanManifestsRequested);
+    buttons->addStretch();
+    buttons->addWidget(demo);
+    buttons->addWidget(manifests);
+    buttons->addStretch();
+    ev->addWidget(title);
+    ev->addWidget(text);
+    ev->addLayout(buttons);
+    ev->addStretch();
+    m_stack->addWidget(empty);
+
+    auto* content = new QWidget;
+    auto* v = new QVBoxLayout(content);
+    v->setContentsMargins(16, 12, 16, 12);
+    v->setSpacing(10);
+    auto* header = new QHBoxLayout;
+    m_posture = new QLabel;
+    m_posture->setTextFormat(Qt::RichText);
+    m_postureDetail = new QLabel;
+    m_counts = new QLabel;
+    m_counts->setTextFormat(Qt::RichText);
+    header->addWidget(m_posture);
+    header->addWidget(m_postureDetail);
+    header->addStretch();
+    header->addWidget(m_counts);
+    v->addLayout(header);
+
+    auto* tiles = new QHBoxLayout;
+    for (Layer l : kAllLayers) {
+        auto* tile = new LayerTile(l, content);
+        tile->onActivate = [this](Layer layer) { Q_EMIT layerActivated(layer); };
+        tiles->addWidget(tile);
+        m_tiles.push_back(tile);
+    }
+    v->addLayout(tiles);
+
+    m_chart = new QChartView;
+    m_chart->setRenderHint(QPainter::Antialiasing);
+    m_chart->setMinimumHeight(220);
+    v->addWidget(m_chart, 2);
+
+    auto* bottom = new QGridLayout;
+    auto* risksTitle = new QLabel(tr("<b>Top risks</b>"));
+    m_topRisks = new QListWidget;
+    m_changesTitle = new QLabel(tr("<b>Changed since the previous scan</b>"));
+    m_changes = new QListWidget;
+    bottom->addWidget(risksTitle, 0, 0);
+    bottom->addWidget(m_changesTitle, 0, 1);
+    bottom->addWidget(m_topRisks, 1, 0);
+    bottom->addWidget(m_changes, 1, 1);
+    v->addLayout(bottom, 1);
+    m_stack->addWidget(content);
+}
+
+void OverviewPage::refresh(const Store& store)
+{
+    const auto scans = store.scans();
+    if (scans.empty()) {
+        m_stack->setCurrentIndex(0);
+        return;
+    }
+    m_stack->setCurrentIndex(1);
+    const ScanInfo& last = scans.back();
+    const ScanInfo* prev = scans.size() > 1 ? &scans[scans.size() - 2] : nullptr;
+
+    const auto overall = last.overallScore;
+    m_posture->setText(QStringLiteral("<span style='font-size:26pt; font-weight:600; color:%1'>%2</span>")
+                           .arg(theme::scoreColor(overall).name(),
+                                overall ? QString::number(*overall) : QStringLiteral("—")));
+    QString detail = tr("Posture · %1").arg(overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"));
+    if (prev && prev->overallScore && overall) {
+        const int d = *overall - *prev->overallScore;
+        detail += d == 0 ? tr(" · unchanged") : tr(" · %1%2 since %3").arg(d > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
+                                                   .arg(std::abs(d))
+                                                   .arg(QDateTime::fromSecsSinceEpoch(prev->finishedAt).toString(QStringLiteral("d MMM HH:mm")));
+    }
+    detail += tr("\nScan %1 · %2 · %3 resources").arg(last.id).arg(
+        QDateTime::fromSecsSinceEpoch(last.finishedAt).toString(QStringLiteral("d MMM yyyy HH:mm"))).arg(last.resources);
+    m_postureDetail->setText(detail);
+
+    std::array<int, 5> total{};
+    for (const auto& ls : last.layers)
+        for (std::size_t i = 0; i < 5; ++i)
+            total[i] += ls.tally.openBySeverity[i];
+    QStringList parts;
+    for (Severity s : {Severity::Critical, Severity::High, Severity::Medium, Severity::Low}) {
+        parts << QStringLiteral("<span style='color:%1'>●</span> %2 %3")
+                     .arg(theme::severityColor(s).name())
+                     .arg(total[std::size_t(s)])
+                     .arg(theme::severityTitle(s).toLower());
+    }
+    m_counts->setText(parts.join(QStringLiteral(" &nbsp; ")));
+
+    for (std::size_t i = 0; i < kAllLayers.size(); ++i) {
+        const Layer l = kAllLayers[i];
+        auto it = std::find_if(last.layers.begin(), last.layers.end(), [&](const auto& ls) { return ls.layer == l; });
+        if (it == last.layers.end()) {
+            m_tiles[i]->set(std::nullopt, false, std::nullopt, {});
+            continue;
+        }
+        std::optional<int> delta;
+        if (prev) {
+            auto pit = std::find_if(prev->layers.begin(), prev->layers.end(), [&](const auto& ls) { return ls.layer == l; });
+            if (pit != prev->layers.end() && pit->score && it->score)
+                delta = *it->score - *pit->score;
+        }
+        m_tiles[i]->set(it->score, true, delta, it->tally);
+    }
+    buildTrend(scans);
+
+    m_topRisks->clear();
+    FindingFilter open;
+    open.status = FindingStatus::Open;
+    const auto findings = store.findings(last.id, open);
+    for (std::size_t i = 0; i < findings.size() && i < 12; ++i) {
+        const auto& f = findings[i];
+        auto* item = new QListWidgetItem(QStringLiteral("%1  %2 — %3")
+                                             .arg(theme::severityTitle(f.severity), QString::fromStdString(f.title),
+                                                  FindingsModel::resourceText(f)));
+        item->setForeground(theme::severityColor(f.severity));
+        item->setToolTip(QString::fromStdString(f.message));
+        m_topRisks->addItem(item);
+    }
+    if (findings.empty())
+        m_topRisks->addItem(tr("No open findings in the scanned layers."));
+
+    m_changes->clear();
+    if (!prev) {
+        m_changesTitle->setText(tr("<b>Changed since the previous scan</b>"));
+        m_changes->addItem(tr("This is the first scan: the next one will show what changed."));
+        return;
+    }
+    const auto diff = store.diff(prev->id, last.id);
+    m_changesTitle->setText(tr("<b>Changed since scan %1</b>: %2 new · %3 resolved")
+                                .arg(prev->id)
+                                .arg(diff.added.size())
+                                .arg(diff.resolved.size()));
+    for (const auto& f : diff.added)
+        m_changes->addItem(QStringLiteral("+ %1 — %2").arg(QString::fromStdString(f.title),
+                                                            FindingsModel::resourceText(f)));
+    for (const auto& f : diff.resolved) {
+        auto* item = new QListWidgetItem(QStringLiteral("− %1 — %2 (resolved)")
+                                             .arg(QString::fromStdString(f.title),
+                                                  FindingsModel::resourceText(f)));
+        item->setForeground(QColor(0x2E, 0x8B, 0x57));
+        m_changes->addItem(item);
+    }
+    if (diff.added.empty() && diff.resolved.empty())
+        m_changes->addItem(tr("No change."));
+}
+
+void OverviewPage::buildTrend(const std::vector<ScanInfo>& scans)
+{
+    auto* chart = new QChart;
+    chart->setTitle(tr("Risk trend per layer (score, higher is better)"));
+    chart->legend()->setAlignment(Qt::AlignRight);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    auto* x = new QDateTimeAxis;
+    x->setFormat(QStringLiteral("d MMM HH:mm"));
+    x->setTickCount(std::min<int>(6, std::max<int>(2, int(scans.size()))));
+    auto* y = new QValueAxis;
+    y->setRange(0, 100);
+    y->setLabelFormat(QStringLiteral("%d"));
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    qint64 minT = scans.front().finishedAt, maxT = scans.back().finishedAt;
+    for (Layer l : kAllLayers) {
+        auto* series = new QLineSeries;
+        series->setName(theme::layerTitle(l));
+        series->setPen(QPen(theme::layerColor(l), 2));
+        series->setPointsVisible(scans.size() < 40);
+        for (const auto& s : scans) {
+            auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const auto& ls) { return ls.layer == l; });
+            if (it != s.layers.end() && it->score)
+                series->append(double(s.finishedAt) * 1000.0, *it->score);
+        }
+        if (series->count() == 0) {
+            delete series;
+            continue;
+        }
+        chart->addSeries(series);
+        series->attachAxis(x);
+        series->attachAxis(y);
+    }
+    if (maxT == minT)
+        maxT = minT + 3600;
+    x->setRange(QDateTime::fromSecsSinceEpoch(minT - (maxT - minT) / 20), QDateTime::fromSecsSinceEpoch(maxT + (maxT - minT) / 20));
+    QChart* old = m_chart->chart();
+    m_chart->setChart(chart);
+    delete old;
+}
+
+} // namespace lg

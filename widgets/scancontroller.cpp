@@ -1,0 +1,87 @@
+#include "scancontroller.h"
+
+#include "scanner.h"
+#include "store.h"
+
+#include <QPointer>
+#include <QtConcurrent>
+
+namespace lg {
+
+ScanController::ScanController(QString cachePath, QObject* parent)
+    : QObject(parent)
+    , m_cachePath(std::move(cachePath))
+{
+}
+
+ScanController::~ScanController()
+{
+    if (m_cancel)
+        m_cancel->store(true);
+}
+
+void ScanController::cancel()
+{
+    if (m_cancel)
+        m_cancel->store(true);
+}
+
+void ScanController::start(const QString& title, SourceFactory factory)
+{
+    if (m_running)
+        return;
+    m_running = true;
+    m_cancel = std::make_shared<CancelToken>(false);
+    const quint64 job = ++m_job;
+    Q_EMIT started(title);
+    QPointer<ScanController> self(this);
+    auto cancel = m_cancel;
+    const std::string cachePath = m_cachePath.toStdString();
+    const QString user = qEnvironmentVariable("USER", QStringLiteral("unknown"));
+    (void)QtConcurrent::run([self, cancel, job, cachePath, factory, user] {
+        QStringList errors;
+        qint64 scanId = 0;
+        bool cancelled = false;
+        auto report = [&](const QString& text) {
+            QMetaObject::invokeMethod(
+                qApp,
+                [self, text, job] {
+                    if (self && self->m_job == job)
+                        Q_EMIT self->progress(text);
+                },
+                Qt::QueuedConnection);
+        };
+        try {
+            static const RuleCatalog catalog = RuleCatalog::builtin();
+            Store store(cachePath);
+            ScanSettings settings;
+            settings.runBy = user.toStdString();
+            Scanner scanner(catalog, settings);
+            const auto sources = factory();
+            const auto outcome = scanner.run(sources, &store, *cancel,
+                                             [&](const std::string& msg) { report(QString::fromStdString(msg)); });
+            cancelled = outcome.cancelled;
+            for (const auto& s : outcome.sources) {
+                if (!s.ok && s.error != "cancelled")
+                    errors << QString::fromStdString(s.target + ": " + s.error + (s.hint.empty() ? "" : " — " + s.hint));
+            }
+            if (outcome.scanId)
+                scanId = *outcome.scanId;
+        } catch (const StoreError& e) {
+            errors << QString::fromStdString(std::string(e.what()) + " — " + e.hint());
+        } catch (const std::exception& e) {
+            errors << QString::fromStdString(e.what());
+        }
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, job, scanId, errors, cancelled] {
+                if (!self || self->m_job != job)
+                    return;
+                self->m_running = false;
+                Q_EMIT self->finished(scanId, errors, cancelled);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+} // namespace lg
