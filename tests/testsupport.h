@@ -38,8 +38,8 @@ std::string text(const T& v)
 /** QCOMPARE for values QTest cannot print (nlohmann::json, std::string, std::optional). */
 #define LG_COMPARE(actual, expected)                                                                                   \
     do {                                                                                                               \
-        const auto& lgActual_ = (actual);                                                                              \
-        const auto& lgExpected_ = (expected);                                                                          \
+        const auto lgActual_ = (actual);                                                                               \
+        const auto lgExpected_ = (expected);                                                                           \
         if (!(lgActual_ == lgExpected_)) {                                                                             \
             const std::string lgMsg_ = std::string(#actual " == " #expected ": got ") + lg::test::text(lgActual_)      \
                 + ", expected " + lg::test::text(lgExpected_);                                                         \

@@ -679,9 +679,11 @@ int cmdHostSnapshot(const QStringList& args)
 
 bool isCliCommand(const QStringList& args)
 {
-    return args.size() > 1
-        && (kCommands.contains(args[1]) || args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h")
-            || args[1] == QLatin1String("--version") || args[1] == QLatin1String("help"));
+    // Any argument means the headless CLI (an unknown one is a usage error there, never a window).
+    // Qt's own window options (-platform, -style, ...) still open the dashboard.
+    static const QStringList qtOptions{QStringLiteral("-platform"), QStringLiteral("-style"),
+                                       QStringLiteral("-geometry"), QStringLiteral("-reverse")};
+    return args.size() > 1 && !qtOptions.contains(args[1]);
 }
 
 int runCli(const QStringList& args)

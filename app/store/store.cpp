@@ -548,6 +548,7 @@ void Store::acceptRisk(const AcceptedRisk& risk)
     if (const auto latest = latestScanId()) {
         Stmt u(m_db, "UPDATE findings SET status = 'accepted' WHERE scan_id = ?1 AND fid = ?2");
         u.bind(1, *latest).bind(2, risk.fid).run();
+        rescore(*latest);
     }
 }
 
@@ -558,7 +559,39 @@ void Store::revokeRisk(const std::string& fid)
     if (const auto latest = latestScanId()) {
         Stmt u(m_db, "UPDATE findings SET status = 'open' WHERE scan_id = ?1 AND fid = ?2");
         u.bind(1, *latest).bind(2, fid).run();
+        rescore(*latest);
     }
+}
+
+void Store::rescore(std::int64_t scanId)
+{
+    // Accepted risks move the score: recompute the scan's layer tallies from its findings.
+    Transaction tx(m_db);
+    std::map<Layer, LayerTally> tallies;
+    for (const auto& ls : layerScores(scanId))
+        tallies[ls.layer] = ls.tally;
+    tallyFindings(tallies, findings(scanId));
+    Stmt upd(m_db, "UPDATE scan_layers SET failed_weight = ?3, accepted_weight = ?4, score = ?5, critical = ?6, "
+                   "high = ?7, medium = ?8, low = ?9, info = ?10 WHERE scan_id = ?1 AND layer = ?2");
+    for (const auto& [layer, t] : tallies) {
+        upd.bind(1, scanId).bind(2, toString(layer)).bind(3, std::int64_t(t.failedWeight));
+        upd.bind(4, std::int64_t(t.acceptedWeight));
+        if (const auto sc = layerScore(t))
+            upd.bind(5, std::int64_t(*sc));
+        else
+            upd.bindNull(5);
+        for (int i = 0; i < 5; ++i)
+            upd.bind(6 + i, std::int64_t(t.openBySeverity[std::size_t(i)]));
+        upd.run();
+    }
+    Stmt overall(m_db, "UPDATE scans SET overall_score = ?2 WHERE id = ?1");
+    overall.bind(1, scanId);
+    if (const auto sc = overallScore(tallies))
+        overall.bind(2, std::int64_t(*sc));
+    else
+        overall.bindNull(2);
+    overall.run();
+    tx.commit();
 }
 
 std::vector<AcceptedRisk> Store::acceptedRisks() const

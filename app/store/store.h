@@ -156,6 +156,7 @@ private:
     void exec(const char* sql) const;
     void migrate();
     void applyRetention();
+    void rescore(std::int64_t scanId);
     [[nodiscard]] std::vector<LayerScore> layerScores(std::int64_t scanId) const;
     [[nodiscard]] StoreError error(const std::string& what) const;
 

@@ -228,8 +228,11 @@ void TestStore::acceptedRisksAndExpiry()
     FindingFilter f;
     f.status = FindingStatus::Accepted;
     LG_COMPARE(s.findings(*s.latestScanId(), f).size(), std::size_t(2)); // latest scan reflects acceptances at once
+    // Accepting both highs lifts the cap and the score.
+    LG_COMPARE(s.scan(*s.latestScanId())->layers[0].score, std::optional<int>(100));
     s.revokeRisk(rec.findings[1].id);
     LG_COMPARE(s.findings(*s.latestScanId(), f).size(), std::size_t(1));
+    LG_COMPARE(s.scan(*s.latestScanId())->layers[0].score, std::optional<int>(79));
 }
 
 void TestStore::checklistSurvivesRescans()
