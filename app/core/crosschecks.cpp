@@ -2,7 +2,10 @@
 #include "ruleengine.h"
 
 #include <map>
+#include <optional>
+#include <regex>
 #include <set>
+#include <tuple>
 
 namespace lg {
 
@@ -140,12 +143,180 @@ private:
     std::vector<Workload> m_workloads;
 };
 
+bool hasAll(const nlohmann::json& list, const char* value)
+{
+    return list.is_array() && std::find(list.begin(), list.end(), value) != list.end();
+}
+
+/** A role whose rules grant every verb on every resource of every API group: cluster-admin by another name. */
+bool isAdminEquivalent(const nlohmann::json& role)
+{
+    const auto rules = role.value("rules", nlohmann::json::array());
+    if (!rules.is_array())
+        return false;
+    for (const auto& r : rules) {
+        if (!r.is_object() || !hasAll(r.value("apiGroups", nlohmann::json()), "*")
+            || !hasAll(r.value("resources", nlohmann::json()), "*"))
+            continue;
+        const auto verbs = r.value("verbs", nlohmann::json());
+        // every verb, or every write verb: either way the subject can change anything
+        if (hasAll(verbs, "*")
+            || (hasAll(verbs, "create") && hasAll(verbs, "update") && hasAll(verbs, "patch") && hasAll(verbs, "delete")))
+            return true;
+    }
+    return false;
+}
+
+/**
+ * Bindings that grant cluster-admin, or a role equivalent to it (every verb on every resource),
+ * resolved across the inventory (CIS-K8S 5.1.1, C-0035, Polaris clusterrolebindingClusterAdmin).
+ */
+class AdminBinding final : public CrossCheck {
+public:
+    explicit AdminBinding(const Rule& rule)
+        : m_rule(rule)
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.layer != Layer::Orchestrator || !r.data.is_object())
+            return;
+        if (r.kind == "ClusterRole" || r.kind == "Role") {
+            if (isAdminEquivalent(r.data))
+                m_adminRoles.insert({r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name});
+        } else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
+            // Bindings the platform itself manages (system:, gce:, eks:, aks: prefixes) are not the user's to fix.
+            static const std::regex kPlatform("^(system|gce|eks|aks):");
+            if (std::regex_search(r.name, kPlatform))
+                return;
+            Resource stub = r;
+            m_bindings.push_back(std::move(stub));
+        }
+    }
+    void finish(RuleEngine& engine) override
+    {
+        for (const auto& b : m_bindings) {
+            const auto roleRef = b.data.value("roleRef", nlohmann::json::object());
+            const std::string kind = roleRef.value("kind", std::string());
+            const std::string name = roleRef.value("name", std::string());
+            const bool builtin = kind == "ClusterRole" && name == "cluster-admin";
+            const bool equivalent = m_adminRoles.count({b.target, kind, kind == "Role" ? b.namespace_ : std::string(), name}) > 0;
+            const bool failed = builtin || equivalent;
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (failed) {
+                message = b.kind + " " + b.name + " grants " + (builtin ? std::string("cluster-admin")
+                                                                         : kind + " " + name + ", which allows every verb on every resource")
+                    + " to " + b.data.value("subjects", nlohmann::json::array()).dump();
+                evidence.push_back({"roleRef", roleRef});
+                evidence.push_back({"subjects", b.data.value("subjects", nlohmann::json::array())});
+            }
+            engine.record(m_rule, b, {b.target, b.kind, b.namespace_, b.name, {}}, failed, std::move(message),
+                          std::move(evidence));
+        }
+    }
+
+private:
+    const Rule& m_rule;
+    std::set<std::tuple<std::string, std::string, std::string, std::string>> m_adminRoles;
+    std::vector<Resource> m_bindings;
+};
+
+/**
+ * Pods that get a service account token mounted: the pod's automountServiceAccountToken wins, else
+ * the ServiceAccount's (when the inventory has it), else Kubernetes mounts it (CIS-K8S 5.1.6, C-0034,
+ * Polaris automountServiceAccountToken).
+ */
+class ServiceAccountToken final : public CrossCheck {
+public:
+    explicit ServiceAccountToken(const Rule& rule)
+        : m_rule(rule)
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.layer != Layer::Orchestrator || !r.data.is_object())
+            return;
+        const std::string ns = r.namespace_.empty() ? std::string("default") : r.namespace_;
+        if (r.kind == "ServiceAccount") {
+            auto it = r.data.find("automountServiceAccountToken");
+            if (it != r.data.end() && it->is_boolean())
+                m_accounts[{r.target, ns, r.name}] = it->get<bool>();
+            return;
+        }
+        if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
+            return;
+        const nlohmann::json* tmpl = &r.data;
+        std::string prefix;
+        if (r.kind == "CronJob") {
+            tmpl = &r.data["spec"]["jobTemplate"]["spec"]["template"];
+            prefix = "spec.jobTemplate.spec.template.";
+        } else if (r.kind != "Pod") {
+            tmpl = &r.data["spec"]["template"];
+            prefix = "spec.template.";
+        }
+        if (!tmpl->is_object() || !tmpl->contains("spec") || !(*tmpl)["spec"].is_object())
+            return;
+        const auto& spec = (*tmpl)["spec"];
+        Pod p;
+        p.stub.layer = r.layer;
+        p.stub.target = r.target;
+        p.stub.kind = r.kind;
+        p.stub.namespace_ = r.namespace_;
+        p.stub.name = r.name;
+        p.stub.origin = r.origin;
+        p.stub.data = {{"metadata", r.data.value("metadata", nlohmann::json::object())}};
+        p.ns = ns;
+        p.account = spec.value("serviceAccountName", spec.value("serviceAccount", std::string("default")));
+        if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
+            p.podSetting = a->get<bool>();
+        p.path = prefix + "spec.automountServiceAccountToken";
+        m_pods.push_back(std::move(p));
+    }
+    void finish(RuleEngine& engine) override
+    {
+        for (const auto& p : m_pods) {
+            std::optional<bool> accountSetting;
+            if (auto it = m_accounts.find({p.stub.target, p.ns, p.account}); it != m_accounts.end())
+                accountSetting = it->second;
+            const bool mounted = p.podSetting.value_or(accountSetting.value_or(true));
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (mounted) {
+                message = p.stub.kind + " " + p.stub.name + " gets the token of service account " + p.account
+                    + " mounted " + (p.podSetting ? "(the pod sets automountServiceAccountToken: true)"
+                                                  : accountSetting ? "(the service account sets it to true)"
+                                                                   : "(neither the pod nor the service account turns it off)");
+                evidence.push_back({p.path, p.podSetting ? nlohmann::json(*p.podSetting) : nlohmann::json()});
+                evidence.push_back({"ServiceAccount/" + p.account + ".automountServiceAccountToken",
+                                    accountSetting ? nlohmann::json(*accountSetting) : nlohmann::json()});
+            }
+            engine.record(m_rule, p.stub, {p.stub.target, p.stub.kind, p.stub.namespace_, p.stub.name, {}}, mounted,
+                          std::move(message), std::move(evidence));
+        }
+    }
+
+private:
+    struct Pod {
+        Resource stub;
+        std::string ns, account, path;
+        std::optional<bool> podSetting;
+    };
+    const Rule& m_rule;
+    std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
+    std::vector<Pod> m_pods;
+};
+
 } // namespace
 
 std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule)
 {
     if (rule.check == "networkpolicy-coverage")
         return std::make_unique<NetworkPolicyCoverage>(rule);
+    if (rule.check == "rbac-admin-binding")
+        return std::make_unique<AdminBinding>(rule);
+    if (rule.check == "sa-token-automount")
+        return std::make_unique<ServiceAccountToken>(rule);
     return nullptr;
 }
 

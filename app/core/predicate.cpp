@@ -2,9 +2,12 @@
 
 #include "masking.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 
 namespace lg {
@@ -109,6 +112,7 @@ Resolved resolve(const PathSpec& spec, const EvalContext& ctx)
         if (!node)
             continue;
         if (node->is_object()) {
+            out.parent = node;
             auto it = node->find(seg);
             node = it == node->end() ? nullptr : &*it;
         } else {
@@ -117,6 +121,41 @@ Resolved resolve(const PathSpec& spec, const EvalContext& ctx)
     }
     out.value = (node && !node->is_null()) ? node : nullptr;
     return out;
+}
+
+int compareVersions(std::string_view a, std::string_view b)
+{
+    auto parts = [](std::string_view s) {
+        std::vector<long> out;
+        std::size_t i = 0;
+        while (i < s.size() && !std::isdigit(static_cast<unsigned char>(s[i])))
+            ++i; // "v1.2", "go1.21"
+        while (i < s.size()) {
+            long n = 0;
+            bool digits = false;
+            while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+                n = n * 10 + (s[i] - '0');
+                ++i;
+                digits = true;
+            }
+            if (!digits)
+                break;
+            out.push_back(n);
+            if (i < s.size() && s[i] == '.')
+                ++i;
+            else
+                break; // "-generic", "+k3s1", "-rc1": the numeric release is what counts
+        }
+        return out;
+    };
+    const auto pa = parts(a), pb = parts(b);
+    for (std::size_t i = 0; i < std::max(pa.size(), pb.size()); ++i) {
+        const long x = i < pa.size() ? pa[i] : 0;
+        const long y = i < pb.size() ? pb[i] : 0;
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
 }
 
 std::string displayValue(const nlohmann::json& value)
@@ -150,7 +189,11 @@ enum class Op {
     Empty,
     NotEmpty,
     BitsOutside,
-    AnyKeyNotIn
+    AnyKeyNotIn,
+    OlderThanDays,
+    VersionLt,
+    VersionGte,
+    AnyKeyMatches
 };
 
 const std::vector<std::pair<std::string_view, Op>>& opTable()
@@ -166,6 +209,8 @@ const std::vector<std::pair<std::string_view, Op>>& opTable()
         {"contains_any", Op::ContainsAny}, {"any_not_in", Op::AnyNotIn},
         {"empty", Op::Empty},       {"not_empty", Op::NotEmpty},
         {"bits_outside", Op::BitsOutside}, {"any_key_not_in", Op::AnyKeyNotIn},
+        {"older_than_days", Op::OlderThanDays}, {"version_lt", Op::VersionLt}, {"version_gte", Op::VersionGte},
+        {"any_key_matches", Op::AnyKeyMatches},
     };
     return table;
 }
@@ -228,14 +273,17 @@ private:
 /** Leaf: one path (or a list of paths, the first present one wins) tested with one operator. */
 class LeafPredicate final : public Predicate {
 public:
-    LeafPredicate(std::vector<PathSpec> paths, Op op, nlohmann::json value, bool ignoreCase)
+    LeafPredicate(std::vector<PathSpec> paths, Op op, nlohmann::json value, bool ignoreCase,
+                  std::optional<PathSpec> valuePath)
         : m_paths(std::move(paths))
         , m_op(op)
         , m_value(std::move(value))
         , m_ignoreCase(ignoreCase)
+        , m_valuePath(std::move(valuePath))
     {
-        if (m_op == Op::Matches)
-            m_regex = std::regex(m_value.get<std::string>(), std::regex::ECMAScript | std::regex::optimize);
+        if (m_op == Op::Matches || m_op == Op::AnyKeyMatches)
+            m_regex = std::regex(m_value.get<std::string>(), std::regex::ECMAScript | std::regex::optimize
+                                     | (m_ignoreCase ? std::regex::icase : std::regex::ECMAScript));
     }
 
     bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
@@ -246,10 +294,25 @@ public:
             if (r.value)
                 break;
         }
-        const bool result = test(r.value);
+        bool result = false;
+        if (m_valuePath) {
+            // Compare with another field of the context (e.g. a mount's name with a volume's name).
+            const Resolved other = resolve(*m_valuePath, ctx);
+            LeafPredicate bound(m_paths, m_op, other.value ? *other.value : nlohmann::json(), m_ignoreCase, std::nullopt);
+            result = other.value && bound.test(r.value, ctx.now());
+        } else {
+            result = test(r.value, ctx.now());
+        }
         // The leaf is evidence when it pushes the overall result towards "violation".
         if (evidence && result == polarity) {
-            evidence->push_back({r.path, r.value ? maskIfSecret(r.path, *r.value) : nlohmann::json()});
+            nlohmann::json observed = r.value ? maskIfSecret(r.path, *r.value) : nlohmann::json();
+            // {name: PASSWORD, value: ...}: the value's secrecy is told by its sibling's name.
+            if (r.value && r.parent && r.parent->is_object() && r.path.ends_with("value")) {
+                auto name = r.parent->find("name");
+                if (name != r.parent->end() && name->is_string() && looksLikeSecretName(name->get<std::string>()))
+                    observed = std::string(kMasked);
+            }
+            evidence->push_back({r.path, std::move(observed)});
         }
         return result;
     }
@@ -274,9 +337,24 @@ private:
         return !v || ((v->is_array() || v->is_object() || v->is_string()) && v->empty())
             || (v->is_string() && v->get<std::string>().empty());
     }
-    bool test(const nlohmann::json* v) const
+    bool test(const nlohmann::json* v, std::int64_t now) const
     {
         switch (m_op) {
+        case Op::OlderThanDays: {
+            if (!v || !v->is_string() || now <= 0)
+                return false;
+            const auto t = QDateTime::fromString(QString::fromStdString(v->get<std::string>()), Qt::ISODateWithMs);
+            if (!t.isValid())
+                return false;
+            return double(now - t.toSecsSinceEpoch()) / 86400.0 > m_value.get<double>();
+        }
+        case Op::VersionLt:
+        case Op::VersionGte: {
+            if (!v || !v->is_string() || v->get_ref<const std::string&>().empty())
+                return false;
+            const int c = compareVersions(v->get<std::string>(), m_value.get<std::string>());
+            return m_op == Op::VersionLt ? c < 0 : c >= 0;
+        }
         case Op::Exists:
             return v != nullptr;
         case Op::Absent:
@@ -317,6 +395,14 @@ private:
             return isEmpty(v);
         case Op::NotEmpty:
             return !isEmpty(v);
+        case Op::AnyKeyMatches:
+            if (!v || !v->is_object())
+                return false;
+            for (auto it = v->begin(); it != v->end(); ++it) {
+                if (std::regex_search(it.key(), m_regex))
+                    return true;
+            }
+            return false;
         case Op::AnyKeyNotIn:
             if (!v || !v->is_object())
                 return false;
@@ -341,6 +427,7 @@ private:
     Op m_op;
     nlohmann::json m_value;
     bool m_ignoreCase;
+    std::optional<PathSpec> m_valuePath;
     std::regex m_regex;
 };
 
@@ -421,13 +508,16 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
         throw std::invalid_argument("unknown operator '" + opName + "'");
     const bool needsValue = it->second != Op::Exists && it->second != Op::Absent && it->second != Op::True
         && it->second != Op::NotTrue && it->second != Op::Empty && it->second != Op::NotEmpty;
-    if (needsValue && !j.contains("value"))
+    if (needsValue && !j.contains("value") && !j.contains("value_path"))
         throw std::invalid_argument("operator '" + opName + "' needs a value");
-    if (it->second == Op::Matches && !j.at("value").is_string())
+    if ((it->second == Op::Matches || it->second == Op::AnyKeyMatches) && !j.value("value", nlohmann::json()).is_string())
         throw std::invalid_argument("matches needs a regular expression string");
     try {
+        std::optional<PathSpec> valuePath;
+        if (j.contains("value_path"))
+            valuePath = parsePath(j.at("value_path").get<std::string>());
         return std::make_unique<LeafPredicate>(std::move(paths), it->second, j.value("value", nlohmann::json()),
-                                               j.value("ignore_case", false));
+                                               j.value("ignore_case", false), std::move(valuePath));
     } catch (const std::regex_error& e) {
         throw std::invalid_argument(std::string("bad regular expression: ") + e.what());
     }

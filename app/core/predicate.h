@@ -22,8 +22,12 @@ class EvalContext {
 public:
     void bind(std::string name, const nlohmann::json* doc, std::string pathPrefix);
     [[nodiscard]] const nlohmann::json* root(std::string_view name, std::string* prefix = nullptr) const;
+    /** The scan's clock (unix seconds) for age operators; injected so rules stay pure. */
+    void setNow(std::int64_t now) { m_now = now; }
+    [[nodiscard]] std::int64_t now() const { return m_now; }
 
 private:
+    std::int64_t m_now = 0;
     struct Root {
         std::string name;
         const nlohmann::json* doc;
@@ -41,6 +45,7 @@ struct PathSpec {
 
 struct Resolved {
     const nlohmann::json* value = nullptr; ///< nullptr when the path does not exist
+    const nlohmann::json* parent = nullptr; ///< the object holding value, when there is one
     std::string path; ///< full field path inside the resource
 };
 
@@ -53,7 +58,9 @@ struct Resolved {
  * A compiled predicate. It is true when the resource violates the rule. The closed set of operators
  * (documented in resources/rules/README.md): all, any, not, each (over array items), and leaf tests
  * exists, absent, equals, not_equals, in, not_in, true, not_true, matches, gt, gte, lt, lte,
- * contains, contains_any, any_not_in, empty, not_empty, bits_outside (octal file modes), any_key_not_in.
+ * contains, contains_any, any_not_in, empty, not_empty, bits_outside (octal file modes), any_key_not_in,
+ * older_than_days (RFC 3339 timestamps, against the scan clock), version_lt, version_gte (dotted versions,
+ * "v" prefixes and suffixes such as "-generic" ignored).
  */
 class Predicate {
 public:
@@ -68,6 +75,9 @@ public:
 /** Renders a message template: "{container.name}" is replaced by the string at that path. */
 [[nodiscard]] std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx,
                                          const std::vector<Evidence>& evidence);
+
+/** Compares dotted versions numerically ("1.1.12" < "1.1.9" is false); -1, 0 or 1. */
+[[nodiscard]] int compareVersions(std::string_view a, std::string_view b);
 
 /** Human text of a JSON value for messages: strings bare, the rest as compact JSON. */
 [[nodiscard]] std::string displayValue(const nlohmann::json& value);

@@ -37,9 +37,10 @@ std::string join(const std::string& a, const std::string& b) { return a.empty() 
 
 } // namespace
 
-RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy)
+RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy, std::int64_t now)
     : m_catalog(catalog)
     , m_policy(std::move(policy))
+    , m_now(now)
 {
     for (const auto& rule : m_catalog.rules()) {
         if (!rule.check.empty() && !m_policy.isDisabled(rule.id)) {
@@ -136,6 +137,7 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
 {
     Subject base{resource.target, resource.kind, resource.namespace_, resource.name, {}};
     EvalContext ctx;
+    ctx.setNow(m_now);
     ctx.bind("resource", &resource.data, "");
 
     auto evaluate = [&](const Subject& subject) {

@@ -27,7 +27,8 @@ class CrossCheck;
  */
 class RuleEngine {
 public:
-    RuleEngine(const RuleCatalog& catalog, Policy policy);
+    /** `now` (unix seconds) is the scan clock the age operators compare with. */
+    RuleEngine(const RuleCatalog& catalog, Policy policy, std::int64_t now = 0);
     ~RuleEngine();
     RuleEngine(const RuleEngine&) = delete;
     RuleEngine& operator=(const RuleEngine&) = delete;
@@ -65,6 +66,7 @@ private:
     std::set<Layer> m_scanned;
     std::vector<std::unique_ptr<CrossCheck>> m_crossChecks;
     std::size_t m_resourceCount = 0;
+    std::int64_t m_now = 0;
 };
 
 /**

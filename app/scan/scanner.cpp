@@ -27,7 +27,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     rec.toolVersion = toolVersion();
     rec.runBy = m_settings.runBy;
 
-    RuleEngine engine(m_catalog, m_settings.policy);
+    RuleEngine engine(m_catalog, m_settings.policy, rec.startedAt);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
         SourceStatus status{src->target(), src->kind(), src->location(), true, {}, {}};
@@ -36,7 +36,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                      + src->location());
         // Resources of a source are evaluated as they arrive; they are only committed to the
         // engine once the source finished, so a failing source contributes nothing.
-        RuleEngine sourceEngine(m_catalog, m_settings.policy);
+        RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
         std::vector<Resource> identities;
         try {
             src->collect(
