@@ -193,7 +193,8 @@ enum class Op {
     OlderThanDays,
     VersionLt,
     VersionGte,
-    AnyKeyMatches
+    AnyKeyMatches,
+    SizeGt
 };
 
 const std::vector<std::pair<std::string_view, Op>>& opTable()
@@ -210,7 +211,7 @@ const std::vector<std::pair<std::string_view, Op>>& opTable()
         {"empty", Op::Empty},       {"not_empty", Op::NotEmpty},
         {"bits_outside", Op::BitsOutside}, {"any_key_not_in", Op::AnyKeyNotIn},
         {"older_than_days", Op::OlderThanDays}, {"version_lt", Op::VersionLt}, {"version_gte", Op::VersionGte},
-        {"any_key_matches", Op::AnyKeyMatches},
+        {"any_key_matches", Op::AnyKeyMatches}, {"size_gt", Op::SizeGt},
     };
     return table;
 }
@@ -395,6 +396,8 @@ private:
             return isEmpty(v);
         case Op::NotEmpty:
             return !isEmpty(v);
+        case Op::SizeGt:
+            return v && (v->is_array() || v->is_object()) && double(v->size()) > m_value.get<double>();
         case Op::AnyKeyMatches:
             if (!v || !v->is_object())
                 return false;

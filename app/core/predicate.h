@@ -60,6 +60,7 @@ struct Resolved {
  * exists, absent, equals, not_equals, in, not_in, true, not_true, matches, gt, gte, lt, lte,
  * contains, contains_any, any_not_in, empty, not_empty, bits_outside (octal file modes), any_key_not_in,
  * older_than_days (RFC 3339 timestamps, against the scan clock), version_lt, version_gte (dotted versions,
+ * size_gt (array / object length),
  * "v" prefixes and suffixes such as "-generic" ignored).
  */
 class Predicate {

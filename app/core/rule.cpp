@@ -102,7 +102,11 @@ Rule parseRule(const nlohmann::json& j)
             r.remediation.push_back({requireString(s, "step"), s.value("snippet", std::string())});
     }
     r.references = j.value("references", std::vector<std::string>());
-    if (std::find(r.references.begin(), r.references.end(), r.id) == r.references.end() && r.id.starts_with("LG-"))
+    // The rule's own LG- id is its reference where no peer has an id for the check.
+    const bool hasPeer = std::any_of(r.references.begin(), r.references.end(),
+                                     [](const std::string& ref) { return !ref.starts_with("LG-"); });
+    if (!hasPeer && std::find(r.references.begin(), r.references.end(), r.id) == r.references.end()
+        && r.id.starts_with("LG-"))
         r.references.push_back(r.id);
     r.frameworks = j.value("frameworks", std::vector<std::string>());
     return r;

@@ -19,6 +19,7 @@ class TestConformance : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void corpora();
+    void dockerBenchInspectChecksHaveRules();
 };
 
 namespace {
@@ -136,6 +137,60 @@ void TestConformance::corpora()
         ? qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN")
         : 97.0;
     QVERIFY2(rate >= threshold, qPrintable(QStringLiteral("agreement %1 % below %2 %").arg(rate).arg(threshold)));
+}
+
+void TestConformance::dockerBenchInspectChecksHaveRules()
+{
+    // Every CIS Docker 1.6.0 check that docker-bench evaluates from docker inspect / info / version /
+    // port data has a rule referencing it (the rules' fixtures prove the conditions), or a written reason.
+    const QString root = qEnvironmentVariable("LG_CORPORA");
+    QFile tsv(root + QStringLiteral("/docker-bench/cis_mapping.tsv"));
+    if (root.isEmpty() || !tsv.open(QIODevice::ReadOnly))
+        QSKIP("docker-bench mapping not found (../shared/corpora)");
+    std::set<std::string> referenced;
+    const RuleCatalog catalog = RuleCatalog::builtin();
+    for (const auto& r : catalog.rules())
+        for (const auto& ref : r.references)
+            referenced.insert(ref);
+    std::set<std::string> excused;
+    QFile notCovered(QStringLiteral(LG_SOURCE_DIR "/tests/conformance/docker-bench-not-covered.tsv"));
+    QVERIFY(notCovered.open(QIODevice::ReadOnly));
+    while (!notCovered.atEnd()) {
+        const auto cols = QString::fromUtf8(notCovered.readLine()).split(QLatin1Char('\t'));
+        if (cols.size() >= 2 && !cols[0].startsWith(QLatin1Char('#')) && !cols[1].trimmed().isEmpty())
+            excused.insert(cols[0].toStdString());
+    }
+    QStringList missing;
+    int checks = 0, covered = 0;
+    tsv.readLine(); // header
+    while (!tsv.atEnd()) {
+        const auto cols = QString::fromUtf8(tsv.readLine()).split(QLatin1Char('\t'));
+        if (cols.size() < 10)
+            continue;
+        const QString id = cols[0];
+        if (id.isEmpty() || !id[0].isDigit())
+            continue; // C.* are docker-bench's community checks, not CIS Docker Benchmark 1.6.0
+        const QString inspect = cols[6];
+        const QString other = cols[8];
+        const QString failing = cols[9];
+        if (failing.contains(QLatin1String("manual")) || failing.contains(QLatin1String("note only"))
+            || failing.contains(QLatin1String("section header")))
+            continue;
+        const bool readsDocker = !inspect.trimmed().isEmpty() || other.contains(QLatin1String("docker info"))
+            || other.contains(QLatin1String("docker version")) || other.contains(QLatin1String("docker port"))
+            || other.contains(QLatin1String("docker network"));
+        if (!readsDocker)
+            continue;
+        ++checks;
+        if (referenced.count("CIS-DOCKER-" + id.toStdString())) {
+            ++covered;
+        } else if (!excused.count(id.toStdString())) {
+            missing << id;
+        }
+    }
+    qInfo("docker-bench checks reading docker inspect/info/version/port: %d, with rules: %d, excused: %d", checks,
+          covered, checks - covered - int(missing.size()));
+    QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("CIS Docker checks without a rule: ") + missing.join(QStringLiteral(", "))));
 }
 
 QTEST_GUILESS_MAIN(TestConformance)

@@ -84,7 +84,10 @@ void TestHost::noDockerMeansNotApplicable()
     write(root.filePath(QStringLiteral("etc/os-release")), "ID=alpine\n");
     const auto outcome = scan(root.path());
     QVERIFY(!outcome.anySourceFailed());
-    LG_COMPARE(outcome.record.findings.size(), std::size_t(0));
+    for (const auto& f : outcome.record.findings) // the kernel of the machine running the test may be judged
+        QVERIFY2(!f.rule.starts_with("LG-HOST-AUDIT") && !f.rule.starts_with("LG-HOST-OWNER")
+                     && !f.rule.starts_with("LG-HOST-MODE") && !f.rule.starts_with("LG-DAEMON"),
+                 f.rule.c_str());
     // Docker rules were not applicable: none counts as evaluated (no false pass).
     for (const auto& [rule, o] : outcome.record.outcomes) {
         if (rule.starts_with("LG-HOST-AUDIT") || rule.starts_with("LG-DAEMON"))

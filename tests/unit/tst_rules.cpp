@@ -45,6 +45,7 @@ ScanOutcome runOn(const RuleCatalog& catalog, const QString& file, Policy policy
         sources.push_back(std::make_unique<ManifestsConnector>(file.toStdString(), "fixture"));
     ScanSettings settings;
     settings.policy = std::move(policy);
+    settings.clock = [] { return std::int64_t(1795910400); }; // 2026-11-29: image-age fixtures stay valid
     Scanner scanner(catalog, settings);
     CancelToken cancel{false};
     return scanner.run(sources, nullptr, cancel, {});
