@@ -209,15 +209,18 @@ const std::string* Policy::exemption(const Rule& rule, const Resource& resource)
             continue;
         if (!e.name.empty() && e.name != resource.name)
             continue;
-        if (!e.label.empty()) {
-            const auto eq = e.label.find('=');
-            const std::string key = e.label.substr(0, eq);
-            const std::string value = eq == std::string::npos ? std::string() : e.label.substr(eq + 1);
-            const auto labels = meta.is_object() ? meta.value("labels", nlohmann::json::object()) : nlohmann::json();
-            if (!labels.is_object() || !labels.contains(key) || !labels[key].is_string()
-                || (eq != std::string::npos && labels[key].get<std::string>() != value))
-                continue;
-        }
+        auto matches = [&](const std::string& selector, const char* field) {
+            if (selector.empty())
+                return true;
+            const auto eq = selector.find('=');
+            const std::string key = selector.substr(0, eq);
+            const std::string value = eq == std::string::npos ? std::string() : selector.substr(eq + 1);
+            const auto map = meta.is_object() ? meta.value(field, nlohmann::json::object()) : nlohmann::json();
+            return map.is_object() && map.contains(key) && map[key].is_string()
+                && (eq == std::string::npos || map[key].get<std::string>() == value);
+        };
+        if (!matches(e.label, "labels") || !matches(e.annotation, "annotations"))
+            continue;
         return &e.reason;
     }
     return nullptr;
@@ -243,6 +246,7 @@ Policy Policy::fromJson(const nlohmann::json& j)
         ex.namespace_ = e.value("namespace", std::string());
         ex.name = e.value("name", std::string());
         ex.label = e.value("label", std::string());
+        ex.annotation = e.value("annotation", std::string());
         ex.reason = e.value("reason", std::string());
         if (ex.reason.empty())
             throw std::invalid_argument("exemption for " + ex.rule + " needs a reason");

@@ -78,7 +78,8 @@ struct Policy {
         std::string rule; ///< rule id or "*"
         std::string namespace_; ///< empty = any
         std::string name; ///< empty = any
-        std::string label; ///< "key=value", empty = any
+        std::string label; ///< "key=value" (or "key"), empty = any
+        std::string annotation; ///< "key=value" (or "key"), empty = any
         std::string reason;
     };
     std::map<std::string, Severity> severityOverrides;

@@ -1,4 +1,5 @@
 // The closed operator set of rule predicates, one row per behaviour.
+#include "masking.h"
 #include "predicate.h"
 
 #include <QTest>
@@ -23,7 +24,59 @@ private Q_SLOTS:
     void rejectsBadPredicates_data();
     void rejectsBadPredicates();
     void rendersMessages();
+    void versions_data();
+    void versions();
+    void ageUsesTheScanClock();
+    void envValueIsMaskedByItsName();
 };
+
+void TestPredicate::versions_data()
+{
+    QTest::addColumn<std::string>("a");
+    QTest::addColumn<std::string>("b");
+    QTest::addColumn<int>("expected");
+    QTest::addRow("patch numeric, not lexical") << std::string("1.1.12") << std::string("1.1.9") << 1;
+    QTest::addRow("v prefix") << std::string("v1.29.3") << std::string("1.29.3") << 0;
+    QTest::addRow("kernel suffix") << std::string("5.15.0-101-generic") << std::string("5.15.25") << -1;
+    QTest::addRow("missing parts are zero") << std::string("5.10") << std::string("5.10.0") << 0;
+    QTest::addRow("k3s build") << std::string("v1.30.2+k3s1") << std::string("1.34") << -1;
+    QTest::addRow("containerd scheme") << std::string("containerd://1.7.13") << std::string("1.7.12") << 1;
+}
+
+void TestPredicate::versions()
+{
+    QFETCH(std::string, a);
+    QFETCH(std::string, b);
+    QFETCH(int, expected);
+    QCOMPARE(compareVersions(a, b), expected);
+}
+
+void TestPredicate::ageUsesTheScanClock()
+{
+    const json d = json::parse(R"({"created": "2026-01-01T00:00:00Z"})");
+    EvalContext ctx;
+    ctx.bind("doc", &d, "");
+    const auto p = compilePredicate(json::parse(R"({"path": "doc.created", "op": "older_than_days", "value": 30})"));
+    ctx.setNow(1767225600 + 10 * 86400); // 10 days later
+    QVERIFY(!p->eval(ctx, nullptr, true));
+    ctx.setNow(1767225600 + 31 * 86400);
+    QVERIFY(p->eval(ctx, nullptr, true));
+    ctx.setNow(0); // no clock: never judged old
+    QVERIFY(!p->eval(ctx, nullptr, true));
+}
+
+void TestPredicate::envValueIsMaskedByItsName()
+{
+    const json c = json::parse(R"({"env": [{"name": "DB_PASSWORD", "value": "hunter2"}]})");
+    EvalContext ctx;
+    ctx.bind("container", &c, "spec.containers[0]");
+    std::vector<Evidence> ev;
+    const auto p = compilePredicate(json::parse(
+        R"({"each": {"path": "container.env", "as": "e", "where": {"path": "e.value", "op": "not_empty"}}})"));
+    QVERIFY(p->eval(ctx, &ev, true));
+    QCOMPARE(ev.at(0).path, std::string("spec.containers[0].env[0].value"));
+    QCOMPARE(ev.at(0).value.get<std::string>(), std::string(kMasked));
+}
 
 void TestPredicate::operators_data()
 {
@@ -80,6 +133,13 @@ void TestPredicate::operators_data()
         true);
     row("not", R"({"not": {"path": "doc.a.b", "op": "true"}})", false);
     row("path through scalar", R"({"path": "doc.a.s.x", "op": "exists"})", false);
+    row("size_gt list", R"({"path": "doc.a.list", "op": "size_gt", "value": 1})", true);
+    row("size_gt not", R"({"path": "doc.a.list", "op": "size_gt", "value": 2})", false);
+    row("any_key_matches", R"({"path": "doc.a.obj", "op": "any_key_matches", "value": "^k[0-9]$"})", true);
+    row("any_key_matches icase", R"({"path": "doc.a.obj", "op": "any_key_matches", "value": "^K2$", "ignore_case": true})", true);
+    row("matches icase", R"({"path": "doc.a.s", "op": "matches", "value": "^hello$", "ignore_case": true})", true);
+    row("value_path equal", R"({"path": "doc.a.n", "op": "equals", "value_path": "doc.a.obj.k1"})", false);
+    row("value_path missing other", R"({"path": "doc.a.n", "op": "equals", "value_path": "doc.a.nope"})", false);
 }
 
 void TestPredicate::operators()

@@ -198,6 +198,11 @@ void TestRules::policyOverridesAndExemptions()
     LG_COMPARE(count(o), 0);
     LG_COMPARE(o.record.outcomes.at("LG-PSS-PRIVILEGED").exempted, 1);
 
+    Policy byLabel = Policy::fromJson(nlohmann::json::parse(
+        R"({"exemptions": [{"rule": "*", "label": "app=nope", "reason": "label does not match"},
+                            {"rule": "LG-PSS-PRIVILEGED", "annotation": "team", "reason": "missing annotation"}]})"));
+    QCOMPARE(count(runOn(m_catalog, file, byLabel)), 1);
+
     Policy otherNs = Policy::fromJson(nlohmann::json::parse(
         R"({"exemptions": [{"rule": "LG-PSS-PRIVILEGED", "namespace": "elsewhere", "reason": "x"}]})"));
     LG_COMPARE(count(runOn(m_catalog, file, otherNs)), 1);
