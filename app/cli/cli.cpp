@@ -341,6 +341,9 @@ int cmdFindings(const QStringList& args)
         err(e.what());
         std::cerr << "  what to do: " << e.hint() << std::endl;
         return kExitFailure;
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
+        return kExitFailure;
     }
 }
 
@@ -397,6 +400,9 @@ int cmdHistory(const QStringList& args)
     } catch (const StoreError& e) {
         err(e.what());
         std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
     }
 }
@@ -468,6 +474,9 @@ int cmdDiff(const QStringList& args)
         err(e.what());
         std::cerr << "  what to do: " << e.hint() << std::endl;
         return kExitFailure;
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
+        return kExitFailure;
     }
 }
 
@@ -525,6 +534,9 @@ int cmdReport(const QStringList& args)
     } catch (const StoreError& e) {
         err(e.what());
         std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
     }
 }
@@ -617,6 +629,9 @@ int cmdCache(const QStringList& args)
         err(e.what());
         std::cerr << "  what to do: " << e.hint() << std::endl;
         return kExitFailure;
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
+        return kExitFailure;
     }
 }
 
@@ -657,6 +672,9 @@ int cmdAccept(const QStringList& args, bool revoke)
     } catch (const StoreError& e) {
         err(e.what());
         std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
     }
 }

@@ -1,4 +1,5 @@
 // Checks that span resources: they need to see the whole inventory before they can decide.
+#include "jsonutil.h"
 #include "ruleengine.h"
 
 #include <map>
@@ -31,11 +32,13 @@ bool selects(const nlohmann::json& selector, const nlohmann::json& labels)
     }
     if (auto me = selector.find("matchExpressions"); me != selector.end() && me->is_array()) {
         for (const auto& e : *me) {
-            const std::string key = e.value("key", std::string());
-            const std::string op = e.value("operator", std::string());
-            const auto values = e.value("values", nlohmann::json::array());
+            const std::string key = text(e, "key");
+            const std::string op = text(e, "operator");
+            const auto& values = member(e, "values");
+            if (!values.is_array() && (op == "In" || op == "NotIn"))
+                return false;
             const auto* v = label(key);
-            const bool in = v && std::find(values.begin(), values.end(), *v) != values.end();
+            const bool in = v && values.is_array() && std::find(values.begin(), values.end(), *v) != values.end();
             if ((op == "In" && !in) || (op == "NotIn" && in) || (op == "Exists" && !v) || (op == "DoesNotExist" && v))
                 return false;
         }
@@ -61,32 +64,31 @@ public:
             return;
         const std::string ns = r.namespace_.empty() ? std::string("default") : r.namespace_;
         if (r.kind == "NetworkPolicy") {
-            const auto spec = r.data.value("spec", nlohmann::json::object());
-            bool ingress = true, egress = spec.contains("egress");
-            if (spec.contains("policyTypes") && spec["policyTypes"].is_array()) {
+            const auto& spec = member(r.data, "spec");
+            bool ingress = true, egress = !member(spec, "egress").is_null();
+            if (member(spec, "policyTypes").is_array()) {
                 ingress = egress = false;
-                for (const auto& t : spec["policyTypes"]) {
+                for (const auto& t : member(spec, "policyTypes")) {
                     ingress = ingress || t == "Ingress";
                     egress = egress || t == "Egress";
                 }
             }
-            m_policies.push_back({r.target, ns, r.name, spec.value("podSelector", nlohmann::json::object()), ingress,
-                                  egress});
+            m_policies.push_back({r.target, ns, r.name, member(spec, "podSelector"), ingress, egress});
             return;
         }
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
             return;
-        const auto meta = r.data.value("metadata", nlohmann::json::object());
-        if (r.kind == "Pod" && meta.is_object() && meta.contains("ownerReferences"))
+        const auto& meta = member(r.data, "metadata");
+        if (r.kind == "Pod" && !member(meta, "ownerReferences").is_null())
             return; // judged through its controller
         nlohmann::json labels = nlohmann::json::object();
         const nlohmann::json* tmpl = &r.data;
         if (r.kind == "CronJob")
-            tmpl = &r.data["spec"]["jobTemplate"]["spec"]["template"];
+            tmpl = &path(r.data, "spec", "jobTemplate", "spec", "template");
         else if (r.kind != "Pod")
-            tmpl = &r.data["spec"]["template"];
-        if (tmpl->is_object() && tmpl->contains("metadata") && (*tmpl)["metadata"].is_object())
-            labels = (*tmpl)["metadata"].value("labels", nlohmann::json::object());
+            tmpl = &path(r.data, "spec", "template");
+        if (path(*tmpl, "metadata", "labels").is_object())
+            labels = path(*tmpl, "metadata", "labels");
         Resource stub;
         stub.layer = r.layer;
         stub.target = r.target;
@@ -94,7 +96,7 @@ public:
         stub.namespace_ = r.namespace_;
         stub.name = r.name;
         stub.origin = r.origin;
-        stub.data = {{"metadata", meta}};
+        stub.data = {{"metadata", meta.is_object() ? meta : nlohmann::json::object()}};
         m_workloads.push_back({std::move(stub), ns, std::move(labels)});
     }
     void finish(RuleEngine& engine) override
@@ -127,6 +129,13 @@ public:
         }
     }
 
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<NetworkPolicyCoverage&>(other);
+        m_policies.insert(m_policies.end(), o.m_policies.begin(), o.m_policies.end());
+        m_workloads.insert(m_workloads.end(), o.m_workloads.begin(), o.m_workloads.end());
+    }
+
 private:
     struct Policy {
         std::string target, ns, name;
@@ -151,14 +160,13 @@ bool hasAll(const nlohmann::json& list, const char* value)
 /** A role whose rules grant every verb on every resource of every API group: cluster-admin by another name. */
 bool isAdminEquivalent(const nlohmann::json& role)
 {
-    const auto rules = role.value("rules", nlohmann::json::array());
+    const auto& rules = member(role, "rules");
     if (!rules.is_array())
         return false;
     for (const auto& r : rules) {
-        if (!r.is_object() || !hasAll(r.value("apiGroups", nlohmann::json()), "*")
-            || !hasAll(r.value("resources", nlohmann::json()), "*"))
+        if (!hasAll(member(r, "apiGroups"), "*") || !hasAll(member(r, "resources"), "*"))
             continue;
-        const auto verbs = r.value("verbs", nlohmann::json());
+        const auto& verbs = member(r, "verbs");
         // every verb, or every write verb: either way the subject can change anything
         if (hasAll(verbs, "*")
             || (hasAll(verbs, "create") && hasAll(verbs, "update") && hasAll(verbs, "patch") && hasAll(verbs, "delete")))
@@ -196,9 +204,9 @@ public:
     void finish(RuleEngine& engine) override
     {
         for (const auto& b : m_bindings) {
-            const auto roleRef = b.data.value("roleRef", nlohmann::json::object());
-            const std::string kind = roleRef.value("kind", std::string());
-            const std::string name = roleRef.value("name", std::string());
+            const auto& roleRef = member(b.data, "roleRef");
+            const std::string kind = text(roleRef, "kind");
+            const std::string name = text(roleRef, "name");
             const bool builtin = kind == "ClusterRole" && name == "cluster-admin";
             const bool equivalent = m_adminRoles.count({b.target, kind, kind == "Role" ? b.namespace_ : std::string(), name}) > 0;
             const bool failed = builtin || equivalent;
@@ -207,13 +215,20 @@ public:
             if (failed) {
                 message = b.kind + " " + b.name + " grants " + (builtin ? std::string("cluster-admin")
                                                                          : kind + " " + name + ", which allows every verb on every resource")
-                    + " to " + b.data.value("subjects", nlohmann::json::array()).dump();
+                    + " to " + member(b.data, "subjects").dump();
                 evidence.push_back({"roleRef", roleRef});
-                evidence.push_back({"subjects", b.data.value("subjects", nlohmann::json::array())});
+                evidence.push_back({"subjects", member(b.data, "subjects")});
             }
             engine.record(m_rule, b, {b.target, b.kind, b.namespace_, b.name, {}}, failed, std::move(message),
                           std::move(evidence));
         }
+    }
+
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<AdminBinding&>(other);
+        m_adminRoles.insert(o.m_adminRoles.begin(), o.m_adminRoles.end());
+        m_bindings.insert(m_bindings.end(), o.m_bindings.begin(), o.m_bindings.end());
     }
 
 private:
@@ -249,15 +264,15 @@ public:
         const nlohmann::json* tmpl = &r.data;
         std::string prefix;
         if (r.kind == "CronJob") {
-            tmpl = &r.data["spec"]["jobTemplate"]["spec"]["template"];
+            tmpl = &path(r.data, "spec", "jobTemplate", "spec", "template");
             prefix = "spec.jobTemplate.spec.template.";
         } else if (r.kind != "Pod") {
-            tmpl = &r.data["spec"]["template"];
+            tmpl = &path(r.data, "spec", "template");
             prefix = "spec.template.";
         }
-        if (!tmpl->is_object() || !tmpl->contains("spec") || !(*tmpl)["spec"].is_object())
+        const auto& spec = member(*tmpl, "spec");
+        if (!spec.is_object())
             return;
-        const auto& spec = (*tmpl)["spec"];
         Pod p;
         p.stub.layer = r.layer;
         p.stub.target = r.target;
@@ -265,9 +280,9 @@ public:
         p.stub.namespace_ = r.namespace_;
         p.stub.name = r.name;
         p.stub.origin = r.origin;
-        p.stub.data = {{"metadata", r.data.value("metadata", nlohmann::json::object())}};
+        p.stub.data = {{"metadata", member(r.data, "metadata").is_object() ? member(r.data, "metadata") : nlohmann::json::object()}};
         p.ns = ns;
-        p.account = spec.value("serviceAccountName", spec.value("serviceAccount", std::string("default")));
+        p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
         if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
             p.podSetting = a->get<bool>();
         p.path = prefix + "spec.automountServiceAccountToken";
@@ -294,6 +309,13 @@ public:
             engine.record(m_rule, p.stub, {p.stub.target, p.stub.kind, p.stub.namespace_, p.stub.name, {}}, mounted,
                           std::move(message), std::move(evidence));
         }
+    }
+
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<ServiceAccountToken&>(other);
+        m_accounts.insert(o.m_accounts.begin(), o.m_accounts.end());
+        m_pods.insert(m_pods.end(), o.m_pods.begin(), o.m_pods.end());
     }
 
 private:

@@ -36,11 +36,27 @@ bool looksLikeSecretName(std::string_view name)
                                                              "ACCESS_KEY", "AUTH_KEY", "PASSPHRASE", "_PWD"};
     if (std::any_of(kWords.begin(), kWords.end(), [&](std::string_view w) { return n.find(w) != std::string::npos; }))
         return true;
-    return n == "PWD_HASH" || n == "PASS" || n.ends_with("_PASS") || n.ends_with("_KEY");
+    if (n == "PWD_HASH" || n == "PASS" || n == "KEY" || n.ends_with("_PASS") || n.ends_with("_PWD") || n.ends_with("_KEY")
+        || n.ends_with("-KEY") || n.find("ACCESSKEY") != std::string::npos || n.find("KEY_CONTENT") != std::string::npos)
+        return true;
+    // "credentials.json", "token.txt": any dotted part of a key may tell.
+    if (n.find('.') != std::string::npos) {
+        std::size_t start = 0;
+        while (start < n.size()) {
+            const std::size_t end = std::min(n.find('.', start), n.size());
+            const std::string part = n.substr(start, end - start);
+            if (!part.empty() && part != n && looksLikeSecretName(part))
+                return true;
+            start = end + 1;
+        }
+    }
+    return false;
 }
 
 bool looksLikeSecretValue(std::string_view value)
 {
+    if (value.size() > 8192)
+        return true; // too long to inspect safely (std::regex recursion); treat as sensitive
     if (value.find("BEGIN") != std::string_view::npos && value.find("PRIVATE KEY") != std::string_view::npos)
         return true;
     static const std::regex kPatterns(
@@ -51,6 +67,8 @@ bool looksLikeSecretValue(std::string_view value)
 
 std::string maskText(std::string_view text)
 {
+    if (text.size() > 8192)
+        return std::string(text.substr(0, 200)) + " ... " + std::string(kMasked) + " (long text withheld)";
     // NAME=value pairs (env lines, build args) with a secret-looking NAME or value.
     std::string out(text);
     static const std::regex kAssign(R"(([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"']+))");
@@ -95,7 +113,10 @@ nlohmann::json maskIfSecret(std::string_view path, const nlohmann::json& value)
         for (auto it = out.begin(); it != out.end(); ++it) {
             if (it.key() == "name")
                 continue;
-            it.value() = maskIfSecret(it.key(), it.value());
+            if (looksLikeSecretName(it.key()) && (it.value().is_string() || it.value().is_number()))
+                it.value() = std::string(kMasked);
+            else
+                it.value() = maskIfSecret(it.key(), it.value());
         }
         return out;
     }

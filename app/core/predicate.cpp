@@ -134,7 +134,8 @@ int compareVersions(std::string_view a, std::string_view b)
             long n = 0;
             bool digits = false;
             while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-                n = n * 10 + (s[i] - '0');
+                if (n < 1'000'000'000L)
+                    n = n * 10 + (s[i] - '0');
                 ++i;
                 digits = true;
             }
@@ -372,8 +373,15 @@ private:
             return v && v->is_boolean() && v->get<bool>();
         case Op::NotTrue:
             return !(v && v->is_boolean() && v->get<bool>());
-        case Op::Matches:
-            return v && v->is_string() && std::regex_search(v->get_ref<const std::string&>(), m_regex);
+        case Op::Matches: {
+            if (!v || !v->is_string())
+                return false;
+            // libstdc++'s regex recurses per character: judge at most the first 16 KiB of a value.
+            const auto& text = v->get_ref<const std::string&>();
+            if (text.size() <= 16384)
+                return std::regex_search(text, m_regex);
+            return std::regex_search(text.begin(), text.begin() + 16384, m_regex);
+        }
         case Op::Gt:
         case Op::Gte:
         case Op::Lt:
@@ -402,7 +410,7 @@ private:
             if (!v || !v->is_object())
                 return false;
             for (auto it = v->begin(); it != v->end(); ++it) {
-                if (std::regex_search(it.key(), m_regex))
+                if (it.key().size() <= 16384 && std::regex_search(it.key(), m_regex))
                     return true;
             }
             return false;

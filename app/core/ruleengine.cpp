@@ -1,5 +1,6 @@
 #include "ruleengine.h"
 
+#include "jsonutil.h"
 #include "masking.h"
 
 #include <array>
@@ -97,6 +98,8 @@ void RuleEngine::absorb(RuleEngine& other)
         dst.exempted += o.exempted;
     }
     m_resourceCount += other.m_resourceCount;
+    for (std::size_t i = 0; i < m_crossChecks.size() && i < other.m_crossChecks.size(); ++i)
+        m_crossChecks[i]->merge(*other.m_crossChecks[i]);
 }
 
 void RuleEngine::record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed,
@@ -179,7 +182,7 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
             ctx.bind("container", &container,
                      join(podPrefix, std::string("spec.") + list + "[" + std::to_string(i) + "]"));
             Subject subject = base;
-            subject.container = container.value("name", std::string(list) + "[" + std::to_string(i) + "]");
+            subject.container = text(container, "name", std::string(list) + "[" + std::to_string(i) + "]");
             evaluate(subject);
         }
     }

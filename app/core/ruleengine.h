@@ -46,7 +46,11 @@ public:
     [[nodiscard]] const std::set<Layer>& scannedLayers() const { return m_scanned; }
     [[nodiscard]] std::size_t resourceCount() const { return m_resourceCount; }
 
-    /** Moves another engine's findings, tallies and outcomes into this one (per-source merge). */
+    /**
+     * Moves another engine's findings, tallies, outcomes and cross-resource observations into this one
+     * (per-source merge: a source's results count only once it succeeded). Both engines must share the
+     * catalogue and policy. Cross-resource checks then run once, in finish(), over every source.
+     */
     void absorb(RuleEngine& other);
 
     /** Used by cross-resource checks to report one evaluation and, when failed, a finding. */
@@ -78,6 +82,8 @@ public:
     virtual ~CrossCheck() = default;
     virtual void observe(const Resource& resource) = 0;
     virtual void finish(RuleEngine& engine) = 0;
+    /** Takes over what another instance of the same check observed (another source of the scan). */
+    virtual void merge(CrossCheck& other) = 0;
 };
 
 /** Creates the C++ check a rule names; nullptr when unknown. */

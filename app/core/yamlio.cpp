@@ -4,7 +4,7 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <regex>
+#include <cctype>
 
 namespace lg {
 
@@ -24,24 +24,54 @@ nlohmann::json scalarToJson(const YAML::Node& node)
     if (s == "false" || s == "False" || s == "FALSE" || s == "no" || s == "No" || s == "NO" || s == "off"
         || s == "Off" || s == "OFF")
         return false;
-    static const std::regex kInt(R"([-+]?(0|[1-9][0-9]*))");
-    static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    if (std::regex_match(s, kInt)) {
+    // Hand-written number grammar (no std::regex: it recurses per character on long scalars).
+    std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    const std::size_t digitsStart = i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+        ++i;
+    const std::size_t intDigits = i - digitsStart;
+    if (i == s.size() && intDigits > 0 && intDigits <= 18) {
+        // YAML 1.1, as Kubernetes reads it: a leading zero means octal (defaultMode: 0644 is 420).
+        const bool octal = intDigits > 1 && s[digitsStart] == '0'
+            && s.find_first_not_of("01234567", digitsStart) == std::string::npos;
         errno = 0;
-        const long long v = std::strtoll(s.c_str(), nullptr, 10);
-        if (errno == 0)
-            return v;
-        return s;
+        const long long v = std::strtoll(s.c_str(), nullptr, octal ? 8 : 10);
+        return errno == 0 ? nlohmann::json(v) : nlohmann::json(s);
     }
-    if (std::regex_match(s, kFloat))
-        return std::strtod(s.c_str(), nullptr);
-    return s;
+    std::size_t fracDigits = 0;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
+            ++i;
+            ++fracDigits;
+        }
+    }
+    if (intDigits + fracDigits == 0 || intDigits + fracDigits > 40)
+        return s;
+    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+        ++i;
+        if (i < s.size() && (s[i] == '-' || s[i] == '+'))
+            ++i;
+        const std::size_t expStart = i;
+        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])))
+            ++i;
+        if (i == expStart)
+            return s;
+    }
+    if (i != s.size())
+        return s;
+    return std::strtod(s.c_str(), nullptr);
 }
 
-nlohmann::json toJson(const YAML::Node& node, int depth)
+/** Nodes converted so far: aliases are expanded, so nested anchors ("billion laughs") are bounded here. */
+constexpr std::size_t kMaxNodes = 2'000'000;
+
+nlohmann::json toJson(const YAML::Node& node, int depth, std::size_t& nodes)
 {
     if (depth > 200)
         throw YAML::Exception(node.Mark(), "nesting deeper than 200 levels");
+    if (++nodes > kMaxNodes)
+        throw YAML::Exception(node.Mark(), "document expands to more than 2,000,000 nodes (alias bomb?)");
     switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -51,7 +81,7 @@ nlohmann::json toJson(const YAML::Node& node, int depth)
     case YAML::NodeType::Sequence: {
         nlohmann::json arr = nlohmann::json::array();
         for (const auto& item : node)
-            arr.push_back(toJson(item, depth + 1));
+            arr.push_back(toJson(item, depth + 1, nodes));
         return arr;
     }
     case YAML::NodeType::Map: {
@@ -59,7 +89,7 @@ nlohmann::json toJson(const YAML::Node& node, int depth)
         for (const auto& kv : node) {
             if (!kv.first.IsScalar())
                 throw YAML::Exception(kv.first.Mark(), "mapping keys must be scalars");
-            obj[kv.first.Scalar()] = toJson(kv.second, depth + 1);
+            obj[kv.first.Scalar()] = toJson(kv.second, depth + 1, nodes);
         }
         return obj;
     }
@@ -77,7 +107,8 @@ std::vector<YamlDocument> parseYamlDocuments(const std::string& text, const std:
         for (const auto& doc : docs) {
             if (!doc || doc.IsNull())
                 continue;
-            out.push_back({toJson(doc, 0), doc.Mark().line + 1});
+            std::size_t nodes = 0;
+            out.push_back({toJson(doc, 0, nodes), doc.Mark().line + 1});
         }
     } catch (const YAML::Exception& e) {
         throw YamlError(fileName, e.mark.line + 1, e.mark.column + 1, e.msg);

@@ -67,9 +67,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
             outcome.sources.push_back(status);
             continue;
         }
-        // Merge the source's results. Cross-resource checks need every resource of a target, so
-        // they run on the per-source engine (a target is one source).
-        sourceEngine.finish();
+        // Merge the source's results; its cross-resource observations join those of the other
+        // sources, so a NetworkPolicy in one folder covers the workloads of another of the same target.
         for (Layer l : src->layers())
             engine.markScanned(l);
         engine.absorb(sourceEngine);
@@ -82,7 +81,18 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         return outcome;
     }
 
+    try {
+        engine.finish();
+    } catch (const std::exception& e) {
+        outcome.sources.push_back({"cross-resource checks", "engine", {}, false, e.what(),
+                                   "please report this with the manifests that triggered it"});
+    }
     rec.findings = std::move(engine.findings());
+    // The same object given twice (a base and an overlay file) is one finding, not two.
+    {
+        std::set<std::string> seen;
+        std::erase_if(rec.findings, [&](const Finding& f) { return !seen.insert(f.id).second; });
+    }
     rec.tallies = engine.tallies();
     rec.outcomes = engine.outcomes();
     for (Layer l : engine.scannedLayers())

@@ -358,9 +358,12 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insFinding.bind(1, scanId).bind(2, f.id).bind(3, f.rule).bind(4, f.title).bind(5, toString(f.layer));
         insFinding.bind(6, std::int64_t(f.severity)).bind(7, toString(f.status)).bind(8, f.subject.target);
         insFinding.bind(9, f.subject.kind).bind(10, f.subject.namespace_).bind(11, f.subject.name);
-        insFinding.bind(12, f.subject.container).bind(13, f.message).bind(14, j["evidence"].dump());
-        insFinding.bind(15, j["remediation"].dump()).bind(16, j["references"].dump());
-        insFinding.bind(17, j["frameworks"].dump()).bind(18, f.origin).run();
+        // Invalid UTF-8 from a source is replaced, not a reason to lose the scan.
+        constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+        insFinding.bind(12, f.subject.container).bind(13, f.message).bind(14, j["evidence"].dump(-1, ' ', false, kReplace));
+        insFinding.bind(15, j["remediation"].dump(-1, ' ', false, kReplace));
+        insFinding.bind(16, j["references"].dump(-1, ' ', false, kReplace));
+        insFinding.bind(17, j["frameworks"].dump(-1, ' ', false, kReplace)).bind(18, f.origin).run();
         if (delayUs > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     }
@@ -536,6 +539,7 @@ ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
 
 void Store::acceptRisk(const AcceptedRisk& risk)
 {
+    Transaction tx(m_db); // the acceptance, the finding's status and the rescore land together
     Stmt q(m_db, "INSERT OR REPLACE INTO accepted_risks(fid, owner, reason, expires_at, created_at) "
                  "VALUES (?1, ?2, ?3, ?4, ?5)");
     q.bind(1, risk.fid).bind(2, risk.owner).bind(3, risk.reason);
@@ -550,10 +554,12 @@ void Store::acceptRisk(const AcceptedRisk& risk)
         u.bind(1, *latest).bind(2, risk.fid).run();
         rescore(*latest);
     }
+    tx.commit();
 }
 
 void Store::revokeRisk(const std::string& fid)
 {
+    Transaction tx(m_db);
     Stmt q(m_db, "DELETE FROM accepted_risks WHERE fid = ?1");
     q.bind(1, fid).run();
     if (const auto latest = latestScanId()) {
@@ -561,12 +567,13 @@ void Store::revokeRisk(const std::string& fid)
         u.bind(1, *latest).bind(2, fid).run();
         rescore(*latest);
     }
+    tx.commit();
 }
 
 void Store::rescore(std::int64_t scanId)
 {
     // Accepted risks move the score: recompute the scan's layer tallies from its findings.
-    Transaction tx(m_db);
+    // Runs inside the caller's transaction.
     std::map<Layer, LayerTally> tallies;
     for (const auto& ls : layerScores(scanId))
         tallies[ls.layer] = ls.tally;
@@ -591,7 +598,6 @@ void Store::rescore(std::int64_t scanId)
     else
         overall.bindNull(2);
     overall.run();
-    tx.commit();
 }
 
 std::vector<AcceptedRisk> Store::acceptedRisks() const

@@ -1,5 +1,7 @@
 #include "hostconnector.h"
 
+#include "jsonutil.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -8,6 +10,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sys/utsname.h>
 
 namespace lg {
@@ -59,6 +62,21 @@ nlohmann::json fileInfo(const std::string& root, const std::string& path)
     const std::string full = root == "/" ? path : root + path;
     if (::lstat(full.c_str(), &st) != 0)
         return {{"path", path}, {"exists", false}};
+    bool symlink = false;
+    if (S_ISLNK(st.st_mode)) {
+        // Judge what the link points to, as stat(1) in docker-bench does; absolute targets stay in the root.
+        symlink = true;
+        char target[4096];
+        const ssize_t n = ::readlink(full.c_str(), target, sizeof target - 1);
+        std::string resolved = full;
+        if (n > 0) {
+            target[n] = '\0';
+            resolved = target[0] == '/' ? (root == "/" ? std::string(target) : root + target)
+                                        : full.substr(0, full.rfind('/') + 1) + target;
+        }
+        if (::stat(resolved.c_str(), &st) != 0)
+            return {{"path", path}, {"exists", false}, {"danglingSymlink", true}};
+    }
     char octal[8];
     std::snprintf(octal, sizeof octal, "%o", unsigned(st.st_mode & 07777));
     return {{"path", path},
@@ -69,7 +87,8 @@ nlohmann::json fileInfo(const std::string& root, const std::string& path)
             {"group", groupName(st.st_gid)},
             {"ownership", userName(st.st_uid) + ":" + groupName(st.st_gid)},
             {"mode", std::string(octal)},
-            {"type", S_ISDIR(st.st_mode) ? "directory" : S_ISSOCK(st.st_mode) ? "socket" : "file"}};
+            {"type", S_ISDIR(st.st_mode) ? "directory" : S_ISSOCK(st.st_mode) ? "socket" : "file"},
+            {"viaSymlink", symlink}};
 }
 
 std::map<std::string, std::string> readOsRelease(const std::string& root)
@@ -259,14 +278,16 @@ void HostConnector::collect(const ResourceSink& sink, const CancelToken& cancel,
     }
     if (cancel.load())
         throw Cancelled();
+    if (!snapshot["resources"].is_array())
+        throw ConnectorError(m_target, "host snapshot " + m_snapshot + " has no resource list", "check the file");
     for (const auto& item : snapshot["resources"]) {
         Resource r;
-        r.layer = layerFromString(item.value("layer", std::string("host"))).value_or(Layer::Host);
+        r.layer = layerFromString(text(item, "layer", "host")).value_or(Layer::Host);
         r.target = m_target;
-        r.kind = item.value("kind", std::string());
-        r.name = item.value("name", std::string());
+        r.kind = text(item, "kind");
+        r.name = text(item, "name");
         r.origin = m_snapshot.empty() ? std::string("host ") + m_root : m_snapshot;
-        r.data = item.value("data", nlohmann::json::object());
+        r.data = member(item, "data").is_null() ? nlohmann::json::object() : member(item, "data");
         sink(r);
     }
     if (progress)

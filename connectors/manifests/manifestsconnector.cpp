@@ -1,5 +1,6 @@
 #include "manifestsconnector.h"
 
+#include "jsonutil.h"
 #include "yamlio.h"
 
 #include <QDirIterator>
@@ -19,12 +20,12 @@ void emitObject(const nlohmann::json& obj, const std::string& origin, const std:
 {
     if (!obj.is_object())
         return;
-    const std::string kind = obj.value("kind", std::string());
+    const std::string kind = text(obj, "kind");
     if (kind.empty())
         return; // not a Kubernetes object (e.g. a values file); nothing to check
-    if (kind.size() > 4 && kind.ends_with("List") && obj.contains("items") && obj["items"].is_array()) {
+    if (kind.size() > 4 && kind.ends_with("List") && member(obj, "items").is_array()) {
         if (depth < 4) {
-            for (const auto& item : obj["items"])
+            for (const auto& item : member(obj, "items"))
                 emitObject(item, origin, target, sink, depth + 1);
         }
         return;
@@ -33,11 +34,9 @@ void emitObject(const nlohmann::json& obj, const std::string& origin, const std:
     r.layer = Layer::Orchestrator;
     r.target = target;
     r.kind = kind;
-    const auto meta = obj.value("metadata", nlohmann::json::object());
-    if (meta.is_object()) {
-        r.name = meta.value("name", meta.value("generateName", std::string()));
-        r.namespace_ = meta.value("namespace", std::string());
-    }
+    const auto& meta = member(obj, "metadata");
+    r.name = text(meta, "name", text(meta, "generateName"));
+    r.namespace_ = text(meta, "namespace");
     r.origin = origin;
     r.data = obj;
     sink(r);

@@ -26,7 +26,8 @@ void TestMasking::names_data()
     QTest::addColumn<std::string>("name");
     QTest::addColumn<bool>("secret");
     for (const char* n : {"DB_PASSWORD", "password", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "api_key", "STRIPE_KEY",
-                          "SMTP_PASS", "client-secret"})
+                          "SMTP_PASS", "client-secret", "credentials.json", "token.txt", "key", "OCI_CLI_KEY_CONTENT",
+                          "ACCESSKEY"})
         QTest::addRow("%s", n) << std::string(n) << true;
     for (const char* n : {"DB_HOST", "PATH", "LOG_LEVEL", "KEYCLOAK_URL", "replicas"})
         QTest::addRow("%s", n) << std::string(n) << false;

@@ -28,6 +28,8 @@ private Q_SLOTS:
     void userFolderOverridesAndAdds();
     void brokenUserRuleNamesTheFile();
     void policyOverridesAndExemptions();
+    void hostileManifestsDoNotBreakTheScan();
+    void crossChecksSpanSourcesOfOneTarget();
 
 private:
     RuleCatalog m_catalog;
@@ -218,6 +220,54 @@ void TestRules::policyOverridesAndExemptions()
             "        privileged: true\n");
     f.close();
     LG_COMPARE(count(runOn(m_catalog, dir.filePath(QStringLiteral("p.yaml")))), 0);
+}
+
+void TestRules::hostileManifestsDoNotBreakTheScan()
+{
+    QTemporaryDir dir;
+    QFile f(dir.filePath(QStringLiteral("hostile.yaml")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("apiVersion: v1\nkind: Pod\nmetadata: {name: on, namespace: 123}\nspec: {containers: [{name: 7, image: x}]}\n"
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nospec}\n"
+            "---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: 5}\n"
+            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np}\n"
+            "spec: {podSelector: {matchExpressions: [1, {key: a, operator: In, values: 3}]}, policyTypes: ingress}\n"
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: x\n"
+            "subjects: 5\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
+            "rules: [1, {verbs: \"*\"}]\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [a]}\n"
+            "automountServiceAccountToken: maybe\n---\nkind: List\nitems: {a: 1}\n---\n42\n---\n[1, 2]\n");
+    f.close();
+    const auto outcome = runOn(m_catalog, dir.filePath(QStringLiteral("hostile.yaml")));
+    QVERIFY2(!outcome.anySourceFailed(), outcome.sources.empty() ? "no source" : outcome.sources.back().error.c_str());
+    bool podSeen = false;
+    for (const auto& r : outcome.record.resources)
+        podSeen = podSeen || (r.kind == "Pod" && r.name == "true" && r.namespace_ == "123");
+    QVERIFY(podSeen);
+}
+
+void TestRules::crossChecksSpanSourcesOfOneTarget()
+{
+    // Two folders of one target: the NetworkPolicy in one isolates the workload in the other.
+    QTemporaryDir a, b;
+    QFile wl(a.filePath(QStringLiteral("app.yaml")));
+    QVERIFY(wl.open(QIODevice::WriteOnly));
+    wl.write("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: shop, labels: {app: p}}\n"
+             "spec: {containers: [{name: c, image: c:1}]}\n");
+    wl.close();
+    QFile np(b.filePath(QStringLiteral("policy.yaml")));
+    QVERIFY(np.open(QIODevice::WriteOnly));
+    np.write("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\n"
+             "spec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n");
+    np.close();
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<ManifestsConnector>(a.path().toStdString(), "shop"));
+    sources.push_back(std::make_unique<ManifestsConnector>(b.path().toStdString(), "shop"));
+    Scanner scanner(m_catalog, {});
+    CancelToken cancel{false};
+    const auto outcome = scanner.run(sources, nullptr, cancel, {});
+    for (const auto& f : outcome.record.findings)
+        QVERIFY2(f.rule != "LG-K8S-NETWORKPOLICY-COVERAGE", f.message.c_str());
+    LG_COMPARE(outcome.record.outcomes.at("LG-K8S-NETWORKPOLICY-COVERAGE").evaluated, 1);
 }
 
 QTEST_GUILESS_MAIN(TestRules)

@@ -15,7 +15,31 @@ private Q_SLOTS:
     void multiDocument();
     void errorNamesFileAndLine();
     void deepNestingIsAnError();
+    void hostileScalars();
+    void aliasBombIsAnError();
 };
+
+void TestYaml::hostileScalars()
+{
+    const std::string digits(100000, '7');
+    const auto docs = parseYamlDocuments("a: " + digits + "\nb: 0644\nc: 1e5\nd: 1.2.3\ne: -12\nf: 09\n", "t.yaml");
+    LG_COMPARE(docs[0].json["a"], json(digits)); // too long for a number: kept as text, no stack overflow
+    LG_COMPARE(docs[0].json["b"], json(420)); // YAML 1.1 octal, as Kubernetes reads defaultMode
+    LG_COMPARE(docs[0].json["c"], json(100000.0));
+    LG_COMPARE(docs[0].json["d"], json("1.2.3"));
+    LG_COMPARE(docs[0].json["e"], json(-12));
+    LG_COMPARE(docs[0].json["f"], json(9)); // not valid octal: decimal
+}
+
+void TestYaml::aliasBombIsAnError()
+{
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    char prev = 'a';
+    for (char c = 'b'; c <= 'j'; ++c, ++prev)
+        bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev
+            + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+    QVERIFY_THROWS_EXCEPTION(YamlError, (void)parseYamlDocuments(bomb, "bomb.yaml"));
+}
 
 void TestYaml::scalars()
 {
