@@ -23,39 +23,39 @@ private Q_SLOTS:
 };
 
 namespace {
+/** Calls `row` with the tab-separated columns of every non-comment line of a TSV file. */
+template<typename Fn>
+void readTsv(const QString& path, Fn row)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return;
+    while (!f.atEnd()) {
+        const QString line = QString::fromUtf8(f.readLine()).trimmed();
+        if (!line.isEmpty() && !line.startsWith(QLatin1Char('#')))
+            row(line.split(QLatin1Char('\t')));
+    }
+}
+
 std::map<std::string, std::vector<std::string>> readMapping(const QString& path)
 {
     std::map<std::string, std::vector<std::string>> out;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return out;
-    while (!f.atEnd()) {
-        const QString line = QString::fromUtf8(f.readLine()).trimmed();
-        if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
-            continue;
-        const auto cols = line.split(QLatin1Char('\t'));
+    readTsv(path, [&](const QStringList& cols) {
         if (cols.size() < 2)
-            continue;
+            return;
         for (const auto& r : cols[1].split(QLatin1Char(',')))
             out[cols[0].toStdString()].push_back(r.trimmed().toStdString());
-    }
+    });
     return out;
 }
 
 std::set<std::string> readAccepted(const QString& path)
 {
     std::set<std::string> out;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return out;
-    while (!f.atEnd()) {
-        const QString line = QString::fromUtf8(f.readLine()).trimmed();
-        if (line.isEmpty() || line.startsWith(QLatin1Char('#')))
-            continue;
-        const auto cols = line.split(QLatin1Char('\t'));
+    readTsv(path, [&](const QStringList& cols) {
         if (cols.size() >= 5 && !cols[4].trimmed().isEmpty())
             out.insert(cols[2].toStdString());
-    }
+    });
     return out;
 }
 } // namespace
@@ -161,13 +161,11 @@ void TestConformance::dockerBenchInspectChecksHaveRules()
         for (const auto& ref : r.references)
             referenced.insert(ref);
     std::set<std::string> excused;
-    QFile notCovered(QStringLiteral(LG_SOURCE_DIR "/tests/conformance/docker-bench-not-covered.tsv"));
-    QVERIFY(notCovered.open(QIODevice::ReadOnly));
-    while (!notCovered.atEnd()) {
-        const auto cols = QString::fromUtf8(notCovered.readLine()).split(QLatin1Char('\t'));
-        if (cols.size() >= 2 && !cols[0].startsWith(QLatin1Char('#')) && !cols[1].trimmed().isEmpty())
+    readTsv(QStringLiteral(LG_SOURCE_DIR "/tests/conformance/docker-bench-not-covered.tsv"), [&](const QStringList& cols) {
+        if (cols.size() >= 2 && cols[0] != QLatin1String("cis_id") && !cols[1].trimmed().isEmpty())
             excused.insert(cols[0].toStdString());
-    }
+    });
+    QVERIFY(!excused.empty());
     QStringList missing;
     int checks = 0, covered = 0;
     tsv.readLine(); // header
