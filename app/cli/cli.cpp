@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "dockerconnector.h"
 #include "exporters.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
@@ -168,7 +169,11 @@ int cmdScan(const QStringList& args)
         {QStringLiteral("host-root"), QStringLiteral("Read the host below this folder instead of /."),
          QStringLiteral("DIR")},
         {QStringLiteral("demo"), QStringLiteral("Scan the bundled demo lab.")},
-        {QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL")},
+        {QStringLiteral("docker"),
+         QStringLiteral("Docker engine: unix:///path/docker.sock, tcp://host:2376, or \"auto\" (DOCKER_HOST, the docker "
+                        "context, the default sockets)."),
+         QStringLiteral("URL")},
+        {QStringLiteral("ca-file"), QStringLiteral("Extra CA certificate to trust for this scan."), QStringLiteral("FILE")},
         {QStringLiteral("kubeconfig"), QStringLiteral("kubeconfig file."), QStringLiteral("FILE")},
         {QStringLiteral("context"), QStringLiteral("kubeconfig context."), QStringLiteral("NAME")},
         {QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL")},
@@ -189,10 +194,10 @@ int cmdScan(const QStringList& args)
     if (!parse(p, args, &code))
         return code;
 
-    for (const char* unsupported : {"docker", "kubeconfig", "context", "registry", "prometheus"}) {
+    for (const char* unsupported : {"kubeconfig", "context", "registry", "prometheus"}) {
         if (p.isSet(QLatin1String(unsupported)))
             return usage(p, QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
-                                           "are --manifests, --host and --demo")
+                                           "are --manifests, --host, --docker and --demo")
                                 .arg(QLatin1String(unsupported)));
     }
     std::optional<Severity> failOn;
@@ -210,12 +215,24 @@ int cmdScan(const QStringList& args)
                                                                   : QStringLiteral("/");
         sources.push_back(std::make_unique<HostConnector>(s(root), s(target)));
     }
+    if (p.isSet(QStringLiteral("docker"))) {
+        try {
+            const QString url = p.value(QStringLiteral("docker"));
+            auto ep = resolveDockerEndpoint(url == QLatin1String("auto") ? std::string() : s(url),
+                                            s(p.value(QStringLiteral("ca-file"))));
+            sources.push_back(std::make_unique<DockerConnector>(std::move(ep), s(target)));
+        } catch (const ConnectorError& e) {
+            err(std::string("docker: ") + e.what());
+            std::cerr << "  what to do: " << e.hint() << std::endl;
+            return kExitFailure;
+        }
+    }
     if (p.isSet(QStringLiteral("demo"))) {
         sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
         sources.push_back(std::make_unique<HostConnector>("/", "demo-node", ":/demo/host.json"));
     }
     if (sources.empty())
-        return usage(p, QStringLiteral("no source given: use --manifests PATH, --host or --demo"));
+        return usage(p, QStringLiteral("no source given: use --manifests PATH, --host, --docker URL or --demo"));
 
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     ScanSettings settings;

@@ -162,7 +162,7 @@ int compareVersions(std::string_view a, std::string_view b)
 std::string displayValue(const nlohmann::json& value)
 {
     if (value.is_string())
-        return value.get<std::string>();
+        return value.get<std::string>().empty() ? std::string("(empty)") : value.get<std::string>();
     if (value.is_null())
         return "(not set)";
     return value.dump();
@@ -345,7 +345,16 @@ private:
         case Op::OlderThanDays: {
             if (!v || !v->is_string() || now <= 0)
                 return false;
-            const auto t = QDateTime::fromString(QString::fromStdString(v->get<std::string>()), Qt::ISODateWithMs);
+            // RFC 3339 with up to nanoseconds (Docker): keep milliseconds, which Qt parses.
+            std::string stamp = v->get<std::string>();
+            if (const auto dot = stamp.find('.'); dot != std::string::npos) {
+                std::size_t end = dot + 1;
+                while (end < stamp.size() && std::isdigit(static_cast<unsigned char>(stamp[end])))
+                    ++end;
+                if (end - dot - 1 > 3)
+                    stamp.erase(dot + 4, end - dot - 4);
+            }
+            const auto t = QDateTime::fromString(QString::fromStdString(stamp), Qt::ISODateWithMs);
             if (!t.isValid())
                 return false;
             return double(now - t.toSecsSinceEpoch()) / 86400.0 > m_value.get<double>();

@@ -1,0 +1,178 @@
+#include "httpclient.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+namespace lg {
+
+namespace {
+
+void globalInit()
+{
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+    HttpResponse* response;
+    std::size_t maxBody;
+    bool tooLarge = false;
+    const CancelToken* cancel;
+};
+
+size_t onBody(char* data, size_t size, size_t n, void* user)
+{
+    auto* t = static_cast<Transfer*>(user);
+    const size_t bytes = size * n;
+    if (t->response->body.size() + bytes > t->maxBody) {
+        t->tooLarge = true;
+        return 0; // aborts the transfer
+    }
+    t->response->body.append(data, bytes);
+    return bytes;
+}
+
+size_t onHeader(char* data, size_t size, size_t n, void* user)
+{
+    auto* t = static_cast<Transfer*>(user);
+    const size_t bytes = size * n;
+    std::string line(data, bytes);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(" \t"));
+        value.erase(value.find_last_not_of(" \t\r\n") + 1);
+        t->response->headers.emplace(std::move(name), std::move(value));
+    }
+    return bytes;
+}
+
+int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
+{
+    auto* t = static_cast<Transfer*>(user);
+    return t->cancel && t->cancel->load() ? 1 : 0;
+}
+
+std::string hintFor(CURLcode code, const HttpEndpoint& ep)
+{
+    switch (code) {
+    case CURLE_COULDNT_CONNECT:
+        return ep.unixSocket.empty() ? "is the service running and listening there? check the host and port"
+                                     : "is the daemon running? check the socket path (DOCKER_HOST, --docker) and that "
+                                       "you may open it (the docker group, or rootless Docker)";
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return "check the host name";
+    case CURLE_OPERATION_TIMEDOUT:
+        return "the endpoint did not answer in time; check the network or raise the timeout";
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+        return "the server's certificate is not trusted: give its CA with --ca-file (or DOCKER_CERT_PATH/ca.pem)";
+    case CURLE_SSL_CERTPROBLEM:
+        return "the client certificate or key could not be used; check the files and their permissions";
+    case CURLE_SSL_CONNECT_ERROR:
+        return "the TLS handshake failed; check that the endpoint speaks TLS and the client certificate is accepted";
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+        return "the connection was cut; try again, and check the server's logs";
+    default:
+        return "check the endpoint and try again";
+    }
+}
+
+} // namespace
+
+std::optional<std::string> HttpResponse::header(const std::string& lowerName) const
+{
+    auto it = headers.find(lowerName);
+    if (it == headers.end())
+        return std::nullopt;
+    return it->second;
+}
+
+struct HttpClient::Impl {
+    CURL* handle = nullptr;
+    ~Impl()
+    {
+        if (handle)
+            curl_easy_cleanup(handle);
+    }
+};
+
+HttpClient::HttpClient(HttpEndpoint endpoint, const CancelToken* cancel)
+    : m_impl(std::make_unique<Impl>())
+    , m_endpoint(std::move(endpoint))
+    , m_cancel(cancel)
+{
+    globalInit();
+    m_impl->handle = curl_easy_init();
+    if (!m_impl->handle)
+        throw HttpError("cannot initialise libcurl", CURLE_FAILED_INIT, "out of memory?");
+}
+
+HttpClient::~HttpClient() = default;
+
+HttpResponse HttpClient::get(const std::string& path) { return request("GET", path); }
+
+HttpResponse HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
+                                 const std::string& contentType)
+{
+    CURL* h = m_impl->handle;
+    curl_easy_reset(h); // keeps the connection cache: keep-alive across requests
+    HttpResponse response;
+    Transfer t{&response, m_endpoint.maxBody, false, m_cancel};
+    const std::string url = m_endpoint.baseUrl + path;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, long(m_endpoint.connectTimeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, long(m_endpoint.totalTimeout.count()));
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onBody);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, onProgress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (!m_endpoint.unixSocket.empty())
+        curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.unixSocket.c_str());
+    if (!m_endpoint.caFile.empty())
+        curl_easy_setopt(h, CURLOPT_CAINFO, m_endpoint.caFile.c_str());
+    if (!m_endpoint.clientCert.empty())
+        curl_easy_setopt(h, CURLOPT_SSLCERT, m_endpoint.clientCert.c_str());
+    if (!m_endpoint.clientKey.empty())
+        curl_easy_setopt(h, CURLOPT_SSLKEY, m_endpoint.clientKey.c_str());
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, m_endpoint.verifyTls ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, m_endpoint.verifyTls ? 2L : 0L);
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Accept: application/json");
+    if (!contentType.empty())
+        headers = curl_slist_append(headers, ("Content-Type: " + contentType).c_str());
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headerGuard(headers, curl_slist_free_all);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    if (method == "POST" || method == "PUT" || !body.empty()) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
+    }
+    const CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_ABORTED_BY_CALLBACK && m_cancel && m_cancel->load())
+        throw Cancelled();
+    if (t.tooLarge)
+        throw HttpError(method + " " + url + ": answer larger than " + std::to_string(m_endpoint.maxBody >> 20) + " MiB",
+                        CURLE_WRITE_ERROR, "the endpoint sent far more data than expected; check it is the right service");
+    if (rc != CURLE_OK) {
+        const std::string where = m_endpoint.unixSocket.empty() ? url : "unix://" + m_endpoint.unixSocket + " " + path;
+        throw HttpError(where + ": " + curl_easy_strerror(rc), rc, hintFor(rc, m_endpoint));
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+}
+
+} // namespace lg

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "connector.h"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lg {
+
+/** Where and how to reach an HTTP endpoint. Secrets (keys) are file paths, never logged. */
+struct HttpEndpoint {
+    std::string baseUrl; ///< "http://localhost" for unix sockets, "https://host:2376" for TCP+TLS
+    std::string unixSocket; ///< set: talk HTTP over this socket
+    std::string caFile; ///< extra CA bundle; empty: the system store
+    std::string clientCert;
+    std::string clientKey;
+    bool verifyTls = true; ///< off only when the user's own configuration says so
+    std::chrono::seconds connectTimeout{5};
+    std::chrono::seconds totalTimeout{60};
+    std::size_t maxBody = 256u * 1024 * 1024;
+};
+
+struct HttpResponse {
+    long status = 0;
+    std::string body;
+    std::multimap<std::string, std::string> headers; ///< names lower-cased
+    [[nodiscard]] std::optional<std::string> header(const std::string& lowerName) const;
+};
+
+/** A transport failure (no HTTP status): which URL, what curl said, and a hint for the user. */
+class HttpError : public std::runtime_error {
+public:
+    HttpError(const std::string& what, int curlCode, std::string hint)
+        : std::runtime_error(what)
+        , m_code(curlCode)
+        , m_hint(std::move(hint))
+    {
+    }
+    [[nodiscard]] int curlCode() const { return m_code; }
+    [[nodiscard]] const std::string& hint() const { return m_hint; }
+
+private:
+    int m_code;
+    std::string m_hint;
+};
+
+/**
+ * A libcurl easy handle with keep-alive, TLS and unix-socket support. One client per thread; requests
+ * are blocking and honour the cancel token (checked while transferring). Throws HttpError on transport
+ * failures and Cancelled when cancelled; HTTP error statuses are returned, not thrown.
+ */
+class HttpClient {
+public:
+    explicit HttpClient(HttpEndpoint endpoint, const CancelToken* cancel = nullptr);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    HttpResponse get(const std::string& path);
+    HttpResponse request(const std::string& method, const std::string& path, const std::string& body = {},
+                         const std::string& contentType = {});
+    [[nodiscard]] const HttpEndpoint& endpoint() const { return m_endpoint; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+    HttpEndpoint m_endpoint;
+    const CancelToken* m_cancel;
+};
+
+} // namespace lg

@@ -1,0 +1,309 @@
+// The Docker connector against a real dockerd started by tests/testbed/dockerd.sh (a ctest fixture).
+// Every runtime rule fires on a container that breaks it and not on the safe one.
+#include "dockerconnector.h"
+#include "scanner.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "testsupport.h"
+
+#include <set>
+
+using namespace lg;
+using nlohmann::json;
+
+Q_DECLARE_METATYPE(std::string)
+
+class TestDocker : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void runtimeRules_data();
+    void runtimeRules();
+    void imagesAndEngineAreChecked();
+    void scanLandsInTheCache();
+    void badEndpoints();
+    void removedContainerIsSkipped();
+    void endpointResolution();
+
+private:
+    std::string create(const std::string& name, json config, bool start = false);
+    HttpResponse api(const std::string& method, const std::string& path, const std::string& body = {});
+    bool fired(const std::string& rule, const std::string& container) const;
+
+    std::string m_sock;
+    std::unique_ptr<HttpClient> m_client;
+    ScanOutcome m_outcome;
+    bool m_apparmor = false;
+    std::vector<std::string> m_ids;
+};
+
+namespace {
+json safeConfig()
+{
+    return json::parse(R"({
+      "Image": "lg-busybox:1.0", "Cmd": ["sleep", "600"], "User": "65534",
+      "Healthcheck": {"Test": ["CMD", "true"], "Interval": 1000000000, "Timeout": 1000000000, "Retries": 3},
+      "HostConfig": {
+        "NetworkMode": "none", "Memory": 67108864, "CpuShares": 512, "PidsLimit": 100, "ReadonlyRootfs": true,
+        "SecurityOpt": ["no-new-privileges"], "CapDrop": ["ALL"], "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3},
+        "Ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 1024}]
+      }})");
+}
+} // namespace
+
+HttpResponse TestDocker::api(const std::string& method, const std::string& path, const std::string& body)
+{
+    return m_client->request(method, path, body, body.empty() ? std::string() : "application/json");
+}
+
+std::string TestDocker::create(const std::string& name, json config, bool start)
+{
+    const auto r = api("POST", "/v1.41/containers/create?name=" + name, config.dump());
+    if (r.status != 201)
+        qFatal("creating %s failed: %ld %s", name.c_str(), r.status, r.body.c_str());
+    const std::string id = json::parse(r.body)["Id"];
+    m_ids.push_back(id);
+    if (start) {
+        const auto s = api("POST", "/v1.41/containers/" + id + "/start");
+        if (s.status != 204)
+            qFatal("starting %s failed: %ld %s", name.c_str(), s.status, s.body.c_str());
+    }
+    return id;
+}
+
+bool TestDocker::fired(const std::string& rule, const std::string& container) const
+{
+    for (const auto& f : m_outcome.record.findings)
+        if (f.rule == rule && f.subject.name == container)
+            return true;
+    return false;
+}
+
+void TestDocker::initTestCase()
+{
+    QFile env(qEnvironmentVariable("LG_DOCKER_ENV"));
+    QVERIFY2(env.open(QIODevice::ReadOnly), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
+    while (!env.atEnd()) {
+        const QString line = QString::fromUtf8(env.readLine()).trimmed();
+        if (line.startsWith(QLatin1String("LG_DOCKER_SOCK=")))
+            m_sock = line.mid(15).toStdString();
+    }
+    QVERIFY(!m_sock.empty());
+    HttpEndpoint ep;
+    ep.baseUrl = "http://localhost";
+    ep.unixSocket = m_sock;
+    m_client = std::make_unique<HttpClient>(ep);
+    const auto info = json::parse(api("GET", "/v1.41/info").body);
+    for (const auto& o : info["SecurityOptions"])
+        m_apparmor = m_apparmor || o.get<std::string>().find("apparmor") != std::string::npos;
+
+    create("safe", safeConfig(), true);
+    auto risky = [&](const std::string& name, const json& hostConfig, const json& config = json::object()) {
+        json c = safeConfig();
+        c.merge_patch(config);
+        c["HostConfig"].merge_patch(hostConfig);
+        create(name, c);
+    };
+    json bare = json::parse(R"({"Image": "lg-busybox:1.0", "Cmd": ["sleep", "600"], "HostConfig": {"NetworkMode": "none"}})");
+    create("bare", bare); // Docker's defaults: root, no limits, writable rootfs, no health check
+    risky("privileged", {{"Privileged", true}});
+    risky("capadd", {{"CapAdd", {"SYS_ADMIN"}}});
+    risky("etcmount", {{"Binds", {"/etc:/host-etc"}}});
+    risky("sockmount", {{"Binds", {m_sock + ":/var/run/docker.sock"}}});
+    risky("hostnet", {{"NetworkMode", "host"}});
+    risky("hostpid", {{"PidMode", "host"}});
+    risky("hostipc", {{"IpcMode", "host"}});
+    risky("hostuts", {{"UTSMode", "host"}});
+    risky("userns", {{"UsernsMode", "host"}});
+    risky("seccomp", {{"SecurityOpt", {"no-new-privileges", "seccomp=unconfined"}}});
+    risky("apparmor", {{"SecurityOpt", {"no-new-privileges", "apparmor=unconfined"}}});
+    risky("restart", {{"RestartPolicy", {{"Name", "on-failure"}, {"MaximumRetryCount", 10}}}});
+    risky("port80", {{"PortBindings", {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", "80"}}}}}}},
+          {{"ExposedPorts", {{"80/tcp", json::object()}}}});
+    risky("anyif", {{"PortBindings", {{"8080/tcp", {{{"HostIp", "0.0.0.0"}, {"HostPort", "8080"}}}}}}},
+          {{"ExposedPorts", {{"8080/tcp", json::object()}}}});
+    risky("devices", {{"Devices", {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/xnull"}, {"CgroupPermissions", "rwm"}}}}});
+    risky("cgroup", {{"CgroupParent", "/lgtest"}});
+    risky("propagation", {{"Mounts", {{{"Type", "bind"}, {"Source", "/tmp"}, {"Target", "/mnt"}, {"BindOptions", {{"Propagation", "rshared"}}}}}}});
+    QTest::qWait(1500); // the safe container's first health check
+
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint("unix://" + m_sock), "engine"));
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    Scanner scanner(catalog, {});
+    CancelToken cancel{false};
+    m_outcome = scanner.run(sources, nullptr, cancel, {});
+    QVERIFY2(!m_outcome.anySourceFailed(), m_outcome.sources.at(0).error.c_str());
+}
+
+void TestDocker::cleanupTestCase()
+{
+    for (const auto& id : m_ids)
+        (void)api("DELETE", "/v1.41/containers/" + id + "?force=1");
+}
+
+void TestDocker::runtimeRules_data()
+{
+    QTest::addColumn<std::string>("rule");
+    QTest::addColumn<std::string>("container");
+    const std::vector<std::pair<const char*, const char*>> rows{
+        {"LG-DOCKER-PRIVILEGED", "privileged"},       {"LG-DOCKER-CAP-ADD", "capadd"},
+        {"LG-DOCKER-SENSITIVE-MOUNT", "etcmount"},    {"LG-DOCKER-SOCKET-MOUNT", "sockmount"},
+        {"LG-DOCKER-HOST-NETWORK", "hostnet"},        {"LG-DOCKER-HOST-PID", "hostpid"},
+        {"LG-DOCKER-HOST-IPC", "hostipc"},            {"LG-DOCKER-HOST-UTS", "hostuts"},
+        {"LG-DOCKER-USERNS-HOST", "userns"},          {"LG-DOCKER-SECCOMP-UNCONFINED", "seccomp"},
+        {"LG-DOCKER-APPARMOR", "apparmor"},           {"LG-DOCKER-RESTART-RETRIES", "restart"},
+        {"LG-DOCKER-PRIVILEGED-PORT", "port80"},      {"LG-DOCKER-PORT-ALL-INTERFACES", "anyif"},
+        {"LG-DOCKER-DEVICES", "devices"},             {"LG-DOCKER-CGROUP-PARENT", "cgroup"},
+        {"LG-DOCKER-SHARED-PROPAGATION", "propagation"},
+        {"LG-DOCKER-ROOT-USER", "bare"},              {"LG-DOCKER-MEMORY-LIMIT", "bare"},
+        {"LG-DOCKER-CPU-SHARES", "bare"},             {"LG-DOCKER-PIDS-LIMIT", "bare"},
+        {"LG-DOCKER-READONLY-ROOTFS", "bare"},        {"LG-DOCKER-NO-NEW-PRIVILEGES", "bare"},
+        {"LG-DOCKER-HEALTHCHECK", "bare"},            {"LG-DOCKER-ULIMITS", "bare"},
+        {"LG-DOCKER-SECURITY-OPTIONS", "bare"},
+    };
+    for (const auto& [rule, container] : rows)
+        QTest::addRow("%s", rule) << std::string(rule) << std::string(container);
+}
+
+void TestDocker::runtimeRules()
+{
+    QFETCH(std::string, rule);
+    QFETCH(std::string, container);
+    QVERIFY2(fired(rule, container), ("no finding of " + rule + " on " + container).c_str());
+    if (rule == "LG-DOCKER-APPARMOR" && !m_apparmor)
+        QSKIP("this kernel has no AppArmor: every container reports an empty profile (the safe case is on fixtures)");
+    QVERIFY2(!fired(rule, "safe"), (rule + " fired on the safe container").c_str());
+}
+
+void TestDocker::imagesAndEngineAreChecked()
+{
+    std::set<std::string> kinds;
+    for (const auto& r : m_outcome.record.resources)
+        kinds.insert(r.kind);
+    QVERIFY(kinds.count("DockerInfo") && kinds.count("DockerVersion") && kinds.count("DockerImage"));
+    QVERIFY(fired("LG-IMAGE-ROOT-USER", "lg-busybox:1.0")); // the imported image has no USER
+    QVERIFY(fired("LG-IMAGE-HEALTHCHECK", "lg-busybox:1.0"));
+    // The testbed's daemon keeps json-file logs and no authorization plugin.
+    bool logging = false, authz = false;
+    for (const auto& f : m_outcome.record.findings) {
+        logging = logging || f.rule == "LG-DOCKERINFO-LOGGING";
+        authz = authz || f.rule == "LG-DOCKERINFO-AUTHZ";
+    }
+    QVERIFY(logging && authz);
+    QVERIFY(m_outcome.record.tallies.at(Layer::Image).evaluated > 0);
+    QVERIFY(m_outcome.record.tallies.at(Layer::Runtime).evaluated > 0);
+}
+
+void TestDocker::scanLandsInTheCache()
+{
+    QTemporaryDir dir;
+    const std::string db = dir.filePath(QStringLiteral("c.sqlite")).toStdString();
+    QProcess p;
+    p.start(QStringLiteral(LG_BINARY), {QStringLiteral("scan"), QStringLiteral("--docker"),
+                                        QString::fromStdString("unix://" + m_sock), QStringLiteral("--db"),
+                                        QString::fromStdString(db), QStringLiteral("--quiet")});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    Store store(db);
+    const auto scan = store.scan(*store.latestScanId());
+    QVERIFY(scan);
+    QVERIFY(std::any_of(scan->layers.begin(), scan->layers.end(), [](const auto& l) { return l.layer == Layer::Runtime; }));
+    FindingFilter f;
+    f.search = "privileged";
+    QVERIFY(!store.findings(scan->id, f).empty());
+}
+
+void TestDocker::badEndpoints()
+{
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    auto scanOf = [](DockerEndpoint ep) {
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(std::make_unique<DockerConnector>(std::move(ep), "bad"));
+        Scanner scanner(catalog, {});
+        CancelToken cancel{false};
+        return scanner.run(sources, nullptr, cancel, {});
+    };
+    // A socket that does not exist.
+    auto o = scanOf(resolveDockerEndpoint("unix:///nonexistent/docker.sock"));
+    QVERIFY(o.anySourceFailed());
+    QVERIFY2(o.sources[0].error.find("/nonexistent/docker.sock") != std::string::npos, o.sources[0].error.c_str());
+    QVERIFY2(o.sources[0].hint.find("daemon running") != std::string::npos, o.sources[0].hint.c_str());
+    // A socket we may not open (a file in place of a socket behaves like it for curl).
+    QTemporaryDir dir;
+    QFile notASocket(dir.filePath(QStringLiteral("docker.sock")));
+    QVERIFY(notASocket.open(QIODevice::WriteOnly));
+    notASocket.close();
+    o = scanOf(resolveDockerEndpoint("unix://" + notASocket.fileName().toStdString()));
+    QVERIFY(o.anySourceFailed());
+    // TLS to an endpoint that is not TLS, with a CA that does not exist.
+    o = scanOf(resolveDockerEndpoint("https://127.0.0.1:9", dir.filePath(QStringLiteral("missing-ca.pem")).toStdString()));
+    QVERIFY(o.anySourceFailed());
+    QVERIFY(!o.sources[0].hint.empty());
+    // An unsupported scheme is refused up front.
+    QVERIFY_THROWS_EXCEPTION(ConnectorError, (void)resolveDockerEndpoint("ssh://user@host"));
+}
+
+void TestDocker::removedContainerIsSkipped()
+{
+    // Listed, then removed before it is inspected: skipped and said, the scan goes on.
+    const std::string id = create("ephemeral", safeConfig());
+    auto connector = std::make_unique<DockerConnector>(resolveDockerEndpoint("unix://" + m_sock), "engine", 1);
+    connector->setAfterListHook([&](const std::vector<std::string>& ids) {
+        QVERIFY(std::find(ids.begin(), ids.end(), id) != ids.end());
+        (void)api("DELETE", "/v1.41/containers/" + id + "?force=1");
+    });
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::move(connector));
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    Scanner scanner(catalog, {});
+    CancelToken cancel{false};
+    std::string said;
+    const auto o = scanner.run(sources, nullptr, cancel, [&](const std::string& msg) { said += msg + "\n"; });
+    QVERIFY2(!o.anySourceFailed(), o.sources.at(0).error.c_str());
+    QVERIFY2(said.find("disappeared during the scan") != std::string::npos, said.c_str());
+    for (const auto& r : o.record.resources)
+        QVERIFY(r.name != "ephemeral");
+    QVERIFY(std::any_of(o.record.resources.begin(), o.record.resources.end(), [](const Resource& r) { return r.name == "safe"; }));
+}
+
+void TestDocker::endpointResolution()
+{
+    qputenv("DOCKER_HOST", QByteArray("unix://") + QByteArray::fromStdString(m_sock));
+    auto ep = resolveDockerEndpoint("");
+    QCOMPARE(ep.source, std::string("DOCKER_HOST"));
+    QCOMPARE(ep.http.unixSocket, m_sock);
+    qputenv("DOCKER_HOST", "tcp://127.0.0.1:2376");
+    qputenv("DOCKER_TLS_VERIFY", "1");
+    ep = resolveDockerEndpoint("");
+    QCOMPARE(ep.http.baseUrl, std::string("https://127.0.0.1:2376"));
+    qunsetenv("DOCKER_HOST");
+    qunsetenv("DOCKER_TLS_VERIFY");
+    // A docker context in a config folder, as `docker context create` writes it.
+    QTemporaryDir cfg;
+    const QString hash = QString::fromLatin1(QCryptographicHash::hash("lab", QCryptographicHash::Sha256).toHex());
+    QDir().mkpath(cfg.filePath(QStringLiteral("contexts/meta/") + hash));
+    QFile meta(cfg.filePath(QStringLiteral("contexts/meta/") + hash + QStringLiteral("/meta.json")));
+    QVERIFY(meta.open(QIODevice::WriteOnly));
+    meta.write(QByteArray::fromStdString(json{{"Name", "lab"}, {"Endpoints", {{"docker", {{"Host", "unix://" + m_sock}}}}}}.dump()));
+    meta.close();
+    QFile conf(cfg.filePath(QStringLiteral("config.json")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(R"({"currentContext": "lab"})");
+    conf.close();
+    qputenv("DOCKER_CONFIG", cfg.path().toLocal8Bit());
+    ep = resolveDockerEndpoint("");
+    qunsetenv("DOCKER_CONFIG");
+    QCOMPARE(ep.source, std::string("context lab"));
+    QCOMPARE(ep.http.unixSocket, m_sock);
+}
+
+QTEST_GUILESS_MAIN(TestDocker)
+#include "tst_docker.moc"
