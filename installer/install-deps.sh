@@ -14,7 +14,7 @@ PACKAGES=(
     # tests: reading back exports and caches, validating SARIF against its schema
     sqlite3 poppler-utils python3-jsonschema python3-yaml
     # integration testbed: a real dockerd on a private socket, a busybox image without pulls
-    docker.io busybox-static jq curl
+    docker.io busybox-static jq curl openssl
 )
 
 missing=()

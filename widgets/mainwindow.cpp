@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "dockerconnector.h"
 #include "findingspage.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
@@ -51,6 +52,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
             scanManifests(dir);
     });
     menu->addAction(tr("This host"), this, &MainWindow::scanHost);
+    menu->addAction(tr("Docker engine (DOCKER_HOST / context / default socket)"), this, &MainWindow::scanDocker);
     m_scanButton->setMenu(menu);
     toolbar->addWidget(m_scanButton);
     m_progress = new QProgressBar;
@@ -199,6 +201,15 @@ void MainWindow::scanManifests(const QString& path)
     m_scans->start(path, [p = path.toStdString()] {
         std::vector<std::unique_ptr<Connector>> s;
         s.push_back(std::make_unique<ManifestsConnector>(p));
+        return s;
+    });
+}
+
+void MainWindow::scanDocker()
+{
+    m_scans->start(tr("Docker engine"), [] {
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint({})));
         return s;
     });
 }

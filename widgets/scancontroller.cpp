@@ -69,6 +69,8 @@ void ScanController::start(const QString& title, SourceFactory factory)
                 scanId = *outcome.scanId;
         } catch (const StoreError& e) {
             errors << QString::fromStdString(std::string(e.what()) + " — " + e.hint());
+        } catch (const ConnectorError& e) {
+            errors << QString::fromStdString(std::string(e.what()) + " — " + e.hint());
         } catch (const std::exception& e) {
             errors << QString::fromStdString(e.what());
         }

@@ -31,6 +31,9 @@ private Q_SLOTS:
     void badEndpoints();
     void removedContainerIsSkipped();
     void endpointResolution();
+    void misbehavingEngines_data();
+    void misbehavingEngines();
+    void wrongCertificateAuthority();
 
 private:
     std::string create(const std::string& name, json config, bool start = false);
@@ -303,6 +306,95 @@ void TestDocker::endpointResolution()
     qunsetenv("DOCKER_CONFIG");
     QCOMPARE(ep.source, std::string("context lab"));
     QCOMPARE(ep.http.unixSocket, m_sock);
+}
+
+namespace {
+/** Runs tests/testbed/fake_engine.py in a mode; stops it when it goes out of scope. */
+struct FakeEngine {
+    QProcess process;
+    int port = 0;
+    FakeEngine(const QString& mode, const QString& dir, const QStringList& tls = {})
+    {
+        const QString portFile = dir + QStringLiteral("/port-") + mode;
+        process.start(QStringLiteral("python3"), QStringList{QStringLiteral(LG_SOURCE_DIR "/tests/testbed/fake_engine.py"),
+                                                             mode, portFile} + tls);
+        for (int i = 0; i < 100 && port == 0; ++i) {
+            QTest::qWait(50);
+            QFile f(portFile);
+            if (f.open(QIODevice::ReadOnly))
+                port = f.readAll().toInt();
+        }
+    }
+    ~FakeEngine()
+    {
+        process.kill();
+        process.waitForFinished();
+    }
+};
+
+ScanOutcome scanEndpoint(const std::string& url, const std::string& ca = {})
+{
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint(url, ca), "fake"));
+    Scanner scanner(catalog, {});
+    CancelToken cancel{false};
+    return scanner.run(sources, nullptr, cancel, {});
+}
+} // namespace
+
+void TestDocker::misbehavingEngines_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<std::string>("expected");
+    QTest::addRow("engine too old") << QStringLiteral("old") << std::string("older than 1.24");
+    QTest::addRow("malformed JSON") << QStringLiteral("malformed") << std::string("malformed JSON for /version");
+    QTest::addRow("engine refuses the version") << QStringLiteral("reject") << std::string("too new");
+    QTest::addRow("truncated body") << QStringLiteral("truncated") << std::string("127.0.0.1");
+}
+
+void TestDocker::misbehavingEngines()
+{
+    QFETCH(QString, mode);
+    QFETCH(std::string, expected);
+    QTemporaryDir dir;
+    FakeEngine engine(mode, dir.path());
+    QVERIFY(engine.port > 0);
+    const auto o = scanEndpoint("tcp://127.0.0.1:" + std::to_string(engine.port));
+    QVERIFY(o.anySourceFailed());
+    QVERIFY2(o.sources[0].error.find(expected) != std::string::npos, o.sources[0].error.c_str());
+    QVERIFY(!o.sources[0].hint.empty());
+    QVERIFY(o.record.findings.empty()); // nothing from a failed source
+}
+
+void TestDocker::wrongCertificateAuthority()
+{
+    QTemporaryDir dir;
+    auto openssl = [&](const QStringList& args) {
+        QProcess p;
+        p.setWorkingDirectory(dir.path());
+        p.start(QStringLiteral("openssl"), args);
+        p.waitForFinished(30000);
+        return p.exitCode() == 0;
+    };
+    QVERIFY(openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                     QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("key.pem"), QStringLiteral("-out"),
+                     QStringLiteral("cert.pem"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                     QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1")}));
+    QVERIFY(openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                     QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("other-key.pem"), QStringLiteral("-out"),
+                     QStringLiteral("other-ca.pem"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+                     QStringLiteral("/CN=someone else")}));
+    FakeEngine engine(QStringLiteral("ok"), dir.path(), {dir.filePath(QStringLiteral("cert.pem")), dir.filePath(QStringLiteral("key.pem"))});
+    QVERIFY(engine.port > 0);
+    const std::string url = "https://127.0.0.1:" + std::to_string(engine.port);
+    auto o = scanEndpoint(url, dir.filePath(QStringLiteral("other-ca.pem")).toStdString());
+    QVERIFY(o.anySourceFailed());
+    QVERIFY2(o.sources[0].hint.find("--ca-file") != std::string::npos, o.sources[0].hint.c_str());
+    // With the right CA the TLS connection works (and the fake engine's /info then answers 404).
+    o = scanEndpoint(url, dir.filePath(QStringLiteral("cert.pem")).toStdString());
+    QVERIFY(o.anySourceFailed());
+    QVERIFY2(o.sources[0].error.find("/info answered 404") != std::string::npos, o.sources[0].error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestDocker)
