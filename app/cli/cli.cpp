@@ -208,6 +208,37 @@ int cmdScan(const QStringList& args)
     }
     const QString target = p.value(QStringLiteral("target"));
     std::vector<std::unique_ptr<Connector>> sources;
+    const bool explicitSources = p.isSet(QStringLiteral("manifests")) || p.isSet(QStringLiteral("host"))
+        || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"));
+    if (!target.isEmpty() && !explicitSources) {
+        // --target alone: scan the saved connection of that name.
+        try {
+            auto store = openStore(p);
+            const auto saved = store->target(s(target));
+            if (!saved) {
+                err("no saved target \"" + s(target) + "\"; `layerguard target list` shows them, `layerguard target add` saves one");
+                return kExitFailure;
+            }
+            const auto& c = saved->config;
+            if (saved->kind == "docker")
+                sources.push_back(std::make_unique<DockerConnector>(
+                    resolveDockerEndpoint(c.value("url", std::string()), c.value("caFile", std::string())), saved->name));
+            else if (saved->kind == "manifests")
+                sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
+            else if (saved->kind == "host")
+                sources.push_back(std::make_unique<HostConnector>(c.value("root", std::string("/")), saved->name));
+        } catch (const StoreError& e) {
+            err(e.what());
+            return kExitFailure;
+        } catch (const ConnectorError& e) {
+            err(std::string("target ") + s(target) + ": " + e.what());
+            std::cerr << "  what to do: " << e.hint() << std::endl;
+            return kExitFailure;
+        } catch (const std::exception& e) {
+            err(std::string("saved target ") + s(target) + " is damaged: " + e.what());
+            return kExitFailure;
+        }
+    }
     for (const auto& path : p.values(QStringLiteral("manifests")))
         sources.push_back(std::make_unique<ManifestsConnector>(s(path), s(target)));
     if (p.isSet(QStringLiteral("host")) || p.isSet(QStringLiteral("host-root"))) {
@@ -696,6 +727,85 @@ int cmdAccept(const QStringList& args, bool revoke)
     }
 }
 
+int cmdTarget(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral("Saved connections: target add NAME (--docker URL | --manifests PATH | "
+                                               "--host) | target list | target remove NAME."));
+    p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list or remove"));
+    p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("target name"));
+    p.addOptions({{QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL")},
+                  {QStringLiteral("ca-file"), QStringLiteral("Extra CA for the engine."), QStringLiteral("FILE")},
+                  {QStringLiteral("manifests"), QStringLiteral("Manifests file or folder."), QStringLiteral("PATH")},
+                  {QStringLiteral("host"), QStringLiteral("This machine.")},
+                  formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption()});
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    const auto pos = p.positionalArguments();
+    if (pos.isEmpty())
+        return usage(p, QStringLiteral("give an action: add, list or remove"));
+    try {
+        auto store = openStore(p);
+        if (pos[0] == QLatin1String("list")) {
+            const auto all = store->targets();
+            if (p.value(QStringLiteral("format")) == QLatin1String("json")) {
+                nlohmann::json arr = nlohmann::json::array();
+                for (const auto& t : all)
+                    arr.push_back({{"name", t.name}, {"kind", t.kind}, {"config", t.config}});
+                std::cout << arr.dump(2) << "\n";
+            } else {
+                for (const auto& t : all)
+                    std::cout << pad(t.name, 24) << pad(t.kind, 11) << t.config.dump() << "\n";
+                if (all.empty())
+                    std::cout << "no saved targets; `layerguard target add NAME --docker URL` saves one\n";
+            }
+            return kExitOk;
+        }
+        if (pos.size() < 2)
+            return usage(p, QStringLiteral("give a target name"));
+        const std::string name = s(pos[1]);
+        if (pos[0] == QLatin1String("remove")) {
+            if (!store->removeTarget(name)) {
+                err("no saved target \"" + name + "\"");
+                return kExitFailure;
+            }
+            return kExitOk;
+        }
+        if (pos[0] != QLatin1String("add"))
+            return usage(p, QStringLiteral("unknown action ") + pos[0]);
+        SavedTarget t{name, {}, nlohmann::json::object(), QDateTime::currentSecsSinceEpoch()};
+        if (p.isSet(QStringLiteral("docker"))) {
+            const std::string url = s(p.value(QStringLiteral("docker")));
+            if (url.find('@') != std::string::npos)
+                return usage(p, QStringLiteral("credentials do not belong in a saved URL (the cache is not a secret store)"));
+            (void)resolveDockerEndpoint(url == "auto" ? std::string() : url); // refuse what cannot work
+            t.kind = "docker";
+            t.config = {{"url", url == "auto" ? std::string() : url}, {"caFile", s(p.value(QStringLiteral("ca-file")))}};
+        } else if (p.isSet(QStringLiteral("manifests"))) {
+            t.kind = "manifests";
+            t.config = {{"path", s(QFileInfo(p.value(QStringLiteral("manifests"))).absoluteFilePath())}};
+        } else if (p.isSet(QStringLiteral("host"))) {
+            t.kind = "host";
+            t.config = {{"root", "/"}};
+        } else {
+            return usage(p, QStringLiteral("say what the target is: --docker URL, --manifests PATH or --host"));
+        }
+        store->saveTarget(t);
+        std::cout << "saved target " << name << " (" << t.kind << "); scan it with `layerguard scan --target " << name
+                  << "`\n";
+        return kExitOk;
+    } catch (const ConnectorError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    } catch (const StoreError& e) {
+        err(e.what());
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+        return kExitFailure;
+    }
+}
+
 int cmdHostSnapshot(const QStringList& args)
 {
     QCommandLineParser p;
@@ -750,6 +860,8 @@ int runCli(const QStringList& args)
         return cmdAccept(rest, true);
     if (cmd == QLatin1String("host-snapshot"))
         return cmdHostSnapshot(rest);
+    if (cmd == QLatin1String("target"))
+        return cmdTarget(rest);
     std::cout << "usage: layerguard [COMMAND] [OPTIONS]\n"
                  "  (no command)   open the desktop dashboard\n"
                  "  scan           collect, evaluate and store one scan\n"
@@ -759,6 +871,7 @@ int runCli(const QStringList& args)
                  "  report         write a JSON, CSV or SARIF report\n"
                  "  rules          list the rule catalogue\n"
                  "  accept/revoke  accept the risk of a finding, or take it back\n"
+                 "  target         add NAME --docker URL | --manifests PATH | --host; list; remove NAME\n"
                  "  cache          check | reset | retention N | path\n"
                  "  host-snapshot  print what --host reads\n"
                  "`layerguard COMMAND --help` tells more.\n";

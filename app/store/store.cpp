@@ -644,6 +644,37 @@ std::vector<ChecklistEntry> Store::checklist(const std::string& fid) const
     return out;
 }
 
+void Store::saveTarget(const SavedTarget& t)
+{
+    Stmt q(m_db, "INSERT INTO targets(name, kind, config, created_at) VALUES (?1, ?2, ?3, ?4) "
+                 "ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, config = excluded.config");
+    q.bind(1, t.name).bind(2, t.kind).bind(3, t.config.dump()).bind(4, t.createdAt).run();
+}
+
+bool Store::removeTarget(const std::string& name)
+{
+    Stmt q(m_db, "DELETE FROM targets WHERE name = ?1");
+    q.bind(1, name).run();
+    return sqlite3_changes(m_db) > 0;
+}
+
+std::vector<SavedTarget> Store::targets() const
+{
+    std::vector<SavedTarget> out;
+    Stmt q(m_db, "SELECT name, kind, config, created_at FROM targets ORDER BY name");
+    while (q.step())
+        out.push_back({q.text(0), q.text(1), parseOr(q.text(2), nlohmann::json::object()), q.i64(3)});
+    return out;
+}
+
+std::optional<SavedTarget> Store::target(const std::string& name) const
+{
+    for (auto& t : targets())
+        if (t.name == name)
+            return t;
+    return std::nullopt;
+}
+
 std::string Store::integrityCheck() const
 {
     Stmt q(m_db, "PRAGMA integrity_check");

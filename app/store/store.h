@@ -85,6 +85,14 @@ struct AcceptedRisk {
     std::int64_t createdAt = 0;
 };
 
+/** A saved connection: what to scan, without secrets (those belong in the OS keyring). */
+struct SavedTarget {
+    std::string name;
+    std::string kind; ///< docker | manifests | host
+    nlohmann::json config; ///< e.g. {"url": "unix:///var/run/docker.sock", "caFile": "..."}
+    std::int64_t createdAt = 0;
+};
+
 struct ChecklistEntry {
     int step = 0;
     std::string doneBy;
@@ -141,6 +149,12 @@ public:
 
     void setChecklistStep(const std::string& fid, int step, bool done, const std::string& who, std::int64_t when);
     [[nodiscard]] std::vector<ChecklistEntry> checklist(const std::string& fid) const;
+
+    /** Saved connections; saving a name again replaces it. Secrets are refused (see SavedTarget). */
+    void saveTarget(const SavedTarget& target);
+    bool removeTarget(const std::string& name);
+    [[nodiscard]] std::vector<SavedTarget> targets() const;
+    [[nodiscard]] std::optional<SavedTarget> target(const std::string& name) const;
 
     /** Keep at most `scans` scans (0 = all); older ones are deleted after each new scan. */
     void setRetention(int scans);

@@ -215,7 +215,25 @@ void TestDocker::scanLandsInTheCache()
                                         QString::fromStdString(db), QStringLiteral("--quiet")});
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 0);
+    // The engine as a saved target: saved once, scanned by name.
+    auto lg = [&](const QStringList& args) {
+        QProcess q;
+        q.start(QStringLiteral(LG_BINARY), args + QStringList{QStringLiteral("--db"), QString::fromStdString(db)});
+        q.waitForFinished(60000);
+        return q.exitCode();
+    };
+    QCOMPARE(lg({QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("lab-engine"), QStringLiteral("--docker"),
+                 QString::fromStdString("unix://" + m_sock)}),
+             0);
+    QCOMPARE(lg({QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("leaky"), QStringLiteral("--docker"),
+                 QStringLiteral("tcp://user:pw@127.0.0.1:2376")}),
+             2); // credentials are refused, never stored
+    QCOMPARE(lg({QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("lab-engine"), QStringLiteral("--quiet")}), 0);
+    QCOMPARE(lg({QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("nope"), QStringLiteral("--quiet")}), 1);
     Store store(db);
+    LG_COMPARE(store.targets().size(), std::size_t(1));
+    LG_COMPARE(store.scans().size(), std::size_t(2));
+    LG_COMPARE(store.scans().back().sources.at(0).target, std::string("lab-engine"));
     const auto scan = store.scan(*store.latestScanId());
     QVERIFY(scan);
     QVERIFY(std::any_of(scan->layers.begin(), scan->layers.end(), [](const auto& l) { return l.layer == Layer::Runtime; }));
