@@ -12,6 +12,8 @@
 
 #include "testsupport.h"
 
+#include <unistd.h>
+
 #include <set>
 
 using namespace lg;
@@ -268,6 +270,21 @@ void TestDocker::badEndpoints()
     o = scanOf(resolveDockerEndpoint("https://127.0.0.1:9", dir.filePath(QStringLiteral("missing-ca.pem")).toStdString()));
     QVERIFY(o.anySourceFailed());
     QVERIFY(!o.sources[0].hint.empty());
+    // Permission denied: the same real socket, opened as an unprivileged user.
+    if (::geteuid() == 0 && QFile::exists(QStringLiteral("/usr/sbin/runuser"))) {
+        QTemporaryDir home;
+        QFile::setPermissions(home.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                               | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther);
+        QProcess p;
+        p.start(QStringLiteral("/usr/sbin/runuser"),
+                {QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"), QStringLiteral(LG_BINARY),
+                 QStringLiteral("scan"), QStringLiteral("--docker"), QString::fromStdString("unix://" + m_sock),
+                 QStringLiteral("--db"), home.filePath(QStringLiteral("c.sqlite"))});
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray err = p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(err.contains("docker group"), err.constData());
+    }
     // An unsupported scheme is refused up front.
     QVERIFY_THROWS_EXCEPTION(ConnectorError, (void)resolveDockerEndpoint("ssh://user@host"));
 }
