@@ -2,6 +2,7 @@
 
 #include "dockerconnector.h"
 #include "exporters.h"
+#include "pdfreport.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
 #include "scanner.h"
@@ -532,7 +533,7 @@ int cmdReport(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Write a report of one scan."));
-    p.addOptions({formatOption(QStringLiteral("json, csv or sarif"), QString()),
+    p.addOptions({formatOption(QStringLiteral("pdf, json, csv, sarif or junit"), QString()),
                   {{QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output file."),
                    QStringLiteral("FILE")},
                   {QStringLiteral("scan"), QStringLiteral("Scan id (default: latest)."), QStringLiteral("ID")},
@@ -543,10 +544,15 @@ int cmdReport(const QStringList& args)
     if (!parse(p, args, &code))
         return code;
     const QString format = p.value(QStringLiteral("format"));
-    if (format == QLatin1String("pdf") || format == QLatin1String("junit"))
-        return usage(p, QStringLiteral("--format %1 is not part of this build yet; use json, csv or sarif").arg(format));
-    if (format != QLatin1String("json") && format != QLatin1String("csv") && format != QLatin1String("sarif"))
-        return usage(p, QStringLiteral("--format takes json, csv or sarif"));
+    if (format != QLatin1String("json") && format != QLatin1String("csv") && format != QLatin1String("sarif")
+        && format != QLatin1String("pdf") && format != QLatin1String("junit"))
+        return usage(p, QStringLiteral("--format takes pdf, json, csv, sarif or junit"));
+    std::vector<Framework> frameworks;
+    try {
+        frameworks = parseFrameworks(s(p.value(QStringLiteral("framework"))));
+    } catch (const std::invalid_argument& e) {
+        return usage(p, QString::fromStdString(e.what()));
+    }
     if (!p.isSet(QStringLiteral("output")))
         return usage(p, QStringLiteral("-o FILE is required"));
     try {
@@ -560,6 +566,39 @@ int cmdReport(const QStringList& args)
         in.findings = store->findings(*scanId);
         in.acceptedRisks = store->acceptedRisks();
         in.catalog = &catalog;
+        if (format == QLatin1String("pdf") || format == QLatin1String("junit")) {
+            const auto outcomes = store->ruleOutcomes(*scanId);
+            if (format == QLatin1String("junit")) {
+                const std::string xml = exportJUnit(in.scan, frameworks, catalog, outcomes, in.findings);
+                QSaveFile out(p.value(QStringLiteral("output")));
+                if (!out.open(QIODevice::WriteOnly) || out.write(xml.data(), qint64(xml.size())) != qint64(xml.size())
+                    || !out.commit()) {
+                    err("cannot write " + s(p.value(QStringLiteral("output"))) + ": " + s(out.errorString()));
+                    return kExitFailure;
+                }
+                return kExitOk;
+            }
+            PdfReportInput pdf;
+            pdf.scan = in.scan;
+            for (const auto& sc : store->scans())
+                if (sc.id <= *scanId)
+                    pdf.history.push_back(sc);
+            if (const auto prev = store->previousScanId(*scanId))
+                pdf.diffFromPrevious = store->diff(*prev, *scanId);
+            pdf.findings = in.findings;
+            pdf.outcomes = outcomes;
+            pdf.acceptedRisks = in.acceptedRisks;
+            for (const auto& f : in.findings) {
+                auto steps = store->checklist(f.id);
+                if (!steps.empty())
+                    pdf.checklist[f.id] = std::move(steps);
+            }
+            pdf.catalog = &catalog;
+            pdf.frameworks = frameworks;
+            const int pages = writePdfReport(s(p.value(QStringLiteral("output"))), pdf);
+            std::cerr << "wrote " << pages << " pages to " << s(p.value(QStringLiteral("output"))) << std::endl;
+            return kExitOk;
+        }
         if (p.isSet(QStringLiteral("framework"))) {
             std::set<std::string> wanted;
             for (const auto& fw : p.value(QStringLiteral("framework")).split(QLatin1Char(',')))

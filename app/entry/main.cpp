@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <QCoreApplication>
+#include <QGuiApplication>
 
 #ifdef LG_HAVE_GUI
 #include "dashboard.h"
@@ -12,6 +13,14 @@ int main(int argc, char** argv)
     QStringList args;
     for (int i = 0; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
+    if (lg::isCliCommand(args) && args.value(1) == QLatin1String("report")) {
+        // The PDF report draws text: it needs fonts, so a GUI application, but never a window.
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        QGuiApplication app(argc, argv);
+        QCoreApplication::setApplicationName(QStringLiteral("layerguard"));
+        return lg::runCli(args);
+    }
     if (lg::isCliCommand(args)) {
         QCoreApplication app(argc, argv);
         QCoreApplication::setApplicationName(QStringLiteral("layerguard"));

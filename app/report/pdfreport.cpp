@@ -1,0 +1,549 @@
+#include "pdfreport.h"
+
+#include "masking.h"
+#include "predicate.h"
+#include "scoring.h"
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QFile>
+#include <QFontMetricsF>
+#include <QPageSize>
+#include <QPainter>
+#include <QPainterPath>
+#include <QPdfWriter>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace lg {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QColor severityColor(Severity s)
+{
+    switch (s) {
+    case Severity::Critical:
+        return QColor(0xB0, 0x1E, 0x2D);
+    case Severity::High:
+        return QColor(0xE0, 0x6C, 0x12);
+    case Severity::Medium:
+        return QColor(0xB0, 0x86, 0x00);
+    case Severity::Low:
+        return QColor(0x2F, 0x6F, 0xB8);
+    default:
+        return QColor(0x80, 0x80, 0x80);
+    }
+}
+
+QColor statusColor(ControlStatus s)
+{
+    switch (s) {
+    case ControlStatus::Pass:
+        return QColor(0x2E, 0x8B, 0x57);
+    case ControlStatus::Fail:
+        return QColor(0xB0, 0x1E, 0x2D);
+    default:
+        return QColor(0x70, 0x70, 0x70);
+    }
+}
+
+QString dateTime(std::int64_t secs)
+{
+    return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
+}
+
+/** Lays out and (in the second pass) paints; the first pass only measures, to number the contents. */
+class Doc {
+public:
+    struct TocEntry {
+        QString title;
+        int page;
+    };
+
+    Doc(QPdfWriter& writer, bool paint, const QString& header)
+        : m_writer(writer)
+        , m_paint(paint)
+        , m_header(header)
+    {
+        if (m_paint)
+            m_painter.begin(&m_writer);
+        m_width = m_writer.width() - 2 * kMargin;
+        m_bottom = m_writer.height() - kMargin - 24;
+        m_body = QFont(QStringLiteral("DejaVu Sans"), 9);
+        m_small = QFont(QStringLiteral("DejaVu Sans"), 7.5);
+        m_bold = m_body;
+        m_bold.setBold(true);
+        m_mono = QFont(QStringLiteral("DejaVu Sans Mono"), 7.5);
+        m_y = kMargin;
+        m_page = 1;
+    }
+    ~Doc()
+    {
+        if (m_paint)
+            m_painter.end();
+    }
+
+    static constexpr double kMargin = 48;
+    int page() const { return m_page; }
+    double width() const { return m_width; }
+    const QFont& body() const { return m_body; }
+    const QFont& bold() const { return m_bold; }
+    const QFont& small() const { return m_small; }
+    const QFont& mono() const { return m_mono; }
+    std::vector<TocEntry>& toc() { return m_toc; }
+    void setSection(const QString& s) { m_section = s; }
+    void setTotalPages(int n) { m_total = n; }
+    QPainter* painter() { return m_paint ? &m_painter : nullptr; }
+    double y() const { return m_y; }
+    void advance(double h) { m_y += h; }
+
+    void newPage()
+    {
+        finishPage();
+        if (m_paint)
+            m_writer.newPage();
+        ++m_page;
+        m_y = kMargin + 18;
+    }
+    void ensure(double h)
+    {
+        if (m_y + h > m_bottom)
+            newPage();
+    }
+    double measure(const QString& text, const QFont& font, double w) const
+    {
+        const QFontMetricsF fm(font, &m_writer);
+        return fm.boundingRect(QRectF(0, 0, w, 1e6), Qt::TextWordWrap, text).height();
+    }
+    void text(const QString& t, const QFont& font, const QColor& color = Qt::black, double indent = 0, double after = 4)
+    {
+        const double h = measure(t, font, m_width - indent);
+        ensure(h);
+        if (m_paint) {
+            m_painter.setFont(font);
+            m_painter.setPen(color);
+            m_painter.drawText(QRectF(kMargin + indent, m_y, m_width - indent, h + 2), Qt::TextWordWrap, t);
+        }
+        m_y += h + after;
+    }
+    void heading(const QString& t, int level)
+    {
+        QFont f(QStringLiteral("DejaVu Sans"), level == 1 ? 15 : 11.5);
+        f.setBold(true);
+        if (level == 1) {
+            newPage();
+            m_section = t;
+            m_toc.push_back({t, m_page});
+        } else {
+            ensure(measure(t, f, m_width) + 40);
+            m_y += 6;
+        }
+        text(t, f, QColor(0x1F, 0x3A, 0x5F), 0, level == 1 ? 10 : 5);
+    }
+
+    struct Cell {
+        QString text;
+        QColor color = Qt::black;
+        bool bold = false;
+        bool mono = false;
+    };
+    /** A table whose header repeats on every page it spans; rows never split across pages. */
+    void table(const std::vector<double>& fractions, const std::vector<QString>& header,
+               const std::vector<std::vector<Cell>>& rows)
+    {
+        std::vector<double> widths;
+        for (double f : fractions)
+            widths.push_back(f * m_width);
+        auto rowHeight = [&](const std::vector<Cell>& row) {
+            double h = 0;
+            for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+                h = std::max(h, measure(row[i].text, row[i].mono ? m_mono : m_small, widths[i] - 6));
+            return h + 5;
+        };
+        std::vector<Cell> head;
+        for (const auto& h : header)
+            head.push_back({h, QColor(0x1F, 0x3A, 0x5F), true, false});
+        auto drawRow = [&](const std::vector<Cell>& row, bool isHeader, bool shade) {
+            const double h = rowHeight(row);
+            if (m_paint) {
+                if (isHeader)
+                    m_painter.fillRect(QRectF(kMargin, m_y, m_width, h), QColor(0xE8, 0xEE, 0xF5));
+                else if (shade)
+                    m_painter.fillRect(QRectF(kMargin, m_y, m_width, h), QColor(0xF7, 0xF7, 0xF7));
+                double x = kMargin;
+                for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+                    QFont f = row[i].mono ? m_mono : m_small;
+                    f.setBold(row[i].bold);
+                    m_painter.setFont(f);
+                    m_painter.setPen(row[i].color);
+                    m_painter.drawText(QRectF(x + 3, m_y + 2.5, widths[i] - 6, h), Qt::TextWordWrap, row[i].text);
+                    x += widths[i];
+                }
+                m_painter.setPen(QPen(QColor(0xDD, 0xDD, 0xDD), 0.5));
+                m_painter.drawLine(QPointF(kMargin, m_y + h), QPointF(kMargin + m_width, m_y + h));
+            }
+            m_y += h;
+        };
+        ensure(rowHeight(head) + (rows.empty() ? 0 : rowHeight(rows.front())));
+        drawRow(head, true, false);
+        bool shade = false;
+        for (const auto& row : rows) {
+            const double h = rowHeight(row);
+            if (m_y + h > m_bottom) {
+                newPage();
+                drawRow(head, true, false);
+            }
+            drawRow(row, false, shade);
+            shade = !shade;
+        }
+        m_y += 8;
+    }
+
+    void finishPage()
+    {
+        if (!m_paint)
+            return;
+        m_painter.setFont(m_small);
+        m_painter.setPen(QColor(0x70, 0x70, 0x70));
+        if (m_page > 1) {
+            m_painter.drawText(QRectF(kMargin, kMargin - 14, m_width, 12), Qt::AlignLeft, m_header);
+            m_painter.drawText(QRectF(kMargin, kMargin - 14, m_width, 12), Qt::AlignRight, m_section);
+            m_painter.drawLine(QPointF(kMargin, kMargin), QPointF(kMargin + m_width, kMargin));
+        }
+        m_painter.drawText(QRectF(kMargin, m_writer.height() - kMargin + 4, m_width, 12), Qt::AlignCenter,
+                           QStringLiteral("Page %1 of %2").arg(m_page).arg(m_total));
+    }
+
+private:
+    QPdfWriter& m_writer;
+    QPainter m_painter;
+    bool m_paint;
+    QString m_header;
+    QString m_section;
+    double m_width = 0, m_bottom = 0, m_y = 0;
+    int m_page = 1, m_total = 0;
+    QFont m_body, m_small, m_bold, m_mono;
+    std::vector<TocEntry> m_toc;
+};
+
+std::optional<int> layerScoreOf(const ScanInfo& s, Layer l)
+{
+    for (const auto& ls : s.layers)
+        if (ls.layer == l)
+            return ls.score;
+    return std::nullopt;
+}
+
+bool layerScanned(const ScanInfo& s, Layer l)
+{
+    return std::any_of(s.layers.begin(), s.layers.end(), [&](const LayerScore& ls) { return ls.layer == l; });
+}
+
+void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
+{
+    const double h = 150;
+    doc.ensure(h + 20);
+    QPainter* p = doc.painter();
+    const QRectF area(Doc::kMargin + 30, doc.y(), doc.width() - 130, h - 20);
+    if (p && history.size() >= 1) {
+        p->setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
+        p->setFont(doc.small());
+        for (int v = 0; v <= 100; v += 25) {
+            const double y = area.bottom() - area.height() * v / 100.0;
+            p->drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
+            p->setPen(QColor(0x70, 0x70, 0x70));
+            p->drawText(QRectF(Doc::kMargin, y - 6, 26, 12), Qt::AlignRight, QString::number(v));
+            p->setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
+        }
+        const std::array<QColor, 5> colors{QColor(0x6A, 0x4C, 0x93), QColor(0x19, 0x82, 0xC4), QColor(0xE0, 0x6C, 0x12),
+                                           QColor(0x8A, 0xC9, 0x26), QColor(0x2E, 0x8B, 0x57)};
+        // At most two points per horizontal point of the chart.
+        const std::size_t n = history.size();
+        const std::size_t step = std::max<std::size_t>(1, n / std::size_t(area.width() * 2));
+        double legendY = area.top();
+        for (Layer l : kAllLayers) {
+            QPainterPath path;
+            bool started = false;
+            for (std::size_t i = 0; i < n; i += step) {
+                const auto s = layerScoreOf(history[i], l);
+                if (!s)
+                    continue;
+                const double x = n == 1 ? area.center().x() : area.left() + area.width() * double(i) / double(n - 1);
+                const double y = area.bottom() - area.height() * *s / 100.0;
+                if (!started)
+                    path.moveTo(x, y);
+                else
+                    path.lineTo(x, y);
+                started = true;
+            }
+            if (!started)
+                continue;
+            const QColor c = colors[std::size_t(l)];
+            p->setPen(QPen(c, 1.6));
+            p->drawPath(path);
+            if (n == 1)
+                p->drawEllipse(path.currentPosition(), 2, 2);
+            p->fillRect(QRectF(area.right() + 10, legendY + 3, 8, 8), c);
+            p->setPen(Qt::black);
+            p->drawText(QRectF(area.right() + 22, legendY, 80, 12), Qt::AlignLeft, q(std::string(toString(l))));
+            legendY += 14;
+        }
+        p->setPen(QColor(0x70, 0x70, 0x70));
+        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignLeft, dateTime(history.front().finishedAt));
+        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignRight, dateTime(history.back().finishedAt));
+    }
+    doc.advance(h);
+}
+
+void render(Doc& doc, const PdfReportInput& in)
+{
+    const ScanInfo& s = in.scan;
+    // Cover.
+    doc.advance(120);
+    QFont title(QStringLiteral("DejaVu Sans"), 24);
+    title.setBold(true);
+    doc.text(QStringLiteral("Container security compliance report"), title, QColor(0x1F, 0x3A, 0x5F), 0, 12);
+    QStringList fws;
+    for (const auto& f : in.frameworks)
+        fws << q(f.title);
+    doc.text(fws.join(QStringLiteral(" · ")), doc.bold(), QColor(0x40, 0x40, 0x40), 0, 24);
+    QStringList targets;
+    for (const auto& src : s.sources)
+        targets << q(src.target + " (" + src.kind + ": " + src.location + ")" + (src.ok ? "" : " — FAILED"));
+    doc.text(QStringLiteral("Scan %1, finished %2").arg(s.id).arg(dateTime(s.finishedAt)), doc.body());
+    doc.text(QStringLiteral("Targets: ") + targets.join(QStringLiteral("; ")), doc.body());
+    doc.text(QStringLiteral("Produced by %1 for %2; report written %3")
+                 .arg(q(s.toolVersion), q(s.runBy.empty() ? std::string("unknown") : s.runBy),
+                      QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))),
+             doc.body());
+    doc.advance(30);
+    QFont big(QStringLiteral("DejaVu Sans"), 40);
+    big.setBold(true);
+    doc.text(s.overallScore ? QString::number(*s.overallScore) : QStringLiteral("—"), big,
+             s.overallScore && *s.overallScore >= 70 ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D), 0, 2);
+    doc.text(QStringLiteral("Overall posture (0–100, higher is better)%1")
+                 .arg(s.overallScore ? QStringLiteral(": ") + QString::fromLatin1(scoreBand(*s.overallScore)) : QString()),
+             doc.body());
+
+    // Contents (filled in the second pass).
+    doc.newPage();
+    doc.setSection(QStringLiteral("Contents"));
+    QFont h1(QStringLiteral("DejaVu Sans"), 15);
+    h1.setBold(true);
+    doc.text(QStringLiteral("Contents"), h1, QColor(0x1F, 0x3A, 0x5F), 0, 10);
+    std::vector<std::vector<Doc::Cell>> tocRows;
+    for (const auto& e : doc.toc())
+        tocRows.push_back({{e.title}, {QString::number(e.page)}});
+    if (tocRows.empty()) // measuring pass: reserve the same room (the contents have a page of their own)
+        for (std::size_t i = 0; i < 4 + in.frameworks.size(); ++i)
+            tocRows.push_back({{QStringLiteral("—")}, {QStringLiteral("0")}});
+    doc.table({0.85, 0.15}, {QStringLiteral("Section"), QStringLiteral("Page")}, tocRows);
+    doc.toc().clear();
+
+    // Executive summary.
+    doc.heading(QStringLiteral("Executive summary"), 1);
+    std::vector<std::vector<Doc::Cell>> layerRows;
+    for (Layer l : kAllLayers) {
+        if (!layerScanned(s, l)) {
+            layerRows.push_back({{q(std::string(toString(l)))}, {QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70)}, {}, {}, {}, {}, {}});
+            continue;
+        }
+        const auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerScore& x) { return x.layer == l; });
+        const auto& c = it->tally.openBySeverity;
+        layerRows.push_back({{q(std::string(toString(l))), Qt::black, true},
+                             {it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
+                                        : QStringLiteral("no rule applied")},
+                             {QString::number(it->tally.evaluated)},
+                             {QString::number(c[0]), severityColor(Severity::Critical)},
+                             {QString::number(c[1]), severityColor(Severity::High)},
+                             {QString::number(c[2]), severityColor(Severity::Medium)},
+                             {QString::number(c[3]), severityColor(Severity::Low)}});
+    }
+    doc.table({0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115},
+              {QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
+               QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low")},
+              layerRows);
+    if (in.diffFromPrevious)
+        doc.text(QStringLiteral("Since the previous scan: %1 new findings, %2 resolved, %3 unchanged.")
+                     .arg(in.diffFromPrevious->added.size())
+                     .arg(in.diffFromPrevious->resolved.size())
+                     .arg(in.diffFromPrevious->unchanged.size()),
+                 doc.body());
+    else
+        doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), doc.body());
+    doc.heading(QStringLiteral("Risk trend per layer"), 2);
+    drawTrend(doc, in.history);
+
+    // Framework sections.
+    for (const auto& fw : in.frameworks) {
+        doc.heading(q(fw.title), 1);
+        const auto controls = controlResults(fw, *in.catalog, in.outcomes, in.findings);
+        int pass = 0, fail = 0, na = 0, no = 0;
+        std::vector<std::vector<Doc::Cell>> rows;
+        for (const auto& c : controls) {
+            switch (c.status) {
+            case ControlStatus::Pass:
+                ++pass;
+                break;
+            case ControlStatus::Fail:
+                ++fail;
+                break;
+            case ControlStatus::NotApplicable:
+                ++na;
+                break;
+            case ControlStatus::NotObserved:
+                ++no;
+                break;
+            }
+            rows.push_back({{q(c.control), Qt::black, false, true},
+                            {q(c.rule->title)},
+                            {QString::fromLatin1(toString(c.status)), statusColor(c.status), true},
+                            {c.evaluated ? QStringLiteral("%1 / %2").arg(c.failed).arg(c.evaluated) : QStringLiteral("—")}});
+        }
+        doc.text(QStringLiteral("%1 controls: %2 pass, %3 fail, %4 not applicable, %5 not observed (no source in this scan "
+                                "reads what they need). Failures covered by an accepted risk count as pass and are listed "
+                                "under Accepted risks.")
+                     .arg(controls.size()).arg(pass).arg(fail).arg(na).arg(no),
+                 doc.body());
+        doc.table({0.24, 0.46, 0.15, 0.15},
+                  {QStringLiteral("Control"), QStringLiteral("Check"), QStringLiteral("Result"), QStringLiteral("Failed / run")},
+                  rows);
+        bool any = false;
+        for (const auto& c : controls) {
+            if (c.status != ControlStatus::Fail)
+                continue;
+            if (!any) {
+                doc.heading(QStringLiteral("Failing resources"), 2);
+                any = true;
+            }
+            doc.text(QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), doc.bold(), QColor(0x1F, 0x3A, 0x5F), 0, 3);
+            std::vector<std::vector<Doc::Cell>> frows;
+            for (const Finding* f : c.findings) {
+                if (f->status != FindingStatus::Open)
+                    continue;
+                QString evidence;
+                for (const auto& e : f->evidence)
+                    evidence += q(e.path) + QStringLiteral(" = ") + q(maskText(displayValue(e.value))) + QLatin1Char('\n');
+                frows.push_back({{q(std::string(toString(f->severity))), severityColor(f->severity), true},
+                                 {q(f->subject.target + "\n" + f->subject.kind + "/" + (f->subject.namespace_.empty() ? "" : f->subject.namespace_ + "/")
+                                    + f->subject.name + (f->subject.container.empty() ? "" : " [" + f->subject.container + "]"))},
+                                 {q(maskText(f->message))},
+                                 {evidence.trimmed(), Qt::black, false, true}});
+            }
+            doc.table({0.1, 0.25, 0.37, 0.28},
+                      {QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"), QStringLiteral("Evidence")},
+                      frows);
+            QString steps;
+            int n = 1;
+            for (const auto& st : c.rule->remediation)
+                steps += QStringLiteral("%1. %2\n").arg(n++).arg(q(st.text));
+            doc.text(QStringLiteral("Remediation:\n") + steps.trimmed(), doc.small(), QColor(0x30, 0x30, 0x30), 10, 10);
+        }
+    }
+
+    // Accepted risks.
+    doc.heading(QStringLiteral("Accepted risks"), 1);
+    std::vector<std::vector<Doc::Cell>> riskRows;
+    for (const auto& r : in.acceptedRisks) {
+        std::string what = r.fid;
+        for (const auto& f : in.findings)
+            if (f.id == r.fid)
+                what = f.rule + " on " + f.subject.kind + "/" + f.subject.name;
+        const bool expired = r.expiresAt && *r.expiresAt <= s.finishedAt;
+        riskRows.push_back({{q(what)}, {q(r.owner)}, {q(maskText(r.reason))},
+                            {r.expiresAt ? dateTime(*r.expiresAt) + (expired ? QStringLiteral(" (expired)") : QString())
+                                         : QStringLiteral("no expiry"),
+                             expired ? QColor(0xB0, 0x1E, 0x2D) : QColor(Qt::black)}});
+    }
+    if (riskRows.empty())
+        doc.text(QStringLiteral("No risk has been accepted."), doc.body());
+    else
+        doc.table({0.36, 0.14, 0.32, 0.18},
+                  {QStringLiteral("Finding"), QStringLiteral("Owner"), QStringLiteral("Reason"), QStringLiteral("Expires")}, riskRows);
+
+    // Checklist progress.
+    doc.heading(QStringLiteral("Remediation progress"), 1);
+    std::vector<std::vector<Doc::Cell>> progressRows;
+    int started = 0;
+    for (const auto& f : in.findings) {
+        auto it = in.checklist.find(f.id);
+        if (it == in.checklist.end() || it->second.empty())
+            continue;
+        ++started;
+        const auto& last = it->second.back();
+        progressRows.push_back({{q(f.rule + " on " + f.subject.kind + "/" + f.subject.name)},
+                                {QStringLiteral("%1 of %2").arg(it->second.size()).arg(f.remediation.size())},
+                                {q(last.doneBy) + QStringLiteral(", ") + dateTime(last.doneAt)}});
+    }
+    doc.text(QStringLiteral("%1 of %2 open findings have remediation steps ticked off.").arg(started).arg(in.findings.size()),
+             doc.body());
+    if (!progressRows.empty())
+        doc.table({0.55, 0.15, 0.30}, {QStringLiteral("Finding"), QStringLiteral("Steps done"), QStringLiteral("Last step by")},
+                  progressRows);
+
+    // Appendix.
+    doc.heading(QStringLiteral("Appendix: method and score"), 1);
+    doc.text(QStringLiteral("Method. Layerguard collected the sources below, evaluated its rule catalogue (%1 rules, each "
+                            "citing the peer control IDs it implements) and stored the scan in its local cache in one "
+                            "transaction. A control is pass when every resource it applied to passed, fail when one did "
+                            "not, not applicable when no scanned resource was in its scope, and not observed when no "
+                            "source of this scan reads the data it needs. Secret-looking values are masked.")
+                 .arg(in.catalog->rules().size()),
+             doc.body(), Qt::black, 0, 8);
+    std::vector<std::vector<Doc::Cell>> srcRows;
+    for (const auto& src : s.sources)
+        srcRows.push_back({{q(src.target)}, {q(src.kind)}, {q(src.location), Qt::black, false, true},
+                           {src.ok ? QStringLiteral("ok") : q("failed: " + src.error), src.ok ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D)}});
+    doc.table({0.22, 0.13, 0.40, 0.25}, {QStringLiteral("Target"), QStringLiteral("Source"), QStringLiteral("Location"), QStringLiteral("Status")}, srcRows);
+    doc.text(QStringLiteral("Score. For each layer, E is the sum of severity weights over every (rule, resource) pair "
+                            "evaluated and F the sum over its open failures (accepted risks count as passed); weights are "
+                            "critical 10, high 6, medium 3, low 1, info 0. score = round(100 × (1 − F / E)), at most 59 while "
+                            "an open critical finding remains and at most 79 while an open high one remains. A layer that was "
+                            "not scanned has no score. Bands: 90–100 good, 70–89 fair, 50–69 poor, below 50 bad."),
+             doc.body());
+    doc.finishPage();
+}
+
+} // namespace
+
+int writePdfReport(const std::string& path, const PdfReportInput& in)
+{
+    if (!in.catalog)
+        throw std::runtime_error("no rule catalogue");
+    const QString header = QStringLiteral("Layerguard compliance report — scan %1").arg(in.scan.id);
+    auto setup = [](QPdfWriter& w) {
+        w.setPageSize(QPageSize(QPageSize::A4));
+        w.setResolution(72); // one unit is one point
+        w.setPageMargins(QMarginsF(0, 0, 0, 0));
+        w.setTitle(QStringLiteral("Layerguard compliance report"));
+        w.setCreator(QStringLiteral("Layerguard"));
+    };
+    // Pass 1: measure, to know the contents' page numbers and the page count.
+    QBuffer scratch;
+    scratch.open(QIODevice::WriteOnly);
+    std::vector<Doc::TocEntry> toc;
+    int pages = 0;
+    {
+        QPdfWriter measureWriter(&scratch);
+        setup(measureWriter);
+        Doc doc(measureWriter, false, header);
+        render(doc, in);
+        pages = doc.page();
+        toc = doc.toc();
+    }
+    QFile file(QString::fromStdString(path));
+    if (!file.open(QIODevice::WriteOnly))
+        throw std::runtime_error("cannot write " + path + ": " + file.errorString().toStdString());
+    QPdfWriter writer(&file);
+    setup(writer);
+    Doc doc(writer, true, header);
+    doc.setTotalPages(pages);
+    doc.toc() = toc;
+    render(doc, in);
+    return pages;
+}
+
+} // namespace lg

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "compliance.h"
+
+#include <optional>
+
+namespace lg {
+
+/** What the PDF report shows; all of it comes from the cache. */
+struct PdfReportInput {
+    ScanInfo scan;
+    std::vector<ScanInfo> history; ///< oldest first, for the trend
+    std::optional<ScanDiff> diffFromPrevious;
+    std::vector<Finding> findings;
+    std::map<std::string, RuleOutcome> outcomes;
+    std::vector<AcceptedRisk> acceptedRisks;
+    std::map<std::string, std::vector<ChecklistEntry>> checklist; ///< by finding id
+    const RuleCatalog* catalog = nullptr;
+    std::vector<Framework> frameworks;
+};
+
+/**
+ * Draws the compliance report with QPainter on QPdfWriter (A4): cover, contents, executive summary
+ * with scores and the trend, a section per framework (control table, then failing resources with
+ * evidence and remediation), accepted risks, checklist progress, and an appendix (method, sources,
+ * score formula). Running headers, "page X of N", tables that repeat their header across pages.
+ * Needs a QGuiApplication (fonts). Returns the number of pages; throws std::runtime_error.
+ */
+int writePdfReport(const std::string& path, const PdfReportInput& input);
+
+} // namespace lg
