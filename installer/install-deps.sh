@@ -15,6 +15,8 @@ PACKAGES=(
     sqlite3 poppler-utils python3-jsonschema python3-yaml
     # integration testbed: a real dockerd on a private socket, a busybox image without pulls
     docker.io busybox-static jq curl openssl
+    # benchmarks
+    time
 )
 
 missing=()

@@ -2,6 +2,7 @@
 
 #include "dockerconnector.h"
 #include "findingspage.h"
+#include "reportwriter.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
 #include "overviewpage.h"
@@ -11,7 +12,10 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDesktopServices>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QUrl>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -146,6 +150,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
 
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Scan demo lab"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::scanDemo);
+    file->addAction(tr("Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportReport);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
     statusBar()->showMessage(tr("Cache: %1").arg(QString::fromStdString(m_store->path())));
@@ -203,6 +208,36 @@ void MainWindow::scanManifests(const QString& path)
         s.push_back(std::make_unique<ManifestsConnector>(p));
         return s;
     });
+}
+
+void MainWindow::exportReport()
+{
+    const auto latest = m_store->latestScanId();
+    if (!latest) {
+        QMessageBox::information(this, tr("Export report"), tr("There is no scan to report on yet."));
+        return;
+    }
+    QString filter;
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export report of scan %1").arg(*latest), QStringLiteral("layerguard-scan-%1.pdf").arg(*latest),
+        tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"), &filter);
+    if (path.isEmpty())
+        return;
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const std::string format = suffix == QLatin1String("sarif") ? "sarif"
+        : suffix == QLatin1String("json")                      ? "json"
+        : suffix == QLatin1String("csv")                       ? "csv"
+        : suffix == QLatin1String("xml")                       ? "junit"
+                                                               : "pdf";
+    m_progressText->setText(tr("Writing %1…").arg(path));
+    try {
+        const std::string summary = writeReport(*m_store, *latest, format, path.toStdString(), allFrameworks(), false);
+        m_progressText->setText(QString::fromStdString(summary));
+        // The preview is the system's viewer for the written file.
+        QDesktopServices::openUrl(QUrl::fromLocalFile(path));
+    } catch (const std::exception& e) {
+        showErrors({QString::fromStdString(std::string("report: ") + e.what())});
+    }
 }
 
 void MainWindow::scanDocker()

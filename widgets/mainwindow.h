@@ -33,6 +33,7 @@ public:
     void scanManifests(const QString& path);
     void scanHost();
     void scanDocker();
+    void exportReport();
     [[nodiscard]] ScanController* scanController() const { return m_scans; }
     /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */
     void showPage(int index);

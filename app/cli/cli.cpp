@@ -3,6 +3,7 @@
 #include "dockerconnector.h"
 #include "exporters.h"
 #include "pdfreport.h"
+#include "reportwriter.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
 #include "scanner.h"
@@ -560,63 +561,10 @@ int cmdReport(const QStringList& args)
         const auto scanId = resolveScan(*store, p, &code);
         if (!scanId)
             return code;
-        const RuleCatalog catalog = RuleCatalog::builtin();
-        ReportInput in;
-        in.scan = *store->scan(*scanId);
-        in.findings = store->findings(*scanId);
-        in.acceptedRisks = store->acceptedRisks();
-        in.catalog = &catalog;
-        if (format == QLatin1String("pdf") || format == QLatin1String("junit")) {
-            const auto outcomes = store->ruleOutcomes(*scanId);
-            if (format == QLatin1String("junit")) {
-                const std::string xml = exportJUnit(in.scan, frameworks, catalog, outcomes, in.findings);
-                QSaveFile out(p.value(QStringLiteral("output")));
-                if (!out.open(QIODevice::WriteOnly) || out.write(xml.data(), qint64(xml.size())) != qint64(xml.size())
-                    || !out.commit()) {
-                    err("cannot write " + s(p.value(QStringLiteral("output"))) + ": " + s(out.errorString()));
-                    return kExitFailure;
-                }
-                return kExitOk;
-            }
-            PdfReportInput pdf;
-            pdf.scan = in.scan;
-            for (const auto& sc : store->scans())
-                if (sc.id <= *scanId)
-                    pdf.history.push_back(sc);
-            if (const auto prev = store->previousScanId(*scanId))
-                pdf.diffFromPrevious = store->diff(*prev, *scanId);
-            pdf.findings = in.findings;
-            pdf.outcomes = outcomes;
-            pdf.acceptedRisks = in.acceptedRisks;
-            for (const auto& f : in.findings) {
-                auto steps = store->checklist(f.id);
-                if (!steps.empty())
-                    pdf.checklist[f.id] = std::move(steps);
-            }
-            pdf.catalog = &catalog;
-            pdf.frameworks = frameworks;
-            const int pages = writePdfReport(s(p.value(QStringLiteral("output"))), pdf);
-            std::cerr << "wrote " << pages << " pages to " << s(p.value(QStringLiteral("output"))) << std::endl;
-            return kExitOk;
-        }
-        if (p.isSet(QStringLiteral("framework"))) {
-            std::set<std::string> wanted;
-            for (const auto& fw : p.value(QStringLiteral("framework")).split(QLatin1Char(',')))
-                wanted.insert(s(fw.trimmed()));
-            std::erase_if(in.findings, [&](const Finding& f) {
-                return std::none_of(f.frameworks.begin(), f.frameworks.end(),
-                                    [&](const std::string& fw) { return wanted.count(fw) > 0; });
-            });
-        }
-        const std::string text = format == QLatin1String("json") ? exportJson(in)
-            : format == QLatin1String("csv")                       ? exportCsv(in.findings)
-                                                                   : exportSarif(in);
-        QSaveFile out(p.value(QStringLiteral("output")));
-        if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), qint64(text.size())) != qint64(text.size())
-            || !out.commit()) {
-            err("cannot write " + s(p.value(QStringLiteral("output"))) + ": " + s(out.errorString()));
-            return kExitFailure;
-        }
+        const std::string summary = writeReport(*store, *scanId, s(format), s(p.value(QStringLiteral("output"))),
+                                                frameworks, p.isSet(QStringLiteral("framework")));
+        if (format == QLatin1String("pdf"))
+            std::cerr << summary << std::endl;
         return kExitOk;
     } catch (const StoreError& e) {
         err(e.what());

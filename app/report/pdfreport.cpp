@@ -14,6 +14,7 @@
 #include <QPdfWriter>
 
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 namespace lg {
@@ -113,11 +114,24 @@ public:
         if (m_y + h > m_bottom)
             newPage();
     }
+    /** Wrapped text height; memoised across both passes (measuring dominates the cost of big reports). */
     double measure(const QString& text, const QFont& font, double w) const
     {
-        const QFontMetricsF fm(font, &m_writer);
-        return fm.boundingRect(QRectF(0, 0, w, 1e6), Qt::TextWordWrap, text).height();
+        if (!text.contains(QLatin1Char('\n'))) {
+            // One line fits when its advance is below the width: no layout needed.
+            const QFontMetricsF& fm = metrics(font);
+            if (fm.horizontalAdvance(text) <= w)
+                return fm.height();
+        }
+        const QString key = font.key() + QLatin1Char('|') + QString::number(w) + QLatin1Char('|') + text;
+        auto it = m_cache->find(key);
+        if (it != m_cache->end())
+            return it->second;
+        const double h = metrics(font).boundingRect(QRectF(0, 0, w, 1e6), Qt::TextWordWrap, text).height();
+        m_cache->emplace(key, h);
+        return h;
     }
+    void setMeasureCache(std::map<QString, double>* cache) { m_cache = cache; }
     void text(const QString& t, const QFont& font, const QColor& color = Qt::black, double indent = 0, double after = 4)
     {
         const double h = measure(t, font, m_width - indent);
@@ -125,7 +139,7 @@ public:
         if (m_paint) {
             m_painter.setFont(font);
             m_painter.setPen(color);
-            m_painter.drawText(QRectF(kMargin + indent, m_y, m_width - indent, h + 2), Qt::TextWordWrap, t);
+            drawWrapped(QRectF(kMargin + indent, m_y, m_width - indent, h + 2), font, t);
         }
         m_y += h + after;
     }
@@ -179,7 +193,7 @@ public:
                     f.setBold(row[i].bold);
                     m_painter.setFont(f);
                     m_painter.setPen(row[i].color);
-                    m_painter.drawText(QRectF(x + 3, m_y + 2.5, widths[i] - 6, h), Qt::TextWordWrap, row[i].text);
+                    drawWrapped(QRectF(x + 3, m_y + 2.5, widths[i] - 6, h), f, row[i].text);
                     x += widths[i];
                 }
                 m_painter.setPen(QPen(QColor(0xDD, 0xDD, 0xDD), 0.5));
@@ -200,6 +214,16 @@ public:
             shade = !shade;
         }
         m_y += 8;
+    }
+
+    /** Single lines that fit are drawn at their baseline (no text layout); the rest are wrapped. */
+    void drawWrapped(const QRectF& r, const QFont& font, const QString& t)
+    {
+        const QFontMetricsF& fm = metrics(font);
+        if (!t.contains(QLatin1Char('\n')) && fm.horizontalAdvance(t) <= r.width())
+            m_painter.drawText(QPointF(r.left(), r.top() + fm.ascent()), t);
+        else
+            m_painter.drawText(r, Qt::TextWordWrap, t);
     }
 
     void finishPage()
@@ -227,6 +251,17 @@ private:
     int m_page = 1, m_total = 0;
     QFont m_body, m_small, m_bold, m_mono;
     std::vector<TocEntry> m_toc;
+    mutable std::map<QString, double> m_ownCache;
+    std::map<QString, double>* m_cache = &m_ownCache;
+    mutable std::map<QString, QFontMetricsF> m_metrics;
+    const QFontMetricsF& metrics(const QFont& font) const
+    {
+        const QString key = font.key();
+        auto it = m_metrics.find(key);
+        if (it == m_metrics.end())
+            it = m_metrics.emplace(key, QFontMetricsF(font, &m_writer)).first;
+        return it->second;
+    }
 };
 
 std::optional<int> layerScoreOf(const ScanInfo& s, Layer l)
@@ -298,7 +333,12 @@ void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
     doc.advance(h);
 }
 
-void render(Doc& doc, const PdfReportInput& in)
+/** Masked texts of the findings, computed once for both passes (masking is regex work). */
+struct Prepared {
+    std::map<std::string, std::pair<QString, QString>> byId; ///< message, evidence
+};
+
+void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
 {
     const ScanInfo& s = in.scan;
     // Cover.
@@ -424,14 +464,12 @@ void render(Doc& doc, const PdfReportInput& in)
             for (const Finding* f : c.findings) {
                 if (f->status != FindingStatus::Open)
                     continue;
-                QString evidence;
-                for (const auto& e : f->evidence)
-                    evidence += q(e.path) + QStringLiteral(" = ") + q(maskText(displayValue(e.value))) + QLatin1Char('\n');
+                const auto& [message, evidence] = prep.byId.at(f->id);
                 frows.push_back({{q(std::string(toString(f->severity))), severityColor(f->severity), true},
                                  {q(f->subject.target + "\n" + f->subject.kind + "/" + (f->subject.namespace_.empty() ? "" : f->subject.namespace_ + "/")
                                     + f->subject.name + (f->subject.container.empty() ? "" : " [" + f->subject.container + "]"))},
-                                 {q(maskText(f->message))},
-                                 {evidence.trimmed(), Qt::black, false, true}});
+                                 {message},
+                                 {evidence, Qt::black, false, true}});
             }
             doc.table({0.1, 0.25, 0.37, 0.28},
                       {QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"), QStringLiteral("Evidence")},
@@ -521,16 +559,25 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
         w.setTitle(QStringLiteral("Layerguard compliance report"));
         w.setCreator(QStringLiteral("Layerguard"));
     };
+    Prepared prep;
+    for (const auto& f : in.findings) {
+        QString evidence;
+        for (const auto& e : f.evidence)
+            evidence += q(e.path) + QStringLiteral(" = ") + q(maskText(displayValue(e.value))) + QLatin1Char('\n');
+        prep.byId[f.id] = {q(maskText(f.message)), evidence.trimmed()};
+    }
     // Pass 1: measure, to know the contents' page numbers and the page count.
     QBuffer scratch;
     scratch.open(QIODevice::WriteOnly);
     std::vector<Doc::TocEntry> toc;
     int pages = 0;
+    std::map<QString, double> measured;
     {
         QPdfWriter measureWriter(&scratch);
         setup(measureWriter);
         Doc doc(measureWriter, false, header);
-        render(doc, in);
+        doc.setMeasureCache(&measured);
+        render(doc, in, prep);
         pages = doc.page();
         toc = doc.toc();
     }
@@ -540,9 +587,10 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
     QPdfWriter writer(&file);
     setup(writer);
     Doc doc(writer, true, header);
+    doc.setMeasureCache(&measured);
     doc.setTotalPages(pages);
     doc.toc() = toc;
-    render(doc, in);
+    render(doc, in, prep);
     return pages;
 }
 

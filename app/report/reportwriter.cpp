@@ -1,0 +1,86 @@
+#include "reportwriter.h"
+
+#include "exporters.h"
+#include "pdfreport.h"
+
+#include <QFile>
+#include <QSaveFile>
+
+#include <set>
+#include <stdexcept>
+
+namespace lg {
+
+namespace {
+void save(const std::string& path, const std::string& text)
+{
+    QSaveFile out(QString::fromStdString(path));
+    if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), qint64(text.size())) != qint64(text.size())
+        || !out.commit())
+        throw std::runtime_error("cannot write " + path + ": " + out.errorString().toStdString());
+}
+} // namespace
+
+std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
+                        const std::vector<Framework>& frameworks, bool filterFindings)
+{
+    const auto scan = store.scan(scanId);
+    if (!scan)
+        throw std::runtime_error("no scan " + std::to_string(scanId) + " in the cache");
+    const RuleCatalog catalog = RuleCatalog::builtin();
+    ReportInput in;
+    in.scan = *scan;
+    in.findings = store.findings(scanId);
+    in.acceptedRisks = store.acceptedRisks();
+    in.catalog = &catalog;
+    if (format == "junit") {
+        save(path, exportJUnit(in.scan, frameworks, catalog, store.ruleOutcomes(scanId), in.findings));
+        return "wrote " + std::to_string(frameworks.size()) + " framework(s) to " + path;
+    }
+    if (format == "pdf") {
+        PdfReportInput pdf;
+        pdf.scan = in.scan;
+        for (const auto& sc : store.scans())
+            if (sc.id <= scanId)
+                pdf.history.push_back(sc);
+        if (const auto prev = store.previousScanId(scanId))
+            pdf.diffFromPrevious = store.diff(*prev, scanId);
+        pdf.outcomes = store.ruleOutcomes(scanId);
+        pdf.acceptedRisks = in.acceptedRisks;
+        for (const auto& f : in.findings) {
+            auto steps = store.checklist(f.id);
+            if (!steps.empty())
+                pdf.checklist[f.id] = std::move(steps);
+        }
+        pdf.findings = std::move(in.findings);
+        pdf.catalog = &catalog;
+        pdf.frameworks = frameworks;
+        // QPdfWriter writes in place: draw into a temporary file, then move it over the target.
+        const std::string tmp = path + ".part";
+        const int pages = writePdfReport(tmp, pdf);
+        QFile::remove(QString::fromStdString(path));
+        if (!QFile::rename(QString::fromStdString(tmp), QString::fromStdString(path)))
+            throw std::runtime_error("cannot write " + path);
+        return "wrote " + std::to_string(pages) + " pages to " + path;
+    }
+    if (filterFindings) {
+        std::set<std::string> wanted;
+        for (const auto& fw : frameworks)
+            wanted.insert(fw.id);
+        std::erase_if(in.findings, [&](const Finding& f) {
+            return std::none_of(f.frameworks.begin(), f.frameworks.end(),
+                                [&](const std::string& fw) { return wanted.count(fw) > 0; });
+        });
+    }
+    if (format == "json")
+        save(path, exportJson(in));
+    else if (format == "csv")
+        save(path, exportCsv(in.findings));
+    else if (format == "sarif")
+        save(path, exportSarif(in));
+    else
+        throw std::runtime_error("unknown report format " + format);
+    return "wrote " + std::to_string(in.findings.size()) + " findings to " + path;
+}
+
+} // namespace lg

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "compliance.h"
+
+#include <string>
+
+namespace lg {
+
+/**
+ * Writes a report of a stored scan in one of the formats pdf, json, csv, sarif, junit (atomically:
+ * a failed write leaves no half file). With `filterFindings`, json/csv/sarif keep only findings of the
+ * given frameworks. Returns a one-line summary for the user. Throws std::runtime_error or StoreError.
+ * The PDF needs a QGuiApplication.
+ */
+std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
+                        const std::vector<Framework>& frameworks, bool filterFindings);
+
+} // namespace lg
