@@ -1,6 +1,7 @@
 #include "pdfreport.h"
 
 #include "masking.h"
+#include "palette.h"
 #include "predicate.h"
 #include "scoring.h"
 
@@ -23,21 +24,7 @@ namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QColor severityColor(Severity s)
-{
-    switch (s) {
-    case Severity::Critical:
-        return QColor(0xB0, 0x1E, 0x2D);
-    case Severity::High:
-        return QColor(0xE0, 0x6C, 0x12);
-    case Severity::Medium:
-        return QColor(0xB0, 0x86, 0x00);
-    case Severity::Low:
-        return QColor(0x2F, 0x6F, 0xB8);
-    default:
-        return QColor(0x80, 0x80, 0x80);
-    }
-}
+QColor severityColor(Severity s) { return palette::severity(s); }
 
 QColor statusColor(ControlStatus s)
 {
@@ -293,8 +280,6 @@ void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
             p->drawText(QRectF(Doc::kMargin, y - 6, 26, 12), Qt::AlignRight, QString::number(v));
             p->setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
         }
-        const std::array<QColor, 5> colors{QColor(0x6A, 0x4C, 0x93), QColor(0x19, 0x82, 0xC4), QColor(0xE0, 0x6C, 0x12),
-                                           QColor(0x8A, 0xC9, 0x26), QColor(0x2E, 0x8B, 0x57)};
         // At most two points per horizontal point of the chart.
         const std::size_t n = history.size();
         const std::size_t step = std::max<std::size_t>(1, n / std::size_t(area.width() * 2));
@@ -316,7 +301,7 @@ void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
             }
             if (!started)
                 continue;
-            const QColor c = colors[std::size_t(l)];
+            const QColor c = palette::layer(l);
             p->setPen(QPen(c, 1.6));
             p->drawPath(path);
             if (n == 1)
