@@ -229,6 +229,11 @@ int cmdScan(const QStringList& args)
                 sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
             else if (saved->kind == "host")
                 sources.push_back(std::make_unique<HostConnector>(c.value("root", std::string("/")), saved->name));
+            else {
+                err("saved target " + s(target) + " has an unknown kind \"" + saved->kind
+                    + "\"; remove it with `layerguard target remove " + s(target) + "` and add it again");
+                return kExitFailure;
+            }
         } catch (const StoreError& e) {
             err(e.what());
             return kExitFailure;

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QSaveFile>
 
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -57,10 +58,15 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
         pdf.frameworks = frameworks;
         // QPdfWriter writes in place: draw into a temporary file, then move it over the target.
         const std::string tmp = path + ".part";
-        const int pages = writePdfReport(tmp, pdf);
-        QFile::remove(QString::fromStdString(path));
-        if (!QFile::rename(QString::fromStdString(tmp), QString::fromStdString(path)))
-            throw std::runtime_error("cannot write " + path);
+        int pages = 0;
+        try {
+            pages = writePdfReport(tmp, pdf);
+            std::filesystem::rename(tmp, path); // replaces the old report atomically
+        } catch (...) {
+            std::error_code ignored;
+            std::filesystem::remove(tmp, ignored);
+            throw;
+        }
         return "wrote " + std::to_string(pages) + " pages to " + path;
     }
     if (filterFindings) {

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <mutex>
+#include <regex>
+#include <system_error>
 #include <thread>
 
 namespace lg {
@@ -50,6 +52,11 @@ DockerEndpoint fromHost(const std::string& host, const std::string& source, cons
         ep.display = host;
     } else if (host.rfind("tcp://", 0) == 0 || host.rfind("https://", 0) == 0 || host.rfind("http://", 0) == 0) {
         const std::string rest = host.substr(host.find("://") + 3);
+        const auto at = rest.find('@');
+        if (at != std::string::npos && at < rest.find('/'))
+            throw ConnectorError("docker", "the Docker endpoint URL carries credentials; they are not used and never stored",
+                                 "remove user:password@ from the URL: the Engine API authenticates with TLS client "
+                                 "certificates (DOCKER_CERT_PATH)");
         const bool tls = host.rfind("https://", 0) == 0 || tlsVerify || !certDir.isEmpty();
         ep.http.baseUrl = (tls ? "https://" : "http://") + rest;
         ep.display = "tcp://" + rest;
@@ -99,8 +106,10 @@ DockerEndpoint fromContext(const std::string& name, const std::string& caFile)
 
 DockerEndpoint resolveDockerEndpoint(const std::string& explicitUrl, const std::string& caFile)
 {
-    const QString certPath = QString::fromStdString(env("DOCKER_CERT_PATH"));
+    QString certPath = QString::fromStdString(env("DOCKER_CERT_PATH"));
     const bool tlsVerify = !env("DOCKER_TLS_VERIFY").empty() && env("DOCKER_TLS_VERIFY") != "0";
+    if (tlsVerify && certPath.isEmpty())
+        certPath = dockerConfigDir(); // as the docker CLI: ~/.docker/{ca,cert,key}.pem
     if (!explicitUrl.empty())
         return fromHost(explicitUrl, "--docker", certPath, tlsVerify, caFile);
     if (const auto ctx = env("DOCKER_CONTEXT"); !ctx.empty()) {
@@ -188,6 +197,10 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
                              "the Docker engine at " + m_endpoint.display + " speaks API " + (api.empty() ? "?" : api)
                                  + ", older than " + kMinApi + " (Docker 1.12)",
                              "upgrade the engine; versions this old receive no security fixes");
+    static const std::regex kApi("^[0-9]{1,2}\\.[0-9]{1,3}$");
+    if (!std::regex_match(api, kApi))
+        throw ConnectorError(m_target, "the Docker engine reported an unusable API version \"" + api.substr(0, 40) + "\"",
+                             "is this endpoint really a Docker Engine API?");
     const std::string prefix = "/v" + api;
 
     auto mustGet = [&](HttpClient& c, const std::string& path) {
@@ -251,8 +264,13 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         };
         std::vector<std::thread> threads;
         const int n = std::min<int>(m_connections, int(paths.size()));
-        for (int t = 0; t < n; ++t)
-            threads.emplace_back(worker);
+        try {
+            for (int t = 0; t < n; ++t)
+                threads.emplace_back(worker);
+        } catch (const std::system_error&) {
+            if (threads.empty())
+                worker(); // no thread to be had: inspect on this one
+        }
         for (auto& t : threads)
             t.join();
         if (cancel.load())
@@ -265,11 +283,13 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     };
 
     const auto containers = mustGet(client, "/containers/json?all=1");
+    // Ids go into URL paths: only well-formed ones are used.
+    static const std::regex kId("^(sha256:)?[0-9a-f]{12,64}$");
     std::vector<std::string> paths, ids;
     if (containers.is_array()) {
         for (const auto& c : containers) {
             const std::string id = text(c, "Id");
-            if (!id.empty()) {
+            if (std::regex_match(id, kId)) {
                 ids.push_back(id);
                 paths.push_back("/containers/" + id + "/json");
             }
@@ -281,7 +301,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     std::vector<std::string> skipped;
     inspectAll(paths, "containers", inspected, skipped);
     for (auto& c : inspected) {
-        if (!c)
+        if (!c || !c->is_object())
             continue;
         std::string name = text(*c, "Name");
         if (!name.empty() && name[0] == '/')
@@ -298,7 +318,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     if (images.is_array()) {
         for (const auto& i : images) {
             const std::string id = text(i, "Id");
-            if (!id.empty()) {
+            if (std::regex_match(id, kId)) {
                 paths.push_back("/images/" + id + "/json");
                 historyPaths.push_back("/images/" + id + "/history");
             }
@@ -310,6 +330,8 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     inspectAll(historyPaths, "image histories", imageHistory, skippedHistory);
     for (std::size_t i = 0; i < imageInspect.size(); ++i) {
         if (!imageInspect[i])
+            continue;
+        if (!imageInspect[i]->is_object())
             continue;
         nlohmann::json data = std::move(*imageInspect[i]);
         nlohmann::json history = nlohmann::json::array();

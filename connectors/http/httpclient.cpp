@@ -21,6 +21,7 @@ struct Transfer {
     std::size_t maxBody;
     bool tooLarge = false;
     const CancelToken* cancel;
+    bool failed = false; ///< a callback could not store data (no exception may cross libcurl)
 };
 
 size_t onBody(char* data, size_t size, size_t n, void* user)
@@ -31,7 +32,12 @@ size_t onBody(char* data, size_t size, size_t n, void* user)
         t->tooLarge = true;
         return 0; // aborts the transfer
     }
-    t->response->body.append(data, bytes);
+    try {
+        t->response->body.append(data, bytes);
+    } catch (...) {
+        t->failed = true;
+        return 0;
+    }
     return bytes;
 }
 
@@ -39,15 +45,21 @@ size_t onHeader(char* data, size_t size, size_t n, void* user)
 {
     auto* t = static_cast<Transfer*>(user);
     const size_t bytes = size * n;
-    std::string line(data, bytes);
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(" \t"));
-        value.erase(value.find_last_not_of(" \t\r\n") + 1);
-        t->response->headers.emplace(std::move(name), std::move(value));
+    try {
+        std::string line(data, bytes);
+        const auto colon = line.find(':');
+        if (colon != std::string::npos) {
+            std::string name = line.substr(0, colon);
+            std::transform(
+                name.begin(), name.end(), name.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+            std::string value = line.substr(colon + 1);
+            value.erase(0, value.find_first_not_of(" \t"));
+            value.erase(value.find_last_not_of(" \t\r\n") + 1);
+            t->response->headers.emplace(std::move(name), std::move(value));
+        }
+    } catch (...) {
+        t->failed = true;
+        return 0;
     }
     return bytes;
 }
@@ -117,15 +129,18 @@ HttpClient::HttpClient(HttpEndpoint endpoint, const CancelToken* cancel)
 
 HttpClient::~HttpClient() = default;
 
-HttpResponse HttpClient::get(const std::string& path) { return request("GET", path); }
+HttpResponse HttpClient::get(const std::string& path)
+{
+    return request("GET", path);
+}
 
-HttpResponse HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
-                                 const std::string& contentType)
+HttpResponse HttpClient::request(
+    const std::string& method, const std::string& path, const std::string& body, const std::string& contentType)
 {
     CURL* h = m_impl->handle;
     curl_easy_reset(h); // keeps the connection cache: keep-alive across requests
     HttpResponse response;
-    Transfer t{&response, m_endpoint.maxBody, false, m_cancel};
+    Transfer t { &response, m_endpoint.maxBody, false, m_cancel };
     const std::string url = m_endpoint.baseUrl + path;
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
@@ -164,9 +179,13 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
     const CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_ABORTED_BY_CALLBACK && m_cancel && m_cancel->load())
         throw Cancelled();
+    if (t.failed)
+        throw HttpError(method + " " + url + ": out of memory while reading the answer", CURLE_OUT_OF_MEMORY,
+            "the answer was too large for this machine");
     if (t.tooLarge)
-        throw HttpError(method + " " + url + ": answer larger than " + std::to_string(m_endpoint.maxBody >> 20) + " MiB",
-                        CURLE_WRITE_ERROR, "the endpoint sent far more data than expected; check it is the right service");
+        throw HttpError(
+            method + " " + url + ": answer larger than " + std::to_string(m_endpoint.maxBody >> 20) + " MiB",
+            CURLE_WRITE_ERROR, "the endpoint sent far more data than expected; check it is the right service");
     if (rc != CURLE_OK) {
         const std::string where = m_endpoint.unixSocket.empty() ? url : "unix://" + m_endpoint.unixSocket + " " + path;
         throw HttpError(where + ": " + curl_easy_strerror(rc), rc, hintFor(rc, m_endpoint));

@@ -285,6 +285,8 @@ void TestDocker::badEndpoints()
         QCOMPARE(p.exitCode(), 1);
         QVERIFY2(err.contains("docker group"), err.constData());
     }
+    // Credentials in an endpoint URL are refused (they would end up in the cache and the output).
+    QVERIFY_THROWS_EXCEPTION(ConnectorError, (void)resolveDockerEndpoint("tcp://admin:hunter2@127.0.0.1:2376"));
     // An unsupported scheme is refused up front.
     QVERIFY_THROWS_EXCEPTION(ConnectorError, (void)resolveDockerEndpoint("ssh://user@host"));
 }
