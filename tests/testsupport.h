@@ -12,15 +12,20 @@
 
 namespace lg::test {
 
-template<typename T>
-concept Streamable = requires(std::ostream& os, const T& v) { os << v; };
+template <typename T>
+concept Streamable = requires(std::ostream& os, const T& v)
+{
+    os << v;
+};
 
-template<typename T>
-std::string text(const T& v)
+template <typename T> std::string text(const T& v)
 {
     if constexpr (std::is_same_v<T, nlohmann::json>) {
         return v.dump();
-    } else if constexpr (requires { v.has_value(); *v; }) {
+    } else if constexpr (requires {
+                             v.has_value();
+                             *v;
+                         }) {
         return v.has_value() ? text(*v) : std::string("(none)");
     } else if constexpr (std::is_enum_v<T>) {
         return std::to_string(static_cast<int>(v));

@@ -22,7 +22,7 @@ int runDashboard(int argc, char** argv)
             store = std::make_unique<Store>(path);
         } catch (const StoreError& e) {
             QMessageBox box(QMessageBox::Critical, QStringLiteral("Layerguard"),
-                            QString::fromStdString(e.what()) + QStringLiteral("\n\n") + QString::fromStdString(e.hint()));
+                QString::fromStdString(e.what()) + QStringLiteral("\n\n") + QString::fromStdString(e.hint()));
             QPushButton* reset = nullptr;
             if (e.kind() == StoreError::Kind::Corrupt)
                 reset = box.addButton(QObject::tr("Move it aside and start a new cache"), QMessageBox::AcceptRole);

@@ -48,8 +48,14 @@ const Finding* FindingsModel::findingAt(int row) const
     return row >= 0 && row < int(m_findings.size()) ? &m_findings[std::size_t(row)] : nullptr;
 }
 
-int FindingsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_findings.size()); }
-int FindingsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int FindingsModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_findings.size());
+}
+int FindingsModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QString FindingsModel::resourceText(const Finding& f)
 {

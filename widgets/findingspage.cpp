@@ -28,7 +28,10 @@
 namespace lg {
 
 namespace {
-QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
+QString esc(const std::string& s)
+{
+    return QString::fromStdString(s).toHtmlEscaped();
+}
 
 /** A link for a peer reference, where the peer publishes one. */
 QString referenceLink(const std::string& ref)
@@ -75,7 +78,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     m_search->setClearButtonEnabled(true);
     m_severity = new QComboBox;
     m_severity->addItem(tr("All severities"), -1);
-    for (Severity s : {Severity::Critical, Severity::High, Severity::Medium, Severity::Low})
+    for (Severity s : { Severity::Critical, Severity::High, Severity::Medium, Severity::Low })
         m_severity->addItem(tr("%1 or worse").arg(theme::severityTitle(s)), int(s));
     m_status = new QComboBox;
     m_status->addItem(tr("Open and accepted"), -1);
@@ -140,8 +143,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
             return;
         const bool done = item->checkState() == Qt::Checked;
         m_store->setChecklistStep(m_currentId, m_checklist->row(item), done,
-                                  qEnvironmentVariable("USER", QStringLiteral("unknown")).toStdString(),
-                                  QDateTime::currentSecsSinceEpoch());
+            qEnvironmentVariable("USER", QStringLiteral("unknown")).toStdString(), QDateTime::currentSecsSinceEpoch());
         showDetail();
         Q_EMIT stateChanged();
     });
@@ -165,8 +167,9 @@ void FindingsPage::refresh()
     }
     if (m_layer) {
         const auto info = m_store->scan(*latest);
-        const bool scanned = info && std::any_of(info->layers.begin(), info->layers.end(),
-                                                 [&](const auto& ls) { return ls.layer == *m_layer; });
+        const bool scanned = info && std::any_of(info->layers.begin(), info->layers.end(), [&](const auto& ls) {
+            return ls.layer == *m_layer;
+        });
         if (!scanned) {
             m_emptyText->setText(QStringLiteral("<h3>%1 — not scanned</h3>%2")
                                      .arg(theme::layerTitle(*m_layer), theme::layerHint(*m_layer)));
@@ -196,8 +199,8 @@ void FindingsPage::refresh()
     else
         m_detail->setHtml(tr("<p>No finding matches. %1</p>")
                               .arg(filter.search.empty() && !filter.minSeverity
-                                       ? tr("Every rule that applied to this layer passed in the latest scan.")
-                                       : tr("Clear the filters to see all findings.")));
+                                      ? tr("Every rule that applied to this layer passed in the latest scan.")
+                                      : tr("Clear the filters to see all findings.")));
     showDetail();
 }
 
@@ -236,11 +239,14 @@ void FindingsPage::showDetail()
         if (risk.fid != f->id)
             continue;
         const bool expired = risk.expiresAt && *risk.expiresAt <= QDateTime::currentSecsSinceEpoch();
-        html += QStringLiteral("<p style='color:%1'><b>%2</b> by %3: %4%5</p>")
-                    .arg(expired ? QStringLiteral("#B01E2D") : QStringLiteral("#666666"),
-                         expired ? tr("Risk acceptance expired") : tr("Risk accepted"), esc(risk.owner), esc(risk.reason),
-                         risk.expiresAt ? tr(" (until %1)").arg(QDateTime::fromSecsSinceEpoch(*risk.expiresAt).date().toString(Qt::ISODate))
-                                        : QString());
+        html
+            += QStringLiteral("<p style='color:%1'><b>%2</b> by %3: %4%5</p>")
+                   .arg(expired ? QStringLiteral("#B01E2D") : QStringLiteral("#666666"),
+                       expired ? tr("Risk acceptance expired") : tr("Risk accepted"), esc(risk.owner), esc(risk.reason),
+                       risk.expiresAt
+                           ? tr(" (until %1)")
+                                 .arg(QDateTime::fromSecsSinceEpoch(*risk.expiresAt).date().toString(Qt::ISODate))
+                           : QString());
     }
     m_detail->setHtml(html);
 
@@ -250,8 +256,9 @@ void FindingsPage::showDetail()
         QString text = QStringLiteral("%1. %2").arg(i + 1).arg(QString::fromStdString(step.text));
         auto it = std::find_if(done.begin(), done.end(), [&](const ChecklistEntry& e) { return e.step == int(i); });
         if (it != done.end())
-            text += tr("\n   ✓ %1, %2").arg(QString::fromStdString(it->doneBy),
-                                             QDateTime::fromSecsSinceEpoch(it->doneAt).toString(QStringLiteral("d MMM HH:mm")));
+            text += tr("\n   ✓ %1, %2")
+                        .arg(QString::fromStdString(it->doneBy),
+                            QDateTime::fromSecsSinceEpoch(it->doneAt).toString(QStringLiteral("d MMM HH:mm")));
         auto* item = new QListWidgetItem(text);
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(it != done.end() ? Qt::Checked : Qt::Unchecked);
@@ -283,7 +290,8 @@ void FindingsPage::acceptRisk()
     reason->setPlaceholderText(tr("Why is this risk acceptable?"));
     auto* expires = new QDateEdit(QDate::currentDate().addDays(90));
     expires->setCalendarPopup(true);
-    form->addRow(new QLabel(QStringLiteral("<b>%1</b><br>%2").arg(esc(f->title), FindingsModel::resourceText(*f).toHtmlEscaped())));
+    form->addRow(new QLabel(
+        QStringLiteral("<b>%1</b><br>%2").arg(esc(f->title), FindingsModel::resourceText(*f).toHtmlEscaped())));
     form->addRow(tr("Owner"), owner);
     form->addRow(tr("Reason"), reason);
     form->addRow(tr("Expires"), expires);
@@ -299,8 +307,8 @@ void FindingsPage::acceptRisk()
     connect(buttons, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
     if (dlg.exec() != QDialog::Accepted)
         return;
-    m_store->acceptRisk({f->id, owner->text().trimmed().toStdString(), reason->text().trimmed().toStdString(),
-                         QDateTime(expires->date(), QTime(0, 0)).toSecsSinceEpoch(), QDateTime::currentSecsSinceEpoch()});
+    m_store->acceptRisk({ f->id, owner->text().trimmed().toStdString(), reason->text().trimmed().toStdString(),
+        QDateTime(expires->date(), QTime(0, 0)).toSecsSinceEpoch(), QDateTime::currentSecsSinceEpoch() });
     refresh();
     Q_EMIT stateChanged();
 }

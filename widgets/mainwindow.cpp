@@ -2,10 +2,10 @@
 
 #include "dockerconnector.h"
 #include "findingspage.h"
-#include "reportwriter.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
 #include "overviewpage.h"
+#include "reportwriter.h"
 #include "scancontroller.h"
 #include "scanspage.h"
 #include "theme.h"
@@ -15,7 +15,6 @@
 #include <QDesktopServices>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QUrl>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -29,6 +28,7 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <QToolButton>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace lg {
@@ -79,7 +79,8 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     m_banner = new QLabel;
     m_banner->setWordWrap(true);
     m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #FBE9E7; color: #7A1C10; padding: 8px; border-bottom: 1px solid #E0B4AC; }"));
+    m_banner->setStyleSheet(QStringLiteral(
+        "QLabel { background: #FBE9E7; color: #7A1C10; padding: 8px; border-bottom: 1px solid #E0B4AC; }"));
     m_banner->setVisible(false);
     outer->addWidget(m_banner);
     auto* h = new QHBoxLayout;
@@ -135,15 +136,14 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
         m_scanButton->setEnabled(false);
         m_progressText->setText(tr("Scanning %1…").arg(title));
     });
-    connect(m_scans, &ScanController::progress, this,
-            [this](const QString& text) { m_progressText->setText(text); });
+    connect(m_scans, &ScanController::progress, this, [this](const QString& text) { m_progressText->setText(text); });
     connect(m_scans, &ScanController::finished, this, [this](qint64 id, const QStringList& errors, bool cancelled) {
         m_progress->setVisible(false);
         m_cancel->setVisible(false);
         m_scanButton->setEnabled(true);
         m_progressText->setText(cancelled ? tr("Scan cancelled; the cache is unchanged.")
-                                          : id > 0 ? tr("Scan %1 stored.").arg(id)
-                                                   : tr("Scan failed; the cache is unchanged."));
+                : id > 0                  ? tr("Scan %1 stored.").arg(id)
+                                          : tr("Scan failed; the cache is unchanged."));
         showErrors(errors);
         refreshAll();
     });
@@ -177,7 +177,7 @@ void MainWindow::refreshAll()
             p->refresh();
         m_history->refresh(*m_store);
     } catch (const StoreError& e) {
-        showErrors({QString::fromStdString(std::string(e.what()) + " — " + e.hint())});
+        showErrors({ QString::fromStdString(std::string(e.what()) + " — " + e.hint()) });
     }
 }
 
@@ -187,7 +187,8 @@ void MainWindow::showErrors(const QStringList& errors)
         m_banner->setVisible(false);
         return;
     }
-    m_banner->setText(tr("<b>A source failed</b> — nothing was stored for this scan:<br>") + errors.join(QStringLiteral("<br>")).toHtmlEscaped());
+    m_banner->setText(tr("<b>A source failed</b> — nothing was stored for this scan:<br>")
+        + errors.join(QStringLiteral("<br>")).toHtmlEscaped());
     m_banner->setVisible(true);
 }
 
@@ -218,17 +219,18 @@ void MainWindow::exportReport()
         return;
     }
     QString filter;
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export report of scan %1").arg(*latest), QStringLiteral("layerguard-scan-%1.pdf").arg(*latest),
-        tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"), &filter);
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export report of scan %1").arg(*latest),
+        QStringLiteral("layerguard-scan-%1.pdf").arg(*latest),
+        tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"),
+        &filter);
     if (path.isEmpty())
         return;
     const QString suffix = QFileInfo(path).suffix().toLower();
     const std::string format = suffix == QLatin1String("sarif") ? "sarif"
-        : suffix == QLatin1String("json")                      ? "json"
-        : suffix == QLatin1String("csv")                       ? "csv"
-        : suffix == QLatin1String("xml")                       ? "junit"
-                                                               : "pdf";
+        : suffix == QLatin1String("json")                       ? "json"
+        : suffix == QLatin1String("csv")                        ? "csv"
+        : suffix == QLatin1String("xml")                        ? "junit"
+                                                                : "pdf";
     m_progressText->setText(tr("Writing %1…").arg(path));
     try {
         const std::string summary = writeReport(*m_store, *latest, format, path.toStdString(), allFrameworks(), false);
@@ -236,7 +238,7 @@ void MainWindow::exportReport()
         // The preview is the system's viewer for the written file.
         QDesktopServices::openUrl(QUrl::fromLocalFile(path));
     } catch (const std::exception& e) {
-        showErrors({QString::fromStdString(std::string("report: ") + e.what())});
+        showErrors({ QString::fromStdString(std::string("report: ") + e.what()) });
     }
 }
 

@@ -17,8 +17,8 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QStackedLayout>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <functional>
 
@@ -87,11 +87,13 @@ protected:
         p.setPen(palette().color(QPalette::WindowText));
         QString band = m_score ? QString::fromLatin1(scoreBand(*m_score)) : tr("no rule applied");
         if (m_delta && *m_delta != 0)
-            band += QStringLiteral("  %1%2").arg(*m_delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼")).arg(std::abs(*m_delta));
+            band += QStringLiteral("  %1%2")
+                        .arg(*m_delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
+                        .arg(std::abs(*m_delta));
         p.drawText(r.adjusted(scoreWidth + 8, 34, 0, 0), Qt::AlignLeft | Qt::AlignTop, band);
         int x = r.left();
         const int y = r.bottom() - QFontMetrics(f).height();
-        for (Severity s : {Severity::Critical, Severity::High, Severity::Medium, Severity::Low}) {
+        for (Severity s : { Severity::Critical, Severity::High, Severity::Medium, Severity::Low }) {
             const int n = m_tally.openBySeverity[std::size_t(s)];
             const QString text = QStringLiteral("%1%2").arg(n).arg(theme::severityTitle(s).left(1).toLower());
             p.setPen(n > 0 ? theme::severityColor(s) : palette().color(QPalette::PlaceholderText));
@@ -205,26 +207,31 @@ void OverviewPage::refresh(const Store& store)
     const ScanInfo* prev = scans.size() > 1 ? &scans[scans.size() - 2] : nullptr;
 
     const auto overall = last.overallScore;
-    m_posture->setText(QStringLiteral("<span style='font-size:26pt; font-weight:600; color:%1'>%2</span>")
-                           .arg(theme::scoreColor(overall).name(),
-                                overall ? QString::number(*overall) : QStringLiteral("—")));
+    m_posture->setText(
+        QStringLiteral("<span style='font-size:26pt; font-weight:600; color:%1'>%2</span>")
+            .arg(theme::scoreColor(overall).name(), overall ? QString::number(*overall) : QStringLiteral("—")));
     QString detail = tr("Posture · %1").arg(overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"));
     if (prev && prev->overallScore && overall) {
         const int d = *overall - *prev->overallScore;
-        detail += d == 0 ? tr(" · unchanged") : tr(" · %1%2 since %3").arg(d > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
-                                                   .arg(std::abs(d))
-                                                   .arg(QDateTime::fromSecsSinceEpoch(prev->finishedAt).toString(QStringLiteral("d MMM HH:mm")));
+        detail += d == 0
+            ? tr(" · unchanged")
+            : tr(" · %1%2 since %3")
+                  .arg(d > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
+                  .arg(std::abs(d))
+                  .arg(QDateTime::fromSecsSinceEpoch(prev->finishedAt).toString(QStringLiteral("d MMM HH:mm")));
     }
-    detail += tr("\nScan %1 · %2 · %3 resources").arg(last.id).arg(
-        QDateTime::fromSecsSinceEpoch(last.finishedAt).toString(QStringLiteral("d MMM yyyy HH:mm"))).arg(last.resources);
+    detail += tr("\nScan %1 · %2 · %3 resources")
+                  .arg(last.id)
+                  .arg(QDateTime::fromSecsSinceEpoch(last.finishedAt).toString(QStringLiteral("d MMM yyyy HH:mm")))
+                  .arg(last.resources);
     m_postureDetail->setText(detail);
 
-    std::array<int, 5> total{};
+    std::array<int, 5> total {};
     for (const auto& ls : last.layers)
         for (std::size_t i = 0; i < 5; ++i)
             total[i] += ls.tally.openBySeverity[i];
     QStringList parts;
-    for (Severity s : {Severity::Critical, Severity::High, Severity::Medium, Severity::Low}) {
+    for (Severity s : { Severity::Critical, Severity::High, Severity::Medium, Severity::Low }) {
         parts << QStringLiteral("<span style='color:%1'>●</span> %2 %3")
                      .arg(theme::severityColor(s).name())
                      .arg(total[std::size_t(s)])
@@ -241,7 +248,8 @@ void OverviewPage::refresh(const Store& store)
         }
         std::optional<int> delta;
         if (prev) {
-            auto pit = std::find_if(prev->layers.begin(), prev->layers.end(), [&](const auto& ls) { return ls.layer == l; });
+            auto pit
+                = std::find_if(prev->layers.begin(), prev->layers.end(), [&](const auto& ls) { return ls.layer == l; });
             if (pit != prev->layers.end() && pit->score && it->score)
                 delta = *it->score - *pit->score;
         }
@@ -257,7 +265,7 @@ void OverviewPage::refresh(const Store& store)
         const auto& f = findings[i];
         auto* item = new QListWidgetItem(QStringLiteral("%1  %2 — %3")
                                              .arg(theme::severityTitle(f.severity), QString::fromStdString(f.title),
-                                                  FindingsModel::resourceText(f)));
+                                                 FindingsModel::resourceText(f)));
         item->setForeground(theme::severityColor(f.severity));
         item->setToolTip(QString::fromStdString(f.message));
         m_topRisks->addItem(item);
@@ -277,12 +285,11 @@ void OverviewPage::refresh(const Store& store)
                                 .arg(diff.added.size())
                                 .arg(diff.resolved.size()));
     for (const auto& f : diff.added)
-        m_changes->addItem(QStringLiteral("+ %1 — %2").arg(QString::fromStdString(f.title),
-                                                            FindingsModel::resourceText(f)));
+        m_changes->addItem(
+            QStringLiteral("+ %1 — %2").arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
     for (const auto& f : diff.resolved) {
         auto* item = new QListWidgetItem(QStringLiteral("− %1 — %2 (resolved)")
-                                             .arg(QString::fromStdString(f.title),
-                                                  FindingsModel::resourceText(f)));
+                                             .arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
         item->setForeground(QColor(0x2E, 0x8B, 0x57));
         m_changes->addItem(item);
     }
@@ -325,7 +332,8 @@ void OverviewPage::buildTrend(const std::vector<ScanInfo>& scans)
     }
     if (maxT == minT)
         maxT = minT + 3600;
-    x->setRange(QDateTime::fromSecsSinceEpoch(minT - (maxT - minT) / 20), QDateTime::fromSecsSinceEpoch(maxT + (maxT - minT) / 20));
+    x->setRange(QDateTime::fromSecsSinceEpoch(minT - (maxT - minT) / 20),
+        QDateTime::fromSecsSinceEpoch(maxT + (maxT - minT) / 20));
     QChart* old = m_chart->chart();
     m_chart->setChart(chart);
     delete old;

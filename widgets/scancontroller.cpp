@@ -58,12 +58,13 @@ void ScanController::start(const QString& title, SourceFactory factory)
             settings.runBy = user.toStdString();
             Scanner scanner(catalog, settings);
             const auto sources = factory();
-            const auto outcome = scanner.run(sources, &store, *cancel,
-                                             [&](const std::string& msg) { report(QString::fromStdString(msg)); });
+            const auto outcome = scanner.run(
+                sources, &store, *cancel, [&](const std::string& msg) { report(QString::fromStdString(msg)); });
             cancelled = outcome.cancelled;
             for (const auto& s : outcome.sources) {
                 if (!s.ok && s.error != "cancelled")
-                    errors << QString::fromStdString(s.target + ": " + s.error + (s.hint.empty() ? "" : " — " + s.hint));
+                    errors << QString::fromStdString(
+                        s.target + ": " + s.error + (s.hint.empty() ? "" : " — " + s.hint));
             }
             if (outcome.scanId)
                 scanId = *outcome.scanId;

@@ -20,7 +20,7 @@ ScansPage::ScansPage(QWidget* parent)
     v->addWidget(new QLabel(tr("<b>Scan history</b> — score per layer, newest first")));
     auto* split = new QSplitter(Qt::Vertical);
     m_table = new QTableWidget;
-    QStringList headers{tr("Scan"), tr("Finished"), tr("Posture")};
+    QStringList headers { tr("Scan"), tr("Finished"), tr("Posture") };
     for (Layer l : kAllLayers)
         headers << theme::layerTitle(l);
     headers << tr("Resources") << tr("Sources");
@@ -39,14 +39,16 @@ ScansPage::ScansPage(QWidget* parent)
         if (row < 0 || row >= int(m_scans.size()))
             return;
         const auto& s = m_scans[m_scans.size() - 1 - std::size_t(row)];
-        QString html = tr("<b>Scan %1</b> by %2 with %3<ul>").arg(s.id).arg(QString::fromStdString(s.runBy).toHtmlEscaped(),
-                                                                   QString::fromStdString(s.toolVersion).toHtmlEscaped());
+        QString html = tr("<b>Scan %1</b> by %2 with %3<ul>")
+                           .arg(s.id)
+                           .arg(QString::fromStdString(s.runBy).toHtmlEscaped(),
+                               QString::fromStdString(s.toolVersion).toHtmlEscaped());
         for (const auto& src : s.sources) {
             html += QStringLiteral("<li>%1 <b>%2</b> (%3): %4</li>")
                         .arg(src.ok ? QStringLiteral("✔") : QStringLiteral("✘"),
-                             QString::fromStdString(src.target).toHtmlEscaped(), QString::fromStdString(src.kind),
-                             src.ok ? QString::fromStdString(src.location).toHtmlEscaped()
-                                    : QString::fromStdString(src.error + " — " + src.hint).toHtmlEscaped());
+                            QString::fromStdString(src.target).toHtmlEscaped(), QString::fromStdString(src.kind),
+                            src.ok ? QString::fromStdString(src.location).toHtmlEscaped()
+                                   : QString::fromStdString(src.error + " — " + src.hint).toHtmlEscaped());
         }
         m_sources->setHtml(html + QStringLiteral("</ul>"));
     });
@@ -69,14 +71,16 @@ void ScansPage::refresh(const Store& store)
         };
         cell(0, QString::number(s.id));
         cell(1, QDateTime::fromSecsSinceEpoch(s.finishedAt).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
-        cell(2, s.overallScore ? QString::number(*s.overallScore) : QStringLiteral("—"), theme::scoreColor(s.overallScore));
+        cell(2, s.overallScore ? QString::number(*s.overallScore) : QStringLiteral("—"),
+            theme::scoreColor(s.overallScore));
         int col = 3;
         for (Layer l : kAllLayers) {
             auto ls = std::find_if(s.layers.begin(), s.layers.end(), [&](const auto& x) { return x.layer == l; });
             if (ls == s.layers.end())
                 cell(col++, tr("not scanned"), QColor(0x90, 0x90, 0x90));
             else
-                cell(col++, ls->score ? QString::number(*ls->score) : QStringLiteral("—"), theme::scoreColor(ls->score));
+                cell(
+                    col++, ls->score ? QString::number(*ls->score) : QStringLiteral("—"), theme::scoreColor(ls->score));
         }
         cell(col++, QString::number(s.resources));
         QStringList names;

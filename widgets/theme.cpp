@@ -4,7 +4,10 @@
 
 namespace lg::theme {
 
-QColor severityColor(Severity s) { return palette::severity(s); }
+QColor severityColor(Severity s)
+{
+    return palette::severity(s);
+}
 
 QColor scoreColor(std::optional<int> score)
 {
@@ -19,7 +22,10 @@ QColor scoreColor(std::optional<int> score)
     return QColor(0xB0, 0x1E, 0x2D);
 }
 
-QColor layerColor(Layer l) { return palette::layer(l); }
+QColor layerColor(Layer l)
+{
+    return palette::layer(l);
+}
 
 QString layerTitle(Layer l)
 {

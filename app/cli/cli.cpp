@@ -2,10 +2,10 @@
 
 #include "dockerconnector.h"
 #include "exporters.h"
-#include "pdfreport.h"
-#include "reportwriter.h"
 #include "hostconnector.h"
 #include "manifestsconnector.h"
+#include "pdfreport.h"
+#include "reportwriter.h"
 #include "scanner.h"
 #include "scoring.h"
 #include "store.h"
@@ -31,18 +31,26 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitFailOn = 3;
 
-const QStringList kCommands{QStringLiteral("scan"),   QStringLiteral("findings"), QStringLiteral("history"),
-                            QStringLiteral("diff"),   QStringLiteral("report"),   QStringLiteral("rules"),
-                            QStringLiteral("cache"),  QStringLiteral("accept"),   QStringLiteral("revoke"),
-                            QStringLiteral("host-snapshot")};
+const QStringList kCommands { QStringLiteral("scan"), QStringLiteral("findings"), QStringLiteral("history"),
+    QStringLiteral("diff"), QStringLiteral("report"), QStringLiteral("rules"), QStringLiteral("cache"),
+    QStringLiteral("accept"), QStringLiteral("revoke"), QStringLiteral("host-snapshot") };
 
-CancelToken g_cancel{false};
+CancelToken g_cancel { false };
 
-void onSignal(int) { g_cancel.store(true); }
+void onSignal(int)
+{
+    g_cancel.store(true);
+}
 
-std::string s(const QString& q) { return q.toStdString(); }
+std::string s(const QString& q)
+{
+    return q.toStdString();
+}
 
-void err(const std::string& text) { std::cerr << "layerguard: " << text << std::endl; }
+void err(const std::string& text)
+{
+    std::cerr << "layerguard: " << text << std::endl;
+}
 
 int usage(const QCommandLineParser& p, const QString& message)
 {
@@ -53,14 +61,14 @@ int usage(const QCommandLineParser& p, const QString& message)
 
 QCommandLineOption dbOption()
 {
-    return {QStringLiteral("db"), QStringLiteral("Cache file (default: $LAYERGUARD_DB or the XDG data dir)."),
-            QStringLiteral("FILE")};
+    return { QStringLiteral("db"), QStringLiteral("Cache file (default: $LAYERGUARD_DB or the XDG data dir)."),
+        QStringLiteral("FILE") };
 }
 
 QCommandLineOption formatOption(const QString& allowed, const QString& def)
 {
-    return {QStringLiteral("format"), QStringLiteral("Output format: ") + allowed + QStringLiteral("."),
-            QStringLiteral("FORMAT"), def};
+    return { QStringLiteral("format"), QStringLiteral("Output format: ") + allowed + QStringLiteral("."),
+        QStringLiteral("FORMAT"), def };
 }
 
 /** Parses args for a subcommand; returns false (and the exit code) on a usage error. */
@@ -103,7 +111,10 @@ std::string pad(const std::string& text, std::size_t width)
     return text + std::string(width - text.size(), ' ');
 }
 
-std::string scoreText(const std::optional<int>& score) { return score ? std::to_string(*score) : "-"; }
+std::string scoreText(const std::optional<int>& score)
+{
+    return score ? std::to_string(*score) : "-";
+}
 
 std::string dateText(std::int64_t secs)
 {
@@ -165,42 +176,45 @@ int cmdScan(const QStringList& args)
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Collect, evaluate and store one scan."));
     p.addOptions({
-        {QStringLiteral("manifests"), QStringLiteral("Kubernetes YAML file or folder (repeatable)."),
-         QStringLiteral("PATH")},
-        {QStringLiteral("host"), QStringLiteral("Scan this machine (CIS Docker sections 1 and 3, daemon.json).")},
-        {QStringLiteral("host-root"), QStringLiteral("Read the host below this folder instead of /."),
-         QStringLiteral("DIR")},
-        {QStringLiteral("demo"), QStringLiteral("Scan the bundled demo lab.")},
-        {QStringLiteral("docker"),
-         QStringLiteral("Docker engine: unix:///path/docker.sock, tcp://host:2376, or \"auto\" (DOCKER_HOST, the docker "
-                        "context, the default sockets)."),
-         QStringLiteral("URL")},
-        {QStringLiteral("ca-file"), QStringLiteral("Extra CA certificate to trust for this scan."), QStringLiteral("FILE")},
-        {QStringLiteral("kubeconfig"), QStringLiteral("kubeconfig file."), QStringLiteral("FILE")},
-        {QStringLiteral("context"), QStringLiteral("kubeconfig context."), QStringLiteral("NAME")},
-        {QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL")},
-        {QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL")},
-        {QStringLiteral("target"), QStringLiteral("Target name for the sources of this scan."),
-         QStringLiteral("NAME")},
-        {QStringLiteral("policy"), QStringLiteral("Policy file (JSON or YAML): overrides, exemptions."),
-         QStringLiteral("FILE")},
-        {QStringLiteral("rules"), QStringLiteral("Extra rule folder (repeatable; same id overrides)."),
-         QStringLiteral("DIR")},
-        {QStringLiteral("fail-on"), QStringLiteral("Exit 3 when an open finding is at least this severe."),
-         QStringLiteral("SEVERITY")},
-        {QStringLiteral("allow-partial"), QStringLiteral("Store the scan even when a source failed.")},
-        {QStringLiteral("quiet"), QStringLiteral("No progress and no summary.")},
+        { QStringLiteral("manifests"), QStringLiteral("Kubernetes YAML file or folder (repeatable)."),
+            QStringLiteral("PATH") },
+        { QStringLiteral("host"), QStringLiteral("Scan this machine (CIS Docker sections 1 and 3, daemon.json).") },
+        { QStringLiteral("host-root"), QStringLiteral("Read the host below this folder instead of /."),
+            QStringLiteral("DIR") },
+        { QStringLiteral("demo"), QStringLiteral("Scan the bundled demo lab.") },
+        { QStringLiteral("docker"),
+            QStringLiteral(
+                "Docker engine: unix:///path/docker.sock, tcp://host:2376, or \"auto\" (DOCKER_HOST, the docker "
+                "context, the default sockets)."),
+            QStringLiteral("URL") },
+        { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificate to trust for this scan."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("kubeconfig"), QStringLiteral("kubeconfig file."), QStringLiteral("FILE") },
+        { QStringLiteral("context"), QStringLiteral("kubeconfig context."), QStringLiteral("NAME") },
+        { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
+        { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
+        { QStringLiteral("target"), QStringLiteral("Target name for the sources of this scan."),
+            QStringLiteral("NAME") },
+        { QStringLiteral("policy"), QStringLiteral("Policy file (JSON or YAML): overrides, exemptions."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("rules"), QStringLiteral("Extra rule folder (repeatable; same id overrides)."),
+            QStringLiteral("DIR") },
+        { QStringLiteral("fail-on"), QStringLiteral("Exit 3 when an open finding is at least this severe."),
+            QStringLiteral("SEVERITY") },
+        { QStringLiteral("allow-partial"), QStringLiteral("Store the scan even when a source failed.") },
+        { QStringLiteral("quiet"), QStringLiteral("No progress and no summary.") },
         dbOption(),
     });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
 
-    for (const char* unsupported : {"kubeconfig", "context", "registry", "prometheus"}) {
+    for (const char* unsupported : { "kubeconfig", "context", "registry", "prometheus" }) {
         if (p.isSet(QLatin1String(unsupported)))
-            return usage(p, QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
-                                           "are --manifests, --host, --docker and --demo")
-                                .arg(QLatin1String(unsupported)));
+            return usage(p,
+                QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
+                               "are --manifests, --host, --docker and --demo")
+                    .arg(QLatin1String(unsupported)));
     }
     std::optional<Severity> failOn;
     if (p.isSet(QStringLiteral("fail-on"))) {
@@ -218,13 +232,15 @@ int cmdScan(const QStringList& args)
             auto store = openStore(p);
             const auto saved = store->target(s(target));
             if (!saved) {
-                err("no saved target \"" + s(target) + "\"; `layerguard target list` shows them, `layerguard target add` saves one");
+                err("no saved target \"" + s(target)
+                    + "\"; `layerguard target list` shows them, `layerguard target add` saves one");
                 return kExitFailure;
             }
             const auto& c = saved->config;
             if (saved->kind == "docker")
                 sources.push_back(std::make_unique<DockerConnector>(
-                    resolveDockerEndpoint(c.value("url", std::string()), c.value("caFile", std::string())), saved->name));
+                    resolveDockerEndpoint(c.value("url", std::string()), c.value("caFile", std::string())),
+                    saved->name));
             else if (saved->kind == "manifests")
                 sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
             else if (saved->kind == "host")
@@ -249,15 +265,15 @@ int cmdScan(const QStringList& args)
     for (const auto& path : p.values(QStringLiteral("manifests")))
         sources.push_back(std::make_unique<ManifestsConnector>(s(path), s(target)));
     if (p.isSet(QStringLiteral("host")) || p.isSet(QStringLiteral("host-root"))) {
-        const QString root = p.isSet(QStringLiteral("host-root")) ? p.value(QStringLiteral("host-root"))
-                                                                  : QStringLiteral("/");
+        const QString root
+            = p.isSet(QStringLiteral("host-root")) ? p.value(QStringLiteral("host-root")) : QStringLiteral("/");
         sources.push_back(std::make_unique<HostConnector>(s(root), s(target)));
     }
     if (p.isSet(QStringLiteral("docker"))) {
         try {
             const QString url = p.value(QStringLiteral("docker"));
-            auto ep = resolveDockerEndpoint(url == QLatin1String("auto") ? std::string() : s(url),
-                                            s(p.value(QStringLiteral("ca-file"))));
+            auto ep = resolveDockerEndpoint(
+                url == QLatin1String("auto") ? std::string() : s(url), s(p.value(QStringLiteral("ca-file"))));
             sources.push_back(std::make_unique<DockerConnector>(std::move(ep), s(target)));
         } catch (const ConnectorError& e) {
             err(std::string("docker: ") + e.what());
@@ -338,13 +354,13 @@ int cmdFindings(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("List the findings of the latest (or given) scan."));
-    p.addOptions({{QStringLiteral("scan"), QStringLiteral("Scan id."), QStringLiteral("ID")},
-                  {QStringLiteral("layer"), QStringLiteral("Only this layer."), QStringLiteral("LAYER")},
-                  {QStringLiteral("severity"), QStringLiteral("Only findings at least this severe."),
-                   QStringLiteral("SEVERITY")},
-                  {QStringLiteral("status"), QStringLiteral("open or accepted."), QStringLiteral("STATUS")},
-                  {QStringLiteral("search"), QStringLiteral("Text to look for."), QStringLiteral("TEXT")},
-                  formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption()});
+    p.addOptions({ { QStringLiteral("scan"), QStringLiteral("Scan id."), QStringLiteral("ID") },
+        { QStringLiteral("layer"), QStringLiteral("Only this layer."), QStringLiteral("LAYER") },
+        { QStringLiteral("severity"), QStringLiteral("Only findings at least this severe."),
+            QStringLiteral("SEVERITY") },
+        { QStringLiteral("status"), QStringLiteral("open or accepted."), QStringLiteral("STATUS") },
+        { QStringLiteral("search"), QStringLiteral("Text to look for."), QStringLiteral("TEXT") },
+        formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -384,12 +400,11 @@ int cmdFindings(const QStringList& args)
         } else {
             std::cout << pad("SEVERITY", 10) << pad("RULE", 28) << pad("RESOURCE", 48) << "MESSAGE\n";
             for (const auto& f : findings) {
-                std::cout << pad(std::string(toString(f.severity)) + (f.status == FindingStatus::Accepted ? "*" : ""),
-                                 10)
+                std::cout << pad(
+                    std::string(toString(f.severity)) + (f.status == FindingStatus::Accepted ? "*" : ""), 10)
                           << pad(f.rule, 28) << pad(resourceLabel(f), 48) << f.message << "\n";
             }
-            std::cout << findings.size() << " findings in scan " << *scanId
-                      << " (* = accepted risk)\n";
+            std::cout << findings.size() << " findings in scan " << *scanId << " (* = accepted risk)\n";
         }
         return kExitOk;
     } catch (const StoreError& e) {
@@ -406,7 +421,7 @@ int cmdHistory(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Score per layer per scan, oldest first."));
-    p.addOptions({formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption()});
+    p.addOptions({ formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -421,16 +436,15 @@ int cmdHistory(const QStringList& args)
             for (const auto& sc : scans) {
                 nlohmann::json layers = nlohmann::json::object();
                 for (Layer l : kAllLayers) {
-                    auto it = std::find_if(sc.layers.begin(), sc.layers.end(),
-                                           [&](const auto& ls) { return ls.layer == l; });
+                    auto it = std::find_if(
+                        sc.layers.begin(), sc.layers.end(), [&](const auto& ls) { return ls.layer == l; });
                     layers[std::string(toString(l))]
                         = it == sc.layers.end() || !it->score ? nlohmann::json() : nlohmann::json(*it->score);
                 }
-                arr.push_back({{"scan", sc.id},
-                               {"started_at", s(QDateTime::fromSecsSinceEpoch(sc.startedAt, Qt::UTC)
-                                                    .toString(Qt::ISODate))},
-                               {"overall", sc.overallScore ? nlohmann::json(*sc.overallScore) : nlohmann::json()},
-                               {"layers", layers}});
+                arr.push_back({ { "scan", sc.id },
+                    { "started_at", s(QDateTime::fromSecsSinceEpoch(sc.startedAt, Qt::UTC).toString(Qt::ISODate)) },
+                    { "overall", sc.overallScore ? nlohmann::json(*sc.overallScore) : nlohmann::json() },
+                    { "layers", layers } });
             }
             std::cout << arr.dump(2) << "\n";
             return kExitOk;
@@ -443,8 +457,8 @@ int cmdHistory(const QStringList& args)
             std::cout << pad(std::to_string(sc.id), 6) << pad(dateText(sc.finishedAt), 21)
                       << pad(scoreText(sc.overallScore), 9);
             for (Layer l : kAllLayers) {
-                auto it = std::find_if(sc.layers.begin(), sc.layers.end(),
-                                       [&](const auto& ls) { return ls.layer == l; });
+                auto it
+                    = std::find_if(sc.layers.begin(), sc.layers.end(), [&](const auto& ls) { return ls.layer == l; });
                 std::cout << pad(it == sc.layers.end() ? "not scanned" : scoreText(it->score), 14);
             }
             std::cout << "\n";
@@ -468,7 +482,7 @@ int cmdDiff(const QStringList& args)
     p.setApplicationDescription(QStringLiteral("New, resolved and unchanged findings between two scans."));
     p.addPositionalArgument(QStringLiteral("SCAN_A"), QStringLiteral("Older scan (default: the one before B)."));
     p.addPositionalArgument(QStringLiteral("SCAN_B"), QStringLiteral("Newer scan (default: the latest)."));
-    p.addOptions({formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption()});
+    p.addOptions({ formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -487,7 +501,7 @@ int cmdDiff(const QStringList& args)
             b = pos[1].toLongLong(&okB);
             if (!okA || !okB)
                 return usage(p, QStringLiteral("scan ids are numbers (see `layerguard history`)"));
-            for (auto id : {a, b}) {
+            for (auto id : { a, b }) {
                 if (!store->scan(id)) {
                     err("no scan " + std::to_string(id) + "; `layerguard history` lists the scans");
                     return kExitFailure;
@@ -510,10 +524,10 @@ int cmdDiff(const QStringList& args)
                 added.push_back(toJson(f));
             for (const auto& f : d.resolved)
                 resolved.push_back(toJson(f));
-            std::cout << nlohmann::json{{"from", a}, {"to", b}, {"new", added}, {"resolved", resolved},
-                                        {"unchanged", d.unchanged.size()}}
-                             .dump(2)
-                      << "\n";
+            std::cout << nlohmann::json {
+                { "from", a }, { "to", b }, { "new", added }, { "resolved", resolved },
+                { "unchanged", d.unchanged.size() }
+            }.dump(2) << "\n";
             return kExitOk;
         }
         std::cout << "scan " << a << " -> " << b << ": " << d.added.size() << " new, " << d.resolved.size()
@@ -539,13 +553,12 @@ int cmdReport(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Write a report of one scan."));
-    p.addOptions({formatOption(QStringLiteral("pdf, json, csv, sarif or junit"), QString()),
-                  {{QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("Output file."),
-                   QStringLiteral("FILE")},
-                  {QStringLiteral("scan"), QStringLiteral("Scan id (default: latest)."), QStringLiteral("ID")},
-                  {QStringLiteral("framework"), QStringLiteral("Only findings of these frameworks (comma list)."),
-                   QStringLiteral("F")},
-                  dbOption()});
+    p.addOptions({ formatOption(QStringLiteral("pdf, json, csv, sarif or junit"), QString()),
+        { { QStringLiteral("o"), QStringLiteral("output") }, QStringLiteral("Output file."), QStringLiteral("FILE") },
+        { QStringLiteral("scan"), QStringLiteral("Scan id (default: latest)."), QStringLiteral("ID") },
+        { QStringLiteral("framework"), QStringLiteral("Only findings of these frameworks (comma list)."),
+            QStringLiteral("F") },
+        dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -567,7 +580,7 @@ int cmdReport(const QStringList& args)
         if (!scanId)
             return code;
         const std::string summary = writeReport(*store, *scanId, s(format), s(p.value(QStringLiteral("output"))),
-                                                frameworks, p.isSet(QStringLiteral("framework")));
+            frameworks, p.isSet(QStringLiteral("framework")));
         if (format == QLatin1String("pdf"))
             std::cerr << summary << std::endl;
         return kExitOk;
@@ -585,8 +598,8 @@ int cmdRules(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("List every rule with layer, severity, references, frameworks."));
-    p.addOptions({formatOption(QStringLiteral("table or json"), QStringLiteral("table")),
-                  {QStringLiteral("rules"), QStringLiteral("Extra rule folder (repeatable)."), QStringLiteral("DIR")}});
+    p.addOptions({ formatOption(QStringLiteral("table or json"), QStringLiteral("table")),
+        { QStringLiteral("rules"), QStringLiteral("Extra rule folder (repeatable)."), QStringLiteral("DIR") } });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -653,7 +666,8 @@ int cmdCache(const QStringList& args)
         }
         if (pos[0] == QLatin1String("retention")) {
             if (pos.size() < 2) {
-                std::cout << "keeping " << (store.retention() == 0 ? std::string("every") : std::to_string(store.retention()))
+                std::cout << "keeping "
+                          << (store.retention() == 0 ? std::string("every") : std::to_string(store.retention()))
                           << " scans\n";
                 return kExitOk;
             }
@@ -678,13 +692,13 @@ int cmdCache(const QStringList& args)
 int cmdAccept(const QStringList& args, bool revoke)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(revoke ? QStringLiteral("Revoke an accepted risk.")
-                                       : QStringLiteral("Accept the risk of a finding (by id)."));
+    p.setApplicationDescription(
+        revoke ? QStringLiteral("Revoke an accepted risk.") : QStringLiteral("Accept the risk of a finding (by id)."));
     p.addPositionalArgument(QStringLiteral("FINDING_ID"), QStringLiteral("Finding id (see `findings`)."));
-    p.addOptions({{QStringLiteral("owner"), QStringLiteral("Who owns the risk."), QStringLiteral("NAME")},
-                  {QStringLiteral("reason"), QStringLiteral("Why it is accepted."), QStringLiteral("TEXT")},
-                  {QStringLiteral("expires"), QStringLiteral("Expiry date (YYYY-MM-DD)."), QStringLiteral("DATE")},
-                  dbOption()});
+    p.addOptions({ { QStringLiteral("owner"), QStringLiteral("Who owns the risk."), QStringLiteral("NAME") },
+        { QStringLiteral("reason"), QStringLiteral("Why it is accepted."), QStringLiteral("TEXT") },
+        { QStringLiteral("expires"), QStringLiteral("Expiry date (YYYY-MM-DD)."), QStringLiteral("DATE") },
+        dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -699,8 +713,8 @@ int cmdAccept(const QStringList& args, bool revoke)
         }
         if (!p.isSet(QStringLiteral("owner")) || !p.isSet(QStringLiteral("reason")))
             return usage(p, QStringLiteral("--owner and --reason are required"));
-        AcceptedRisk r{fid, s(p.value(QStringLiteral("owner"))), s(p.value(QStringLiteral("reason"))), std::nullopt,
-                       QDateTime::currentSecsSinceEpoch()};
+        AcceptedRisk r { fid, s(p.value(QStringLiteral("owner"))), s(p.value(QStringLiteral("reason"))), std::nullopt,
+            QDateTime::currentSecsSinceEpoch() };
         if (p.isSet(QStringLiteral("expires"))) {
             const QDate d = QDate::fromString(p.value(QStringLiteral("expires")), Qt::ISODate);
             if (!d.isValid())
@@ -726,11 +740,11 @@ int cmdTarget(const QStringList& args)
                                                "--host) | target list | target remove NAME."));
     p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list or remove"));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("target name"));
-    p.addOptions({{QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL")},
-                  {QStringLiteral("ca-file"), QStringLiteral("Extra CA for the engine."), QStringLiteral("FILE")},
-                  {QStringLiteral("manifests"), QStringLiteral("Manifests file or folder."), QStringLiteral("PATH")},
-                  {QStringLiteral("host"), QStringLiteral("This machine.")},
-                  formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption()});
+    p.addOptions({ { QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL") },
+        { QStringLiteral("ca-file"), QStringLiteral("Extra CA for the engine."), QStringLiteral("FILE") },
+        { QStringLiteral("manifests"), QStringLiteral("Manifests file or folder."), QStringLiteral("PATH") },
+        { QStringLiteral("host"), QStringLiteral("This machine.") },
+        formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -744,7 +758,7 @@ int cmdTarget(const QStringList& args)
             if (p.value(QStringLiteral("format")) == QLatin1String("json")) {
                 nlohmann::json arr = nlohmann::json::array();
                 for (const auto& t : all)
-                    arr.push_back({{"name", t.name}, {"kind", t.kind}, {"config", t.config}});
+                    arr.push_back({ { "name", t.name }, { "kind", t.kind }, { "config", t.config } });
                 std::cout << arr.dump(2) << "\n";
             } else {
                 for (const auto& t : all)
@@ -766,20 +780,22 @@ int cmdTarget(const QStringList& args)
         }
         if (pos[0] != QLatin1String("add"))
             return usage(p, QStringLiteral("unknown action ") + pos[0]);
-        SavedTarget t{name, {}, nlohmann::json::object(), QDateTime::currentSecsSinceEpoch()};
+        SavedTarget t { name, {}, nlohmann::json::object(), QDateTime::currentSecsSinceEpoch() };
         if (p.isSet(QStringLiteral("docker"))) {
             const std::string url = s(p.value(QStringLiteral("docker")));
             if (url.find('@') != std::string::npos)
-                return usage(p, QStringLiteral("credentials do not belong in a saved URL (the cache is not a secret store)"));
+                return usage(
+                    p, QStringLiteral("credentials do not belong in a saved URL (the cache is not a secret store)"));
             (void)resolveDockerEndpoint(url == "auto" ? std::string() : url); // refuse what cannot work
             t.kind = "docker";
-            t.config = {{"url", url == "auto" ? std::string() : url}, {"caFile", s(p.value(QStringLiteral("ca-file")))}};
+            t.config = { { "url", url == "auto" ? std::string() : url },
+                { "caFile", s(p.value(QStringLiteral("ca-file"))) } };
         } else if (p.isSet(QStringLiteral("manifests"))) {
             t.kind = "manifests";
-            t.config = {{"path", s(QFileInfo(p.value(QStringLiteral("manifests"))).absoluteFilePath())}};
+            t.config = { { "path", s(QFileInfo(p.value(QStringLiteral("manifests"))).absoluteFilePath()) } };
         } else if (p.isSet(QStringLiteral("host"))) {
             t.kind = "host";
-            t.config = {{"root", "/"}};
+            t.config = { { "root", "/" } };
         } else {
             return usage(p, QStringLiteral("say what the target is: --docker URL, --manifests PATH or --host"));
         }
@@ -802,8 +818,8 @@ int cmdHostSnapshot(const QStringList& args)
 {
     QCommandLineParser p;
     p.setApplicationDescription(QStringLiteral("Print what --host reads, as a snapshot file (JSON)."));
-    p.addOption({QStringLiteral("host-root"), QStringLiteral("Read below this folder."), QStringLiteral("DIR"),
-                 QStringLiteral("/")});
+    p.addOption({ QStringLiteral("host-root"), QStringLiteral("Read below this folder."), QStringLiteral("DIR"),
+        QStringLiteral("/") });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -818,8 +834,8 @@ bool isCliCommand(const QStringList& args)
 {
     // Any argument means the headless CLI (an unknown one is a usage error there, never a window).
     // Qt's own window options (-platform, -style, ...) still open the dashboard.
-    static const QStringList qtOptions{QStringLiteral("-platform"), QStringLiteral("-style"),
-                                       QStringLiteral("-geometry"), QStringLiteral("-reverse")};
+    static const QStringList qtOptions { QStringLiteral("-platform"), QStringLiteral("-style"),
+        QStringLiteral("-geometry"), QStringLiteral("-reverse") };
     return args.size() > 1 && !qtOptions.contains(args[1]);
 }
 

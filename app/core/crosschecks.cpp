@@ -73,7 +73,7 @@ public:
                     egress = egress || t == "Egress";
                 }
             }
-            m_policies.push_back({r.target, ns, r.name, member(spec, "podSelector"), ingress, egress});
+            m_policies.push_back({ r.target, ns, r.name, member(spec, "podSelector"), ingress, egress });
             return;
         }
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
@@ -96,8 +96,8 @@ public:
         stub.namespace_ = r.namespace_;
         stub.name = r.name;
         stub.origin = r.origin;
-        stub.data = {{"metadata", meta.is_object() ? meta : nlohmann::json::object()}};
-        m_workloads.push_back({std::move(stub), ns, std::move(labels)});
+        stub.data = { { "metadata", meta.is_object() ? meta : nlohmann::json::object() } };
+        m_workloads.push_back({ std::move(stub), ns, std::move(labels) });
     }
     void finish(RuleEngine& engine) override
     {
@@ -112,18 +112,18 @@ public:
                 names += (names.empty() ? "" : ", ") + p.name;
             }
             const bool failed = !(ingress && egress);
-            Subject subject{w.stub.target, w.stub.kind, w.stub.namespace_, w.stub.name, {}};
+            Subject subject { w.stub.target, w.stub.kind, w.stub.namespace_, w.stub.name, {} };
             std::string message;
             std::vector<Evidence> evidence;
             if (failed) {
                 const std::string missing = !ingress && !egress ? "ingress or egress" : !ingress ? "ingress" : "egress";
-                message = w.stub.kind + " " + w.stub.name + " in namespace " + w.ns + " is not isolated for "
-                    + missing + " by any NetworkPolicy"
+                message = w.stub.kind + " " + w.stub.name + " in namespace " + w.ns + " is not isolated for " + missing
+                    + " by any NetworkPolicy"
                     + (names.empty() ? std::string(" (no policy selects its pods)") : " (selected by " + names + ")");
-                evidence.push_back({"NetworkPolicies selecting the pods", names.empty() ? nlohmann::json::array()
-                                                                                        : nlohmann::json(names)});
-                evidence.push_back({"isolated.ingress", ingress});
-                evidence.push_back({"isolated.egress", egress});
+                evidence.push_back({ "NetworkPolicies selecting the pods",
+                    names.empty() ? nlohmann::json::array() : nlohmann::json(names) });
+                evidence.push_back({ "isolated.ingress", ingress });
+                evidence.push_back({ "isolated.egress", egress });
             }
             engine.record(m_rule, w.stub, subject, failed, std::move(message), std::move(evidence));
         }
@@ -169,7 +169,8 @@ bool isAdminEquivalent(const nlohmann::json& role)
         const auto& verbs = member(r, "verbs");
         // every verb, or every write verb: either way the subject can change anything
         if (hasAll(verbs, "*")
-            || (hasAll(verbs, "create") && hasAll(verbs, "update") && hasAll(verbs, "patch") && hasAll(verbs, "delete")))
+            || (hasAll(verbs, "create") && hasAll(verbs, "update") && hasAll(verbs, "patch")
+                && hasAll(verbs, "delete")))
             return true;
     }
     return false;
@@ -191,7 +192,7 @@ public:
             return;
         if (r.kind == "ClusterRole" || r.kind == "Role") {
             if (isAdminEquivalent(r.data))
-                m_adminRoles.insert({r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name});
+                m_adminRoles.insert({ r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name });
         } else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
             // Bindings the platform itself manages (system:, gce:, eks:, aks: prefixes) are not the user's to fix.
             static const std::regex kPlatform("^(system|gce|eks|aks):");
@@ -208,19 +209,21 @@ public:
             const std::string kind = text(roleRef, "kind");
             const std::string name = text(roleRef, "name");
             const bool builtin = kind == "ClusterRole" && name == "cluster-admin";
-            const bool equivalent = m_adminRoles.count({b.target, kind, kind == "Role" ? b.namespace_ : std::string(), name}) > 0;
+            const bool equivalent
+                = m_adminRoles.count({ b.target, kind, kind == "Role" ? b.namespace_ : std::string(), name }) > 0;
             const bool failed = builtin || equivalent;
             std::string message;
             std::vector<Evidence> evidence;
             if (failed) {
-                message = b.kind + " " + b.name + " grants " + (builtin ? std::string("cluster-admin")
-                                                                         : kind + " " + name + ", which allows every verb on every resource")
+                message = b.kind + " " + b.name + " grants "
+                    + (builtin ? std::string("cluster-admin")
+                               : kind + " " + name + ", which allows every verb on every resource")
                     + " to " + member(b.data, "subjects").dump();
-                evidence.push_back({"roleRef", roleRef});
-                evidence.push_back({"subjects", member(b.data, "subjects")});
+                evidence.push_back({ "roleRef", roleRef });
+                evidence.push_back({ "subjects", member(b.data, "subjects") });
             }
-            engine.record(m_rule, b, {b.target, b.kind, b.namespace_, b.name, {}}, failed, std::move(message),
-                          std::move(evidence));
+            engine.record(m_rule, b, { b.target, b.kind, b.namespace_, b.name, {} }, failed, std::move(message),
+                std::move(evidence));
         }
     }
 
@@ -256,7 +259,7 @@ public:
         if (r.kind == "ServiceAccount") {
             auto it = r.data.find("automountServiceAccountToken");
             if (it != r.data.end() && it->is_boolean())
-                m_accounts[{r.target, ns, r.name}] = it->get<bool>();
+                m_accounts[{ r.target, ns, r.name }] = it->get<bool>();
             return;
         }
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
@@ -280,7 +283,8 @@ public:
         p.stub.namespace_ = r.namespace_;
         p.stub.name = r.name;
         p.stub.origin = r.origin;
-        p.stub.data = {{"metadata", member(r.data, "metadata").is_object() ? member(r.data, "metadata") : nlohmann::json::object()}};
+        p.stub.data = { { "metadata",
+            member(r.data, "metadata").is_object() ? member(r.data, "metadata") : nlohmann::json::object() } };
         p.ns = ns;
         p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
         if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
@@ -292,22 +296,23 @@ public:
     {
         for (const auto& p : m_pods) {
             std::optional<bool> accountSetting;
-            if (auto it = m_accounts.find({p.stub.target, p.ns, p.account}); it != m_accounts.end())
+            if (auto it = m_accounts.find({ p.stub.target, p.ns, p.account }); it != m_accounts.end())
                 accountSetting = it->second;
             const bool mounted = p.podSetting.value_or(accountSetting.value_or(true));
             std::string message;
             std::vector<Evidence> evidence;
             if (mounted) {
                 message = p.stub.kind + " " + p.stub.name + " gets the token of service account " + p.account
-                    + " mounted " + (p.podSetting ? "(the pod sets automountServiceAccountToken: true)"
-                                                  : accountSetting ? "(the service account sets it to true)"
-                                                                   : "(neither the pod nor the service account turns it off)");
-                evidence.push_back({p.path, p.podSetting ? nlohmann::json(*p.podSetting) : nlohmann::json()});
-                evidence.push_back({"ServiceAccount/" + p.account + ".automountServiceAccountToken",
-                                    accountSetting ? nlohmann::json(*accountSetting) : nlohmann::json()});
+                    + " mounted "
+                    + (p.podSetting          ? "(the pod sets automountServiceAccountToken: true)"
+                            : accountSetting ? "(the service account sets it to true)"
+                                             : "(neither the pod nor the service account turns it off)");
+                evidence.push_back({ p.path, p.podSetting ? nlohmann::json(*p.podSetting) : nlohmann::json() });
+                evidence.push_back({ "ServiceAccount/" + p.account + ".automountServiceAccountToken",
+                    accountSetting ? nlohmann::json(*accountSetting) : nlohmann::json() });
             }
-            engine.record(m_rule, p.stub, {p.stub.target, p.stub.kind, p.stub.namespace_, p.stub.name, {}}, mounted,
-                          std::move(message), std::move(evidence));
+            engine.record(m_rule, p.stub, { p.stub.target, p.stub.kind, p.stub.namespace_, p.stub.name, {} }, mounted,
+                std::move(message), std::move(evidence));
         }
     }
 

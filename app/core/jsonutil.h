@@ -20,8 +20,7 @@ inline const nlohmann::json& member(const nlohmann::json& j, std::string_view ke
 }
 
 /** Follows a chain of keys; null at the first missing step. */
-template<typename... Keys>
-const nlohmann::json& path(const nlohmann::json& j, std::string_view first, Keys... rest)
+template <typename... Keys> const nlohmann::json& path(const nlohmann::json& j, std::string_view first, Keys... rest)
 {
     const nlohmann::json& next = member(j, first);
     if constexpr (sizeof...(rest) == 0)

@@ -31,13 +31,13 @@ std::string lastSegment(std::string_view path)
 bool looksLikeSecretName(std::string_view name)
 {
     const std::string n = upper(name);
-    static constexpr std::array<std::string_view, 12> kWords{"PASSWORD", "PASSWD",      "SECRET",  "TOKEN",
-                                                             "API_KEY",  "APIKEY",      "PRIVATE", "CREDENTIAL",
-                                                             "ACCESS_KEY", "AUTH_KEY", "PASSPHRASE", "_PWD"};
+    static constexpr std::array<std::string_view, 12> kWords { "PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY",
+        "APIKEY", "PRIVATE", "CREDENTIAL", "ACCESS_KEY", "AUTH_KEY", "PASSPHRASE", "_PWD" };
     if (std::any_of(kWords.begin(), kWords.end(), [&](std::string_view w) { return n.find(w) != std::string::npos; }))
         return true;
-    if (n == "PWD_HASH" || n == "PASS" || n == "KEY" || n.ends_with("_PASS") || n.ends_with("_PWD") || n.ends_with("_KEY")
-        || n.ends_with("-KEY") || n.find("ACCESSKEY") != std::string::npos || n.find("KEY_CONTENT") != std::string::npos)
+    if (n == "PWD_HASH" || n == "PASS" || n == "KEY" || n.ends_with("_PASS") || n.ends_with("_PWD")
+        || n.ends_with("_KEY") || n.ends_with("-KEY") || n.find("ACCESSKEY") != std::string::npos
+        || n.find("KEY_CONTENT") != std::string::npos)
         return true;
     // "credentials.json", "token.txt": any dotted part of a key may tell.
     if (n.find('.') != std::string::npos) {

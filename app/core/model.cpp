@@ -1,16 +1,16 @@
 #include "model.h"
 
-#include <QCryptographicHash>
 #include <QByteArray>
+#include <QCryptographicHash>
 
 namespace lg {
 
 namespace {
-constexpr std::array<std::string_view, 5> kLayerNames{"host", "image", "runtime", "registry", "orchestrator"};
-constexpr std::array<std::string_view, 5> kSeverityNames{"critical", "high", "medium", "low", "info"};
-constexpr std::array<std::string_view, 3> kStatusNames{"open", "accepted", "resolved"};
+constexpr std::array<std::string_view, 5> kLayerNames { "host", "image", "runtime", "registry", "orchestrator" };
+constexpr std::array<std::string_view, 5> kSeverityNames { "critical", "high", "medium", "low", "info" };
+constexpr std::array<std::string_view, 3> kStatusNames { "open", "accepted", "resolved" };
 
-template<typename E, std::size_t N>
+template <typename E, std::size_t N>
 std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view text)
 {
     for (std::size_t i = 0; i < N; ++i) {
@@ -21,11 +21,26 @@ std::optional<E> lookup(const std::array<std::string_view, N>& names, std::strin
 }
 } // namespace
 
-std::string_view toString(Layer layer) { return kLayerNames.at(static_cast<std::size_t>(layer)); }
-std::string_view toString(Severity severity) { return kSeverityNames.at(static_cast<std::size_t>(severity)); }
-std::string_view toString(FindingStatus status) { return kStatusNames.at(static_cast<std::size_t>(status)); }
-std::optional<Layer> layerFromString(std::string_view text) { return lookup<Layer>(kLayerNames, text); }
-std::optional<Severity> severityFromString(std::string_view text) { return lookup<Severity>(kSeverityNames, text); }
+std::string_view toString(Layer layer)
+{
+    return kLayerNames.at(static_cast<std::size_t>(layer));
+}
+std::string_view toString(Severity severity)
+{
+    return kSeverityNames.at(static_cast<std::size_t>(severity));
+}
+std::string_view toString(FindingStatus status)
+{
+    return kStatusNames.at(static_cast<std::size_t>(status));
+}
+std::optional<Layer> layerFromString(std::string_view text)
+{
+    return lookup<Layer>(kLayerNames, text);
+}
+std::optional<Severity> severityFromString(std::string_view text)
+{
+    return lookup<Severity>(kSeverityNames, text);
+}
 std::optional<FindingStatus> statusFromString(std::string_view text)
 {
     return lookup<FindingStatus>(kStatusNames, text);
@@ -53,14 +68,14 @@ std::string fingerprint(std::string_view ruleId, const Subject& subject)
     // Unit separators keep "a|b" + "c" distinct from "a" + "b|c".
     std::string key;
     key.reserve(128);
-    for (std::string_view part : {ruleId, std::string_view(subject.target), std::string_view(subject.kind),
-                                  std::string_view(subject.namespace_), std::string_view(subject.name),
-                                  std::string_view(subject.container)}) {
+    for (std::string_view part : { ruleId, std::string_view(subject.target), std::string_view(subject.kind),
+             std::string_view(subject.namespace_), std::string_view(subject.name),
+             std::string_view(subject.container) }) {
         key.append(part);
         key.push_back('\x1f');
     }
-    const QByteArray digest = QCryptographicHash::hash(QByteArrayView(key.data(), qsizetype(key.size())),
-                                                       QCryptographicHash::Sha256);
+    const QByteArray digest
+        = QCryptographicHash::hash(QByteArrayView(key.data(), qsizetype(key.size())), QCryptographicHash::Sha256);
     return digest.left(16).toHex().toStdString();
 }
 
@@ -68,30 +83,22 @@ nlohmann::json toJson(const Finding& f)
 {
     nlohmann::json evidence = nlohmann::json::array();
     for (const auto& e : f.evidence)
-        evidence.push_back({{"path", e.path}, {"value", e.value}});
+        evidence.push_back({ { "path", e.path }, { "value", e.value } });
     nlohmann::json remediation = nlohmann::json::array();
     for (const auto& step : f.remediation) {
-        nlohmann::json s{{"step", step.text}};
+        nlohmann::json s { { "step", step.text } };
         if (!step.snippet.empty())
             s["snippet"] = step.snippet;
         remediation.push_back(std::move(s));
     }
-    nlohmann::json resource{{"kind", f.subject.kind}, {"namespace", f.subject.namespace_}, {"name", f.subject.name}};
+    nlohmann::json resource { { "kind", f.subject.kind }, { "namespace", f.subject.namespace_ },
+        { "name", f.subject.name } };
     if (!f.subject.container.empty())
         resource["container"] = f.subject.container;
-    return nlohmann::json{{"id", f.id},
-                          {"rule", f.rule},
-                          {"title", f.title},
-                          {"layer", toString(f.layer)},
-                          {"severity", toString(f.severity)},
-                          {"status", toString(f.status)},
-                          {"target", f.subject.target},
-                          {"resource", std::move(resource)},
-                          {"message", f.message},
-                          {"evidence", std::move(evidence)},
-                          {"remediation", std::move(remediation)},
-                          {"references", f.references},
-                          {"frameworks", f.frameworks}};
+    return nlohmann::json { { "id", f.id }, { "rule", f.rule }, { "title", f.title }, { "layer", toString(f.layer) },
+        { "severity", toString(f.severity) }, { "status", toString(f.status) }, { "target", f.subject.target },
+        { "resource", std::move(resource) }, { "message", f.message }, { "evidence", std::move(evidence) },
+        { "remediation", std::move(remediation) }, { "references", f.references }, { "frameworks", f.frameworks } };
 }
 
 Finding findingFromJson(const nlohmann::json& j)
@@ -111,9 +118,9 @@ Finding findingFromJson(const nlohmann::json& j)
     f.subject.container = r.value("container", std::string());
     f.message = j.value("message", std::string());
     for (const auto& e : j.value("evidence", nlohmann::json::array()))
-        f.evidence.push_back({e.value("path", std::string()), e.value("value", nlohmann::json())});
+        f.evidence.push_back({ e.value("path", std::string()), e.value("value", nlohmann::json()) });
     for (const auto& s : j.value("remediation", nlohmann::json::array()))
-        f.remediation.push_back({s.value("step", std::string()), s.value("snippet", std::string())});
+        f.remediation.push_back({ s.value("step", std::string()), s.value("snippet", std::string()) });
     f.references = j.value("references", std::vector<std::string>());
     f.frameworks = j.value("frameworks", std::vector<std::string>());
     return f;

@@ -13,13 +13,13 @@ namespace lg {
 
 /** The five stack layers of a container estate, in the order the product shows them. */
 enum class Layer : std::uint8_t { Host, Image, Runtime, Registry, Orchestrator };
-inline constexpr std::array<Layer, 5> kAllLayers{Layer::Host, Layer::Image, Layer::Runtime, Layer::Registry,
-                                                  Layer::Orchestrator};
+inline constexpr std::array<Layer, 5> kAllLayers { Layer::Host, Layer::Image, Layer::Runtime, Layer::Registry,
+    Layer::Orchestrator };
 
 /** Severities, most severe first. */
 enum class Severity : std::uint8_t { Critical, High, Medium, Low, Info };
-inline constexpr std::array<Severity, 5> kAllSeverities{Severity::Critical, Severity::High, Severity::Medium,
-                                                        Severity::Low, Severity::Info};
+inline constexpr std::array<Severity, 5> kAllSeverities { Severity::Critical, Severity::High, Severity::Medium,
+    Severity::Low, Severity::Info };
 
 enum class FindingStatus : std::uint8_t { Open, Accepted, Resolved };
 
@@ -98,7 +98,7 @@ struct LayerTally {
     long evaluatedWeight = 0; ///< sum of severity weights over evaluated pairs
     long failedWeight = 0; ///< sum of weights of open (not accepted) failures
     long acceptedWeight = 0; ///< sum of weights of failures covered by an accepted risk
-    std::array<int, 5> openBySeverity{}; ///< open findings per severity (index = Severity)
+    std::array<int, 5> openBySeverity {}; ///< open findings per severity (index = Severity)
     bool scanned = false; ///< at least one source of this layer was scanned
 };
 

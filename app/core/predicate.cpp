@@ -21,7 +21,7 @@ void EvalContext::bind(std::string name, const nlohmann::json* doc, std::string 
             return;
         }
     }
-    m_roots.push_back({std::move(name), doc, std::move(pathPrefix)});
+    m_roots.push_back({ std::move(name), doc, std::move(pathPrefix) });
 }
 
 const nlohmann::json* EvalContext::root(std::string_view name, std::string* prefix) const
@@ -200,19 +200,32 @@ enum class Op {
 
 const std::vector<std::pair<std::string_view, Op>>& opTable()
 {
-    static const std::vector<std::pair<std::string_view, Op>> table{
-        {"exists", Op::Exists},     {"absent", Op::Absent},
-        {"equals", Op::Equals},     {"not_equals", Op::NotEquals},
-        {"in", Op::In},             {"not_in", Op::NotIn},
-        {"true", Op::True},         {"not_true", Op::NotTrue},
-        {"matches", Op::Matches},   {"gt", Op::Gt},
-        {"gte", Op::Gte},           {"lt", Op::Lt},
-        {"lte", Op::Lte},           {"contains", Op::Contains},
-        {"contains_any", Op::ContainsAny}, {"any_not_in", Op::AnyNotIn},
-        {"empty", Op::Empty},       {"not_empty", Op::NotEmpty},
-        {"bits_outside", Op::BitsOutside}, {"any_key_not_in", Op::AnyKeyNotIn},
-        {"older_than_days", Op::OlderThanDays}, {"version_lt", Op::VersionLt}, {"version_gte", Op::VersionGte},
-        {"any_key_matches", Op::AnyKeyMatches}, {"size_gt", Op::SizeGt},
+    static const std::vector<std::pair<std::string_view, Op>> table {
+        { "exists", Op::Exists },
+        { "absent", Op::Absent },
+        { "equals", Op::Equals },
+        { "not_equals", Op::NotEquals },
+        { "in", Op::In },
+        { "not_in", Op::NotIn },
+        { "true", Op::True },
+        { "not_true", Op::NotTrue },
+        { "matches", Op::Matches },
+        { "gt", Op::Gt },
+        { "gte", Op::Gte },
+        { "lt", Op::Lt },
+        { "lte", Op::Lte },
+        { "contains", Op::Contains },
+        { "contains_any", Op::ContainsAny },
+        { "any_not_in", Op::AnyNotIn },
+        { "empty", Op::Empty },
+        { "not_empty", Op::NotEmpty },
+        { "bits_outside", Op::BitsOutside },
+        { "any_key_not_in", Op::AnyKeyNotIn },
+        { "older_than_days", Op::OlderThanDays },
+        { "version_lt", Op::VersionLt },
+        { "version_gte", Op::VersionGte },
+        { "any_key_matches", Op::AnyKeyMatches },
+        { "size_gt", Op::SizeGt },
     };
     return table;
 }
@@ -275,8 +288,8 @@ private:
 /** Leaf: one path (or a list of paths, the first present one wins) tested with one operator. */
 class LeafPredicate final : public Predicate {
 public:
-    LeafPredicate(std::vector<PathSpec> paths, Op op, nlohmann::json value, bool ignoreCase,
-                  std::optional<PathSpec> valuePath)
+    LeafPredicate(
+        std::vector<PathSpec> paths, Op op, nlohmann::json value, bool ignoreCase, std::optional<PathSpec> valuePath)
         : m_paths(std::move(paths))
         , m_op(op)
         , m_value(std::move(value))
@@ -284,8 +297,9 @@ public:
         , m_valuePath(std::move(valuePath))
     {
         if (m_op == Op::Matches || m_op == Op::AnyKeyMatches)
-            m_regex = std::regex(m_value.get<std::string>(), std::regex::ECMAScript | std::regex::optimize
-                                     | (m_ignoreCase ? std::regex::icase : std::regex::ECMAScript));
+            m_regex = std::regex(m_value.get<std::string>(),
+                std::regex::ECMAScript | std::regex::optimize
+                    | (m_ignoreCase ? std::regex::icase : std::regex::ECMAScript));
     }
 
     bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
@@ -300,7 +314,8 @@ public:
         if (m_valuePath) {
             // Compare with another field of the context (e.g. a mount's name with a volume's name).
             const Resolved other = resolve(*m_valuePath, ctx);
-            LeafPredicate bound(m_paths, m_op, other.value ? *other.value : nlohmann::json(), m_ignoreCase, std::nullopt);
+            LeafPredicate bound(
+                m_paths, m_op, other.value ? *other.value : nlohmann::json(), m_ignoreCase, std::nullopt);
             result = other.value && bound.test(r.value, ctx.now());
         } else {
             result = test(r.value, ctx.now());
@@ -314,7 +329,7 @@ public:
                 if (name != r.parent->end() && name->is_string() && looksLikeSecretName(name->get<std::string>()))
                     observed = std::string(kMasked);
             }
-            evidence->push_back({r.path, std::move(observed)});
+            evidence->push_back({ r.path, std::move(observed) });
         }
         return result;
     }
@@ -469,8 +484,8 @@ public:
         std::size_t index = 0;
         bool any = false;
         for (auto it = r.value->begin(); it != r.value->end(); ++it, ++index) {
-            const std::string itemPath = r.value->is_array() ? r.path + "[" + std::to_string(index) + "]"
-                                                             : r.path + "[\"" + it.key() + "\"]";
+            const std::string itemPath
+                = r.value->is_array() ? r.path + "[" + std::to_string(index) + "]" : r.path + "[\"" + it.key() + "\"]";
             inner.bind(m_as, &*it, itemPath);
             if (m_sub->eval(inner, evidence, polarity)) {
                 any = true;
@@ -510,7 +525,7 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
         if (!e.contains("path") || !e.contains("where"))
             throw std::invalid_argument("each needs path and where");
         return std::make_unique<EachPredicate>(parsePath(e.at("path").get<std::string>()),
-                                               e.value("as", std::string("item")), compilePredicate(e.at("where")));
+            e.value("as", std::string("item")), compilePredicate(e.at("where")));
     }
     if (!j.contains("path") || !j.contains("op"))
         throw std::invalid_argument("leaf predicate needs path and op: " + j.dump());
@@ -530,14 +545,15 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
         && it->second != Op::NotTrue && it->second != Op::Empty && it->second != Op::NotEmpty;
     if (needsValue && !j.contains("value") && !j.contains("value_path"))
         throw std::invalid_argument("operator '" + opName + "' needs a value");
-    if ((it->second == Op::Matches || it->second == Op::AnyKeyMatches) && !j.value("value", nlohmann::json()).is_string())
+    if ((it->second == Op::Matches || it->second == Op::AnyKeyMatches)
+        && !j.value("value", nlohmann::json()).is_string())
         throw std::invalid_argument("matches needs a regular expression string");
     try {
         std::optional<PathSpec> valuePath;
         if (j.contains("value_path"))
             valuePath = parsePath(j.at("value_path").get<std::string>());
         return std::make_unique<LeafPredicate>(std::move(paths), it->second, j.value("value", nlohmann::json()),
-                                               j.value("ignore_case", false), std::move(valuePath));
+            j.value("ignore_case", false), std::move(valuePath));
     } catch (const std::regex_error& e) {
         throw std::invalid_argument(std::string("bad regular expression: ") + e.what());
     }

@@ -74,8 +74,8 @@ public:
 [[nodiscard]] std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& json);
 
 /** Renders a message template: "{container.name}" is replaced by the string at that path. */
-[[nodiscard]] std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx,
-                                         const std::vector<Evidence>& evidence);
+[[nodiscard]] std::string renderTemplate(
+    const std::string& tmpl, const EvalContext& ctx, const std::vector<Evidence>& evidence);
 
 /** Compares dotted versions numerically ("1.1.12" < "1.1.9" is false); -1, 0 or 1. */
 [[nodiscard]] int compareVersions(std::string_view a, std::string_view b);

@@ -10,9 +10,8 @@
 namespace lg {
 
 namespace {
-constexpr std::array<std::string_view, 9> kWorkloadKinds{"Pod",     "Deployment", "StatefulSet",
-                                                         "DaemonSet", "ReplicaSet", "ReplicationController",
-                                                         "Job",     "CronJob",    "PodTemplate"};
+constexpr std::array<std::string_view, 9> kWorkloadKinds { "Pod", "Deployment", "StatefulSet", "DaemonSet",
+    "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate" };
 
 std::string requireString(const nlohmann::json& j, const char* key)
 {
@@ -40,21 +39,15 @@ nlohmann::json Rule::toJson() const
 {
     nlohmann::json remediationJson = nlohmann::json::array();
     for (const auto& s : remediation) {
-        nlohmann::json step{{"step", s.text}};
+        nlohmann::json step { { "step", s.text } };
         if (!s.snippet.empty())
             step["snippet"] = s.snippet;
         remediationJson.push_back(step);
     }
-    return {{"id", id},
-            {"title", title},
-            {"description", description},
-            {"layer", lg::toString(layer)},
-            {"severity", lg::toString(severity)},
-            {"applies_to", appliesTo},
-            {"references", references},
-            {"frameworks", frameworks},
-            {"remediation", remediationJson},
-            {"kind", check.empty() ? "predicate" : "check"}};
+    return { { "id", id }, { "title", title }, { "description", description }, { "layer", lg::toString(layer) },
+        { "severity", lg::toString(severity) }, { "applies_to", appliesTo }, { "references", references },
+        { "frameworks", frameworks }, { "remediation", remediationJson },
+        { "kind", check.empty() ? "predicate" : "check" } };
 }
 
 Rule parseRule(const nlohmann::json& j)
@@ -97,14 +90,14 @@ Rule parseRule(const nlohmann::json& j)
         throw std::invalid_argument("\"remediation\" must list at least one step");
     for (const auto& s : j.at("remediation")) {
         if (s.is_string())
-            r.remediation.push_back({s.get<std::string>(), {}});
+            r.remediation.push_back({ s.get<std::string>(), {} });
         else
-            r.remediation.push_back({requireString(s, "step"), s.value("snippet", std::string())});
+            r.remediation.push_back({ requireString(s, "step"), s.value("snippet", std::string()) });
     }
     r.references = j.value("references", std::vector<std::string>());
     // The rule's own LG- id is its reference where no peer has an id for the check.
-    const bool hasPeer = std::any_of(r.references.begin(), r.references.end(),
-                                     [](const std::string& ref) { return !ref.starts_with("LG-"); });
+    const bool hasPeer = std::any_of(
+        r.references.begin(), r.references.end(), [](const std::string& ref) { return !ref.starts_with("LG-"); });
     if (!hasPeer && std::find(r.references.begin(), r.references.end(), r.id) == r.references.end()
         && r.id.starts_with("LG-"))
         r.references.push_back(r.id);
@@ -115,7 +108,7 @@ Rule parseRule(const nlohmann::json& j)
 RuleCatalog RuleCatalog::builtin()
 {
     RuleCatalog catalog;
-    QDirIterator it(QStringLiteral(":/rules"), {QStringLiteral("*.json")}, QDir::Files);
+    QDirIterator it(QStringLiteral(":/rules"), { QStringLiteral("*.json") }, QDir::Files);
     std::vector<QString> files;
     while (it.hasNext())
         files.push_back(it.next());
@@ -134,7 +127,7 @@ void RuleCatalog::addFolder(const std::string& dir)
     QDir d(QString::fromStdString(dir));
     if (!d.exists())
         throw std::runtime_error("rule folder " + dir + " does not exist");
-    const auto entries = d.entryInfoList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    const auto entries = d.entryInfoList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
     for (const auto& info : entries) {
         QFile f(info.absoluteFilePath());
         if (!f.open(QIODevice::ReadOnly))

@@ -34,7 +34,10 @@ const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view k
     return get(get(&data, "spec"), "template");
 }
 
-std::string join(const std::string& a, const std::string& b) { return a.empty() ? b : a + "." + b; }
+std::string join(const std::string& a, const std::string& b)
+{
+    return a.empty() ? b : a + "." + b;
+}
 
 } // namespace
 
@@ -103,7 +106,7 @@ void RuleEngine::absorb(RuleEngine& other)
 }
 
 void RuleEngine::record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed,
-                        std::string message, std::vector<Evidence> evidence)
+    std::string message, std::vector<Evidence> evidence)
 {
     auto& outcome = m_outcomes[rule.id];
     if (const std::string* reason = m_policy.exemption(rule, resource)) {
@@ -138,7 +141,7 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
 
 void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
 {
-    Subject base{resource.target, resource.kind, resource.namespace_, resource.name, {}};
+    Subject base { resource.target, resource.kind, resource.namespace_, resource.name, {} };
     EvalContext ctx;
     ctx.setNow(m_now);
     ctx.bind("resource", &resource.data, "");
@@ -170,7 +173,8 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
     const auto specIt = pod->find("spec");
     if (specIt == pod->end() || !specIt->is_object())
         return;
-    static constexpr std::array<const char*, 3> kContainerLists{"initContainers", "containers", "ephemeralContainers"};
+    static constexpr std::array<const char*, 3> kContainerLists { "initContainers", "containers",
+        "ephemeralContainers" };
     for (const char* list : kContainerLists) {
         auto it = specIt->find(list);
         if (it == specIt->end() || !it->is_array())
@@ -179,8 +183,8 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
             const auto& container = (*it)[i];
             if (!container.is_object())
                 continue;
-            ctx.bind("container", &container,
-                     join(podPrefix, std::string("spec.") + list + "[" + std::to_string(i) + "]"));
+            ctx.bind(
+                "container", &container, join(podPrefix, std::string("spec.") + list + "[" + std::to_string(i) + "]"));
             Subject subject = base;
             subject.container = text(container, "name", std::string(list) + "[" + std::to_string(i) + "]");
             evaluate(subject);

@@ -54,8 +54,8 @@ public:
     void absorb(RuleEngine& other);
 
     /** Used by cross-resource checks to report one evaluation and, when failed, a finding. */
-    void record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed,
-                std::string message, std::vector<Evidence> evidence);
+    void record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed, std::string message,
+        std::vector<Evidence> evidence);
     [[nodiscard]] const Policy& policy() const { return m_policy; }
 
 private:

@@ -2,9 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <cctype>
 
 namespace lg {
 
@@ -18,11 +18,11 @@ nlohmann::json scalarToJson(const YAML::Node& node)
         return s;
     if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL")
         return nullptr;
-    if (s == "true" || s == "True" || s == "TRUE" || s == "yes" || s == "Yes" || s == "YES" || s == "on"
-        || s == "On" || s == "ON")
+    if (s == "true" || s == "True" || s == "TRUE" || s == "yes" || s == "Yes" || s == "YES" || s == "on" || s == "On"
+        || s == "ON")
         return true;
-    if (s == "false" || s == "False" || s == "FALSE" || s == "no" || s == "No" || s == "NO" || s == "off"
-        || s == "Off" || s == "OFF")
+    if (s == "false" || s == "False" || s == "FALSE" || s == "no" || s == "No" || s == "NO" || s == "off" || s == "Off"
+        || s == "OFF")
         return false;
     // Hand-written number grammar (no std::regex: it recurses per character on long scalars).
     std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
@@ -108,7 +108,7 @@ std::vector<YamlDocument> parseYamlDocuments(const std::string& text, const std:
             if (!doc || doc.IsNull())
                 continue;
             std::size_t nodes = 0;
-            out.push_back({toJson(doc, 0, nodes), doc.Mark().line + 1});
+            out.push_back({ toJson(doc, 0, nodes), doc.Mark().line + 1 });
         }
     } catch (const YAML::Exception& e) {
         throw YamlError(fileName, e.mark.line + 1, e.mark.column + 1, e.msg);

@@ -13,12 +13,12 @@ namespace lg {
 
 const std::vector<Framework>& allFrameworks()
 {
-    static const std::vector<Framework> all{
-        {"cis-docker-1.6.0", "CIS Docker Benchmark 1.6.0", "CIS-DOCKER-"},
-        {"cis-kubernetes", "CIS Kubernetes Benchmark", "CIS-K8S-"},
-        {"pss-baseline", "Pod Security Standards — baseline", "PSS-baseline:"},
-        {"pss-restricted", "Pod Security Standards — restricted", "PSS-"},
-        {"nsa-cisa", "NSA/CISA Kubernetes Hardening Guidance", ""},
+    static const std::vector<Framework> all {
+        { "cis-docker-1.6.0", "CIS Docker Benchmark 1.6.0", "CIS-DOCKER-" },
+        { "cis-kubernetes", "CIS Kubernetes Benchmark", "CIS-K8S-" },
+        { "pss-baseline", "Pod Security Standards — baseline", "PSS-baseline:" },
+        { "pss-restricted", "Pod Security Standards — restricted", "PSS-" },
+        { "nsa-cisa", "NSA/CISA Kubernetes Hardening Guidance", "" },
     };
     return all;
 }
@@ -56,7 +56,7 @@ std::vector<Framework> parseFrameworks(const std::string& commaList)
             add("nsa-cisa");
         } else {
             throw std::invalid_argument("unknown framework \"" + name
-                                        + "\" (cis-docker, cis-k8s, pss, pss-baseline, pss-restricted, nsa, all)");
+                + "\" (cis-docker, cis-k8s, pss, pss-baseline, pss-restricted, nsa, all)");
         }
         start = end + 1;
     }
@@ -79,8 +79,7 @@ const char* toString(ControlStatus s)
 }
 
 std::vector<ControlResult> controlResults(const Framework& fw, const RuleCatalog& catalog,
-                                          const std::map<std::string, RuleOutcome>& outcomes,
-                                          const std::vector<Finding>& findings)
+    const std::map<std::string, RuleOutcome>& outcomes, const std::vector<Finding>& findings)
 {
     std::vector<ControlResult> out;
     for (const auto& rule : catalog.rules()) {
@@ -91,7 +90,8 @@ std::vector<ControlResult> controlResults(const Framework& fw, const RuleCatalog
         std::string ids;
         for (const auto& ref : rule.references) {
             if (!fw.referencePrefix.empty() && ref.rfind(fw.referencePrefix, 0) == 0
-                && (fw.id != "pss-restricted" || ref.rfind("PSS-restricted:", 0) == 0 || ref.rfind("PSS-baseline:", 0) == 0))
+                && (fw.id != "pss-restricted" || ref.rfind("PSS-restricted:", 0) == 0
+                    || ref.rfind("PSS-baseline:", 0) == 0))
                 ids += (ids.empty() ? "" : ", ") + ref;
         }
         c.control = ids.empty() ? rule.id : ids;
@@ -109,7 +109,7 @@ std::vector<ControlResult> controlResults(const Framework& fw, const RuleCatalog
                 c.findings.push_back(&f);
         if (c.status == ControlStatus::Fail && !c.findings.empty()
             && std::all_of(c.findings.begin(), c.findings.end(),
-                           [](const Finding* f) { return f->status == FindingStatus::Accepted; }))
+                [](const Finding* f) { return f->status == FindingStatus::Accepted; }))
             c.status = ControlStatus::Pass; // every failure is an accepted risk (listed in its own section)
         out.push_back(std::move(c));
     }
@@ -150,7 +150,7 @@ std::string xml(const std::string& s)
 } // namespace
 
 std::string exportJUnit(const ScanInfo& scan, const std::vector<Framework>& frameworks, const RuleCatalog& catalog,
-                        const std::map<std::string, RuleOutcome>& outcomes, const std::vector<Finding>& findings)
+    const std::map<std::string, RuleOutcome>& outcomes, const std::vector<Finding>& findings)
 {
     std::string body;
     int tests = 0, failures = 0, skipped = 0;
@@ -159,7 +159,8 @@ std::string exportJUnit(const ScanInfo& scan, const std::vector<Framework>& fram
         int f = 0, s = 0;
         std::string cases;
         for (const auto& c : controls) {
-            cases += "    <testcase classname=\"" + xml(fw.id) + "\" name=\"" + xml(c.control + " " + c.rule->title) + "\">\n";
+            cases += "    <testcase classname=\"" + xml(fw.id) + "\" name=\"" + xml(c.control + " " + c.rule->title)
+                + "\">\n";
             if (c.status == ControlStatus::Fail) {
                 ++f;
                 std::string detail;
@@ -168,9 +169,9 @@ std::string exportJUnit(const ScanInfo& scan, const std::vector<Framework>& fram
                         detail += finding->subject.target + " " + finding->subject.kind + "/" + finding->subject.name
                             + (finding->subject.container.empty() ? "" : " [" + finding->subject.container + "]") + ": "
                             + maskText(finding->message) + "\n";
-                cases += "      <failure message=\"" + xml(std::to_string(c.failed) + " of " + std::to_string(c.evaluated)
-                                                         + " failed") + "\" type=\"" + xml(c.rule->id) + "\">"
-                    + xml(detail) + "</failure>\n";
+                cases += "      <failure message=\""
+                    + xml(std::to_string(c.failed) + " of " + std::to_string(c.evaluated) + " failed") + "\" type=\""
+                    + xml(c.rule->id) + "\">" + xml(detail) + "</failure>\n";
             } else if (c.status != ControlStatus::Pass) {
                 ++s;
                 cases += "      <skipped message=\"" + std::string(toString(c.status)) + "\"/>\n";
@@ -180,14 +181,15 @@ std::string exportJUnit(const ScanInfo& scan, const std::vector<Framework>& fram
         tests += int(controls.size());
         failures += f;
         skipped += s;
-        body += "  <testsuite name=\"" + xml(fw.title) + "\" tests=\"" + std::to_string(controls.size()) + "\" failures=\""
-            + std::to_string(f) + "\" errors=\"0\" skipped=\"" + std::to_string(s) + "\" timestamp=\""
+        body += "  <testsuite name=\"" + xml(fw.title) + "\" tests=\"" + std::to_string(controls.size())
+            + "\" failures=\"" + std::to_string(f) + "\" errors=\"0\" skipped=\"" + std::to_string(s)
+            + "\" timestamp=\""
             + QDateTime::fromSecsSinceEpoch(scan.finishedAt, Qt::UTC).toString(Qt::ISODate).toStdString() + "\">\n"
             + cases + "  </testsuite>\n";
     }
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"Layerguard scan " + std::to_string(scan.id)
-        + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"0\" skipped=\""
-        + std::to_string(skipped) + "\">\n" + body + "</testsuites>\n";
+        + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" + std::to_string(failures)
+        + "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\">\n" + body + "</testsuites>\n";
 }
 
 } // namespace lg

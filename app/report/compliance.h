@@ -34,12 +34,11 @@ struct ControlResult {
 
 /** The controls of a framework for one scan, ordered by control id (numeric parts compared as numbers). */
 [[nodiscard]] std::vector<ControlResult> controlResults(const Framework& framework, const RuleCatalog& catalog,
-                                                        const std::map<std::string, RuleOutcome>& outcomes,
-                                                        const std::vector<Finding>& findings);
+    const std::map<std::string, RuleOutcome>& outcomes, const std::vector<Finding>& findings);
 
 /** JUnit XML: a testsuite per framework, a testcase per control (failure / skipped as it stands). */
 [[nodiscard]] std::string exportJUnit(const ScanInfo& scan, const std::vector<Framework>& frameworks,
-                                      const RuleCatalog& catalog, const std::map<std::string, RuleOutcome>& outcomes,
-                                      const std::vector<Finding>& findings);
+    const RuleCatalog& catalog, const std::map<std::string, RuleOutcome>& outcomes,
+    const std::vector<Finding>& findings);
 
 } // namespace lg

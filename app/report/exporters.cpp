@@ -23,34 +23,25 @@ nlohmann::json scanJson(const ScanInfo& s)
     for (Layer l : kAllLayers) {
         auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerScore& ls) { return ls.layer == l; });
         if (it == s.layers.end()) {
-            layers[std::string(toString(l))] = {{"scanned", false}, {"score", nullptr}};
+            layers[std::string(toString(l))] = { { "scanned", false }, { "score", nullptr } };
             continue;
         }
         nlohmann::json counts;
         for (Severity sev : kAllSeverities)
             counts[std::string(toString(sev))] = it->tally.openBySeverity[std::size_t(sev)];
-        layers[std::string(toString(l))] = {{"scanned", true},
-                                            {"score", it->score ? nlohmann::json(*it->score) : nlohmann::json()},
-                                            {"evaluated", it->tally.evaluated},
-                                            {"open", counts}};
+        layers[std::string(toString(l))]
+            = { { "scanned", true }, { "score", it->score ? nlohmann::json(*it->score) : nlohmann::json() },
+                  { "evaluated", it->tally.evaluated }, { "open", counts } };
     }
     nlohmann::json sources = nlohmann::json::array();
     for (const auto& src : s.sources) {
-        sources.push_back({{"target", src.target},
-                           {"kind", src.kind},
-                           {"location", src.location},
-                           {"ok", src.ok},
-                           {"error", maskText(src.error)}});
+        sources.push_back({ { "target", src.target }, { "kind", src.kind }, { "location", src.location },
+            { "ok", src.ok }, { "error", maskText(src.error) } });
     }
-    return {{"id", s.id},
-            {"started_at", isoTime(s.startedAt)},
-            {"finished_at", isoTime(s.finishedAt)},
-            {"tool_version", s.toolVersion},
-            {"run_by", s.runBy},
-            {"resources", s.resources},
-            {"overall_score", s.overallScore ? nlohmann::json(*s.overallScore) : nlohmann::json()},
-            {"layers", layers},
-            {"sources", sources}};
+    return { { "id", s.id }, { "started_at", isoTime(s.startedAt) }, { "finished_at", isoTime(s.finishedAt) },
+        { "tool_version", s.toolVersion }, { "run_by", s.runBy }, { "resources", s.resources },
+        { "overall_score", s.overallScore ? nlohmann::json(*s.overallScore) : nlohmann::json() }, { "layers", layers },
+        { "sources", sources } };
 }
 
 std::string sarifLevel(Severity s)
@@ -108,16 +99,11 @@ std::string exportJson(const ReportInput& in)
     }
     nlohmann::json accepted = nlohmann::json::array();
     for (const auto& r : in.acceptedRisks) {
-        accepted.push_back({{"id", r.fid},
-                            {"owner", r.owner},
-                            {"reason", maskText(r.reason)},
-                            {"expires_at", r.expiresAt ? nlohmann::json(isoTime(*r.expiresAt)) : nlohmann::json()}});
+        accepted.push_back({ { "id", r.fid }, { "owner", r.owner }, { "reason", maskText(r.reason) },
+            { "expires_at", r.expiresAt ? nlohmann::json(isoTime(*r.expiresAt)) : nlohmann::json() } });
     }
-    nlohmann::json doc{{"$schema", kJsonReportSchema},
-                       {"schema_version", 1},
-                       {"scan", scanJson(in.scan)},
-                       {"findings", findings},
-                       {"accepted_risks", accepted}};
+    nlohmann::json doc { { "$schema", kJsonReportSchema }, { "schema_version", 1 }, { "scan", scanJson(in.scan) },
+        { "findings", findings }, { "accepted_risks", accepted } };
     return doc.dump(2) + "\n";
 }
 
@@ -135,10 +121,9 @@ std::string exportCsv(const std::vector<Finding>& findings)
         std::string refs;
         for (const auto& r : f.references)
             refs += (refs.empty() ? "" : " ") + r;
-        for (const std::string& field :
-             {f.id, f.rule, std::string(toString(f.severity)), std::string(toString(f.layer)),
-              std::string(toString(f.status)), f.subject.target, f.subject.kind, f.subject.namespace_, f.subject.name,
-              f.subject.container, f.title, maskText(f.message), evidence}) {
+        for (const std::string& field : { f.id, f.rule, std::string(toString(f.severity)),
+                 std::string(toString(f.layer)), std::string(toString(f.status)), f.subject.target, f.subject.kind,
+                 f.subject.namespace_, f.subject.name, f.subject.container, f.title, maskText(f.message), evidence }) {
             out += csvField(field) + ",";
         }
         out += csvField(refs) + "\r\n";
@@ -165,20 +150,18 @@ std::string exportSarif(const ReportInput& in)
             if (!step.snippet.empty())
                 markdown += "\n```\n" + step.snippet + "\n```\n";
         }
-        nlohmann::json tags = nlohmann::json::array({"security", std::string(toString(f->layer))});
+        nlohmann::json tags = nlohmann::json::array({ "security", std::string(toString(f->layer)) });
         for (const auto& fw : f->frameworks)
             tags.push_back(fw);
-        nlohmann::json descriptor{
-            {"id", id},
-            {"name", id},
-            {"shortDescription", {{"text", f->title}}},
-            {"fullDescription", {{"text", rule && !rule->description.empty() ? rule->description : f->title}}},
-            {"help", {{"text", help.empty() ? f->title : help}, {"markdown", markdown.empty() ? f->title : markdown}}},
-            {"defaultConfiguration", {{"level", sarifLevel(rule ? rule->severity : f->severity)}}},
-            {"properties",
-             {{"tags", tags},
-              {"security-severity", securitySeverity(rule ? rule->severity : f->severity)},
-              {"references", f->references}}}};
+        nlohmann::json descriptor { { "id", id }, { "name", id }, { "shortDescription", { { "text", f->title } } },
+            { "fullDescription", { { "text", rule && !rule->description.empty() ? rule->description : f->title } } },
+            { "help",
+                { { "text", help.empty() ? f->title : help },
+                    { "markdown", markdown.empty() ? f->title : markdown } } },
+            { "defaultConfiguration", { { "level", sarifLevel(rule ? rule->severity : f->severity) } } },
+            { "properties",
+                { { "tags", tags }, { "security-severity", securitySeverity(rule ? rule->severity : f->severity) },
+                    { "references", f->references } } } };
         ruleIndex[id] = int(rules.size());
         rules.push_back(std::move(descriptor));
     }
@@ -191,43 +174,36 @@ std::string exportSarif(const ReportInput& in)
         nlohmann::json location;
         std::smatch m;
         if (std::regex_match(f.origin, m, kOrigin) && !m[1].str().empty() && m[1].str()[0] != ':') {
-            location["physicalLocation"] = {{"artifactLocation", {{"uri", m[1].str()}}},
-                                            {"region", {{"startLine", std::stoi(m[2].str())}}}};
+            location["physicalLocation"] = { { "artifactLocation", { { "uri", m[1].str() } } },
+                { "region", { { "startLine", std::stoi(m[2].str()) } } } };
         }
-        location["logicalLocations"]
-            = nlohmann::json::array({{{"fullyQualifiedName", f.subject.target + "/" + resource}, {"kind", "resource"}}});
-        nlohmann::json result{{"ruleId", f.rule},
-                              {"ruleIndex", ruleIndex[f.rule]},
-                              {"level", sarifLevel(f.severity)},
-                              {"kind", "fail"},
-                              {"message", {{"text", maskText(f.message.empty() ? f.title : f.message)}}},
-                              {"locations", nlohmann::json::array({location})},
-                              {"partialFingerprints", {{"layerguardFindingId/v1", f.id}}},
-                              {"properties",
-                               {{"layer", toString(f.layer)},
-                                {"severity", toString(f.severity)},
-                                {"status", toString(f.status)},
-                                {"target", f.subject.target}}}};
+        location["logicalLocations"] = nlohmann::json::array(
+            { { { "fullyQualifiedName", f.subject.target + "/" + resource }, { "kind", "resource" } } });
+        nlohmann::json result { { "ruleId", f.rule }, { "ruleIndex", ruleIndex[f.rule] },
+            { "level", sarifLevel(f.severity) }, { "kind", "fail" },
+            { "message", { { "text", maskText(f.message.empty() ? f.title : f.message) } } },
+            { "locations", nlohmann::json::array({ location }) },
+            { "partialFingerprints", { { "layerguardFindingId/v1", f.id } } },
+            { "properties",
+                { { "layer", toString(f.layer) }, { "severity", toString(f.severity) },
+                    { "status", toString(f.status) }, { "target", f.subject.target } } } };
         if (f.status == FindingStatus::Accepted) {
-            result["suppressions"] = nlohmann::json::array({{{"kind", "external"}, {"status", "accepted"}}});
+            result["suppressions"] = nlohmann::json::array({ { { "kind", "external" }, { "status", "accepted" } } });
         }
         results.push_back(std::move(result));
     }
-    nlohmann::json doc{
-        {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-        {"version", "2.1.0"},
-        {"runs",
-         nlohmann::json::array({{{"tool",
-                                  {{"driver",
-                                    {{"name", "Layerguard"},
-                                     {"version", "0.1.0"},
-                                     {"informationUri", "https://layerguard.io"},
-                                     {"rules", rules}}}}},
-                                 {"invocations",
-                                  nlohmann::json::array({{{"executionSuccessful", true},
-                                                          {"startTimeUtc", isoTime(in.scan.startedAt)},
-                                                          {"endTimeUtc", isoTime(in.scan.finishedAt)}}})},
-                                 {"results", results}}})}};
+    nlohmann::json doc { { "$schema", "https://json.schemastore.org/sarif-2.1.0.json" }, { "version", "2.1.0" },
+        { "runs",
+            nlohmann::json::array(
+                { { { "tool",
+                        { { "driver",
+                            { { "name", "Layerguard" }, { "version", "0.1.0" },
+                                { "informationUri", "https://layerguard.io" }, { "rules", rules } } } } },
+                    { "invocations",
+                        nlohmann::json::array(
+                            { { { "executionSuccessful", true }, { "startTimeUtc", isoTime(in.scan.startedAt) },
+                                { "endTimeUtc", isoTime(in.scan.finishedAt) } } }) },
+                    { "results", results } } }) } };
     return doc.dump(2) + "\n";
 }
 

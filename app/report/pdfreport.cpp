@@ -22,9 +22,15 @@ namespace lg {
 
 namespace {
 
-QString q(const std::string& s) { return QString::fromStdString(s); }
+QString q(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
 
-QColor severityColor(Severity s) { return palette::severity(s); }
+QColor severityColor(Severity s)
+{
+    return palette::severity(s);
+}
 
 QColor statusColor(ControlStatus s)
 {
@@ -137,7 +143,7 @@ public:
         if (level == 1) {
             newPage();
             m_section = t;
-            m_toc.push_back({t, m_page});
+            m_toc.push_back({ t, m_page });
         } else {
             ensure(measure(t, f, m_width) + 40);
             m_y += 6;
@@ -153,7 +159,7 @@ public:
     };
     /** A table whose header repeats on every page it spans; rows never split across pages. */
     void table(const std::vector<double>& fractions, const std::vector<QString>& header,
-               const std::vector<std::vector<Cell>>& rows)
+        const std::vector<std::vector<Cell>>& rows)
     {
         std::vector<double> widths;
         for (double f : fractions)
@@ -166,7 +172,7 @@ public:
         };
         std::vector<Cell> head;
         for (const auto& h : header)
-            head.push_back({h, QColor(0x1F, 0x3A, 0x5F), true, false});
+            head.push_back({ h, QColor(0x1F, 0x3A, 0x5F), true, false });
         auto drawRow = [&](const std::vector<Cell>& row, bool isHeader, bool shade) {
             const double h = rowHeight(row);
             if (m_paint) {
@@ -225,7 +231,7 @@ public:
             m_painter.drawLine(QPointF(kMargin, kMargin), QPointF(kMargin + m_width, kMargin));
         }
         m_painter.drawText(QRectF(kMargin, m_writer.height() - kMargin + 4, m_width, 12), Qt::AlignCenter,
-                           QStringLiteral("Page %1 of %2").arg(m_page).arg(m_total));
+            QStringLiteral("Page %1 of %2").arg(m_page).arg(m_total));
     }
 
 private:
@@ -312,8 +318,10 @@ void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
             legendY += 14;
         }
         p->setPen(QColor(0x70, 0x70, 0x70));
-        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignLeft, dateTime(history.front().finishedAt));
-        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignRight, dateTime(history.back().finishedAt));
+        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignLeft,
+            dateTime(history.front().finishedAt));
+        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignRight,
+            dateTime(history.back().finishedAt));
     }
     doc.advance(h);
 }
@@ -342,16 +350,17 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     doc.text(QStringLiteral("Targets: ") + targets.join(QStringLiteral("; ")), doc.body());
     doc.text(QStringLiteral("Produced by %1 for %2; report written %3")
                  .arg(q(s.toolVersion), q(s.runBy.empty() ? std::string("unknown") : s.runBy),
-                      QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))),
-             doc.body());
+                     QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))),
+        doc.body());
     doc.advance(30);
     QFont big(QStringLiteral("DejaVu Sans"), 40);
     big.setBold(true);
     doc.text(s.overallScore ? QString::number(*s.overallScore) : QStringLiteral("—"), big,
-             s.overallScore && *s.overallScore >= 70 ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D), 0, 2);
-    doc.text(QStringLiteral("Overall posture (0–100, higher is better)%1")
-                 .arg(s.overallScore ? QStringLiteral(": ") + QString::fromLatin1(scoreBand(*s.overallScore)) : QString()),
-             doc.body());
+        s.overallScore && *s.overallScore >= 70 ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D), 0, 2);
+    doc.text(
+        QStringLiteral("Overall posture (0–100, higher is better)%1")
+            .arg(s.overallScore ? QStringLiteral(": ") + QString::fromLatin1(scoreBand(*s.overallScore)) : QString()),
+        doc.body());
 
     // Contents (filled in the second pass).
     doc.newPage();
@@ -361,11 +370,11 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     doc.text(QStringLiteral("Contents"), h1, QColor(0x1F, 0x3A, 0x5F), 0, 10);
     std::vector<std::vector<Doc::Cell>> tocRows;
     for (const auto& e : doc.toc())
-        tocRows.push_back({{e.title}, {QString::number(e.page)}});
+        tocRows.push_back({ { e.title }, { QString::number(e.page) } });
     if (tocRows.empty()) // measuring pass: reserve the same room (the contents have a page of their own)
         for (std::size_t i = 0; i < 4 + in.frameworks.size(); ++i)
-            tocRows.push_back({{QStringLiteral("—")}, {QStringLiteral("0")}});
-    doc.table({0.85, 0.15}, {QStringLiteral("Section"), QStringLiteral("Page")}, tocRows);
+            tocRows.push_back({ { QStringLiteral("—") }, { QStringLiteral("0") } });
+    doc.table({ 0.85, 0.15 }, { QStringLiteral("Section"), QStringLiteral("Page") }, tocRows);
     doc.toc().clear();
 
     // Executive summary.
@@ -373,30 +382,31 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     std::vector<std::vector<Doc::Cell>> layerRows;
     for (Layer l : kAllLayers) {
         if (!layerScanned(s, l)) {
-            layerRows.push_back({{q(std::string(toString(l)))}, {QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70)}, {}, {}, {}, {}, {}});
+            layerRows.push_back({ { q(std::string(toString(l))) },
+                { QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70) }, {}, {}, {}, {}, {} });
             continue;
         }
-        const auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerScore& x) { return x.layer == l; });
+        const auto it
+            = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerScore& x) { return x.layer == l; });
         const auto& c = it->tally.openBySeverity;
-        layerRows.push_back({{q(std::string(toString(l))), Qt::black, true},
-                             {it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
-                                        : QStringLiteral("no rule applied")},
-                             {QString::number(it->tally.evaluated)},
-                             {QString::number(c[0]), severityColor(Severity::Critical)},
-                             {QString::number(c[1]), severityColor(Severity::High)},
-                             {QString::number(c[2]), severityColor(Severity::Medium)},
-                             {QString::number(c[3]), severityColor(Severity::Low)}});
+        layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
+            { it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
+                        : QStringLiteral("no rule applied") },
+            { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
+            { QString::number(c[1]), severityColor(Severity::High) },
+            { QString::number(c[2]), severityColor(Severity::Medium) },
+            { QString::number(c[3]), severityColor(Severity::Low) } });
     }
-    doc.table({0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115},
-              {QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
-               QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low")},
-              layerRows);
+    doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
+        { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
+            QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
+        layerRows);
     if (in.diffFromPrevious)
         doc.text(QStringLiteral("Since the previous scan: %1 new findings, %2 resolved, %3 unchanged.")
                      .arg(in.diffFromPrevious->added.size())
                      .arg(in.diffFromPrevious->resolved.size())
                      .arg(in.diffFromPrevious->unchanged.size()),
-                 doc.body());
+            doc.body());
     else
         doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), doc.body());
     doc.heading(QStringLiteral("Risk trend per layer"), 2);
@@ -423,19 +433,24 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 ++no;
                 break;
             }
-            rows.push_back({{q(c.control), Qt::black, false, true},
-                            {q(c.rule->title)},
-                            {QString::fromLatin1(toString(c.status)), statusColor(c.status), true},
-                            {c.evaluated ? QStringLiteral("%1 / %2").arg(c.failed).arg(c.evaluated) : QStringLiteral("—")}});
+            rows.push_back({ { q(c.control), Qt::black, false, true }, { q(c.rule->title) },
+                { QString::fromLatin1(toString(c.status)), statusColor(c.status), true },
+                { c.evaluated ? QStringLiteral("%1 / %2").arg(c.failed).arg(c.evaluated) : QStringLiteral("—") } });
         }
-        doc.text(QStringLiteral("%1 controls: %2 pass, %3 fail, %4 not applicable, %5 not observed (no source in this scan "
-                                "reads what they need). Failures covered by an accepted risk count as pass and are listed "
-                                "under Accepted risks.")
-                     .arg(controls.size()).arg(pass).arg(fail).arg(na).arg(no),
-                 doc.body());
-        doc.table({0.24, 0.46, 0.15, 0.15},
-                  {QStringLiteral("Control"), QStringLiteral("Check"), QStringLiteral("Result"), QStringLiteral("Failed / run")},
-                  rows);
+        doc.text(
+            QStringLiteral("%1 controls: %2 pass, %3 fail, %4 not applicable, %5 not observed (no source in this scan "
+                           "reads what they need). Failures covered by an accepted risk count as pass and are listed "
+                           "under Accepted risks.")
+                .arg(controls.size())
+                .arg(pass)
+                .arg(fail)
+                .arg(na)
+                .arg(no),
+            doc.body());
+        doc.table({ 0.24, 0.46, 0.15, 0.15 },
+            { QStringLiteral("Control"), QStringLiteral("Check"), QStringLiteral("Result"),
+                QStringLiteral("Failed / run") },
+            rows);
         bool any = false;
         for (const auto& c : controls) {
             if (c.status != ControlStatus::Fail)
@@ -444,21 +459,23 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 doc.heading(QStringLiteral("Failing resources"), 2);
                 any = true;
             }
-            doc.text(QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), doc.bold(), QColor(0x1F, 0x3A, 0x5F), 0, 3);
+            doc.text(QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), doc.bold(),
+                QColor(0x1F, 0x3A, 0x5F), 0, 3);
             std::vector<std::vector<Doc::Cell>> frows;
             for (const Finding* f : c.findings) {
                 if (f->status != FindingStatus::Open)
                     continue;
                 const auto& [message, evidence] = prep.byId.at(f->id);
-                frows.push_back({{q(std::string(toString(f->severity))), severityColor(f->severity), true},
-                                 {q(f->subject.target + "\n" + f->subject.kind + "/" + (f->subject.namespace_.empty() ? "" : f->subject.namespace_ + "/")
-                                    + f->subject.name + (f->subject.container.empty() ? "" : " [" + f->subject.container + "]"))},
-                                 {message},
-                                 {evidence, Qt::black, false, true}});
+                frows.push_back({ { q(std::string(toString(f->severity))), severityColor(f->severity), true },
+                    { q(f->subject.target + "\n" + f->subject.kind + "/"
+                        + (f->subject.namespace_.empty() ? "" : f->subject.namespace_ + "/") + f->subject.name
+                        + (f->subject.container.empty() ? "" : " [" + f->subject.container + "]")) },
+                    { message }, { evidence, Qt::black, false, true } });
             }
-            doc.table({0.1, 0.25, 0.37, 0.28},
-                      {QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"), QStringLiteral("Evidence")},
-                      frows);
+            doc.table({ 0.1, 0.25, 0.37, 0.28 },
+                { QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"),
+                    QStringLiteral("Evidence") },
+                frows);
             QString steps;
             int n = 1;
             for (const auto& st : c.rule->remediation)
@@ -476,16 +493,17 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             if (f.id == r.fid)
                 what = f.rule + " on " + f.subject.kind + "/" + f.subject.name;
         const bool expired = r.expiresAt && *r.expiresAt <= s.finishedAt;
-        riskRows.push_back({{q(what)}, {q(r.owner)}, {q(maskText(r.reason))},
-                            {r.expiresAt ? dateTime(*r.expiresAt) + (expired ? QStringLiteral(" (expired)") : QString())
-                                         : QStringLiteral("no expiry"),
-                             expired ? QColor(0xB0, 0x1E, 0x2D) : QColor(Qt::black)}});
+        riskRows.push_back({ { q(what) }, { q(r.owner) }, { q(maskText(r.reason)) },
+            { r.expiresAt ? dateTime(*r.expiresAt) + (expired ? QStringLiteral(" (expired)") : QString())
+                          : QStringLiteral("no expiry"),
+                expired ? QColor(0xB0, 0x1E, 0x2D) : QColor(Qt::black) } });
     }
     if (riskRows.empty())
         doc.text(QStringLiteral("No risk has been accepted."), doc.body());
     else
-        doc.table({0.36, 0.14, 0.32, 0.18},
-                  {QStringLiteral("Finding"), QStringLiteral("Owner"), QStringLiteral("Reason"), QStringLiteral("Expires")}, riskRows);
+        doc.table({ 0.36, 0.14, 0.32, 0.18 },
+            { QStringLiteral("Finding"), QStringLiteral("Owner"), QStringLiteral("Reason"), QStringLiteral("Expires") },
+            riskRows);
 
     // Checklist progress.
     doc.heading(QStringLiteral("Remediation progress"), 1);
@@ -497,36 +515,43 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             continue;
         ++started;
         const auto& last = it->second.back();
-        progressRows.push_back({{q(f.rule + " on " + f.subject.kind + "/" + f.subject.name)},
-                                {QStringLiteral("%1 of %2").arg(it->second.size()).arg(f.remediation.size())},
-                                {q(last.doneBy) + QStringLiteral(", ") + dateTime(last.doneAt)}});
+        progressRows.push_back({ { q(f.rule + " on " + f.subject.kind + "/" + f.subject.name) },
+            { QStringLiteral("%1 of %2").arg(it->second.size()).arg(f.remediation.size()) },
+            { q(last.doneBy) + QStringLiteral(", ") + dateTime(last.doneAt) } });
     }
-    doc.text(QStringLiteral("%1 of %2 open findings have remediation steps ticked off.").arg(started).arg(in.findings.size()),
-             doc.body());
+    doc.text(QStringLiteral("%1 of %2 open findings have remediation steps ticked off.")
+                 .arg(started)
+                 .arg(in.findings.size()),
+        doc.body());
     if (!progressRows.empty())
-        doc.table({0.55, 0.15, 0.30}, {QStringLiteral("Finding"), QStringLiteral("Steps done"), QStringLiteral("Last step by")},
-                  progressRows);
+        doc.table({ 0.55, 0.15, 0.30 },
+            { QStringLiteral("Finding"), QStringLiteral("Steps done"), QStringLiteral("Last step by") }, progressRows);
 
     // Appendix.
     doc.heading(QStringLiteral("Appendix: method and score"), 1);
-    doc.text(QStringLiteral("Method. Layerguard collected the sources below, evaluated its rule catalogue (%1 rules, each "
-                            "citing the peer control IDs it implements) and stored the scan in its local cache in one "
-                            "transaction. A control is pass when every resource it applied to passed, fail when one did "
-                            "not, not applicable when no scanned resource was in its scope, and not observed when no "
-                            "source of this scan reads the data it needs. Secret-looking values are masked.")
-                 .arg(in.catalog->rules().size()),
-             doc.body(), Qt::black, 0, 8);
+    doc.text(
+        QStringLiteral("Method. Layerguard collected the sources below, evaluated its rule catalogue (%1 rules, each "
+                       "citing the peer control IDs it implements) and stored the scan in its local cache in one "
+                       "transaction. A control is pass when every resource it applied to passed, fail when one did "
+                       "not, not applicable when no scanned resource was in its scope, and not observed when no "
+                       "source of this scan reads the data it needs. Secret-looking values are masked.")
+            .arg(in.catalog->rules().size()),
+        doc.body(), Qt::black, 0, 8);
     std::vector<std::vector<Doc::Cell>> srcRows;
     for (const auto& src : s.sources)
-        srcRows.push_back({{q(src.target)}, {q(src.kind)}, {q(src.location), Qt::black, false, true},
-                           {src.ok ? QStringLiteral("ok") : q("failed: " + src.error), src.ok ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D)}});
-    doc.table({0.22, 0.13, 0.40, 0.25}, {QStringLiteral("Target"), QStringLiteral("Source"), QStringLiteral("Location"), QStringLiteral("Status")}, srcRows);
-    doc.text(QStringLiteral("Score. For each layer, E is the sum of severity weights over every (rule, resource) pair "
-                            "evaluated and F the sum over its open failures (accepted risks count as passed); weights are "
-                            "critical 10, high 6, medium 3, low 1, info 0. score = round(100 × (1 − F / E)), at most 59 while "
-                            "an open critical finding remains and at most 79 while an open high one remains. A layer that was "
-                            "not scanned has no score. Bands: 90–100 good, 70–89 fair, 50–69 poor, below 50 bad."),
-             doc.body());
+        srcRows.push_back({ { q(src.target) }, { q(src.kind) }, { q(src.location), Qt::black, false, true },
+            { src.ok ? QStringLiteral("ok") : q("failed: " + src.error),
+                src.ok ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D) } });
+    doc.table({ 0.22, 0.13, 0.40, 0.25 },
+        { QStringLiteral("Target"), QStringLiteral("Source"), QStringLiteral("Location"), QStringLiteral("Status") },
+        srcRows);
+    doc.text(QStringLiteral(
+                 "Score. For each layer, E is the sum of severity weights over every (rule, resource) pair "
+                 "evaluated and F the sum over its open failures (accepted risks count as passed); weights are "
+                 "critical 10, high 6, medium 3, low 1, info 0. score = round(100 × (1 − F / E)), at most 59 while "
+                 "an open critical finding remains and at most 79 while an open high one remains. A layer that was "
+                 "not scanned has no score. Bands: 90–100 good, 70–89 fair, 50–69 poor, below 50 bad."),
+        doc.body());
     doc.finishPage();
 }
 
@@ -549,7 +574,7 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
         QString evidence;
         for (const auto& e : f.evidence)
             evidence += q(e.path) + QStringLiteral(" = ") + q(maskText(displayValue(e.value))) + QLatin1Char('\n');
-        prep.byId[f.id] = {q(maskText(f.message)), evidence.trimmed()};
+        prep.byId[f.id] = { q(maskText(f.message)), evidence.trimmed() };
     }
     // Pass 1: measure, to know the contents' page numbers and the page count.
     QBuffer scratch;

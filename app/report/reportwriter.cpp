@@ -23,7 +23,7 @@ void save(const std::string& path, const std::string& text)
 } // namespace
 
 std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
-                        const std::vector<Framework>& frameworks, bool filterFindings)
+    const std::vector<Framework>& frameworks, bool filterFindings)
 {
     const auto scan = store.scan(scanId);
     if (!scan)
@@ -74,8 +74,8 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
         for (const auto& fw : frameworks)
             wanted.insert(fw.id);
         std::erase_if(in.findings, [&](const Finding& f) {
-            return std::none_of(f.frameworks.begin(), f.frameworks.end(),
-                                [&](const std::string& fw) { return wanted.count(fw) > 0; });
+            return std::none_of(
+                f.frameworks.begin(), f.frameworks.end(), [&](const std::string& fw) { return wanted.count(fw) > 0; });
         });
     }
     if (format == "json")

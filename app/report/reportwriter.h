@@ -13,6 +13,6 @@ namespace lg {
  * The PDF needs a QGuiApplication.
  */
 std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
-                        const std::vector<Framework>& frameworks, bool filterFindings);
+    const std::vector<Framework>& frameworks, bool filterFindings);
 
 } // namespace lg

@@ -8,7 +8,10 @@
 
 namespace lg {
 
-std::string toolVersion() { return "layerguard 0.1.0"; }
+std::string toolVersion()
+{
+    return "layerguard 0.1.0";
+}
 
 Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
     : m_catalog(catalog)
@@ -19,7 +22,7 @@ Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
 }
 
 ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources, Store* store,
-                         const CancelToken& cancel, const ProgressFn& progress)
+    const CancelToken& cancel, const ProgressFn& progress)
 {
     ScanOutcome outcome;
     ScanRecord& rec = outcome.record;
@@ -30,10 +33,10 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     RuleEngine engine(m_catalog, m_settings.policy, rec.startedAt);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
-        SourceStatus status{src->target(), src->kind(), src->location(), true, {}, {}};
+        SourceStatus status { src->target(), src->kind(), src->location(), true, {}, {} };
         if (progress)
             progress("[" + std::to_string(i + 1) + "/" + std::to_string(sources.size()) + "] " + src->kind() + " "
-                     + src->location());
+                + src->location());
         // Resources of a source are evaluated as they arrive; they are only committed to the
         // engine once the source finished, so a failing source contributes nothing.
         RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
@@ -84,8 +87,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     try {
         engine.finish();
     } catch (const std::exception& e) {
-        outcome.sources.push_back({"cross-resource checks", "engine", {}, false, e.what(),
-                                   "please report this with the manifests that triggered it"});
+        outcome.sources.push_back({ "cross-resource checks", "engine", {}, false, e.what(),
+            "please report this with the manifests that triggered it" });
     }
     rec.findings = std::move(engine.findings());
     // The same object given twice (a base and an overlay file) is one finding, not two.

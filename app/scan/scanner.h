@@ -45,7 +45,7 @@ class Scanner {
 public:
     Scanner(const RuleCatalog& catalog, ScanSettings settings);
     ScanOutcome run(const std::vector<std::unique_ptr<Connector>>& sources, Store* store, const CancelToken& cancel,
-                    const ProgressFn& progress);
+        const ProgressFn& progress);
 
 private:
     const RuleCatalog& m_catalog;

@@ -29,7 +29,7 @@ public:
     {
         if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
             throw StoreError(StoreError::Kind::Io, std::string("cache query failed: ") + sqlite3_errmsg(db),
-                             "this is a bug in Layerguard; please report it");
+                "this is a bug in Layerguard; please report it");
     }
     ~Stmt() { sqlite3_finalize(m_stmt); }
     Stmt(const Stmt&) = delete;
@@ -67,15 +67,15 @@ public:
         const std::string msg = sqlite3_errmsg(m_db);
         if (rc == SQLITE_FULL)
             throw StoreError(StoreError::Kind::Full, "the cache is full: " + msg,
-                             "free disk space or lower the retention (layerguard cache retention N)");
+                "free disk space or lower the retention (layerguard cache retention N)");
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             throw StoreError(StoreError::Kind::Locked, "the cache is busy: " + msg,
-                             "another Layerguard is writing; try again when it has finished");
+                "another Layerguard is writing; try again when it has finished");
         if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
             throw StoreError(StoreError::Kind::Corrupt, "the cache is damaged: " + msg,
-                             "run `layerguard cache reset` to move it aside and start a new one");
+                "run `layerguard cache reset` to move it aside and start a new one");
         throw StoreError(StoreError::Kind::Io, "cache error " + std::to_string(ext) + ": " + msg,
-                         "check that the cache file and its folder are writable");
+            "check that the cache file and its folder are writable");
     }
     void run()
     {
@@ -130,12 +130,8 @@ nlohmann::json sourcesToJson(const std::vector<SourceStatus>& sources)
 {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : sources) {
-        arr.push_back({{"target", s.target},
-                       {"kind", s.kind},
-                       {"location", s.location},
-                       {"ok", s.ok},
-                       {"error", s.error},
-                       {"hint", s.hint}});
+        arr.push_back({ { "target", s.target }, { "kind", s.kind }, { "location", s.location }, { "ok", s.ok },
+            { "error", s.error }, { "hint", s.hint } });
     }
     return arr;
 }
@@ -147,9 +143,9 @@ std::vector<SourceStatus> sourcesFromJson(const std::string& text)
     if (!j.is_array())
         return out;
     for (const auto& s : j) {
-        out.push_back({s.value("target", std::string()), s.value("kind", std::string()),
-                       s.value("location", std::string()), s.value("ok", true), s.value("error", std::string()),
-                       s.value("hint", std::string())});
+        out.push_back(
+            { s.value("target", std::string()), s.value("kind", std::string()), s.value("location", std::string()),
+                s.value("ok", true), s.value("error", std::string()), s.value("hint", std::string()) });
     }
     return out;
 }
@@ -173,12 +169,12 @@ Finding readFinding(const Stmt& q, int base = 0)
     f.layer = layerFromString(q.text(base + 3)).value_or(Layer::Orchestrator);
     f.severity = static_cast<Severity>(std::clamp<std::int64_t>(q.i64(base + 4), 0, 4));
     f.status = statusFromString(q.text(base + 5)).value_or(FindingStatus::Open);
-    f.subject = {q.text(base + 6), q.text(base + 7), q.text(base + 8), q.text(base + 9), q.text(base + 10)};
+    f.subject = { q.text(base + 6), q.text(base + 7), q.text(base + 8), q.text(base + 9), q.text(base + 10) };
     f.message = q.text(base + 11);
     for (const auto& e : parseOr(q.text(base + 12), nlohmann::json::array()))
-        f.evidence.push_back({e.value("path", std::string()), e.value("value", nlohmann::json())});
+        f.evidence.push_back({ e.value("path", std::string()), e.value("value", nlohmann::json()) });
     for (const auto& s : parseOr(q.text(base + 13), nlohmann::json::array()))
-        f.remediation.push_back({s.value("step", std::string()), s.value("snippet", std::string())});
+        f.remediation.push_back({ s.value("step", std::string()), s.value("snippet", std::string()) });
     f.references = parseOr(q.text(base + 14), nlohmann::json::array()).get<std::vector<std::string>>();
     f.frameworks = parseOr(q.text(base + 15), nlohmann::json::array()).get<std::vector<std::string>>();
     f.origin = q.text(base + 16);
@@ -190,7 +186,7 @@ std::string readResource(const QString& path)
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         throw StoreError(StoreError::Kind::Io, "missing built-in resource " + path.toStdString(),
-                         "the Layerguard build is incomplete; rebuild it");
+            "the Layerguard build is incomplete; rebuild it");
     return f.readAll().toStdString();
 }
 
@@ -207,7 +203,7 @@ Store::Store(const std::string& path)
         sqlite3_close(m_db);
         m_db = nullptr;
         throw StoreError(StoreError::Kind::Io, "cannot open the cache " + path + ": " + msg,
-                         "check that the folder exists and is writable, or choose another file with --db");
+            "check that the folder exists and is writable, or choose another file with --db");
     }
     sqlite3_extended_result_codes(m_db, 1);
     sqlite3_busy_timeout(m_db, 5000);
@@ -224,7 +220,7 @@ Store::Store(const std::string& path)
             }
             if (result != "ok")
                 throw StoreError(StoreError::Kind::Corrupt, "the cache " + path + " is damaged: " + result,
-                                 "run `layerguard cache reset` to move it aside and start a new one");
+                    "run `layerguard cache reset` to move it aside and start a new one");
         }
         exec("PRAGMA journal_mode = WAL");
         exec("PRAGMA synchronous = NORMAL");
@@ -236,8 +232,8 @@ Store::Store(const std::string& path)
             throw;
         if (std::string(e.what()).find("not a database") != std::string::npos)
             throw StoreError(StoreError::Kind::Corrupt, "the cache " + path + " is not a Layerguard database",
-                             "run `layerguard cache reset` to move it aside and start a new one, or pick "
-                             "another file with --db");
+                "run `layerguard cache reset` to move it aside and start a new one, or pick "
+                "another file with --db");
         throw;
     }
 }
@@ -263,10 +259,10 @@ void Store::exec(const char* sql) const
         const int primary = rc & 0xff;
         if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
             throw StoreError(StoreError::Kind::Corrupt, "the cache " + m_path + " is damaged: " + msg,
-                             "run `layerguard cache reset` to move it aside and start a new one");
+                "run `layerguard cache reset` to move it aside and start a new one");
         if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
             throw StoreError(StoreError::Kind::Locked, "the cache is busy: " + msg,
-                             "another Layerguard is using it; try again when it has finished");
+                "another Layerguard is using it; try again when it has finished");
         if (primary == SQLITE_FULL)
             throw StoreError(StoreError::Kind::Full, "the cache is full: " + msg, "free disk space");
         throw StoreError(StoreError::Kind::Io, "cache error: " + msg, "check the cache file and its folder");
@@ -281,7 +277,7 @@ int Store::schemaVersion() const
 
 void Store::migrate()
 {
-    QDirIterator it(QStringLiteral(":/db"), {QStringLiteral("*.sql")}, QDir::Files);
+    QDirIterator it(QStringLiteral(":/db"), { QStringLiteral("*.sql") }, QDir::Files);
     std::vector<QString> files;
     while (it.hasNext())
         files.push_back(it.next());
@@ -290,9 +286,9 @@ void Store::migrate()
     const int latest = int(files.size());
     if (current > latest)
         throw StoreError(StoreError::Kind::TooNew,
-                         "the cache " + m_path + " was written by a newer Layerguard (schema " + std::to_string(current)
-                             + ", this one knows " + std::to_string(latest) + ")",
-                         "update Layerguard, or use another cache with --db");
+            "the cache " + m_path + " was written by a newer Layerguard (schema " + std::to_string(current)
+                + ", this one knows " + std::to_string(latest) + ")",
+            "update Layerguard, or use another cache with --db");
     for (int v = current; v < latest; ++v) {
         const std::string sql = readResource(files[std::size_t(v)]);
         Transaction tx(m_db);
@@ -312,8 +308,8 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
 
     Transaction tx(m_db);
     Stmt insScan(m_db,
-                 "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     insScan.bind(1, scan.startedAt).bind(2, scan.finishedAt).bind(3, scan.toolVersion).bind(4, scan.runBy);
     insScan.bind(5, sourcesToJson(scan.sources).dump()).bind(6, std::int64_t(scan.resources.size()));
     if (const auto overall = overallScore(scan.tallies))
@@ -351,8 +347,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRes.bind(6, r.name).bind(7, r.origin).run();
     }
 
-    Stmt insFinding(m_db, "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                          "?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    Stmt insFinding(m_db,
+        "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18)");
     for (const auto& f : scan.findings) {
         const nlohmann::json j = toJson(f);
         insFinding.bind(1, scanId).bind(2, f.id).bind(3, f.rule).bind(4, f.title).bind(5, toString(f.layer));
@@ -360,7 +357,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insFinding.bind(9, f.subject.kind).bind(10, f.subject.namespace_).bind(11, f.subject.name);
         // Invalid UTF-8 from a source is replaced, not a reason to lose the scan.
         constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-        insFinding.bind(12, f.subject.container).bind(13, f.message).bind(14, j["evidence"].dump(-1, ' ', false, kReplace));
+        insFinding.bind(12, f.subject.container)
+            .bind(13, f.message)
+            .bind(14, j["evidence"].dump(-1, ' ', false, kReplace));
         insFinding.bind(15, j["remediation"].dump(-1, ' ', false, kReplace));
         insFinding.bind(16, j["references"].dump(-1, ' ', false, kReplace));
         insFinding.bind(17, j["frameworks"].dump(-1, ' ', false, kReplace)).bind(18, f.origin).run();
@@ -396,8 +395,9 @@ int Store::retention() const
 std::vector<LayerScore> Store::layerScores(std::int64_t scanId) const
 {
     std::vector<LayerScore> out;
-    Stmt q(m_db, "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, score, critical, high, "
-                 "medium, low, info FROM scan_layers WHERE scan_id = ?1");
+    Stmt q(m_db,
+        "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, score, critical, high, "
+        "medium, low, info FROM scan_layers WHERE scan_id = ?1");
     q.bind(1, scanId);
     while (q.step()) {
         LayerScore ls;
@@ -511,7 +511,7 @@ std::map<std::string, RuleOutcome> Store::ruleOutcomes(std::int64_t scanId) cons
     Stmt q(m_db, "SELECT rule, evaluated, failed, not_applicable, exempted FROM rule_results WHERE scan_id = ?1");
     q.bind(1, scanId);
     while (q.step())
-        out[q.text(0)] = {int(q.i64(1)), int(q.i64(2)), int(q.i64(3)), int(q.i64(4))};
+        out[q.text(0)] = { int(q.i64(1)), int(q.i64(2)), int(q.i64(3)), int(q.i64(4)) };
     return out;
 }
 
@@ -540,8 +540,9 @@ ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
 void Store::acceptRisk(const AcceptedRisk& risk)
 {
     Transaction tx(m_db); // the acceptance, the finding's status and the rescore land together
-    Stmt q(m_db, "INSERT OR REPLACE INTO accepted_risks(fid, owner, reason, expires_at, created_at) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5)");
+    Stmt q(m_db,
+        "INSERT OR REPLACE INTO accepted_risks(fid, owner, reason, expires_at, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
     q.bind(1, risk.fid).bind(2, risk.owner).bind(3, risk.reason);
     if (risk.expiresAt)
         q.bind(4, *risk.expiresAt);
@@ -578,8 +579,9 @@ void Store::rescore(std::int64_t scanId)
     for (const auto& ls : layerScores(scanId))
         tallies[ls.layer] = ls.tally;
     tallyFindings(tallies, findings(scanId));
-    Stmt upd(m_db, "UPDATE scan_layers SET failed_weight = ?3, accepted_weight = ?4, score = ?5, critical = ?6, "
-                   "high = ?7, medium = ?8, low = ?9, info = ?10 WHERE scan_id = ?1 AND layer = ?2");
+    Stmt upd(m_db,
+        "UPDATE scan_layers SET failed_weight = ?3, accepted_weight = ?4, score = ?5, critical = ?6, "
+        "high = ?7, medium = ?8, low = ?9, info = ?10 WHERE scan_id = ?1 AND layer = ?2");
     for (const auto& [layer, t] : tallies) {
         upd.bind(1, scanId).bind(2, toString(layer)).bind(3, std::int64_t(t.failedWeight));
         upd.bind(4, std::int64_t(t.acceptedWeight));
@@ -605,7 +607,7 @@ std::vector<AcceptedRisk> Store::acceptedRisks() const
     std::vector<AcceptedRisk> out;
     Stmt q(m_db, "SELECT fid, owner, reason, expires_at, created_at FROM accepted_risks ORDER BY created_at");
     while (q.step()) {
-        AcceptedRisk r{q.text(0), q.text(1), q.text(2), std::nullopt, q.i64(4)};
+        AcceptedRisk r { q.text(0), q.text(1), q.text(2), std::nullopt, q.i64(4) };
         if (!q.isNull(3))
             r.expiresAt = q.i64(3);
         out.push_back(std::move(r));
@@ -640,14 +642,15 @@ std::vector<ChecklistEntry> Store::checklist(const std::string& fid) const
     Stmt q(m_db, "SELECT step, done_by, done_at FROM checklist WHERE fid = ?1 ORDER BY step");
     q.bind(1, fid);
     while (q.step())
-        out.push_back({int(q.i64(0)), q.text(1), q.i64(2)});
+        out.push_back({ int(q.i64(0)), q.text(1), q.i64(2) });
     return out;
 }
 
 void Store::saveTarget(const SavedTarget& t)
 {
-    Stmt q(m_db, "INSERT INTO targets(name, kind, config, created_at) VALUES (?1, ?2, ?3, ?4) "
-                 "ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, config = excluded.config");
+    Stmt q(m_db,
+        "INSERT INTO targets(name, kind, config, created_at) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, config = excluded.config");
     q.bind(1, t.name).bind(2, t.kind).bind(3, t.config.dump()).bind(4, t.createdAt).run();
 }
 
@@ -663,7 +666,7 @@ std::vector<SavedTarget> Store::targets() const
     std::vector<SavedTarget> out;
     Stmt q(m_db, "SELECT name, kind, config, created_at FROM targets ORDER BY name");
     while (q.step())
-        out.push_back({q.text(0), q.text(1), parseOr(q.text(2), nlohmann::json::object()), q.i64(3)});
+        out.push_back({ q.text(0), q.text(1), parseOr(q.text(2), nlohmann::json::object()), q.i64(3) });
     return out;
 }
 
@@ -704,7 +707,7 @@ std::string moveAsideDamagedCache(const std::string& path)
         + QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
     if (QFile::exists(from) && !QFile::rename(from, to))
         throw StoreError(StoreError::Kind::Io, "cannot move " + path + " aside", "move or delete the file by hand");
-    for (const char* suffix : {"-wal", "-shm"}) {
+    for (const char* suffix : { "-wal", "-shm" }) {
         const QString side = from + QLatin1String(suffix);
         if (QFile::exists(side))
             QFile::rename(side, to + QLatin1String(suffix));

@@ -42,7 +42,7 @@ QString dockerConfigDir()
 
 /** Turns a docker host URL into an HTTP endpoint; TLS files come from `certDir` when given. */
 DockerEndpoint fromHost(const std::string& host, const std::string& source, const QString& certDir, bool tlsVerify,
-                        const std::string& caFile)
+    const std::string& caFile)
 {
     DockerEndpoint ep;
     ep.source = source;
@@ -54,9 +54,10 @@ DockerEndpoint fromHost(const std::string& host, const std::string& source, cons
         const std::string rest = host.substr(host.find("://") + 3);
         const auto at = rest.find('@');
         if (at != std::string::npos && at < rest.find('/'))
-            throw ConnectorError("docker", "the Docker endpoint URL carries credentials; they are not used and never stored",
-                                 "remove user:password@ from the URL: the Engine API authenticates with TLS client "
-                                 "certificates (DOCKER_CERT_PATH)");
+            throw ConnectorError("docker",
+                "the Docker endpoint URL carries credentials; they are not used and never stored",
+                "remove user:password@ from the URL: the Engine API authenticates with TLS client "
+                "certificates (DOCKER_CERT_PATH)");
         const bool tls = host.rfind("https://", 0) == 0 || tlsVerify || !certDir.isEmpty();
         ep.http.baseUrl = (tls ? "https://" : "http://") + rest;
         ep.display = "tcp://" + rest;
@@ -71,11 +72,11 @@ DockerEndpoint fromHost(const std::string& host, const std::string& source, cons
         }
     } else if (host.rfind("ssh://", 0) == 0) {
         throw ConnectorError("docker", "Docker endpoint " + host + " uses ssh, which Layerguard does not tunnel",
-                             "forward the socket first (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use "
-                             "--docker unix:///tmp/docker.sock");
+            "forward the socket first (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use "
+            "--docker unix:///tmp/docker.sock");
     } else {
         throw ConnectorError("docker", "unsupported Docker endpoint \"" + host + "\"",
-                             "use unix:///path/to/docker.sock or tcp://host:2376");
+            "use unix:///path/to/docker.sock or tcp://host:2376");
     }
     if (!caFile.empty())
         ep.http.caFile = caFile;
@@ -93,7 +94,7 @@ DockerEndpoint fromContext(const std::string& name, const std::string& caFile)
     const std::string host = text(path(meta, "Endpoints", "docker"), "Host");
     if (host.empty())
         throw ConnectorError("docker", "Docker context \"" + name + "\" was not found or has no docker endpoint",
-                             "list contexts with `docker context ls`, or pass --docker");
+            "list contexts with `docker context ls`, or pass --docker");
     const bool skipVerify = path(meta, "Endpoints", "docker", "SkipTLSVerify").is_boolean()
         && path(meta, "Endpoints", "docker", "SkipTLSVerify").get<bool>();
     const QString tlsDir = base + QStringLiteral("/tls/") + hash + QStringLiteral("/docker");
@@ -125,7 +126,7 @@ DockerEndpoint resolveDockerEndpoint(const std::string& explicitUrl, const std::
         if (!ep.display.empty())
             return ep;
     }
-    std::vector<std::string> candidates{"/var/run/docker.sock"};
+    std::vector<std::string> candidates { "/var/run/docker.sock" };
     if (const auto xdg = env("XDG_RUNTIME_DIR"); !xdg.empty()) {
         candidates.push_back(xdg + "/docker.sock");
         candidates.push_back(xdg + "/podman/podman.sock");
@@ -135,9 +136,10 @@ DockerEndpoint resolveDockerEndpoint(const std::string& explicitUrl, const std::
         if (QFileInfo::exists(QString::fromStdString(c)))
             return fromHost("unix://" + c, "default socket", {}, false, caFile);
     }
-    throw ConnectorError("docker", "no Docker engine found (no DOCKER_HOST, no docker context, no socket at "
-                                       "/var/run/docker.sock or in $XDG_RUNTIME_DIR)",
-                         "start Docker, or pass --docker unix:///path/to/docker.sock or tcp://host:2376");
+    throw ConnectorError("docker",
+        "no Docker engine found (no DOCKER_HOST, no docker context, no socket at "
+        "/var/run/docker.sock or in $XDG_RUNTIME_DIR)",
+        "start Docker, or pass --docker unix:///path/to/docker.sock or tcp://host:2376");
 }
 
 DockerConnector::DockerConnector(DockerEndpoint endpoint, std::string target, int connections)
@@ -157,7 +159,7 @@ nlohmann::json parseAnswer(const HttpResponse& r, const std::string& what, const
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_discarded())
         throw ConnectorError(target, "the Docker engine answered malformed JSON for " + what,
-                             "is this endpoint really a Docker Engine API? check --docker");
+            "is this endpoint really a Docker Engine API? check --docker");
     return j;
 }
 
@@ -185,30 +187,32 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     const auto versionAnswer = call(client, "/version");
     if (versionAnswer.status != 200)
         throw ConnectorError(m_target,
-                             "the Docker engine at " + m_endpoint.display + " answered " + std::to_string(versionAnswer.status)
-                                 + " to /version: " + apiMessage(versionAnswer),
-                             versionAnswer.status == 401 || versionAnswer.status == 403
-                                 ? "the endpoint requires credentials Layerguard was not given"
-                                 : "check that the endpoint is a Docker Engine API");
+            "the Docker engine at " + m_endpoint.display + " answered " + std::to_string(versionAnswer.status)
+                + " to /version: " + apiMessage(versionAnswer),
+            versionAnswer.status == 401 || versionAnswer.status == 403
+                ? "the endpoint requires credentials Layerguard was not given"
+                : "check that the endpoint is a Docker Engine API");
     const auto version = parseAnswer(versionAnswer, "/version", m_target);
     const std::string api = text(version, "ApiVersion");
     if (api.empty() || compareVersions(api, kMinApi) < 0)
         throw ConnectorError(m_target,
-                             "the Docker engine at " + m_endpoint.display + " speaks API " + (api.empty() ? "?" : api)
-                                 + ", older than " + kMinApi + " (Docker 1.12)",
-                             "upgrade the engine; versions this old receive no security fixes");
+            "the Docker engine at " + m_endpoint.display + " speaks API " + (api.empty() ? "?" : api) + ", older than "
+                + kMinApi + " (Docker 1.12)",
+            "upgrade the engine; versions this old receive no security fixes");
     static const std::regex kApi("^[0-9]{1,2}\\.[0-9]{1,3}$");
     if (!std::regex_match(api, kApi))
-        throw ConnectorError(m_target, "the Docker engine reported an unusable API version \"" + api.substr(0, 40) + "\"",
-                             "is this endpoint really a Docker Engine API?");
+        throw ConnectorError(m_target,
+            "the Docker engine reported an unusable API version \"" + api.substr(0, 40) + "\"",
+            "is this endpoint really a Docker Engine API?");
     const std::string prefix = "/v" + api;
 
     auto mustGet = [&](HttpClient& c, const std::string& path) {
         const auto r = call(c, prefix + path);
         if (r.status != 200)
-            throw ConnectorError(m_target, "GET " + path + " answered " + std::to_string(r.status) + ": " + apiMessage(r),
-                                 r.status == 400 ? "the engine rejected API version " + api + "; report this"
-                                                 : "check the engine's logs");
+            throw ConnectorError(m_target,
+                "GET " + path + " answered " + std::to_string(r.status) + ": " + apiMessage(r),
+                r.status == 400 ? "the engine rejected API version " + api + "; report this"
+                                : "check the engine's logs");
         return parseAnswer(r, path, m_target);
     };
 
@@ -234,7 +238,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     auto inspectAll = [&](const std::vector<std::string>& paths, const char* what,
                           std::vector<std::optional<nlohmann::json>>& out, std::vector<std::string>& skipped) {
         out.assign(paths.size(), std::nullopt);
-        std::atomic<std::size_t> next{0};
+        std::atomic<std::size_t> next { 0 };
         std::mutex lock;
         std::exception_ptr failure;
         auto worker = [&] {
@@ -250,9 +254,9 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
                         continue;
                     }
                     if (r.status != 200)
-                        throw ConnectorError(m_target, "GET " + paths[i] + " answered " + std::to_string(r.status) + ": "
-                                                 + apiMessage(r),
-                                             "check the engine's logs");
+                        throw ConnectorError(m_target,
+                            "GET " + paths[i] + " answered " + std::to_string(r.status) + ": " + apiMessage(r),
+                            "check the engine's logs");
                     out[i] = parseAnswer(r, paths[i], m_target);
                 }
             } catch (...) {
@@ -279,7 +283,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
             std::rethrow_exception(failure);
         if (progress)
             progress("docker " + m_endpoint.display + ": inspected " + std::to_string(paths.size() - skipped.size())
-                     + " " + what);
+                + " " + what);
     };
 
     const auto containers = mustGet(client, "/containers/json?all=1");
@@ -310,7 +314,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     }
     if (!skipped.empty() && progress)
         progress("docker " + m_endpoint.display + ": " + std::to_string(skipped.size())
-                 + " container(s) disappeared during the scan and were skipped");
+            + " container(s) disappeared during the scan and were skipped");
 
     const auto images = mustGet(client, "/images/json");
     paths.clear();
@@ -338,7 +342,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         if (imageHistory[i] && imageHistory[i]->is_array()) {
             // The API lists newest first; the image config lists oldest first. Keep the config's order.
             for (auto it = imageHistory[i]->rbegin(); it != imageHistory[i]->rend(); ++it)
-                history.push_back({{"CreatedBy", text(*it, "CreatedBy")}, {"Created", member(*it, "Created")}});
+                history.push_back({ { "CreatedBy", text(*it, "CreatedBy") }, { "Created", member(*it, "Created") } });
         }
         data["History"] = std::move(history);
         const auto& tags = member(data, "RepoTags");

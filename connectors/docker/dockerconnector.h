@@ -35,7 +35,7 @@ public:
     [[nodiscard]] std::string kind() const override { return "docker"; }
     [[nodiscard]] std::string target() const override { return m_target; }
     [[nodiscard]] std::string location() const override { return m_endpoint.display; }
-    [[nodiscard]] std::vector<Layer> layers() const override { return {Layer::Runtime, Layer::Image}; }
+    [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Runtime, Layer::Image }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
 
     /** Test seam: called with the container ids after the list and before they are inspected. */

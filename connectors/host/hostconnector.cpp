@@ -10,8 +10,8 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 namespace lg {
 
@@ -20,7 +20,7 @@ namespace {
 /** Docker's files that CIS Docker 1.6.0 section 1 (audit) and 3 (ownership / mode) look at. */
 const std::vector<std::string>& dockerFiles()
 {
-    static const std::vector<std::string> files{
+    static const std::vector<std::string> files {
         "/usr/bin/dockerd",
         "/run/containerd",
         "/var/lib/docker",
@@ -58,10 +58,10 @@ std::string groupName(unsigned gid)
 
 nlohmann::json fileInfo(const std::string& root, const std::string& path)
 {
-    struct stat st {};
+    struct stat st { };
     const std::string full = root == "/" ? path : root + path;
     if (::lstat(full.c_str(), &st) != 0)
-        return {{"path", path}, {"exists", false}};
+        return { { "path", path }, { "exists", false } };
     bool symlink = false;
     if (S_ISLNK(st.st_mode)) {
         // Judge what the link points to, as stat(1) in docker-bench does; absolute targets stay in the root.
@@ -75,26 +75,24 @@ nlohmann::json fileInfo(const std::string& root, const std::string& path)
                                         : full.substr(0, full.rfind('/') + 1) + target;
         }
         if (::stat(resolved.c_str(), &st) != 0)
-            return {{"path", path}, {"exists", false}, {"danglingSymlink", true}};
+            return { { "path", path }, { "exists", false }, { "danglingSymlink", true } };
     }
     char octal[8];
     std::snprintf(octal, sizeof octal, "%o", unsigned(st.st_mode & 07777));
-    return {{"path", path},
-            {"exists", true},
-            {"uid", st.st_uid},
-            {"gid", st.st_gid},
-            {"owner", userName(st.st_uid)},
-            {"group", groupName(st.st_gid)},
-            {"ownership", userName(st.st_uid) + ":" + groupName(st.st_gid)},
-            {"mode", std::string(octal)},
-            {"type", S_ISDIR(st.st_mode) ? "directory" : S_ISSOCK(st.st_mode) ? "socket" : "file"},
-            {"viaSymlink", symlink}};
+    return { { "path", path }, { "exists", true }, { "uid", st.st_uid }, { "gid", st.st_gid },
+        { "owner", userName(st.st_uid) }, { "group", groupName(st.st_gid) },
+        { "ownership", userName(st.st_uid) + ":" + groupName(st.st_gid) }, { "mode", std::string(octal) },
+        { "type",
+            S_ISDIR(st.st_mode)        ? "directory"
+                : S_ISSOCK(st.st_mode) ? "socket"
+                                       : "file" },
+        { "viaSymlink", symlink } };
 }
 
 std::map<std::string, std::string> readOsRelease(const std::string& root)
 {
     std::map<std::string, std::string> out;
-    for (const char* candidate : {"/etc/os-release", "/usr/lib/os-release"}) {
+    for (const char* candidate : { "/etc/os-release", "/usr/lib/os-release" }) {
         QFile f(QString::fromStdString((root == "/" ? std::string() : root) + candidate));
         if (!f.open(QIODevice::ReadOnly))
             continue;
@@ -125,7 +123,7 @@ std::string readAuditRules(const std::string& root, bool* readable)
         text += main.readAll().toStdString();
     }
     QDir dir(base + QStringLiteral("/etc/audit/rules.d"));
-    for (const auto& info : dir.entryInfoList({QStringLiteral("*.rules")}, QDir::Files, QDir::Name)) {
+    for (const auto& info : dir.entryInfoList({ QStringLiteral("*.rules") }, QDir::Files, QDir::Name)) {
         QFile f(info.absoluteFilePath());
         if (f.open(QIODevice::ReadOnly)) {
             *readable = true;
@@ -166,7 +164,7 @@ nlohmann::json HostConnector::readLive() const
 {
     nlohmann::json resources = nlohmann::json::array();
     const auto os = readOsRelease(m_root);
-    utsname uts{};
+    utsname uts {};
     ::uname(&uts);
     const std::string hostname = QSysInfo::machineHostName().toStdString();
 
@@ -186,8 +184,8 @@ nlohmann::json HostConnector::readLive() const
     if (certDir.exists()) {
         for (const auto& sub : certDir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
             for (const auto& f : QDir(sub.absoluteFilePath()).entryInfoList(QDir::Files)) {
-                const std::string rel = "/etc/docker/certs.d/" + sub.fileName().toStdString() + "/"
-                    + f.fileName().toStdString();
+                const std::string rel
+                    = "/etc/docker/certs.d/" + sub.fileName().toStdString() + "/" + f.fileName().toStdString();
                 certs.push_back(fileInfo(m_root, rel));
             }
         }
@@ -199,7 +197,7 @@ nlohmann::json HostConnector::readLive() const
     for (const auto& path : dockerFiles()) {
         if (path == "/var/run/docker.sock")
             continue;
-        audit[path] = {{"exists", files[path]["exists"]}, {"audited", ruleMentions(rules, path)}};
+        audit[path] = { { "exists", files[path]["exists"] }, { "audited", ruleMentions(rules, path) } };
     }
 
     // Is Docker's data root its own mount point (CIS 1.1.1)?
@@ -213,26 +211,26 @@ nlohmann::json HostConnector::readLive() const
         }
     }
 
-    nlohmann::json host{{"metadata", {{"name", hostname}}},
-                        {"os",
-                         {{"id", os.count("ID") ? os.at("ID") : ""},
-                          {"versionId", os.count("VERSION_ID") ? os.at("VERSION_ID") : ""},
-                          {"prettyName", os.count("PRETTY_NAME") ? os.at("PRETTY_NAME") : ""}}},
-                        {"kernel", {{"release", std::string(uts.release)}, {"machine", std::string(uts.machine)}}},
-                        {"docker",
-                         {{"installed", dockerInstalled},
-                          {"dataRootSeparatePartition", separatePartition},
-                          {"dataRootExists", files["/var/lib/docker"]["exists"]}}},
-                        {"audit", {{"rulesReadable", auditReadable}, {"paths", audit}}}};
-    resources.push_back({{"kind", "Host"}, {"layer", "host"}, {"name", hostname}, {"data", host}});
+    nlohmann::json host { { "metadata", { { "name", hostname } } },
+        { "os",
+            { { "id", os.count("ID") ? os.at("ID") : "" },
+                { "versionId", os.count("VERSION_ID") ? os.at("VERSION_ID") : "" },
+                { "prettyName", os.count("PRETTY_NAME") ? os.at("PRETTY_NAME") : "" } } },
+        { "kernel", { { "release", std::string(uts.release) }, { "machine", std::string(uts.machine) } } },
+        { "docker",
+            { { "installed", dockerInstalled }, { "dataRootSeparatePartition", separatePartition },
+                { "dataRootExists", files["/var/lib/docker"]["exists"] } } },
+        { "audit", { { "rulesReadable", auditReadable }, { "paths", audit } } } };
+    resources.push_back({ { "kind", "Host" }, { "layer", "host" }, { "name", hostname }, { "data", host } });
 
     for (auto& [path, info] : files.items()) {
         if (!info["exists"].get<bool>())
             continue;
-        resources.push_back({{"kind", "HostFile"}, {"layer", "host"}, {"name", path}, {"data", info}});
+        resources.push_back({ { "kind", "HostFile" }, { "layer", "host" }, { "name", path }, { "data", info } });
     }
     for (auto& info : certs)
-        resources.push_back({{"kind", "HostFile"}, {"layer", "host"}, {"name", info["path"]}, {"data", info}});
+        resources.push_back(
+            { { "kind", "HostFile" }, { "layer", "host" }, { "name", info["path"] }, { "data", info } });
 
     if (dockerInstalled) {
         nlohmann::json daemon = nlohmann::json::object();
@@ -247,17 +245,12 @@ nlohmann::json HostConnector::readLive() const
             else
                 valid = false;
         }
-        resources.push_back({{"kind", "DockerDaemonConfig"},
-                             {"layer", "runtime"},
-                             {"name", "daemon.json"},
-                             {"data",
-                              {{"metadata", {{"name", hostname}}},
-                               {"source", "/etc/docker/daemon.json"},
-                               {"readable", readable},
-                               {"valid", valid},
-                               {"config", daemon}}}});
+        resources.push_back({ { "kind", "DockerDaemonConfig" }, { "layer", "runtime" }, { "name", "daemon.json" },
+            { "data",
+                { { "metadata", { { "name", hostname } } }, { "source", "/etc/docker/daemon.json" },
+                    { "readable", readable }, { "valid", valid }, { "config", daemon } } } });
     }
-    return {{"resources", resources}};
+    return { { "resources", resources } };
 }
 
 void HostConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
@@ -269,8 +262,8 @@ void HostConnector::collect(const ResourceSink& sink, const CancelToken& cancel,
             throw ConnectorError(m_target, "cannot read host snapshot " + m_snapshot, "check the file");
         snapshot = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
         if (!snapshot.is_object() || !snapshot.contains("resources"))
-            throw ConnectorError(m_target, "host snapshot " + m_snapshot + " is not valid",
-                                 "write it with `layerguard host-snapshot`");
+            throw ConnectorError(
+                m_target, "host snapshot " + m_snapshot + " is not valid", "write it with `layerguard host-snapshot`");
     } else {
         if (!QFileInfo::exists(QString::fromStdString(m_root)))
             throw ConnectorError(m_target, "host root " + m_root + " does not exist", "check the path");

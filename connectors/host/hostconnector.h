@@ -20,7 +20,7 @@ public:
     [[nodiscard]] std::string kind() const override { return "host"; }
     [[nodiscard]] std::string target() const override { return m_target; }
     [[nodiscard]] std::string location() const override { return m_snapshot.empty() ? m_root : m_snapshot; }
-    [[nodiscard]] std::vector<Layer> layers() const override { return {Layer::Host, Layer::Runtime}; }
+    [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Host, Layer::Runtime }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
 
     /** Reads the host into the JSON form a snapshot file holds: {"resources": [{kind, layer, name, data}]}. */

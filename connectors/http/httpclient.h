@@ -18,8 +18,8 @@ struct HttpEndpoint {
     std::string clientCert;
     std::string clientKey;
     bool verifyTls = true; ///< off only when the user's own configuration says so
-    std::chrono::seconds connectTimeout{5};
-    std::chrono::seconds totalTimeout{60};
+    std::chrono::seconds connectTimeout { 5 };
+    std::chrono::seconds totalTimeout { 60 };
     std::size_t maxBody = 256u * 1024 * 1024;
 };
 
@@ -61,7 +61,7 @@ public:
 
     HttpResponse get(const std::string& path);
     HttpResponse request(const std::string& method, const std::string& path, const std::string& body = {},
-                         const std::string& contentType = {});
+        const std::string& contentType = {});
     [[nodiscard]] const HttpEndpoint& endpoint() const { return m_endpoint; }
 
 private:

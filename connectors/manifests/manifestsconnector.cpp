@@ -16,7 +16,7 @@ namespace {
 constexpr qint64 kMaxFileSize = 64 * 1024 * 1024;
 
 void emitObject(const nlohmann::json& obj, const std::string& origin, const std::string& target,
-                const ResourceSink& sink, int depth)
+    const ResourceSink& sink, int depth)
 {
     if (!obj.is_object())
         return;
@@ -57,12 +57,12 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
     const QString root = QString::fromStdString(m_path);
     const QFileInfo rootInfo(root);
     if (!rootInfo.exists())
-        throw ConnectorError(m_target, "manifest path " + m_path + " does not exist",
-                             "check the path given to --manifests");
+        throw ConnectorError(
+            m_target, "manifest path " + m_path + " does not exist", "check the path given to --manifests");
     std::vector<QString> files;
     if (rootInfo.isDir()) {
-        QDirIterator it(root, {QStringLiteral("*.yaml"), QStringLiteral("*.yml"), QStringLiteral("*.json")},
-                        QDir::Files, QDirIterator::Subdirectories);
+        QDirIterator it(root, { QStringLiteral("*.yaml"), QStringLiteral("*.yml"), QStringLiteral("*.json") },
+            QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext())
             files.push_back(it.next());
         std::sort(files.begin(), files.end());
@@ -76,8 +76,8 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         const std::string name = file.toStdString();
         QFile f(file);
         if (!f.open(QIODevice::ReadOnly))
-            throw ConnectorError(m_target, "cannot read " + name + ": " + f.errorString().toStdString(),
-                                 "check the file's permissions");
+            throw ConnectorError(
+                m_target, "cannot read " + name + ": " + f.errorString().toStdString(), "check the file's permissions");
         if (f.size() > kMaxFileSize)
             throw ConnectorError(m_target, name + " is larger than 64 MiB", "split it, or scan the cluster live");
         const std::string text = f.readAll().toStdString();
@@ -86,7 +86,7 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
             docs = parseYamlDocuments(text, name);
         } catch (const YamlError& e) {
             throw ConnectorError(m_target, std::string("malformed YAML in ") + e.what(),
-                                 "fix the syntax at that line (a YAML linter helps), then scan again");
+                "fix the syntax at that line (a YAML linter helps), then scan again");
         }
         for (const auto& doc : docs)
             emitObject(doc.json, name + ":" + std::to_string(doc.line), m_target, sink, 0);

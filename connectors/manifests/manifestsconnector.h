@@ -15,7 +15,7 @@ public:
     [[nodiscard]] std::string kind() const override { return "manifests"; }
     [[nodiscard]] std::string target() const override { return m_target; }
     [[nodiscard]] std::string location() const override { return m_path; }
-    [[nodiscard]] std::vector<Layer> layers() const override { return {Layer::Orchestrator}; }
+    [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Orchestrator }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
 
 private:

@@ -24,8 +24,7 @@ private Q_SLOTS:
 
 namespace {
 /** Calls `row` with the tab-separated columns of every non-comment line of a TSV file. */
-template<typename Fn>
-void readTsv(const QString& path, Fn row)
+template <typename Fn> void readTsv(const QString& path, Fn row)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
@@ -95,18 +94,18 @@ void TestConformance::corpora()
         auto it = mapping.find(peer);
         if (it == mapping.end()) {
             const std::string citation = corpus == "polaris" ? "polaris:" + peer : peer;
-            QVERIFY2(!cited.count(citation), ("a rule cites " + citation + " but mapping.tsv does not compare it").c_str());
+            QVERIFY2(
+                !cited.count(citation), ("a rule cites " + citation + " but mapping.tsv does not compare it").c_str());
             continue;
         }
         const std::string input = c["inputs"][0];
         const bool expectFail = c["expected"] == "fail";
 
         std::vector<std::unique_ptr<Connector>> sources;
-        sources.push_back(
-            std::make_unique<ManifestsConnector>(QString(root + QLatin1Char('/') + QString::fromStdString(input)).toStdString(),
-                                                 "conformance"));
+        sources.push_back(std::make_unique<ManifestsConnector>(
+            QString(root + QLatin1Char('/') + QString::fromStdString(input)).toStdString(), "conformance"));
         Scanner scanner(catalog, {});
-        CancelToken cancel{false};
+        CancelToken cancel { false };
         const auto outcome = scanner.run(sources, nullptr, cancel, {});
         bool fired = false;
         for (const auto& f : outcome.record.findings)
@@ -120,9 +119,9 @@ void TestConformance::corpora()
             ++t.accepted;
         } else {
             disagreements.push_back(input + " (peer says " + (expectFail ? "fail" : "pass") + ", Layerguard "
-                                    + (outcome.anySourceFailed() ? "error: " + outcome.sources[0].error
-                                                                 : std::string(fired ? "fails" : "passes"))
-                                    + ")");
+                + (outcome.anySourceFailed() ? "error: " + outcome.sources[0].error
+                                             : std::string(fired ? "fails" : "passes"))
+                + ")");
         }
     }
     int agree = 0, acc = 0, total = 0;
@@ -161,10 +160,11 @@ void TestConformance::dockerBenchInspectChecksHaveRules()
         for (const auto& ref : r.references)
             referenced.insert(ref);
     std::set<std::string> excused;
-    readTsv(QStringLiteral(LG_SOURCE_DIR "/tests/conformance/docker-bench-not-covered.tsv"), [&](const QStringList& cols) {
-        if (cols.size() >= 2 && cols[0] != QLatin1String("cis_id") && !cols[1].trimmed().isEmpty())
-            excused.insert(cols[0].toStdString());
-    });
+    readTsv(
+        QStringLiteral(LG_SOURCE_DIR "/tests/conformance/docker-bench-not-covered.tsv"), [&](const QStringList& cols) {
+            if (cols.size() >= 2 && cols[0] != QLatin1String("cis_id") && !cols[1].trimmed().isEmpty())
+                excused.insert(cols[0].toStdString());
+        });
     QVERIFY(!excused.empty());
     QStringList missing;
     int checks = 0, covered = 0;
@@ -195,8 +195,9 @@ void TestConformance::dockerBenchInspectChecksHaveRules()
         }
     }
     qInfo("docker-bench checks reading docker inspect/info/version/port: %d, with rules: %d, excused: %d", checks,
-          covered, checks - covered - int(missing.size()));
-    QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("CIS Docker checks without a rule: ") + missing.join(QStringLiteral(", "))));
+        covered, checks - covered - int(missing.size()));
+    QVERIFY2(missing.isEmpty(),
+        qPrintable(QStringLiteral("CIS Docker checks without a rule: ") + missing.join(QStringLiteral(", "))));
 }
 
 QTEST_GUILESS_MAIN(TestConformance)

@@ -95,8 +95,8 @@ TestCli::Run TestCli::lg(const QStringList& args, const QProcessEnvironment& env
     p.start(QStringLiteral(LG_BINARY), args);
     if (!p.waitForFinished(120000))
         p.kill();
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-            p.readAllStandardError()};
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+        p.readAllStandardError() };
 }
 
 void TestCli::writeFile(const QString& name, const QByteArray& text)
@@ -112,7 +112,8 @@ int TestCli::scalar(const QString& sql)
     sqlite3_open_v2(m_db.toLocal8Bit().constData(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* st = nullptr;
     int v = -1;
-    if (sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &st, nullptr) == SQLITE_OK
+        && sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -122,22 +123,25 @@ int TestCli::scalar(const QString& sql)
 void TestCli::scanThenFindingsJsonFollowsTheContract()
 {
     writeFile(QStringLiteral("pods.yaml"), kPrivileged + "---\n" + kRestricted);
-    auto r = lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+    auto r = lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db });
     QVERIFY2(r.code == 0, r.err.constData());
-    r = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    r = lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     LG_COMPARE(r.code, 0);
     const json findings = json::parse(r.out.toStdString());
     QVERIFY(findings.is_array() && !findings.empty());
     bool privileged = false;
     for (const auto& f : findings) {
-        for (const char* key : {"id", "rule", "title", "layer", "severity", "status", "target", "resource", "message",
-                                "evidence", "remediation", "references"})
+        for (const char* key : { "id", "rule", "title", "layer", "severity", "status", "target", "resource", "message",
+                 "evidence", "remediation", "references" })
             QVERIFY2(f.contains(key), key);
-        QVERIFY(f["resource"].contains("kind") && f["resource"].contains("namespace") && f["resource"].contains("name"));
+        QVERIFY(
+            f["resource"].contains("kind") && f["resource"].contains("namespace") && f["resource"].contains("name"));
         const auto refs = f["references"].get<std::vector<std::string>>();
         if (f["resource"]["name"] == "hardened") {
             for (const auto& ref : refs)
-                QVERIFY2(!ref.starts_with("PSS-"), ("restricted pod got PSS finding " + f["rule"].get<std::string>()).c_str());
+                QVERIFY2(!ref.starts_with("PSS-"),
+                    ("restricted pod got PSS finding " + f["rule"].get<std::string>()).c_str());
         }
         if (f["rule"] == "LG-PSS-PRIVILEGED" && f["resource"]["name"] == "risky") {
             privileged = true;
@@ -158,22 +162,24 @@ void TestCli::scanThenFindingsJsonFollowsTheContract()
 void TestCli::editScanDiffHistory()
 {
     writeFile(QStringLiteral("pods.yaml"), kPrivileged);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                 QStringLiteral("--quiet")})
-                 .code,
-             0);
-    auto ids1 = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
+    auto ids1 = lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     // Fix the pod, add a new risky one.
     QByteArray fixed = kPrivileged;
     fixed.replace("privileged: true", "privileged: false");
     QByteArray other = kPrivileged;
     other.replace("name: risky", "name: newcomer");
     writeFile(QStringLiteral("pods.yaml"), fixed + "---\n" + other);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                 QStringLiteral("--quiet")})
-                 .code,
-             0);
-    auto r = lg({QStringLiteral("diff"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
+    auto r = lg(
+        { QStringLiteral("diff"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json") });
     QVERIFY2(r.code == 0, r.err.constData());
     const json d = json::parse(r.out.toStdString());
     LG_COMPARE(d["from"], json(1));
@@ -190,7 +196,8 @@ void TestCli::editScanDiffHistory()
     QVERIFY(d["unchanged"].get<int>() > 0);
     // Stable ids: the unchanged finding keeps its id across scans.
     const json before = json::parse(ids1.out.toStdString());
-    r = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    r = lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     const json after = json::parse(r.out.toStdString());
     std::string idBefore, idAfter;
     for (const auto& f : before)
@@ -202,14 +209,15 @@ void TestCli::editScanDiffHistory()
     QVERIFY(!idBefore.empty());
     LG_COMPARE(idAfter, idBefore);
 
-    r = lg({QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    r = lg({ QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     const json h = json::parse(r.out.toStdString());
     LG_COMPARE(h.size(), std::size_t(2));
     for (const auto& scan : h) {
         QVERIFY(scan["layers"]["orchestrator"].is_number());
         QVERIFY(scan["layers"]["host"].is_null()); // not scanned: no score
     }
-    r = lg({QStringLiteral("diff"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("--db"), m_db});
+    r = lg({ QStringLiteral("diff"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("--db"), m_db });
     LG_COMPARE(r.code, 0);
     QVERIFY(r.out.contains("1 new") || r.out.contains("new"));
 }
@@ -217,18 +225,19 @@ void TestCli::editScanDiffHistory()
 void TestCli::malformedYamlFailsAndKeepsCache()
 {
     writeFile(QStringLiteral("a.yaml"), kPrivileged);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                 QStringLiteral("--quiet")})
-                 .code,
-             0);
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
     const int scans = scalar(QStringLiteral("SELECT count(*) FROM scans"));
     const int findings = scalar(QStringLiteral("SELECT count(*) FROM findings"));
     writeFile(QStringLiteral("b.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: broken\n  labels: {a: [1, 2\n");
-    const auto r = lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+    const auto r
+        = lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db });
     LG_COMPARE(r.code, 1);
     QVERIFY2(r.err.contains("b.yaml:"), r.err.constData());
     QVERIFY2(QRegularExpression(QStringLiteral("b\\.yaml:[0-9]+:[0-9]+")).match(QString::fromUtf8(r.err)).hasMatch(),
-             r.err.constData());
+        r.err.constData());
     QVERIFY(r.err.contains("unchanged"));
     LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans")), scans);
     LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM findings")), findings);
@@ -244,10 +253,10 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
         big += pod + "---\n";
     }
     writeFile(QStringLiteral("big.yaml"), big);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                 QStringLiteral("--quiet")})
-                 .code,
-             0);
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
     const int findingsPerScan = scalar(QStringLiteral("SELECT count(*) FROM findings WHERE scan_id = 1"));
     QVERIFY(findingsPerScan > 1500);
 
@@ -259,7 +268,7 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
         QProcess p;
         p.setProcessEnvironment(env);
         p.start(QStringLiteral(LG_BINARY),
-                {QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+            { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db });
         QVERIFY(p.waitForStarted());
         // Wait until the scan is writing, then kill it at a random point of the write.
         QByteArray err;
@@ -286,10 +295,11 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
         LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans")), completed);
         LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM findings")), completed * findingsPerScan);
         LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans s WHERE NOT EXISTS (SELECT 1 FROM scan_layers l "
-                                       "WHERE l.scan_id = s.id)")),
-                 0);
+                                         "WHERE l.scan_id = s.id)")),
+            0);
     }
-    const auto r = lg({QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    const auto r = lg({ QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     LG_COMPARE(r.code, 0);
     LG_COMPARE(int(json::parse(r.out.toStdString()).size()), completed);
     qInfo("%d kills, %d scans completed, cache intact", kills, completed);
@@ -298,20 +308,26 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
 void TestCli::exitCodes()
 {
     writeFile(QStringLiteral("a.yaml"), kPrivileged);
-    const QStringList base{QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                           QStringLiteral("--quiet")};
-    LG_COMPARE(lg(base + QStringList{QStringLiteral("--fail-on"), QStringLiteral("high")}).code, 3);
-    LG_COMPARE(lg(base + QStringList{QStringLiteral("--fail-on"), QStringLiteral("critical")}).code, 0);
-    LG_COMPARE(lg(base + QStringList{QStringLiteral("--fail-on"), QStringLiteral("severe")}).code, 2);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--db"), m_db}).code, 2); // no source
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--bogus")}).code, 2);
-    LG_COMPARE(lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("xml")}).code, 2);
-    LG_COMPARE(lg({QStringLiteral("frobnicate")}).code, 2);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_dir->filePath(QStringLiteral("missing")),
-                 QStringLiteral("--db"), m_db})
-                 .code,
-             1);
-    LG_COMPARE(lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--scan"), QStringLiteral("999")}).code, 1);
+    const QStringList base { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"),
+        m_db, QStringLiteral("--quiet") };
+    LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("high") }).code, 3);
+    LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("critical") }).code, 0);
+    LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("severe") }).code, 2);
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--db"), m_db }).code, 2); // no source
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--bogus") }).code, 2);
+    LG_COMPARE(lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+                      QStringLiteral("xml") })
+                   .code,
+        2);
+    LG_COMPARE(lg({ QStringLiteral("frobnicate") }).code, 2);
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_dir->filePath(QStringLiteral("missing")),
+                      QStringLiteral("--db"), m_db })
+                   .code,
+        1);
+    LG_COMPARE(lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--scan"),
+                      QStringLiteral("999") })
+                   .code,
+        1);
 }
 
 void TestCli::damagedCacheSaysWhatToDo()
@@ -321,29 +337,32 @@ void TestCli::damagedCacheSaysWhatToDo()
     f.write(QByteArray(4096, 'z'));
     f.close();
     writeFile(QStringLiteral("a.yaml"), kPrivileged);
-    auto r = lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db});
+    auto r = lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db });
     LG_COMPARE(r.code, 1);
     QVERIFY2(r.err.contains("cache reset"), r.err.constData());
-    r = lg({QStringLiteral("cache"), QStringLiteral("reset"), QStringLiteral("--db"), m_db});
+    r = lg({ QStringLiteral("cache"), QStringLiteral("reset"), QStringLiteral("--db"), m_db });
     LG_COMPARE(r.code, 0);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                 QStringLiteral("--quiet")})
-                 .code,
-             0);
-    LG_COMPARE(QDir(m_dir->path()).entryList({QStringLiteral("cache.sqlite.damaged-*")}).size(), 1);
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
+    LG_COMPARE(QDir(m_dir->path()).entryList({ QStringLiteral("cache.sqlite.damaged-*") }).size(), 1);
 }
 
 void TestCli::demoCoversThreeLayers()
 {
-    auto r = lg({QStringLiteral("scan"), QStringLiteral("--demo"), QStringLiteral("--db"), m_db, QStringLiteral("--quiet")});
+    auto r = lg(
+        { QStringLiteral("scan"), QStringLiteral("--demo"), QStringLiteral("--db"), m_db, QStringLiteral("--quiet") });
     QVERIFY2(r.code == 0, r.err.constData());
-    r = lg({QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    r = lg({ QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     const json h = json::parse(r.out.toStdString());
     LG_COMPARE(h.size(), std::size_t(1));
-    for (const char* layer : {"host", "runtime", "orchestrator"})
+    for (const char* layer : { "host", "runtime", "orchestrator" })
         QVERIFY2(h[0]["layers"][layer].is_number(), layer);
     QVERIFY(h[0]["layers"]["image"].is_null());
-    r = lg({QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"), QStringLiteral("json")});
+    r = lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+        QStringLiteral("json") });
     // The demo's database password is in the manifest; it must not reach the cache or the output.
     QVERIFY(!r.out.contains("s3cr3t-demo-password"));
     QFile db(m_db);
@@ -354,20 +373,23 @@ void TestCli::demoCoversThreeLayers()
 void TestCli::reportsAreWritten()
 {
     writeFile(QStringLiteral("a.yaml"), kPrivileged);
-    LG_COMPARE(lg({QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
-                 QStringLiteral("--quiet")})
-                 .code,
-             0);
-    for (const char* fmt : {"json", "csv", "sarif"}) {
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
+    for (const char* fmt : { "json", "csv", "sarif" }) {
         const QString out = m_dir->filePath(QStringLiteral("report.") + QLatin1String(fmt));
-        const auto r = lg({QStringLiteral("report"), QStringLiteral("--format"), QLatin1String(fmt), QStringLiteral("-o"),
-                           out, QStringLiteral("--db"), m_db});
+        const auto r = lg({ QStringLiteral("report"), QStringLiteral("--format"), QLatin1String(fmt),
+            QStringLiteral("-o"), out, QStringLiteral("--db"), m_db });
         QVERIFY2(r.code == 0, r.err.constData());
         QFile f(out);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QVERIFY(f.readAll().contains("LG-PSS-PRIVILEGED"));
     }
-    LG_COMPARE(lg({QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("sarif"), QStringLiteral("--db"), m_db}).code, 2);
+    LG_COMPARE(lg({ QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("sarif"),
+                      QStringLiteral("--db"), m_db })
+                   .code,
+        2);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -116,34 +116,41 @@ void TestDocker::initTestCase()
         c["HostConfig"].merge_patch(hostConfig);
         create(name, c);
     };
-    json bare = json::parse(R"({"Image": "lg-busybox:1.0", "Cmd": ["sleep", "600"], "HostConfig": {"NetworkMode": "none"}})");
+    json bare
+        = json::parse(R"({"Image": "lg-busybox:1.0", "Cmd": ["sleep", "600"], "HostConfig": {"NetworkMode": "none"}})");
     create("bare", bare); // Docker's defaults: root, no limits, writable rootfs, no health check
-    risky("privileged", {{"Privileged", true}});
-    risky("capadd", {{"CapAdd", {"SYS_ADMIN"}}});
-    risky("etcmount", {{"Binds", {"/etc:/host-etc"}}});
-    risky("sockmount", {{"Binds", {m_sock + ":/var/run/docker.sock"}}});
-    risky("hostnet", {{"NetworkMode", "host"}});
-    risky("hostpid", {{"PidMode", "host"}});
-    risky("hostipc", {{"IpcMode", "host"}});
-    risky("hostuts", {{"UTSMode", "host"}});
-    risky("userns", {{"UsernsMode", "host"}});
-    risky("seccomp", {{"SecurityOpt", {"no-new-privileges", "seccomp=unconfined"}}});
-    risky("apparmor", {{"SecurityOpt", {"no-new-privileges", "apparmor=unconfined"}}});
-    risky("restart", {{"RestartPolicy", {{"Name", "on-failure"}, {"MaximumRetryCount", 10}}}});
-    risky("port80", {{"PortBindings", {{"80/tcp", {{{"HostIp", "127.0.0.1"}, {"HostPort", "80"}}}}}}},
-          {{"ExposedPorts", {{"80/tcp", json::object()}}}});
-    risky("anyif", {{"PortBindings", {{"8080/tcp", {{{"HostIp", "0.0.0.0"}, {"HostPort", "8080"}}}}}}},
-          {{"ExposedPorts", {{"8080/tcp", json::object()}}}});
-    risky("devices", {{"Devices", {{{"PathOnHost", "/dev/null"}, {"PathInContainer", "/dev/xnull"}, {"CgroupPermissions", "rwm"}}}}});
-    risky("cgroup", {{"CgroupParent", "/lgtest"}});
-    risky("propagation", {{"Mounts", {{{"Type", "bind"}, {"Source", "/tmp"}, {"Target", "/mnt"}, {"BindOptions", {{"Propagation", "rshared"}}}}}}});
+    risky("privileged", { { "Privileged", true } });
+    risky("capadd", { { "CapAdd", { "SYS_ADMIN" } } });
+    risky("etcmount", { { "Binds", { "/etc:/host-etc" } } });
+    risky("sockmount", { { "Binds", { m_sock + ":/var/run/docker.sock" } } });
+    risky("hostnet", { { "NetworkMode", "host" } });
+    risky("hostpid", { { "PidMode", "host" } });
+    risky("hostipc", { { "IpcMode", "host" } });
+    risky("hostuts", { { "UTSMode", "host" } });
+    risky("userns", { { "UsernsMode", "host" } });
+    risky("seccomp", { { "SecurityOpt", { "no-new-privileges", "seccomp=unconfined" } } });
+    risky("apparmor", { { "SecurityOpt", { "no-new-privileges", "apparmor=unconfined" } } });
+    risky("restart", { { "RestartPolicy", { { "Name", "on-failure" }, { "MaximumRetryCount", 10 } } } });
+    risky("port80", { { "PortBindings", { { "80/tcp", { { { "HostIp", "127.0.0.1" }, { "HostPort", "80" } } } } } } },
+        { { "ExposedPorts", { { "80/tcp", json::object() } } } });
+    risky("anyif", { { "PortBindings", { { "8080/tcp", { { { "HostIp", "0.0.0.0" }, { "HostPort", "8080" } } } } } } },
+        { { "ExposedPorts", { { "8080/tcp", json::object() } } } });
+    risky("devices",
+        { { "Devices",
+            { { { "PathOnHost", "/dev/null" }, { "PathInContainer", "/dev/xnull" },
+                { "CgroupPermissions", "rwm" } } } } });
+    risky("cgroup", { { "CgroupParent", "/lgtest" } });
+    risky("propagation",
+        { { "Mounts",
+            { { { "Type", "bind" }, { "Source", "/tmp" }, { "Target", "/mnt" },
+                { "BindOptions", { { "Propagation", "rshared" } } } } } } });
     QTest::qWait(1500); // the safe container's first health check
 
     std::vector<std::unique_ptr<Connector>> sources;
     sources.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint("unix://" + m_sock), "engine"));
     static const RuleCatalog catalog = RuleCatalog::builtin();
     Scanner scanner(catalog, {});
-    CancelToken cancel{false};
+    CancelToken cancel { false };
     m_outcome = scanner.run(sources, nullptr, cancel, {});
     QVERIFY2(!m_outcome.anySourceFailed(), m_outcome.sources.at(0).error.c_str());
 }
@@ -158,21 +165,33 @@ void TestDocker::runtimeRules_data()
 {
     QTest::addColumn<std::string>("rule");
     QTest::addColumn<std::string>("container");
-    const std::vector<std::pair<const char*, const char*>> rows{
-        {"LG-DOCKER-PRIVILEGED", "privileged"},       {"LG-DOCKER-CAP-ADD", "capadd"},
-        {"LG-DOCKER-SENSITIVE-MOUNT", "etcmount"},    {"LG-DOCKER-SOCKET-MOUNT", "sockmount"},
-        {"LG-DOCKER-HOST-NETWORK", "hostnet"},        {"LG-DOCKER-HOST-PID", "hostpid"},
-        {"LG-DOCKER-HOST-IPC", "hostipc"},            {"LG-DOCKER-HOST-UTS", "hostuts"},
-        {"LG-DOCKER-USERNS-HOST", "userns"},          {"LG-DOCKER-SECCOMP-UNCONFINED", "seccomp"},
-        {"LG-DOCKER-APPARMOR", "apparmor"},           {"LG-DOCKER-RESTART-RETRIES", "restart"},
-        {"LG-DOCKER-PRIVILEGED-PORT", "port80"},      {"LG-DOCKER-PORT-ALL-INTERFACES", "anyif"},
-        {"LG-DOCKER-DEVICES", "devices"},             {"LG-DOCKER-CGROUP-PARENT", "cgroup"},
-        {"LG-DOCKER-SHARED-PROPAGATION", "propagation"},
-        {"LG-DOCKER-ROOT-USER", "bare"},              {"LG-DOCKER-MEMORY-LIMIT", "bare"},
-        {"LG-DOCKER-CPU-SHARES", "bare"},             {"LG-DOCKER-PIDS-LIMIT", "bare"},
-        {"LG-DOCKER-READONLY-ROOTFS", "bare"},        {"LG-DOCKER-NO-NEW-PRIVILEGES", "bare"},
-        {"LG-DOCKER-HEALTHCHECK", "bare"},            {"LG-DOCKER-ULIMITS", "bare"},
-        {"LG-DOCKER-SECURITY-OPTIONS", "bare"},
+    const std::vector<std::pair<const char*, const char*>> rows {
+        { "LG-DOCKER-PRIVILEGED", "privileged" },
+        { "LG-DOCKER-CAP-ADD", "capadd" },
+        { "LG-DOCKER-SENSITIVE-MOUNT", "etcmount" },
+        { "LG-DOCKER-SOCKET-MOUNT", "sockmount" },
+        { "LG-DOCKER-HOST-NETWORK", "hostnet" },
+        { "LG-DOCKER-HOST-PID", "hostpid" },
+        { "LG-DOCKER-HOST-IPC", "hostipc" },
+        { "LG-DOCKER-HOST-UTS", "hostuts" },
+        { "LG-DOCKER-USERNS-HOST", "userns" },
+        { "LG-DOCKER-SECCOMP-UNCONFINED", "seccomp" },
+        { "LG-DOCKER-APPARMOR", "apparmor" },
+        { "LG-DOCKER-RESTART-RETRIES", "restart" },
+        { "LG-DOCKER-PRIVILEGED-PORT", "port80" },
+        { "LG-DOCKER-PORT-ALL-INTERFACES", "anyif" },
+        { "LG-DOCKER-DEVICES", "devices" },
+        { "LG-DOCKER-CGROUP-PARENT", "cgroup" },
+        { "LG-DOCKER-SHARED-PROPAGATION", "propagation" },
+        { "LG-DOCKER-ROOT-USER", "bare" },
+        { "LG-DOCKER-MEMORY-LIMIT", "bare" },
+        { "LG-DOCKER-CPU-SHARES", "bare" },
+        { "LG-DOCKER-PIDS-LIMIT", "bare" },
+        { "LG-DOCKER-READONLY-ROOTFS", "bare" },
+        { "LG-DOCKER-NO-NEW-PRIVILEGES", "bare" },
+        { "LG-DOCKER-HEALTHCHECK", "bare" },
+        { "LG-DOCKER-ULIMITS", "bare" },
+        { "LG-DOCKER-SECURITY-OPTIONS", "bare" },
     };
     for (const auto& [rule, container] : rows)
         QTest::addRow("%s", rule) << std::string(rule) << std::string(container);
@@ -212,33 +231,38 @@ void TestDocker::scanLandsInTheCache()
     QTemporaryDir dir;
     const std::string db = dir.filePath(QStringLiteral("c.sqlite")).toStdString();
     QProcess p;
-    p.start(QStringLiteral(LG_BINARY), {QStringLiteral("scan"), QStringLiteral("--docker"),
-                                        QString::fromStdString("unix://" + m_sock), QStringLiteral("--db"),
-                                        QString::fromStdString(db), QStringLiteral("--quiet")});
+    p.start(QStringLiteral(LG_BINARY),
+        { QStringLiteral("scan"), QStringLiteral("--docker"), QString::fromStdString("unix://" + m_sock),
+            QStringLiteral("--db"), QString::fromStdString(db), QStringLiteral("--quiet") });
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 0);
     // The engine as a saved target: saved once, scanned by name.
     auto lg = [&](const QStringList& args) {
         QProcess q;
-        q.start(QStringLiteral(LG_BINARY), args + QStringList{QStringLiteral("--db"), QString::fromStdString(db)});
+        q.start(QStringLiteral(LG_BINARY), args + QStringList { QStringLiteral("--db"), QString::fromStdString(db) });
         q.waitForFinished(60000);
         return q.exitCode();
     };
-    QCOMPARE(lg({QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("lab-engine"), QStringLiteral("--docker"),
-                 QString::fromStdString("unix://" + m_sock)}),
-             0);
-    QCOMPARE(lg({QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("leaky"), QStringLiteral("--docker"),
-                 QStringLiteral("tcp://user:pw@127.0.0.1:2376")}),
-             2); // credentials are refused, never stored
-    QCOMPARE(lg({QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("lab-engine"), QStringLiteral("--quiet")}), 0);
-    QCOMPARE(lg({QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("nope"), QStringLiteral("--quiet")}), 1);
+    QCOMPARE(lg({ QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("lab-engine"),
+                 QStringLiteral("--docker"), QString::fromStdString("unix://" + m_sock) }),
+        0);
+    QCOMPARE(lg({ QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("leaky"), QStringLiteral("--docker"),
+                 QStringLiteral("tcp://user:pw@127.0.0.1:2376") }),
+        2); // credentials are refused, never stored
+    QCOMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("lab-engine"),
+                 QStringLiteral("--quiet") }),
+        0);
+    QCOMPARE(
+        lg({ QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("nope"), QStringLiteral("--quiet") }),
+        1);
     Store store(db);
     LG_COMPARE(store.targets().size(), std::size_t(1));
     LG_COMPARE(store.scans().size(), std::size_t(2));
     LG_COMPARE(store.scans().back().sources.at(0).target, std::string("lab-engine"));
     const auto scan = store.scan(*store.latestScanId());
     QVERIFY(scan);
-    QVERIFY(std::any_of(scan->layers.begin(), scan->layers.end(), [](const auto& l) { return l.layer == Layer::Runtime; }));
+    QVERIFY(
+        std::any_of(scan->layers.begin(), scan->layers.end(), [](const auto& l) { return l.layer == Layer::Runtime; }));
     FindingFilter f;
     f.search = "privileged";
     QVERIFY(!store.findings(scan->id, f).empty());
@@ -251,7 +275,7 @@ void TestDocker::badEndpoints()
         std::vector<std::unique_ptr<Connector>> sources;
         sources.push_back(std::make_unique<DockerConnector>(std::move(ep), "bad"));
         Scanner scanner(catalog, {});
-        CancelToken cancel{false};
+        CancelToken cancel { false };
         return scanner.run(sources, nullptr, cancel, {});
     };
     // A socket that does not exist.
@@ -267,19 +291,21 @@ void TestDocker::badEndpoints()
     o = scanOf(resolveDockerEndpoint("unix://" + notASocket.fileName().toStdString()));
     QVERIFY(o.anySourceFailed());
     // TLS to an endpoint that is not TLS, with a CA that does not exist.
-    o = scanOf(resolveDockerEndpoint("https://127.0.0.1:9", dir.filePath(QStringLiteral("missing-ca.pem")).toStdString()));
+    o = scanOf(
+        resolveDockerEndpoint("https://127.0.0.1:9", dir.filePath(QStringLiteral("missing-ca.pem")).toStdString()));
     QVERIFY(o.anySourceFailed());
     QVERIFY(!o.sources[0].hint.empty());
     // Permission denied: the same real socket, opened as an unprivileged user.
     if (::geteuid() == 0 && QFile::exists(QStringLiteral("/usr/sbin/runuser"))) {
         QTemporaryDir home;
-        QFile::setPermissions(home.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                               | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther);
+        QFile::setPermissions(home.path(),
+            QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ReadOther
+                | QFileDevice::WriteOther | QFileDevice::ExeOther);
         QProcess p;
         p.start(QStringLiteral("/usr/sbin/runuser"),
-                {QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"), QStringLiteral(LG_BINARY),
-                 QStringLiteral("scan"), QStringLiteral("--docker"), QString::fromStdString("unix://" + m_sock),
-                 QStringLiteral("--db"), home.filePath(QStringLiteral("c.sqlite"))});
+            { QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"), QStringLiteral(LG_BINARY),
+                QStringLiteral("scan"), QStringLiteral("--docker"), QString::fromStdString("unix://" + m_sock),
+                QStringLiteral("--db"), home.filePath(QStringLiteral("c.sqlite")) });
         QVERIFY(p.waitForFinished(60000));
         const QByteArray err = p.readAllStandardError();
         QCOMPARE(p.exitCode(), 1);
@@ -304,14 +330,15 @@ void TestDocker::removedContainerIsSkipped()
     sources.push_back(std::move(connector));
     static const RuleCatalog catalog = RuleCatalog::builtin();
     Scanner scanner(catalog, {});
-    CancelToken cancel{false};
+    CancelToken cancel { false };
     std::string said;
     const auto o = scanner.run(sources, nullptr, cancel, [&](const std::string& msg) { said += msg + "\n"; });
     QVERIFY2(!o.anySourceFailed(), o.sources.at(0).error.c_str());
     QVERIFY2(said.find("disappeared during the scan") != std::string::npos, said.c_str());
     for (const auto& r : o.record.resources)
         QVERIFY(r.name != "ephemeral");
-    QVERIFY(std::any_of(o.record.resources.begin(), o.record.resources.end(), [](const Resource& r) { return r.name == "safe"; }));
+    QVERIFY(std::any_of(
+        o.record.resources.begin(), o.record.resources.end(), [](const Resource& r) { return r.name == "safe"; }));
 }
 
 void TestDocker::endpointResolution()
@@ -332,7 +359,8 @@ void TestDocker::endpointResolution()
     QDir().mkpath(cfg.filePath(QStringLiteral("contexts/meta/") + hash));
     QFile meta(cfg.filePath(QStringLiteral("contexts/meta/") + hash + QStringLiteral("/meta.json")));
     QVERIFY(meta.open(QIODevice::WriteOnly));
-    meta.write(QByteArray::fromStdString(json{{"Name", "lab"}, {"Endpoints", {{"docker", {{"Host", "unix://" + m_sock}}}}}}.dump()));
+    meta.write(QByteArray::fromStdString(
+        json { { "Name", "lab" }, { "Endpoints", { { "docker", { { "Host", "unix://" + m_sock } } } } } }.dump()));
     meta.close();
     QFile conf(cfg.filePath(QStringLiteral("config.json")));
     QVERIFY(conf.open(QIODevice::WriteOnly));
@@ -353,8 +381,8 @@ struct FakeEngine {
     FakeEngine(const QString& mode, const QString& dir, const QStringList& tls = {})
     {
         const QString portFile = dir + QStringLiteral("/port-") + mode;
-        process.start(QStringLiteral("python3"), QStringList{QStringLiteral(LG_SOURCE_DIR "/tests/testbed/fake_engine.py"),
-                                                             mode, portFile} + tls);
+        process.start(QStringLiteral("python3"),
+            QStringList { QStringLiteral(LG_SOURCE_DIR "/tests/testbed/fake_engine.py"), mode, portFile } + tls);
         for (int i = 0; i < 100 && port == 0; ++i) {
             QTest::qWait(50);
             QFile f(portFile);
@@ -375,7 +403,7 @@ ScanOutcome scanEndpoint(const std::string& url, const std::string& ca = {})
     std::vector<std::unique_ptr<Connector>> sources;
     sources.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint(url, ca), "fake"));
     Scanner scanner(catalog, {});
-    CancelToken cancel{false};
+    CancelToken cancel { false };
     return scanner.run(sources, nullptr, cancel, {});
 }
 } // namespace
@@ -414,15 +442,17 @@ void TestDocker::wrongCertificateAuthority()
         p.waitForFinished(30000);
         return p.exitCode() == 0;
     };
-    QVERIFY(openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
-                     QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("key.pem"), QStringLiteral("-out"),
-                     QStringLiteral("cert.pem"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                     QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1")}));
-    QVERIFY(openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
-                     QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("other-key.pem"), QStringLiteral("-out"),
-                     QStringLiteral("other-ca.pem"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
-                     QStringLiteral("/CN=someone else")}));
-    FakeEngine engine(QStringLiteral("ok"), dir.path(), {dir.filePath(QStringLiteral("cert.pem")), dir.filePath(QStringLiteral("key.pem"))});
+    QVERIFY(openssl({ QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+        QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("key.pem"),
+        QStringLiteral("-out"), QStringLiteral("cert.pem"), QStringLiteral("-days"), QStringLiteral("1"),
+        QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"),
+        QStringLiteral("subjectAltName=IP:127.0.0.1") }));
+    QVERIFY(openssl({ QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+        QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+        QStringLiteral("other-key.pem"), QStringLiteral("-out"), QStringLiteral("other-ca.pem"),
+        QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"), QStringLiteral("/CN=someone else") }));
+    FakeEngine engine(QStringLiteral("ok"), dir.path(),
+        { dir.filePath(QStringLiteral("cert.pem")), dir.filePath(QStringLiteral("key.pem")) });
     QVERIFY(engine.port > 0);
     const std::string url = "https://127.0.0.1:" + std::to_string(engine.port);
     auto o = scanEndpoint(url, dir.filePath(QStringLiteral("other-ca.pem")).toStdString());

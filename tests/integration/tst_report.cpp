@@ -34,7 +34,7 @@ private:
 int TestReport::lg(const QStringList& args)
 {
     QProcess p;
-    p.start(QStringLiteral(LG_BINARY), args + QStringList{QStringLiteral("--db"), m_db});
+    p.start(QStringLiteral(LG_BINARY), args + QStringList { QStringLiteral("--db"), m_db });
     p.waitForFinished(120000);
     return p.exitCode();
 }
@@ -51,7 +51,7 @@ void TestReport::initTestCase()
 {
     m_db = m_dir.filePath(QStringLiteral("c.sqlite"));
     m_pdf = m_dir.filePath(QStringLiteral("report.pdf"));
-    QCOMPARE(lg({QStringLiteral("scan"), QStringLiteral("--demo"), QStringLiteral("--quiet")}), 0);
+    QCOMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--demo"), QStringLiteral("--quiet") }), 0);
     Store store(m_db.toStdString());
     const auto findings = store.findings(*store.latestScanId());
     const Finding* privileged = nullptr;
@@ -59,23 +59,23 @@ void TestReport::initTestCase()
         if (f.rule == "LG-DAEMON-INSECURE-REGISTRIES")
             privileged = &f;
     QVERIFY(privileged);
-    store.acceptRisk({privileged->id, m_acceptedOwner, "registry moves to TLS in sprint 42", 1924992000, 1700000000});
+    store.acceptRisk({ privileged->id, m_acceptedOwner, "registry moves to TLS in sprint 42", 1924992000, 1700000000 });
     store.setChecklistStep(findings.front().id, 0, true, "bob.ops", 1700000100);
     m_overall = *store.scan(*store.latestScanId())->overallScore;
-    QCOMPARE(lg({QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"), m_pdf,
-                 QStringLiteral("--framework"), QStringLiteral("cis-docker,pss,cis-k8s")}),
-             0);
+    QCOMPARE(lg({ QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"),
+                 m_pdf, QStringLiteral("--framework"), QStringLiteral("cis-docker,pss,cis-k8s") }),
+        0);
 }
 
 void TestReport::pdfHoldsWhatTheCacheHolds()
 {
-    const QString text = run(QStringLiteral("pdftotext"), {QStringLiteral("-layout"), m_pdf, QStringLiteral("-")});
+    const QString text = run(QStringLiteral("pdftotext"), { QStringLiteral("-layout"), m_pdf, QStringLiteral("-") });
     QVERIFY(text.size() > 1000);
-    for (const char* needle : {"CIS Docker Benchmark 1.6.0", "Pod Security Standards", "CIS Kubernetes Benchmark",
-                               "CIS-DOCKER-3.16", "CIS-DOCKER-2.5", "PSS-baseline:privileged-containers",
-                               "PSS-restricted:running-as-non-root", "CIS-K8S-5.1.1", "Executive summary", "Accepted risks",
-                               "Remediation progress", "registry moves to TLS in sprint 42", "bob.ops", "nightly-export",
-                               "Appendix", "Contents"})
+    for (const char* needle :
+        { "CIS Docker Benchmark 1.6.0", "Pod Security Standards", "CIS Kubernetes Benchmark", "CIS-DOCKER-3.16",
+            "CIS-DOCKER-2.5", "PSS-baseline:privileged-containers", "PSS-restricted:running-as-non-root",
+            "CIS-K8S-5.1.1", "Executive summary", "Accepted risks", "Remediation progress",
+            "registry moves to TLS in sprint 42", "bob.ops", "nightly-export", "Appendix", "Contents" })
         QVERIFY2(text.contains(QLatin1String(needle)), needle);
     QVERIFY(text.contains(QString::fromStdString(m_acceptedOwner)));
     QVERIFY(text.contains(QRegularExpression(QStringLiteral("\\b%1\\b").arg(m_overall))));
@@ -83,11 +83,11 @@ void TestReport::pdfHoldsWhatTheCacheHolds()
     // Every control is judged: pass, fail, not applicable or not observed.
     QVERIFY(text.contains(QLatin1String("not observed")) && text.contains(QLatin1String("fail")));
     // Page numbers and the page count agree with pdfinfo.
-    const QString info = run(QStringLiteral("pdfinfo"), {m_pdf});
+    const QString info = run(QStringLiteral("pdfinfo"), { m_pdf });
     const auto pages = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(info).captured(1).toInt();
     QVERIFY(pages > 3);
     QVERIFY(text.contains(QStringLiteral("Page %1 of %1").arg(pages)));
-    const QString fonts = run(QStringLiteral("pdffonts"), {m_pdf});
+    const QString fonts = run(QStringLiteral("pdffonts"), { m_pdf });
     for (const auto& line : fonts.split(QLatin1Char('\n')).mid(2))
         if (!line.trimmed().isEmpty())
             QVERIFY2(line.contains(QLatin1String(" yes ")), qPrintable(QStringLiteral("font not embedded: ") + line));
@@ -97,24 +97,24 @@ void TestReport::everyPageRenders()
 {
     const QString out = QStringLiteral(LG_SCREENSHOTS_DIR);
     QDir().mkpath(out);
-    for (const auto& old : QDir(out).entryList({QStringLiteral("report-*.png")}))
+    for (const auto& old : QDir(out).entryList({ QStringLiteral("report-*.png") }))
         QFile::remove(out + QLatin1Char('/') + old);
     QProcess p;
-    p.start(QStringLiteral("pdftoppm"), {QStringLiteral("-png"), QStringLiteral("-r"), QStringLiteral("60"), m_pdf,
-                                         out + QStringLiteral("/report")});
+    p.start(QStringLiteral("pdftoppm"),
+        { QStringLiteral("-png"), QStringLiteral("-r"), QStringLiteral("60"), m_pdf, out + QStringLiteral("/report") });
     QVERIFY(p.waitForFinished(120000));
     QCOMPARE(p.exitCode(), 0);
-    const QString info = run(QStringLiteral("pdfinfo"), {m_pdf});
+    const QString info = run(QStringLiteral("pdfinfo"), { m_pdf });
     const auto pages = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(info).captured(1).toInt();
-    QCOMPARE(int(QDir(out).entryList({QStringLiteral("report-*.png")}).size()), pages);
+    QCOMPARE(int(QDir(out).entryList({ QStringLiteral("report-*.png") }).size()), pages);
 }
 
 void TestReport::junitHasOneCasePerControl()
 {
     const QString xmlPath = m_dir.filePath(QStringLiteral("report.xml"));
-    QCOMPARE(lg({QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("junit"), QStringLiteral("-o"), xmlPath,
-                 QStringLiteral("--framework"), QStringLiteral("cis-docker")}),
-             0);
+    QCOMPARE(lg({ QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("junit"), QStringLiteral("-o"),
+                 xmlPath, QStringLiteral("--framework"), QStringLiteral("cis-docker") }),
+        0);
     QFile f(xmlPath);
     QVERIFY(f.open(QIODevice::ReadOnly));
     QXmlStreamReader xml(&f);
@@ -141,9 +141,9 @@ void TestReport::junitHasOneCasePerControl()
 
 void TestReport::badFrameworkIsAUsageError()
 {
-    QCOMPARE(lg({QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"),
-                 m_dir.filePath(QStringLiteral("x.pdf")), QStringLiteral("--framework"), QStringLiteral("iso27001")}),
-             2);
+    QCOMPARE(lg({ QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"),
+                 m_dir.filePath(QStringLiteral("x.pdf")), QStringLiteral("--framework"), QStringLiteral("iso27001") }),
+        2);
 }
 
 QTEST_GUILESS_MAIN(TestReport)

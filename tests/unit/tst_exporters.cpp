@@ -29,25 +29,25 @@ void TestExporters::initTestCase()
     m_in.scan.id = 7;
     m_in.scan.startedAt = 1700000000;
     m_in.scan.finishedAt = 1700000005;
-    m_in.scan.layers.push_back({Layer::Orchestrator, 80, {}});
-    for (const char* name : {"web", "api, \"v2\""}) {
+    m_in.scan.layers.push_back({ Layer::Orchestrator, 80, {} });
+    for (const char* name : { "web", "api, \"v2\"" }) {
         Finding f;
         f.rule = "LG-PSS-PRIVILEGED";
         f.title = "Privileged container";
         f.severity = Severity::High;
-        f.subject = {"t", "Pod", "shop", name, "c"};
+        f.subject = { "t", "Pod", "shop", name, "c" };
         f.id = fingerprint(f.rule, f.subject);
         f.message = std::string("Container c of Pod ") + name + " runs privileged";
         f.origin = "/srv/k8s/pod.yaml:3";
-        f.evidence.push_back({"spec.containers[0].securityContext.privileged", true});
-        f.references = {"KSV-0017", "KSV017"};
-        f.remediation = {{"Set privileged: false", "privileged: false"}};
+        f.evidence.push_back({ "spec.containers[0].securityContext.privileged", true });
+        f.references = { "KSV-0017", "KSV017" };
+        f.remediation = { { "Set privileged: false", "privileged: false" } };
         m_in.findings.push_back(f);
     }
     Finding secret;
     secret.rule = "LG-PSS-RUN-AS-NON-ROOT";
     secret.title = "x";
-    secret.subject = {"t", "Pod", "shop", "db", "c"};
+    secret.subject = { "t", "Pod", "shop", "db", "c" };
     secret.id = fingerprint(secret.rule, secret.subject);
     secret.message = "PASSWORD=hunter2 found";
     m_in.findings.push_back(secret);
@@ -99,7 +99,7 @@ void TestExporters::sarifHasOneRulePerIdAndFingerprints()
 
 void TestExporters::secretsAreMaskedEverywhere()
 {
-    for (const std::string& text : {exportSarif(m_in), exportJson(m_in), exportCsv(m_in.findings)})
+    for (const std::string& text : { exportSarif(m_in), exportJson(m_in), exportCsv(m_in.findings) })
         QVERIFY(text.find("hunter2") == std::string::npos);
 }
 

@@ -38,7 +38,7 @@ private:
         sources.push_back(std::make_unique<HostConnector>(root.toStdString(), "test-host"));
         static const RuleCatalog catalog = RuleCatalog::builtin();
         Scanner scanner(catalog, {});
-        CancelToken cancel{false};
+        CancelToken cancel { false };
         return scanner.run(sources, nullptr, cancel, {});
     }
 };
@@ -46,12 +46,13 @@ private:
 void TestHost::readsDockerHost()
 {
     QTemporaryDir root;
-    write(root.filePath(QStringLiteral("etc/os-release")), "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
+    write(root.filePath(QStringLiteral("etc/os-release")),
+        "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n");
     write(root.filePath(QStringLiteral("usr/bin/dockerd")), "#!/bin/sh\n", 0755);
     QDir().mkpath(root.filePath(QStringLiteral("var/lib/docker")));
     write(root.filePath(QStringLiteral("etc/docker/daemon.json")), R"({"icc": false, "live-restore": true})", 0666);
     write(root.filePath(QStringLiteral("etc/audit/rules.d/docker.rules")),
-          "-w /usr/bin/dockerd -k docker\n# -w /var/lib/docker -k docker\n-w /etc/docker/daemon.json.bak -k x\n");
+        "-w /usr/bin/dockerd -k docker\n# -w /var/lib/docker -k docker\n-w /etc/docker/daemon.json.bak -k x\n");
 
     HostConnector host(root.path().toStdString(), "test-host");
     const auto snap = host.readLive();
@@ -86,8 +87,8 @@ void TestHost::noDockerMeansNotApplicable()
     QVERIFY(!outcome.anySourceFailed());
     for (const auto& f : outcome.record.findings) // the kernel of the machine running the test may be judged
         QVERIFY2(!f.rule.starts_with("LG-HOST-AUDIT") && !f.rule.starts_with("LG-HOST-OWNER")
-                     && !f.rule.starts_with("LG-HOST-MODE") && !f.rule.starts_with("LG-DAEMON"),
-                 f.rule.c_str());
+                && !f.rule.starts_with("LG-HOST-MODE") && !f.rule.starts_with("LG-DAEMON"),
+            f.rule.c_str());
     // Docker rules were not applicable: none counts as evaluated (no false pass).
     for (const auto& [rule, o] : outcome.record.outcomes) {
         if (rule.starts_with("LG-HOST-AUDIT") || rule.starts_with("LG-DAEMON"))

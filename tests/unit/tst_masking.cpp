@@ -25,11 +25,10 @@ void TestMasking::names_data()
 {
     QTest::addColumn<std::string>("name");
     QTest::addColumn<bool>("secret");
-    for (const char* n : {"DB_PASSWORD", "password", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "api_key", "STRIPE_KEY",
-                          "SMTP_PASS", "client-secret", "credentials.json", "token.txt", "key", "OCI_CLI_KEY_CONTENT",
-                          "ACCESSKEY"})
+    for (const char* n : { "DB_PASSWORD", "password", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "api_key", "STRIPE_KEY",
+             "SMTP_PASS", "client-secret", "credentials.json", "token.txt", "key", "OCI_CLI_KEY_CONTENT", "ACCESSKEY" })
         QTest::addRow("%s", n) << std::string(n) << true;
-    for (const char* n : {"DB_HOST", "PATH", "LOG_LEVEL", "KEYCLOAK_URL", "replicas"})
+    for (const char* n : { "DB_HOST", "PATH", "LOG_LEVEL", "KEYCLOAK_URL", "replicas" })
         QTest::addRow("%s", n) << std::string(n) << false;
 }
 
@@ -63,7 +62,8 @@ void TestMasking::values()
 
 void TestMasking::envEntries()
 {
-    const json env = json::parse(R"([{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "DB_HOST", "value": "db"}])");
+    const json env
+        = json::parse(R"([{"name": "DB_PASSWORD", "value": "hunter2"}, {"name": "DB_HOST", "value": "db"}])");
     const json masked = maskIfSecret("spec.containers[0].env", env);
     LG_COMPARE(masked[0]["value"].get<std::string>(), std::string(kMasked));
     LG_COMPARE(masked[0]["name"].get<std::string>(), std::string("DB_PASSWORD"));

@@ -126,7 +126,8 @@ void TestPredicate::operators_data()
     row("bits_outside 664 vs 664", R"({"path": "doc.a.mode", "op": "bits_outside", "value": "664"})", false);
     row("any_key_not_in", R"({"path": "doc.a.obj", "op": "any_key_not_in", "value": ["k1"]})", true);
     row("any_key_not_in all", R"({"path": "doc.a.obj", "op": "any_key_not_in", "value": ["k1", "k2"]})", false);
-    row("all true", R"({"all": [{"path": "doc.a.b", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 1}]})", true);
+    row("all true", R"({"all": [{"path": "doc.a.b", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 1}]})",
+        true);
     row("all one false", R"({"all": [{"path": "doc.a.b", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 9}]})",
         false);
     row("any one true", R"({"any": [{"path": "doc.a.f", "op": "true"}, {"path": "doc.a.n", "op": "gt", "value": 1}]})",
@@ -136,7 +137,8 @@ void TestPredicate::operators_data()
     row("size_gt list", R"({"path": "doc.a.list", "op": "size_gt", "value": 1})", true);
     row("size_gt not", R"({"path": "doc.a.list", "op": "size_gt", "value": 2})", false);
     row("any_key_matches", R"({"path": "doc.a.obj", "op": "any_key_matches", "value": "^k[0-9]$"})", true);
-    row("any_key_matches icase", R"({"path": "doc.a.obj", "op": "any_key_matches", "value": "^K2$", "ignore_case": true})", true);
+    row("any_key_matches icase",
+        R"({"path": "doc.a.obj", "op": "any_key_matches", "value": "^K2$", "ignore_case": true})", true);
     row("matches icase", R"({"path": "doc.a.s", "op": "matches", "value": "^hello$", "ignore_case": true})", true);
     row("value_path equal", R"({"path": "doc.a.n", "op": "equals", "value_path": "doc.a.obj.k1"})", false);
     row("value_path missing other", R"({"path": "doc.a.n", "op": "equals", "value_path": "doc.a.nope"})", false);
@@ -254,9 +256,9 @@ void TestPredicate::rendersMessages()
     const json r = json::parse(R"({"kind": "Pod", "metadata": {"name": "web"}})");
     EvalContext ctx;
     ctx.bind("resource", &r, "");
-    const std::vector<Evidence> ev{{"spec.hostPID", true}};
+    const std::vector<Evidence> ev { { "spec.hostPID", true } };
     LG_COMPARE(renderTemplate("{resource.kind} {resource.metadata.name}: {value} at {path}; {resource.nope}", ctx, ev),
-             std::string("Pod web: true at spec.hostPID; (not set)"));
+        std::string("Pod web: true at spec.hostPID; (not set)"));
 }
 
 QTEST_GUILESS_MAIN(TestPredicate)

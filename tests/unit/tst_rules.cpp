@@ -8,8 +8,8 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
-#include <set>
 #include <QTest>
+#include <set>
 
 #include "testsupport.h"
 
@@ -36,7 +36,10 @@ private:
 };
 
 namespace {
-QString fixtureRoot() { return QStringLiteral(LG_TEST_DATA "/rules"); }
+QString fixtureRoot()
+{
+    return QStringLiteral(LG_TEST_DATA "/rules");
+}
 
 ScanOutcome runOn(const RuleCatalog& catalog, const QString& file, Policy policy = {})
 {
@@ -49,24 +52,28 @@ ScanOutcome runOn(const RuleCatalog& catalog, const QString& file, Policy policy
     settings.policy = std::move(policy);
     settings.clock = [] { return std::int64_t(1795910400); }; // 2026-11-29: image-age fixtures stay valid
     Scanner scanner(catalog, settings);
-    CancelToken cancel{false};
+    CancelToken cancel { false };
     return scanner.run(sources, nullptr, cancel, {});
 }
 } // namespace
 
-void TestRules::initTestCase() { m_catalog = RuleCatalog::builtin(); }
+void TestRules::initTestCase()
+{
+    m_catalog = RuleCatalog::builtin();
+}
 
 void TestRules::everyRuleHasFixtures()
 {
     QStringList missing;
     for (const auto& rule : m_catalog.rules()) {
         const QDir dir(fixtureRoot() + QLatin1Char('/') + QString::fromStdString(rule.id));
-        for (const char* kind : {"pass", "fail"}) {
+        for (const char* kind : { "pass", "fail" }) {
             if (QDir(dir.filePath(QLatin1String(kind))).entryList(QDir::Files).isEmpty())
                 missing << QString::fromStdString(rule.id) + QLatin1Char('/') + QLatin1String(kind);
         }
     }
-    QVERIFY2(missing.isEmpty(), qPrintable(QStringLiteral("rules without fixtures: ") + missing.join(QStringLiteral(", "))));
+    QVERIFY2(
+        missing.isEmpty(), qPrintable(QStringLiteral("rules without fixtures: ") + missing.join(QStringLiteral(", "))));
 }
 
 void TestRules::fixtures_data()
@@ -76,7 +83,7 @@ void TestRules::fixtures_data()
     QTest::addColumn<bool>("shouldFail");
     const QDir root(fixtureRoot());
     for (const auto& ruleDir : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        for (const char* kind : {"pass", "fail"}) {
+        for (const char* kind : { "pass", "fail" }) {
             const QDir d(root.filePath(ruleDir) + QLatin1Char('/') + QLatin1String(kind));
             for (const auto& f : d.entryList(QDir::Files)) {
                 QTest::addRow("%s/%s/%s", qPrintable(ruleDir), kind, qPrintable(f))
@@ -111,7 +118,7 @@ void TestRules::fixtures()
         // A pass must be a real evaluation, not "not applicable".
         const auto it = outcome.record.outcomes.find(rule);
         QVERIFY2(it != outcome.record.outcomes.end() && it->second.evaluated > 0,
-                 ("rule was not evaluated on its pass fixture: " + rule).c_str());
+            ("rule was not evaluated on its pass fixture: " + rule).c_str());
     }
 }
 
@@ -128,7 +135,7 @@ void TestRules::catalogueIsWellFormed()
                 const std::string number = ref.substr(4);
                 const std::string alias = "KSV" + number.substr(number.size() > 3 && number[0] == '0' ? 1 : 0);
                 QVERIFY2(std::find(r.references.begin(), r.references.end(), alias) != r.references.end(),
-                         (r.id + " lacks alias " + alias).c_str());
+                    (r.id + " lacks alias " + alias).c_str());
             }
         }
     }
@@ -191,7 +198,7 @@ void TestRules::policyOverridesAndExemptions()
     LG_COMPARE(int(sev), int(Severity::Critical));
 
     Policy disabled;
-    disabled.disabled = {"LG-PSS-PRIVILEGED"};
+    disabled.disabled = { "LG-PSS-PRIVILEGED" };
     LG_COMPARE(count(runOn(m_catalog, file, disabled)), 0);
 
     Policy exempt = Policy::fromJson(nlohmann::json::parse(
@@ -208,8 +215,8 @@ void TestRules::policyOverridesAndExemptions()
     Policy otherNs = Policy::fromJson(nlohmann::json::parse(
         R"({"exemptions": [{"rule": "LG-PSS-PRIVILEGED", "namespace": "elsewhere", "reason": "x"}]})"));
     LG_COMPARE(count(runOn(m_catalog, file, otherNs)), 1);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                             Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"rule": "X"}]})")));
+    QVERIFY_THROWS_EXCEPTION(
+        std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"rule": "X"}]})")));
 
     // The annotation on the resource, by rule id or by a peer id it maps to.
     QTemporaryDir dir;
@@ -227,15 +234,16 @@ void TestRules::hostileManifestsDoNotBreakTheScan()
     QTemporaryDir dir;
     QFile f(dir.filePath(QStringLiteral("hostile.yaml")));
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("apiVersion: v1\nkind: Pod\nmetadata: {name: on, namespace: 123}\nspec: {containers: [{name: 7, image: x}]}\n"
-            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nospec}\n"
-            "---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: 5}\n"
-            "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np}\n"
-            "spec: {podSelector: {matchExpressions: [1, {key: a, operator: In, values: 3}]}, policyTypes: ingress}\n"
-            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: x\n"
-            "subjects: 5\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
-            "rules: [1, {verbs: \"*\"}]\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [a]}\n"
-            "automountServiceAccountToken: maybe\n---\nkind: List\nitems: {a: 1}\n---\n42\n---\n[1, 2]\n");
+    f.write(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: on, namespace: 123}\nspec: {containers: [{name: 7, image: x}]}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: nospec}\n"
+        "---\napiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {jobTemplate: 5}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: np}\n"
+        "spec: {podSelector: {matchExpressions: [1, {key: a, operator: In, values: 3}]}, policyTypes: ingress}\n"
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: x\n"
+        "subjects: 5\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\n"
+        "rules: [1, {verbs: \"*\"}]\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [a]}\n"
+        "automountServiceAccountToken: maybe\n---\nkind: List\nitems: {a: 1}\n---\n42\n---\n[1, 2]\n");
     f.close();
     const auto outcome = runOn(m_catalog, dir.filePath(QStringLiteral("hostile.yaml")));
     QVERIFY2(!outcome.anySourceFailed(), outcome.sources.empty() ? "no source" : outcome.sources.back().error.c_str());
@@ -263,7 +271,7 @@ void TestRules::crossChecksSpanSourcesOfOneTarget()
     sources.push_back(std::make_unique<ManifestsConnector>(a.path().toStdString(), "shop"));
     sources.push_back(std::make_unique<ManifestsConnector>(b.path().toStdString(), "shop"));
     Scanner scanner(m_catalog, {});
-    CancelToken cancel{false};
+    CancelToken cancel { false };
     const auto outcome = scanner.run(sources, nullptr, cancel, {});
     for (const auto& f : outcome.record.findings)
         QVERIFY2(f.rule != "LG-K8S-NETWORKPOLICY-COVERAGE", f.message.c_str());

@@ -81,7 +81,7 @@ void TestScoring::acceptedRisksMoveTheScore()
     t[Layer::Runtime] = {};
     t[Layer::Runtime].scanned = true;
     t[Layer::Runtime].evaluatedWeight = 60;
-    std::vector<Finding> fs{finding(Layer::Runtime, Severity::High)};
+    std::vector<Finding> fs { finding(Layer::Runtime, Severity::High) };
     tallyFindings(t, fs);
     const int open = *layerScore(t[Layer::Runtime]);
     fs[0].status = FindingStatus::Accepted;
@@ -101,7 +101,7 @@ void TestScoring::overallCombinesLayers()
     t[Layer::Image].evaluatedWeight = 1000;
     t[Layer::Orchestrator].scanned = true;
     t[Layer::Orchestrator].evaluatedWeight = 50;
-    tallyFindings(t, {finding(Layer::Host, Severity::Medium), finding(Layer::Host, Severity::Medium)});
+    tallyFindings(t, { finding(Layer::Host, Severity::Medium), finding(Layer::Host, Severity::Medium) });
     LG_COMPARE(overallScore(t), std::optional<int>(94));
 }
 

@@ -57,12 +57,12 @@ ScanRecord TestStore::record(const std::vector<std::string>& names)
         f.title = "Privileged container";
         f.layer = Layer::Orchestrator;
         f.severity = Severity::High;
-        f.subject = {"t", "Pod", "ns", n, "c"};
+        f.subject = { "t", "Pod", "ns", n, "c" };
         f.id = fingerprint(f.rule, f.subject);
         f.message = "privileged " + n;
-        f.evidence.push_back({"spec.containers[0].securityContext.privileged", true});
-        f.remediation.push_back({"Set privileged to false", "privileged: false"});
-        f.references = {"KSV-0017"};
+        f.evidence.push_back({ "spec.containers[0].securityContext.privileged", true });
+        f.remediation.push_back({ "Set privileged to false", "privileged: false" });
+        f.references = { "KSV-0017" };
         r.findings.push_back(f);
         Resource res;
         res.kind = "Pod";
@@ -71,7 +71,7 @@ ScanRecord TestStore::record(const std::vector<std::string>& names)
         r.resources.push_back(res);
     }
     tallyFindings(r.tallies, r.findings);
-    r.outcomes["LG-PSS-PRIVILEGED"] = {10, int(names.size()), 0, 0};
+    r.outcomes["LG-PSS-PRIVILEGED"] = { 10, int(names.size()), 0, 0 };
     return r;
 }
 
@@ -90,7 +90,7 @@ void TestStore::migratesAndUsesWal()
 void TestStore::writesAndReadsAScan()
 {
     Store s(m_path.toStdString());
-    const auto id = s.writeScan(record({"a", "b"}));
+    const auto id = s.writeScan(record({ "a", "b" }));
     const auto info = s.scan(id);
     QVERIFY(info);
     LG_COMPARE(info->resources, 2);
@@ -112,15 +112,15 @@ void TestStore::writesAndReadsAScan()
 void TestStore::failedWriteLeavesCacheUnchanged()
 {
     Store s(m_path.toStdString());
-    const auto first = s.writeScan(record({"a"}));
+    const auto first = s.writeScan(record({ "a" }));
     // A trigger makes the findings insert fail half-way through the scan's transaction.
     char* err = nullptr;
     LG_COMPARE(sqlite3_exec(s.handle(),
-                          "CREATE TEMP TRIGGER boom BEFORE INSERT ON findings WHEN NEW.name = 'c' "
-                          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-                          nullptr, nullptr, &err),
-             SQLITE_OK);
-    QVERIFY_THROWS_EXCEPTION(StoreError, s.writeScan(record({"b", "c"})));
+                   "CREATE TEMP TRIGGER boom BEFORE INSERT ON findings WHEN NEW.name = 'c' "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+                   nullptr, nullptr, &err),
+        SQLITE_OK);
+    QVERIFY_THROWS_EXCEPTION(StoreError, s.writeScan(record({ "b", "c" })));
     LG_COMPARE(s.scans().size(), std::size_t(1));
     LG_COMPARE(*s.latestScanId(), first);
     sqlite3_stmt* st = nullptr;
@@ -202,8 +202,8 @@ void TestStore::newerSchemaIsRefused()
 void TestStore::diffBetweenScans()
 {
     Store s(m_path.toStdString());
-    const auto a = s.writeScan(record({"a", "b"}));
-    const auto b = s.writeScan(record({"b", "c"}));
+    const auto a = s.writeScan(record({ "a", "b" }));
+    const auto b = s.writeScan(record({ "b", "c" }));
     const auto d = s.diff(a, b);
     LG_COMPARE(d.added.size(), std::size_t(1));
     LG_COMPARE(d.added[0].subject.name, std::string("c"));
@@ -217,10 +217,10 @@ void TestStore::diffBetweenScans()
 void TestStore::acceptedRisksAndExpiry()
 {
     Store s(m_path.toStdString());
-    const auto rec = record({"a", "b"});
+    const auto rec = record({ "a", "b" });
     s.writeScan(rec);
-    s.acceptRisk({rec.findings[0].id, "alice", "vendor fix due in Q3", 5000, 100});
-    s.acceptRisk({rec.findings[1].id, "bob", "expired one", 2000, 100});
+    s.acceptRisk({ rec.findings[0].id, "alice", "vendor fix due in Q3", 5000, 100 });
+    s.acceptRisk({ rec.findings[1].id, "bob", "expired one", 2000, 100 });
     LG_COMPARE(s.acceptedRisks().size(), std::size_t(2));
     const auto active = s.activeAcceptances(3000);
     LG_COMPARE(active.size(), std::size_t(1));
@@ -238,10 +238,10 @@ void TestStore::acceptedRisksAndExpiry()
 void TestStore::checklistSurvivesRescans()
 {
     Store s(m_path.toStdString());
-    const auto rec = record({"a"});
+    const auto rec = record({ "a" });
     s.writeScan(rec);
     s.setChecklistStep(rec.findings[0].id, 0, true, "alice", 1234);
-    s.writeScan(record({"a"}));
+    s.writeScan(record({ "a" }));
     const auto steps = s.checklist(rec.findings[0].id);
     LG_COMPARE(steps.size(), std::size_t(1));
     LG_COMPARE(steps[0].doneBy, std::string("alice"));
@@ -254,7 +254,7 @@ void TestStore::retentionKeepsNewest()
     Store s(m_path.toStdString());
     s.setRetention(2);
     for (int i = 0; i < 5; ++i)
-        s.writeScan(record({"a"}));
+        s.writeScan(record({ "a" }));
     const auto scans = s.scans();
     LG_COMPARE(scans.size(), std::size_t(2));
     LG_COMPARE(scans.back().id, std::int64_t(5));
@@ -268,7 +268,7 @@ void TestStore::retentionKeepsNewest()
 void TestStore::fullDiskKeepsPreviousState()
 {
     Store s(m_path.toStdString());
-    s.writeScan(record({"a"}));
+    s.writeScan(record({ "a" }));
     char* err = nullptr;
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(s.handle(), "PRAGMA page_count", -1, &st, nullptr);
@@ -295,8 +295,8 @@ void TestStore::secondInstanceWaitsForTheLock()
 {
     Store a(m_path.toStdString());
     Store b(m_path.toStdString());
-    a.writeScan(record({"a"}));
-    b.writeScan(record({"b"}));
+    a.writeScan(record({ "a" }));
+    b.writeScan(record({ "b" }));
     LG_COMPARE(a.scans().size(), std::size_t(2));
     // While one instance holds the write lock, the other fails cleanly after the busy timeout
     // instead of corrupting anything.
@@ -304,13 +304,13 @@ void TestStore::secondInstanceWaitsForTheLock()
     LG_COMPARE(sqlite3_exec(a.handle(), "BEGIN IMMEDIATE", nullptr, nullptr, &err), SQLITE_OK);
     sqlite3_busy_timeout(b.handle(), 100);
     try {
-        b.writeScan(record({"c"}));
+        b.writeScan(record({ "c" }));
         QFAIL("wrote while another instance held the lock");
     } catch (const StoreError& e) {
         LG_COMPARE(int(e.kind()), int(StoreError::Kind::Locked));
     }
     sqlite3_exec(a.handle(), "ROLLBACK", nullptr, nullptr, &err);
-    b.writeScan(record({"c"}));
+    b.writeScan(record({ "c" }));
     LG_COMPARE(b.scans().size(), std::size_t(3));
 }
 

@@ -43,7 +43,8 @@ void TestYaml::aliasBombIsAnError()
 
 void TestYaml::scalars()
 {
-    const auto docs = parseYamlDocuments("a: true\nb: 'true'\nc: 42\nd: 1.5\ne: ~\nf: yes\ng: \"0\"\nh: text\n", "t.yaml");
+    const auto docs
+        = parseYamlDocuments("a: true\nb: 'true'\nc: 42\nd: 1.5\ne: ~\nf: yes\ng: \"0\"\nh: text\n", "t.yaml");
     LG_COMPARE(docs.size(), std::size_t(1));
     const json& j = docs[0].json;
     LG_COMPARE(j["a"], json(true));

@@ -57,9 +57,9 @@ void TestDashboard::seed(int scans)
         ScanSettings settings;
         settings.clock = [i] { return std::int64_t(1767225600) + i * 86400; }; // one scan a day
         if (i == scans - 1)
-            settings.policy.disabled = {"LG-PSS-HOST-PORTS"}; // something changes in the last scan
+            settings.policy.disabled = { "LG-PSS-HOST-PORTS" }; // something changes in the last scan
         Scanner scanner(catalog, settings);
-        CancelToken cancel{false};
+        CancelToken cancel { false };
         QVERIFY(scanner.run(sources, &store, cancel, {}).scanId);
     }
 }
@@ -117,10 +117,10 @@ void TestDashboard::findingsModelIsSound()
     QVERIFY(model.rowCount() > 10);
     model.sort(FindingsModel::RuleColumn, Qt::DescendingOrder);
     QVERIFY(model.data(model.index(0, FindingsModel::RuleColumn)).toString()
-            >= model.data(model.index(model.rowCount() - 1, FindingsModel::RuleColumn)).toString());
+        >= model.data(model.index(model.rowCount() - 1, FindingsModel::RuleColumn)).toString());
     model.sort(FindingsModel::SeverityColumn, Qt::AscendingOrder);
     QCOMPARE(model.data(model.index(0, 0), FindingsModel::SeverityRole).toInt(), int(Severity::High));
-    const QString csv = model.toCsv({model.index(0, 0), model.index(1, 0)});
+    const QString csv = model.toCsv({ model.index(0, 0), model.index(1, 0) });
     QCOMPARE(csv.count(QStringLiteral("\r\n")), 3);
     model.setFindings({});
     QCOMPARE(model.rowCount(), 0);
