@@ -31,10 +31,6 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitFailOn = 3;
 
-const QStringList kCommands { QStringLiteral("scan"), QStringLiteral("findings"), QStringLiteral("history"),
-    QStringLiteral("diff"), QStringLiteral("report"), QStringLiteral("rules"), QStringLiteral("cache"),
-    QStringLiteral("accept"), QStringLiteral("revoke"), QStringLiteral("host-snapshot") };
-
 CancelToken g_cancel { false };
 
 void onSignal(int)
@@ -50,6 +46,15 @@ std::string s(const QString& q)
 void err(const std::string& text)
 {
     std::cerr << "layerguard: " << text << std::endl;
+}
+
+/** Says what failed and what to do about it; returns the failure exit code. */
+template <typename E> int failWith(const E& e, const std::string& context = {})
+{
+    err(context + e.what());
+    if (!e.hint().empty())
+        std::cerr << "  what to do: " << e.hint() << std::endl;
+    return kExitFailure;
 }
 
 int usage(const QCommandLineParser& p, const QString& message)
@@ -254,9 +259,7 @@ int cmdScan(const QStringList& args)
             err(e.what());
             return kExitFailure;
         } catch (const ConnectorError& e) {
-            err(std::string("target ") + s(target) + ": " + e.what());
-            std::cerr << "  what to do: " << e.hint() << std::endl;
-            return kExitFailure;
+            return failWith(e, std::string("target ") + s(target) + ": ");
         } catch (const std::exception& e) {
             err(std::string("saved target ") + s(target) + " is damaged: " + e.what());
             return kExitFailure;
@@ -276,9 +279,7 @@ int cmdScan(const QStringList& args)
                 url == QLatin1String("auto") ? std::string() : s(url), s(p.value(QStringLiteral("ca-file"))));
             sources.push_back(std::make_unique<DockerConnector>(std::move(ep), s(target)));
         } catch (const ConnectorError& e) {
-            err(std::string("docker: ") + e.what());
-            std::cerr << "  what to do: " << e.hint() << std::endl;
-            return kExitFailure;
+            return failWith(e, std::string("docker: "));
         }
     }
     if (p.isSet(QStringLiteral("demo"))) {
@@ -341,9 +342,7 @@ int cmdScan(const QStringList& args)
         }
         return outcome.anySourceFailed() ? kExitFailure : kExitOk;
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(e.what());
         return kExitFailure;
@@ -408,9 +407,7 @@ int cmdFindings(const QStringList& args)
         }
         return kExitOk;
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
@@ -467,9 +464,7 @@ int cmdHistory(const QStringList& args)
             std::cout << "no scans yet; run `layerguard scan --demo` or `layerguard scan --manifests DIR`\n";
         return kExitOk;
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
@@ -540,9 +535,7 @@ int cmdDiff(const QStringList& args)
                       << "\n";
         return kExitOk;
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
@@ -585,9 +578,7 @@ int cmdReport(const QStringList& args)
             std::cerr << summary << std::endl;
         return kExitOk;
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
@@ -680,9 +671,7 @@ int cmdCache(const QStringList& args)
         }
         return usage(p, QStringLiteral("unknown action ") + pos[0]);
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
@@ -724,9 +713,7 @@ int cmdAccept(const QStringList& args, bool revoke)
         store->acceptRisk(r);
         return kExitOk;
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const std::exception& e) {
         err(std::string("unexpected error: ") + e.what());
         return kExitFailure;
@@ -804,13 +791,9 @@ int cmdTarget(const QStringList& args)
                   << "`\n";
         return kExitOk;
     } catch (const ConnectorError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     } catch (const StoreError& e) {
-        err(e.what());
-        std::cerr << "  what to do: " << e.hint() << std::endl;
-        return kExitFailure;
+        return failWith(e);
     }
 }
 

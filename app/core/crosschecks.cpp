@@ -12,6 +12,21 @@ namespace lg {
 
 namespace {
 
+/** What a check keeps of a resource until finish(): its identity and metadata (for exemptions), not its body. */
+Resource identityOf(const Resource& r)
+{
+    Resource stub;
+    stub.layer = r.layer;
+    stub.target = r.target;
+    stub.kind = r.kind;
+    stub.namespace_ = r.namespace_;
+    stub.name = r.name;
+    stub.origin = r.origin;
+    const auto& meta = member(r.data, "metadata");
+    stub.data = { { "metadata", meta.is_object() ? meta : nlohmann::json::object() } };
+    return stub;
+}
+
 /** Kubernetes label selector semantics (matchLabels + matchExpressions); an empty selector selects all. */
 bool selects(const nlohmann::json& selector, const nlohmann::json& labels)
 {
@@ -82,22 +97,10 @@ public:
         if (r.kind == "Pod" && !member(meta, "ownerReferences").is_null())
             return; // judged through its controller
         nlohmann::json labels = nlohmann::json::object();
-        const nlohmann::json* tmpl = &r.data;
-        if (r.kind == "CronJob")
-            tmpl = &path(r.data, "spec", "jobTemplate", "spec", "template");
-        else if (r.kind != "Pod")
-            tmpl = &path(r.data, "spec", "template");
-        if (path(*tmpl, "metadata", "labels").is_object())
+        if (const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
+            tmpl && path(*tmpl, "metadata", "labels").is_object())
             labels = path(*tmpl, "metadata", "labels");
-        Resource stub;
-        stub.layer = r.layer;
-        stub.target = r.target;
-        stub.kind = r.kind;
-        stub.namespace_ = r.namespace_;
-        stub.name = r.name;
-        stub.origin = r.origin;
-        stub.data = { { "metadata", meta.is_object() ? meta : nlohmann::json::object() } };
-        m_workloads.push_back({ std::move(stub), ns, std::move(labels) });
+        m_workloads.push_back({ identityOf(r), ns, std::move(labels) });
     }
     void finish(RuleEngine& engine) override
     {
@@ -264,32 +267,18 @@ public:
         }
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
             return;
-        const nlohmann::json* tmpl = &r.data;
         std::string prefix;
-        if (r.kind == "CronJob") {
-            tmpl = &path(r.data, "spec", "jobTemplate", "spec", "template");
-            prefix = "spec.jobTemplate.spec.template.";
-        } else if (r.kind != "Pod") {
-            tmpl = &path(r.data, "spec", "template");
-            prefix = "spec.template.";
-        }
-        const auto& spec = member(*tmpl, "spec");
+        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
+        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
         if (!spec.is_object())
             return;
         Pod p;
-        p.stub.layer = r.layer;
-        p.stub.target = r.target;
-        p.stub.kind = r.kind;
-        p.stub.namespace_ = r.namespace_;
-        p.stub.name = r.name;
-        p.stub.origin = r.origin;
-        p.stub.data = { { "metadata",
-            member(r.data, "metadata").is_object() ? member(r.data, "metadata") : nlohmann::json::object() } };
+        p.stub = identityOf(r);
         p.ns = ns;
         p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
         if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
             p.podSetting = a->get<bool>();
-        p.path = prefix + "spec.automountServiceAccountToken";
+        p.path = (prefix.empty() ? prefix : prefix + ".") + "spec.automountServiceAccountToken";
         m_pods.push_back(std::move(p));
     }
     void finish(RuleEngine& engine) override

@@ -9,9 +9,18 @@ namespace lg {
 
 namespace {
 
-/** The pod template inside a workload object and its field path. */
+std::string join(const std::string& a, const std::string& b)
+{
+    return a.empty() ? b : a + "." + b;
+}
+
+} // namespace
+
 const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view kind, std::string* prefix)
 {
+    std::string ignored;
+    if (!prefix)
+        prefix = &ignored;
     auto get = [](const nlohmann::json* j, const char* key) -> const nlohmann::json* {
         if (!j || !j->is_object())
             return nullptr;
@@ -33,13 +42,6 @@ const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view k
     *prefix = "spec.template";
     return get(get(&data, "spec"), "template");
 }
-
-std::string join(const std::string& a, const std::string& b)
-{
-    return a.empty() ? b : a + "." + b;
-}
-
-} // namespace
 
 RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy, std::int64_t now)
     : m_catalog(catalog)

@@ -22,6 +22,14 @@ struct RuleOutcome {
 class CrossCheck;
 
 /**
+ * The pod template inside a workload (Pod itself, Deployment/StatefulSet/... spec.template, CronJob
+ * spec.jobTemplate.spec.template, PodTemplate template) and, in `prefix`, its field path; nullptr when
+ * the object has none.
+ */
+[[nodiscard]] const nlohmann::json* podTemplate(
+    const nlohmann::json& data, std::string_view kind, std::string* prefix = nullptr);
+
+/**
  * Evaluates the rule catalogue over resources as they arrive (streaming: a resource can be dropped
  * after add() returns). Pure: no I/O, no clock. Not thread-safe; one engine per scan.
  */

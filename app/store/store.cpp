@@ -55,6 +55,21 @@ public:
         sqlite3_bind_null(m_stmt, i);
         return *this;
     }
+    Stmt& bind(int i, std::optional<int> v)
+    {
+        if (v)
+            return bind(i, std::int64_t(*v));
+        return bindNull(i);
+    }
+    /** The judged part of a layer tally: failed weight, accepted weight, score, open counts (8 columns). */
+    Stmt& bindJudgement(int first, const LayerTally& t)
+    {
+        bind(first, std::int64_t(t.failedWeight)).bind(first + 1, std::int64_t(t.acceptedWeight));
+        bind(first + 2, layerScore(t));
+        for (int i = 0; i < 5; ++i)
+            bind(first + 3 + i, std::int64_t(t.openBySeverity[std::size_t(i)]));
+        return *this;
+    }
     /** Steps once; true when a row is available. Throws on error. */
     bool step()
     {
@@ -312,11 +327,7 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     insScan.bind(1, scan.startedAt).bind(2, scan.finishedAt).bind(3, scan.toolVersion).bind(4, scan.runBy);
     insScan.bind(5, sourcesToJson(scan.sources).dump()).bind(6, std::int64_t(scan.resources.size()));
-    if (const auto overall = overallScore(scan.tallies))
-        insScan.bind(7, std::int64_t(*overall));
-    else
-        insScan.bindNull(7);
-    insScan.run();
+    insScan.bind(7, overallScore(scan.tallies)).run();
     const std::int64_t scanId = sqlite3_last_insert_rowid(m_db);
 
     Stmt insLayer(m_db, "INSERT INTO scan_layers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
@@ -324,15 +335,7 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         if (!t.scanned)
             continue;
         insLayer.bind(1, scanId).bind(2, toString(layer)).bind(3, std::int64_t(t.evaluated));
-        insLayer.bind(4, std::int64_t(t.evaluatedWeight)).bind(5, std::int64_t(t.failedWeight));
-        insLayer.bind(6, std::int64_t(t.acceptedWeight));
-        if (const auto s = layerScore(t))
-            insLayer.bind(7, std::int64_t(*s));
-        else
-            insLayer.bindNull(7);
-        for (int i = 0; i < 5; ++i)
-            insLayer.bind(8 + i, std::int64_t(t.openBySeverity[std::size_t(i)]));
-        insLayer.run();
+        insLayer.bind(4, std::int64_t(t.evaluatedWeight)).bindJudgement(5, t).run();
     }
 
     Stmt insOutcome(m_db, "INSERT INTO rule_results VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -583,23 +586,10 @@ void Store::rescore(std::int64_t scanId)
         "UPDATE scan_layers SET failed_weight = ?3, accepted_weight = ?4, score = ?5, critical = ?6, "
         "high = ?7, medium = ?8, low = ?9, info = ?10 WHERE scan_id = ?1 AND layer = ?2");
     for (const auto& [layer, t] : tallies) {
-        upd.bind(1, scanId).bind(2, toString(layer)).bind(3, std::int64_t(t.failedWeight));
-        upd.bind(4, std::int64_t(t.acceptedWeight));
-        if (const auto sc = layerScore(t))
-            upd.bind(5, std::int64_t(*sc));
-        else
-            upd.bindNull(5);
-        for (int i = 0; i < 5; ++i)
-            upd.bind(6 + i, std::int64_t(t.openBySeverity[std::size_t(i)]));
-        upd.run();
+        upd.bind(1, scanId).bind(2, toString(layer)).bindJudgement(3, t).run();
     }
     Stmt overall(m_db, "UPDATE scans SET overall_score = ?2 WHERE id = ?1");
-    overall.bind(1, scanId);
-    if (const auto sc = overallScore(tallies))
-        overall.bind(2, std::int64_t(*sc));
-    else
-        overall.bindNull(2);
-    overall.run();
+    overall.bind(1, scanId).bind(2, overallScore(tallies)).run();
 }
 
 std::vector<AcceptedRisk> Store::acceptedRisks() const
@@ -672,10 +662,11 @@ std::vector<SavedTarget> Store::targets() const
 
 std::optional<SavedTarget> Store::target(const std::string& name) const
 {
-    for (auto& t : targets())
-        if (t.name == name)
-            return t;
-    return std::nullopt;
+    Stmt q(m_db, "SELECT name, kind, config, created_at FROM targets WHERE name = ?1");
+    q.bind(1, name);
+    if (!q.step())
+        return std::nullopt;
+    return SavedTarget { q.text(0), q.text(1), parseOr(q.text(2), nlohmann::json::object()), q.i64(3) };
 }
 
 std::string Store::integrityCheck() const
