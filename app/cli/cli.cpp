@@ -3,6 +3,7 @@
 #include "dockerconnector.h"
 #include "exporters.h"
 #include "hostconnector.h"
+#include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "pdfreport.h"
 #include "reportwriter.h"
@@ -176,6 +177,26 @@ void printLayerSummary(const ScanInfo& info)
     }
 }
 
+/** Any of the options that select a Kubernetes cluster. */
+bool wantsKubernetes(const QCommandLineParser& p)
+{
+    for (const char* o : { "kubeconfig", "context", "all-contexts", "kube", "in-cluster" })
+        if (p.isSet(QLatin1String(o)))
+            return true;
+    return false;
+}
+
+/** A cluster source that tells the user, on stderr, before an exec plugin runs. */
+std::unique_ptr<Connector> kubeSource(KubeContext ctx, const std::string& target, int pageSize)
+{
+    auto c = std::make_unique<KubernetesConnector>(std::move(ctx), target, pageSize);
+    if (c->context().cluster.insecureSkipTlsVerify)
+        err("warning: context " + c->context().name
+            + " turns TLS verification off (insecure-skip-tls-verify); the scan reports it as a finding");
+    c->setNotice([](const std::string& msg) { err(msg); });
+    return c;
+}
+
 int cmdScan(const QStringList& args)
 {
     QCommandLineParser p;
@@ -194,8 +215,17 @@ int cmdScan(const QStringList& args)
             QStringLiteral("URL") },
         { QStringLiteral("ca-file"), QStringLiteral("Extra CA certificate to trust for this scan."),
             QStringLiteral("FILE") },
-        { QStringLiteral("kubeconfig"), QStringLiteral("kubeconfig file."), QStringLiteral("FILE") },
-        { QStringLiteral("context"), QStringLiteral("kubeconfig context."), QStringLiteral("NAME") },
+        { QStringLiteral("kubeconfig"),
+            QStringLiteral("Scan a Kubernetes cluster with this kubeconfig (default: KUBECONFIG, ~/.kube/config)."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("context"),
+            QStringLiteral("kubeconfig context to scan (repeatable; default: the current one)."),
+            QStringLiteral("NAME") },
+        { QStringLiteral("all-contexts"), QStringLiteral("Scan every context of the kubeconfig.") },
+        { QStringLiteral("kube"), QStringLiteral("Scan the current context of the default kubeconfig.") },
+        { QStringLiteral("in-cluster"), QStringLiteral("Scan the cluster this pod runs in (service account).") },
+        { QStringLiteral("page-size"), QStringLiteral("Kubernetes list page size (default 500)."),
+            QStringLiteral("N") },
         { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
         { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
         { QStringLiteral("target"), QStringLiteral("Target name for the sources of this scan."),
@@ -214,11 +244,11 @@ int cmdScan(const QStringList& args)
     if (!parse(p, args, &code))
         return code;
 
-    for (const char* unsupported : { "kubeconfig", "context", "registry", "prometheus" }) {
+    for (const char* unsupported : { "registry", "prometheus" }) {
         if (p.isSet(QLatin1String(unsupported)))
             return usage(p,
                 QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
-                               "are --manifests, --host, --docker and --demo")
+                               "are --manifests, --host, --docker, --kubeconfig/--context and --demo")
                     .arg(QLatin1String(unsupported)));
     }
     std::optional<Severity> failOn;
@@ -230,7 +260,11 @@ int cmdScan(const QStringList& args)
     const QString target = p.value(QStringLiteral("target"));
     std::vector<std::unique_ptr<Connector>> sources;
     const bool explicitSources = p.isSet(QStringLiteral("manifests")) || p.isSet(QStringLiteral("host"))
-        || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"));
+        || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"))
+        || wantsKubernetes(p);
+    const int pageSize = p.isSet(QStringLiteral("page-size")) ? p.value(QStringLiteral("page-size")).toInt() : 500;
+    if (pageSize < 1 || pageSize > 5000)
+        return usage(p, QStringLiteral("--page-size takes 1 to 5000"));
     if (!target.isEmpty() && !explicitSources) {
         // --target alone: scan the saved connection of that name.
         try {
@@ -250,7 +284,10 @@ int cmdScan(const QStringList& args)
                 sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
             else if (saved->kind == "host")
                 sources.push_back(std::make_unique<HostConnector>(c.value("root", std::string("/")), saved->name));
-            else {
+            else if (saved->kind == "kubernetes") {
+                const auto kc = Kubeconfig::load(c.value("kubeconfig", std::string()));
+                sources.push_back(kubeSource(kc.resolve(c.value("context", std::string())), saved->name, pageSize));
+            } else {
                 err("saved target " + s(target) + " has an unknown kind \"" + saved->kind
                     + "\"; remove it with `layerguard target remove " + s(target) + "` and add it again");
                 return kExitFailure;
@@ -282,12 +319,36 @@ int cmdScan(const QStringList& args)
             return failWith(e, std::string("docker: "));
         }
     }
+    if (wantsKubernetes(p)) {
+        try {
+            if (p.isSet(QStringLiteral("in-cluster"))) {
+                sources.push_back(kubeSource(inClusterContext(), s(target), pageSize));
+            } else {
+                const auto kc = Kubeconfig::load(s(p.value(QStringLiteral("kubeconfig"))));
+                std::vector<std::string> contexts;
+                for (const auto& c : p.values(QStringLiteral("context")))
+                    contexts.push_back(s(c));
+                if (p.isSet(QStringLiteral("all-contexts")))
+                    contexts = kc.contextNames();
+                if (contexts.empty())
+                    contexts.push_back({}); // the current context
+                // Several contexts are several targets; --target names them only when there is one.
+                for (const auto& c : contexts)
+                    sources.push_back(
+                        kubeSource(kc.resolve(c), contexts.size() == 1 ? s(target) : std::string(), pageSize));
+            }
+        } catch (const ConnectorError& e) {
+            return failWith(e, e.source() + ": ");
+        }
+    }
     if (p.isSet(QStringLiteral("demo"))) {
         sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
         sources.push_back(std::make_unique<HostConnector>("/", "demo-node", ":/demo/host.json"));
     }
     if (sources.empty())
-        return usage(p, QStringLiteral("no source given: use --manifests PATH, --host, --docker URL or --demo"));
+        return usage(p,
+            QStringLiteral("no source given: use --manifests PATH, --host, --docker URL, --kubeconfig FILE / --context "
+                           "NAME / --kube, or --demo"));
 
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     ScanSettings settings;
@@ -723,14 +784,19 @@ int cmdAccept(const QStringList& args, bool revoke)
 int cmdTarget(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Saved connections: target add NAME (--docker URL | --manifests PATH | "
-                                               "--host) | target list | target remove NAME."));
+    p.setApplicationDescription(
+        QStringLiteral("Saved connections: target add NAME (--docker URL | --manifests PATH | "
+                       "--host | --kubeconfig FILE [--context NAME]) | target list | target remove NAME."));
     p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list or remove"));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("target name"));
     p.addOptions({ { QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL") },
         { QStringLiteral("ca-file"), QStringLiteral("Extra CA for the engine."), QStringLiteral("FILE") },
         { QStringLiteral("manifests"), QStringLiteral("Manifests file or folder."), QStringLiteral("PATH") },
         { QStringLiteral("host"), QStringLiteral("This machine.") },
+        { QStringLiteral("kubeconfig"), QStringLiteral("kubeconfig file (default: KUBECONFIG, ~/.kube/config)."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("context"), QStringLiteral("kubeconfig context (default: the current one)."),
+            QStringLiteral("NAME") },
         formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
@@ -783,8 +849,18 @@ int cmdTarget(const QStringList& args)
         } else if (p.isSet(QStringLiteral("host"))) {
             t.kind = "host";
             t.config = { { "root", "/" } };
+        } else if (p.isSet(QStringLiteral("kubeconfig")) || p.isSet(QStringLiteral("context"))) {
+            // The kubeconfig stays where the user keeps it; only its path and the context name are saved.
+            std::string file = s(p.value(QStringLiteral("kubeconfig")));
+            if (!file.empty())
+                file = s(QFileInfo(QString::fromStdString(file)).absoluteFilePath());
+            const auto ctx = Kubeconfig::load(file).resolve(s(p.value(QStringLiteral("context"))));
+            t.kind = "kubernetes";
+            t.config = { { "kubeconfig", file }, { "context", ctx.name } };
         } else {
-            return usage(p, QStringLiteral("say what the target is: --docker URL, --manifests PATH or --host"));
+            return usage(p,
+                QStringLiteral("say what the target is: --docker URL, --manifests PATH, --host or --kubeconfig FILE "
+                               "[--context NAME]"));
         }
         store->saveTarget(t);
         std::cout << "saved target " << name << " (" << t.kind << "); scan it with `layerguard scan --target " << name
@@ -862,7 +938,8 @@ int runCli(const QStringList& args)
                  "  report         write a JSON, CSV or SARIF report\n"
                  "  rules          list the rule catalogue\n"
                  "  accept/revoke  accept the risk of a finding, or take it back\n"
-                 "  target         add NAME --docker URL | --manifests PATH | --host; list; remove NAME\n"
+                 "  target         add NAME --docker URL | --manifests PATH | --host | --kubeconfig F [--context C]; "
+                 "list; remove NAME\n"
                  "  cache          check | reset | retention N | path\n"
                  "  host-snapshot  print what --host reads\n"
                  "`layerguard COMMAND --help` tells more.\n";

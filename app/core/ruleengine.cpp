@@ -3,6 +3,7 @@
 #include "jsonutil.h"
 #include "masking.h"
 
+#include <algorithm>
 #include <array>
 
 namespace lg {
@@ -41,6 +42,29 @@ const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view k
     }
     *prefix = "spec.template";
     return get(get(&data, "spec"), "template");
+}
+
+std::string controllerKey(std::string_view kind, const std::string& ns, const std::string& name)
+{
+    static constexpr std::array<std::string_view, 6> kControllers { "Deployment", "ReplicaSet", "StatefulSet",
+        "DaemonSet", "Job", "CronJob" };
+    if (name.empty() || std::find(kControllers.begin(), kControllers.end(), kind) == kControllers.end())
+        return {};
+    return std::string(kind) + '/' + ns + '/' + name;
+}
+
+std::string controllerOwnerKey(const nlohmann::json& data)
+{
+    const auto& meta = member(data, "metadata");
+    const auto& owners = member(meta, "ownerReferences");
+    if (!owners.is_array())
+        return {};
+    for (const auto& o : owners) {
+        const auto& controller = member(o, "controller");
+        if (controller.is_boolean() && controller.get<bool>())
+            return controllerKey(text(o, "kind"), text(meta, "namespace"), text(o, "name"));
+    }
+    return {};
 }
 
 RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy, std::int64_t now)

@@ -83,6 +83,8 @@ std::string hintFor(CURLcode code, const HttpEndpoint& ep)
         return "the endpoint did not answer in time; check the network or raise the timeout";
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
+        if (!ep.tlsHint.empty())
+            return ep.tlsHint;
         return "the server's certificate is not trusted: give its CA with --ca-file (or DOCKER_CERT_PATH/ca.pem)";
     case CURLE_SSL_CERTPROBLEM:
         return "the client certificate or key could not be used; check the files and their permissions";
@@ -164,12 +166,40 @@ HttpResponse HttpClient::request(
         curl_easy_setopt(h, CURLOPT_SSLCERT, m_endpoint.clientCert.c_str());
     if (!m_endpoint.clientKey.empty())
         curl_easy_setopt(h, CURLOPT_SSLKEY, m_endpoint.clientKey.c_str());
+    // PEM given as text (kubeconfig *-data fields) never touches the disk; libcurl copies the blobs.
+    auto blob = [](const std::string& pem) {
+        return curl_blob { const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY };
+    };
+    if (!m_endpoint.caPem.empty()) {
+        curl_blob b = blob(m_endpoint.caPem);
+        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (!m_endpoint.clientCertPem.empty()) {
+        curl_blob b = blob(m_endpoint.clientCertPem);
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+    if (!m_endpoint.clientKeyPem.empty()) {
+        curl_blob b = blob(m_endpoint.clientKeyPem);
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
+    if (!m_endpoint.proxy.empty())
+        curl_easy_setopt(h, CURLOPT_PROXY, m_endpoint.proxy.c_str());
+    curl_slist* connectTo = nullptr;
+    if (!m_endpoint.connectTo.empty()) {
+        connectTo = curl_slist_append(connectTo, m_endpoint.connectTo.c_str());
+        curl_easy_setopt(h, CURLOPT_CONNECT_TO, connectTo);
+    }
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> connectGuard(connectTo, curl_slist_free_all);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, m_endpoint.verifyTls ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, m_endpoint.verifyTls ? 2L : 0L);
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, "Accept: application/json");
     if (!contentType.empty())
         headers = curl_slist_append(headers, ("Content-Type: " + contentType).c_str());
+    if (!m_endpoint.authorization.empty())
+        headers = curl_slist_append(headers, ("Authorization: " + m_endpoint.authorization).c_str());
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headerGuard(headers, curl_slist_free_all);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     if (method == "POST" || method == "PUT" || !body.empty()) {

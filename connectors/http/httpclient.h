@@ -17,6 +17,13 @@ struct HttpEndpoint {
     std::string caFile; ///< extra CA bundle; empty: the system store
     std::string clientCert;
     std::string clientKey;
+    std::string caPem; ///< CA certificates as PEM text (kubeconfig certificate-authority-data)
+    std::string clientCertPem; ///< client certificate as PEM text; secret material, never logged
+    std::string clientKeyPem;
+    std::string authorization; ///< Authorization header value ("Bearer ...", "Basic ..."); never logged
+    std::string connectTo; ///< libcurl CONNECT_TO entry: verify TLS against one name, connect to another
+    std::string proxy; ///< proxy URL (kubeconfig proxy-url); empty: libcurl's environment defaults
+    std::string tlsHint; ///< what to tell the user when the server's certificate is not trusted
     bool verifyTls = true; ///< off only when the user's own configuration says so
     std::chrono::seconds connectTimeout { 5 };
     std::chrono::seconds totalTimeout { 60 };
@@ -60,6 +67,8 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
 
     HttpResponse get(const std::string& path);
+    /** Replaces the Authorization header of later requests (a refreshed token). */
+    void setAuthorization(std::string value) { m_endpoint.authorization = std::move(value); }
     HttpResponse request(const std::string& method, const std::string& path, const std::string& body = {},
         const std::string& contentType = {});
     [[nodiscard]] const HttpEndpoint& endpoint() const { return m_endpoint; }

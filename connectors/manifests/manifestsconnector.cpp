@@ -1,6 +1,7 @@
 #include "manifestsconnector.h"
 
 #include "jsonutil.h"
+#include "ruleengine.h"
 #include "yamlio.h"
 
 #include <QDirIterator>
@@ -8,6 +9,7 @@
 #include <QFileInfo>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace lg {
 
@@ -15,8 +17,9 @@ namespace {
 
 constexpr qint64 kMaxFileSize = 64 * 1024 * 1024;
 
-void emitObject(const nlohmann::json& obj, const std::string& origin, const std::string& target,
-    const ResourceSink& sink, int depth)
+/** Flattens Lists into the Kubernetes objects of one document. */
+void flatten(const nlohmann::json& obj, const std::string& origin,
+    std::vector<std::pair<nlohmann::json, std::string>>& out, int depth)
 {
     if (!obj.is_object())
         return;
@@ -26,20 +29,11 @@ void emitObject(const nlohmann::json& obj, const std::string& origin, const std:
     if (kind.size() > 4 && kind.ends_with("List") && member(obj, "items").is_array()) {
         if (depth < 4) {
             for (const auto& item : member(obj, "items"))
-                emitObject(item, origin, target, sink, depth + 1);
+                flatten(item, origin, out, depth + 1);
         }
         return;
     }
-    Resource r;
-    r.layer = Layer::Orchestrator;
-    r.target = target;
-    r.kind = kind;
-    const auto& meta = member(obj, "metadata");
-    r.name = text(meta, "name", text(meta, "generateName"));
-    r.namespace_ = text(meta, "namespace");
-    r.origin = origin;
-    r.data = obj;
-    sink(r);
+    out.emplace_back(obj, origin);
 }
 
 } // namespace
@@ -70,6 +64,9 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         files.push_back(root);
     }
     std::size_t done = 0;
+    // All objects are read before any is handed on: a Pod or ReplicaSet whose controller is part of the
+    // same manifests is evaluated through that controller, as the live connector does.
+    std::vector<std::pair<nlohmann::json, std::string>> objects;
     for (const auto& file : files) {
         if (cancel.load())
             throw Cancelled();
@@ -89,10 +86,32 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
                 "fix the syntax at that line (a YAML linter helps), then scan again");
         }
         for (const auto& doc : docs)
-            emitObject(doc.json, name + ":" + std::to_string(doc.line), m_target, sink, 0);
+            flatten(doc.json, name + ":" + std::to_string(doc.line), objects, 0);
         ++done;
         if (progress && (done % 50 == 0 || done == files.size()))
             progress("read " + std::to_string(done) + " of " + std::to_string(files.size()) + " manifest files");
+    }
+    std::unordered_set<std::string> controllers;
+    for (const auto& [obj, origin] : objects) {
+        const auto& meta = member(obj, "metadata");
+        if (auto key = controllerKey(text(obj, "kind"), text(meta, "namespace"), text(meta, "name")); !key.empty())
+            controllers.insert(std::move(key));
+    }
+    for (const auto& [obj, origin] : objects) {
+        if (cancel.load())
+            throw Cancelled();
+        if (const auto owner = controllerOwnerKey(obj); !owner.empty() && controllers.count(owner))
+            continue;
+        Resource r;
+        r.layer = Layer::Orchestrator;
+        r.target = m_target;
+        r.kind = text(obj, "kind");
+        const auto& meta = member(obj, "metadata");
+        r.name = text(meta, "name", text(meta, "generateName"));
+        r.namespace_ = text(meta, "namespace");
+        r.origin = origin;
+        r.data = obj;
+        sink(r);
     }
 }
 

@@ -1,0 +1,526 @@
+#include "kubeconnector.h"
+
+#include "jsonutil.h"
+#include "masking.h"
+#include "ruleengine.h"
+
+#include <QByteArray>
+#include <QFile>
+#include <QUrl>
+
+#include <simdjson.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+#include <unordered_set>
+
+namespace lg {
+
+namespace {
+
+constexpr int kMaxRetries = 3;
+constexpr int kMaxRestarts = 3;
+
+std::string urlEncode(const std::string& s)
+{
+    return QUrl::toPercentEncoding(QString::fromStdString(s)).toStdString();
+}
+
+std::string groupVersion(const KubeKind& k)
+{
+    return std::string(k.group).empty() ? std::string(k.version) : std::string(k.group) + "/" + k.version;
+}
+
+std::string apiPrefix(const KubeKind& k)
+{
+    return std::string(k.group).empty() ? "/api/v1" : "/apis/" + groupVersion(k);
+}
+
+/** plural.group as kubectl names a resource ("roles.rbac.authorization.k8s.io", "pods"). */
+std::string resourceName(const KubeKind& k)
+{
+    return std::string(k.group).empty() ? std::string(k.plural) : std::string(k.plural) + "." + k.group;
+}
+
+/** The message of a Kubernetes Status answer, or the start of whatever else the server sent. */
+std::string statusMessage(const HttpResponse& r, std::string* reason = nullptr)
+{
+    const auto j = nlohmann::json::parse(r.body, nullptr, false);
+    if (j.is_object() && text(j, "kind") == "Status") {
+        if (reason)
+            *reason = text(j, "reason");
+        return maskText(text(j, "message", "(no message)"));
+    }
+    std::string body = r.body.substr(0, 200);
+    for (char& c : body)
+        if (static_cast<unsigned char>(c) < 0x20)
+            c = ' ';
+    return body.empty() ? "(empty answer)" : maskText(body);
+}
+
+/** simdjson DOM → nlohmann::json; drops managedFields and last-applied-configuration (noise, never checked). */
+nlohmann::json convert(simdjson::dom::element e, int depth, bool inMetadata)
+{
+    using simdjson::dom::element_type;
+    if (depth > 64)
+        throw std::runtime_error("JSON nested deeper than 64 levels");
+    switch (e.type()) {
+    case element_type::ARRAY: {
+        nlohmann::json a = nlohmann::json::array();
+        auto& vec = a.get_ref<nlohmann::json::array_t&>();
+        for (simdjson::dom::element x : e.get_array().value_unsafe())
+            vec.push_back(convert(x, depth + 1, false));
+        return a;
+    }
+    case element_type::OBJECT: {
+        nlohmann::json o = nlohmann::json::object();
+        auto& map = o.get_ref<nlohmann::json::object_t&>();
+        for (auto field : e.get_object().value_unsafe()) {
+            if (inMetadata && field.key == "managedFields")
+                continue;
+            const bool isMetadata = depth == 0 && field.key == "metadata";
+            nlohmann::json v = convert(field.value, depth + 1, isMetadata);
+            if (inMetadata && field.key == "annotations" && v.is_object())
+                v.erase("kubectl.kubernetes.io/last-applied-configuration");
+            map.emplace(std::string(field.key), std::move(v));
+        }
+        return o;
+    }
+    case element_type::INT64:
+        return e.get_int64().value_unsafe();
+    case element_type::UINT64:
+        return e.get_uint64().value_unsafe();
+    case element_type::DOUBLE:
+        return e.get_double().value_unsafe();
+    case element_type::STRING:
+        return std::string(e.get_string().value_unsafe());
+    case element_type::BOOL:
+        return e.get_bool().value_unsafe();
+    case element_type::NULL_VALUE:
+        return nullptr;
+    }
+    return nullptr;
+}
+
+std::string readTokenFile(const std::string& file, const std::string& source)
+{
+    QFile f(QString::fromStdString(file));
+    if (!f.open(QIODevice::ReadOnly))
+        throw ConnectorError(source, "cannot read the token file " + file + ": " + f.errorString().toStdString(),
+            "check users[].user.tokenFile in the kubeconfig");
+    return f.read(64 * 1024).trimmed().toStdString();
+}
+
+std::string authHint(const KubeContext& ctx)
+{
+    const std::string kind = ctx.user.kind();
+    if (kind == "exec")
+        return "the exec plugin's credential was refused even after a refresh; log in again with the provider's "
+               "tool, then scan again";
+    if (kind == "client-certificate")
+        return "the client certificate is not accepted (expired, or signed by another CA); get a fresh kubeconfig";
+    if (kind == "token" || kind == "token-file")
+        return "the token is wrong, revoked or expired; get a new one (kubectl create token SA, or from the "
+               "cluster admin) and update the kubeconfig";
+    if (kind == "basic")
+        return "basic auth was removed in Kubernetes 1.19; use a token or client certificate";
+    return "this context has no credentials; add a token, a client certificate or an exec plugin to the user "
+           "\""
+        + ctx.userName + "\"";
+}
+
+} // namespace
+
+const std::vector<KubeKind>& kubeKinds()
+{
+    // Controllers first: what they own is then recognised as evaluated through them.
+    static const std::vector<KubeKind> kinds {
+        { "", "v1", "namespaces", "Namespace", false },
+        { "", "v1", "nodes", "Node", false },
+        { "apps", "v1", "deployments", "Deployment", true },
+        { "apps", "v1", "statefulsets", "StatefulSet", true },
+        { "apps", "v1", "daemonsets", "DaemonSet", true },
+        { "batch", "v1", "cronjobs", "CronJob", true },
+        { "batch", "v1", "jobs", "Job", true },
+        { "apps", "v1", "replicasets", "ReplicaSet", true },
+        { "", "v1", "pods", "Pod", true },
+        { "", "v1", "serviceaccounts", "ServiceAccount", true },
+        { "", "v1", "services", "Service", true },
+        { "", "v1", "configmaps", "ConfigMap", true },
+        { "networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true },
+        { "networking.k8s.io", "v1", "ingresses", "Ingress", true },
+        { "rbac.authorization.k8s.io", "v1", "roles", "Role", true },
+        { "rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true },
+        { "rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false },
+        { "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false },
+    };
+    return kinds;
+}
+
+HttpEndpoint kubeEndpoint(
+    const KubeContext& ctx, bool refreshExec, const std::function<void(const std::string&)>& notice)
+{
+    const std::string source = "context " + ctx.name;
+    const KubeUser& u = ctx.user;
+    if (!u.authProvider.empty()) {
+        std::string hint = "replace it with an exec plugin";
+        if (u.authProvider == "gcp")
+            hint = "install gke-gcloud-auth-plugin and run `gcloud container clusters get-credentials` again";
+        else if (u.authProvider == "azure")
+            hint = "install kubelogin and run `kubelogin convert-kubeconfig -l azurecli`";
+        else if (u.authProvider == "oidc")
+            hint = "use an exec plugin such as kubelogin (`kubectl oidc-login`)";
+        throw ConnectorError(source,
+            "user \"" + ctx.userName + "\" uses the auth-provider \"" + u.authProvider
+                + "\", which kubectl removed in 1.26",
+            hint);
+    }
+    if (!u.impersonate.empty())
+        throw ConnectorError(source, "user \"" + ctx.userName + "\" impersonates \"" + u.impersonate + "\" (as:)",
+            "impersonation is not supported; use a context whose own identity may list the cluster");
+
+    HttpEndpoint ep;
+    QUrl url(QString::fromStdString(ctx.cluster.server));
+    if (!url.isValid() || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))
+        || url.host().isEmpty())
+        throw ConnectorError(source, "the server URL \"" + ctx.cluster.server + "\" is not an http(s) URL",
+            "fix clusters[].cluster.server in the kubeconfig");
+    if (!url.userInfo().isEmpty())
+        throw ConnectorError(source, "the server URL carries credentials", "put them in the user entry instead");
+    ep.baseUrl = url.toString(QUrl::StripTrailingSlash).toStdString();
+    ep.caFile = ctx.cluster.caFile;
+    ep.caPem = ctx.cluster.caPem;
+    ep.verifyTls = !ctx.cluster.insecureSkipTlsVerify;
+    ep.proxy = ctx.cluster.proxyUrl;
+    ep.totalTimeout = std::chrono::seconds(120);
+    ep.maxBody = 512u * 1024 * 1024;
+    ep.tlsHint = "the API server's certificate is not signed by the CA of cluster \"" + ctx.clusterName
+        + "\" (certificate-authority or certificate-authority-data in " + ctx.origin
+        + "); get a current kubeconfig from the cluster admin";
+    if (!ctx.cluster.tlsServerName.empty()) {
+        // Verify the certificate for tls-server-name while connecting to the server's address.
+        const int port = url.port(url.scheme() == QLatin1String("https") ? 443 : 80);
+        QUrl named = url;
+        named.setHost(QString::fromStdString(ctx.cluster.tlsServerName));
+        ep.baseUrl = named.toString(QUrl::StripTrailingSlash).toStdString();
+        ep.connectTo = ctx.cluster.tlsServerName + ":" + std::to_string(port) + ":" + url.host().toStdString() + ":"
+            + std::to_string(port);
+    }
+    ep.clientCert = u.clientCertFile;
+    ep.clientKey = u.clientKeyFile;
+    ep.clientCertPem = u.clientCertPem;
+    ep.clientKeyPem = u.clientKeyPem;
+    if (u.exec) {
+        const ExecCredential cred = ExecCredentialProvider::get(*u.exec, ctx.cluster, source, refreshExec, notice);
+        if (!cred.token.empty())
+            ep.authorization = "Bearer " + cred.token;
+        else {
+            ep.clientCertPem = cred.clientCertPem;
+            ep.clientKeyPem = cred.clientKeyPem;
+        }
+    } else if (!u.token.empty()) {
+        ep.authorization = "Bearer " + u.token;
+    } else if (!u.tokenFile.empty()) {
+        ep.authorization = "Bearer " + readTokenFile(u.tokenFile, source);
+    } else if (!u.username.empty()) {
+        ep.authorization = "Basic " + QByteArray::fromStdString(u.username + ":" + u.password).toBase64().toStdString();
+    }
+    return ep;
+}
+
+/** One connection to the API server with its credentials, retries and refresh on 401. */
+struct KubernetesConnector::Session {
+    const KubeContext& ctx;
+    const CancelToken& cancel;
+    std::string source;
+    std::function<void(const std::string&)> notice;
+    std::unique_ptr<HttpClient> client;
+    bool refreshed = false;
+
+    Session(const KubeContext& c, const CancelToken& t, std::string src, std::function<void(const std::string&)> n)
+        : ctx(c)
+        , cancel(t)
+        , source(std::move(src))
+        , notice(std::move(n))
+    {
+        client = std::make_unique<HttpClient>(kubeEndpoint(ctx, false, notice), &cancel);
+    }
+
+    HttpResponse get(const std::string& path)
+    {
+        for (int attempt = 0;; ++attempt) {
+            if (cancel.load())
+                throw Cancelled();
+            HttpResponse r;
+            try {
+                r = client->get(path);
+            } catch (const HttpError& e) {
+                throw ConnectorError(source, e.what(), e.hint());
+            }
+            if (r.status == 401 && !refreshed && (ctx.user.exec || !ctx.user.tokenFile.empty())) {
+                // An expired exec credential or a rotated token file: fetch it again once.
+                refreshed = true;
+                client->setAuthorization(kubeEndpoint(ctx, true, notice).authorization);
+                continue;
+            }
+            const bool transient
+                = r.status == 429 || r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504;
+            if (transient && attempt < kMaxRetries) {
+                int wait = 200 << attempt;
+                if (auto ra = r.header("retry-after"))
+                    wait = std::clamp(std::atoi(ra->c_str()), 0, 5) * 1000;
+                for (int slept = 0; slept < wait && !cancel.load(); slept += 50)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                continue;
+            }
+            return r;
+        }
+    }
+
+    [[noreturn]] void fail(const std::string& what, const HttpResponse& r)
+    {
+        std::string reason;
+        const std::string msg = statusMessage(r, &reason);
+        const std::string head
+            = what + ": " + std::to_string(r.status) + (reason.empty() ? "" : " " + reason) + ": " + msg;
+        if (r.status == 401)
+            throw ConnectorError(source, "the API server refused the credentials (" + head + ")", authHint(ctx));
+        if (r.status == 403)
+            throw ConnectorError(source, head,
+                "the identity of context " + ctx.name
+                    + " may not read this; ask for a read-only ClusterRole "
+                      "(get, list on the listed resources) bound to it");
+        if (r.status >= 500 || r.status == 429)
+            throw ConnectorError(source, head + " (after " + std::to_string(kMaxRetries) + " retries)",
+                "the API server is overloaded or failing; try again later and check its health");
+        throw ConnectorError(source, head, "check that the server URL points at a Kubernetes API server");
+    }
+};
+
+KubernetesConnector::KubernetesConnector(KubeContext context, std::string target, int pageSize)
+    : m_context(std::move(context))
+    , m_target(std::move(target))
+    , m_pageSize(std::clamp(pageSize, 1, 5000))
+{
+    if (m_target.empty())
+        m_target = "kube:" + m_context.name;
+}
+
+std::string KubernetesConnector::location() const
+{
+    return QUrl(QString::fromStdString(m_context.cluster.server)).toString(QUrl::RemoveUserInfo).toStdString();
+}
+
+void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
+{
+    Session session(m_context, cancel, m_target, m_notice);
+    auto say = [&](const std::string& msg) {
+        if (progress)
+            progress(msg);
+    };
+
+    // How Layerguard reached the cluster: rules report TLS verification off and legacy auth.
+    {
+        Resource r;
+        r.layer = Layer::Orchestrator;
+        r.target = m_target;
+        r.kind = "KubeConnection";
+        r.name = m_context.name;
+        r.origin = m_context.origin;
+        r.data = { { "context", m_context.name }, { "cluster", m_context.clusterName }, { "server", location() },
+            { "insecureSkipTlsVerify", m_context.cluster.insecureSkipTlsVerify },
+            { "tlsServerName", m_context.cluster.tlsServerName }, { "auth", m_context.user.kind() },
+            { "execCommand", m_context.user.exec ? m_context.user.exec->display() : std::string() } };
+        sink(r);
+    }
+
+    HttpResponse version = session.get("/version");
+    if (version.status != 200)
+        session.fail("GET /version", version);
+    {
+        auto v = nlohmann::json::parse(version.body, nullptr, false);
+        if (!v.is_object() || text(v, "gitVersion").empty())
+            throw ConnectorError(m_target, location() + "/version did not answer a Kubernetes version",
+                "check that the server URL points at a Kubernetes API server");
+        Resource r;
+        r.layer = Layer::Orchestrator;
+        r.target = m_target;
+        r.kind = "KubernetesVersion";
+        r.name = m_context.clusterName.empty() ? m_context.name : m_context.clusterName;
+        r.origin = location() + "/version";
+        r.data = std::move(v);
+        say("kubernetes " + text(r.data, "gitVersion") + " at " + location());
+        sink(r);
+    }
+
+    // Discovery: which group versions the server serves (an old cluster may lack networking.k8s.io/v1).
+    std::set<std::string> served { "v1" };
+    {
+        HttpResponse apis = session.get("/apis");
+        if (apis.status != 200)
+            session.fail("GET /apis", apis);
+        const auto j = nlohmann::json::parse(apis.body, nullptr, false);
+        if (!j.is_object() || !member(j, "groups").is_array())
+            throw ConnectorError(m_target, "GET /apis did not answer an APIGroupList",
+                "check that the server URL points at a Kubernetes API server");
+        for (const auto& g : member(j, "groups"))
+            for (const auto& v : member(g, "versions"))
+                served.insert(text(v, "groupVersion"));
+    }
+
+    std::unordered_set<std::string> controllers; // "Kind/ns/name" of every controller handed on
+    std::size_t viaController = 0;
+    simdjson::dom::parser parser;
+
+    // One KubeCoverage resource per kind: what was read, and what could not be (a finding, never "secure").
+    auto emitCoverage
+        = [&](const KubeKind& k, const std::string& scope, std::size_t items, const HttpResponse* denied) {
+              Resource cov;
+              cov.layer = Layer::Orchestrator;
+              cov.target = m_target;
+              cov.kind = "KubeCoverage";
+              cov.name = resourceName(k);
+              cov.origin = location() + apiPrefix(k) + "/" + k.plural;
+              std::string reason;
+              const std::string msg = denied ? statusMessage(*denied, &reason) : std::string();
+              cov.data = { { "resource", resourceName(k) }, { "kind", k.kind }, { "scope", scope },
+                  { "complete", !denied }, { "items", items }, { "status", denied ? denied->status : 200 },
+                  { "reason", reason }, { "message", msg }, { "context", m_context.name } };
+              sink(cov);
+              if (denied)
+                  say("cannot list " + resourceName(k) + " (" + std::to_string(denied->status) + " " + reason
+                      + "): reported as a coverage gap");
+          };
+
+    // Lists one kind, cluster-wide or in one namespace, page by page. Returns the final status (200 or the
+    // 403/404 that stopped it before any item was read) and adds the items read to `total`.
+    auto listKind = [&](const KubeKind& k, const std::string& ns, std::size_t& total) -> HttpResponse {
+        const std::string base = apiPrefix(k) + (ns.empty() ? "" : "/namespaces/" + urlEncode(ns)) + "/" + k.plural
+            + "?limit=" + std::to_string(m_pageSize);
+        auto fetch = [&session, base](std::string cont) {
+            return session.get(cont.empty() ? base : base + "&continue=" + urlEncode(cont));
+        };
+        std::unordered_set<std::string> seen; // uids handed on, so a restarted list does not repeat them
+        std::string cont;
+        int restarts = 0;
+        std::size_t items = 0;
+        std::size_t pages = 0;
+        auto pending = std::async(std::launch::async, fetch, std::string());
+        while (true) {
+            HttpResponse page = pending.get();
+            if (page.status == 410 && !cont.empty()) {
+                if (++restarts > kMaxRestarts)
+                    session.fail("GET " + base + " (continue)", page);
+                say(resourceName(k) + ": the continue token expired (410 Gone); listing again from the start");
+                cont.clear();
+                pending = std::async(std::launch::async, fetch, std::string());
+                continue;
+            }
+            if (page.status != 200) {
+                if (items == 0 && (page.status == 403 || page.status == 404))
+                    return page;
+                session.fail("GET " + base, page);
+            }
+            simdjson::dom::element doc;
+            if (auto err = parser.parse(page.body).get(doc))
+                throw ConnectorError(m_target,
+                    "the answer to GET " + base + " is not valid JSON (" + simdjson::error_message(err) + ")",
+                    "the answer was cut or the server is not a Kubernetes API server; try again");
+            std::string_view listKindName;
+            if (doc.type() != simdjson::dom::element_type::OBJECT || doc["kind"].get(listKindName)
+                || !listKindName.ends_with("List"))
+                throw ConnectorError(m_target, "the answer to GET " + base + " is not a Kubernetes list",
+                    "check that the server URL points at a Kubernetes API server");
+            std::string_view next;
+            if (doc["metadata"]["continue"].get(next))
+                next = {};
+            std::string nextToken(next);
+            page.body.clear();
+            page.body.shrink_to_fit();
+            if (!nextToken.empty()) // fetch the next page while this one is evaluated
+                pending = std::async(std::launch::async, fetch, nextToken);
+            simdjson::dom::array arr;
+            if (doc["items"].get(arr) == simdjson::SUCCESS) {
+                for (simdjson::dom::element item : arr) {
+                    if (cancel.load())
+                        throw Cancelled();
+                    Resource r;
+                    try {
+                        r.data = convert(item, 0, false);
+                    } catch (const std::exception& e) {
+                        throw ConnectorError(
+                            m_target, "an item of GET " + base + " cannot be read: " + e.what(), "report this");
+                    }
+                    if (!r.data.is_object())
+                        continue;
+                    const auto& meta = member(r.data, "metadata");
+                    const std::string uid = text(meta, "uid");
+                    if (restarts > 0 && !uid.empty() && !seen.insert(uid).second)
+                        continue;
+                    if (restarts == 0 && !uid.empty())
+                        seen.insert(uid);
+                    ++items;
+                    r.data["kind"] = k.kind;
+                    r.data["apiVersion"] = groupVersion(k);
+                    r.kind = k.kind;
+                    r.name = text(meta, "name");
+                    r.namespace_ = text(meta, "namespace");
+                    const std::string owner = controllerOwnerKey(r.data);
+                    if (!owner.empty() && controllers.count(owner)) {
+                        ++viaController;
+                        continue;
+                    }
+                    if (auto key = controllerKey(k.kind, r.namespace_, r.name); !key.empty())
+                        controllers.insert(std::move(key));
+                    r.layer = r.kind == "Node" ? Layer::Host : Layer::Orchestrator;
+                    r.target = m_target;
+                    r.origin = location() + apiPrefix(k) + (r.namespace_.empty() ? "" : "/namespaces/" + r.namespace_)
+                        + "/" + k.plural + "/" + r.name;
+                    sink(r);
+                }
+            }
+            ++pages;
+            if (nextToken.empty())
+                break;
+            cont = std::move(nextToken);
+            if (pages % 10 == 0)
+                say(resourceName(k) + ": " + std::to_string(items) + " read");
+        }
+        say(resourceName(k) + ": " + std::to_string(items) + " read in " + std::to_string(pages) + " page"
+            + (pages == 1 ? "" : "s"));
+        total += items;
+        HttpResponse ok;
+        ok.status = 200;
+        return ok;
+    };
+
+    for (const auto& k : kubeKinds()) {
+        if (cancel.load())
+            throw Cancelled();
+        if (!served.count(groupVersion(k))) {
+            say(resourceName(k) + ": " + groupVersion(k) + " is not served by this cluster; skipped");
+            continue;
+        }
+        std::size_t items = 0;
+        HttpResponse r = listKind(k, {}, items);
+        if (r.status == 404) {
+            say(resourceName(k) + ": not served (404); skipped");
+            continue;
+        }
+        if (r.status != 403) {
+            emitCoverage(k, k.namespaced ? "all namespaces" : "cluster", items, nullptr);
+            continue;
+        }
+        // Namespace-scoped access is common: read the context's namespace, and say the rest is missing.
+        if (k.namespaced && !m_context.namespace_.empty() && listKind(k, m_context.namespace_, items).status == 200) {
+            emitCoverage(k, "only namespace " + m_context.namespace_ + " could be read", items, &r);
+            continue;
+        }
+        emitCoverage(k, k.namespaced ? "all namespaces" : "cluster", 0, &r);
+    }
+    if (viaController > 0)
+        say(std::to_string(viaController) + " pods, replica sets and jobs evaluated through their controllers");
+}
+
+} // namespace lg
