@@ -1,9 +1,9 @@
 #include "masking.h"
 
+#include <QRegularExpression>
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <regex>
 
 namespace lg {
 
@@ -53,16 +53,35 @@ bool looksLikeSecretName(std::string_view name)
     return false;
 }
 
+namespace {
+
+/** Cheap test first: every token pattern below starts with one of these. */
+bool mayHoldToken(std::string_view v)
+{
+    static constexpr std::array<std::string_view, 9> kStarts { "AKIA", "ASIA", "eyJ", "ghp_", "gho_", "ghu_", "ghs_",
+        "xox", "glpat-" };
+    return std::any_of(kStarts.begin(), kStarts.end(), [&](std::string_view s) { return v.find(s) != v.npos; })
+        || v.find("ghr_") != v.npos;
+}
+
+QString q(std::string_view s)
+{
+    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+}
+
+} // namespace
+
 bool looksLikeSecretValue(std::string_view value)
 {
     if (value.size() > 8192)
-        return true; // too long to inspect safely (std::regex recursion); treat as sensitive
+        return true; // too long to inspect usefully; treat as sensitive
     if (value.find("BEGIN") != std::string_view::npos && value.find("PRIVATE KEY") != std::string_view::npos)
         return true;
-    static const std::regex kPatterns(
-        R"((AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.|gh[pousr]_[A-Za-z0-9]{30,}|xox[abp]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20})",
-        std::regex::optimize);
-    return std::regex_search(value.begin(), value.end(), kPatterns);
+    if (!mayHoldToken(value))
+        return false;
+    static const QRegularExpression kPatterns(QStringLiteral(
+        R"((AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.|gh[pousr]_[A-Za-z0-9]{30,}|xox[abp]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20})"));
+    return kPatterns.match(q(value)).hasMatch();
 }
 
 std::string maskText(std::string_view text)
@@ -70,28 +89,35 @@ std::string maskText(std::string_view text)
     if (text.size() > 8192)
         return std::string(text.substr(0, 200)) + " ... " + std::string(kMasked) + " (long text withheld)";
     // NAME=value pairs (env lines, build args) with a secret-looking NAME or value.
-    std::string out(text);
-    static const std::regex kAssign(R"(([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"']+))");
-    std::string result;
-    auto begin = std::sregex_iterator(out.begin(), out.end(), kAssign);
-    std::size_t last = 0;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-        const auto& m = *it;
-        const bool secret = looksLikeSecretName(m[1].str()) || looksLikeSecretValue(m[2].str());
-        result.append(out, last, std::size_t(m.position(0)) - last);
+    if (text.find_first_of("=:") == std::string_view::npos && !looksLikeSecretValue(text))
+        return std::string(text);
+    static const QRegularExpression kAssign(
+        QStringLiteral(R"(([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"']+))"));
+    const QString in = q(text);
+    QString result;
+    qsizetype last = 0;
+    auto it = kAssign.globalMatch(in);
+    while (it.hasNext()) {
+        const auto m = it.next();
+        const bool secret
+            = looksLikeSecretName(m.captured(1).toStdString()) || looksLikeSecretValue(m.captured(2).toStdString());
+        result += in.mid(last, m.capturedStart(0) - last);
         if (secret)
-            result += m[1].str() + "=" + std::string(kMasked);
+            result += m.captured(1) + u'=' + QLatin1String(kMasked.data(), qsizetype(kMasked.size()));
         else
-            result += m[0].str();
-        last = std::size_t(m.position(0) + m.length(0));
+            result += m.captured(0);
+        last = m.capturedEnd(0);
     }
-    result.append(out, last);
-    if (looksLikeSecretValue(result)) {
-        static const std::regex kValue(
-            R"((AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_.-]{8,}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abp]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20}|-----BEGIN[^-]*PRIVATE KEY-----[\s\S]*?(-----END[^-]*PRIVATE KEY-----|$))");
-        result = std::regex_replace(result, kValue, std::string(kMasked));
+    result += in.mid(last);
+    std::string out = result.toStdString();
+    if (looksLikeSecretValue(out)) {
+        static const QRegularExpression kValue(QStringLiteral(
+            R"((AKIA|ASIA)[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_.-]{8,}|gh[pousr]_[A-Za-z0-9]{30,}|xox[abp]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20}|-----BEGIN[^-]*PRIVATE KEY-----[\s\S]*?(-----END[^-]*PRIVATE KEY-----|$))"));
+        QString masked = QString::fromStdString(out);
+        masked.replace(kValue, QLatin1String(kMasked.data(), qsizetype(kMasked.size())));
+        out = masked.toStdString();
     }
-    return result;
+    return out;
 }
 
 nlohmann::json maskIfSecret(std::string_view path, const nlohmann::json& value)

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>

@@ -171,9 +171,11 @@ nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)
     return j.is_discarded() ? fallback : j;
 }
 
+/** A finding's columns; the rule's own text comes from scan_rules (r), the rest from findings (f). */
 constexpr const char* kFindingColumns
-    = "fid, rule, title, layer, severity, status, target, kind, namespace, name, container, message, evidence, "
-      "remediation, refs, frameworks, origin";
+    = "f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, f.name, f.container, "
+      "f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin FROM findings f JOIN scan_rules r ON "
+      "r.scan_id = f.scan_id AND r.rule = f.rule";
 
 Finding readFinding(const Stmt& q, int base = 0)
 {
@@ -239,6 +241,8 @@ Store::Store(const std::string& path)
         }
         exec("PRAGMA journal_mode = WAL");
         exec("PRAGMA synchronous = NORMAL");
+        exec("PRAGMA cache_size = -65536"); // up to 64 MiB of pages: a large scan is written without re-reading the
+                                            // B-trees
         migrate();
     } catch (const StoreError& e) {
         sqlite3_close(m_db);
@@ -350,22 +354,35 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRes.bind(6, r.name).bind(7, r.origin).run();
     }
 
-    Stmt insFinding(m_db,
-        "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    // Rule text once per rule; the findings carry only what differs between them.
+    constexpr auto kReplace = nlohmann::json::error_handler_t::replace; // invalid UTF-8 is replaced, not fatal
+    Stmt insRule(m_db, "INSERT OR IGNORE INTO scan_rules VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    std::set<std::string_view> rulesWritten;
     for (const auto& f : scan.findings) {
-        const nlohmann::json j = toJson(f);
-        insFinding.bind(1, scanId).bind(2, f.id).bind(3, f.rule).bind(4, f.title).bind(5, toString(f.layer));
-        insFinding.bind(6, std::int64_t(f.severity)).bind(7, toString(f.status)).bind(8, f.subject.target);
-        insFinding.bind(9, f.subject.kind).bind(10, f.subject.namespace_).bind(11, f.subject.name);
-        // Invalid UTF-8 from a source is replaced, not a reason to lose the scan.
-        constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
-        insFinding.bind(12, f.subject.container)
-            .bind(13, f.message)
-            .bind(14, j["evidence"].dump(-1, ' ', false, kReplace));
-        insFinding.bind(15, j["remediation"].dump(-1, ' ', false, kReplace));
-        insFinding.bind(16, j["references"].dump(-1, ' ', false, kReplace));
-        insFinding.bind(17, j["frameworks"].dump(-1, ' ', false, kReplace)).bind(18, f.origin).run();
+        if (!rulesWritten.insert(f.rule).second)
+            continue;
+        nlohmann::json steps = nlohmann::json::array();
+        for (const auto& st : f.remediation) {
+            nlohmann::json s = { { "step", st.text } };
+            if (!st.snippet.empty())
+                s["snippet"] = st.snippet;
+            steps.push_back(std::move(s));
+        }
+        insRule.bind(1, scanId).bind(2, f.rule).bind(3, f.title).bind(4, steps.dump(-1, ' ', false, kReplace));
+        insRule.bind(5, nlohmann::json(f.references).dump(-1, ' ', false, kReplace));
+        insRule.bind(6, nlohmann::json(f.frameworks).dump(-1, ' ', false, kReplace)).run();
+    }
+    Stmt insFinding(
+        m_db, "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    for (const auto& f : scan.findings) {
+        nlohmann::json evidence = nlohmann::json::array();
+        for (const auto& e : f.evidence)
+            evidence.push_back({ { "path", e.path }, { "value", e.value } });
+        insFinding.bind(1, scanId).bind(2, f.id).bind(3, f.rule).bind(4, toString(f.layer));
+        insFinding.bind(5, std::int64_t(f.severity)).bind(6, toString(f.status)).bind(7, f.subject.target);
+        insFinding.bind(8, f.subject.kind).bind(9, f.subject.namespace_).bind(10, f.subject.name);
+        insFinding.bind(11, f.subject.container).bind(12, f.message);
+        insFinding.bind(13, evidence.dump(-1, ' ', false, kReplace)).bind(14, f.origin).run();
         if (delayUs > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     }
@@ -481,17 +498,17 @@ std::optional<std::int64_t> Store::previousScanId(std::int64_t id) const
 
 std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& filter) const
 {
-    std::string sql = std::string("SELECT ") + kFindingColumns + " FROM findings WHERE scan_id = ?1";
+    std::string sql = std::string("SELECT ") + kFindingColumns + " WHERE f.scan_id = ?1";
     if (filter.layer)
-        sql += " AND layer = ?2";
+        sql += " AND f.layer = ?2";
     if (filter.minSeverity)
-        sql += " AND severity <= ?3";
+        sql += " AND f.severity <= ?3";
     if (filter.status)
-        sql += " AND status = ?4";
+        sql += " AND f.status = ?4";
     if (!filter.search.empty())
-        sql += " AND (instr(lower(rule || ' ' || title || ' ' || kind || ' ' || namespace || ' ' || name || ' ' || "
-               "container || ' ' || message), lower(?5)) > 0)";
-    sql += " ORDER BY severity, layer, rule, target, namespace, name, container";
+        sql += " AND (instr(lower(f.rule || ' ' || r.title || ' ' || f.kind || ' ' || f.namespace || ' ' || f.name "
+               "|| ' ' || f.container || ' ' || f.message), lower(?5)) > 0)";
+    sql += " ORDER BY f.severity, f.layer, f.rule, f.target, f.namespace, f.name, f.container";
     Stmt q(m_db, sql.c_str());
     q.bind(1, scanId);
     if (filter.layer)

@@ -69,14 +69,17 @@ nlohmann::json convert(simdjson::dom::element e, int depth, bool inMetadata)
     case element_type::ARRAY: {
         nlohmann::json a = nlohmann::json::array();
         auto& vec = a.get_ref<nlohmann::json::array_t&>();
-        for (simdjson::dom::element x : e.get_array().value_unsafe())
+        const simdjson::dom::array arr = e.get_array().value_unsafe(); // a copy: the result object is a temporary
+        vec.reserve(arr.size());
+        for (simdjson::dom::element x : arr)
             vec.push_back(convert(x, depth + 1, false));
         return a;
     }
     case element_type::OBJECT: {
         nlohmann::json o = nlohmann::json::object();
         auto& map = o.get_ref<nlohmann::json::object_t&>();
-        for (auto field : e.get_object().value_unsafe()) {
+        const simdjson::dom::object obj = e.get_object().value_unsafe();
+        for (auto field : obj) {
             if (inMetadata && field.key == "managedFields")
                 continue;
             const bool isMetadata = depth == 0 && field.key == "metadata";
@@ -466,13 +469,14 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                     r.kind = k.kind;
                     r.name = text(meta, "name");
                     r.namespace_ = text(meta, "namespace");
+                    // A skipped ReplicaSet still counts as listed: its pods are judged through the Deployment.
+                    if (auto key = controllerKey(k.kind, r.namespace_, r.name); !key.empty())
+                        controllers.insert(std::move(key));
                     const std::string owner = controllerOwnerKey(r.data);
                     if (!owner.empty() && controllers.count(owner)) {
                         ++viaController;
                         continue;
                     }
-                    if (auto key = controllerKey(k.kind, r.namespace_, r.name); !key.empty())
-                        controllers.insert(std::move(key));
                     r.layer = r.kind == "Node" ? Layer::Host : Layer::Orchestrator;
                     r.target = m_target;
                     r.origin = location() + apiPrefix(k) + (r.namespace_.empty() ? "" : "/namespaces/" + r.namespace_)

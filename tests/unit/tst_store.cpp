@@ -19,6 +19,7 @@ private Q_SLOTS:
     void init();
     void migratesAndUsesWal();
     void writesAndReadsAScan();
+    void revisionOneCacheKeepsItsFindings();
     void failedWriteLeavesCacheUnchanged();
     void notADatabaseIsReported();
     void damagedPagesAreReported();
@@ -78,12 +79,45 @@ ScanRecord TestStore::record(const std::vector<std::string>& names)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 1);
+    LG_COMPARE(s.schemaVersion(), 2);
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(s.handle(), "PRAGMA journal_mode", -1, &st, nullptr);
     LG_COMPARE(sqlite3_step(st), SQLITE_ROW);
     LG_COMPARE(QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), QByteArray("wal"));
     sqlite3_finalize(st);
+    LG_COMPARE(s.integrityCheck(), std::string("ok"));
+}
+
+void TestStore::revisionOneCacheKeepsItsFindings()
+{
+    // A cache written by revision 1 (rule text in every finding row) is migrated without loss.
+    {
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(m_path.toUtf8().constData(), &db), SQLITE_OK);
+        QFile schema(QStringLiteral(LG_SOURCE_DIR "/resources/db/001_initial.sql"));
+        QVERIFY(schema.open(QIODevice::ReadOnly));
+        const QByteArray sql = schema.readAll()
+            + "INSERT INTO scans VALUES (1, 100, 110, 'layerguard 0.1.0', 'ci', '[]', 1, 80);"
+              "INSERT INTO findings VALUES (1, 'fid-1', 'LG-PSS-PRIVILEGED', 'Privileged container', 'orchestrator', "
+              "1, "
+              "'open', 't', 'Deployment', 'shop', 'web', 'nginx', 'runs privileged', "
+              "'[{\"path\":\"spec.privileged\",\"value\":true}]', '[{\"step\":\"Drop it\",\"snippet\":\"x\"}]', "
+              "'[\"KSV-0017\"]', '[\"pss-baseline\"]', 'web.yaml:1');"
+              "PRAGMA user_version = 1;";
+        char* error = nullptr;
+        QVERIFY2(sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error) == SQLITE_OK, error);
+        sqlite3_close(db);
+    }
+    Store s(m_path.toStdString());
+    LG_COMPARE(s.schemaVersion(), 2);
+    const auto fs = s.findings(1);
+    QCOMPARE(fs.size(), std::size_t(1));
+    LG_COMPARE(fs[0].title, std::string("Privileged container"));
+    LG_COMPARE(fs[0].references, (std::vector<std::string> { "KSV-0017" }));
+    LG_COMPARE(fs[0].frameworks, (std::vector<std::string> { "pss-baseline" }));
+    QCOMPARE(fs[0].remediation.size(), std::size_t(1));
+    LG_COMPARE(fs[0].remediation[0].snippet, std::string("x"));
+    LG_COMPARE(fs[0].evidence.at(0).path, std::string("spec.privileged"));
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
