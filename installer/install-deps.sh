@@ -15,6 +15,8 @@ PACKAGES=(
     sqlite3 poppler-utils python3-jsonschema python3-yaml
     # integration testbed: a real dockerd on a private socket, a busybox image without pulls
     docker.io busybox-static jq curl openssl
+    # integration testbed: a real Prometheus and node_exporter, htpasswd for the bcrypt basic-auth hash
+    prometheus prometheus-node-exporter apache2-utils
     # benchmarks
     time
 )
@@ -31,6 +33,17 @@ if ((${#missing[@]})); then
     SUDO=""
     if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
+    # The postinst of prometheus and prometheus-node-exporter starts their daemons (0.0.0.0:9090 and
+    # :9100, via invoke-rc.d or systemd); the testbed starts its own on free ports. Deny service starts
+    # for the install unless the machine has a policy of its own (container images ship one that does).
+    policy=/usr/sbin/policy-rc.d
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\n# installer/install-deps.sh: no service starts while packages install\nexit 101\n' |
+            $SUDO tee "$policy" >/dev/null
+        $SUDO chmod 755 "$policy"
+        remove_policy() { $SUDO rm -f "$policy"; }
+        trap remove_policy EXIT
+    fi
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else

@@ -6,6 +6,7 @@
 #include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "pdfreport.h"
+#include "promconnector.h"
 #include "reportwriter.h"
 #include "scanner.h"
 #include "scoring.h"
@@ -16,6 +17,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSaveFile>
 
 #include <csignal>
@@ -177,6 +179,28 @@ void printLayerSummary(const ScanInfo& info)
     }
 }
 
+/** A Prometheus endpoint; the password comes from the environment and the token from its file, never argv. */
+PrometheusEndpoint promEndpoint(const std::string& url, const std::string& caFile, const std::string& user,
+    const std::string& tokenFile, const std::string& cert, const std::string& key)
+{
+    PrometheusEndpoint ep;
+    ep.url = url;
+    ep.caFile = caFile;
+    ep.clientCert = cert;
+    ep.clientKey = key;
+    ep.username = user;
+    if (!user.empty())
+        ep.password = qEnvironmentVariable("LAYERGUARD_PROM_PASSWORD").toStdString();
+    if (!tokenFile.empty()) {
+        QFile f(QString::fromStdString(tokenFile));
+        if (!f.open(QIODevice::ReadOnly))
+            throw ConnectorError(
+                "prometheus", "cannot read the token file " + tokenFile, "check --prom-token-file and its permissions");
+        ep.bearerToken = f.read(64 * 1024).trimmed().toStdString();
+    }
+    return ep;
+}
+
 /** Any of the options that select a Kubernetes cluster. */
 bool wantsKubernetes(const QCommandLineParser& p)
 {
@@ -227,7 +251,21 @@ int cmdScan(const QStringList& args)
         { QStringLiteral("page-size"), QStringLiteral("Kubernetes list page size (default 500)."),
             QStringLiteral("N") },
         { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
-        { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
+        { QStringLiteral("prometheus"),
+            QStringLiteral("Prometheus (or Thanos / Mimir) URL: host and runtime signals, Falco alerts."),
+            QStringLiteral("URL") },
+        { QStringLiteral("prom-user"),
+            QStringLiteral("Prometheus basic-auth user (password from LAYERGUARD_PROM_PASSWORD)."),
+            QStringLiteral("NAME") },
+        { QStringLiteral("prom-token-file"), QStringLiteral("File holding a bearer token for Prometheus."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("prom-cert"), QStringLiteral("Client certificate for Prometheus (mTLS)."),
+            QStringLiteral("FILE") },
+        { QStringLiteral("prom-key"), QStringLiteral("Client key for Prometheus (mTLS)."), QStringLiteral("FILE") },
+        { QStringLiteral("prom-window"), QStringLiteral("Scan window for counters and alerts (default 1h)."),
+            QStringLiteral("DURATION") },
+        { QStringLiteral("prom-checks"), QStringLiteral("Extra folder of Prometheus check files (same id replaces)."),
+            QStringLiteral("DIR") },
         { QStringLiteral("target"), QStringLiteral("Target name for the sources of this scan."),
             QStringLiteral("NAME") },
         { QStringLiteral("policy"), QStringLiteral("Policy file (JSON or YAML): overrides, exemptions."),
@@ -244,11 +282,11 @@ int cmdScan(const QStringList& args)
     if (!parse(p, args, &code))
         return code;
 
-    for (const char* unsupported : { "registry", "prometheus" }) {
+    for (const char* unsupported : { "registry" }) {
         if (p.isSet(QLatin1String(unsupported)))
             return usage(p,
                 QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
-                               "are --manifests, --host, --docker, --kubeconfig/--context and --demo")
+                               "are --manifests, --host, --docker, --kubeconfig/--context, --prometheus and --demo")
                     .arg(QLatin1String(unsupported)));
     }
     std::optional<Severity> failOn;
@@ -261,7 +299,7 @@ int cmdScan(const QStringList& args)
     std::vector<std::unique_ptr<Connector>> sources;
     const bool explicitSources = p.isSet(QStringLiteral("manifests")) || p.isSet(QStringLiteral("host"))
         || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"))
-        || wantsKubernetes(p);
+        || wantsKubernetes(p) || p.isSet(QStringLiteral("prometheus"));
     const int pageSize = p.isSet(QStringLiteral("page-size")) ? p.value(QStringLiteral("page-size")).toInt() : 500;
     if (pageSize < 1 || pageSize > 5000)
         return usage(p, QStringLiteral("--page-size takes 1 to 5000"));
@@ -284,6 +322,12 @@ int cmdScan(const QStringList& args)
                 sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
             else if (saved->kind == "host")
                 sources.push_back(std::make_unique<HostConnector>(c.value("root", std::string("/")), saved->name));
+            else if (saved->kind == "prometheus")
+                sources.push_back(std::make_unique<PrometheusConnector>(
+                    promEndpoint(c.value("url", std::string()), c.value("caFile", std::string()),
+                        c.value("user", std::string()), c.value("tokenFile", std::string()),
+                        c.value("cert", std::string()), c.value("key", std::string())),
+                    saved->name, c.value("window", std::string("1h")), loadPromChecks()));
             else if (saved->kind == "kubernetes") {
                 const auto kc = Kubeconfig::load(c.value("kubeconfig", std::string()));
                 sources.push_back(kubeSource(kc.resolve(c.value("context", std::string())), saved->name, pageSize));
@@ -341,6 +385,31 @@ int cmdScan(const QStringList& args)
             return failWith(e, e.source() + ": ");
         }
     }
+    if (p.isSet(QStringLiteral("prometheus"))) {
+        try {
+            const QString window = p.isSet(QStringLiteral("prom-window")) ? p.value(QStringLiteral("prom-window"))
+                                                                          : QStringLiteral("1h");
+            if (!QRegularExpression(QStringLiteral("^[0-9]+[smhdw]$")).match(window).hasMatch())
+                return usage(p, QStringLiteral("--prom-window takes a Prometheus duration such as 30m, 1h or 1d"));
+            std::vector<std::string> checkDirs;
+            for (const auto& d : p.values(QStringLiteral("prom-checks")))
+                checkDirs.push_back(s(d));
+            // With one Kubernetes context in the same scan, the signals join its target: node names line up.
+            std::string promTarget = s(target);
+            if (promTarget.empty() && sources.size() == 1 && sources.front()->kind() == "kubernetes")
+                promTarget = sources.front()->target();
+            sources.push_back(std::make_unique<PrometheusConnector>(
+                promEndpoint(s(p.value(QStringLiteral("prometheus"))), s(p.value(QStringLiteral("ca-file"))),
+                    s(p.value(QStringLiteral("prom-user"))), s(p.value(QStringLiteral("prom-token-file"))),
+                    s(p.value(QStringLiteral("prom-cert"))), s(p.value(QStringLiteral("prom-key")))),
+                promTarget, s(window), loadPromChecks(checkDirs)));
+        } catch (const ConnectorError& e) {
+            return failWith(e, std::string("prometheus: "));
+        } catch (const std::invalid_argument& e) {
+            err(std::string("prometheus checks: ") + e.what());
+            return kExitFailure;
+        }
+    }
     if (p.isSet(QStringLiteral("demo"))) {
         sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
         sources.push_back(std::make_unique<HostConnector>("/", "demo-node", ":/demo/host.json"));
@@ -348,7 +417,7 @@ int cmdScan(const QStringList& args)
     if (sources.empty())
         return usage(p,
             QStringLiteral("no source given: use --manifests PATH, --host, --docker URL, --kubeconfig FILE / --context "
-                           "NAME / --kube, or --demo"));
+                           "NAME / --kube, --prometheus URL or --demo"));
 
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     ScanSettings settings;
@@ -784,9 +853,9 @@ int cmdAccept(const QStringList& args, bool revoke)
 int cmdTarget(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(
-        QStringLiteral("Saved connections: target add NAME (--docker URL | --manifests PATH | "
-                       "--host | --kubeconfig FILE [--context NAME]) | target list | target remove NAME."));
+    p.setApplicationDescription(QStringLiteral(
+        "Saved connections: target add NAME (--docker URL | --manifests PATH | "
+        "--host | --kubeconfig FILE [--context NAME] | --prometheus URL) | target list | target remove NAME."));
     p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list or remove"));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("target name"));
     p.addOptions({ { QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL") },
@@ -797,6 +866,11 @@ int cmdTarget(const QStringList& args)
             QStringLiteral("FILE") },
         { QStringLiteral("context"), QStringLiteral("kubeconfig context (default: the current one)."),
             QStringLiteral("NAME") },
+        { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
+        { QStringLiteral("prom-user"), QStringLiteral("Prometheus user."), QStringLiteral("NAME") },
+        { QStringLiteral("prom-token-file"), QStringLiteral("Prometheus token file."), QStringLiteral("FILE") },
+        { QStringLiteral("prom-cert"), QStringLiteral("Prometheus client certificate."), QStringLiteral("FILE") },
+        { QStringLiteral("prom-key"), QStringLiteral("Prometheus client key."), QStringLiteral("FILE") },
         formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
@@ -849,6 +923,20 @@ int cmdTarget(const QStringList& args)
         } else if (p.isSet(QStringLiteral("host"))) {
             t.kind = "host";
             t.config = { { "root", "/" } };
+        } else if (p.isSet(QStringLiteral("prometheus"))) {
+            const std::string url = s(p.value(QStringLiteral("prometheus")));
+            if (url.find('@') != std::string::npos)
+                return usage(
+                    p, QStringLiteral("credentials do not belong in a saved URL (the cache is not a secret store)"));
+            t.kind = "prometheus";
+            auto abs = [&](const char* opt) {
+                const QString v = p.value(QLatin1String(opt));
+                return v.isEmpty() ? std::string() : s(QFileInfo(v).absoluteFilePath());
+            };
+            // Paths and the user name only: the password stays in LAYERGUARD_PROM_PASSWORD, the token in its file.
+            t.config = { { "url", url }, { "caFile", abs("ca-file") },
+                { "user", s(p.value(QStringLiteral("prom-user"))) }, { "tokenFile", abs("prom-token-file") },
+                { "cert", abs("prom-cert") }, { "key", abs("prom-key") } };
         } else if (p.isSet(QStringLiteral("kubeconfig")) || p.isSet(QStringLiteral("context"))) {
             // The kubeconfig stays where the user keeps it; only its path and the context name are saved.
             std::string file = s(p.value(QStringLiteral("kubeconfig")));
@@ -859,8 +947,8 @@ int cmdTarget(const QStringList& args)
             t.config = { { "kubeconfig", file }, { "context", ctx.name } };
         } else {
             return usage(p,
-                QStringLiteral("say what the target is: --docker URL, --manifests PATH, --host or --kubeconfig FILE "
-                               "[--context NAME]"));
+                QStringLiteral("say what the target is: --docker URL, --manifests PATH, --host, --kubeconfig FILE "
+                               "[--context NAME] or --prometheus URL"));
         }
         store->saveTarget(t);
         std::cout << "saved target " << name << " (" << t.kind << "); scan it with `layerguard scan --target " << name

@@ -22,8 +22,21 @@ Resource identityOf(const Resource& r)
     stub.namespace_ = r.namespace_;
     stub.name = r.name;
     stub.origin = r.origin;
+    // What messages and policy exemptions read: name, namespace, labels and the short annotations
+    // (long ones, such as last-applied configurations, are never exemption selectors).
     const auto& meta = member(r.data, "metadata");
-    stub.data = { { "metadata", meta.is_object() ? meta : nlohmann::json::object() } };
+    nlohmann::json m = nlohmann::json::object();
+    for (const char* key : { "name", "namespace", "labels" })
+        if (const auto& v = member(meta, key); !v.is_null())
+            m[key] = v;
+    if (const auto& ann = member(meta, "annotations"); ann.is_object()) {
+        nlohmann::json kept = nlohmann::json::object();
+        for (auto it = ann.begin(); it != ann.end(); ++it)
+            if (!it->is_string() || it->get_ref<const std::string&>().size() <= 256)
+                kept[it.key()] = *it;
+        m["annotations"] = std::move(kept);
+    }
+    stub.data = { { "metadata", std::move(m) } };
     return stub;
 }
 

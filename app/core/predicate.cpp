@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -166,6 +167,13 @@ std::string displayValue(const nlohmann::json& value)
         return value.get<std::string>().empty() ? std::string("(empty)") : value.get<std::string>();
     if (value.is_null())
         return "(not set)";
+    if (value.is_number_float()) { // 48.0 reads as 48, 0.030000001 as 0.03
+        const double d = value.get<double>();
+        if (std::abs(d) < 1e15 && d == std::floor(d))
+            return std::to_string(static_cast<long long>(d));
+        QString t = QString::number(d, 'g', 6);
+        return t.toStdString();
+    }
     return value.dump();
 }
 
@@ -585,14 +593,15 @@ std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx, cons
         }
         out.append(tmpl, pos, open - pos);
         const std::string key = tmpl.substr(open + 1, close - open - 1);
+        // Substituted values are masked here (evidence already is), so the message needs no second pass.
         if (key == "value") {
-            out += evidence.empty() ? std::string("(not set)") : displayValue(evidence.front().value);
+            out += evidence.empty() ? std::string("(not set)") : maskText(displayValue(evidence.front().value));
         } else if (key == "path") {
             out += evidence.empty() ? std::string() : evidence.front().path;
         } else {
             try {
                 const Resolved r = resolve(parsePath(key), ctx);
-                out += r.value ? displayValue(*r.value) : std::string("(not set)");
+                out += r.value ? maskText(displayValue(maskIfSecret(key, *r.value))) : std::string("(not set)");
             } catch (const std::invalid_argument&) {
                 out += "{" + key + "}";
             }

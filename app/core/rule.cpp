@@ -1,5 +1,7 @@
 #include "rule.h"
 
+#include "jsonutil.h"
+
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -173,10 +175,9 @@ bool Policy::isDisabled(std::string_view ruleId) const
 const std::string* Policy::exemption(const Rule& rule, const Resource& resource) const
 {
     static const std::string kAnnotationReason = "annotation layerguard.io/ignore on the resource";
-    const auto& meta = resource.data.is_object() ? resource.data.value("metadata", nlohmann::json::object())
-                                                 : nlohmann::json::object();
-    if (meta.is_object() && meta.contains("annotations") && meta["annotations"].is_object()) {
-        const auto& ann = meta["annotations"];
+    // Called for every evaluation: references into the resource, never copies of its metadata.
+    const auto& meta = member(resource.data, "metadata");
+    if (const auto& ann = member(meta, "annotations"); ann.is_object()) {
         auto it = ann.find("layerguard.io/ignore");
         if (it != ann.end() && it->is_string()) {
             const std::string list = it->get<std::string>();
@@ -208,9 +209,8 @@ const std::string* Policy::exemption(const Rule& rule, const Resource& resource)
             const auto eq = selector.find('=');
             const std::string key = selector.substr(0, eq);
             const std::string value = eq == std::string::npos ? std::string() : selector.substr(eq + 1);
-            const auto map = meta.is_object() ? meta.value(field, nlohmann::json::object()) : nlohmann::json();
-            return map.is_object() && map.contains(key) && map[key].is_string()
-                && (eq == std::string::npos || map[key].get<std::string>() == value);
+            const auto& v = member(member(meta, field), key);
+            return v.is_string() && (eq == std::string::npos || v.get_ref<const std::string&>() == value);
         };
         if (!matches(e.label, "labels") || !matches(e.annotation, "annotations"))
             continue;

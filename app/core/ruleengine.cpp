@@ -110,8 +110,13 @@ void RuleEngine::finish()
 
 void RuleEngine::absorb(RuleEngine& other)
 {
-    for (auto& f : other.m_findings)
-        m_findings.push_back(std::move(f));
+    if (m_findings.empty())
+        m_findings.swap(other.m_findings);
+    else {
+        m_findings.reserve(m_findings.size() + other.m_findings.size());
+        for (auto& f : other.m_findings)
+            m_findings.push_back(std::move(f));
+    }
     other.m_findings.clear();
     for (const auto& [layer, t] : other.m_tallies) {
         auto& dst = m_tallies[layer];
@@ -132,9 +137,9 @@ void RuleEngine::absorb(RuleEngine& other)
 }
 
 void RuleEngine::record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed,
-    std::string message, std::vector<Evidence> evidence)
+    std::string message, std::vector<Evidence> evidence, bool messageMasked)
 {
-    auto& outcome = m_outcomes[rule.id];
+    auto& outcome = outcomeOf(rule);
     if (const std::string* reason = m_policy.exemption(rule, resource)) {
         (void)reason;
         ++outcome.exempted;
@@ -156,13 +161,23 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     f.severity = severity;
     f.subject = subject;
     f.id = fingerprint(rule.id, subject);
-    f.message = maskText(message);
+    f.message = messageMasked ? std::move(message) : maskText(message);
     f.evidence = std::move(evidence);
     f.remediation = rule.remediation;
     f.references = rule.references;
     f.frameworks = rule.frameworks;
     f.origin = resource.origin;
     m_findings.push_back(std::move(f));
+}
+
+RuleOutcome& RuleEngine::outcomeOf(const Rule& rule)
+{
+    auto it = m_outcomeOf.find(&rule);
+    if (it != m_outcomeOf.end())
+        return *it->second;
+    RuleOutcome& o = m_outcomes[rule.id]; // std::map: the reference stays valid as the map grows
+    m_outcomeOf.emplace(&rule, &o);
+    return o;
 }
 
 void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
@@ -174,13 +189,13 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
 
     auto evaluate = [&](const Subject& subject) {
         if (rule.when && !rule.when->eval(ctx, nullptr, true)) {
-            ++m_outcomes[rule.id].notApplicable;
+            ++outcomeOf(rule).notApplicable;
             return;
         }
         std::vector<Evidence> evidence;
         const bool failed = rule.predicate->eval(ctx, &evidence, true);
         std::string message = failed ? renderTemplate(rule.message, ctx, evidence) : std::string();
-        record(rule, resource, subject, failed, std::move(message), std::move(evidence));
+        record(rule, resource, subject, failed, std::move(message), std::move(evidence), true);
     };
 
     if (rule.scope == RuleScope::Resource) {

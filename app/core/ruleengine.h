@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lg {
@@ -73,7 +74,7 @@ public:
 
     /** Used by cross-resource checks to report one evaluation and, when failed, a finding. */
     void record(const Rule& rule, const Resource& resource, const Subject& subject, bool failed, std::string message,
-        std::vector<Evidence> evidence);
+        std::vector<Evidence> evidence, bool messageMasked = false);
     [[nodiscard]] const Policy& policy() const { return m_policy; }
 
 private:
@@ -85,6 +86,8 @@ private:
     std::vector<Finding> m_findings;
     std::map<Layer, LayerTally> m_tallies;
     std::map<std::string, RuleOutcome> m_outcomes;
+    std::unordered_map<const Rule*, RuleOutcome*> m_outcomeOf; ///< per-rule shortcut into m_outcomes
+    RuleOutcome& outcomeOf(const Rule& rule);
     std::set<Layer> m_scanned;
     std::vector<std::unique_ptr<CrossCheck>> m_crossChecks;
     std::size_t m_resourceCount = 0;

@@ -45,9 +45,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
             src->collect(
                 [&](const Resource& r) {
                     sourceEngine.add(r);
-                    Resource id = r;
-                    id.data = nullptr; // keep identity only: the whole inventory is never held
-                    identities.push_back(std::move(id));
+                    // keep identity only (no copy of the data): the whole inventory is never held
+                    identities.push_back({ r.layer, r.target, r.kind, r.namespace_, r.name, r.origin, nullptr });
                 },
                 cancel, progress);
         } catch (const Cancelled&) {
@@ -75,6 +74,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         for (Layer l : src->layers())
             engine.markScanned(l);
         engine.absorb(sourceEngine);
+        rec.resources.reserve(rec.resources.size() + identities.size());
         for (auto& id : identities)
             rec.resources.push_back(std::move(id));
         outcome.sources.push_back(status);
