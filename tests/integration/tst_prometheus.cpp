@@ -58,6 +58,8 @@ private Q_SLOTS:
     void noDataIsNeverAPass();
     void queryErrorIsReported();
     void rangeAndLongQueries();
+    void dockerdIsScraped();
+    void savedTargetKeepsNoSecret();
     void tlsAndBasicAuth();
     void failures_data();
     void failures();
@@ -80,6 +82,13 @@ void TestPrometheus::initTestCase()
         if (!extra.isEmpty())
             args << extra;
         QProcess p;
+        // the plain instance also scrapes the testbed dockerd's metrics endpoint (ctest fixture "dockerd")
+        const auto docker = readEnv(qEnvironmentVariable("LG_DOCKER_ENV"));
+        if (extra.isEmpty() && docker.count(QStringLiteral("LG_DOCKER_METRICS"))) {
+            auto env = QProcessEnvironment::systemEnvironment();
+            env.insert(QStringLiteral("LG_DOCKER_METRICS"), docker.at(QStringLiteral("LG_DOCKER_METRICS")));
+            p.setProcessEnvironment(env);
+        }
         p.start(QStringLiteral("bash"), args);
         QVERIFY(p.waitForFinished(120'000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
@@ -261,6 +270,52 @@ void TestPrometheus::rangeAndLongQueries()
         longQuery += " or up";
     const auto big = client.query(longQuery);
     QVERIFY(big.samples.size() >= 2);
+}
+
+void TestPrometheus::dockerdIsScraped()
+{
+    const auto docker = readEnv(qEnvironmentVariable("LG_DOCKER_ENV"));
+    QVERIFY2(docker.count(QStringLiteral("LG_DOCKER_METRICS")), "the dockerd fixture exports its metrics address");
+    PrometheusEndpoint ep;
+    ep.url = m_plain[QStringLiteral("LG_PROM_URL")].toStdString();
+    PrometheusClient client(ep, "prom", nullptr);
+    const auto up = client.query("up{job=\"docker\"}");
+    QCOMPARE(up.samples.size(), std::size_t(1));
+    QCOMPARE(up.samples[0]["value"].get<double>(), 1.0);
+    QVERIFY(!client.query("engine_daemon_engine_info").samples.empty());
+}
+
+void TestPrometheus::savedTargetKeepsNoSecret()
+{
+    // The target keeps URL, CA path and user name; the password comes from the environment at scan time.
+    const QString db = m_tmp.filePath(QStringLiteral("targets.sqlite"));
+    const QString password = m_tls[QStringLiteral("LG_PROM_PASSWORD")];
+    auto run = [&](const QStringList& args, bool withPassword) {
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("LAYERGUARD_DB"));
+        if (withPassword)
+            env.insert(QStringLiteral("LAYERGUARD_PROM_PASSWORD"), password);
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(LG_BINARY), args + QStringList { QStringLiteral("--db"), db });
+        p.waitForFinished(120'000);
+        return std::pair { p.exitCode(), p.readAllStandardError() };
+    };
+    auto [added, addErr] = run(
+        { QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("mon"), QStringLiteral("--prometheus"),
+            m_tls[QStringLiteral("LG_PROM_URL")], QStringLiteral("--ca-file"), m_tls[QStringLiteral("LG_PROM_CA")],
+            QStringLiteral("--prom-user"), m_tls[QStringLiteral("LG_PROM_USER")] },
+        true);
+    QVERIFY2(added == 0, addErr.constData());
+    auto [scanned, scanErr] = run({ QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("mon") }, true);
+    QVERIFY2(scanned == 0, scanErr.constData());
+    auto [denied, deniedErr]
+        = run({ QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("mon") }, false);
+    QCOMPARE(denied, 1); // no password in the environment: refused, and said so
+    QVERIFY2(deniedErr.contains("refused the credentials"), deniedErr.constData());
+    QFile f(db);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(!f.readAll().contains(password.toUtf8()));
 }
 
 void TestPrometheus::tlsAndBasicAuth()

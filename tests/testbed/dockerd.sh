@@ -55,12 +55,15 @@ exec /usr/sbin/runc "$@"
 WRAP
     chmod +x "$run/runc-wrap"
     sock="$run/docker.sock"
+    # dockerd's Prometheus endpoint (scraped by tests/testbed/prometheus.sh as job "docker"): a free port
+    metrics=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     dockerd --host "unix://$sock" --data-root "$run/data" --exec-root "$run/exec" --pidfile "$run/dockerd.pid" \
         --storage-driver=overlay2 --iptables=false --ip6tables=false --bridge=none --ip-masq=false --ip-forward=false \
         --shutdown-timeout 2 --add-runtime "lgrunc=$run/runc-wrap" --default-runtime lgrunc \
-        >"$run/dockerd.log" 2>&1 &
+        --metrics-addr "127.0.0.1:$metrics" >"$run/dockerd.log" 2>&1 &
     pid=$!
-    printf 'LG_DOCKER_SOCK=%s\nLG_DOCKER_PID=%s\nLG_DOCKER_RUN=%s\n' "$sock" "$pid" "$run" > "$envfile"
+    printf 'LG_DOCKER_SOCK=%s\nLG_DOCKER_PID=%s\nLG_DOCKER_RUN=%s\nLG_DOCKER_METRICS=%s\n' "$sock" "$pid" "$run" \
+        "127.0.0.1:$metrics" > "$envfile"
     export LG_DOCKER_SOCK="$sock"
     for _ in $(seq 100); do
         [[ -S "$sock" ]] && curl -s --unix-socket "$sock" http://localhost/_ping >/dev/null 2>&1 && break
