@@ -3,8 +3,10 @@
 #include "dockerconnector.h"
 #include "findingspage.h"
 #include "hostconnector.h"
+#include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "overviewpage.h"
+#include "promconnector.h"
 #include "reportwriter.h"
 #include "scancontroller.h"
 #include "scanspage.h"
@@ -16,7 +18,9 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
 #include <QMenuBar>
@@ -57,6 +61,31 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     });
     menu->addAction(tr("This host"), this, &MainWindow::scanHost);
     menu->addAction(tr("Docker engine (DOCKER_HOST / context / default socket)"), this, &MainWindow::scanDocker);
+    // The contexts of the user's kubeconfig, read when the menu opens (KUBECONFIG or ~/.kube/config).
+    auto* kube = menu->addMenu(tr("Kubernetes context"));
+    connect(kube, &QMenu::aboutToShow, this, [this, kube] {
+        kube->clear();
+        try {
+            const auto kc = Kubeconfig::load();
+            for (const auto& name : kc.contextNames()) {
+                QString label = QString::fromStdString(name);
+                if (name == kc.currentContext())
+                    label += tr(" (current)");
+                kube->addAction(label, this, [this, name] { scanKubernetes(name); });
+            }
+            if (kc.contextNames().empty())
+                kube->addAction(tr("No context in the kubeconfig"))->setEnabled(false);
+        } catch (const ConnectorError& e) {
+            kube->addAction(QString::fromStdString(e.what()))->setEnabled(false);
+        }
+    });
+    menu->addAction(tr("Prometheus…"), this, [this] {
+        bool ok = false;
+        const QString url = QInputDialog::getText(this, tr("Scan Prometheus"), tr("Prometheus, Thanos or Mimir URL:"),
+            QLineEdit::Normal, QStringLiteral("http://localhost:9090"), &ok);
+        if (ok && !url.trimmed().isEmpty())
+            scanPrometheus(url.trimmed());
+    });
     m_scanButton->setMenu(menu);
     toolbar->addWidget(m_scanButton);
     m_progress = new QProgressBar;
@@ -247,6 +276,42 @@ void MainWindow::scanDocker()
     m_scans->start(tr("Docker engine"), [] {
         std::vector<std::unique_ptr<Connector>> s;
         s.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint({})));
+        return s;
+    });
+}
+
+void MainWindow::scanKubernetes(const std::string& context)
+{
+    KubeContext ctx;
+    try {
+        ctx = Kubeconfig::load().resolve(context);
+    } catch (const ConnectorError& e) {
+        showErrors({ QString::fromStdString(e.what() + std::string(" — ") + e.hint()) });
+        return;
+    }
+    if (ctx.user.exec) {
+        // A credential plugin is a program of the user's kubeconfig: say what will run before it runs.
+        const auto answer = QMessageBox::question(this, tr("Run the credential plugin?"),
+            tr("Context %1 gets its credentials by running:\n\n%2\n\nRun it for this scan?")
+                .arg(QString::fromStdString(ctx.name), QString::fromStdString(ctx.user.exec->display())));
+        if (answer != QMessageBox::Yes)
+            return;
+    }
+    const QString title = tr("Kubernetes context %1").arg(QString::fromStdString(ctx.name));
+    m_scans->start(title, [ctx] {
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<KubernetesConnector>(ctx));
+        return s;
+    });
+}
+
+void MainWindow::scanPrometheus(const QString& url)
+{
+    m_scans->start(tr("Prometheus %1").arg(url), [url] {
+        PrometheusEndpoint ep;
+        ep.url = url.toStdString();
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<PrometheusConnector>(ep));
         return s;
     });
 }

@@ -33,6 +33,9 @@ public:
     void scanManifests(const QString& path);
     void scanHost();
     void scanDocker();
+    /** Scans one kubeconfig context; asks first when it would run an exec credential plugin. */
+    void scanKubernetes(const std::string& context);
+    void scanPrometheus(const QString& url);
     void exportReport();
     [[nodiscard]] ScanController* scanController() const { return m_scans; }
     /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */

@@ -61,6 +61,7 @@ private Q_SLOTS:
     void dockerdIsScraped();
     void savedTargetKeepsNoSecret();
     void tlsAndBasicAuth();
+    void bearerToken();
     void failures_data();
     void failures();
 
@@ -338,11 +339,57 @@ void TestPrometheus::tlsAndBasicAuth()
         denied.sources[0].error.find("refused the credentials") != std::string::npos, denied.sources[0].error.c_str());
     QVERIFY(denied.sources[0].error.find(ep.password) == std::string::npos);
 
+    // mutual TLS: the test CA's client certificate is accepted, one from another CA fails the handshake
+    auto mtls = ep;
+    mtls.clientCert = m_tls[QStringLiteral("LG_PROM_CLIENT_CERT")].toStdString();
+    mtls.clientKey = m_tls[QStringLiteral("LG_PROM_CLIENT_KEY")].toStdString();
+    const auto mutual = scan(mtls);
+    QVERIFY2(!mutual.anySourceFailed(), mutual.sources[0].error.c_str());
+    auto badClient = ep;
+    badClient.clientCert = m_tls[QStringLiteral("LG_PROM_BAD_CLIENT_CERT")].toStdString();
+    badClient.clientKey = m_tls[QStringLiteral("LG_PROM_BAD_CLIENT_KEY")].toStdString();
+    const auto refusedCert = scan(badClient);
+    QVERIFY2(refusedCert.anySourceFailed(), "a client certificate from an unknown CA must be refused");
+
     auto otherCa = ep;
     otherCa.caFile = m_tls[QStringLiteral("LG_PROM_OTHER_CA")].toStdString();
     const auto untrusted = scan(otherCa);
     QVERIFY(untrusted.anySourceFailed());
     QVERIFY2(untrusted.sources[0].hint.find("--ca-file") != std::string::npos, untrusted.sources[0].hint.c_str());
+}
+
+void TestPrometheus::bearerToken()
+{
+    // Prometheus itself has no bearer auth (the proxies in front of it do): a stand-in that only answers
+    // "Authorization: Bearer good-token" proves the header the connector sends.
+    QProcess server;
+    server.start(QStringLiteral("/usr/bin/python3"),
+        { QStringLiteral("-c"),
+            QStringLiteral(
+                "import http.server, json\nclass H(http.server.BaseHTTPRequestHandler):\n"
+                "  def do_GET(self):\n"
+                "    ok = self.headers.get('Authorization') == 'Bearer good-token'\n"
+                "    body = json.dumps({'status':'success','data':{'resultType':'vector','result':[]}}).encode()"
+                " if ok else b'Unauthorized'\n"
+                "    self.send_response(200 if ok else 401); self.send_header('Content-Length', str(len(body)));"
+                " self.end_headers(); self.wfile.write(body)\n"
+                "  def log_message(self,*a): pass\n"
+                "s=http.server.HTTPServer(('127.0.0.1',0),H); print(s.server_port, flush=True); "
+                "s.serve_forever()\n") });
+    QVERIFY(server.waitForReadyRead(10'000));
+    PrometheusEndpoint ep;
+    ep.url = "http://127.0.0.1:" + server.readLine().trimmed().toStdString();
+    ep.bearerToken = "good-token";
+    const auto ok = scan(ep);
+    ep.bearerToken = "stale-token";
+    const auto denied = scan(ep);
+    server.kill();
+    server.waitForFinished();
+    QVERIFY2(!ok.anySourceFailed(), ok.sources[0].error.c_str());
+    QVERIFY(fired(ok, "LG-PROM-NO-DATA", "container-restarts")); // an empty Prometheus is "no data", not clean
+    QVERIFY(denied.anySourceFailed());
+    QVERIFY2(
+        denied.sources[0].error.find("refused the credentials") != std::string::npos, denied.sources[0].error.c_str());
 }
 
 void TestPrometheus::failures_data()

@@ -91,6 +91,8 @@ write_env() {
             "$url" "$prom_port" "$prom_pid" "$run/prometheus.log" "$run/prometheus.yml"
         [[ -n "${password:-}" ]] && printf 'LG_PROM_CA=%s\nLG_PROM_OTHER_CA=%s\nLG_PROM_USER=%s\nLG_PROM_PASSWORD=%s\nLG_PROM_WEB_CONFIG=%s\n' \
             "$run/tls/ca.crt" "$run/tls/other-ca.crt" "$user" "$password" "$run/web-config.yml"
+        [[ -n "${password:-}" ]] && printf 'LG_PROM_CLIENT_CERT=%s\nLG_PROM_CLIENT_KEY=%s\nLG_PROM_BAD_CLIENT_CERT=%s\nLG_PROM_BAD_CLIENT_KEY=%s\n' \
+            "$run/tls/client.crt" "$run/tls/client.key" "$run/tls/bad-client.crt" "$run/tls/bad-client.key"
         true
     } > "$envfile.tmp"
     mv "$envfile.tmp" "$envfile"
@@ -112,6 +114,17 @@ make_tls() { # CA, server cert (IP:127.0.0.1, DNS:localhost), unrelated CA, pass
         "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" > "$d/server.ext"
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -sha256 \
         -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+    # Client certificates for mutual TLS: one from the test CA (accepted), one from the unrelated CA
+    # (refused in the handshake: proves the client really presents its certificate).
+    for client in client:ca bad-client:other-ca; do
+        local name=${client%%:*} issuer=${client#*:}
+        key "$d/$name.key"
+        openssl req -new -key "$d/$name.key" -subj "/CN=layerguard-$name" -out "$d/$name.csr" 2>/dev/null
+        printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
+            > "$d/$name.ext"
+        openssl x509 -req -in "$d/$name.csr" -CA "$d/$issuer.crt" -CAkey "$d/$issuer.key" -CAcreateserial -days 3650 \
+            -sha256 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+    done
     chmod 600 "$d"/*.key
     user=layerguard
     password=$(openssl rand -hex 16)
@@ -130,6 +143,8 @@ make_tls() { # CA, server cert (IP:127.0.0.1, DNS:localhost), unrelated CA, pass
 tls_server_config:
   cert_file: $d/server.crt
   key_file: $d/server.key
+  client_auth_type: VerifyClientCertIfGiven
+  client_ca_file: $d/ca.crt
 basic_auth_users:
   $user: '$hash'
 EOF

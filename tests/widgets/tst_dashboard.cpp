@@ -11,6 +11,7 @@
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QLabel>
 #include <QListWidget>
 #include <QSignalSpy>
@@ -32,6 +33,7 @@ private Q_SLOTS:
     void findingsModelIsSound();
     void keyboardAndChecklist();
     void backgroundScanStoresAndRefreshes();
+    void unreachableClusterIsShownWhereItFailed();
 
 private:
     void seed(int scans);
@@ -168,6 +170,30 @@ void TestDashboard::backgroundScanStoresAndRefreshes()
     QVERIFY(finished.at(1).at(1).toStringList().join(QString()).contains(QStringLiteral("does-not-exist")));
     QCOMPARE(Store(m_path).scans().size(), std::size_t(1));
     save(&window, QStringLiteral("16-source-error"));
+}
+
+void TestDashboard::unreachableClusterIsShownWhereItFailed()
+{
+    // A kubeconfig context whose API server does not answer: the banner names the context and the reason.
+    const QString kubeconfig = m_dir->filePath(QStringLiteral("kubeconfig"));
+    QFile f(kubeconfig);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("current-context: lab\nclusters:\n- name: lab\n  cluster: {server: 'https://127.0.0.1:1'}\nusers:\n"
+            "- name: u\n  user: {token: abc}\ncontexts:\n- name: lab\n  context: {cluster: lab, user: u}\n");
+    f.close();
+    qputenv("KUBECONFIG", kubeconfig.toUtf8());
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.show();
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+    window.scanKubernetes("lab");
+    QVERIFY(finished.wait(30000));
+    qunsetenv("KUBECONFIG");
+    LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(0));
+    const QString errors = finished.at(0).at(1).toStringList().join(u'\n');
+    QVERIFY2(errors.contains(QStringLiteral("kube:lab")) && errors.contains(QStringLiteral("127.0.0.1:1")),
+        qPrintable(errors));
+    QVERIFY(Store(m_path).scans().empty());
+    save(&window, QStringLiteral("17-cluster-unreachable"));
 }
 
 QTEST_MAIN(TestDashboard)
