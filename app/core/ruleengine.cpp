@@ -163,9 +163,7 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     f.id = fingerprint(rule.id, subject);
     f.message = messageMasked ? std::move(message) : maskText(message);
     f.evidence = std::move(evidence);
-    f.remediation = rule.remediation;
-    f.references = rule.references;
-    f.frameworks = rule.frameworks;
+    // remediation, references and frameworks stay in the rule: the scan record points at it once
     f.origin = resource.origin;
     m_findings.push_back(std::move(f));
 }

@@ -96,6 +96,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         std::set<std::string> seen;
         std::erase_if(rec.findings, [&](const Finding& f) { return !seen.insert(f.id).second; });
     }
+    for (const auto& f : rec.findings)
+        if (!rec.rules.count(f.rule))
+            rec.rules[f.rule] = m_catalog.find(f.rule);
     rec.tallies = engine.tallies();
     rec.outcomes = engine.outcomes();
     for (Layer l : engine.scannedLayers())

@@ -361,20 +361,30 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     for (const auto& f : scan.findings) {
         if (!rulesWritten.insert(f.rule).second)
             continue;
+        const auto it = scan.rules.find(f.rule);
+        const Rule* rule = it == scan.rules.end() ? nullptr : it->second;
+        const auto& remediation = rule ? rule->remediation : f.remediation;
         nlohmann::json steps = nlohmann::json::array();
-        for (const auto& st : f.remediation) {
+        for (const auto& st : remediation) {
             nlohmann::json s = { { "step", st.text } };
             if (!st.snippet.empty())
                 s["snippet"] = st.snippet;
             steps.push_back(std::move(s));
         }
         insRule.bind(1, scanId).bind(2, f.rule).bind(3, f.title).bind(4, steps.dump(-1, ' ', false, kReplace));
-        insRule.bind(5, nlohmann::json(f.references).dump(-1, ' ', false, kReplace));
-        insRule.bind(6, nlohmann::json(f.frameworks).dump(-1, ' ', false, kReplace)).run();
+        insRule.bind(5, nlohmann::json(rule ? rule->references : f.references).dump(-1, ' ', false, kReplace));
+        insRule.bind(6, nlohmann::json(rule ? rule->frameworks : f.frameworks).dump(-1, ' ', false, kReplace)).run();
     }
     Stmt insFinding(
         m_db, "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-    for (const auto& f : scan.findings) {
+    // In fingerprint order: both fid indexes then grow at their end instead of at random pages.
+    std::vector<const Finding*> ordered;
+    ordered.reserve(scan.findings.size());
+    for (const auto& f : scan.findings)
+        ordered.push_back(&f);
+    std::sort(ordered.begin(), ordered.end(), [](const Finding* a, const Finding* b) { return a->id < b->id; });
+    for (const Finding* fp : ordered) {
+        const Finding& f = *fp;
         nlohmann::json evidence = nlohmann::json::array();
         for (const auto& e : f.evidence)
             evidence.push_back({ { "path", e.path }, { "value", e.value } });

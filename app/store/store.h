@@ -1,6 +1,7 @@
 #pragma once
 
 #include "model.h"
+#include "rule.h"
 #include "ruleengine.h"
 
 #include <nlohmann/json.hpp>
@@ -54,7 +55,13 @@ struct ScanRecord {
     std::string runBy;
     std::vector<SourceStatus> sources;
     std::vector<Resource> resources; ///< only identity fields are stored
+    /**
+     * Findings. Those made by a scan carry title but not remediation, references and frameworks: those
+     * are the same for every finding of a rule and live once in `rules` (a 50,000-pod scan has ~600,000
+     * findings). writeScan takes them from `rules`, else from the finding itself.
+     */
     std::vector<Finding> findings;
+    std::map<std::string, const Rule*> rules; ///< rule id -> its catalogue entry (outlives the record)
     std::map<Layer, LayerTally> tallies;
     std::map<std::string, RuleOutcome> outcomes;
 };
