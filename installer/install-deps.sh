@@ -17,6 +17,8 @@ PACKAGES=(
     docker.io busybox-static jq curl openssl
     # integration testbed: a real Prometheus and node_exporter, htpasswd for the bcrypt basic-auth hash
     prometheus prometheus-node-exporter apache2-utils
+    # integration testbed: a real OCI registry (distribution 2.8); its token issuer signs JWTs with cryptography
+    docker-registry python3-cryptography
     # benchmarks
     time
 )
@@ -33,9 +35,10 @@ if ((${#missing[@]})); then
     SUDO=""
     if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
     export DEBIAN_FRONTEND=noninteractive
-    # The postinst of prometheus and prometheus-node-exporter starts their daemons (0.0.0.0:9090 and
-    # :9100, via invoke-rc.d or systemd); the testbed starts its own on free ports. Deny service starts
-    # for the install unless the machine has a policy of its own (container images ship one that does).
+    # The postinst of prometheus, prometheus-node-exporter and docker-registry starts their daemons
+    # (0.0.0.0:9090, :9100 and :5000, via invoke-rc.d or systemd); the testbed starts its own on free
+    # ports. Deny service starts for the install unless the machine has a policy of its own (container
+    # images ship one that does).
     policy=/usr/sbin/policy-rc.d
     if [[ ! -e "$policy" ]]; then
         printf '#!/bin/sh\n# installer/install-deps.sh: no service starts while packages install\nexit 101\n' |

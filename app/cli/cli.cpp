@@ -7,6 +7,7 @@
 #include "manifestsconnector.h"
 #include "pdfreport.h"
 #include "promconnector.h"
+#include "registryconnector.h"
 #include "reportwriter.h"
 #include "scanner.h"
 #include "scoring.h"
@@ -250,7 +251,14 @@ int cmdScan(const QStringList& args)
         { QStringLiteral("in-cluster"), QStringLiteral("Scan the cluster this pod runs in (service account).") },
         { QStringLiteral("page-size"), QStringLiteral("Kubernetes list page size (default 500)."),
             QStringLiteral("N") },
-        { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
+        { QStringLiteral("registry"),
+            QStringLiteral("OCI registry: host:port or https://host:port (credentials from the docker config, "
+                           "credential helpers or podman's auth.json)."),
+            QStringLiteral("URL") },
+        { QStringLiteral("repo"), QStringLiteral("Only registry repositories matching this glob (repeatable)."),
+            QStringLiteral("PATTERN") },
+        { QStringLiteral("tag"), QStringLiteral("Only registry tags matching this glob (repeatable)."),
+            QStringLiteral("PATTERN") },
         { QStringLiteral("prometheus"),
             QStringLiteral("Prometheus (or Thanos / Mimir) URL: host and runtime signals, Falco alerts."),
             QStringLiteral("URL") },
@@ -282,13 +290,6 @@ int cmdScan(const QStringList& args)
     if (!parse(p, args, &code))
         return code;
 
-    for (const char* unsupported : { "registry" }) {
-        if (p.isSet(QLatin1String(unsupported)))
-            return usage(p,
-                QStringLiteral("--%1: this connector is not part of this build yet; supported sources "
-                               "are --manifests, --host, --docker, --kubeconfig/--context, --prometheus and --demo")
-                    .arg(QLatin1String(unsupported)));
-    }
     std::optional<Severity> failOn;
     if (p.isSet(QStringLiteral("fail-on"))) {
         failOn = severityFromString(s(p.value(QStringLiteral("fail-on"))));
@@ -299,7 +300,7 @@ int cmdScan(const QStringList& args)
     std::vector<std::unique_ptr<Connector>> sources;
     const bool explicitSources = p.isSet(QStringLiteral("manifests")) || p.isSet(QStringLiteral("host"))
         || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"))
-        || wantsKubernetes(p) || p.isSet(QStringLiteral("prometheus"));
+        || wantsKubernetes(p) || p.isSet(QStringLiteral("prometheus")) || p.isSet(QStringLiteral("registry"));
     const int pageSize = p.isSet(QStringLiteral("page-size")) ? p.value(QStringLiteral("page-size")).toInt() : 500;
     if (pageSize < 1 || pageSize > 5000)
         return usage(p, QStringLiteral("--page-size takes 1 to 5000"));
@@ -385,6 +386,26 @@ int cmdScan(const QStringList& args)
             return failWith(e, e.source() + ": ");
         }
     }
+    for (const auto& reg : p.values(QStringLiteral("registry"))) {
+        RegistryOptions o;
+        o.url = s(reg);
+        o.caFile = s(p.value(QStringLiteral("ca-file")));
+        for (const auto& r : p.values(QStringLiteral("repo")))
+            o.repositories.push_back(s(r));
+        for (const auto& t : p.values(QStringLiteral("tag")))
+            o.tags.push_back(s(t));
+        auto c = std::make_unique<RegistryConnector>(o, s(target));
+        // Tag re-pointing is judged against the digests of the previous scan of this registry.
+        try {
+            o.previousDigests.clear();
+            for (const auto& [name, origin] : openStore(p)->lastOrigins(c->target(), "RegistryImage"))
+                if (auto at = origin.rfind('@'); at != std::string::npos)
+                    o.previousDigests[name] = origin.substr(at + 1);
+        } catch (const StoreError&) {
+            // the scan itself reports the cache problem
+        }
+        sources.push_back(std::make_unique<RegistryConnector>(std::move(o), s(target)));
+    }
     if (p.isSet(QStringLiteral("prometheus"))) {
         try {
             const QString window = p.isSet(QStringLiteral("prom-window")) ? p.value(QStringLiteral("prom-window"))
@@ -417,7 +438,7 @@ int cmdScan(const QStringList& args)
     if (sources.empty())
         return usage(p,
             QStringLiteral("no source given: use --manifests PATH, --host, --docker URL, --kubeconfig FILE / --context "
-                           "NAME / --kube, --prometheus URL or --demo"));
+                           "NAME / --kube, --registry URL, --prometheus URL or --demo"));
 
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     ScanSettings settings;

@@ -535,6 +535,18 @@ std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& f
     return out;
 }
 
+std::map<std::string, std::string> Store::lastOrigins(const std::string& target, const std::string& kind) const
+{
+    Stmt q(m_db,
+        "SELECT name, origin FROM resources WHERE target = ?1 AND kind = ?2 AND scan_id = "
+        "(SELECT MAX(scan_id) FROM resources WHERE target = ?1 AND kind = ?2)");
+    q.bind(1, target).bind(2, kind);
+    std::map<std::string, std::string> out;
+    while (q.step())
+        out[q.text(0)] = q.text(1);
+    return out;
+}
+
 std::map<std::string, RuleOutcome> Store::ruleOutcomes(std::int64_t scanId) const
 {
     std::map<std::string, RuleOutcome> out;

@@ -136,8 +136,8 @@ HttpResponse HttpClient::get(const std::string& path)
     return request("GET", path);
 }
 
-HttpResponse HttpClient::request(
-    const std::string& method, const std::string& path, const std::string& body, const std::string& contentType)
+HttpResponse HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
+    const std::string& contentType, const std::vector<std::string>& extraHeaders)
 {
     CURL* h = m_impl->handle;
     curl_easy_reset(h); // keeps the connection cache: keep-alive across requests
@@ -145,7 +145,10 @@ HttpResponse HttpClient::request(
     Transfer t { &response, m_endpoint.maxBody, false, m_cancel };
     const std::string url = m_endpoint.baseUrl + path;
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method == "HEAD")
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L); // not CUSTOMREQUEST: curl would then wait for the body
+    else
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, long(m_endpoint.connectTimeout.count()));
@@ -195,7 +198,12 @@ HttpResponse HttpClient::request(
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, m_endpoint.verifyTls ? 1L : 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, m_endpoint.verifyTls ? 2L : 0L);
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Accept: application/json");
+    const bool ownAccept = std::any_of(extraHeaders.begin(), extraHeaders.end(),
+        [](const std::string& line) { return line.rfind("Accept:", 0) == 0; });
+    if (!ownAccept)
+        headers = curl_slist_append(headers, "Accept: application/json");
+    for (const auto& line : extraHeaders)
+        headers = curl_slist_append(headers, line.c_str());
     if (!contentType.empty())
         headers = curl_slist_append(headers, ("Content-Type: " + contentType).c_str());
     if (!m_endpoint.authorization.empty())

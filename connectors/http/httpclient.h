@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace lg {
 
@@ -69,8 +70,9 @@ public:
     HttpResponse get(const std::string& path);
     /** Replaces the Authorization header of later requests (a refreshed token). */
     void setAuthorization(std::string value) { m_endpoint.authorization = std::move(value); }
+    /** `headers` are extra "Name: value" lines; an "Accept:" among them replaces the default JSON one. */
     HttpResponse request(const std::string& method, const std::string& path, const std::string& body = {},
-        const std::string& contentType = {});
+        const std::string& contentType = {}, const std::vector<std::string>& headers = {});
     [[nodiscard]] const HttpEndpoint& endpoint() const { return m_endpoint; }
 
 private:

@@ -1,0 +1,336 @@
+// The registry connector against the real docker-registry three ways (tests/testbed/registry.sh: plain HTTP,
+// TLS + htpasswd, TLS + bearer tokens from a local issuer) with crafted images pushed without an engine:
+// every registry and image rule fires on what breaks it and not on the clean image, through each auth mode;
+// credential helpers, re-pushed tags, faults, and the fake secret never leaving memory.
+#include "registryconnector.h"
+#include "scanner.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "testsupport.h"
+
+#include <map>
+
+using namespace lg;
+
+namespace {
+
+const QString kTestbed = QStringLiteral(LG_SOURCE_DIR "/tests/testbed");
+
+bool fired(const ScanOutcome& o, const std::string& rule, const std::string& name)
+{
+    for (const auto& f : o.record.findings)
+        if (f.rule == rule && f.subject.name == name)
+            return true;
+    return false;
+}
+
+} // namespace
+
+class TestRegistry : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void rulesThroughEachAuthMode_data();
+    void rulesThroughEachAuthMode();
+    void credentialHelper();
+    void wrongPasswordExpiredTokenWrongCa_data();
+    void wrongPasswordExpiredTokenWrongCa();
+    void faultyTagsAreReportedNotFatal();
+    void repushedTagIsReported();
+    void secretNeverLeavesMemory();
+    void wwwAuthenticateParsing();
+
+private:
+    ScanOutcome scan(RegistryOptions o);
+    QString env(const char* name) const { return m_env.at(QLatin1String(name)); }
+    int cli(const QStringList& args, QByteArray* out = nullptr, QByteArray* err = nullptr,
+        const QProcessEnvironment& extra = {});
+
+    QTemporaryDir m_tmp;
+    std::map<QString, QString> m_env;
+    RuleCatalog m_catalog = RuleCatalog::builtin();
+};
+
+void TestRegistry::initTestCase()
+{
+    QVERIFY(m_tmp.isValid());
+    QProcess p;
+    p.start(QStringLiteral("bash"),
+        { kTestbed + QStringLiteral("/registry.sh"), QStringLiteral("start"), m_tmp.filePath(QStringLiteral("reg")) });
+    QVERIFY(p.waitForFinished(180'000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    QFile f(m_tmp.filePath(QStringLiteral("reg/registry.env")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    for (const auto& line : f.readAll().split('\n')) {
+        const int eq = line.indexOf('=');
+        if (eq > 0)
+            m_env[QString::fromUtf8(line.left(eq))] = QString::fromUtf8(line.mid(eq + 1));
+    }
+    QVERIFY(!env("LG_REG_PLAIN_URL").isEmpty());
+}
+
+void TestRegistry::cleanupTestCase()
+{
+    QProcess::execute(QStringLiteral("bash"),
+        { kTestbed + QStringLiteral("/registry.sh"), QStringLiteral("stop"), m_tmp.filePath(QStringLiteral("reg")) });
+}
+
+ScanOutcome TestRegistry::scan(RegistryOptions o)
+{
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<RegistryConnector>(std::move(o), "reg"));
+    Scanner scanner(m_catalog, ScanSettings {});
+    CancelToken cancel { false };
+    return scanner.run(sources, nullptr, cancel, {});
+}
+
+int TestRegistry::cli(const QStringList& args, QByteArray* out, QByteArray* err, const QProcessEnvironment& extra)
+{
+    QProcess p;
+    auto e = QProcessEnvironment::systemEnvironment();
+    e.remove(QStringLiteral("LAYERGUARD_DB"));
+    e.insert(extra);
+    p.setProcessEnvironment(e);
+    p.start(QStringLiteral(LG_BINARY), args);
+    p.waitForFinished(120'000);
+    if (out)
+        *out = p.readAllStandardOutput();
+    if (err)
+        *err = p.readAllStandardError();
+    return p.exitCode();
+}
+
+void TestRegistry::rulesThroughEachAuthMode_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::newRow("plain HTTP, anonymous") << QStringLiteral("PLAIN");
+    QTest::newRow("TLS + htpasswd") << QStringLiteral("BASIC");
+    QTest::newRow("TLS + bearer tokens") << QStringLiteral("TOKEN");
+}
+
+void TestRegistry::rulesThroughEachAuthMode()
+{
+    QFETCH(QString, mode);
+    RegistryOptions o;
+    o.url = m_env.at(QStringLiteral("LG_REG_%1_URL").arg(mode)).toStdString();
+    o.caFile = env("LG_REG_CA").toStdString();
+    if (mode != QLatin1String("PLAIN"))
+        o.credential
+            = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    const auto out = scan(o);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    const bool plain = mode == QLatin1String("PLAIN");
+    // the registry itself
+    QCOMPARE(fired(out, "LG-REGISTRY-PLAIN-HTTP", o.url), plain);
+    QCOMPARE(fired(out, "LG-REGISTRY-ANONYMOUS-CATALOG", o.url), plain);
+    QCOMPARE(fired(out, "LG-REGISTRY-ANONYMOUS-PULL", o.url), plain);
+    QVERIFY(!fired(out, "LG-REGISTRY-TLS-UNVERIFIED", o.url));
+    // the crafted images
+    for (const char* rule : { "LG-IMAGE-SECRET-ENV", "LG-IMAGE-ROOT-USER", "LG-IMAGE-OLD", "LG-IMAGE-ADD-REMOTE",
+             "LG-IMAGE-HEALTHCHECK" }) {
+        QVERIFY2(fired(out, rule, "shop/root:1.0"), rule);
+        QVERIFY2(!fired(out, rule, "shop/clean:1.0"), rule);
+    }
+    QVERIFY(fired(out, "LG-IMAGE-LATEST-ONLY", "shop/web:latest"));
+    QVERIFY(!fired(out, "LG-IMAGE-LATEST-ONLY", "shop/clean:1.0"));
+    QVERIFY(fired(out, "LG-REGISTRY-UNSIGNED", "shop/root:1.0"));
+    QVERIFY(!fired(out, "LG-REGISTRY-UNSIGNED", "shop/clean:1.0")); // cosign signature tag
+    // the OCI index is judged on its linux/amd64 manifest (User "app"), not the root arm64 one
+    QVERIFY(!fired(out, "LG-IMAGE-ROOT-USER", "shop/multi:2.0"));
+    QVERIFY(fired(out, "LG-REGISTRY-UNSIGNED", "shop/multi:2.0"));
+    for (const auto& f : out.record.findings)
+        QVERIFY2(f.rule != "LG-REGISTRY-UNREADABLE", f.message.c_str());
+}
+
+void TestRegistry::credentialHelper()
+{
+    // docker-credential-<name> get: the host on stdin, {"Username","Secret"} on stdout
+    const QString bin = m_tmp.filePath(QStringLiteral("bin"));
+    QDir().mkpath(bin);
+    QFile helper(bin + QStringLiteral("/docker-credential-lgtest"));
+    QVERIFY(helper.open(QIODevice::WriteOnly));
+    helper.write(
+        "#!/bin/sh\nread host\necho \"$host\" >> \"$0.log\"\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"%s\","
+        "\"Secret\":\"%s\"}' \"$host\" \""
+        + env("LG_REG_USER").toUtf8() + "\" \"" + env("LG_REG_PASSWORD").toUtf8() + "\"\n");
+    helper.close();
+    helper.setPermissions(helper.permissions() | QFileDevice::ExeOwner);
+    const std::string host = RegistryConnector::hostOf(env("LG_REG_TOKEN_URL").toStdString());
+    const QString config = m_tmp.filePath(QStringLiteral("helper-config"));
+    QDir().mkpath(config);
+    QFile cfg(config + QStringLiteral("/config.json"));
+    QVERIFY(cfg.open(QIODevice::WriteOnly));
+    cfg.write("{\"credHelpers\": {\"" + QByteArray::fromStdString(host) + "\": \"lgtest\"}}");
+    cfg.close();
+    const QByteArray oldPath = qgetenv("PATH");
+    qputenv("PATH", bin.toUtf8() + ":" + oldPath);
+    qputenv("DOCKER_CONFIG", config.toUtf8());
+    const auto cred = findRegistryCredential(host);
+    RegistryOptions o;
+    o.url = env("LG_REG_TOKEN_URL").toStdString();
+    o.caFile = env("LG_REG_CA").toStdString();
+    const auto out = scan(o);
+    qputenv("PATH", oldPath);
+    qunsetenv("DOCKER_CONFIG");
+    QVERIFY(cred);
+    LG_COMPARE(cred->source, std::string("credential helper lgtest"));
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(fired(out, "LG-IMAGE-SECRET-ENV", "shop/root:1.0"));
+    QFile log(helper.fileName() + QStringLiteral(".log"));
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    QVERIFY(log.readAll().contains(QByteArray::fromStdString(host)));
+}
+
+void TestRegistry::wrongPasswordExpiredTokenWrongCa_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QString>("expected");
+    QTest::addColumn<QString>("hint");
+    QTest::newRow("wrong password, basic") << "basic-password"
+                                           << "refused the credentials"
+                                           << "docker login";
+    QTest::newRow("wrong password, token service") << "token-password"
+                                                   << "refused the credentials"
+                                                   << "docker login";
+    QTest::newRow("expired token") << "expired"
+                                   << "refused the credentials"
+                                   << "expired token";
+    QTest::newRow("wrong CA") << "ca"
+                              << "SSL"
+                              << "--ca-file";
+    QTest::newRow("no credentials") << "none"
+                                    << "needs credentials"
+                                    << "docker login";
+}
+
+void TestRegistry::wrongPasswordExpiredTokenWrongCa()
+{
+    QFETCH(QString, mode);
+    QFETCH(QString, expected);
+    QFETCH(QString, hint);
+    RegistryOptions o;
+    o.url = env(mode == QLatin1String("basic-password") ? "LG_REG_BASIC_URL" : "LG_REG_TOKEN_URL").toStdString();
+    o.caFile = env(mode == QLatin1String("ca") ? "LG_REG_OTHER_CA" : "LG_REG_CA").toStdString();
+    o.credential = RegistryCredential { env("LG_REG_USER").toStdString(),
+        mode.endsWith(QLatin1String("password")) ? std::string("wrong-password") : env("LG_REG_PASSWORD").toStdString(),
+        "test" };
+    if (mode == QLatin1String("none"))
+        o.credential = RegistryCredential { "", "", "none" }; // an empty entry: like no login at all
+    const QString knob = env("LG_REG_ISSUER_EXPIRE_FILE");
+    if (mode == QLatin1String("expired"))
+        QFile(knob).open(QIODevice::WriteOnly);
+    const auto out = scan(o);
+    QFile::remove(knob);
+    QVERIFY(out.anySourceFailed());
+    const auto& st = out.sources.at(0);
+    QVERIFY2(QString::fromStdString(st.error).contains(expected), st.error.c_str());
+    QVERIFY2(QString::fromStdString(st.hint).contains(hint), st.hint.c_str());
+    QVERIFY(st.error.find(env("LG_REG_PASSWORD").toStdString()) == std::string::npos);
+    QVERIFY(out.record.findings.empty());
+}
+
+void TestRegistry::faultyTagsAreReportedNotFatal()
+{
+    RegistryOptions o;
+    o.url = env("LG_REG_FAULTS_URL").toStdString();
+    const auto out = scan(o);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    std::map<std::string, std::string> why;
+    for (const auto& f : out.record.findings)
+        if (f.rule == "LG-REGISTRY-UNREADABLE")
+            why[f.subject.name] = f.message;
+    QCOMPARE(why.size(), std::size_t(3));
+    QVERIFY2(why["broken/app:gone"].find("404") != std::string::npos, why["broken/app:gone"].c_str());
+    QVERIFY2(why["broken/app:badjson"].find("not valid JSON") != std::string::npos, why["broken/app:badjson"].c_str());
+    QVERIFY2(why["broken/app:cut"].find("partial") != std::string::npos, why["broken/app:cut"].c_str());
+}
+
+void TestRegistry::repushedTagIsReported()
+{
+    const QString db = m_tmp.filePath(QStringLiteral("repush.sqlite"));
+    const QString url = env("LG_REG_PLAIN_URL");
+    QByteArray err;
+    QVERIFY2(
+        cli({ QStringLiteral("scan"), QStringLiteral("--registry"), url, QStringLiteral("--db"), db }, nullptr, &err)
+            == 0,
+        err.constData());
+    QProcess push;
+    push.start(QStringLiteral("/usr/bin/python3"),
+        { kTestbed + QStringLiteral("/registry-push.py"), QStringLiteral("repoint"), url, QStringLiteral("shop/clean"),
+            QStringLiteral("1.0") });
+    QVERIFY(push.waitForFinished(60'000));
+    QVERIFY2(push.exitCode() == 0, push.readAllStandardError().constData());
+    QVERIFY(cli({ QStringLiteral("scan"), QStringLiteral("--registry"), url, QStringLiteral("--db"), db }) == 0);
+    QByteArray out;
+    QVERIFY(cli({ QStringLiteral("findings"), QStringLiteral("--format"), QStringLiteral("json"),
+                    QStringLiteral("--db"), db },
+                &out)
+        == 0);
+    const auto arr = nlohmann::json::parse(out.toStdString());
+    int mutated = 0;
+    for (const auto& f : arr)
+        if (f["rule"] == "LG-REGISTRY-TAG-MUTATED") {
+            ++mutated;
+            LG_COMPARE(f["resource"]["name"].get<std::string>(), std::string("shop/clean:1.0"));
+        }
+    QCOMPARE(mutated, 1);
+}
+
+void TestRegistry::secretNeverLeavesMemory()
+{
+    const QString db = m_tmp.filePath(QStringLiteral("secret.sqlite"));
+    const QByteArray canary = env("LG_REG_CANARY").toUtf8();
+    QVERIFY(!canary.isEmpty());
+    QByteArray out, err, all;
+    QVERIFY(cli({ QStringLiteral("scan"), QStringLiteral("--registry"), env("LG_REG_PLAIN_URL"), QStringLiteral("--db"),
+                    db },
+                &out, &err)
+        == 0);
+    all += out + err;
+    for (const char* format : { "table", "json", "csv" }) {
+        QVERIFY(cli({ QStringLiteral("findings"), QStringLiteral("--format"), QLatin1String(format),
+                        QStringLiteral("--db"), db },
+                    &out)
+            == 0);
+        all += out;
+    }
+    for (const char* format : { "json", "csv", "sarif", "junit", "pdf" }) {
+        const QString file = m_tmp.filePath(QStringLiteral("report.") + QLatin1String(format));
+        QVERIFY(cli({ QStringLiteral("report"), QStringLiteral("--format"), QLatin1String(format), QStringLiteral("-o"),
+                    file, QStringLiteral("--db"), db })
+            == 0);
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        all += f.readAll();
+    }
+    QVERIFY(all.contains("DB_PASSWORD")); // the finding is there, its value is not
+    QVERIFY(!all.contains(canary));
+    QFile cache(db);
+    QVERIFY(cache.open(QIODevice::ReadOnly));
+    QVERIFY(!cache.readAll().contains(canary));
+}
+
+void TestRegistry::wwwAuthenticateParsing()
+{
+    const auto c = parseWwwAuthenticate(
+        R"(Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push",error="insufficient_scope")");
+    QVERIFY(c);
+    LG_COMPARE(c->scheme, std::string("Bearer"));
+    LG_COMPARE(c->params.at("realm"), std::string("https://auth.example/token"));
+    LG_COMPARE(c->params.at("scope"), std::string("repository:a/b:pull,push"));
+    LG_COMPARE(c->params.at("error"), std::string("insufficient_scope"));
+    const auto basic = parseWwwAuthenticate(R"(Basic realm="Registry Realm")");
+    QVERIFY(basic);
+    LG_COMPARE(basic->scheme, std::string("Basic"));
+    QVERIFY(!parseWwwAuthenticate(""));
+    QVERIFY(!parseWwwAuthenticate("Bearer realm=\"" + std::string(5000, 'x') + "\""));
+}
+
+QTEST_GUILESS_MAIN(TestRegistry)
+#include "tst_registry.moc"
