@@ -323,7 +323,16 @@ int cmdScan(const QStringList& args)
                 sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
             else if (saved->kind == "host")
                 sources.push_back(std::make_unique<HostConnector>(c.value("root", std::string("/")), saved->name));
-            else if (saved->kind == "prometheus")
+            else if (saved->kind == "registry") {
+                RegistryOptions o;
+                o.url = c.value("url", std::string());
+                o.caFile = c.value("caFile", std::string());
+                o.repositories = c.value("repositories", std::vector<std::string>());
+                for (const auto& [name, origin] : store->lastOrigins(saved->name, "RegistryImage"))
+                    if (auto at = origin.rfind('@'); at != std::string::npos)
+                        o.previousDigests[name] = origin.substr(at + 1);
+                sources.push_back(std::make_unique<RegistryConnector>(std::move(o), saved->name));
+            } else if (saved->kind == "prometheus")
                 sources.push_back(std::make_unique<PrometheusConnector>(
                     promEndpoint(c.value("url", std::string()), c.value("caFile", std::string()),
                         c.value("user", std::string()), c.value("tokenFile", std::string()),
@@ -874,9 +883,9 @@ int cmdAccept(const QStringList& args, bool revoke)
 int cmdTarget(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral(
-        "Saved connections: target add NAME (--docker URL | --manifests PATH | "
-        "--host | --kubeconfig FILE [--context NAME] | --prometheus URL) | target list | target remove NAME."));
+    p.setApplicationDescription(QStringLiteral("Saved connections: target add NAME (--docker URL | --manifests PATH | "
+                                               "--host | --kubeconfig FILE [--context NAME] | --registry URL | "
+                                               "--prometheus URL) | target list | target remove NAME."));
     p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list or remove"));
     p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("target name"));
     p.addOptions({ { QStringLiteral("docker"), QStringLiteral("Docker engine URL."), QStringLiteral("URL") },
@@ -888,6 +897,8 @@ int cmdTarget(const QStringList& args)
         { QStringLiteral("context"), QStringLiteral("kubeconfig context (default: the current one)."),
             QStringLiteral("NAME") },
         { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
+        { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
+        { QStringLiteral("repo"), QStringLiteral("Registry repository glob (repeatable)."), QStringLiteral("PATTERN") },
         { QStringLiteral("prom-user"), QStringLiteral("Prometheus user."), QStringLiteral("NAME") },
         { QStringLiteral("prom-token-file"), QStringLiteral("Prometheus token file."), QStringLiteral("FILE") },
         { QStringLiteral("prom-cert"), QStringLiteral("Prometheus client certificate."), QStringLiteral("FILE") },
@@ -944,6 +955,20 @@ int cmdTarget(const QStringList& args)
         } else if (p.isSet(QStringLiteral("host"))) {
             t.kind = "host";
             t.config = { { "root", "/" } };
+        } else if (p.isSet(QStringLiteral("registry"))) {
+            const std::string url = s(p.value(QStringLiteral("registry")));
+            if (url.find('@') != std::string::npos)
+                return usage(
+                    p, QStringLiteral("credentials do not belong in a saved URL (the cache is not a secret store)"));
+            t.kind = "registry";
+            std::vector<std::string> repos;
+            for (const auto& r : p.values(QStringLiteral("repo")))
+                repos.push_back(s(r));
+            const QString ca = p.value(QStringLiteral("ca-file"));
+            // Credentials stay in the docker config, a credential helper or podman's auth.json.
+            t.config
+                = { { "url", url }, { "caFile", ca.isEmpty() ? std::string() : s(QFileInfo(ca).absoluteFilePath()) },
+                      { "repositories", repos } };
         } else if (p.isSet(QStringLiteral("prometheus"))) {
             const std::string url = s(p.value(QStringLiteral("prometheus")));
             if (url.find('@') != std::string::npos)
@@ -969,7 +994,7 @@ int cmdTarget(const QStringList& args)
         } else {
             return usage(p,
                 QStringLiteral("say what the target is: --docker URL, --manifests PATH, --host, --kubeconfig FILE "
-                               "[--context NAME] or --prometheus URL"));
+                               "[--context NAME], --registry URL or --prometheus URL"));
         }
         store->saveTarget(t);
         std::cout << "saved target " << name << " (" << t.kind << "); scan it with `layerguard scan --target " << name

@@ -13,6 +13,8 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <atomic>
+#include <future>
 #include <set>
 
 namespace lg {
@@ -243,6 +245,7 @@ namespace {
 struct TokenCache {
     std::mutex mutex;
     std::map<std::string, std::pair<std::string, std::int64_t>> tokens; ///< scope -> token, expiry
+    std::optional<AuthChallenge> bearer; ///< the registry's Bearer challenge, once seen (realm, service)
 };
 
 /** One connection to the registry with its auth state. `credential` unset: anonymous. */
@@ -305,8 +308,32 @@ private:
     }
     std::string scopeKey(const std::string& scope) const { return (m_credential ? "auth|" : "anon|") + scope; }
 
-    bool fetchToken(const AuthChallenge& c, const std::string& scope)
+public:
+    /**
+     * One token for many repositories (the token spec allows several scope parameters), cached under
+     * each of them: a catalog of 1,000 repositories then costs a few token requests, not 1,000.
+     */
+    void prefetch(const std::vector<std::string>& scopes)
     {
+        std::optional<AuthChallenge> c;
+        {
+            std::lock_guard lock(m_cache.mutex);
+            c = m_cache.bearer;
+        }
+        if (!c || scopes.empty() || !m_credential)
+            return;
+        c->params.erase("scope");
+        fetchToken(*c, scopes.front(), scopes);
+    }
+
+private:
+    bool fetchToken(const AuthChallenge& c, const std::string& scope, const std::vector<std::string>& alsoFor = {})
+    {
+        {
+            std::lock_guard lock(m_cache.mutex);
+            if (!m_cache.bearer)
+                m_cache.bearer = c;
+        }
         const auto realmIt = c.params.find("realm");
         if (realmIt == c.params.end())
             return false;
@@ -329,12 +356,18 @@ private:
         if (auto s = c.params.find("service"); s != c.params.end())
             path += "service=" + QUrl::toPercentEncoding(q(s->second)).toStdString() + "&";
         const std::string wantScope = c.params.count("scope") ? c.params.at("scope") : scope;
-        if (!wantScope.empty())
+        if (!alsoFor.empty()) {
+            for (const auto& sc : alsoFor)
+                path += "scope=" + QUrl::toPercentEncoding(q(sc)).toStdString() + "&";
+        } else if (!wantScope.empty()) {
             path += "scope=" + QUrl::toPercentEncoding(q(wantScope)).toStdString();
-        HttpClient tokenHttp(tokenEp, m_cancel);
+        }
+        if (!m_tokenHttp || m_tokenHttp->endpoint().baseUrl != tokenEp.baseUrl
+            || m_tokenHttp->endpoint().authorization != tokenEp.authorization)
+            m_tokenHttp = std::make_unique<HttpClient>(tokenEp, m_cancel); // kept: keep-alive to the token service
         HttpResponse r;
         try {
-            r = tokenHttp.get(path);
+            r = m_tokenHttp->get(path);
         } catch (const HttpError& e) {
             throw ConnectorError(m_source, std::string("token service: ") + e.what(), e.hint());
         }
@@ -379,6 +412,7 @@ private:
     const CancelToken* m_cancel;
     std::string m_basic;
     bool m_expiredHint = false;
+    std::unique_ptr<HttpClient> m_tokenHttp;
 
 public:
     [[nodiscard]] bool gotExpiredToken() const { return m_expiredHint; }
@@ -527,17 +561,24 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
     }
     say("registry " + host + ": " + std::to_string(repositories.size()) + " repositories");
 
-    bool anonymousPull = false;
-    bool anonymousPullProbed = false;
-    std::size_t images = 0;
-    for (const auto& repo : repositories) {
+    // Repositories are read by a few workers, each with its own keep-alive connection; the resources
+    // are handed on from this thread, in repository order.
+    std::mutex sayMutex;
+    auto sayLocked = [&](const std::string& m) {
+        std::lock_guard lock(sayMutex);
+        say(m);
+    };
+    std::atomic<std::size_t> images { 0 };
+    std::atomic<int> referrersSupported { -1 }; // unknown, no, yes
+    auto scanRepository = [&](Session& worker, const std::string& repo, std::vector<Resource>& out) {
+        auto sinkOut = [&out](const Resource& r) { out.push_back(r); };
         const std::string scope = "repository:" + repo + ":pull";
         std::vector<std::string> tags;
         std::set<std::string> signatureTags;
         for (std::string tpath = "/v2/" + repo + "/tags/list?n=500"; !tpath.empty();) {
             if (cancel.load())
                 throw Cancelled();
-            HttpResponse r = session.get(tpath, scope);
+            HttpResponse r = worker.get(tpath, scope);
             if (r.status != 200)
                 throw ConnectorError(m_target,
                     "GET " + tpath + " answered HTTP " + std::to_string(r.status) + ": " + registryError(r),
@@ -572,11 +613,11 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             auto fail = [&](const std::string& why) {
                 image.data["readError"] = why;
                 image.origin = m_options.url + "/v2/" + repo + "/manifests/" + tag;
-                say("registry " + host + ": " + image.name + " cannot be read: " + why);
-                sink(image);
+                sayLocked("registry " + host + ": " + image.name + " cannot be read: " + why);
+                sinkOut(image);
             };
             try {
-                HttpResponse m = session.get("/v2/" + repo + "/manifests/" + tag, scope, { kAcceptManifests });
+                HttpResponse m = worker.get("/v2/" + repo + "/manifests/" + tag, scope, { kAcceptManifests });
                 if (m.status != 200) {
                     fail("manifest answered HTTP " + std::to_string(m.status) + ": " + registryError(m));
                     continue;
@@ -603,7 +644,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                         fail("the index lists no manifest");
                         continue;
                     }
-                    HttpResponse cm = session.get("/v2/" + repo + "/manifests/" + child, scope, { kAcceptManifests });
+                    HttpResponse cm = worker.get("/v2/" + repo + "/manifests/" + child, scope, { kAcceptManifests });
                     if (cm.status != 200 || sha256(cm.body) != child) {
                         fail(cm.status != 200 ? "platform manifest answered HTTP " + std::to_string(cm.status)
                                               : "the platform manifest does not match its digest " + child);
@@ -620,7 +661,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                     fail("the manifest has no config (a schema 1 or artifact manifest)");
                     continue;
                 }
-                HttpResponse blob = session.get("/v2/" + repo + "/blobs/" + configDigest, scope, { "Accept: */*" });
+                HttpResponse blob = worker.get("/v2/" + repo + "/blobs/" + configDigest, scope, { "Accept: */*" });
                 if (blob.status != 200) {
                     fail("config blob answered HTTP " + std::to_string(blob.status));
                     continue;
@@ -638,31 +679,26 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                 image.data["mediaType"] = mediaType;
                 image.data["platforms"] = platforms;
                 image.data["signature"]["cosign"] = signatureTags.count("sha256-" + digest.substr(7) + ".sig") > 0;
-                HttpResponse referrers = session.get("/v2/" + repo + "/referrers/" + digest, scope,
-                    { "Accept: application/vnd.oci.image.index.v1+json" });
+                // The referrers API is tried until a registry shows it lacks it (404 on the first try).
+                HttpResponse referrers;
+                if (referrersSupported.load() != 0) {
+                    referrers = worker.get("/v2/" + repo + "/referrers/" + digest, scope,
+                        { "Accept: application/vnd.oci.image.index.v1+json" });
+                    int unknown = -1;
+                    referrersSupported.compare_exchange_strong(unknown, referrers.status == 200 ? 1 : 0);
+                }
                 if (referrers.status == 200) {
                     const auto idx = nlohmann::json::parse(referrers.body, nullptr, false);
                     image.data["signature"]["referrers"] = !member(idx, "manifests").empty();
                 }
                 image.origin = m_options.url + "/v2/" + repo + "@" + digest;
-                sink(image);
+                sinkOut(image);
                 auto& entry = byConfig[configDigest];
                 if (entry.first.is_null())
                     entry.first = inspectFromConfig(config, configDigest);
                 entry.second.push_back(repo + ":" + tag);
                 entry.first["RepoDigests"] = nlohmann::json::array({ repo + "@" + digest });
                 ++images;
-                if (!anonymousPullProbed) {
-                    anonymousPullProbed = true;
-                    try {
-                        anonymousPull
-                            = anonymous.get("/v2/" + repo + "/manifests/" + tag, scope, { kAcceptManifests }, "HEAD")
-                                  .status
-                            == 200;
-                    } catch (const ConnectorError& e) {
-                        say("registry " + host + ": anonymous pull probe failed: " + e.what());
-                    }
-                }
             } catch (const ConnectorError& e) {
                 // transport trouble on one tag (a cut connection): report it there, go on with the rest
                 if (cancel.load())
@@ -680,12 +716,59 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             entry.first["RepoTags"] = entry.second;
             entry.first["metadata"] = { { "name", img.name } };
             img.data = std::move(entry.first);
-            sink(img);
+            sinkOut(img);
+        }
+    };
+    // Tokens for the repositories in batches, before the workers ask one by one.
+    for (std::size_t i = 0; i < repositories.size(); i += 100) {
+        std::vector<std::string> scopes;
+        for (std::size_t j = i; j < std::min(repositories.size(), i + 100); ++j)
+            scopes.push_back("repository:" + repositories[j] + ":pull");
+        session.prefetch(scopes);
+    }
+    const std::size_t workers = std::clamp<std::size_t>(std::size_t(std::max(1, m_options.connections)), 1, 16);
+    std::vector<std::vector<Resource>> results(repositories.size());
+    std::atomic<std::size_t> next { 0 };
+    std::vector<std::future<void>> pool;
+    for (std::size_t w = 0; w < std::min(workers, repositories.size()); ++w) {
+        pool.push_back(std::async(std::launch::async, [&] {
+            Session own(ep, credential, tokens, m_target, &cancel);
+            for (std::size_t i = next++; i < repositories.size(); i = next++) {
+                if (cancel.load())
+                    return;
+                scanRepository(own, repositories[i], results[i]);
+            }
+        }));
+    }
+    for (auto& f : pool)
+        f.get(); // rethrows a worker's ConnectorError or Cancelled
+    if (cancel.load())
+        throw Cancelled();
+    std::string probeRepo, probeTag;
+    for (auto& list : results)
+        for (auto& r : list) {
+            if (probeRepo.empty() && r.kind == "RegistryImage" && !text(r.data, "digest").empty()) {
+                probeRepo = text(r.data, "repository");
+                probeTag = text(r.data, "tag");
+            }
+            sink(r);
+        }
+    // Anonymous pull: one image fetched without credentials.
+    bool anonymousPull = false;
+    if (!probeRepo.empty()) {
+        try {
+            anonymousPull = anonymous
+                                .get("/v2/" + probeRepo + "/manifests/" + probeTag, "repository:" + probeRepo + ":pull",
+                                    { kAcceptManifests }, "HEAD")
+                                .status
+                == 200;
+        } catch (const ConnectorError& e) {
+            say("registry " + host + ": anonymous pull probe failed: " + e.what());
         }
     }
     endpoint.data["anonymous"]["pull"] = anonymousPull;
     sink(endpoint);
-    say("registry " + host + ": " + std::to_string(images) + " images read");
+    say("registry " + host + ": " + std::to_string(images.load()) + " images read");
 }
 
 } // namespace lg

@@ -167,6 +167,7 @@ class Issuer:
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall between header and body writes
     server_version = "layerguard-token-issuer/1"
     issuer: Issuer = None
 

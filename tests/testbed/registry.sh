@@ -299,8 +299,8 @@ EOF
 
     local ready_at
     ready_at=$(elapsed)
-    $py "$here/registry-push.py" --ca "$run/tls/ca.crt" --user "$user" --password "$password" --canary "$canary" \
-        --cosign-key "$run/tls/cosign.key" seed --out "$state/registry-images.json" \
+    # CA, credentials, canary and cosign key from the env file (no password on a command line).
+    $py "$here/registry-push.py" --env "$envfile" seed --out "$state/registry-images.json" \
         "plain=http://127.0.0.1:$plain_port" "basic=https://127.0.0.1:$basic_port" \
         "token=https://127.0.0.1:$token_port" 2>"$run/seed.log" || fail "pushing the images failed" "$run/seed.log"
     seeded=1
