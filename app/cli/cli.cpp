@@ -12,6 +12,7 @@
 #include "scanner.h"
 #include "scoring.h"
 #include "store.h"
+#include "vulnreports.h"
 #include "yamlio.h"
 
 #include <QCommandLineParser>
@@ -255,6 +256,10 @@ int cmdScan(const QStringList& args)
             QStringLiteral("OCI registry: host:port or https://host:port (credentials from the docker config, "
                            "credential helpers or podman's auth.json)."),
             QStringLiteral("URL") },
+        { QStringLiteral("vuln-report"),
+            QStringLiteral("Trivy or Grype JSON report, or a folder of them, matched to the scan's images by digest "
+                           "(repeatable)."),
+            QStringLiteral("PATH") },
         { QStringLiteral("repo"), QStringLiteral("Only registry repositories matching this glob (repeatable)."),
             QStringLiteral("PATTERN") },
         { QStringLiteral("tag"), QStringLiteral("Only registry tags matching this glob (repeatable)."),
@@ -300,7 +305,8 @@ int cmdScan(const QStringList& args)
     std::vector<std::unique_ptr<Connector>> sources;
     const bool explicitSources = p.isSet(QStringLiteral("manifests")) || p.isSet(QStringLiteral("host"))
         || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"))
-        || wantsKubernetes(p) || p.isSet(QStringLiteral("prometheus")) || p.isSet(QStringLiteral("registry"));
+        || wantsKubernetes(p) || p.isSet(QStringLiteral("prometheus")) || p.isSet(QStringLiteral("registry"))
+        || p.isSet(QStringLiteral("vuln-report"));
     const int pageSize = p.isSet(QStringLiteral("page-size")) ? p.value(QStringLiteral("page-size")).toInt() : 500;
     if (pageSize < 1 || pageSize > 5000)
         return usage(p, QStringLiteral("--page-size takes 1 to 5000"));
@@ -414,6 +420,12 @@ int cmdScan(const QStringList& args)
             // the scan itself reports the cache problem
         }
         sources.push_back(std::make_unique<RegistryConnector>(std::move(o), s(target)));
+    }
+    if (p.isSet(QStringLiteral("vuln-report"))) {
+        std::vector<std::string> paths;
+        for (const auto& v : p.values(QStringLiteral("vuln-report")))
+            paths.push_back(s(v));
+        sources.push_back(std::make_unique<VulnReportsConnector>(std::move(paths)));
     }
     if (p.isSet(QStringLiteral("prometheus"))) {
         try {

@@ -2,6 +2,9 @@
 #include "jsonutil.h"
 #include "ruleengine.h"
 
+#include <QDateTime>
+
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <regex>
@@ -336,6 +339,125 @@ private:
     std::vector<Pod> m_pods;
 };
 
+/**
+ * Imported vulnerability reports (VulnerabilityReport resources) matched to the images of the scan by
+ * digest. Three modes, by the rule's check: "vulnerabilities" reports every vulnerability whose severity
+ * is the rule's own; "vulnerability-report-missing" an image no report covers; "vulnerability-report-stale"
+ * an image whose newest report is older than the image. Nothing is judged when the scan has no report
+ * at all (the user did not import any).
+ */
+class VulnerabilityReports final : public CrossCheck {
+public:
+    explicit VulnerabilityReports(const Rule& rule)
+        : m_rule(rule)
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.kind == "VulnerabilityReport") {
+            Report rep;
+            rep.createdAt
+                = member(r.data, "createdAt").is_number() ? member(r.data, "createdAt").get<std::int64_t>() : 0;
+            rep.tool = text(r.data, "tool");
+            rep.file = text(r.data, "file");
+            for (const auto& d : member(r.data, "digests"))
+                rep.digests.insert(scalarText(d));
+            // only what this rule reports is kept
+            if (m_rule.check == "vulnerabilities")
+                for (const auto& v : member(r.data, "vulnerabilities"))
+                    if (text(v, "severity") == toString(m_rule.severity))
+                        rep.vulns.push_back(v);
+            m_reports.push_back(std::move(rep));
+            return;
+        }
+        if (r.kind != "ContainerImage" && r.kind != "DockerImage")
+            return;
+        Image img;
+        img.stub = identityOf(r);
+        img.digests.insert(text(r.data, "Id"));
+        for (const auto& d : member(r.data, "RepoDigests")) {
+            const std::string s = scalarText(d);
+            img.digests.insert(s);
+            if (auto at = s.rfind('@'); at != std::string::npos)
+                img.digests.insert(s.substr(at + 1));
+        }
+        const QDateTime created
+            = QDateTime::fromString(QString::fromStdString(text(r.data, "Created")), Qt::ISODateWithMs);
+        img.created = created.isValid() ? created.toSecsSinceEpoch() : 0;
+        m_images.push_back(std::move(img));
+    }
+    void finish(RuleEngine& engine) override
+    {
+        if (m_reports.empty())
+            return;
+        for (const auto& img : m_images) {
+            const Report* newest = nullptr;
+            for (const auto& rep : m_reports) {
+                const bool matches = std::any_of(rep.digests.begin(), rep.digests.end(),
+                    [&](const std::string& d) { return img.digests.count(d) > 0; });
+                if (matches && (!newest || rep.createdAt > newest->createdAt))
+                    newest = &rep;
+            }
+            const Subject subject { img.stub.target, img.stub.kind, img.stub.namespace_, img.stub.name, {} };
+            if (m_rule.check == "vulnerability-report-missing") {
+                engine.record(m_rule, img.stub, subject, !newest,
+                    newest ? std::string()
+                           : "No Trivy or Grype report covers image " + img.stub.name + " (matched by digest).",
+                    { { "RepoDigests",
+                        nlohmann::json(std::vector<std::string>(img.digests.begin(), img.digests.end())) } });
+                continue;
+            }
+            if (!newest)
+                continue;
+            if (m_rule.check == "vulnerability-report-stale") {
+                const bool stale = newest->createdAt > 0 && img.created > 0 && newest->createdAt < img.created;
+                engine.record(m_rule, img.stub, subject, stale,
+                    stale ? "The newest " + newest->tool + " report for image " + img.stub.name + " (" + newest->file
+                            + ") is older than the image: it judged something else."
+                          : std::string(),
+                    { { "report.createdAt", newest->createdAt }, { "image.Created", img.created } });
+                continue;
+            }
+            if (newest->vulns.empty()) {
+                engine.record(m_rule, img.stub, subject, false, {}, {});
+                continue;
+            }
+            for (const auto& v : newest->vulns) {
+                Subject s = subject;
+                s.container = text(v, "id") + " " + text(v, "pkg"); // one finding per vulnerability and package
+                const std::string fixed = text(v, "fixed");
+                engine.record(m_rule, img.stub, s, true,
+                    text(v, "id") + " in " + text(v, "pkg") + " " + text(v, "installed") + " of image " + img.stub.name
+                        + (fixed.empty() ? " (no fixed version yet)" : "; fixed in " + fixed) + " (" + newest->tool
+                        + " report " + newest->file + ")",
+                    { { "vulnerability", v } });
+            }
+        }
+    }
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<VulnerabilityReports&>(other);
+        m_reports.insert(m_reports.end(), o.m_reports.begin(), o.m_reports.end());
+        m_images.insert(m_images.end(), o.m_images.begin(), o.m_images.end());
+    }
+
+private:
+    struct Report {
+        std::set<std::string> digests;
+        std::int64_t createdAt = 0;
+        std::string tool, file;
+        std::vector<nlohmann::json> vulns;
+    };
+    struct Image {
+        Resource stub;
+        std::set<std::string> digests;
+        std::int64_t created = 0;
+    };
+    const Rule& m_rule;
+    std::vector<Report> m_reports;
+    std::vector<Image> m_images;
+};
+
 } // namespace
 
 std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule)
@@ -346,6 +468,9 @@ std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule)
         return std::make_unique<AdminBinding>(rule);
     if (rule.check == "sa-token-automount")
         return std::make_unique<ServiceAccountToken>(rule);
+    if (rule.check == "vulnerabilities" || rule.check == "vulnerability-report-missing"
+        || rule.check == "vulnerability-report-stale")
+        return std::make_unique<VulnerabilityReports>(rule);
     return nullptr;
 }
 

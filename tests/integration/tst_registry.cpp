@@ -14,6 +14,7 @@
 #include "testsupport.h"
 
 #include <map>
+#include <set>
 
 using namespace lg;
 
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void wrongPasswordExpiredTokenWrongCa_data();
     void wrongPasswordExpiredTokenWrongCa();
     void faultyTagsAreReportedNotFatal();
+    void vulnerabilityReports();
     void repushedTagIsReported();
     void secretNeverLeavesMemory();
     void wwwAuthenticateParsing();
@@ -249,6 +251,95 @@ void TestRegistry::faultyTagsAreReportedNotFatal()
     QVERIFY2(why["broken/app:gone"].find("404") != std::string::npos, why["broken/app:gone"].c_str());
     QVERIFY2(why["broken/app:badjson"].find("not valid JSON") != std::string::npos, why["broken/app:badjson"].c_str());
     QVERIFY2(why["broken/app:cut"].find("partial") != std::string::npos, why["broken/app:cut"].c_str());
+}
+
+void TestRegistry::vulnerabilityReports()
+{
+    // Reports in Trivy's and Grype's JSON formats for the images just pushed, matched by digest.
+    QFile imagesFile(env("LG_REG_IMAGES"));
+    QVERIFY(imagesFile.open(QIODevice::ReadOnly));
+    const auto images = nlohmann::json::parse(imagesFile.readAll().toStdString());
+    std::map<std::string, std::string> digest;
+    for (const auto& i : images["registries"]["plain"]["images"])
+        digest[i["repo"].get<std::string>() + ":" + i["tag"].get<std::string>()] = i["digest"].get<std::string>();
+    QVERIFY(digest.count("shop/root:1.0") && digest.count("shop/clean:1.0"));
+    const QString dir = m_tmp.filePath(QStringLiteral("vuln"));
+    QDir().mkpath(dir);
+    auto write = [&](const QString& name, const nlohmann::json& j) {
+        QFile f(dir + u'/' + name);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray::fromStdString(j.dump(2)));
+    };
+    write(QStringLiteral("root.trivy.json"),
+        { { "SchemaVersion", 2 }, { "CreatedAt", "2026-11-28T10:00:00Z" }, { "ArtifactName", "shop/root:1.0" },
+            { "ArtifactType", "container_image" },
+            { "Metadata", { { "RepoDigests", { "127.0.0.1/shop/root@" + digest["shop/root:1.0"] } } } },
+            { "Results",
+                { { { "Target", "shop/root:1.0 (debian 12.5)" },
+                    { "Vulnerabilities",
+                        { { { "VulnerabilityID", "CVE-2024-6119" }, { "PkgName", "openssl" },
+                              { "InstalledVersion", "3.0.11-1" }, { "FixedVersion", "3.0.14-1" },
+                              { "Severity", "CRITICAL" }, { "Title", "openssl: type confusion" } },
+                            { { "VulnerabilityID", "CVE-2024-2511" }, { "PkgName", "openssl" },
+                                { "InstalledVersion", "3.0.11-1" }, { "FixedVersion", "" },
+                                { "Severity", "LOW" } } } } } } } });
+    // Grype, made before the clean image was built: stale
+    write(QStringLiteral("clean.grype.json"),
+        { { "matches",
+              { { { "vulnerability",
+                      { { "id", "CVE-2023-4911" }, { "severity", "High" },
+                          { "fix", { { "versions", { "2.36-9" } } } } } },
+                  { "artifact", { { "name", "libc6" }, { "version", "2.36-8" } } } } } },
+            { "source",
+                { { "type", "image" },
+                    { "target",
+                        { { "userInput", "shop/clean:1.0" }, { "manifestDigest", digest["shop/clean:1.0"] } } } } },
+            { "descriptor", { { "name", "grype" }, { "timestamp", "2020-01-01T00:00:00Z" } } } });
+    const QString db = m_tmp.filePath(QStringLiteral("vuln.sqlite"));
+    QByteArray out, err;
+    QVERIFY2(cli({ QStringLiteral("scan"), QStringLiteral("--registry"), env("LG_REG_PLAIN_URL"),
+                     QStringLiteral("--vuln-report"), dir, QStringLiteral("--db"), db },
+                 &out, &err)
+            == 0,
+        err.constData());
+    QVERIFY(cli({ QStringLiteral("findings"), QStringLiteral("--format"), QStringLiteral("json"),
+                    QStringLiteral("--db"), db },
+                &out)
+        == 0);
+    std::set<std::pair<std::string, std::string>> got;
+    for (const auto& f : nlohmann::json::parse(out.toStdString()))
+        got.insert({ f["rule"].get<std::string>(), f["resource"]["name"].get<std::string>() });
+    QVERIFY(got.count({ "LG-VULN-CRITICAL", "shop/root:1.0" }));
+    QVERIFY(got.count({ "LG-VULN-LOW", "shop/root:1.0" }));
+    QVERIFY(!got.count({ "LG-VULN-REPORT-MISSING", "shop/root:1.0" }));
+    QVERIFY(!got.count({ "LG-VULN-REPORT-STALE", "shop/root:1.0" }));
+    QVERIFY(got.count({ "LG-VULN-REPORT-STALE", "shop/clean:1.0" }));
+    QVERIFY(got.count({ "LG-VULN-HIGH", "shop/clean:1.0" }));
+    QVERIFY(got.count({ "LG-VULN-REPORT-MISSING", "shop/web:latest" }));
+    // a cut report and a foreign JSON file: exit 1 naming the file, nothing stored
+    for (const auto& [name, content] : { std::pair { "cut.json", QByteArray("{\"SchemaVersion\": 2, \"Results\": [") },
+             std::pair { "foreign.json", QByteArray("{\"hello\": \"world\"}") } }) {
+        const QString bad = m_tmp.filePath(QLatin1String(name));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+        f.close();
+        const auto before = cli({ QStringLiteral("history"), QStringLiteral("--format"), QStringLiteral("json"),
+                                    QStringLiteral("--db"), db },
+            &out);
+        QCOMPARE(before, 0);
+        const QByteArray historyBefore = out;
+        QCOMPARE(cli({ QStringLiteral("scan"), QStringLiteral("--registry"), env("LG_REG_PLAIN_URL"),
+                         QStringLiteral("--vuln-report"), bad, QStringLiteral("--db"), db },
+                     nullptr, &err),
+            1);
+        QVERIFY2(err.contains(name), err.constData());
+        QVERIFY(cli({ QStringLiteral("history"), QStringLiteral("--format"), QStringLiteral("json"),
+                        QStringLiteral("--db"), db },
+                    &out)
+            == 0);
+        QCOMPARE(out, historyBefore);
+    }
 }
 
 void TestRegistry::repushedTagIsReported()
