@@ -21,10 +21,10 @@ for mode in ${LG_B3_MODES:-PLAIN TOKEN}; do
     /usr/bin/python3 "$here/tests/testbed/registry-push.py" bulk "$url" "$images" --env "$work/reg/registry.env" >/dev/null
     echo "$mode: pushed $images images in $(echo "$(date +%s.%N) - $start" | bc) s"
     for run in 1 2 3; do
-        DOCKER_CONFIG=$LG_REG_DOCKER_CONFIG /usr/bin/time -f "%e %M" -o "$work/time" "$bin" scan --registry "$url" \
+        DOCKER_CONFIG=$LG_REG_DOCKER_CONFIG /usr/bin/time -f "%e %M %U %S" -o "$work/time" "$bin" scan --registry "$url" \
             --ca-file "$LG_REG_CA" --repo 'bench/*' --db "$work/c$mode$run.sqlite" --quiet
-        read -r secs kb <"$work/time"
-        echo "$mode run $run: ${secs} s, peak RSS $((kb / 1024)) MB"
+        read -r secs kb user sys <"$work/time"
+        echo "$mode run $run: ${secs} s, peak RSS $((kb / 1024)) MB, CPU ${user} s user + ${sys} s system"
     done
 done
 echo "B3: $images images each (manifest + config blob; referrers probed once) — target <= 5 s"

@@ -155,7 +155,11 @@ write_config() { # write_config NAME PORT: the docker-registry configuration of 
         cat <<EOF
 version: 0.1
 log:
-  level: info
+  # warnings and errors only, no access log: logging every request costs the registry more CPU than
+  # answering it, and the benchmark (tests/bench/b3_registry.sh) measures the client
+  level: warn
+  accesslog:
+    disabled: true
   formatter: text
   fields:
     instance: $name
