@@ -38,6 +38,15 @@ template <typename T> std::string text(const T& v)
     }
 }
 
+/** Whether a scan outcome has a finding of `rule` on the resource `name` (any resource when empty). */
+template <typename Outcome> bool fired(const Outcome& o, const std::string& rule, const std::string& name = {})
+{
+    for (const auto& f : o.record.findings)
+        if (f.rule == rule && (name.empty() || f.subject.name == name))
+            return true;
+    return false;
+}
+
 } // namespace lg::test
 
 /** QCOMPARE for values QTest cannot print (nlohmann::json, std::string, std::optional). */

@@ -18,6 +18,7 @@
 #include <set>
 
 using namespace lg;
+using lg::test::fired;
 using nlohmann::json;
 
 namespace {
@@ -59,14 +60,6 @@ std::set<Key> keys(const std::vector<Finding>& findings, bool manifestKindsOnly)
         out.insert({ f.rule, f.subject.kind, f.subject.namespace_, f.subject.name, f.subject.container });
     }
     return out;
-}
-
-bool fired(const ScanOutcome& o, const std::string& rule, const std::string& name = {})
-{
-    for (const auto& f : o.record.findings)
-        if (f.rule == rule && (name.empty() || f.subject.name == name))
-            return true;
-    return false;
 }
 
 } // namespace

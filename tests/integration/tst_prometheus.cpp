@@ -17,6 +17,7 @@
 #include <map>
 
 using namespace lg;
+using lg::test::fired;
 using nlohmann::json;
 
 namespace {
@@ -34,14 +35,6 @@ std::map<QString, QString> readEnv(const QString& file)
                 env[QString::fromUtf8(line.left(eq))] = QString::fromUtf8(line.mid(eq + 1)).remove(u'"').remove(u'\'');
         }
     return env;
-}
-
-bool fired(const ScanOutcome& o, const std::string& rule, const std::string& name)
-{
-    for (const auto& f : o.record.findings)
-        if (f.rule == rule && f.subject.name == name)
-            return true;
-    return false;
 }
 
 } // namespace

@@ -17,18 +17,11 @@
 #include <set>
 
 using namespace lg;
+using lg::test::fired;
 
 namespace {
 
 const QString kTestbed = QStringLiteral(LG_SOURCE_DIR "/tests/testbed");
-
-bool fired(const ScanOutcome& o, const std::string& rule, const std::string& name)
-{
-    for (const auto& f : o.record.findings)
-        if (f.rule == rule && f.subject.name == name)
-            return true;
-    return false;
-}
 
 } // namespace
 
