@@ -126,7 +126,8 @@ std::optional<RegistryCredential> fromAuthsFile(
     return std::nullopt;
 }
 
-RegistryCredential fromHelper(const std::string& helper, const std::string& host)
+/** The helper's credential for `host`; nothing when it has none ("credentials not found", exit 1). */
+std::optional<RegistryCredential> fromHelper(const std::string& helper, const std::string& host)
 {
     const std::string program = "docker-credential-" + helper;
     QProcess p;
@@ -142,14 +143,11 @@ RegistryCredential fromHelper(const std::string& helper, const std::string& host
             "run `" + program + " get` by hand; it may wait for a keyring unlock");
     }
     if (p.exitCode() != 0)
-        throw ConnectorError("registry " + host,
-            program + " has no credentials for " + host + ": "
-                + maskText(p.readAllStandardOutput().trimmed().left(200).toStdString()),
-            "log in with docker login " + host);
+        return std::nullopt; // as docker does: no stored login for this host means anonymous
     const auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
     if (!j.is_object())
         throw ConnectorError("registry " + host, program + " answered something that is not JSON", "check the helper");
-    return { text(j, "Username"), text(j, "Secret"), "credential helper " + helper };
+    return RegistryCredential { text(j, "Username"), text(j, "Secret"), "credential helper " + helper };
 }
 
 } // namespace
@@ -175,16 +173,16 @@ std::optional<RegistryCredential> findRegistryCredential(const std::string& host
         const auto j = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
         if (!j.is_object())
             throw ConnectorError("registry " + host, configFile + " is not valid JSON", "fix it or log in again");
+        // docker's order: a helper for this host, else the credential store, else the auths entries
         for (const auto& [key, helper] : member(j, "credHelpers").items())
             if (RegistryConnector::hostOf(key) == host && helper.is_string())
-                return fromHelper(helper.get<std::string>(), host);
+                if (auto c = fromHelper(helper.get<std::string>(), host))
+                    return c;
+        if (const std::string store = text(j, "credsStore"); !store.empty())
+            if (auto c = fromHelper(store, host))
+                return c;
         if (auto c = fromAuthsFile(configFile, host, "docker config"))
             return c;
-        if (const std::string store = text(j, "credsStore"); !store.empty()) {
-            // the store holds the secrets; auths then only lists the hosts (empty entries)
-            if (member(member(j, "auths"), host).is_object() || member(j, "auths").empty())
-                return fromHelper(store, host);
-        }
     }
     std::vector<std::string> podman;
     if (const QString e = qEnvironmentVariable("REGISTRY_AUTH_FILE"); !e.isEmpty())

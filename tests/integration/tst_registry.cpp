@@ -40,6 +40,7 @@ private Q_SLOTS:
     void repushedTagIsReported();
     void secretNeverLeavesMemory();
     void wwwAuthenticateParsing();
+    void credentialSources();
 
 private:
     ScanOutcome scan(RegistryOptions o);
@@ -414,6 +415,57 @@ void TestRegistry::wwwAuthenticateParsing()
     LG_COMPARE(basic->scheme, std::string("Basic"));
     QVERIFY(!parseWwwAuthenticate(""));
     QVERIFY(!parseWwwAuthenticate("Bearer realm=\"" + std::string(5000, 'x') + "\""));
+}
+
+void TestRegistry::credentialSources()
+{
+    // credsStore (the helper holds every secret), podman's auth.json, and a broken docker config
+    const QString dir = m_tmp.filePath(QStringLiteral("creds"));
+    QDir().mkpath(dir + QStringLiteral("/docker"));
+    QDir().mkpath(dir + QStringLiteral("/bin"));
+    auto write = [](const QString& file, const QByteArray& content, bool exec = false) {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+        f.close();
+        if (exec)
+            f.setPermissions(f.permissions() | QFileDevice::ExeOwner);
+    };
+    write(dir + QStringLiteral("/bin/docker-credential-lgstore"),
+        "#!/bin/sh\nread host\n[ \"$host\" = \"store.example:5000\" ] || exit 1\n"
+        "echo '{\"ServerURL\":\"store.example:5000\",\"Username\":\"robot\",\"Secret\":\"from-store\"}'\n",
+        true);
+    write(dir + QStringLiteral("/docker/config.json"),
+        R"({"credsStore": "lgstore", "auths": {"https://store.example:5000": {}}})");
+    write(dir + QStringLiteral("/podman-auth.json"),
+        "{\"auths\": {\"podman.example\": {\"auth\": \"" + QByteArray("alice:from-podman").toBase64() + "\"}}}");
+    const QByteArray oldPath = qgetenv("PATH");
+    qputenv("PATH", QString(dir + QStringLiteral("/bin:")).toUtf8() + oldPath);
+    qputenv("DOCKER_CONFIG", QString(dir + QStringLiteral("/docker")).toUtf8());
+    qputenv("REGISTRY_AUTH_FILE", QString(dir + QStringLiteral("/podman-auth.json")).toUtf8());
+    const auto store = findRegistryCredential("store.example:5000");
+    const auto podman = findRegistryCredential("podman.example");
+    const auto none = findRegistryCredential("nobody.example");
+    write(dir + QStringLiteral("/docker/config.json"), "{ not json");
+    bool brokenReported = false;
+    try {
+        (void)findRegistryCredential("store.example:5000");
+    } catch (const ConnectorError& e) {
+        brokenReported = std::string(e.what()).find("config.json is not valid JSON") != std::string::npos;
+    }
+    qputenv("PATH", oldPath);
+    qunsetenv("DOCKER_CONFIG");
+    qunsetenv("REGISTRY_AUTH_FILE");
+    QVERIFY(store);
+    LG_COMPARE(store->username, std::string("robot"));
+    LG_COMPARE(store->password, std::string("from-store"));
+    LG_COMPARE(store->source, std::string("credential helper lgstore"));
+    QVERIFY(podman);
+    LG_COMPARE(podman->username, std::string("alice"));
+    LG_COMPARE(podman->password, std::string("from-podman"));
+    QVERIFY2(podman->source.find("podman auth") == 0, podman->source.c_str());
+    QVERIFY(!none);
+    QVERIFY(brokenReported);
 }
 
 QTEST_GUILESS_MAIN(TestRegistry)
