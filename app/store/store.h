@@ -142,7 +142,8 @@ public:
 
     [[nodiscard]] std::vector<ScanInfo> scans() const; ///< oldest first
     /** name -> origin of the resources of `kind` in the newest scan that has any for `target`. */
-    [[nodiscard]] std::map<std::string, std::string> lastOrigins(const std::string& target, const std::string& kind) const;
+    [[nodiscard]] std::map<std::string, std::string> lastOrigins(
+        const std::string& target, const std::string& kind) const;
     [[nodiscard]] std::optional<ScanInfo> scan(std::int64_t id) const;
     [[nodiscard]] std::optional<std::int64_t> latestScanId() const;
     [[nodiscard]] std::optional<std::int64_t> previousScanId(std::int64_t id) const;
