@@ -203,6 +203,16 @@ PrometheusEndpoint promEndpoint(const std::string& url, const std::string& caFil
     return ep;
 }
 
+/** "repo:tag" -> digest of the target's newest scan (RegistryImage origins end in "@<digest>"). */
+std::map<std::string, std::string> previousRegistryDigests(const Store& store, const std::string& target)
+{
+    std::map<std::string, std::string> out;
+    for (const auto& [name, origin] : store.lastOrigins(target, "RegistryImage"))
+        if (auto at = origin.rfind('@'); at != std::string::npos)
+            out[name] = origin.substr(at + 1);
+    return out;
+}
+
 /** Any of the options that select a Kubernetes cluster. */
 bool wantsKubernetes(const QCommandLineParser& p)
 {
@@ -334,9 +344,6 @@ int cmdScan(const QStringList& args)
                 o.url = c.value("url", std::string());
                 o.caFile = c.value("caFile", std::string());
                 o.repositories = c.value("repositories", std::vector<std::string>());
-                for (const auto& [name, origin] : store->lastOrigins(saved->name, "RegistryImage"))
-                    if (auto at = origin.rfind('@'); at != std::string::npos)
-                        o.previousDigests[name] = origin.substr(at + 1);
                 sources.push_back(std::make_unique<RegistryConnector>(std::move(o), saved->name));
             } else if (saved->kind == "prometheus")
                 sources.push_back(std::make_unique<PrometheusConnector>(
@@ -409,16 +416,6 @@ int cmdScan(const QStringList& args)
             o.repositories.push_back(s(r));
         for (const auto& t : p.values(QStringLiteral("tag")))
             o.tags.push_back(s(t));
-        auto c = std::make_unique<RegistryConnector>(o, s(target));
-        // Tag re-pointing is judged against the digests of the previous scan of this registry.
-        try {
-            o.previousDigests.clear();
-            for (const auto& [name, origin] : openStore(p)->lastOrigins(c->target(), "RegistryImage"))
-                if (auto at = origin.rfind('@'); at != std::string::npos)
-                    o.previousDigests[name] = origin.substr(at + 1);
-        } catch (const StoreError&) {
-            // the scan itself reports the cache problem
-        }
         sources.push_back(std::make_unique<RegistryConnector>(std::move(o), s(target)));
     }
     if (p.isSet(QStringLiteral("vuln-report"))) {
@@ -477,6 +474,10 @@ int cmdScan(const QStringList& args)
         }
         const RuleCatalog catalog = loadCatalog(p);
         auto store = openStore(p);
+        // Tag re-pointing is judged against the digests each registry had in its previous scan.
+        for (auto& src : sources)
+            if (auto* reg = dynamic_cast<RegistryConnector*>(src.get()))
+                reg->setPreviousDigests(previousRegistryDigests(*store, reg->target()));
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
         Scanner scanner(catalog, settings);

@@ -96,11 +96,11 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         std::set<std::string> seen;
         std::erase_if(rec.findings, [&](const Finding& f) { return !seen.insert(f.id).second; });
     }
-    for (const auto& f : rec.findings)
-        if (!rec.rules.count(f.rule))
-            rec.rules[f.rule] = m_catalog.find(f.rule);
     rec.tallies = engine.tallies();
     rec.outcomes = engine.outcomes();
+    for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
+        if (o.failed > 0)
+            rec.rules[rule] = m_catalog.find(rule);
     for (Layer l : engine.scannedLayers())
         rec.tallies[l].scanned = true;
     const std::int64_t now = m_settings.clock();

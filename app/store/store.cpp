@@ -377,14 +377,7 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     }
     Stmt insFinding(
         m_db, "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-    // In fingerprint order: both fid indexes then grow at their end instead of at random pages.
-    std::vector<const Finding*> ordered;
-    ordered.reserve(scan.findings.size());
-    for (const auto& f : scan.findings)
-        ordered.push_back(&f);
-    std::sort(ordered.begin(), ordered.end(), [](const Finding* a, const Finding* b) { return a->id < b->id; });
-    for (const Finding* fp : ordered) {
-        const Finding& f = *fp;
+    for (const auto& f : scan.findings) {
         nlohmann::json evidence = nlohmann::json::array();
         for (const auto& e : f.evidence)
             evidence.push_back({ { "path", e.path }, { "value", e.value } });

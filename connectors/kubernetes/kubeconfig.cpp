@@ -57,25 +57,6 @@ std::string decodeBase64(const nlohmann::json& v, const std::string& field, cons
     return r.decoded.toStdString();
 }
 
-/** `[{name: X, <key>: {...}}]` of one kubeconfig file into the merged map; the first file wins. */
-void mergeNamed(const nlohmann::json& list, const char* key, const std::string& file,
-    std::map<std::string, nlohmann::json>& sink, std::vector<std::string>* order)
-{
-    if (!list.is_array())
-        return;
-    for (const auto& item : list) {
-        const std::string name = text(item, "name");
-        if (name.empty())
-            continue;
-        if (sink.count(name))
-            continue;
-        sink.emplace(name, member(item, key));
-        if (order)
-            order->push_back(name);
-        (void)file;
-    }
-}
-
 } // namespace
 
 std::string ExecPlugin::display() const
@@ -154,21 +135,20 @@ void Kubeconfig::addFile(const std::string& file)
     if (!doc.is_object())
         throw ConnectorError("kubeconfig", "kubeconfig " + file + " is not a YAML mapping",
             "it should start with apiVersion: v1 and kind: Config");
-    std::map<std::string, nlohmann::json> contexts, clusters, users;
-    mergeNamed(member(doc, "contexts"), "context", file, contexts, nullptr);
-    mergeNamed(member(doc, "clusters"), "cluster", file, clusters, nullptr);
-    mergeNamed(member(doc, "users"), "user", file, users, nullptr);
-    for (const auto& item : member(doc, "contexts")) {
-        const std::string name = lg::text(item, "name");
-        if (!name.empty() && !m_contexts.count(name))
-            m_contextOrder.push_back(name);
-    }
-    for (auto& [name, v] : contexts)
-        m_contexts.emplace(name, Entry { std::move(v), file });
-    for (auto& [name, v] : clusters)
-        m_clusters.emplace(name, Entry { std::move(v), file });
-    for (auto& [name, v] : users)
-        m_users.emplace(name, Entry { std::move(v), file });
+    // `[{name: X, <key>: {...}}]`: for each name the first file that defines it wins, as in kubectl.
+    auto merge = [&](const char* list, const char* key, std::map<std::string, Entry>& into, bool keepOrder) {
+        const auto& items = member(doc, list);
+        if (!items.is_array())
+            return;
+        for (const auto& item : items) {
+            const std::string name = lg::text(item, "name");
+            if (!name.empty() && into.emplace(name, Entry { member(item, key), file }).second && keepOrder)
+                m_contextOrder.push_back(name);
+        }
+    };
+    merge("contexts", "context", m_contexts, true);
+    merge("clusters", "cluster", m_clusters, false);
+    merge("users", "user", m_users, false);
     if (m_current.empty())
         m_current = lg::text(doc, "current-context");
 }
@@ -195,18 +175,23 @@ KubeContext Kubeconfig::resolve(const std::string& wanted) const
     ctx.userName = text(c, "user");
     ctx.namespace_ = text(c, "namespace");
 
-    auto clIt = m_clusters.find(ctx.clusterName);
-    if (clIt == m_clusters.end())
-        throw ConnectorError(source,
-            "context \"" + name + "\" names cluster \"" + ctx.clusterName + "\", which is not in " + filesText,
-            "add the cluster to the kubeconfig or fix the context");
-    const auto& cl = clIt->second.value;
+    auto lookup
+        = [&](const std::map<std::string, Entry>& in, const std::string& what, const std::string& key) -> const Entry& {
+        auto it = in.find(key);
+        if (it == in.end())
+            throw ConnectorError(source,
+                "context \"" + name + "\" names " + what + " \"" + key + "\", which is not in " + filesText,
+                "add the " + what + " to the kubeconfig or fix the context");
+        return it->second;
+    };
+    const Entry& clusterEntry = lookup(m_clusters, "cluster", ctx.clusterName);
+    const auto& cl = clusterEntry.value;
     KubeCluster& cluster = ctx.cluster;
     cluster.server = text(cl, "server");
     if (cluster.server.empty())
         throw ConnectorError(
             source, "cluster \"" + ctx.clusterName + "\" has no server URL", "add clusters[].cluster.server");
-    cluster.caFile = resolvePath(text(cl, "certificate-authority"), clIt->second.file);
+    cluster.caFile = resolvePath(text(cl, "certificate-authority"), clusterEntry.file);
     cluster.caPem = decodeBase64(member(cl, "certificate-authority-data"), "certificate-authority-data", source);
     cluster.tlsServerName = text(cl, "tls-server-name");
     const auto& insecure = member(cl, "insecure-skip-tls-verify");
@@ -215,13 +200,9 @@ KubeContext Kubeconfig::resolve(const std::string& wanted) const
     cluster.proxyUrl = text(cl, "proxy-url");
 
     if (!ctx.userName.empty()) {
-        auto uIt = m_users.find(ctx.userName);
-        if (uIt == m_users.end())
-            throw ConnectorError(source,
-                "context \"" + name + "\" names user \"" + ctx.userName + "\", which is not in " + filesText,
-                "add the user to the kubeconfig or fix the context");
-        const auto& u = uIt->second.value;
-        const std::string& file = uIt->second.file;
+        const Entry& userEntry = lookup(m_users, "user", ctx.userName);
+        const auto& u = userEntry.value;
+        const std::string& file = userEntry.file;
         KubeUser& user = ctx.user;
         user.token = text(u, "token");
         user.tokenFile = resolvePath(text(u, "tokenFile"), file);

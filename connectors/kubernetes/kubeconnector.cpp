@@ -459,10 +459,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                         continue;
                     const auto& meta = member(r.data, "metadata");
                     const std::string uid = text(meta, "uid");
-                    if (restarts > 0 && !uid.empty() && !seen.insert(uid).second)
-                        continue;
-                    if (restarts == 0 && !uid.empty())
-                        seen.insert(uid);
+                    if (!uid.empty() && !seen.insert(uid).second)
+                        continue; // already handed on before a 410 restarted the list
                     ++items;
                     r.data["kind"] = k.kind;
                     r.data["apiVersion"] = groupVersion(k);

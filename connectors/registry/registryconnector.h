@@ -59,6 +59,11 @@ public:
     [[nodiscard]] std::string location() const override { return m_options.url; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Registry, Layer::Image }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
+    /** The digests of the previous scan ("repo:tag" -> digest), to report re-pointed tags. */
+    void setPreviousDigests(std::map<std::string, std::string> digests)
+    {
+        m_options.previousDigests = std::move(digests);
+    }
 
     /** "host:port" of a registry URL. */
     [[nodiscard]] static std::string hostOf(const std::string& url);

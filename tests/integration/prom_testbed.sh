@@ -9,7 +9,8 @@ src="$(cd "${1:-$(dirname "$0")/../..}" && pwd)"
 tb="$src/tests/testbed/prometheus.sh"
 tmp=$(mktemp -d /tmp/lgprom.XXXX)
 fake_pid=""
-alive() { [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == [^Z]* ]]; }
+# shellcheck source=tests/testbed/lib.sh
+source "$(dirname "$tb")/lib.sh"
 cleanup() {
     "$tb" stop "$tmp/plain" >/dev/null 2>&1 || true
     "$tb" stop "$tmp/tls" >/dev/null 2>&1 || true

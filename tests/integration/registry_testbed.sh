@@ -10,7 +10,8 @@ tb="$src/tests/testbed/registry.sh"
 push="$src/tests/testbed/registry-push.py"
 tmp=$(mktemp -d /tmp/lgreg.XXXX)
 state="$tmp/state"
-alive() { [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == [^Z]* ]]; }
+# shellcheck source=tests/testbed/lib.sh
+source "$(dirname "$tb")/lib.sh"
 cleanup() {
     "$tb" stop "$state" >/dev/null 2>&1 || true
     rm -rf "$tmp"

@@ -17,8 +17,8 @@ mkdir -p "$state"
 state="$(cd "$state" && pwd)"
 envfile="$state/kube.env"
 
-# Alive and not a zombie: once start's shell has exited, init reaps the stopped server only later.
-alive() { [[ "$(ps -o stat= -p "$1" 2>/dev/null)" == [^Z]* ]]; }
+# shellcheck source=tests/testbed/lib.sh
+source "$here/lib.sh"
 
 stop() {
     [[ -f "$envfile" ]] || return 0

@@ -12,3 +12,22 @@ terminate() { # terminate PID NAME: only while PID still runs NAME (a stale env 
     kill -9 "$1" 2>/dev/null || true
     for _ in $(seq 20); do alive "$1" || return 0; sleep 0.05; done
 }
+
+pki_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+make_pki() { # make_pki DIR NAME: test CA, an unrelated CA and a server cert for IP:127.0.0.1, DNS:localhost
+    local d=$1 name=$2 ca
+    mkdir -p "$d"
+    for ca in ca other-ca; do
+        pki_key "$d/$ca.key"
+        openssl req -x509 -new -key "$d/$ca.key" -subj "/CN=layerguard-test-$name-$ca" -days 3650 -sha256 \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -out "$d/$ca.crt" 2>/dev/null
+    done
+    pki_key "$d/server.key"
+    openssl req -new -key "$d/server.key" -subj "/CN=$name" -out "$d/server.csr" 2>/dev/null
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" > "$d/server.ext"
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -sha256 \
+        -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+}

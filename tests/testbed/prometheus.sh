@@ -90,25 +90,12 @@ write_env() {
 
 make_tls() { # CA, server cert (IP:127.0.0.1, DNS:localhost), unrelated CA, password and its bcrypt hash
     local d="$run/tls" hash
-    mkdir -p "$d"
-    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-    for ca in ca other-ca; do
-        key "$d/$ca.key"
-        openssl req -x509 -new -key "$d/$ca.key" -subj "/CN=layerguard-test-prometheus-$ca" -days 3650 -sha256 \
-            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            -out "$d/$ca.crt" 2>/dev/null
-    done
-    key "$d/server.key"
-    openssl req -new -key "$d/server.key" -subj "/CN=prometheus" -out "$d/server.csr" 2>/dev/null
-    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" > "$d/server.ext"
-    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -sha256 \
-        -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+    make_pki "$d" prometheus
     # Client certificates for mutual TLS: one from the test CA (accepted), one from the unrelated CA
     # (refused in the handshake: proves the client really presents its certificate).
     for client in client:ca bad-client:other-ca; do
         local name=${client%%:*} issuer=${client#*:}
-        key "$d/$name.key"
+        pki_key "$d/$name.key"
         openssl req -new -key "$d/$name.key" -subj "/CN=layerguard-$name" -out "$d/$name.csr" 2>/dev/null
         printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" \
             > "$d/$name.ext"

@@ -106,20 +106,7 @@ write_env() {
 
 make_tls() { # CA, unrelated CA, server cert (IP:127.0.0.1, DNS:localhost), token signing cert, cosign key
     local d="$run/tls"
-    mkdir -p "$d"
-    key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-    for ca in ca other-ca; do
-        key "$d/$ca.key"
-        openssl req -x509 -new -key "$d/$ca.key" -subj "/CN=layerguard-test-registry-$ca" -days 3650 -sha256 \
-            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-            -out "$d/$ca.crt" 2>/dev/null
-    done
-    key "$d/server.key"
-    openssl req -new -key "$d/server.key" -subj "/CN=registry" -out "$d/server.csr" 2>/dev/null
-    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
-        "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" > "$d/server.ext"
-    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -sha256 \
-        -extfile "$d/server.ext" -out "$d/server.crt" 2>/dev/null
+    make_pki "$d" registry
     # The token signing key (RS256) and its certificate from the test CA: it travels in the JWT's x5c.
     openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$d/token-signing.key" 2>/dev/null
     openssl req -new -key "$d/token-signing.key" -subj "/CN=$issuer" -out "$d/token-signing.csr" 2>/dev/null
@@ -127,7 +114,7 @@ make_tls() { # CA, unrelated CA, server cert (IP:127.0.0.1, DNS:localhost), toke
     openssl x509 -req -in "$d/token-signing.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
         -sha256 -extfile "$d/token-signing.ext" -out "$d/token-signing.crt" 2>/dev/null
     # The cosign-style signature of shop/clean is made with this key (ECDSA P-256, as cosign's).
-    key "$d/cosign.key"
+    pki_key "$d/cosign.key"
     openssl pkey -in "$d/cosign.key" -pubout -out "$d/cosign.pub" 2>/dev/null
     chmod 600 "$d"/*.key
     user=layerguard
