@@ -8,12 +8,18 @@
 #include <QBuffer>
 #include <QDateTime>
 #include <QFile>
-#include <QFontMetricsF>
+#include <QGlyphRun>
+#include <QHash>
 #include <QPageSize>
 #include <QPainter>
 #include <QPainterPath>
 #include <QPdfWriter>
+#include <QTextLayout>
 
+#include <array>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -49,6 +55,19 @@ QString dateTime(std::int64_t secs)
     return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
 }
 
+/** The report's fonts. */
+enum class Font { Body, Bold, Small, SmallBold, Mono, MonoBold, H1, H2, Title, Big, Count };
+
+/**
+ * Texts laid out once for both passes, keyed by font, width and text: the first pass lays out and
+ * measures, the second only draws the glyph runs (no shaping, no line breaking a second time).
+ */
+struct Laid {
+    double height = 0;
+    QList<QGlyphRun> runs; ///< positions relative to the text's top left
+};
+using LayoutCache = std::map<std::pair<int, int>, QHash<QString, Laid>>;
+
 /** Lays out and (in the second pass) paints; the first pass only measures, to number the contents. */
 class Doc {
 public:
@@ -57,20 +76,34 @@ public:
         int page;
     };
 
-    Doc(QPdfWriter& writer, bool paint, const QString& header)
+    Doc(QPdfWriter& writer, bool paint, const QString& header, LayoutCache& laid)
         : m_writer(writer)
         , m_paint(paint)
         , m_header(header)
+        , m_laid(laid)
     {
         if (m_paint)
             m_painter.begin(&m_writer);
         m_width = m_writer.width() - 2 * kMargin;
         m_bottom = m_writer.height() - kMargin - 24;
-        m_body = QFont(QStringLiteral("DejaVu Sans"), 9);
-        m_small = QFont(QStringLiteral("DejaVu Sans"), 7.5);
-        m_bold = m_body;
-        m_bold.setBold(true);
-        m_mono = QFont(QStringLiteral("DejaVu Sans Mono"), 7.5);
+        const QString sans = QStringLiteral("DejaVu Sans");
+        const QString mono = QStringLiteral("DejaVu Sans Mono");
+        auto set = [&](Font id, const QString& family, double size, bool bold) {
+            QFont f(family);
+            f.setPointSizeF(size);
+            f.setBold(bold);
+            m_fonts[std::size_t(id)] = f;
+        };
+        set(Font::Body, sans, 9, false);
+        set(Font::Bold, sans, 9, true);
+        set(Font::Small, sans, 7, false);
+        set(Font::SmallBold, sans, 7, true);
+        set(Font::Mono, mono, 7, false);
+        set(Font::MonoBold, mono, 7, true);
+        set(Font::H1, sans, 15, true);
+        set(Font::H2, sans, 11, true);
+        set(Font::Title, sans, 24, true);
+        set(Font::Big, sans, 40, true);
         m_y = kMargin;
         m_page = 1;
     }
@@ -83,10 +116,7 @@ public:
     static constexpr double kMargin = 48;
     int page() const { return m_page; }
     double width() const { return m_width; }
-    const QFont& body() const { return m_body; }
-    const QFont& bold() const { return m_bold; }
-    const QFont& small() const { return m_small; }
-    const QFont& mono() const { return m_mono; }
+    const QFont& font(Font id) const { return m_fonts[std::size_t(id)]; }
     std::vector<TocEntry>& toc() { return m_toc; }
     void setSection(const QString& s) { m_section = s; }
     void setTotalPages(int n) { m_total = n; }
@@ -107,45 +137,50 @@ public:
         if (m_y + h > m_bottom)
             newPage();
     }
-    /** Wrapped text height; memoised across both passes (measuring dominates the cost of big reports). */
-    double measure(const QString& text, const QFont& font, double w) const
+    /** Wraps at word boundaries, inside a word only when it is longer than the line (paths, digests). */
+    const Laid& measure(const QString& text, Font font, double w)
     {
-        if (!text.contains(QLatin1Char('\n'))) {
-            // One line fits when its advance is below the width: no layout needed.
-            const QFontMetricsF& fm = metrics(font);
-            if (fm.horizontalAdvance(text) <= w)
-                return fm.height();
+        auto& cache = m_laid[{ int(font), int(w * 8) }];
+        auto it = cache.constFind(text);
+        if (it != cache.constEnd())
+            return *it;
+        QString lines = text;
+        lines.replace(QLatin1Char('\n'), QChar::LineSeparator);
+        QTextLayout layout(lines, this->font(font), &m_writer);
+        QTextOption option;
+        option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+        layout.setTextOption(option);
+        Laid laid;
+        layout.beginLayout();
+        for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+            line.setLineWidth(w);
+            line.setPosition(QPointF(0, laid.height));
+            laid.height += line.height();
         }
-        const QString key = font.key() + QLatin1Char('|') + QString::number(w) + QLatin1Char('|') + text;
-        auto it = m_cache->find(key);
-        if (it != m_cache->end())
-            return it->second;
-        const double h = metrics(font).boundingRect(QRectF(0, 0, w, 1e6), Qt::TextWordWrap, text).height();
-        m_cache->emplace(key, h);
-        return h;
+        layout.endLayout();
+        laid.runs = layout.glyphRuns();
+        return *cache.insert(text, std::move(laid));
     }
-    void setMeasureCache(std::map<QString, double>* cache) { m_cache = cache; }
-    void text(const QString& t, const QFont& font, const QColor& color = Qt::black, double indent = 0, double after = 4)
+    void text(const QString& t, Font font, const QColor& color = Qt::black, double indent = 0, double after = 4)
     {
-        const double h = measure(t, font, m_width - indent);
-        ensure(h);
+        const Laid& laid = measure(t, font, m_width - indent);
+        ensure(laid.height);
         if (m_paint) {
-            m_painter.setFont(font);
             m_painter.setPen(color);
-            drawWrapped(QRectF(kMargin + indent, m_y, m_width - indent, h + 2), font, t);
+            draw(QPointF(kMargin + indent, m_y), laid);
         }
+        const double h = laid.height;
         m_y += h + after;
     }
     void heading(const QString& t, int level)
     {
-        QFont f(QStringLiteral("DejaVu Sans"), level == 1 ? 15 : 11.5);
-        f.setBold(true);
+        const Font f = level == 1 ? Font::H1 : Font::H2;
         if (level == 1) {
             newPage();
             m_section = t;
             m_toc.push_back({ t, m_page });
         } else {
-            ensure(measure(t, f, m_width) + 40);
+            ensure(measure(t, f, m_width).height + 40);
             m_y += 6;
         }
         text(t, f, QColor(0x1F, 0x3A, 0x5F), 0, level == 1 ? 10 : 5);
@@ -156,6 +191,12 @@ public:
         QColor color = Qt::black;
         bool bold = false;
         bool mono = false;
+        Font font() const
+        {
+            if (mono)
+                return bold ? Font::MonoBold : Font::Mono;
+            return bold ? Font::SmallBold : Font::Small;
+        }
     };
     /** A table whose header repeats on every page it spans; rows never split across pages. */
     void table(const std::vector<double>& fractions, const std::vector<QString>& header,
@@ -167,14 +208,13 @@ public:
         auto rowHeight = [&](const std::vector<Cell>& row) {
             double h = 0;
             for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
-                h = std::max(h, measure(row[i].text, row[i].mono ? m_mono : m_small, widths[i] - 6));
+                h = std::max(h, measure(row[i].text, row[i].font(), widths[i] - 6).height);
             return h + 5;
         };
         std::vector<Cell> head;
         for (const auto& h : header)
             head.push_back({ h, QColor(0x1F, 0x3A, 0x5F), true, false });
-        auto drawRow = [&](const std::vector<Cell>& row, bool isHeader, bool shade) {
-            const double h = rowHeight(row);
+        auto drawRow = [&](const std::vector<Cell>& row, double h, bool isHeader, bool shade) {
             if (m_paint) {
                 if (isHeader)
                     m_painter.fillRect(QRectF(kMargin, m_y, m_width, h), QColor(0xE8, 0xEE, 0xF5));
@@ -182,11 +222,8 @@ public:
                     m_painter.fillRect(QRectF(kMargin, m_y, m_width, h), QColor(0xF7, 0xF7, 0xF7));
                 double x = kMargin;
                 for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-                    QFont f = row[i].mono ? m_mono : m_small;
-                    f.setBold(row[i].bold);
-                    m_painter.setFont(f);
                     m_painter.setPen(row[i].color);
-                    drawWrapped(QRectF(x + 3, m_y + 2.5, widths[i] - 6, h), f, row[i].text);
+                    draw(QPointF(x + 3, m_y + 2.5), measure(row[i].text, row[i].font(), widths[i] - 6));
                     x += widths[i];
                 }
                 m_painter.setPen(QPen(QColor(0xDD, 0xDD, 0xDD), 0.5));
@@ -194,36 +231,33 @@ public:
             }
             m_y += h;
         };
-        ensure(rowHeight(head) + (rows.empty() ? 0 : rowHeight(rows.front())));
-        drawRow(head, true, false);
+        const double headHeight = rowHeight(head);
+        ensure(headHeight + (rows.empty() ? 0 : rowHeight(rows.front())));
+        drawRow(head, headHeight, true, false);
         bool shade = false;
         for (const auto& row : rows) {
             const double h = rowHeight(row);
             if (m_y + h > m_bottom) {
                 newPage();
-                drawRow(head, true, false);
+                drawRow(head, headHeight, true, false);
             }
-            drawRow(row, false, shade);
+            drawRow(row, h, false, shade);
             shade = !shade;
         }
         m_y += 8;
     }
 
-    /** Single lines that fit are drawn at their baseline (no text layout); the rest are wrapped. */
-    void drawWrapped(const QRectF& r, const QFont& font, const QString& t)
+    void draw(const QPointF& topLeft, const Laid& laid)
     {
-        const QFontMetricsF& fm = metrics(font);
-        if (!t.contains(QLatin1Char('\n')) && fm.horizontalAdvance(t) <= r.width())
-            m_painter.drawText(QPointF(r.left(), r.top() + fm.ascent()), t);
-        else
-            m_painter.drawText(r, Qt::TextWordWrap, t);
+        for (const QGlyphRun& run : laid.runs)
+            m_painter.drawGlyphRun(topLeft, run);
     }
 
     void finishPage()
     {
         if (!m_paint)
             return;
-        m_painter.setFont(m_small);
+        m_painter.setFont(font(Font::Small));
         m_painter.setPen(QColor(0x70, 0x70, 0x70));
         if (m_page > 1) {
             m_painter.drawText(QRectF(kMargin, kMargin - 14, m_width, 12), Qt::AlignLeft, m_header);
@@ -242,19 +276,9 @@ private:
     QString m_section;
     double m_width = 0, m_bottom = 0, m_y = 0;
     int m_page = 1, m_total = 0;
-    QFont m_body, m_small, m_bold, m_mono;
+    std::array<QFont, std::size_t(Font::Count)> m_fonts;
     std::vector<TocEntry> m_toc;
-    mutable std::map<QString, double> m_ownCache;
-    std::map<QString, double>* m_cache = &m_ownCache;
-    mutable std::map<QString, QFontMetricsF> m_metrics;
-    const QFontMetricsF& metrics(const QFont& font) const
-    {
-        const QString key = font.key();
-        auto it = m_metrics.find(key);
-        if (it == m_metrics.end())
-            it = m_metrics.emplace(key, QFontMetricsF(font, &m_writer)).first;
-        return it->second;
-    }
+    LayoutCache& m_laid;
 };
 
 std::optional<int> layerScoreOf(const ScanInfo& s, Layer l)
@@ -278,7 +302,7 @@ void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
     const QRectF area(Doc::kMargin + 30, doc.y(), doc.width() - 130, h - 20);
     if (p && history.size() >= 1) {
         p->setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
-        p->setFont(doc.small());
+        p->setFont(doc.font(Font::Small));
         for (int v = 0; v <= 100; v += 25) {
             const double y = area.bottom() - area.height() * v / 100.0;
             p->drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
@@ -336,38 +360,32 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     const ScanInfo& s = in.scan;
     // Cover.
     doc.advance(120);
-    QFont title(QStringLiteral("DejaVu Sans"), 24);
-    title.setBold(true);
-    doc.text(QStringLiteral("Container security compliance report"), title, QColor(0x1F, 0x3A, 0x5F), 0, 12);
+    doc.text(QStringLiteral("Container security compliance report"), Font::Title, QColor(0x1F, 0x3A, 0x5F), 0, 12);
     QStringList fws;
     for (const auto& f : in.frameworks)
         fws << q(f.title);
-    doc.text(fws.join(QStringLiteral(" · ")), doc.bold(), QColor(0x40, 0x40, 0x40), 0, 24);
+    doc.text(fws.join(QStringLiteral(" · ")), Font::Bold, QColor(0x40, 0x40, 0x40), 0, 24);
     QStringList targets;
     for (const auto& src : s.sources)
         targets << q(src.target + " (" + src.kind + ": " + src.location + ")" + (src.ok ? "" : " — FAILED"));
-    doc.text(QStringLiteral("Scan %1, finished %2").arg(s.id).arg(dateTime(s.finishedAt)), doc.body());
-    doc.text(QStringLiteral("Targets: ") + targets.join(QStringLiteral("; ")), doc.body());
+    doc.text(QStringLiteral("Scan %1, finished %2").arg(s.id).arg(dateTime(s.finishedAt)), Font::Body);
+    doc.text(QStringLiteral("Targets: ") + targets.join(QStringLiteral("; ")), Font::Body);
     doc.text(QStringLiteral("Produced by %1 for %2; report written %3")
                  .arg(q(s.toolVersion), q(s.runBy.empty() ? std::string("unknown") : s.runBy),
                      QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))),
-        doc.body());
+        Font::Body);
     doc.advance(30);
-    QFont big(QStringLiteral("DejaVu Sans"), 40);
-    big.setBold(true);
-    doc.text(s.overallScore ? QString::number(*s.overallScore) : QStringLiteral("—"), big,
+    doc.text(s.overallScore ? QString::number(*s.overallScore) : QStringLiteral("—"), Font::Big,
         s.overallScore && *s.overallScore >= 70 ? QColor(0x2E, 0x8B, 0x57) : QColor(0xB0, 0x1E, 0x2D), 0, 2);
     doc.text(
         QStringLiteral("Overall posture (0–100, higher is better)%1")
             .arg(s.overallScore ? QStringLiteral(": ") + QString::fromLatin1(scoreBand(*s.overallScore)) : QString()),
-        doc.body());
+        Font::Body);
 
     // Contents (filled in the second pass).
     doc.newPage();
     doc.setSection(QStringLiteral("Contents"));
-    QFont h1(QStringLiteral("DejaVu Sans"), 15);
-    h1.setBold(true);
-    doc.text(QStringLiteral("Contents"), h1, QColor(0x1F, 0x3A, 0x5F), 0, 10);
+    doc.text(QStringLiteral("Contents"), Font::H1, QColor(0x1F, 0x3A, 0x5F), 0, 10);
     std::vector<std::vector<Doc::Cell>> tocRows;
     for (const auto& e : doc.toc())
         tocRows.push_back({ { e.title }, { QString::number(e.page) } });
@@ -406,9 +424,9 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                      .arg(in.diffFromPrevious->added.size())
                      .arg(in.diffFromPrevious->resolved.size())
                      .arg(in.diffFromPrevious->unchanged.size()),
-            doc.body());
+            Font::Body);
     else
-        doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), doc.body());
+        doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), Font::Body);
     doc.heading(QStringLiteral("Risk trend per layer"), 2);
     drawTrend(doc, in.history);
 
@@ -446,7 +464,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 .arg(fail)
                 .arg(na)
                 .arg(no),
-            doc.body());
+            Font::Body);
         doc.table({ 0.24, 0.46, 0.15, 0.15 },
             { QStringLiteral("Control"), QStringLiteral("Check"), QStringLiteral("Result"),
                 QStringLiteral("Failed / run") },
@@ -459,7 +477,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 doc.heading(QStringLiteral("Failing resources"), 2);
                 any = true;
             }
-            doc.text(QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), doc.bold(),
+            doc.text(QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), Font::Bold,
                 QColor(0x1F, 0x3A, 0x5F), 0, 3);
             std::vector<std::vector<Doc::Cell>> frows;
             for (const Finding* f : c.findings) {
@@ -472,7 +490,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                         + (f->subject.container.empty() ? "" : " [" + f->subject.container + "]")) },
                     { message }, { evidence, Qt::black, false, true } });
             }
-            doc.table({ 0.1, 0.25, 0.37, 0.28 },
+            doc.table({ 0.08, 0.22, 0.32, 0.38 },
                 { QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"),
                     QStringLiteral("Evidence") },
                 frows);
@@ -480,7 +498,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             int n = 1;
             for (const auto& st : c.rule->remediation)
                 steps += QStringLiteral("%1. %2\n").arg(n++).arg(q(st.text));
-            doc.text(QStringLiteral("Remediation:\n") + steps.trimmed(), doc.small(), QColor(0x30, 0x30, 0x30), 10, 10);
+            doc.text(QStringLiteral("Remediation:\n") + steps.trimmed(), Font::Small, QColor(0x30, 0x30, 0x30), 10, 10);
         }
     }
 
@@ -499,7 +517,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 expired ? QColor(0xB0, 0x1E, 0x2D) : QColor(Qt::black) } });
     }
     if (riskRows.empty())
-        doc.text(QStringLiteral("No risk has been accepted."), doc.body());
+        doc.text(QStringLiteral("No risk has been accepted."), Font::Body);
     else
         doc.table({ 0.36, 0.14, 0.32, 0.18 },
             { QStringLiteral("Finding"), QStringLiteral("Owner"), QStringLiteral("Reason"), QStringLiteral("Expires") },
@@ -522,7 +540,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     doc.text(QStringLiteral("%1 of %2 open findings have remediation steps ticked off.")
                  .arg(started)
                  .arg(in.findings.size()),
-        doc.body());
+        Font::Body);
     if (!progressRows.empty())
         doc.table({ 0.55, 0.15, 0.30 },
             { QStringLiteral("Finding"), QStringLiteral("Steps done"), QStringLiteral("Last step by") }, progressRows);
@@ -536,7 +554,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                        "not, not applicable when no scanned resource was in its scope, and not observed when no "
                        "source of this scan reads the data it needs. Secret-looking values are masked.")
             .arg(in.catalog->rules().size()),
-        doc.body(), Qt::black, 0, 8);
+        Font::Body, Qt::black, 0, 8);
     std::vector<std::vector<Doc::Cell>> srcRows;
     for (const auto& src : s.sources)
         srcRows.push_back({ { q(src.target) }, { q(src.kind) }, { q(src.location), Qt::black, false, true },
@@ -551,7 +569,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                  "critical 10, high 6, medium 3, low 1, info 0. score = round(100 × (1 − F / E)), at most 59 while "
                  "an open critical finding remains and at most 79 while an open high one remains. A layer that was "
                  "not scanned has no score. Bands: 90–100 good, 70–89 fair, 50–69 poor, below 50 bad."),
-        doc.body());
+        Font::Body);
     doc.finishPage();
 }
 
@@ -559,6 +577,12 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
 
 int writePdfReport(const std::string& path, const PdfReportInput& in)
 {
+#ifdef __GLIBC__
+    // Qt's PDF engine allocates and frees a 1 MiB buffer for each page it compresses; with glibc's
+    // defaults each one is a fresh mapping with its page faults. Keep such blocks in the heap.
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
     if (!in.catalog)
         throw std::runtime_error("no rule catalogue");
     const QString header = QStringLiteral("Layerguard compliance report — scan %1").arg(in.scan.id);
@@ -581,12 +605,11 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
     scratch.open(QIODevice::WriteOnly);
     std::vector<Doc::TocEntry> toc;
     int pages = 0;
-    std::map<QString, double> measured;
+    LayoutCache laid;
     {
         QPdfWriter measureWriter(&scratch);
         setup(measureWriter);
-        Doc doc(measureWriter, false, header);
-        doc.setMeasureCache(&measured);
+        Doc doc(measureWriter, false, header, laid);
         render(doc, in, prep);
         pages = doc.page();
         toc = doc.toc();
@@ -596,8 +619,7 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
         throw std::runtime_error("cannot write " + path + ": " + file.errorString().toStdString());
     QPdfWriter writer(&file);
     setup(writer);
-    Doc doc(writer, true, header);
-    doc.setMeasureCache(&measured);
+    Doc doc(writer, true, header, laid);
     doc.setTotalPages(pages);
     doc.toc() = toc;
     render(doc, in, prep);

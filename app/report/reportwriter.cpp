@@ -48,11 +48,10 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
             pdf.diffFromPrevious = store.diff(*prev, scanId);
         pdf.outcomes = store.ruleOutcomes(scanId);
         pdf.acceptedRisks = in.acceptedRisks;
-        for (const auto& f : in.findings) {
-            auto steps = store.checklist(f.id);
-            if (!steps.empty())
-                pdf.checklist[f.id] = std::move(steps);
-        }
+        auto ticked = store.checklists();
+        for (const auto& f : in.findings)
+            if (auto it = ticked.find(f.id); it != ticked.end())
+                pdf.checklist[f.id] = std::move(it->second);
         pdf.findings = std::move(in.findings);
         pdf.catalog = &catalog;
         pdf.frameworks = frameworks;

@@ -668,6 +668,15 @@ std::vector<ChecklistEntry> Store::checklist(const std::string& fid) const
     return out;
 }
 
+std::map<std::string, std::vector<ChecklistEntry>> Store::checklists() const
+{
+    std::map<std::string, std::vector<ChecklistEntry>> out;
+    Stmt q(m_db, "SELECT fid, step, done_by, done_at FROM checklist ORDER BY fid, step");
+    while (q.step())
+        out[q.text(0)].push_back({ int(q.i64(1)), q.text(2), q.i64(3) });
+    return out;
+}
+
 void Store::saveTarget(const SavedTarget& t)
 {
     Stmt q(m_db,

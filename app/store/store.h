@@ -159,6 +159,8 @@ public:
 
     void setChecklistStep(const std::string& fid, int step, bool done, const std::string& who, std::int64_t when);
     [[nodiscard]] std::vector<ChecklistEntry> checklist(const std::string& fid) const;
+    /** Every ticked step, by finding id (one query, for reports). */
+    [[nodiscard]] std::map<std::string, std::vector<ChecklistEntry>> checklists() const;
 
     /** Saved connections; saving a name again replaces it. Secrets are refused (see SavedTarget). */
     void saveTarget(const SavedTarget& target);

@@ -279,8 +279,15 @@ void TestStore::checklistSurvivesRescans()
     const auto steps = s.checklist(rec.findings[0].id);
     LG_COMPARE(steps.size(), std::size_t(1));
     LG_COMPARE(steps[0].doneBy, std::string("alice"));
+    s.setChecklistStep(rec.findings[0].id, 2, true, "bob", 1250);
+    const auto all = s.checklists();
+    LG_COMPARE(all.size(), std::size_t(1));
+    LG_COMPARE(all.at(rec.findings[0].id).size(), std::size_t(2));
+    LG_COMPARE(all.at(rec.findings[0].id)[1].doneBy, std::string("bob"));
     s.setChecklistStep(rec.findings[0].id, 0, false, "alice", 1300);
+    s.setChecklistStep(rec.findings[0].id, 2, false, "bob", 1300);
     LG_COMPARE(s.checklist(rec.findings[0].id).size(), std::size_t(0));
+    LG_COMPARE(s.checklists().size(), std::size_t(0));
 }
 
 void TestStore::retentionKeepsNewest()
