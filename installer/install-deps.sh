@@ -7,7 +7,7 @@ PACKAGES=(
     # toolchain
     build-essential cmake ninja-build ccache pkg-config git
     # libraries the code links
-    qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+    qt6-base-dev qt6-charts-dev qt6-pdf-dev libqt6opengl6-dev libgl-dev
     libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libsimdjson-dev
     # runtime: fonts for PDF and widgets, offscreen/xcb platform plugins
     fonts-dejavu-core qt6-qpa-plugins

@@ -7,14 +7,13 @@
 #include "manifestsconnector.h"
 #include "overviewpage.h"
 #include "promconnector.h"
-#include "reportwriter.h"
+#include "reportdialog.h"
 #include "scancontroller.h"
 #include "scanspage.h"
 #include "theme.h"
 
 #include <QAction>
 #include <QApplication>
-#include <QDesktopServices>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -247,28 +246,9 @@ void MainWindow::exportReport()
         QMessageBox::information(this, tr("Export report"), tr("There is no scan to report on yet."));
         return;
     }
-    QString filter;
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export report of scan %1").arg(*latest),
-        QStringLiteral("layerguard-scan-%1.pdf").arg(*latest),
-        tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"),
-        &filter);
-    if (path.isEmpty())
-        return;
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    const std::string format = suffix == QLatin1String("sarif") ? "sarif"
-        : suffix == QLatin1String("json")                       ? "json"
-        : suffix == QLatin1String("csv")                        ? "csv"
-        : suffix == QLatin1String("xml")                        ? "junit"
-                                                                : "pdf";
-    m_progressText->setText(tr("Writing %1…").arg(path));
-    try {
-        const std::string summary = writeReport(*m_store, *latest, format, path.toStdString(), allFrameworks(), false);
-        m_progressText->setText(QString::fromStdString(summary));
-        // The preview is the system's viewer for the written file.
-        QDesktopServices::openUrl(QUrl::fromLocalFile(path));
-    } catch (const std::exception& e) {
-        showErrors({ QString::fromStdString(std::string("report: ") + e.what()) });
-    }
+    ReportDialog dialog(m_store->path(), *latest, this);
+    dialog.resize(1100, 820);
+    dialog.exec();
 }
 
 void MainWindow::scanDocker()

@@ -5,15 +5,19 @@
 #include "hostconnector.h"
 #include "mainwindow.h"
 #include "manifestsconnector.h"
+#include "reportdialog.h"
 #include "scancontroller.h"
 #include "scanner.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QCheckBox>
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
+#include <QPdfDocument>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
@@ -34,6 +38,7 @@ private Q_SLOTS:
     void keyboardAndChecklist();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
+    void reportPreviewIsTheSavedPdf();
 
 private:
     void seed(int scans);
@@ -194,6 +199,53 @@ void TestDashboard::unreachableClusterIsShownWhereItFailed()
         qPrintable(errors));
     QVERIFY(Store(m_path).scans().empty());
     save(&window, QStringLiteral("17-cluster-unreachable"));
+}
+
+void TestDashboard::reportPreviewIsTheSavedPdf()
+{
+    seed(2);
+    const auto scanId = Store(m_path).latestScanId();
+    QVERIFY(scanId);
+    ReportDialog dialog(m_path, *scanId);
+    QSignalSpy ready(&dialog, &ReportDialog::previewReady);
+    QSignalSpy failed(&dialog, &ReportDialog::previewFailed);
+    dialog.resize(1100, 820);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 1, 60000);
+    QCOMPARE(failed.count(), 0);
+    const int allPages = ready.at(0).at(0).toInt();
+    QCOMPARE(dialog.document()->pageCount(), allPages);
+    QVERIFY(allPages > 5);
+    QCOMPARE(int(dialog.selectedFrameworks().size()), int(allFrameworks().size()));
+    QTest::qWait(100);
+    save(&dialog, QStringLiteral("18-report-preview"));
+
+    // Fewer frameworks: a new preview with fewer pages replaces the old one.
+    const auto boxes = dialog.findChildren<QCheckBox*>();
+    QCOMPARE(boxes.size(), qsizetype(allFrameworks().size()));
+    for (int i = 1; i < boxes.size(); ++i)
+        boxes[i]->setChecked(false);
+    QTRY_COMPARE_WITH_TIMEOUT(ready.count(), 2, 60000);
+    const int fewerPages = ready.at(1).at(0).toInt();
+    QVERIFY2(fewerPages < allPages, qPrintable(QStringLiteral("%1 vs %2").arg(fewerPages).arg(allPages)));
+    QCOMPARE(int(dialog.selectedFrameworks().size()), 1);
+
+    // Saving the PDF writes the previewed document; other formats are written from the cache.
+    const QString pdf = m_dir->filePath(QStringLiteral("out/report.pdf"));
+    QVERIFY(QDir().mkpath(m_dir->filePath(QStringLiteral("out"))));
+    QString error;
+    QVERIFY2(dialog.saveTo(pdf, &error), qPrintable(error));
+    QPdfDocument saved;
+    QCOMPARE(saved.load(pdf), QPdfDocument::Error::None);
+    QCOMPARE(saved.pageCount(), fewerPages);
+    const QString json = m_dir->filePath(QStringLiteral("out/report.json"));
+    QVERIFY2(dialog.saveTo(json, &error), qPrintable(error));
+    QFile j(json);
+    QVERIFY(j.open(QIODevice::ReadOnly));
+    QVERIFY(j.readAll().contains("\"findings\""));
+    QVERIFY(!dialog.saveTo(m_dir->filePath(QStringLiteral("missing/dir/report.csv")), &error));
+    QVERIFY(!error.isEmpty());
 }
 
 QTEST_MAIN(TestDashboard)

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "compliance.h"
+
+#include <QDialog>
+#include <QTemporaryDir>
+
+class QCheckBox;
+class QLabel;
+class QPdfDocument;
+class QPdfView;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+
+namespace lg {
+
+/**
+ * File → Export report: pick the frameworks, look at the PDF exactly as it will be written (drawn in
+ * the background into a private temporary file and shown with Qt PDF), then save it, or the same scan
+ * as SARIF, JSON, CSV or JUnit. The window stays responsive while a large report is drawn.
+ */
+class ReportDialog : public QDialog {
+    Q_OBJECT
+public:
+    ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* parent = nullptr);
+    ~ReportDialog() override;
+
+    [[nodiscard]] QPdfDocument* document() const { return m_document; }
+    [[nodiscard]] std::vector<Framework> selectedFrameworks() const;
+    /** Writes the report to `path` in the format its suffix names; the PDF is the previewed file. */
+    [[nodiscard]] bool saveTo(const QString& path, QString* error = nullptr);
+
+Q_SIGNALS:
+    void previewReady(int pages);
+    void previewFailed(const QString& message);
+
+private:
+    void renderPreview();
+    void chooseAndSave();
+
+    std::string m_cachePath;
+    std::int64_t m_scanId;
+    QTemporaryDir m_dir;
+    QString m_previewPath; ///< the last complete preview; empty while none
+    quint64 m_generation = 0;
+    std::vector<QCheckBox*> m_frameworks;
+    QTimer* m_debounce;
+    QPdfDocument* m_document;
+    QPdfView* m_view;
+    QSpinBox* m_page;
+    QLabel* m_status;
+    QPushButton* m_save;
+};
+
+} // namespace lg
