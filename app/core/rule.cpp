@@ -233,6 +233,12 @@ Policy Policy::fromJson(const nlohmann::json& j)
         }
     }
     p.disabled = j.value("disabled", std::vector<std::string>());
+    if (j.contains("import_max_age_days")) {
+        const auto& days = j.at("import_max_age_days");
+        if (!days.is_number_integer() || days.get<int>() < 1)
+            throw std::invalid_argument("import_max_age_days must be a whole number of days, at least 1");
+        p.importMaxAgeDays = days.get<int>();
+    }
     for (const auto& e : j.value("exemptions", nlohmann::json::array())) {
         Exemption ex;
         ex.rule = e.value("rule", std::string("*"));

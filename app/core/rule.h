@@ -85,6 +85,7 @@ struct Policy {
     std::map<std::string, Severity> severityOverrides;
     std::vector<std::string> disabled;
     std::vector<Exemption> exemptions;
+    int importMaxAgeDays = 30; ///< an imported report older than this is itself a finding
 
     [[nodiscard]] bool isDisabled(std::string_view ruleId) const;
     /** Returns the reason when `rule` is exempted for `resource`, or nullptr. */

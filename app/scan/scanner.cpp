@@ -1,5 +1,6 @@
 #include "scanner.h"
 
+#include "external.h"
 #include "scoring.h"
 
 #include <QDateTime>
@@ -12,6 +13,22 @@ std::string toolVersion()
 {
     return "layerguard 0.1.0";
 }
+
+namespace {
+
+/** An imported report with its age against the policy's limit, for the LG-IMPORT-STALE rules. */
+Resource withAge(const Resource& r, std::int64_t now, int maxAgeDays)
+{
+    Resource dated = r;
+    const std::int64_t generated = dated.data.value("generated_unix", std::int64_t(0));
+    const std::int64_t ageDays = generated > 0 ? (now - generated) / 86400 : 0;
+    dated.data["age_days"] = ageDays;
+    dated.data["max_age_days"] = maxAgeDays;
+    dated.data["stale"] = generated > 0 && ageDays > maxAgeDays;
+    return dated;
+}
+
+} // namespace
 
 Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
     : m_catalog(catalog)
@@ -31,6 +48,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     rec.runBy = m_settings.runBy;
 
     RuleEngine engine(m_catalog, m_settings.policy, rec.startedAt);
+    std::vector<Resource> external;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
         SourceStatus status { src->target(), src->kind(), src->location(), true, {}, {} };
@@ -41,10 +59,18 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         // engine once the source finished, so a failing source contributes nothing.
         RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
         std::vector<Resource> identities;
+        std::vector<Resource> sourceExternal;
         try {
             src->collect(
                 [&](const Resource& r) {
-                    sourceEngine.add(r);
+                    if (r.kind == kExternalCheckKind) { // another tool's result: judged after the rules ran
+                        sourceExternal.push_back(r);
+                        return;
+                    }
+                    if (r.kind == kImportedReportKind)
+                        sourceEngine.add(withAge(r, rec.startedAt, m_settings.policy.importMaxAgeDays));
+                    else
+                        sourceEngine.add(r);
                     // keep identity only (no copy of the data): the whole inventory is never held
                     identities.push_back({ r.layer, r.target, r.kind, r.namespace_, r.name, r.origin, nullptr });
                 },
@@ -77,6 +103,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         rec.resources.reserve(rec.resources.size() + identities.size());
         for (auto& id : identities)
             rec.resources.push_back(std::move(id));
+        for (auto& e : sourceExternal)
+            external.push_back(std::move(e));
         outcome.sources.push_back(status);
     }
     if (cancel.load()) {
@@ -98,9 +126,11 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     }
     rec.tallies = engine.tallies();
     rec.outcomes = engine.outcomes();
+    applyExternalChecks(external, m_catalog, rec.findings, rec.outcomes, rec.tallies);
     for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
         if (o.failed > 0)
-            rec.rules[rule] = m_catalog.find(rule);
+            if (const Rule* r = m_catalog.find(rule)) // imported results carry their own text
+                rec.rules[rule] = r;
     for (Layer l : engine.scannedLayers())
         rec.tallies[l].scanned = true;
     const std::int64_t now = m_settings.clock();

@@ -6,6 +6,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lg {
@@ -38,6 +39,15 @@ public:
     {
     }
 };
+
+/** The resource kind importers give each result another tool reported (kube-bench, OpenSCAP, ...): see external.h. */
+inline constexpr std::string_view kExternalCheckKind = "ExternalCheck";
+/**
+ * One imported file: tool, tool_version, file, host, generated_at (RFC 3339), generated_unix (0 when the
+ * file does not say and its modification time is unknown), layer, and counts. The scanner adds age_days,
+ * max_age_days (from the policy) and stale before the rules see it.
+ */
+inline constexpr std::string_view kImportedReportKind = "ImportedReport";
 
 /** Receives resources one by one; the connector may reuse its memory after the call returns. */
 using ResourceSink = std::function<void(const Resource&)>;

@@ -1,0 +1,124 @@
+#include "external.h"
+
+#include "jsonutil.h"
+#include "masking.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace lg {
+
+namespace {
+
+std::string lower(std::string s)
+{
+    for (auto& c : s)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string subjectKey(const std::string& kind, const std::string& ns, const std::string& name)
+{
+    return lower(kind) + '\x1f' + ns + '\x1f' + name;
+}
+
+std::vector<std::string> strings(const nlohmann::json& j, const char* key)
+{
+    std::vector<std::string> out;
+    for (const auto& v : member(j, key))
+        if (v.is_string())
+            out.push_back(v.get<std::string>());
+    return out;
+}
+
+} // namespace
+
+void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog,
+    std::vector<Finding>& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies)
+{
+    if (checks.empty())
+        return;
+    // Layerguard's findings by resource, to fold in a tool's report of the same control.
+    std::unordered_multimap<std::string, std::size_t> bySubject;
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& s = findings[i].subject;
+        bySubject.emplace(subjectKey(s.kind, s.namespace_, s.name), i);
+    }
+    std::vector<Finding> added;
+    for (const Resource& r : checks) {
+        const auto& d = r.data;
+        const std::string status = text(d, "status");
+        if (status == "info")
+            continue;
+        const std::string ruleId = text(d, "rule");
+        // A check the tool could not decide (kube-bench WARN, XCCDF notchecked) is an info finding to review:
+        // it carries no weight, so it neither lowers nor raises the score.
+        const Severity severity
+            = status == "manual" ? Severity::Info : severityFromString(text(d, "severity")).value_or(Severity::Medium);
+        auto& outcome = outcomes[ruleId];
+        if (status == "not_applicable") {
+            ++outcome.notApplicable;
+            continue;
+        }
+        const auto& subj = member(d, "subject");
+        Subject subject { r.target, text(subj, "kind"), text(subj, "namespace"), text(subj, "name"),
+            text(subj, "container") };
+        const std::string source = text(d, "tool") + " " + text(d, "control") + " (" + text(d, "file") + ")";
+        if (status == "fail") {
+            // The same control on the same resource, found by a Layerguard rule: one finding, both sources.
+            const auto sameAs = strings(d, "same_as");
+            bool merged = false;
+            if (!sameAs.empty()) {
+                auto [it, end] = bySubject.equal_range(subjectKey(subject.kind, subject.namespace_, subject.name));
+                for (; it != end && !merged; ++it) {
+                    Finding& mine = findings[it->second];
+                    const Rule* rule = catalog.find(mine.rule);
+                    if (!rule)
+                        continue;
+                    for (const auto& ref : rule->references)
+                        if (std::find(sameAs.begin(), sameAs.end(), ref) != sameAs.end()) {
+                            mine.evidence.push_back({ "also reported by", source });
+                            merged = true;
+                            break;
+                        }
+                }
+            }
+            if (merged)
+                continue; // the Layerguard rule already counted this pair
+        }
+        if (status != "manual") {
+            ++outcome.evaluated;
+            auto& tally = tallies[r.layer];
+            tally.scanned = true;
+            ++tally.evaluated;
+            tally.evaluatedWeight += severityWeight(severity);
+            if (status == "pass")
+                continue;
+            ++outcome.failed;
+        }
+        Finding f;
+        f.rule = ruleId;
+        f.title = text(d, "title");
+        f.layer = r.layer;
+        f.severity = severity;
+        f.subject = std::move(subject);
+        f.id = fingerprint(f.rule, f.subject);
+        f.message = maskText(text(d, "message"));
+        for (const auto& e : member(d, "evidence")) {
+            const std::string path = text(e, "path");
+            f.evidence.push_back({ path, maskIfSecret(path, member(e, "value")) });
+        }
+        f.evidence.push_back({ "reported by", source });
+        if (const std::string fix = text(d, "remediation"); !fix.empty())
+            f.remediation.push_back({ maskText(fix), {} });
+        f.references = strings(d, "references");
+        f.frameworks = strings(d, "frameworks");
+        f.origin = text(d, "file");
+        added.push_back(std::move(f));
+    }
+    findings.reserve(findings.size() + added.size());
+    for (auto& f : added)
+        findings.push_back(std::move(f));
+}
+
+} // namespace lg
