@@ -19,6 +19,8 @@ PACKAGES=(
     prometheus prometheus-node-exporter apache2-utils
     # integration testbed: a real OCI registry (distribution 2.8); its token issuer signs JWTs with cryptography
     docker-registry python3-cryptography
+    # importers: real OpenSCAP (on a debootstrapped bullseye tree, SSG content) and Lynis reports
+    openscap-scanner openscap-utils ssg-debian debootstrap lynis
     # desktop integration: validating the .desktop entry and AppStream metainfo, building the DEB
     desktop-file-utils appstream dpkg-dev
     # benchmarks

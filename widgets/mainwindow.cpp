@@ -3,6 +3,7 @@
 #include "dockerconnector.h"
 #include "findingspage.h"
 #include "hostconnector.h"
+#include "importers.h"
 #include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "overviewpage.h"
@@ -14,6 +15,8 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -24,6 +27,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QShortcut>
@@ -77,6 +81,12 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
         } catch (const ConnectorError& e) {
             kube->addAction(QString::fromStdString(e.what()))->setEnabled(false);
         }
+    });
+    menu->addAction(tr("Import reports of other tools…"), this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Import reports"), {}, tr("Reports (*.xml *.json *.dat *.log);;All files (*)"));
+        if (!files.isEmpty())
+            importReports(files);
     });
     menu->addAction(tr("Prometheus…"), this, [this] {
         bool ok = false;
@@ -178,10 +188,19 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
 
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Scan demo lab"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::scanDemo);
+    file->addAction(tr("Import reports…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, [this] {
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Import reports"), {}, tr("Reports (*.xml *.json *.dat *.log);;All files (*)"));
+        if (!files.isEmpty())
+            importReports(files);
+    });
     file->addAction(tr("Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportReport);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
-    statusBar()->showMessage(tr("Cache: %1").arg(QString::fromStdString(m_store->path())));
+    statusBar()->showMessage(tr("Cache: %1 — drop reports of OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, "
+                                "Trivy or Grype here to import them")
+                                 .arg(QString::fromStdString(m_store->path())));
+    setAcceptDrops(true);
     refreshAll();
 }
 
@@ -249,6 +268,45 @@ void MainWindow::exportReport()
     ReportDialog dialog(m_store->path(), *latest, this);
     dialog.resize(1100, 820);
     dialog.exec();
+}
+
+void MainWindow::importReports(const QStringList& paths)
+{
+    std::vector<std::string> files;
+    for (const auto& p : paths)
+        files.push_back(p.toStdString());
+    m_scans->start(tr("import of %n report(s)", nullptr, int(paths.size())), [files] {
+        std::vector<std::unique_ptr<Connector>> s;
+        s.push_back(std::make_unique<ImportConnector>(files));
+        return s;
+    });
+}
+
+namespace {
+QStringList localFiles(const QMimeData* mime)
+{
+    QStringList out;
+    if (mime)
+        for (const QUrl& url : mime->urls())
+            if (url.isLocalFile())
+                out << url.toLocalFile();
+    return out;
+}
+} // namespace
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (!localFiles(event->mimeData()).isEmpty() && m_scanButton->isEnabled())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QStringList files = localFiles(event->mimeData());
+    if (files.isEmpty())
+        return;
+    event->acceptProposedAction();
+    importReports(files);
 }
 
 void MainWindow::scanDocker()

@@ -36,11 +36,17 @@ public:
     /** Scans one kubeconfig context; asks first when it would run an exec credential plugin. */
     void scanKubernetes(const std::string& context);
     void scanPrometheus(const QString& url);
+    /** Imports other tools' reports (OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, Trivy, Grype) as a scan. */
+    void importReports(const QStringList& paths);
     void exportReport();
     [[nodiscard]] ScanController* scanController() const { return m_scans; }
     /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */
     void showPage(int index);
     [[nodiscard]] FindingsPage* findingsPage(int index) const;
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
     void showErrors(const QStringList& errors);

@@ -3,6 +3,7 @@
 #include "dockerconnector.h"
 #include "exporters.h"
 #include "hostconnector.h"
+#include "importers.h"
 #include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "pdfreport.h"
@@ -270,6 +271,10 @@ int cmdScan(const QStringList& args)
             QStringLiteral("Trivy or Grype JSON report, or a folder of them, matched to the scan's images by digest "
                            "(repeatable)."),
             QStringLiteral("PATH") },
+        { QStringLiteral("import"),
+            QStringLiteral("Results of another tool, or a folder of them (repeatable): OpenSCAP XCCDF/ARF, Lynis "
+                           "report.dat, kube-bench, docker-bench-security or Kubescape JSON, Trivy or Grype JSON."),
+            QStringLiteral("PATH") },
         { QStringLiteral("repo"), QStringLiteral("Only registry repositories matching this glob (repeatable)."),
             QStringLiteral("PATTERN") },
         { QStringLiteral("tag"), QStringLiteral("Only registry tags matching this glob (repeatable)."),
@@ -316,7 +321,7 @@ int cmdScan(const QStringList& args)
     const bool explicitSources = p.isSet(QStringLiteral("manifests")) || p.isSet(QStringLiteral("host"))
         || p.isSet(QStringLiteral("host-root")) || p.isSet(QStringLiteral("docker")) || p.isSet(QStringLiteral("demo"))
         || wantsKubernetes(p) || p.isSet(QStringLiteral("prometheus")) || p.isSet(QStringLiteral("registry"))
-        || p.isSet(QStringLiteral("vuln-report"));
+        || p.isSet(QStringLiteral("vuln-report")) || p.isSet(QStringLiteral("import"));
     const int pageSize = p.isSet(QStringLiteral("page-size")) ? p.value(QStringLiteral("page-size")).toInt() : 500;
     if (pageSize < 1 || pageSize > 5000)
         return usage(p, QStringLiteral("--page-size takes 1 to 5000"));
@@ -424,6 +429,12 @@ int cmdScan(const QStringList& args)
             paths.push_back(s(v));
         sources.push_back(std::make_unique<VulnReportsConnector>(std::move(paths)));
     }
+    if (p.isSet(QStringLiteral("import"))) {
+        std::vector<std::string> paths;
+        for (const auto& v : p.values(QStringLiteral("import")))
+            paths.push_back(s(v));
+        sources.push_back(std::make_unique<ImportConnector>(std::move(paths), s(target)));
+    }
     if (p.isSet(QStringLiteral("prometheus"))) {
         try {
             const QString window = p.isSet(QStringLiteral("prom-window")) ? p.value(QStringLiteral("prom-window"))
@@ -456,7 +467,7 @@ int cmdScan(const QStringList& args)
     if (sources.empty())
         return usage(p,
             QStringLiteral("no source given: use --manifests PATH, --host, --docker URL, --kubeconfig FILE / --context "
-                           "NAME / --kube, --registry URL, --prometheus URL or --demo"));
+                           "NAME / --kube, --registry URL, --prometheus URL, --import FILE or --demo"));
 
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     ScanSettings settings;
@@ -520,6 +531,39 @@ int cmdScan(const QStringList& args)
         err(e.what());
         return kExitFailure;
     }
+}
+
+/** `import FILE... [--target NAME] [--policy F] [--db F] [--quiet]`: a scan whose sources are the files. */
+int cmdImport(const QStringList& args)
+{
+    QStringList scanArgs { args.value(0) };
+    bool anyFile = false;
+    for (int i = 1; i < args.size(); ++i) {
+        const QString& a = args[i];
+        if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
+            std::cout << "usage: layerguard import FILE|FOLDER... [--target NAME] [--policy FILE] [--db FILE] "
+                         "[--quiet]\n"
+                         "Stores the results of OpenSCAP (XCCDF results or ARF), Lynis (report.dat), kube-bench, "
+                         "docker-bench-security and Kubescape (JSON), Trivy and Grype (JSON) as one scan. The format "
+                         "is recognised from the content; a file that is not one of them, or is truncated, stops the "
+                         "import and nothing is stored.\n";
+            return kExitOk;
+        }
+        if (a == QLatin1String("--target") || a == QLatin1String("--policy") || a == QLatin1String("--db")) {
+            scanArgs << a << args.value(i + 1);
+            ++i;
+        } else if (a.startsWith(QLatin1String("--"))) {
+            scanArgs << a;
+        } else {
+            scanArgs << QStringLiteral("--import") << a;
+            anyFile = true;
+        }
+    }
+    if (!anyFile) {
+        err("import needs at least one report file or folder; `layerguard import --help` tells more");
+        return kExitUsage;
+    }
+    return cmdScan(scanArgs);
 }
 
 int cmdFindings(const QStringList& args)
@@ -1056,6 +1100,8 @@ int runCli(const QStringList& args)
     }
     if (cmd == QLatin1String("scan"))
         return cmdScan(rest);
+    if (cmd == QLatin1String("import"))
+        return cmdImport(rest);
     if (cmd == QLatin1String("findings"))
         return cmdFindings(rest);
     if (cmd == QLatin1String("history"))
@@ -1079,6 +1125,8 @@ int runCli(const QStringList& args)
     std::cout << "usage: layerguard [COMMAND] [OPTIONS]\n"
                  "  (no command)   open the desktop dashboard\n"
                  "  scan           collect, evaluate and store one scan\n"
+                 "  import         store the results of OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, "
+                 "Trivy, Grype\n"
                  "  findings       list findings of the latest (or given) scan\n"
                  "  history        score per layer per scan\n"
                  "  diff           new / resolved findings between two scans\n"

@@ -390,7 +390,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     for (const auto& e : doc.toc())
         tocRows.push_back({ { e.title }, { QString::number(e.page) } });
     if (tocRows.empty()) // measuring pass: reserve the same room (the contents have a page of their own)
-        for (std::size_t i = 0; i < 4 + in.frameworks.size(); ++i)
+        for (std::size_t i = 0; i < 5 + in.frameworks.size(); ++i)
             tocRows.push_back({ { QStringLiteral("—") }, { QStringLiteral("0") } });
     doc.table({ 0.85, 0.15 }, { QStringLiteral("Section"), QStringLiteral("Page") }, tocRows);
     doc.toc().clear();
@@ -500,6 +500,32 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 steps += QStringLiteral("%1. %2\n").arg(n++).arg(q(st.text));
             doc.text(QStringLiteral("Remediation:\n") + steps.trimmed(), Font::Small, QColor(0x30, 0x30, 0x30), 10, 10);
         }
+    }
+
+    // Results of other tools' reports imported into the scan: their checks have no control table here.
+    std::vector<std::vector<Doc::Cell>> importedRows;
+    for (const auto& f : in.findings) {
+        if (f.status != FindingStatus::Open || in.catalog->find(f.rule))
+            continue;
+        const auto& [message, evidence] = prep.byId.at(f.id);
+        importedRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity), true },
+            { q(f.rule), Qt::black, false, true },
+            { q(f.subject.target + "\n" + f.subject.kind + "/"
+                + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/") + f.subject.name) },
+            { message } });
+    }
+    if (!importedRows.empty()) {
+        doc.heading(QStringLiteral("Results imported from other tools"), 1);
+        doc.text(QStringLiteral("%1 open findings come from reports of other tools (OpenSCAP, Lynis, kube-bench, "
+                                "docker-bench-security, Kubescape) imported into this scan, under those tools' own "
+                                "check ids. A result that a Layerguard rule also reported on the same resource is "
+                                "listed once, in the framework sections above, naming both sources in its evidence.")
+                     .arg(importedRows.size()),
+            Font::Body);
+        doc.table({ 0.08, 0.27, 0.25, 0.40 },
+            { QStringLiteral("Severity"), QStringLiteral("Check"), QStringLiteral("Resource"),
+                QStringLiteral("Finding") },
+            importedRows);
     }
 
     // Accepted risks.

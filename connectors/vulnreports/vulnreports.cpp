@@ -114,6 +114,18 @@ nlohmann::json VulnReportsConnector::parseReport(const std::string& body, const 
     return out;
 }
 
+Resource VulnReportsConnector::toResource(nlohmann::json report, const std::string& file, const std::string& target)
+{
+    Resource r;
+    r.layer = Layer::Image;
+    r.target = target;
+    r.kind = "VulnerabilityReport";
+    r.name = text(report, "artifact", file);
+    r.origin = file;
+    r.data = std::move(report);
+    return r;
+}
+
 void VulnReportsConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
 {
     std::vector<QString> files;
@@ -141,16 +153,11 @@ void VulnReportsConnector::collect(const ResourceSink& sink, const CancelToken& 
             throw ConnectorError(m_target, file.toStdString() + " is larger than 256 MiB", "check the file");
         Resource r;
         try {
-            r.data = parseReport(f.readAll().toStdString(), file.toStdString());
+            r = toResource(parseReport(f.readAll().toStdString(), file.toStdString()), file.toStdString(), m_target);
         } catch (const std::exception& e) {
             throw ConnectorError(
                 m_target, e.what(), "give Trivy's or Grype's JSON output (trivy image -f json, grype -o json)");
         }
-        r.layer = Layer::Image;
-        r.target = m_target;
-        r.kind = "VulnerabilityReport";
-        r.name = text(r.data, "artifact", file.toStdString());
-        r.origin = file.toStdString();
         vulns += member(r.data, "vulnerabilities").size();
         sink(r);
     }

@@ -23,6 +23,8 @@ public:
 
     /** One report file as the resource's data; throws std::runtime_error for anything else. */
     [[nodiscard]] static nlohmann::json parseReport(const std::string& body, const std::string& file);
+    /** The VulnerabilityReport resource of a parsed report. */
+    [[nodiscard]] static Resource toResource(nlohmann::json report, const std::string& file, const std::string& target);
 
 private:
     std::vector<std::string> m_paths;

@@ -17,6 +17,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
+#include <QMimeData>
 #include <QPdfDocument>
 #include <QSignalSpy>
 #include <QStackedWidget>
@@ -39,6 +40,7 @@ private Q_SLOTS:
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
+    void droppedReportsAreImported();
 
 private:
     void seed(int scans);
@@ -246,6 +248,52 @@ void TestDashboard::reportPreviewIsTheSavedPdf()
     QVERIFY(j.readAll().contains("\"findings\""));
     QVERIFY(!dialog.saveTo(m_dir->filePath(QStringLiteral("missing/dir/report.csv")), &error));
     QVERIFY(!error.isEmpty());
+}
+
+void TestDashboard::droppedReportsAreImported()
+{
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+    auto drop = [&](const QStringList& files) {
+        QMimeData mime;
+        QList<QUrl> urls;
+        for (const auto& f : files)
+            urls << QUrl::fromLocalFile(QStringLiteral(LG_TEST_DATA "/importers/") + f);
+        mime.setUrls(urls);
+        const QPoint at = window.rect().center();
+        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent dropped(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &dropped);
+    };
+    drop({ QStringLiteral("kubescape.json"), QStringLiteral("kube-bench-master.json") });
+    QVERIFY(finished.wait(30000));
+    QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(),
+        qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
+    LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(1));
+    // The imported findings are on the orchestrator page, under the tools' own ids.
+    window.showPage(5);
+    auto* model = window.findingsPage(4)->model();
+    QTRY_VERIFY(model->rowCount() > 0);
+    bool kubescape = false, kubeBench = false;
+    for (int r = 0; r < model->rowCount(); ++r)
+        for (int c = 0; c < model->columnCount(); ++c) {
+            const QString cell = model->index(r, c).data().toString();
+            kubescape = kubescape || cell.startsWith(QStringLiteral("KUBESCAPE-C-"));
+            kubeBench = kubeBench || cell.startsWith(QStringLiteral("KUBE-BENCH-"));
+        }
+    QVERIFY(kubescape && kubeBench);
+    save(&window, QStringLiteral("19-imported-reports"));
+    // A truncated report: the error names the file, the cache keeps its one scan.
+    drop({ QStringLiteral("truncated-kube-bench.json") });
+    QVERIFY(finished.wait(30000));
+    LG_COMPARE(finished.at(1).at(0).toLongLong(), qint64(0));
+    QVERIFY(finished.at(1).at(1).toStringList().join(QString()).contains(QStringLiteral("truncated-kube-bench.json")));
+    QCOMPARE(Store(m_path).scans().size(), std::size_t(1));
 }
 
 QTEST_MAIN(TestDashboard)
