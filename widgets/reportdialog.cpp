@@ -70,6 +70,7 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
         box->setChecked(true);
         box->setProperty("framework", QString::fromStdString(fw.id));
         connect(box, &QCheckBox::toggled, m_debounce, qOverload<>(&QTimer::start));
+        connect(box, &QCheckBox::toggled, m_save, [this] { m_save->setEnabled(false); }); // the preview is stale
         fwLayout->addWidget(box);
         m_frameworks.push_back(box);
     }
@@ -137,6 +138,7 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
     layout->addLayout(columns, 1);
     layout->addWidget(buttons);
 
+    m_pool.setMaxThreadCount(1);
     m_debounce->setSingleShot(true);
     m_debounce->setInterval(300);
     connect(m_debounce, &QTimer::timeout, this, &ReportDialog::renderPreview);
@@ -148,6 +150,8 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
 
 ReportDialog::~ReportDialog()
 {
+    if (m_cancel)
+        m_cancel->store(true); // the render stops at its next page; m_pool waits for it
     m_document->close(); // before the temporary folder goes
 }
 
@@ -164,6 +168,9 @@ std::vector<Framework> ReportDialog::selectedFrameworks() const
 void ReportDialog::renderPreview()
 {
     const quint64 generation = ++m_generation;
+    if (m_cancel)
+        m_cancel->store(true); // an older render is of no use any more
+    m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_previewPath.clear();
     m_save->setEnabled(false);
     m_status->setText(tr("Drawing the report…"));
@@ -181,14 +188,17 @@ void ReportDialog::renderPreview()
             Q_EMIT previewFailed(r.error);
             return;
         }
-        const QString old = m_document->status() == QPdfDocument::Status::Ready ? m_previewPath : QString();
+        const QString old = m_shownPath;
         m_document->close();
+        if (!old.isEmpty())
+            QFile::remove(old);
+        m_shownPath.clear();
         if (m_document->load(r.path) != QPdfDocument::Error::None) {
             m_status->setText(tr("The preview could not be opened."));
             Q_EMIT previewFailed(m_status->text());
             return;
         }
-        m_previewPath = r.path;
+        m_previewPath = m_shownPath = r.path;
         m_save->setEnabled(true);
         m_page->setEnabled(true);
         m_page->setMaximum(m_document->pageCount());
@@ -196,12 +206,12 @@ void ReportDialog::renderPreview()
         m_status->setText(tr("%n page(s), scan %1", nullptr, m_document->pageCount()).arg(m_scanId));
         Q_EMIT previewReady(m_document->pageCount());
     });
-    watcher->setFuture(
-        QtConcurrent::run([cache = m_cachePath, scan = m_scanId, fws = selectedFrameworks(), path, generation] {
+    watcher->setFuture(QtConcurrent::run(&m_pool,
+        [cache = m_cachePath, scan = m_scanId, fws = selectedFrameworks(), path, generation, cancel = m_cancel] {
             Rendered r { generation, path, {} };
             try {
                 Store store(cache);
-                (void)writeReport(store, scan, "pdf", path.toStdString(), fws, false);
+                (void)writeReport(store, scan, "pdf", path.toStdString(), fws, false, cancel.get());
             } catch (const std::exception& e) {
                 r.error = QString::fromStdString(e.what());
             }

@@ -4,6 +4,10 @@
 
 #include <QDialog>
 #include <QTemporaryDir>
+#include <QThreadPool>
+
+#include <atomic>
+#include <memory>
 
 class QCheckBox;
 class QLabel;
@@ -43,7 +47,10 @@ private:
     std::int64_t m_scanId;
     QTemporaryDir m_dir;
     QString m_previewPath; ///< the last complete preview; empty while none
+    QString m_shownPath; ///< the file the view shows (removed when the next one replaces it)
     quint64 m_generation = 0;
+    std::shared_ptr<std::atomic<bool>> m_cancel; ///< of the render under way
+    QThreadPool m_pool; ///< one render at a time; destroyed (waiting for it) before m_dir
     std::vector<QCheckBox*> m_frameworks;
     QTimer* m_debounce;
     QPdfDocument* m_document;

@@ -24,6 +24,9 @@
 #include <QSaveFile>
 
 #include <csignal>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -433,7 +436,11 @@ int cmdScan(const QStringList& args)
         std::vector<std::string> paths;
         for (const auto& v : p.values(QStringLiteral("import")))
             paths.push_back(s(v));
-        sources.push_back(std::make_unique<ImportConnector>(std::move(paths), s(target)));
+        // Next to one other source, the results join its target: the same resource is then one finding.
+        std::string importTarget = s(target);
+        if (importTarget.empty() && sources.size() == 1)
+            importTarget = sources.front()->target();
+        sources.push_back(std::make_unique<ImportConnector>(std::move(paths), importTarget));
     }
     if (p.isSet(QStringLiteral("prometheus"))) {
         try {
@@ -536,33 +543,31 @@ int cmdScan(const QStringList& args)
 /** `import FILE... [--target NAME] [--policy F] [--db F] [--quiet]`: a scan whose sources are the files. */
 int cmdImport(const QStringList& args)
 {
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "Stores the results of OpenSCAP (XCCDF results or ARF), Lynis (report.dat), kube-bench, "
+        "docker-bench-security and Kubescape (JSON), Trivy and Grype (JSON) as one scan. The format is "
+        "recognised from the content; a named file that is not one of them, or is truncated, stops the import "
+        "and nothing is stored (inside a folder, other files are skipped)."));
+    p.addPositionalArgument(
+        QStringLiteral("files"), QStringLiteral("Report files or folders."), QStringLiteral("FILE|FOLDER..."));
+    p.addOptions(
+        { { QStringLiteral("target"), QStringLiteral("Target name for the imported results."), QStringLiteral("NAME") },
+            { QStringLiteral("policy"), QStringLiteral("Policy file (JSON or YAML)."), QStringLiteral("FILE") },
+            { QStringLiteral("quiet"), QStringLiteral("No progress and no summary.") }, dbOption() });
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    if (p.positionalArguments().isEmpty())
+        return usage(p, QStringLiteral("import needs at least one report file or folder"));
     QStringList scanArgs { args.value(0) };
-    bool anyFile = false;
-    for (int i = 1; i < args.size(); ++i) {
-        const QString& a = args[i];
-        if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
-            std::cout << "usage: layerguard import FILE|FOLDER... [--target NAME] [--policy FILE] [--db FILE] "
-                         "[--quiet]\n"
-                         "Stores the results of OpenSCAP (XCCDF results or ARF), Lynis (report.dat), kube-bench, "
-                         "docker-bench-security and Kubescape (JSON), Trivy and Grype (JSON) as one scan. The format "
-                         "is recognised from the content; a file that is not one of them, or is truncated, stops the "
-                         "import and nothing is stored.\n";
-            return kExitOk;
-        }
-        if (a == QLatin1String("--target") || a == QLatin1String("--policy") || a == QLatin1String("--db")) {
-            scanArgs << a << args.value(i + 1);
-            ++i;
-        } else if (a.startsWith(QLatin1String("--"))) {
-            scanArgs << a;
-        } else {
-            scanArgs << QStringLiteral("--import") << a;
-            anyFile = true;
-        }
-    }
-    if (!anyFile) {
-        err("import needs at least one report file or folder; `layerguard import --help` tells more");
-        return kExitUsage;
-    }
+    for (const auto& file : p.positionalArguments())
+        scanArgs << QStringLiteral("--import") << file;
+    for (const char* option : { "target", "policy", "db" })
+        if (p.isSet(QLatin1String(option)))
+            scanArgs << QStringLiteral("--") + QLatin1String(option) << p.value(QLatin1String(option));
+    if (p.isSet(QStringLiteral("quiet")))
+        scanArgs << QStringLiteral("--quiet");
     return cmdScan(scanArgs);
 }
 
@@ -789,6 +794,15 @@ int cmdReport(const QStringList& args)
         const auto scanId = resolveScan(*store, p, &code);
         if (!scanId)
             return code;
+#ifdef __GLIBC__
+        // Qt's PDF engine allocates and frees a 1 MiB buffer for each page it compresses; with glibc's defaults
+        // each is a fresh mapping with its page faults (a third of a big report's time). This process only
+        // writes the report: keep such blocks in the heap.
+        if (format == QLatin1String("pdf")) {
+            mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+            mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+        }
+#endif
         const std::string summary = writeReport(*store, *scanId, s(format), s(p.value(QStringLiteral("output"))),
             frameworks, p.isSet(QStringLiteral("framework")));
         if (format == QLatin1String("pdf"))

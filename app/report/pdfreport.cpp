@@ -17,9 +17,6 @@
 #include <QTextLayout>
 
 #include <array>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -124,8 +121,11 @@ public:
     double y() const { return m_y; }
     void advance(double h) { m_y += h; }
 
+    void setCancel(const std::atomic<bool>* cancel) { m_cancel = cancel; }
     void newPage()
     {
+        if (m_cancel && m_cancel->load())
+            throw std::runtime_error("cancelled");
         finishPage();
         if (m_paint)
             m_writer.newPage();
@@ -279,6 +279,7 @@ private:
     std::array<QFont, std::size_t(Font::Count)> m_fonts;
     std::vector<TocEntry> m_toc;
     LayoutCache& m_laid;
+    const std::atomic<bool>* m_cancel = nullptr;
 };
 
 std::optional<int> layerScoreOf(const ScanInfo& s, Layer l)
@@ -603,12 +604,6 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
 
 int writePdfReport(const std::string& path, const PdfReportInput& in)
 {
-#ifdef __GLIBC__
-    // Qt's PDF engine allocates and frees a 1 MiB buffer for each page it compresses; with glibc's
-    // defaults each one is a fresh mapping with its page faults. Keep such blocks in the heap.
-    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-#endif
     if (!in.catalog)
         throw std::runtime_error("no rule catalogue");
     const QString header = QStringLiteral("Layerguard compliance report — scan %1").arg(in.scan.id);
@@ -636,6 +631,7 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
         QPdfWriter measureWriter(&scratch);
         setup(measureWriter);
         Doc doc(measureWriter, false, header, laid);
+        doc.setCancel(in.cancel);
         render(doc, in, prep);
         pages = doc.page();
         toc = doc.toc();
@@ -646,6 +642,7 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
     QPdfWriter writer(&file);
     setup(writer);
     Doc doc(writer, true, header, laid);
+    doc.setCancel(in.cancel);
     doc.setTotalPages(pages);
     doc.toc() = toc;
     render(doc, in, prep);

@@ -2,6 +2,7 @@
 
 #include "compliance.h"
 
+#include <atomic>
 #include <optional>
 
 namespace lg {
@@ -17,6 +18,7 @@ struct PdfReportInput {
     std::map<std::string, std::vector<ChecklistEntry>> checklist; ///< by finding id
     const RuleCatalog* catalog = nullptr;
     std::vector<Framework> frameworks;
+    const std::atomic<bool>* cancel = nullptr; ///< checked at every page: set, the writer stops ("cancelled")
 };
 
 /**

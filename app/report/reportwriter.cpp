@@ -23,7 +23,7 @@ void save(const std::string& path, const std::string& text)
 } // namespace
 
 std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
-    const std::vector<Framework>& frameworks, bool filterFindings)
+    const std::vector<Framework>& frameworks, bool filterFindings, const std::atomic<bool>* cancel)
 {
     const auto scan = store.scan(scanId);
     if (!scan)
@@ -55,6 +55,7 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
         pdf.findings = std::move(in.findings);
         pdf.catalog = &catalog;
         pdf.frameworks = frameworks;
+        pdf.cancel = cancel;
         // QPdfWriter writes in place: draw into a temporary file, then move it over the target.
         const std::string tmp = path + ".part";
         int pages = 0;

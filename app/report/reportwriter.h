@@ -2,6 +2,7 @@
 
 #include "compliance.h"
 
+#include <atomic>
 #include <string>
 
 namespace lg {
@@ -10,9 +11,9 @@ namespace lg {
  * Writes a report of a stored scan in one of the formats pdf, json, csv, sarif, junit (atomically:
  * a failed write leaves no half file). With `filterFindings`, json/csv/sarif keep only findings of the
  * given frameworks. Returns a one-line summary for the user. Throws std::runtime_error or StoreError.
- * The PDF needs a QGuiApplication.
+ * The PDF needs a QGuiApplication; `cancel`, once set, stops a PDF at its next page.
  */
 std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
-    const std::vector<Framework>& frameworks, bool filterFindings);
+    const std::vector<Framework>& frameworks, bool filterFindings, const std::atomic<bool>* cancel = nullptr);
 
 } // namespace lg

@@ -17,9 +17,9 @@ std::string lower(std::string s)
     return s;
 }
 
-std::string subjectKey(const std::string& kind, const std::string& ns, const std::string& name)
+std::string subjectKey(const Subject& s)
 {
-    return lower(kind) + '\x1f' + ns + '\x1f' + name;
+    return s.target + '\x1f' + lower(s.kind) + '\x1f' + s.namespace_ + '\x1f' + s.name;
 }
 
 std::vector<std::string> strings(const nlohmann::json& j, const char* key)
@@ -33,17 +33,15 @@ std::vector<std::string> strings(const nlohmann::json& j, const char* key)
 
 } // namespace
 
-void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog,
+void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
     std::vector<Finding>& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies)
 {
     if (checks.empty())
         return;
     // Layerguard's findings by resource, to fold in a tool's report of the same control.
     std::unordered_multimap<std::string, std::size_t> bySubject;
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-        const auto& s = findings[i].subject;
-        bySubject.emplace(subjectKey(s.kind, s.namespace_, s.name), i);
-    }
+    for (std::size_t i = 0; i < findings.size(); ++i)
+        bySubject.emplace(subjectKey(findings[i].subject), i);
     std::vector<Finding> added;
     for (const Resource& r : checks) {
         const auto& d = r.data;
@@ -51,10 +49,14 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         if (status == "info")
             continue;
         const std::string ruleId = text(d, "rule");
+        if (policy.isDisabled(ruleId))
+            continue;
         // A check the tool could not decide (kube-bench WARN, XCCDF notchecked) is an info finding to review:
         // it carries no weight, so it neither lowers nor raises the score.
-        const Severity severity
+        Severity severity
             = status == "manual" ? Severity::Info : severityFromString(text(d, "severity")).value_or(Severity::Medium);
+        if (auto o = policy.severityOverrides.find(ruleId); o != policy.severityOverrides.end() && status != "manual")
+            severity = o->second;
         auto& outcome = outcomes[ruleId];
         if (status == "not_applicable") {
             ++outcome.notApplicable;
@@ -62,14 +64,28 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         }
         const auto& subj = member(d, "subject");
         Subject subject { r.target, text(subj, "kind"), text(subj, "namespace"), text(subj, "name"),
-            text(subj, "container") };
+            maskText(text(subj, "container")) };
+        {
+            // Exemptions match imported results like any rule's, by id, namespace and name.
+            Rule asRule;
+            asRule.id = ruleId;
+            asRule.references = strings(d, "references");
+            Resource asResource;
+            asResource.namespace_ = subject.namespace_;
+            asResource.name = subject.name;
+            asResource.data = { { "metadata", { { "namespace", subject.namespace_ }, { "name", subject.name } } } };
+            if (policy.exemption(asRule, asResource)) {
+                ++outcome.exempted;
+                continue;
+            }
+        }
         const std::string source = text(d, "tool") + " " + text(d, "control") + " (" + text(d, "file") + ")";
         if (status == "fail") {
             // The same control on the same resource, found by a Layerguard rule: one finding, both sources.
             const auto sameAs = strings(d, "same_as");
             bool merged = false;
             if (!sameAs.empty()) {
-                auto [it, end] = bySubject.equal_range(subjectKey(subject.kind, subject.namespace_, subject.name));
+                auto [it, end] = bySubject.equal_range(subjectKey(subject));
                 for (; it != end && !merged; ++it) {
                     Finding& mine = findings[it->second];
                     const Rule* rule = catalog.find(mine.rule);
@@ -98,7 +114,7 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         }
         Finding f;
         f.rule = ruleId;
-        f.title = text(d, "title");
+        f.title = maskText(text(d, "title"));
         f.layer = r.layer;
         f.severity = severity;
         f.subject = std::move(subject);

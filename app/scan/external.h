@@ -20,10 +20,11 @@ namespace lg {
  *   subject {kind, namespace, name, container}, evidence [{path, value}].
  * Passes and failures count for the layer's score. A manual result (the tool could not decide) is an
  * info finding that carries no weight; an informational result is dropped. A failure that a Layerguard rule citing one
- * of its `same_as` ids also reports on the same resource is shown once: the Layerguard finding gains an "also reported
- * by" evidence line naming the tool, its control and its file.
+ * of its `same_as` ids also reports on the same resource of the same target is shown once: the Layerguard finding
+ * gains an "also reported by" evidence line naming the tool, its control and its file. The policy applies as to any
+ * rule, by the imported rule id: disabled, severity overrides, exemptions (by namespace and name).
  */
-void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog,
+void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
     std::vector<Finding>& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies);
 
 } // namespace lg

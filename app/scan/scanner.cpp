@@ -119,14 +119,14 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
             "please report this with the manifests that triggered it" });
     }
     rec.findings = std::move(engine.findings());
-    // The same object given twice (a base and an overlay file) is one finding, not two.
+    rec.tallies = engine.tallies();
+    rec.outcomes = engine.outcomes();
+    applyExternalChecks(external, m_catalog, m_settings.policy, rec.findings, rec.outcomes, rec.tallies);
+    // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
     {
         std::set<std::string> seen;
         std::erase_if(rec.findings, [&](const Finding& f) { return !seen.insert(f.id).second; });
     }
-    rec.tallies = engine.tallies();
-    rec.outcomes = engine.outcomes();
-    applyExternalChecks(external, m_catalog, rec.findings, rec.outcomes, rec.tallies);
     for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
         if (o.failed > 0)
             if (const Rule* r = m_catalog.find(rule)) // imported results carry their own text

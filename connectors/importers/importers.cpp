@@ -26,10 +26,19 @@ const QString kArf = QStringLiteral("http://scap.nist.gov/schema/asset-reporting
 std::string clip(std::string s)
 {
     if (s.size() > kMaxEvidence) {
-        s.resize(kMaxEvidence);
+        std::size_t cut = kMaxEvidence;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+            --cut; // never inside a UTF-8 sequence
+        s.resize(cut);
         s += " …";
     }
     return s;
+}
+
+/** Text of a file that is not JSON or XML (Lynis): invalid UTF-8 becomes U+FFFD, never reaches the cache. */
+std::string utf8(const std::string& bytes)
+{
+    return QString::fromUtf8(bytes.data(), qsizetype(bytes.size())).toStdString();
 }
 
 std::string iso(std::int64_t unix)
@@ -109,6 +118,7 @@ bool isKubeBenchControls(const nlohmann::json& c)
 
 Parsed parseKubeBench(const nlohmann::json& j, const std::string& file)
 {
+    const std::string fileName = QFileInfo(QString::fromStdString(file)).fileName().toStdString();
     Parsed p;
     p.tool = "kube-bench";
     std::vector<const nlohmann::json*> controls;
@@ -149,7 +159,8 @@ Parsed parseKubeBench(const nlohmann::json& j, const std::string& file)
                 k.sameAs = k.references;
                 k.frameworks = { "cis-kubernetes" };
                 k.kind = "Node";
-                k.name = nodeType; // the JSON names no node; the target (--target) says which
+                k.name = nodeType; // the JSON names no node: the file (and --target) tell nodes apart
+                k.container = fileName;
                 k.evidenceOf("audit", text(r, "audit").empty() ? text(r, "AuditConfig") : text(r, "audit"));
                 k.evidenceOf("actual_value", text(r, "actual_value"));
                 k.evidenceOf("expected_result", text(r, "expected_result"));
@@ -210,32 +221,36 @@ Parsed parseDockerBench(const nlohmann::json& j, const std::string& file)
             base.evidenceOf("details", text(r, "details"));
             base.evidenceOf("remediation-impact", text(r, "remediation-impact"));
             const auto& items = member(r, "items");
-            if (base.status != "fail" || !items.is_array() || items.empty()) {
+            std::vector<std::string> named;
+            if (base.status == "fail" && items.is_array())
+                for (const auto& item : items)
+                    if (const std::string name = scalarText(item); !name.empty() && name != "(truncated)")
+                        named.push_back(name);
+            if (named.empty()) {
                 p.checks.push_back(std::move(base));
                 continue;
             }
             // One finding per container or image the check names.
-            for (const auto& item : items) {
-                std::string name = scalarText(item);
-                if (name.empty() || name == "(truncated)")
-                    continue;
+            const bool containers = base.control.rfind("4.", 0) == 0 || base.control.rfind("5.", 0) == 0;
+            for (std::string name : named) {
                 Check k = base;
-                if (base.control.rfind("5.", 0) == 0) {
+                k.message = base.message + " (" + name + ")";
+                if (containers && name.size() > 2 && name.front() == '[' && name.back() == ']') {
+                    k.kind = "DockerImage"; // 4.x lists images as [image:tag]
+                    name = name.substr(1, name.size() - 2);
+                } else if (containers) {
                     k.kind = "DockerContainer";
-                    if (auto colon = name.find(":/"); colon != std::string::npos) // 5.6: "name:/path"
+                    if (auto colon = name.find(":/"); colon != std::string::npos) { // 5.6: "name:/path"
+                        k.container = name.substr(colon + 1);
                         name.resize(colon);
+                    }
                     if (!name.empty() && name[0] == '/')
                         name.erase(0, 1);
-                } else if (base.control.rfind("4.", 0) == 0) {
-                    k.kind = "DockerImage";
-                    if (name.size() > 2 && name.front() == '[' && name.back() == ']')
-                        name = name.substr(1, name.size() - 2);
                 } else {
                     k.container = name; // a user, a file: one finding each on the host
                     name = base.name;
                 }
                 k.name = name;
-                k.message = base.message + " (" + scalarText(item) + ")";
                 p.checks.push_back(std::move(k));
             }
         }
@@ -321,10 +336,11 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
             const auto& st = member(c, "status");
             const std::string status = st.is_object() ? text(st, "status") : scalarText(st);
             const std::string sub = st.is_object() ? text(st, "subStatus") : std::string();
-            k.status = status == "passed"                 ? "pass"
-                : status == "failed"                      ? "fail"
-                : sub.find("review") != std::string::npos ? "manual"
-                                                          : "not_applicable"; // skipped: needs configuration
+            k.status = status == "passed" && sub == "irrelevant" ? "not_applicable" // nothing to check
+                : status == "passed"                             ? "pass"
+                : status == "failed"                             ? "fail"
+                : sub.find("review") != std::string::npos        ? "manual"
+                                                                 : "not_applicable"; // skipped: needs configuration
             std::string sev = text(c, "severity");
             std::transform(
                 sev.begin(), sev.end(), sev.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
@@ -365,8 +381,9 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
 
 // ---- Lynis --------------------------------------------------------------------------------------
 
-Parsed parseLynis(const std::string& body, const std::string& file)
+Parsed parseLynis(const std::string& raw, const std::string& file)
 {
+    const std::string body = utf8(raw);
     Parsed p;
     p.tool = "lynis";
     p.layer = Layer::Host;
@@ -428,16 +445,20 @@ Parsed parseLynis(const std::string& body, const std::string& file)
         k.layer = Layer::Host;
         k.control = id;
         k.rule = "LYNIS-" + id;
-        k.title = field(1);
+        // One rule id can carry several texts (a test's warnings and suggestions): the title is the test's,
+        // the text is the finding's message, Lynis's own solution its evidence.
+        k.title = "Lynis test " + id;
         k.status = "fail";
         // Lynis 3 has no severities: a warning needs attention, a suggestion is hardening advice.
         k.severity = key == "warning[]" ? "medium" : "low";
-        k.message = std::string("Lynis ") + (key == "warning[]" ? "warning " : "suggestion ") + id + ": " + k.title;
-        k.remediation = field(3);
+        k.message = std::string("Lynis ") + (key == "warning[]" ? "warning " : "suggestion ") + id + ": " + field(1);
+        k.remediation = "Follow Lynis's advice for " + id
+            + " (its solution, when it gives one, is in the evidence): https://cisofy.com/lynis/controls/" + id + "/";
+        k.evidenceOf("solution", field(3));
         k.references = { "LYNIS-" + id, "https://cisofy.com/lynis/controls/" + id + "/" };
         k.kind = "Host";
         k.name = p.host;
-        k.container = field(2).empty() ? k.title : field(2); // one test may report several things
+        k.container = field(2).empty() ? field(1) : field(2); // one test may report several things
         k.evidenceOf("details", field(2));
         p.checks.push_back(std::move(k));
     }
@@ -644,7 +665,7 @@ ReportFormat detectReportFormat(const std::string& body)
         return ReportFormat::Kubescape;
     if (has("\"SchemaVersion\"") && has("\"ArtifactName\""))
         return ReportFormat::Trivy;
-    if (has("\"matches\"") && (has("\"source\"") || has("\"descriptor\"")))
+    if (has("\"matches\"") && (has("\"vulnerability\"") || has("\"source\"") || has("\"descriptor\"")))
         return ReportFormat::Grype;
     return ReportFormat::Unknown;
 }
@@ -752,7 +773,9 @@ std::vector<Resource> ImportConnector::parse(
 
 void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
 {
-    std::vector<QString> files;
+    // Files named explicitly must be reports; inside a folder, files of no known format (logs, notes) are
+    // skipped and said so.
+    std::vector<std::pair<QString, bool>> files; // path, found in a folder
     for (const auto& p : m_paths) {
         const QFileInfo info(QString::fromStdString(p));
         if (!info.exists())
@@ -760,9 +783,9 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
         if (info.isDir()) {
             QDirIterator it(info.filePath(), QDir::Files, QDirIterator::Subdirectories);
             while (it.hasNext())
-                files.push_back(it.next());
+                files.emplace_back(it.next(), true);
         } else {
-            files.push_back(info.filePath());
+            files.emplace_back(info.filePath(), false);
         }
     }
     std::sort(files.begin(), files.end());
@@ -771,7 +794,7 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
     // Parse everything before handing anything on: one bad file and nothing of the import counts.
     std::vector<Resource> all;
     std::set<Layer> layers;
-    for (const auto& file : files) {
+    for (const auto& [file, inFolder] : files) {
         if (cancel.load())
             throw Cancelled();
         QFile f(file);
@@ -781,6 +804,11 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
         if (f.size() > kMaxReport)
             throw ConnectorError(target(), file.toStdString() + " is larger than 256 MiB", "check the file");
         const std::string body = f.readAll().toStdString();
+        if (inFolder && detectReportFormat(body) == ReportFormat::Unknown) {
+            if (progress)
+                progress("import: skipped " + file.toStdString() + " (not a report of a supported tool)");
+            continue;
+        }
         std::vector<Resource> parsed;
         try {
             parsed = parse(body, file.toStdString(), m_target, QFileInfo(file).lastModified().toSecsSinceEpoch());
@@ -789,14 +817,20 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
                 "import the tool's own output unchanged: oscap --results/--results-arf, lynis --report-file, "
                 "kube-bench --json, docker-bench-security -l, kubescape --format json, trivy/grype JSON");
         }
-        for (const auto& r : parsed)
-            layers.insert(r.layer);
+        for (const auto& r : parsed) // a layer counts as scanned where a result was judged
+            if (r.kind == "VulnerabilityReport"
+                || (r.kind == kExternalCheckKind
+                    && (text(r.data, "status") == "pass" || text(r.data, "status") == "fail")))
+                layers.insert(r.layer);
         if (progress)
             progress("import " + file.toStdString() + ": "
                 + (parsed.empty() ? std::string("nothing") : text(parsed.front().data, "format", "report")) + ", "
                 + std::to_string(parsed.size() > 0 ? parsed.size() - 1 : 0) + " results");
         std::move(parsed.begin(), parsed.end(), std::back_inserter(all));
     }
+    if (all.empty())
+        throw ConnectorError(target(), "no report of a supported tool in " + location(),
+            "import OpenSCAP, Lynis, kube-bench, docker-bench-security, Kubescape, Trivy or Grype output");
     m_layers.assign(layers.begin(), layers.end());
     for (const auto& r : all)
         sink(r);

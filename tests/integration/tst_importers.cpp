@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
+#include <ctime>
 
 #include <map>
 #include <set>
@@ -64,6 +65,11 @@ private Q_SLOTS:
     void lynisReportFormat();
     void sameControlOnSameResourceIsOneFinding();
     void oldReportIsAFindingAgainstThePolicy();
+    void everyNodeAndMountIsItsOwnStoredFinding();
+    void lynisTimeIsLocal();
+    void foldersSkipWhatIsNotAReport();
+    void otherClusterIsNotMerged();
+    void policyAppliesToImportedChecks();
     void badInputFailsAndStoresNothing_data();
     void badInputFailsAndStoresNothing();
 
@@ -233,11 +239,16 @@ void TestImporters::lynisReportFormat()
     LG_COMPARE(c.bySeverity["medium"], 1);
     LG_COMPARE(c.bySeverity["low"], 2); // both AUTH-9286 suggestions, not the tool's age notice
     LG_COMPARE(c.evaluated, 3 + 2); // 3 reported, AUTH-9230 and SSH-7408 ran clean
+    std::set<std::string> messages;
     for (const auto& fnd : o.record.findings)
         if (fnd.rule.rfind("LYNIS-", 0) == 0) {
             LG_COMPARE(fnd.subject.name, std::string("web-01"));
             LG_COMPARE(fnd.layer, Layer::Host);
+            messages.insert(fnd.message);
         }
+    // Each of a test's texts is its own finding, its own message.
+    QVERIFY(messages.count("Lynis suggestion AUTH-9286: Configure minimum password age"));
+    QVERIFY(messages.count("Lynis suggestion AUTH-9286: Configure maximum password age"));
 
     // Without finish=true Lynis stopped half way: refused, not half read.
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
@@ -312,6 +323,123 @@ void TestImporters::oldReportIsAFindingAgainstThePolicy()
     const auto fine = import({ QStringLiteral("docker-bench.json") }, nullptr, lenient, now);
     QVERIFY(!lg::test::fired(fine, "LG-IMPORT-STALE-RUNTIME"));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Policy::fromJson({ { "import_max_age_days", 0 } }));
+}
+
+void TestImporters::everyNodeAndMountIsItsOwnStoredFinding()
+{
+    // The same kube-bench node report for two nodes (one file each): twice the findings, all stored.
+    QTemporaryDir dir;
+    for (const char* node : { "node-a.json", "node-b.json" })
+        QVERIFY(QFile::copy(kData + QStringLiteral("kube-bench-node.json"), dir.filePath(QLatin1String(node))));
+    Store store(dir.filePath(QStringLiteral("c.sqlite")).toStdString());
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<ImportConnector>(std::vector<std::string> { dir.path().toStdString() }));
+    const auto o = run(std::move(sources), &store);
+    QVERIFY(o.scanId);
+    const auto stored = store.findings(*o.scanId);
+    std::size_t kubeBench = 0;
+    std::set<std::string> files;
+    for (const auto& f : stored)
+        if (f.rule.rfind("KUBE-BENCH-", 0) == 0) {
+            ++kubeBench;
+            files.insert(f.subject.container);
+        }
+    LG_COMPARE(kubeBench, std::size_t(2 * (2 + 3))); // FAIL 2 and WARN 3 per node
+    LG_COMPARE(files, (std::set<std::string> { "node-a.json", "node-b.json" }));
+    LG_COMPARE(stored.size(), o.record.findings.size()); // nothing lost to a shared fingerprint
+
+    // docker-bench: every finding of the fixture is stored, mounts of one container included.
+    QTemporaryDir dir2;
+    Store store2(dir2.filePath(QStringLiteral("c.sqlite")).toStdString());
+    const auto d = import({ QStringLiteral("docker-bench.json") }, &store2);
+    QVERIFY(d.scanId);
+    LG_COMPARE(store2.findings(*d.scanId).size(), d.record.findings.size());
+}
+
+void TestImporters::lynisTimeIsLocal()
+{
+    // Lynis writes local time without a zone: read as the machine's local time.
+    const QByteArray oldTz = qgetenv("TZ");
+    qputenv("TZ", "Asia/Tokyo");
+    tzset();
+    const auto resources = ImportConnector::parse("# Lynis Report\nlynis_version=3.0.8\nhostname=h\n"
+                                                  "report_datetime_end=2026-11-01 09:00:00\nfinish=true\n",
+        "report.dat", {}, 0);
+    if (oldTz.isNull())
+        qunsetenv("TZ");
+    else
+        qputenv("TZ", oldTz);
+    tzset();
+    QVERIFY(!resources.empty());
+    LG_COMPARE(resources.front().data.value("generated_unix", std::int64_t(0)),
+        std::int64_t(1793491200)); // 2026-11-01 00:00 UTC
+}
+
+void TestImporters::foldersSkipWhatIsNotAReport()
+{
+    QTemporaryDir dir;
+    QVERIFY(QFile::copy(kData + QStringLiteral("kubescape.json"), dir.filePath(QStringLiteral("kubescape.json"))));
+    QVERIFY(QFile::copy(kData + QStringLiteral("not-lynis.dat"), dir.filePath(QStringLiteral("lynis.log"))));
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<ImportConnector>(std::vector<std::string> { dir.path().toStdString() }));
+    const auto o = run(std::move(sources));
+    QVERIFY(!o.anySourceFailed());
+    QVERIFY(lg::test::fired(o, "KUBESCAPE-C-0057"));
+    // A folder with no report at all is an error, not an empty (and so "secure") import.
+    QVERIFY(QFile::remove(dir.filePath(QStringLiteral("kubescape.json"))));
+    std::vector<std::unique_ptr<Connector>> again;
+    again.push_back(std::make_unique<ImportConnector>(std::vector<std::string> { dir.path().toStdString() }));
+    const auto empty = run(std::move(again));
+    QVERIFY(empty.anySourceFailed());
+    QVERIFY(empty.sources.front().error.find("no report") != std::string::npos);
+}
+
+void TestImporters::otherClusterIsNotMerged()
+{
+    // Kubescape's C-0057 on shop/Deployment/web of another target stays its own finding.
+    QTemporaryDir dir;
+    QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("m"))));
+    QFile m(dir.filePath(QStringLiteral("m/web.yaml")));
+    QVERIFY(m.open(QIODevice::WriteOnly));
+    m.write("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+            "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+            "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
+            "        securityContext: {privileged: true}\n");
+    m.close();
+    QFile k(dir.filePath(QStringLiteral("kubescape.json")));
+    QVERIFY(k.open(QIODevice::WriteOnly));
+    k.write(R"({"generationTime":"2026-11-01T00:00:00Z","clusterName":"other","summaryDetails":{"controls":{}},
+        "results":[{"resourceID":"apps/v1/shop/Deployment/web","controls":[{"controlID":"C-0057",
+        "status":{"status":"failed"},"severity":"High"}]}]})");
+    k.close();
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<ManifestsConnector>(dir.filePath(QStringLiteral("m")).toStdString(), "shop"));
+    sources.push_back(std::make_unique<ImportConnector>(std::vector<std::string> { k.fileName().toStdString() }));
+    const auto o = run(std::move(sources));
+    QVERIFY(!o.anySourceFailed());
+    QVERIFY(lg::test::fired(o, "KUBESCAPE-C-0057"));
+    QVERIFY(lg::test::fired(o, "LG-PSS-PRIVILEGED"));
+}
+
+void TestImporters::policyAppliesToImportedChecks()
+{
+    const Policy policy = Policy::fromJson({ { "disabled", { "KUBESCAPE-C-0009" } },
+        { "severity", { { "KUBESCAPE-C-0013", "low" } } },
+        { "exemptions",
+            { { { "rule", "KUBESCAPE-C-0016" }, { "namespace", "monitoring" }, { "reason", "node exporter" } } } } });
+    const auto o = import({ QStringLiteral("kubescape.json") }, nullptr, policy);
+    QVERIFY(!lg::test::fired(o, "KUBESCAPE-C-0009"));
+    bool c0016Elsewhere = false;
+    for (const auto& f : o.record.findings) {
+        if (f.rule == "KUBESCAPE-C-0013")
+            LG_COMPARE(f.severity, Severity::Low);
+        if (f.rule == "KUBESCAPE-C-0016") {
+            QVERIFY(f.subject.namespace_ != "monitoring");
+            c0016Elsewhere = true;
+        }
+    }
+    QVERIFY(c0016Elsewhere); // the exemption is scoped to its namespace
+    QVERIFY(o.record.outcomes.at("KUBESCAPE-C-0016").exempted > 0);
 }
 
 void TestImporters::badInputFailsAndStoresNothing_data()
