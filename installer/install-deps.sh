@@ -4,8 +4,8 @@
 set -euo pipefail
 
 PACKAGES=(
-    # toolchain
-    build-essential cmake ninja-build ccache pkg-config git
+    # toolchain (clang and its libFuzzer runtime for the fuzz targets)
+    build-essential cmake ninja-build ccache pkg-config git clang-14 libclang-rt-14-dev
     # libraries the code links
     qt6-base-dev qt6-charts-dev qt6-pdf-dev libqt6opengl6-dev libgl-dev
     libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libsimdjson-dev

@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# One command on a fresh Debian 12: install what is missing, build everything with warnings as
-# errors, run every test (unit, rule fixtures, peer conformance, CLI integration, SARIF schema,
-# widgets). Set LG_PRESET=dev-asan for the sanitizer build.
+# One command on a fresh Debian 12: install what is missing, then every test there is:
+#   1. the suite (unit, rule fixtures, peer conformance, integration against the real testbeds, CLI,
+#      SARIF schema, widgets, fuzz-input replays), built with warnings as errors;
+#   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. every libFuzzer target for LG_FUZZ_SECONDS (default 30) each.
+# LG_QUICK=1 runs only the first (for a quick local check); LG_PRESET picks its preset.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-preset="${LG_PRESET:-dev}"
 "$here/installer/install-deps.sh"
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
-cmake --preset "$preset" -S "$here" >/dev/null
-cmake --build "$here/build/$preset" --parallel "$(nproc)"
-cd "$here/build/$preset"
 export QT_QPA_PLATFORM=offscreen
-ctest --output-on-failure --timeout 900 -j "$(nproc)"
+
+suite() {
+    local preset=$1
+    echo "== test suite: preset $preset"
+    cmake --preset "$preset" -S "$here" >/dev/null
+    cmake --build "$here/build/$preset" --parallel "$(nproc)"
+    (cd "$here/build/$preset" && ctest --output-on-failure --timeout 900 -j "$(nproc)")
+}
+
+suite "${LG_PRESET:-dev}"
+if [[ ${LG_QUICK:-0} != 1 ]]; then
+    suite dev-asan
+    echo "== fuzzing"
+    "$here/tests/fuzz/run.sh" "${LG_FUZZ_SECONDS:-30}"
+fi

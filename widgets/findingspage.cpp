@@ -1,4 +1,5 @@
 #include "findingspage.h"
+#include "jsonutil.h"
 
 #include "findingsmodel.h"
 #include "theme.h"
@@ -226,7 +227,7 @@ void FindingsPage::showDetail()
         html += QStringLiteral("<p><b>Evidence</b></p><table cellspacing='0' cellpadding='2'>");
         for (const auto& e : f->evidence)
             html += QStringLiteral("<tr><td><code>%1</code></td><td>= <code>%2</code></td></tr>")
-                        .arg(esc(e.path), esc(e.value.is_null() ? std::string("(not set)") : e.value.dump()));
+                        .arg(esc(e.path), esc(e.value.is_null() ? std::string("(not set)") : dumpJson(e.value)));
         html += QStringLiteral("</table>");
     }
     if (!f->origin.empty())

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "jsonutil.h"
 
 #include "dockerconnector.h"
 #include "exporters.h"
@@ -615,7 +616,7 @@ int cmdFindings(const QStringList& args)
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& f : findings)
                 arr.push_back(toJson(f));
-            std::cout << arr.dump(2) << "\n";
+            std::cout << dumpJson(arr, 2) << "\n";
         } else if (format == QLatin1String("csv")) {
             std::cout << exportCsv(findings);
         } else {
@@ -665,7 +666,7 @@ int cmdHistory(const QStringList& args)
                     { "overall", sc.overallScore ? nlohmann::json(*sc.overallScore) : nlohmann::json() },
                     { "layers", layers } });
             }
-            std::cout << arr.dump(2) << "\n";
+            std::cout << dumpJson(arr, 2) << "\n";
             return kExitOk;
         }
         std::cout << pad("SCAN", 6) << pad("FINISHED", 21) << pad("OVERALL", 9);
@@ -741,10 +742,9 @@ int cmdDiff(const QStringList& args)
                 added.push_back(toJson(f));
             for (const auto& f : d.resolved)
                 resolved.push_back(toJson(f));
-            std::cout << nlohmann::json {
-                { "from", a }, { "to", b }, { "new", added }, { "resolved", resolved },
-                { "unchanged", d.unchanged.size() }
-            }.dump(2) << "\n";
+            std::cout << dumpJson({ { "from", a }, { "to", b }, { "new", added }, { "resolved", resolved },
+                                      { "unchanged", d.unchanged.size() } },
+                2) << "\n";
             return kExitOk;
         }
         std::cout << "scan " << a << " -> " << b << ": " << d.added.size() << " new, " << d.resolved.size()
@@ -831,7 +831,7 @@ int cmdRules(const QStringList& args)
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& r : catalog.rules())
                 arr.push_back(r.toJson());
-            std::cout << arr.dump(2) << "\n";
+            std::cout << dumpJson(arr, 2) << "\n";
             return kExitOk;
         }
         std::cout << pad("RULE", 30) << pad("LAYER", 14) << pad("SEVERITY", 10) << "TITLE / REFERENCES\n";
@@ -989,10 +989,10 @@ int cmdTarget(const QStringList& args)
                 nlohmann::json arr = nlohmann::json::array();
                 for (const auto& t : all)
                     arr.push_back({ { "name", t.name }, { "kind", t.kind }, { "config", t.config } });
-                std::cout << arr.dump(2) << "\n";
+                std::cout << dumpJson(arr, 2) << "\n";
             } else {
                 for (const auto& t : all)
-                    std::cout << pad(t.name, 24) << pad(t.kind, 11) << t.config.dump() << "\n";
+                    std::cout << pad(t.name, 24) << pad(t.kind, 11) << dumpJson(t.config) << "\n";
                 if (all.empty())
                     std::cout << "no saved targets; `layerguard target add NAME --docker URL` saves one\n";
             }
@@ -1088,7 +1088,7 @@ int cmdHostSnapshot(const QStringList& args)
     if (!parse(p, args, &code))
         return code;
     HostConnector host(s(p.value(QStringLiteral("host-root"))));
-    std::cout << host.readLive().dump(2) << "\n";
+    std::cout << dumpJson(host.readLive(), 2) << "\n";
     return kExitOk;
 }
 

@@ -237,7 +237,7 @@ public:
                 message = b.kind + " " + b.name + " grants "
                     + (builtin ? std::string("cluster-admin")
                                : kind + " " + name + ", which allows every verb on every resource")
-                    + " to " + member(b.data, "subjects").dump();
+                    + " to " + dumpJson(member(b.data, "subjects"));
                 evidence.push_back({ "roleRef", roleRef });
                 evidence.push_back({ "subjects", member(b.data, "subjects") });
             }

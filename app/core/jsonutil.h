@@ -10,6 +10,12 @@
 namespace lg {
 
 /** j[key] when j is an object holding key, else a null value. */
+/** JSON text; invalid UTF-8 in strings (files and servers send it) becomes U+FFFD instead of an exception. */
+inline std::string dumpJson(const nlohmann::json& j, int indent = -1)
+{
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 inline const nlohmann::json& member(const nlohmann::json& j, std::string_view key)
 {
     static const nlohmann::json null;

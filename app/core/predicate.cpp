@@ -1,4 +1,5 @@
 #include "predicate.h"
+#include "jsonutil.h"
 
 #include "masking.h"
 
@@ -174,7 +175,7 @@ std::string displayValue(const nlohmann::json& value)
         QString t = QString::number(d, 'g', 6);
         return t.toStdString();
     }
-    return value.dump();
+    return dumpJson(value);
 }
 
 namespace {
@@ -523,7 +524,7 @@ private:
 std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
 {
     if (!j.is_object())
-        throw std::invalid_argument("predicate must be an object, got " + j.dump());
+        throw std::invalid_argument("predicate must be an object, got " + dumpJson(j));
     if (j.contains("all") || j.contains("any")) {
         const bool any = j.contains("any");
         const auto& list = j.at(any ? "any" : "all");
@@ -544,7 +545,7 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
             e.value("as", std::string("item")), compilePredicate(e.at("where")));
     }
     if (!j.contains("path") || !j.contains("op"))
-        throw std::invalid_argument("leaf predicate needs path and op: " + j.dump());
+        throw std::invalid_argument("leaf predicate needs path and op: " + dumpJson(j));
     std::vector<PathSpec> paths;
     if (j.at("path").is_array()) {
         for (const auto& p : j.at("path"))

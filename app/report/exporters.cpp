@@ -1,4 +1,5 @@
 #include "exporters.h"
+#include "jsonutil.h"
 
 #include "masking.h"
 #include "scoring.h"
@@ -104,7 +105,7 @@ std::string exportJson(const ReportInput& in)
     }
     nlohmann::json doc { { "$schema", kJsonReportSchema }, { "schema_version", 1 }, { "scan", scanJson(in.scan) },
         { "findings", findings }, { "accepted_risks", accepted } };
-    return doc.dump(2) + "\n";
+    return dumpJson(doc, 2) + "\n";
 }
 
 std::string exportCsv(const std::vector<Finding>& findings)
@@ -204,7 +205,7 @@ std::string exportSarif(const ReportInput& in)
                             { { { "executionSuccessful", true }, { "startTimeUtc", isoTime(in.scan.startedAt) },
                                 { "endTimeUtc", isoTime(in.scan.finishedAt) } } }) },
                     { "results", results } } }) } };
-    return doc.dump(2) + "\n";
+    return dumpJson(doc, 2) + "\n";
 }
 
 } // namespace lg

@@ -1,4 +1,5 @@
 #include "store.h"
+#include "jsonutil.h"
 
 #include "scoring.h"
 
@@ -330,7 +331,7 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     insScan.bind(1, scan.startedAt).bind(2, scan.finishedAt).bind(3, scan.toolVersion).bind(4, scan.runBy);
-    insScan.bind(5, sourcesToJson(scan.sources).dump()).bind(6, std::int64_t(scan.resources.size()));
+    insScan.bind(5, dumpJson(sourcesToJson(scan.sources))).bind(6, std::int64_t(scan.resources.size()));
     insScan.bind(7, overallScore(scan.tallies)).run();
     const std::int64_t scanId = sqlite3_last_insert_rowid(m_db);
 
@@ -682,7 +683,7 @@ void Store::saveTarget(const SavedTarget& t)
     Stmt q(m_db,
         "INSERT INTO targets(name, kind, config, created_at) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, config = excluded.config");
-    q.bind(1, t.name).bind(2, t.kind).bind(3, t.config.dump()).bind(4, t.createdAt).run();
+    q.bind(1, t.name).bind(2, t.kind).bind(3, dumpJson(t.config)).bind(4, t.createdAt).run();
 }
 
 bool Store::removeTarget(const std::string& name)

@@ -309,7 +309,7 @@ ExecCredential ExecCredentialProvider::get(const ExecPlugin& plugin, const KubeC
             info["spec"]["cluster"]["certificate-authority-data"]
                 = QByteArray::fromStdString(cluster.caPem).toBase64().toStdString();
     }
-    env.insert(QStringLiteral("KUBERNETES_EXEC_INFO"), q(info.dump()));
+    env.insert(QStringLiteral("KUBERNETES_EXEC_INFO"), q(dumpJson(info)));
     proc.setProcessEnvironment(env);
     proc.setProgram(program);
     QStringList args;

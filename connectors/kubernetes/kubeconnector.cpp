@@ -135,6 +135,35 @@ std::string authHint(const KubeContext& ctx)
 
 } // namespace
 
+void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
+    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem)
+{
+    simdjson::dom::element doc;
+    if (auto err = parser.parse(body).get(doc))
+        throw KubeListError(std::string("is not valid JSON (") + simdjson::error_message(err) + ")");
+    std::string_view listKindName;
+    if (doc.type() != simdjson::dom::element_type::OBJECT || doc["kind"].get(listKindName)
+        || !listKindName.ends_with("List"))
+        throw KubeListError("is not a Kubernetes list");
+    std::string_view next;
+    if (doc["metadata"]["continue"].get(next))
+        next = {};
+    onContinue(std::string(next)); // the body is no longer needed: the DOM holds the page
+    simdjson::dom::array arr;
+    if (doc["items"].get(arr) != simdjson::SUCCESS)
+        return;
+    for (simdjson::dom::element item : arr) {
+        nlohmann::json j;
+        try {
+            j = convert(item, 0, false);
+        } catch (const std::exception& e) {
+            throw KubeListError(std::string("has an item that cannot be read: ") + e.what());
+        }
+        if (j.is_object())
+            onItem(std::move(j));
+    }
+}
+
 const std::vector<KubeKind>& kubeKinds()
 {
     // Controllers first: what they own is then recognised as evaluated through them.
@@ -425,62 +454,50 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                     return page;
                 session.fail("GET " + base, page);
             }
-            simdjson::dom::element doc;
-            if (auto err = parser.parse(page.body).get(doc))
-                throw ConnectorError(m_target,
-                    "the answer to GET " + base + " is not valid JSON (" + simdjson::error_message(err) + ")",
+            std::string nextToken;
+            try {
+                readKubeListPage(
+                    parser, page.body,
+                    [&](const std::string& next) {
+                        nextToken = next;
+                        page.body.clear();
+                        page.body.shrink_to_fit();
+                        if (!nextToken.empty()) // fetch the next page while this one is evaluated
+                            pending = std::async(std::launch::async, fetch, nextToken);
+                    },
+                    [&](nlohmann::json&& item) {
+                        if (cancel.load())
+                            throw Cancelled();
+                        Resource r;
+                        r.data = std::move(item);
+                        const auto& meta = member(r.data, "metadata");
+                        const std::string uid = text(meta, "uid");
+                        if (!uid.empty() && !seen.insert(uid).second)
+                            return; // already handed on before a 410 restarted the list
+                        ++items;
+                        r.data["kind"] = k.kind;
+                        r.data["apiVersion"] = groupVersion(k);
+                        r.kind = k.kind;
+                        r.name = text(meta, "name");
+                        r.namespace_ = text(meta, "namespace");
+                        // A skipped ReplicaSet still counts as listed: its pods are judged through the Deployment.
+                        if (auto key = controllerKey(k.kind, r.namespace_, r.name); !key.empty())
+                            controllers.insert(std::move(key));
+                        const std::string owner = controllerOwnerKey(r.data);
+                        if (!owner.empty() && controllers.count(owner)) {
+                            ++viaController;
+                            return;
+                        }
+                        r.layer = r.kind == "Node" ? Layer::Host : Layer::Orchestrator;
+                        r.target = m_target;
+                        r.origin = location() + apiPrefix(k)
+                            + (r.namespace_.empty() ? "" : "/namespaces/" + r.namespace_) + "/" + k.plural + "/"
+                            + r.name;
+                        sink(r);
+                    });
+            } catch (const KubeListError& e) {
+                throw ConnectorError(m_target, "the answer to GET " + base + " " + e.what(),
                     "the answer was cut or the server is not a Kubernetes API server; try again");
-            std::string_view listKindName;
-            if (doc.type() != simdjson::dom::element_type::OBJECT || doc["kind"].get(listKindName)
-                || !listKindName.ends_with("List"))
-                throw ConnectorError(m_target, "the answer to GET " + base + " is not a Kubernetes list",
-                    "check that the server URL points at a Kubernetes API server");
-            std::string_view next;
-            if (doc["metadata"]["continue"].get(next))
-                next = {};
-            std::string nextToken(next);
-            page.body.clear();
-            page.body.shrink_to_fit();
-            if (!nextToken.empty()) // fetch the next page while this one is evaluated
-                pending = std::async(std::launch::async, fetch, nextToken);
-            simdjson::dom::array arr;
-            if (doc["items"].get(arr) == simdjson::SUCCESS) {
-                for (simdjson::dom::element item : arr) {
-                    if (cancel.load())
-                        throw Cancelled();
-                    Resource r;
-                    try {
-                        r.data = convert(item, 0, false);
-                    } catch (const std::exception& e) {
-                        throw ConnectorError(
-                            m_target, "an item of GET " + base + " cannot be read: " + e.what(), "report this");
-                    }
-                    if (!r.data.is_object())
-                        continue;
-                    const auto& meta = member(r.data, "metadata");
-                    const std::string uid = text(meta, "uid");
-                    if (!uid.empty() && !seen.insert(uid).second)
-                        continue; // already handed on before a 410 restarted the list
-                    ++items;
-                    r.data["kind"] = k.kind;
-                    r.data["apiVersion"] = groupVersion(k);
-                    r.kind = k.kind;
-                    r.name = text(meta, "name");
-                    r.namespace_ = text(meta, "namespace");
-                    // A skipped ReplicaSet still counts as listed: its pods are judged through the Deployment.
-                    if (auto key = controllerKey(k.kind, r.namespace_, r.name); !key.empty())
-                        controllers.insert(std::move(key));
-                    const std::string owner = controllerOwnerKey(r.data);
-                    if (!owner.empty() && controllers.count(owner)) {
-                        ++viaController;
-                        continue;
-                    }
-                    r.layer = r.kind == "Node" ? Layer::Host : Layer::Orchestrator;
-                    r.target = m_target;
-                    r.origin = location() + apiPrefix(k) + (r.namespace_.empty() ? "" : "/namespaces/" + r.namespace_)
-                        + "/" + k.plural + "/" + r.name;
-                    sink(r);
-                }
             }
             ++pages;
             if (nextToken.empty())

@@ -4,7 +4,10 @@
 #include "httpclient.h"
 #include "kubeconfig.h"
 
+#include <simdjson.h>
+
 #include <functional>
+#include <stdexcept>
 
 namespace lg {
 
@@ -19,6 +22,20 @@ struct KubeKind {
 
 /** Every kind a scan lists, in the order it lists them (controllers before what they own). */
 [[nodiscard]] const std::vector<KubeKind>& kubeKinds();
+
+/** A page that is not a readable Kubernetes list; what() completes "the answer to GET ... ". */
+class KubeListError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/**
+ * Reads one page of a Kubernetes list with simdjson: calls `onContinue` with its continue token (empty on
+ * the last page) once the page is parsed (the body may then be freed), then `onItem` with each item as
+ * JSON (managedFields and last-applied-configuration dropped). Throws KubeListError.
+ */
+void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
+    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem);
 
 /**
  * A live Kubernetes cluster through its API server: /version, discovery, then paged lists (`limit` +

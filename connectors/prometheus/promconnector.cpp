@@ -122,14 +122,20 @@ PromResult PrometheusClient::call(const std::string& path, const std::string& f)
         throw ConnectorError(m_source,
             m_endpoint.url + " refused the credentials (HTTP " + std::to_string(r.status) + ")",
             "check --prom-user / LAYERGUARD_PROM_PASSWORD or --prom-token-file, and that this identity may query");
-    const auto j = nlohmann::json::parse(r.body, nullptr, false);
+    return parseAnswer(r.body, r.status, m_endpoint.url + path, m_source);
+}
+
+PromResult PrometheusClient::parseAnswer(
+    const std::string& body, int status, const std::string& where, const std::string& source)
+{
+    const auto j = nlohmann::json::parse(body, nullptr, false);
     if (!j.is_object() || !member(j, "status").is_string()) {
-        if (r.status == 404)
-            throw ConnectorError(m_source, m_endpoint.url + path + " does not exist (HTTP 404)",
+        if (status == 404)
+            throw ConnectorError(source, where + " does not exist (HTTP 404)",
                 "check the URL: Prometheus answers at /api/v1/query (with Thanos or Mimir, include the "
                 "path prefix, e.g. /prometheus)");
-        throw ConnectorError(m_source,
-            m_endpoint.url + path + " did not answer a Prometheus API response (HTTP " + std::to_string(r.status) + ")",
+        throw ConnectorError(source,
+            where + " did not answer a Prometheus API response (HTTP " + std::to_string(status) + ")",
             "check that the URL points at Prometheus, Thanos or Mimir");
     }
     PromResult out;
@@ -138,9 +144,9 @@ PromResult PrometheusClient::call(const std::string& path, const std::string& f)
     if (text(j, "status") != "success") {
         const std::string type = text(j, "errorType", "error");
         const std::string msg = maskText(text(j, "error", "(no message)"));
-        if (r.status == 503 || type == "unavailable" || type == "timeout")
-            throw ConnectorError(m_source,
-                m_endpoint.url + " could not answer (" + type + ", HTTP " + std::to_string(r.status) + "): " + msg,
+        if (status == 503 || type == "unavailable" || type == "timeout")
+            throw ConnectorError(source,
+                where + " could not answer (" + type + ", HTTP " + std::to_string(status) + "): " + msg,
                 "Prometheus is starting, overloaded or the query timed out; try again later");
         throw PromQueryError(type + ": " + msg, type);
     }
@@ -174,7 +180,7 @@ PromResult PrometheusClient::call(const std::string& path, const std::string& f)
             throw std::runtime_error("unexpected resultType \"" + out.resultType + "\"");
         }
     } catch (const std::exception& e) {
-        throw ConnectorError(m_source, m_endpoint.url + path + " answered a malformed result: " + e.what(),
+        throw ConnectorError(source, where + " answered a malformed result: " + e.what(),
             "check that the URL points at Prometheus, Thanos or Mimir");
     }
     return out;

@@ -51,6 +51,13 @@ private:
 class PrometheusClient {
 public:
     PrometheusClient(PrometheusEndpoint endpoint, std::string source, const CancelToken* cancel);
+    /**
+     * Reads an answer of the HTTP API (`where` names the URL in messages): the samples of a vector, scalar
+     * or matrix result. Throws PromQueryError for an error envelope about the query, ConnectorError for an
+     * answer that is not Prometheus's or says the server cannot answer.
+     */
+    [[nodiscard]] static PromResult parseAnswer(
+        const std::string& body, int status, const std::string& where, const std::string& source);
     [[nodiscard]] PromResult query(const std::string& promql, std::optional<std::int64_t> at = {});
     /** A range query: samples carry `values` [[t, v], ...] instead of value/at. */
     [[nodiscard]] PromResult queryRange(

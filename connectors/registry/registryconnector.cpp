@@ -433,6 +433,14 @@ std::string registryError(const HttpResponse& r)
 }
 
 /** Docker-inspect-like view of an OCI/Docker image config, so the image rules read registry images too. */
+
+bool isSignatureTag(const std::string& tag)
+{
+    return tag.starts_with("sha256-") && (tag.ends_with(".sig") || tag.ends_with(".att") || tag.ends_with(".sbom"));
+}
+
+} // namespace
+
 nlohmann::json inspectFromConfig(const nlohmann::json& cfg, const std::string& configDigest)
 {
     nlohmann::json out = { { "Id", configDigest }, { "Created", text(cfg, "created") },
@@ -456,12 +464,20 @@ nlohmann::json inspectFromConfig(const nlohmann::json& cfg, const std::string& c
     return out;
 }
 
-bool isSignatureTag(const std::string& tag)
+std::string selectIndexManifest(
+    const nlohmann::json& index, const std::string& platform, std::vector<std::string>* platforms)
 {
-    return tag.starts_with("sha256-") && (tag.ends_with(".sig") || tag.ends_with(".att") || tag.ends_with(".sbom"));
+    std::string child;
+    for (const auto& d : member(index, "manifests")) {
+        const auto& pl = member(d, "platform");
+        const std::string name = text(pl, "os") + "/" + text(pl, "architecture");
+        if (platforms)
+            platforms->push_back(name);
+        if ((name == platform || child.empty()) && !text(d, "digest").empty())
+            child = text(d, "digest");
+    }
+    return child;
 }
-
-} // namespace
 
 RegistryConnector::RegistryConnector(RegistryOptions options, std::string target)
     : m_options(std::move(options))
@@ -629,15 +645,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                 std::string mediaType = text(manifest, "mediaType", m.header("content-type").value_or(std::string()));
                 std::vector<std::string> platforms;
                 if (mediaType.find("index") != std::string::npos || mediaType.find("list") != std::string::npos) {
-                    // An index: judge the requested platform's manifest (else the first).
-                    std::string child;
-                    for (const auto& d : member(manifest, "manifests")) {
-                        const auto& pl = member(d, "platform");
-                        const std::string name = text(pl, "os") + "/" + text(pl, "architecture");
-                        platforms.push_back(name);
-                        if ((name == m_options.platform || child.empty()) && !text(d, "digest").empty())
-                            child = text(d, "digest");
-                    }
+                    const std::string child = selectIndexManifest(manifest, m_options.platform, &platforms);
                     if (child.empty()) {
                         fail("the index lists no manifest");
                         continue;

@@ -32,6 +32,16 @@ struct AuthChallenge {
 };
 [[nodiscard]] std::optional<AuthChallenge> parseWwwAuthenticate(const std::string& header);
 
+/** An image config blob in the shape of `docker image inspect` (Config, history, created), for the image rules. */
+[[nodiscard]] nlohmann::json inspectFromConfig(const nlohmann::json& config, const std::string& configDigest);
+
+/**
+ * The digest of the manifest an index (or manifest list) names for `platform` ("linux/amd64"), else its
+ * first; empty when it names none. `platforms` receives every platform it lists.
+ */
+[[nodiscard]] std::string selectIndexManifest(
+    const nlohmann::json& index, const std::string& platform, std::vector<std::string>* platforms = nullptr);
+
 struct RegistryOptions {
     std::string url; ///< https://host:port (default scheme https) or http://host:port
     std::string caFile; ///< else /etc/docker/certs.d/<host:port>/ca.crt when present, else the system store
