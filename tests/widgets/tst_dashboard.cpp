@@ -16,6 +16,7 @@
 #include <QDir>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QMimeData>
 #include <QPdfDocument>
@@ -24,6 +25,8 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextBrowser>
+#include <QTreeWidget>
 
 #include "testsupport.h"
 
@@ -41,6 +44,7 @@ private Q_SLOTS:
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
     void droppedReportsAreImported();
+    void windowsShowNoSecret();
 
 private:
     void seed(int scans);
@@ -294,6 +298,68 @@ void TestDashboard::droppedReportsAreImported()
     LG_COMPARE(finished.at(1).at(0).toLongLong(), qint64(0));
     QVERIFY(finished.at(1).at(1).toStringList().join(QString()).contains(QStringLiteral("truncated-kube-bench.json")));
     QCOMPARE(Store(m_path).scans().size(), std::size_t(1));
+}
+
+// Run by tests/integration/secrets_canary.sh on a cache that saw canary secrets through every connector:
+// every page, every finding's detail and every cell and tooltip the windows show is free of them.
+void TestDashboard::windowsShowNoSecret()
+{
+    const QString db = qEnvironmentVariable("LG_CANARY_DB");
+    if (db.isEmpty())
+        QSKIP("run by tests/integration/secrets_canary.sh (LG_CANARY_DB, LG_CANARIES)");
+    const QStringList canaries = qEnvironmentVariable("LG_CANARIES").split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QVERIFY(!canaries.isEmpty());
+    MainWindow window(std::make_unique<Store>(db.toStdString()));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    int texts = 0;
+    auto check = [&](const QString& text, const QString& where) {
+        ++texts;
+        for (const auto& c : canaries)
+            QVERIFY2(!text.contains(c), qPrintable(where + QStringLiteral(" shows a secret: ") + text.left(300)));
+    };
+    auto sweep = [&](const QString& where) {
+        check(window.windowTitle(), where);
+        for (auto* w : window.findChildren<QLabel*>())
+            check(w->text() + w->toolTip(), where);
+        for (auto* w : window.findChildren<QTextBrowser*>())
+            check(w->toPlainText(), where);
+        for (auto* w : window.findChildren<QLineEdit*>())
+            check(w->text(), where);
+        for (auto* v : window.findChildren<QAbstractItemView*>()) {
+            auto* m = v->model();
+            if (!m)
+                continue;
+            for (int r = 0; r < m->rowCount(); ++r)
+                for (int c = 0; c < m->columnCount(); ++c)
+                    check(m->index(r, c).data(Qt::DisplayRole).toString()
+                            + m->index(r, c).data(Qt::ToolTipRole).toString(),
+                        where);
+        }
+    };
+    int details = 0;
+    for (int page = 0; page <= 7; ++page) {
+        window.showPage(page);
+        QTest::qWait(20);
+        sweep(QStringLiteral("page %1").arg(page));
+        if (page < 1 || page > 6)
+            continue;
+        FindingsPage* findings = window.findingsPage(page - 1);
+        QTableView* table = findings->table();
+        for (int r = 0; r < table->model()->rowCount(); ++r) { // each finding's detail and checklist
+            table->setCurrentIndex(table->model()->index(r, 0));
+            ++details;
+            for (auto* w : findings->findChildren<QTextBrowser*>())
+                check(w->toPlainText(), QStringLiteral("detail of row %1 on page %2").arg(r).arg(page));
+            for (auto* w : findings->findChildren<QAbstractItemView*>())
+                if (w != table && w->model())
+                    for (int i = 0; i < w->model()->rowCount(); ++i)
+                        check(w->model()->index(i, 0).data().toString(), QStringLiteral("checklist"));
+        }
+    }
+    QVERIFY(details > 0);
+    qInfo("checked %d texts and %d finding details for %lld canaries", texts, details, qlonglong(canaries.size()));
 }
 
 QTEST_MAIN(TestDashboard)
