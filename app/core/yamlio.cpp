@@ -1,6 +1,9 @@
 #include "yamlio.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <sstream>
 
 #include <cctype>
 #include <cerrno>
@@ -99,10 +102,128 @@ nlohmann::json toJson(const YAML::Node& node, int depth, std::size_t& nodes)
 
 } // namespace
 
+namespace {
+
+/**
+ * yaml-cpp 0.7 loops without end, allocating all the while, on two kinds of invalid stream (both found by
+ * fuzz_yaml): one whose first byte is ',', and one whose document is a flow collection ({...} or [...],
+ * as JSON is) followed by more text before the next document marker. Both are refused here, with the
+ * place, before they reach the parser.
+ */
+void refuseWhatHangsYamlCpp(const std::string& text, const std::string& fileName)
+{
+    if (!text.empty() && text.front() == ',')
+        throw YamlError(fileName, 1, 1, "a YAML document cannot start with ','");
+    std::size_t i = 0;
+    int line = 1;
+    std::size_t lineStart = 0;
+    auto newline = [&](std::size_t at) {
+        ++line;
+        lineStart = at + 1;
+    };
+    auto skipBlankAndComments = [&] {
+        while (i < text.size()) {
+            const char c = text[i];
+            if (c == '\n') {
+                newline(i);
+                ++i;
+            } else if (c == ' ' || c == '\t' || c == '\r') {
+                ++i;
+            } else if (c == '#') {
+                while (i < text.size() && text[i] != '\n')
+                    ++i;
+            } else {
+                break;
+            }
+        }
+    };
+    skipBlankAndComments();
+    if (i >= text.size() || (text[i] != '{' && text[i] != '['))
+        return; // block YAML: not the case that hangs
+    int depth = 0;
+    for (; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            newline(i);
+        } else if (c == '"' || c == '\'') {
+            for (++i; i < text.size() && text[i] != c; ++i) {
+                if (c == '"' && text[i] == '\\')
+                    ++i;
+                else if (text[i] == '\n')
+                    newline(i);
+            }
+        } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t')) {
+            while (i + 1 < text.size() && text[i + 1] != '\n')
+                ++i;
+        } else if (c == '{' || c == '[') {
+            ++depth;
+        } else if (c == '}' || c == ']') {
+            if (--depth == 0)
+                break;
+        }
+    }
+    if (depth != 0 || i >= text.size())
+        return; // unclosed: the parser reports it
+    ++i;
+    skipBlankAndComments();
+    if (i >= text.size() || text.compare(i, 3, "---") == 0 || text.compare(i, 3, "...") == 0)
+        return;
+    throw YamlError(fileName, line, int(i - lineStart) + 1,
+        "text after the end of the document's closing bracket (a '---' line starts a new document)");
+}
+
+/**
+ * Counts the parser's events and stops it past a budget. A stream gives at most about one event per byte;
+ * the streams on which yaml-cpp 0.7 does not terminate give events for ever (and the node builder would
+ * allocate for ever). Run before the real parse, it turns any such stream into an error.
+ */
+class EventBudget final : public YAML::EventHandler {
+public:
+    explicit EventBudget(std::size_t bytes)
+        : m_left(4 * bytes + 64)
+    {
+    }
+    void OnDocumentStart(const YAML::Mark& mark) override { tick(mark); }
+    void OnDocumentEnd() override { tick({}); }
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { tick(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { tick(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override
+    {
+        tick(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        tick(mark);
+    }
+    void OnSequenceEnd() override { tick({}); }
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override
+    {
+        tick(mark);
+    }
+    void OnMapEnd() override { tick({}); }
+
+private:
+    void tick(const YAML::Mark& mark)
+    {
+        if (m_left-- == 0)
+            throw YAML::Exception(mark, "the YAML parser does not get to the end of this text (malformed YAML)");
+    }
+    std::size_t m_left;
+};
+
+} // namespace
+
 std::vector<YamlDocument> parseYamlDocuments(const std::string& text, const std::string& fileName)
 {
     std::vector<YamlDocument> out;
+    refuseWhatHangsYamlCpp(text, fileName);
     try {
+        {
+            std::istringstream in(text);
+            YAML::Parser parser(in);
+            EventBudget budget(text.size());
+            while (parser.HandleNextDocument(budget)) { }
+        }
         const auto docs = YAML::LoadAll(text);
         for (const auto& doc : docs) {
             if (!doc || doc.IsNull())

@@ -17,6 +17,7 @@ private Q_SLOTS:
     void deepNestingIsAnError();
     void hostileScalars();
     void aliasBombIsAnError();
+    void leadingCommaIsAnErrorNotAHang();
 };
 
 void TestYaml::hostileScalars()
@@ -39,6 +40,30 @@ void TestYaml::aliasBombIsAnError()
         bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev
             + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
     QVERIFY_THROWS_EXCEPTION(YamlError, (void)parseYamlDocuments(bomb, "bomb.yaml"));
+}
+
+void TestYaml::leadingCommaIsAnErrorNotAHang()
+{
+    // yaml-cpp 0.7 loops without end on these (found by fuzz_yaml); a comma later on is fine.
+    for (const char* text : { ",", ",{", ",{\n \"kind\": \"Pod\"\n}" }) {
+        try {
+            (void)parseYamlDocuments(text, "comma.yaml");
+            QFAIL("accepted a document starting with ','");
+        } catch (const YamlError& e) {
+            QVERIFY(std::string(e.what()).find("comma.yaml:1:1") == 0);
+        }
+    }
+    LG_COMPARE(parseYamlDocuments("a: [1, 2]\nb: ','\n", "ok.yaml").size(), std::size_t(1));
+    // A JSON-like document followed by more text: refused with its place, not parsed for ever.
+    try {
+        (void)parseYamlDocuments("{\n \"nofile\": {\n      }\n     },\n      \"overlay2.size=10G\"", "trail.yaml");
+        QFAIL("accepted text after the closing bracket");
+    } catch (const YamlError& e) {
+        QVERIFY2(std::string(e.what()).find("trail.yaml:4:") == 0, e.what());
+    }
+    // Still fine: JSON documents, with comments, separated by ---, and brackets inside strings.
+    LG_COMPARE(
+        parseYamlDocuments("{\"a\": \"}\", \"b\": [1]} # done\n---\n[1, \"]\"]\n", "json.yaml").size(), std::size_t(2));
 }
 
 void TestYaml::scalars()
