@@ -82,12 +82,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
             kube->addAction(QString::fromStdString(e.what()))->setEnabled(false);
         }
     });
-    menu->addAction(tr("Import reports of other tools…"), this, [this] {
-        const QStringList files = QFileDialog::getOpenFileNames(
-            this, tr("Import reports"), {}, tr("Reports (*.xml *.json *.dat *.log);;All files (*)"));
-        if (!files.isEmpty())
-            importReports(files);
-    });
+    menu->addAction(tr("Import reports of other tools…"), this, &MainWindow::chooseReportsToImport);
     menu->addAction(tr("Prometheus…"), this, [this] {
         bool ok = false;
         const QString url = QInputDialog::getText(this, tr("Scan Prometheus"), tr("Prometheus, Thanos or Mimir URL:"),
@@ -188,12 +183,8 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
 
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Scan demo lab"), QKeySequence(Qt::CTRL | Qt::Key_R), this, &MainWindow::scanDemo);
-    file->addAction(tr("Import reports…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, [this] {
-        const QStringList files = QFileDialog::getOpenFileNames(
-            this, tr("Import reports"), {}, tr("Reports (*.xml *.json *.dat *.log);;All files (*)"));
-        if (!files.isEmpty())
-            importReports(files);
-    });
+    file->addAction(
+        tr("Import reports…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, &MainWindow::chooseReportsToImport);
     file->addAction(tr("Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportReport);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
@@ -268,6 +259,14 @@ void MainWindow::exportReport()
     ReportDialog dialog(m_store->path(), *latest, this);
     dialog.resize(1100, 820);
     dialog.exec();
+}
+
+void MainWindow::chooseReportsToImport()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Import reports"), {}, tr("Reports (*.xml *.json *.dat *.log);;All files (*)"));
+    if (!files.isEmpty())
+        importReports(files);
 }
 
 void MainWindow::importReports(const QStringList& paths)

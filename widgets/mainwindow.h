@@ -38,6 +38,7 @@ public:
     void scanPrometheus(const QString& url);
     /** Imports other tools' reports (OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, Trivy, Grype) as a scan. */
     void importReports(const QStringList& paths);
+    void chooseReportsToImport();
     void exportReport();
     [[nodiscard]] ScanController* scanController() const { return m_scans; }
     /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */

@@ -4,6 +4,7 @@
 #include "dockerconnector.h"
 #include "exporters.h"
 #include "hostconnector.h"
+#include "httpclient.h"
 #include "importers.h"
 #include "kubeconnector.h"
 #include "manifestsconnector.h"
@@ -307,6 +308,10 @@ int cmdScan(const QStringList& args)
         { QStringLiteral("fail-on"), QStringLiteral("Exit 3 when an open finding is at least this severe."),
             QStringLiteral("SEVERITY") },
         { QStringLiteral("allow-partial"), QStringLiteral("Store the scan even when a source failed.") },
+        { QStringLiteral("timeout"),
+            QStringLiteral("Seconds one HTTP request of a network source may take (default: each source's own, "
+                           "30 to 120)."),
+            QStringLiteral("SECONDS") },
         { QStringLiteral("quiet"), QStringLiteral("No progress and no summary.") },
         dbOption(),
     });
@@ -319,6 +324,13 @@ int cmdScan(const QStringList& args)
         failOn = severityFromString(s(p.value(QStringLiteral("fail-on"))));
         if (!failOn)
             return usage(p, QStringLiteral("--fail-on takes critical, high, medium, low or info"));
+    }
+    if (p.isSet(QStringLiteral("timeout"))) {
+        bool ok = false;
+        const int secs = p.value(QStringLiteral("timeout")).toInt(&ok);
+        if (!ok || secs < 1 || secs > 3600)
+            return usage(p, QStringLiteral("--timeout takes 1 to 3600 seconds"));
+        setHttpTimeoutOverride(std::chrono::seconds(secs));
     }
     const QString target = p.value(QStringLiteral("target"));
     std::vector<std::unique_ptr<Connector>> sources;

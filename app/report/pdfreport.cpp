@@ -47,6 +47,14 @@ QColor statusColor(ControlStatus s)
     }
 }
 
+/** "target" over "Kind/namespace/name [container]". */
+QString resourceText(const Finding& f)
+{
+    const Subject& s = f.subject;
+    return q(s.target + "\n" + s.kind + "/" + (s.namespace_.empty() ? "" : s.namespace_ + "/") + s.name
+        + (s.container.empty() ? "" : " [" + s.container + "]"));
+}
+
 QString dateTime(std::int64_t secs)
 {
     return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
@@ -486,10 +494,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                     continue;
                 const auto& [message, evidence] = prep.byId.at(f->id);
                 frows.push_back({ { q(std::string(toString(f->severity))), severityColor(f->severity), true },
-                    { q(f->subject.target + "\n" + f->subject.kind + "/"
-                        + (f->subject.namespace_.empty() ? "" : f->subject.namespace_ + "/") + f->subject.name
-                        + (f->subject.container.empty() ? "" : " [" + f->subject.container + "]")) },
-                    { message }, { evidence, Qt::black, false, true } });
+                    { resourceText(*f) }, { message }, { evidence, Qt::black, false, true } });
             }
             doc.table({ 0.08, 0.22, 0.32, 0.38 },
                 { QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"),
@@ -510,10 +515,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             continue;
         const auto& [message, evidence] = prep.byId.at(f.id);
         importedRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity), true },
-            { q(f.rule), Qt::black, false, true },
-            { q(f.subject.target + "\n" + f.subject.kind + "/"
-                + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/") + f.subject.name) },
-            { message } });
+            { q(f.rule), Qt::black, false, true }, { resourceText(f) }, { message } });
     }
     if (!importedRows.empty()) {
         doc.heading(QStringLiteral("Results imported from other tools"), 1);

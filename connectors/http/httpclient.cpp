@@ -3,8 +3,11 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
 
 namespace lg {
 
@@ -68,6 +71,19 @@ int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 {
     auto* t = static_cast<Transfer*>(user);
     return t->cancel && t->cancel->load() ? 1 : 0;
+}
+
+std::atomic<long> g_timeoutOverride { 0 };
+
+bool passingTrouble(long status)
+{
+    return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+bool brokenConnection(int curlCode)
+{
+    return curlCode == CURLE_RECV_ERROR || curlCode == CURLE_SEND_ERROR || curlCode == CURLE_GOT_NOTHING
+        || curlCode == CURLE_PARTIAL_FILE;
 }
 
 std::string hintFor(CURLcode code, const HttpEndpoint& ep)
@@ -136,7 +152,41 @@ HttpResponse HttpClient::get(const std::string& path)
     return request("GET", path);
 }
 
+void setHttpTimeoutOverride(std::chrono::seconds timeout)
+{
+    g_timeoutOverride = long(timeout.count());
+}
+
 HttpResponse HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
+    const std::string& contentType, const std::vector<std::string>& extraHeaders)
+{
+    const bool idempotent = method == "GET" || method == "HEAD";
+    for (int attempt = 0;; ++attempt) {
+        const bool last = !idempotent || attempt >= m_endpoint.retries;
+        std::chrono::milliseconds pause(250 << attempt);
+        try {
+            HttpResponse r = once(method, path, body, contentType, extraHeaders);
+            if (last || !passingTrouble(r.status))
+                return r;
+            if (const auto after = r.header("retry-after")) {
+                char* end = nullptr;
+                const long secs = std::strtol(after->c_str(), &end, 10);
+                if (end != after->c_str() && secs >= 0)
+                    pause = std::chrono::milliseconds(std::min(secs, 5L) * 1000);
+            }
+        } catch (const HttpError& e) {
+            if (last || !brokenConnection(e.curlCode()))
+                throw;
+        }
+        for (auto waited = std::chrono::milliseconds(0); waited < pause; waited += std::chrono::milliseconds(50)) {
+            if (m_cancel && m_cancel->load())
+                throw Cancelled();
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+}
+
+HttpResponse HttpClient::once(const std::string& method, const std::string& path, const std::string& body,
     const std::string& contentType, const std::vector<std::string>& extraHeaders)
 {
     CURL* h = m_impl->handle;
@@ -152,7 +202,8 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, long(m_endpoint.connectTimeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, long(m_endpoint.totalTimeout.count()));
+    const long timeoutOverride = g_timeoutOverride.load();
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeoutOverride > 0 ? timeoutOverride : long(m_endpoint.totalTimeout.count()));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);

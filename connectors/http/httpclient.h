@@ -29,7 +29,14 @@ struct HttpEndpoint {
     std::chrono::seconds connectTimeout { 5 };
     std::chrono::seconds totalTimeout { 60 };
     std::size_t maxBody = 256u * 1024 * 1024;
+    int retries = 2; ///< GET/HEAD again after 429/502/503/504 or a broken connection (0: never)
 };
+
+/**
+ * Overrides every endpoint's total timeout for the rest of the process (`scan --timeout`); 0 restores
+ * each endpoint's own.
+ */
+void setHttpTimeoutOverride(std::chrono::seconds timeout);
 
 struct HttpResponse {
     long status = 0;
@@ -57,8 +64,11 @@ private:
 
 /**
  * A libcurl easy handle with keep-alive, TLS and unix-socket support. One client per thread; requests
- * are blocking and honour the cancel token (checked while transferring). Throws HttpError on transport
- * failures and Cancelled when cancelled; HTTP error statuses are returned, not thrown.
+ * are blocking and honour the cancel token (checked while transferring). GET and HEAD are tried again,
+ * `retries` times with backoff (Retry-After honoured up to 5 s), when the server says it is passing
+ * trouble (429, 502, 503, 504) or the connection broke off; the last answer or error is what the caller
+ * sees. Throws HttpError on transport failures and Cancelled when cancelled; HTTP error statuses are
+ * returned, not thrown.
  */
 class HttpClient {
 public:
@@ -76,6 +86,8 @@ public:
     [[nodiscard]] const HttpEndpoint& endpoint() const { return m_endpoint; }
 
 private:
+    HttpResponse once(const std::string& method, const std::string& path, const std::string& body,
+        const std::string& contentType, const std::vector<std::string>& headers);
     struct Impl;
     std::unique_ptr<Impl> m_impl;
     HttpEndpoint m_endpoint;

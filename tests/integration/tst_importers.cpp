@@ -51,6 +51,19 @@ Counts countsOf(const ScanOutcome& o, const std::string& rulePrefix)
     return c;
 }
 
+/** A folder with one Deployment, shop/web, whose container is privileged (LG-PSS-PRIVILEGED, citing C-0057). */
+bool writePrivilegedDeployment(const QString& folder)
+{
+    QFile m(folder + QStringLiteral("/web.yaml"));
+    if (!QDir().mkpath(folder) || !m.open(QIODevice::WriteOnly))
+        return false;
+    m.write("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
+            "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+            "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
+            "        securityContext: {privileged: true}\n");
+    return true;
+}
+
 } // namespace
 
 class TestImporters : public QObject {
@@ -266,14 +279,7 @@ void TestImporters::sameControlOnSameResourceIsOneFinding()
     // A privileged Deployment that Layerguard's LG-PSS-PRIVILEGED (citing C-0057) flags, and a Kubescape
     // report of C-0057 on the same Deployment: one finding, naming both sources.
     QTemporaryDir dir;
-    QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("m"))));
-    QFile m(dir.filePath(QStringLiteral("m/web.yaml")));
-    QVERIFY(m.open(QIODevice::WriteOnly));
-    m.write("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
-            "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
-            "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
-            "        securityContext: {privileged: true}\n");
-    m.close();
+    QVERIFY(writePrivilegedDeployment(dir.filePath(QStringLiteral("m"))));
     const nlohmann::json report = { { "generationTime", "2026-11-01T00:00:00Z" }, { "clusterName", "shop" },
         { "summaryDetails",
             { { "controls",
@@ -398,14 +404,7 @@ void TestImporters::otherClusterIsNotMerged()
 {
     // Kubescape's C-0057 on shop/Deployment/web of another target stays its own finding.
     QTemporaryDir dir;
-    QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("m"))));
-    QFile m(dir.filePath(QStringLiteral("m/web.yaml")));
-    QVERIFY(m.open(QIODevice::WriteOnly));
-    m.write("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n"
-            "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
-            "    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
-            "        securityContext: {privileged: true}\n");
-    m.close();
+    QVERIFY(writePrivilegedDeployment(dir.filePath(QStringLiteral("m"))));
     QFile k(dir.filePath(QStringLiteral("kubescape.json")));
     QVERIFY(k.open(QIODevice::WriteOnly));
     k.write(R"({"generationTime":"2026-11-01T00:00:00Z","clusterName":"other","summaryDetails":{"controls":{}},
