@@ -52,8 +52,13 @@ double sampleValue(const nlohmann::json& pair, std::int64_t* at)
 {
     if (!pair.is_array() || pair.size() != 2)
         throw std::runtime_error("a sample is not a [time, value] pair");
-    if (at)
-        *at = pair[0].is_number() ? std::int64_t(pair[0].get<double>()) : 0;
+    if (at) {
+        // Unix seconds; anything outside years 0..9999 is not a sample time (and would not fit an integer).
+        const double t = pair[0].is_number() ? pair[0].get<double>() : 0.0;
+        if (!std::isfinite(t) || t < 0 || t > 253402300799.0)
+            throw std::runtime_error("a sample time is out of range");
+        *at = std::int64_t(t);
+    }
     const std::string v = scalarText(pair[1]);
     if (v == "NaN")
         return std::nan("");
