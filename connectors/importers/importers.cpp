@@ -59,6 +59,25 @@ std::int64_t unixOf(const std::string& text, Qt::TimeSpec spec = Qt::UTC)
     return secs > 0 ? secs : 0; // Kubescape 3.0.1 writes the zero time
 }
 
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+    return s;
+}
+
+/** The parts of `text` between `sep`s, empty ones included ("a||b|" gives a, "", b, ""). */
+std::vector<std::string> split(const std::string& text, char sep)
+{
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= text.size(); ++i)
+        if (i == text.size() || text[i] == sep) {
+            parts.push_back(text.substr(start, i - start));
+            start = i + 1;
+        }
+    return parts;
+}
+
 /** Everything one result needs; turned into an ExternalCheck resource. */
 struct Check {
     Layer layer = Layer::Host;
@@ -296,34 +315,21 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
         if (info.severity.empty() || info.severity == "Unknown")
             info.severity
                 = kubescapeSeverity(member(c, "scoreFactor").is_number() ? c["scoreFactor"].get<double>() : 0);
-        std::transform(info.severity.begin(), info.severity.end(), info.severity.begin(),
-            [](unsigned char ch) { return char(std::tolower(ch)); });
+        info.severity = lower(info.severity);
         controls[id] = std::move(info);
     }
     for (const auto& fw : member(summary, "frameworks")) {
-        const std::string name = text(fw, "name");
-        std::string upper = name;
-        std::transform(
-            upper.begin(), upper.end(), upper.begin(), [](unsigned char ch) { return char(std::toupper(ch)); });
-        const std::string mapped = upper == "NSA" ? "nsa-cisa" : std::string();
-        for (const auto& [id, c] : member(fw, "controls").items()) {
-            (void)c;
-            if (!mapped.empty())
-                controls[id].frameworks.push_back(mapped);
-        }
+        if (lower(text(fw, "name")) != "nsa") // the one Kubescape framework Layerguard reports on
+            continue;
+        for (const auto& [id, c] : member(fw, "controls").items())
+            controls[id].frameworks.push_back("nsa-cisa");
     }
     if (!member(j, "results").is_array())
         fail(file, "the Kubescape report has no results (was it written with --format json?)");
     for (const auto& r : member(j, "results")) {
         const std::string resourceId = text(r, "resourceID");
         // group/version/namespace/Kind/name; RBAC subjects have longer composite ids.
-        std::vector<std::string> parts;
-        std::size_t start = 0;
-        for (std::size_t i = 0; i <= resourceId.size(); ++i)
-            if (i == resourceId.size() || resourceId[i] == '/') {
-                parts.push_back(resourceId.substr(start, i - start));
-                start = i + 1;
-            }
+        const std::vector<std::string> parts = split(resourceId, '/');
         for (const auto& c : member(r, "controls")) {
             Check k;
             k.layer = Layer::Orchestrator;
@@ -341,9 +347,7 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
                 : status == "failed"                             ? "fail"
                 : sub.find("review") != std::string::npos        ? "manual"
                                                                  : "not_applicable"; // skipped: needs configuration
-            std::string sev = text(c, "severity");
-            std::transform(
-                sev.begin(), sev.end(), sev.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
+            const std::string sev = lower(text(c, "severity"));
             k.severity = sev.empty() || sev == "unknown" ? info.severity : sev;
             if (parts.size() == 5) {
                 k.namespace_ = parts[2];
@@ -355,12 +359,8 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
             }
             k.message = "Kubescape " + k.control + " " + k.title + ": " + k.kind + " "
                 + (k.namespace_.empty() ? "" : k.namespace_ + "/") + k.name;
-            k.remediation = "Follow the control's remediation in the Kubescape hub: https://hub.armosec.io/docs/" +
-                [](std::string s) {
-                    std::transform(
-                        s.begin(), s.end(), s.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-                    return s;
-                }(k.control);
+            k.remediation = "Follow the control's remediation in the Kubescape hub: https://hub.armosec.io/docs/"
+                + lower(k.control);
             k.references = { k.control };
             k.sameAs = k.references;
             k.frameworks = info.frameworks;
@@ -409,13 +409,9 @@ Parsed parseLynis(const std::string& raw, const std::string& file)
         if (key == "warning[]" || key == "suggestion[]")
             entries.emplace_back(key, value);
         else if (key == "tests_executed") {
-            std::size_t s = 0;
-            for (std::size_t i = 0; i <= value.size(); ++i)
-                if (i == value.size() || value[i] == '|') {
-                    if (i > s)
-                        executed.push_back(value.substr(s, i - s));
-                    s = i + 1;
-                }
+            for (auto& id : split(value, '|'))
+                if (!id.empty())
+                    executed.push_back(std::move(id));
         } else
             single[key] = value;
     }
@@ -429,13 +425,7 @@ Parsed parseLynis(const std::string& raw, const std::string& file)
     std::set<std::string> reported;
     for (const auto& [key, value] : entries) {
         // TEST-ID|text|details|solution|
-        std::vector<std::string> f;
-        std::size_t s = 0;
-        for (std::size_t i = 0; i <= value.size(); ++i)
-            if (i == value.size() || value[i] == '|') {
-                f.push_back(value.substr(s, i - s));
-                s = i + 1;
-            }
+        const std::vector<std::string> f = split(value, '|');
         const std::string id = f.empty() ? std::string() : f[0];
         if (id.empty() || id == "LYNIS" || id == "NONE") // the tool's own age, not the host's
             continue;
