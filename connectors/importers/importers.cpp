@@ -1,5 +1,6 @@
 #include "importers.h"
 
+#include "inputfiles.h"
 #include "jsonutil.h"
 #include "vulnreports.h"
 
@@ -17,7 +18,6 @@ namespace lg {
 
 namespace {
 
-constexpr qint64 kMaxReport = 256 * 1024 * 1024;
 constexpr std::size_t kMaxEvidence = 800; ///< characters of a tool's raw output kept as evidence
 
 const QString kXccdf12 = QStringLiteral("http://checklists.nist.gov/xccdf/1.2");
@@ -765,20 +765,7 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
 {
     // Files named explicitly must be reports; inside a folder, files of no known format (logs, notes) are
     // skipped and said so.
-    std::vector<std::pair<QString, bool>> files; // path, found in a folder
-    for (const auto& p : m_paths) {
-        const QFileInfo info(QString::fromStdString(p));
-        if (!info.exists())
-            throw ConnectorError(target(), p + " does not exist", "check the path of the report to import");
-        if (info.isDir()) {
-            QDirIterator it(info.filePath(), QDir::Files, QDirIterator::Subdirectories);
-            while (it.hasNext())
-                files.emplace_back(it.next(), true);
-        } else {
-            files.emplace_back(info.filePath(), false);
-        }
-    }
-    std::sort(files.begin(), files.end());
+    const auto files = listInputFiles(m_paths, target(), {}, {}, "check the path of the report to import");
     if (files.empty())
         throw ConnectorError(target(), "no report to import in " + location(), "give report files or folders");
     // Parse everything before handing anything on: one bad file and nothing of the import counts.
@@ -787,13 +774,8 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
     for (const auto& [file, inFolder] : files) {
         if (cancel.load())
             throw Cancelled();
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly))
-            throw ConnectorError(target(), "cannot read " + file.toStdString() + ": " + f.errorString().toStdString(),
-                "check the file's permissions (Lynis writes its report readable by root only)");
-        if (f.size() > kMaxReport)
-            throw ConnectorError(target(), file.toStdString() + " is larger than 256 MiB", "check the file");
-        const std::string body = f.readAll().toStdString();
+        const std::string body = readInputFile(
+            file, target(), "check the file's permissions (Lynis writes its report readable by root only)");
         if (inFolder && detectReportFormat(body) == ReportFormat::Unknown) {
             if (progress)
                 progress("import: skipped " + file.toStdString() + " (not a report of a supported tool)");

@@ -1,5 +1,6 @@
 #include "vulnreports.h"
 
+#include "inputfiles.h"
 #include "jsonutil.h"
 
 #include <QDateTime>
@@ -13,8 +14,6 @@
 namespace lg {
 
 namespace {
-
-constexpr qint64 kMaxReport = 256 * 1024 * 1024;
 
 std::string lower(std::string s)
 {
@@ -128,32 +127,16 @@ Resource VulnReportsConnector::toResource(nlohmann::json report, const std::stri
 
 void VulnReportsConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
 {
-    std::vector<QString> files;
-    for (const auto& p : m_paths) {
-        const QFileInfo info(QString::fromStdString(p));
-        if (!info.exists())
-            throw ConnectorError(m_target, "vulnerability report " + p + " does not exist", "check --vuln-report");
-        if (info.isDir()) {
-            QDirIterator it(info.filePath(), { QStringLiteral("*.json") }, QDir::Files, QDirIterator::Subdirectories);
-            while (it.hasNext())
-                files.push_back(it.next());
-        } else {
-            files.push_back(info.filePath());
-        }
-    }
-    std::sort(files.begin(), files.end());
+    const auto files = listInputFiles(
+        m_paths, m_target, "vulnerability report ", { QStringLiteral("*.json") }, "check --vuln-report");
     std::size_t vulns = 0;
-    for (const auto& file : files) {
+    for (const auto& [file, inFolder] : files) {
         if (cancel.load())
             throw Cancelled();
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly))
-            throw ConnectorError(m_target, "cannot read " + file.toStdString(), "check the file's permissions");
-        if (f.size() > kMaxReport)
-            throw ConnectorError(m_target, file.toStdString() + " is larger than 256 MiB", "check the file");
+        const std::string body = readInputFile(file, m_target, "check the file's permissions");
         Resource r;
         try {
-            r = toResource(parseReport(f.readAll().toStdString(), file.toStdString()), file.toStdString(), m_target);
+            r = toResource(parseReport(body, file.toStdString()), file.toStdString(), m_target);
         } catch (const std::exception& e) {
             throw ConnectorError(
                 m_target, e.what(), "give Trivy's or Grype's JSON output (trivy image -f json, grype -o json)");
