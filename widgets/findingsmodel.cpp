@@ -1,8 +1,10 @@
 #include "findingsmodel.h"
 
+#include "cacheworker.h"
 #include "exporters.h"
 #include "theme.h"
 
+#include <QDateTime>
 #include <QIcon>
 #include <QPainter>
 #include <QPixmap>
@@ -33,24 +35,115 @@ QIcon severityIcon(Severity s)
 
 FindingsModel::FindingsModel(QObject* parent)
     : QAbstractTableModel(parent)
+    , m_worker(new CacheWorker(this))
+    , m_countsWorker(new CacheWorker(this))
 {
 }
 
-void FindingsModel::setFindings(std::vector<Finding> findings)
+FindingsModel::~FindingsModel() = default;
+
+void FindingsModel::setStore(Store* store)
 {
+    m_store = store;
     beginResetModel();
-    m_findings = std::move(findings);
+    m_ids.clear();
+    clearWindows();
     endResetModel();
+}
+
+void FindingsModel::setQuery(const FindingQuery& query)
+{
+    m_query = query;
+    m_haveQuery = true;
+    startQuery();
+}
+
+void FindingsModel::startQuery()
+{
+    if (!m_store || !m_haveQuery)
+        return;
+    Q_EMIT queryStarted();
+    const FindingQuery query = m_query;
+    const qint64 started = QDateTime::currentMSecsSinceEpoch();
+    m_worker->run<std::vector<std::int64_t>>(
+        m_store->path(),
+        [query](const Store& reader, const std::atomic<bool>& cancel) { return reader.findingRowIds(query, &cancel); },
+        [this, started](std::vector<std::int64_t> ids) {
+            beginResetModel();
+            m_ids = std::move(ids);
+            clearWindows();
+            endResetModel();
+            Q_EMIT queryFinished(int(m_ids.size()), QDateTime::currentMSecsSinceEpoch() - started);
+        },
+        [this](const QString& message) { Q_EMIT queryFailed(message); });
+    m_countsWorker->run<std::array<int, 5>>(
+        m_store->path(),
+        [query](const Store& reader, const std::atomic<bool>&) { return reader.severityCounts(query); },
+        [this](std::array<int, 5> counts) {
+            m_severityCounts = counts;
+            Q_EMIT severityCountsChanged();
+        },
+        [](const QString&) {});
+}
+
+bool FindingsModel::isLoading() const
+{
+    return m_worker->isBusy();
+}
+
+bool FindingsModel::waitForRows(int timeoutMs)
+{
+    return m_worker->waitForIdle(timeoutMs);
+}
+
+bool FindingsModel::waitForQuery(int timeoutMs)
+{
+    return m_worker->waitForIdle(timeoutMs) && m_countsWorker->waitForIdle(timeoutMs);
+}
+
+void FindingsModel::clearWindows()
+{
+    m_windows.clear();
+    m_windowOrder.clear();
 }
 
 const Finding* FindingsModel::findingAt(int row) const
 {
-    return row >= 0 && row < int(m_findings.size()) ? &m_findings[std::size_t(row)] : nullptr;
+    if (row < 0 || row >= int(m_ids.size()) || !m_store)
+        return nullptr;
+    const int w = row / kWindow;
+    auto it = m_windows.find(w);
+    if (it == m_windows.end()) {
+        constexpr std::size_t kMaxWindows = 16; // ~4,000 rows: several screens either way
+        if (m_windowOrder.size() >= kMaxWindows) {
+            m_windows.erase(m_windowOrder.front());
+            m_windowOrder.pop_front();
+        }
+        const std::size_t first = std::size_t(w) * kWindow;
+        const std::size_t n = std::min<std::size_t>(kWindow, m_ids.size() - first);
+        std::vector<Finding> rows;
+        try {
+            rows = m_store->findingsByRowId(m_ids.data() + first, n);
+        } catch (const StoreError&) {
+            // The cache changed under us (a scan was deleted by retention): the next query refreshes.
+        }
+        rows.resize(n); // after an error: empty rows (no id) rather than a crash
+        it = m_windows.emplace(w, std::move(rows)).first;
+        m_windowOrder.push_back(w);
+    }
+    const Finding& f = it->second[std::size_t(row % kWindow)];
+    return f.id.empty() ? nullptr : &f;
+}
+
+int FindingsModel::rowOfRowId(std::int64_t rowId) const
+{
+    const auto it = std::find(m_ids.begin(), m_ids.end(), rowId);
+    return it == m_ids.end() ? -1 : int(it - m_ids.begin());
 }
 
 int FindingsModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_findings.size());
+    return parent.isValid() ? 0 : int(m_ids.size());
 }
 int FindingsModel::columnCount(const QModelIndex& parent) const
 {
@@ -131,29 +224,33 @@ QVariant FindingsModel::headerData(int section, Qt::Orientation orientation, int
     return {};
 }
 
+FindingSort FindingsModel::sortForColumn(int column)
+{
+    switch (column) {
+    case RuleColumn:
+        return FindingSort::Rule;
+    case ResourceColumn:
+        return FindingSort::Resource;
+    case TargetColumn:
+        return FindingSort::Target;
+    case StatusColumn:
+        return FindingSort::Status;
+    case MessageColumn:
+        return FindingSort::Message;
+    default:
+        return FindingSort::Severity;
+    }
+}
+
 void FindingsModel::sort(int column, Qt::SortOrder order)
 {
-    Q_EMIT layoutAboutToBeChanged();
-    auto key = [column](const Finding& f) -> std::string {
-        switch (column) {
-        case SeverityColumn:
-            return std::string(1, char('0' + int(f.severity)));
-        case RuleColumn:
-            return f.rule;
-        case ResourceColumn:
-            return f.subject.kind + f.subject.namespace_ + f.subject.name + f.subject.container;
-        case TargetColumn:
-            return f.subject.target;
-        case StatusColumn:
-            return std::string(toString(f.status));
-        default:
-            return f.message;
-        }
-    };
-    std::stable_sort(m_findings.begin(), m_findings.end(), [&](const Finding& a, const Finding& b) {
-        return order == Qt::AscendingOrder ? key(a) < key(b) : key(b) < key(a);
-    });
-    Q_EMIT layoutChanged();
+    const FindingSort s = sortForColumn(column);
+    const bool descending = order == Qt::DescendingOrder;
+    if (s == m_query.sort && descending == m_query.descending)
+        return;
+    m_query.sort = s;
+    m_query.descending = descending;
+    startQuery();
 }
 
 QString FindingsModel::toCsv(const QModelIndexList& rows) const
@@ -166,6 +263,100 @@ QString FindingsModel::toCsv(const QModelIndexList& rows) const
         if (const Finding* f = findingAt(r))
             subset.push_back(*f);
     return QString::fromStdString(exportCsv(subset));
+}
+
+FindingGroupsModel::FindingGroupsModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void FindingGroupsModel::setGroups(FindingGroupBy by, std::vector<FindingGroup> groups)
+{
+    beginResetModel();
+    m_by = by;
+    m_groups = std::move(groups);
+    endResetModel();
+}
+
+const FindingGroup* FindingGroupsModel::groupAt(int row) const
+{
+    return row >= 0 && row < int(m_groups.size()) ? &m_groups[std::size_t(row)] : nullptr;
+}
+
+int FindingGroupsModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_groups.size());
+}
+
+int FindingGroupsModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString FindingGroupsModel::groupTitle(FindingGroupBy by)
+{
+    switch (by) {
+    case FindingGroupBy::Rule:
+        return tr("Rule");
+    case FindingGroupBy::Resource:
+        return tr("Resource");
+    case FindingGroupBy::Namespace:
+        return tr("Namespace");
+    case FindingGroupBy::Target:
+        return tr("Target");
+    case FindingGroupBy::None:
+        break;
+    }
+    return tr("Group");
+}
+
+QVariant FindingGroupsModel::data(const QModelIndex& index, int role) const
+{
+    const FindingGroup* g = index.isValid() ? groupAt(index.row()) : nullptr;
+    if (!g)
+        return {};
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case KeyColumn:
+            return g->key.empty() ? tr("(none)") : QString::fromStdString(g->key);
+        case CountColumn:
+            return g->findings;
+        case WorstColumn:
+            return theme::severityTitle(g->worst);
+        case LayersColumn:
+            return g->layers;
+        }
+        break;
+    case Qt::DecorationRole:
+        if (index.column() == WorstColumn)
+            return severityIcon(g->worst);
+        break;
+    case Qt::TextAlignmentRole:
+        if (index.column() == CountColumn || index.column() == LayersColumn)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        break;
+    case KeyRole:
+        return QString::fromStdString(g->key);
+    }
+    return {};
+}
+
+QVariant FindingGroupsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case KeyColumn:
+        return groupTitle(m_by);
+    case CountColumn:
+        return tr("Findings");
+    case WorstColumn:
+        return tr("Worst");
+    case LayersColumn:
+        return tr("Layers");
+    }
+    return {};
 }
 
 } // namespace lg

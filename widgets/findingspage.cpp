@@ -1,6 +1,7 @@
 #include "findingspage.h"
 #include "jsonutil.h"
 
+#include "cacheworker.h"
 #include "findingsmodel.h"
 #include "theme.h"
 
@@ -21,9 +22,11 @@
 #include <QShortcut>
 #include <QSplitter>
 #include <QStackedLayout>
+#include <QStackedWidget>
 #include <QTableView>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace lg {
@@ -59,6 +62,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     , m_store(store)
     , m_model(new FindingsModel(this))
 {
+    m_model->setStore(store);
     m_stack = new QStackedLayout(this);
     auto* empty = new QWidget;
     auto* ev = new QVBoxLayout(empty);
@@ -77,20 +81,50 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     m_search = new QLineEdit;
     m_search->setPlaceholderText(tr("Search rule, resource, message…  (Ctrl+F)"));
     m_search->setClearButtonEnabled(true);
-    m_severity = new QComboBox;
-    m_severity->addItem(tr("All severities"), -1);
-    for (Severity s : { Severity::Critical, Severity::High, Severity::Medium, Severity::Low })
-        m_severity->addItem(tr("%1 or worse").arg(theme::severityTitle(s)), int(s));
+    bar->addWidget(m_search, 1);
+    // Severity chips: each shows its count and toggles its severity.
+    for (Severity s : { Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info }) {
+        auto* chip = new QToolButton;
+        chip->setCheckable(true);
+        chip->setChecked(true);
+        chip->setAutoRaise(false);
+        chip->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        chip->setToolTip(tr("Show or hide %1 findings").arg(theme::severityTitle(s).toLower()));
+        chip->setStyleSheet(
+            QStringLiteral("QToolButton { border: 1px solid %1; border-radius: 10px; padding: 2px 8px; }"
+                           "QToolButton:checked { background: %1; color: white; }")
+                .arg(theme::severityColor(s).name()));
+        chip->setText(theme::severityTitle(s));
+        connect(chip, &QToolButton::toggled, this, &FindingsPage::refresh);
+        m_chips[std::size_t(s)] = chip;
+        bar->addWidget(chip);
+    }
     m_status = new QComboBox;
     m_status->addItem(tr("Open and accepted"), -1);
     m_status->addItem(tr("Open"), int(FindingStatus::Open));
     m_status->addItem(tr("Accepted"), int(FindingStatus::Accepted));
+    m_groupBy = new QComboBox;
+    m_groupBy->addItem(tr("No grouping"), int(FindingGroupBy::None));
+    for (FindingGroupBy by :
+        { FindingGroupBy::Rule, FindingGroupBy::Resource, FindingGroupBy::Namespace, FindingGroupBy::Target })
+        m_groupBy->addItem(tr("Group by %1").arg(FindingGroupsModel::groupTitle(by).toLower()), int(by));
     m_count = new QLabel;
-    bar->addWidget(m_search, 1);
-    bar->addWidget(m_severity);
+    m_count->setMinimumWidth(110);
+    m_count->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     bar->addWidget(m_status);
+    bar->addWidget(m_groupBy);
     bar->addWidget(m_count);
     v->addLayout(bar);
+    m_groupChip = new QToolButton;
+    m_groupChip->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_groupChip->setToolTip(tr("Back to the groups"));
+    m_groupChip->hide();
+    connect(m_groupChip, &QToolButton::clicked, this, [this] {
+        m_openGroupSet = false;
+        m_openGroup.clear();
+        refresh();
+    });
+    v->addWidget(m_groupChip, 0, Qt::AlignLeft);
 
     auto* split = new QSplitter(Qt::Vertical);
     m_table = new QTableView;
@@ -100,6 +134,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     m_table->sortByColumn(FindingsModel::SeverityColumn, Qt::AscendingOrder);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed); // a million rows, no per-row sizes
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
     m_table->setWordWrap(false);
@@ -108,7 +143,24 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     m_table->setColumnWidth(FindingsModel::ResourceColumn, 300);
     m_table->setColumnWidth(FindingsModel::TargetColumn, 110);
     m_table->setColumnWidth(FindingsModel::StatusColumn, 80);
-    split->addWidget(m_table);
+    m_groupsModel = new FindingGroupsModel(this);
+    m_groupsWorker = new CacheWorker(this);
+    m_groupsTable = new QTableView;
+    m_groupsTable->setModel(m_groupsModel);
+    m_groupsTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_groupsTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_groupsTable->verticalHeader()->hide();
+    m_groupsTable->verticalHeader()->setDefaultSectionSize(m_groupsTable->fontMetrics().height() + 8);
+    m_groupsTable->horizontalHeader()->setSectionResizeMode(FindingGroupsModel::KeyColumn, QHeaderView::Stretch);
+    m_groupsTable->setAlternatingRowColors(true);
+    m_groupsTable->setToolTip(tr("Enter or double-click: the group's findings"));
+    connect(m_groupsTable, &QTableView::activated, this, [this](const QModelIndex& index) {
+        openGroup(index.siblingAtColumn(0).data(FindingGroupsModel::KeyRole).toString());
+    });
+    m_tables = new QStackedWidget;
+    m_tables->addWidget(m_table);
+    m_tables->addWidget(m_groupsTable);
+    split->addWidget(m_tables);
 
     auto* detail = new QWidget;
     auto* dh = new QHBoxLayout(detail);
@@ -135,8 +187,24 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     debounce->setInterval(150);
     connect(m_search, &QLineEdit::textChanged, debounce, qOverload<>(&QTimer::start));
     connect(debounce, &QTimer::timeout, this, &FindingsPage::refresh);
-    connect(m_severity, &QComboBox::currentIndexChanged, this, &FindingsPage::refresh);
     connect(m_status, &QComboBox::currentIndexChanged, this, &FindingsPage::refresh);
+    connect(m_groupBy, &QComboBox::currentIndexChanged, this, [this] {
+        m_openGroupSet = false;
+        m_openGroup.clear();
+        refresh();
+    });
+    connect(m_model, &FindingsModel::queryStarted, this, [this] { m_count->setText(tr("Loading…")); });
+    connect(m_model, &FindingsModel::queryFinished, this, [this](int rows, qint64) { queryFinished(rows); });
+    connect(m_model, &FindingsModel::severityCountsChanged, this, [this] {
+        const auto& counts = m_model->severityCounts();
+        for (std::size_t i = 0; i < m_chips.size(); ++i)
+            m_chips[i]->setText(QStringLiteral("%1 %2").arg(theme::severityTitle(Severity(i))).arg(counts[i]));
+    });
+    connect(m_model, &FindingsModel::queryFailed, this, [this](const QString& message) {
+        m_count->setText(tr("Query failed"));
+        m_detail->setHtml(
+            tr("<p style='color:#B01E2D'><b>The cache could not be read.</b> %1</p>").arg(message.toHtmlEscaped()));
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &FindingsPage::showDetail);
     connect(m_accept, &QPushButton::clicked, this, &FindingsPage::acceptRisk);
     connect(m_checklist, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
@@ -179,35 +247,121 @@ void FindingsPage::refresh()
         }
     }
     m_stack->setCurrentIndex(1);
-    FindingFilter filter;
-    filter.layer = m_layer;
-    filter.search = m_search->text().trimmed().toStdString();
-    if (const int s = m_severity->currentData().toInt(); s >= 0)
-        filter.minSeverity = Severity(s);
+    const FindingQuery query = currentQuery(*latest);
+    const auto by = FindingGroupBy(m_groupBy->currentData().toInt());
+    if (m_openGroupSet)
+        m_groupChip->setText(
+            tr("%1: %2   ✕")
+                .arg(FindingGroupsModel::groupTitle(by), m_openGroup.isEmpty() ? tr("(none)") : m_openGroup));
+    m_groupChip->setVisible(m_openGroupSet);
+    if (by != FindingGroupBy::None && !m_openGroupSet) {
+        m_tables->setCurrentWidget(m_groupsTable);
+        loadGroups(query);
+        return;
+    }
+    m_tables->setCurrentWidget(m_table);
+    m_model->setQuery(query);
+}
+
+FindingQuery FindingsPage::currentQuery(std::int64_t scanId) const
+{
+    FindingQuery q;
+    q.scanId = scanId;
+    q.filter.layer = m_layer;
+    q.filter.search = m_search->text().trimmed().toStdString();
+    q.filter.severities = 0;
+    for (std::size_t i = 0; i < m_chips.size(); ++i)
+        if (m_chips[i]->isChecked())
+            q.filter.severities |= 1U << i;
     if (const int st = m_status->currentData().toInt(); st >= 0)
-        filter.status = FindingStatus(st);
-    const std::string keep = m_currentId;
-    m_model->setFindings(m_store->findings(*latest, filter));
+        q.filter.status = FindingStatus(st);
+    if (m_openGroupSet) {
+        q.filter.groupBy = FindingGroupBy(m_groupBy->currentData().toInt());
+        q.filter.groupKey = m_openGroup.toStdString();
+    }
     const auto& header = *m_table->horizontalHeader();
-    m_model->sort(header.sortIndicatorSection(), header.sortIndicatorOrder());
-    m_count->setText(tr("%n finding(s)", nullptr, m_model->rowCount()));
+    q.sort = FindingsModel::sortForColumn(header.sortIndicatorSection());
+    q.descending = header.sortIndicatorOrder() == Qt::DescendingOrder;
+    return q;
+}
+
+void FindingsPage::loadGroups(const FindingQuery& query)
+{
+    const auto by = FindingGroupBy(m_groupBy->currentData().toInt());
+    m_count->setText(tr("Loading…"));
+    m_groupsWorker->run<std::vector<FindingGroup>>(
+        m_store->path(),
+        [query, by](const Store& reader, const std::atomic<bool>&) { return reader.findingGroups(query, by); },
+        [this, by](std::vector<FindingGroup> groups) {
+            long total = 0;
+            for (const auto& g : groups)
+                total += g.findings;
+            m_groupsModel->setGroups(by, std::move(groups));
+            m_count->setText(tr("%n group(s)", nullptr, m_groupsModel->rowCount()));
+            m_groupsTable->setToolTip(
+                tr("%n finding(s) in these groups. Enter or double-click: the group's findings", nullptr, int(total)));
+            if (m_groupsModel->rowCount() > 0 && !m_groupsTable->currentIndex().isValid())
+                m_groupsTable->selectRow(0);
+            m_detail->setHtml(m_groupsModel->rowCount() > 0
+                    ? tr("<p>Pick a group (Enter or double-click) to see its findings.</p>")
+                    : tr("<p>No finding matches. Clear the filters to see all findings.</p>"));
+            m_currentId.clear();
+            m_checklist->clear();
+            m_accept->setEnabled(false);
+        },
+        [this](const QString& message) {
+            m_count->setText(tr("Query failed"));
+            m_detail->setHtml(
+                tr("<p style='color:#B01E2D'><b>The cache could not be read.</b> %1</p>").arg(message.toHtmlEscaped()));
+        });
+}
+
+void FindingsPage::queryFinished(int rows)
+{
+    m_count->setText(tr("%n finding(s)", nullptr, rows));
     int row = 0;
-    for (int r = 0; r < m_model->rowCount(); ++r)
-        if (m_model->findingAt(r)->id == keep)
-            row = r;
-    if (m_model->rowCount() > 0)
+    if (!m_currentId.empty())
+        if (const auto rowId = m_store->findingRowId(m_model->query().scanId, m_currentId))
+            row = std::max(0, m_model->rowOfRowId(*rowId));
+    if (rows > 0) {
         m_table->selectRow(row);
-    else
+        m_table->scrollTo(m_model->index(row, 0));
+    } else {
+        const auto& f = m_model->query().filter;
         m_detail->setHtml(tr("<p>No finding matches. %1</p>")
-                              .arg(filter.search.empty() && !filter.minSeverity
+                              .arg(f.search.empty() && f.severities == 0x1f && !f.status
                                       ? tr("Every rule that applied to this layer passed in the latest scan.")
                                       : tr("Clear the filters to see all findings.")));
+    }
     showDetail();
+}
+
+void FindingsPage::setGroupBy(FindingGroupBy by)
+{
+    m_groupBy->setCurrentIndex(m_groupBy->findData(int(by)));
+}
+
+void FindingsPage::openGroup(const QString& key)
+{
+    m_openGroup = key;
+    m_openGroupSet = true;
+    refresh();
+}
+
+void FindingsPage::setSeverityShown(Severity severity, bool shown)
+{
+    m_chips[std::size_t(severity)]->setChecked(shown);
+}
+
+bool FindingsPage::waitUntilLoaded(int timeoutMs)
+{
+    return m_model->waitForQuery(timeoutMs) && m_groupsWorker->waitForIdle(timeoutMs);
 }
 
 void FindingsPage::showDetail()
 {
-    const Finding* f = m_model->findingAt(m_table->currentIndex().row());
+    const Finding* f
+        = m_tables->currentWidget() == m_table ? m_model->findingAt(m_table->currentIndex().row()) : nullptr;
     m_filling = true;
     m_checklist->clear();
     if (!f) {

@@ -4,9 +4,12 @@
 
 #include <QWidget>
 
+#include <array>
 #include <optional>
 
 class QComboBox;
+class QStackedWidget;
+class QToolButton;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -17,11 +20,14 @@ class QTextBrowser;
 
 namespace lg {
 
+class CacheWorker;
+class FindingGroupsModel;
 class FindingsModel;
 
 /**
- * Findings of one layer (or all layers): a filter bar (search, severity, status), the table, and a
- * detail panel with evidence, references, the remediation checklist and "Accept risk…".
+ * Findings of one layer (or all layers): a filter bar (search, severity chips with counts, status,
+ * group by), the windowed table (or the groups, then one group's findings), and a detail panel with
+ * evidence, references, the remediation checklist and "Accept risk…". Queries run in the background.
  */
 class FindingsPage : public QWidget {
     Q_OBJECT
@@ -30,6 +36,16 @@ public:
     void refresh();
     [[nodiscard]] FindingsModel* model() const { return m_model; }
     [[nodiscard]] QTableView* table() const { return m_table; }
+    [[nodiscard]] QTableView* groupsTable() const { return m_groupsTable; }
+    [[nodiscard]] FindingGroupsModel* groupsModel() const { return m_groupsModel; }
+    /** Groups the findings (None: the flat table). */
+    void setGroupBy(FindingGroupBy by);
+    /** Shows one group's findings (as after activating a group). */
+    void openGroup(const QString& key);
+    /** Severity chip on/off. */
+    void setSeverityShown(Severity severity, bool shown);
+    /** Processes events until the page's queries are done (tests, benchmarks). */
+    bool waitUntilLoaded(int timeoutMs = 60000);
 
 Q_SIGNALS:
     /** Checklist or accepted-risk state changed: other pages should refresh. */
@@ -39,6 +55,9 @@ private:
     void showDetail();
     void acceptRisk();
     void copySelection();
+    void queryFinished(int rows);
+    void loadGroups(const FindingQuery& query);
+    [[nodiscard]] FindingQuery currentQuery(std::int64_t scanId) const;
 
     std::optional<Layer> m_layer;
     Store* m_store;
@@ -46,8 +65,16 @@ private:
     QStackedLayout* m_stack = nullptr;
     QLabel* m_emptyText = nullptr;
     QLineEdit* m_search = nullptr;
-    QComboBox* m_severity = nullptr;
+    std::array<QToolButton*, 5> m_chips {};
     QComboBox* m_status = nullptr;
+    QComboBox* m_groupBy = nullptr;
+    QToolButton* m_groupChip = nullptr;
+    QStackedWidget* m_tables = nullptr;
+    QTableView* m_groupsTable = nullptr;
+    FindingGroupsModel* m_groupsModel = nullptr;
+    CacheWorker* m_groupsWorker = nullptr;
+    QString m_openGroup; ///< the group whose findings are shown (empty: none)
+    bool m_openGroupSet = false;
     QLabel* m_count = nullptr;
     QTableView* m_table = nullptr;
     QTextBrowser* m_detail = nullptr;

@@ -1,11 +1,13 @@
 #include "overviewpage.h"
 
+#include "cacheworker.h"
 #include "findingsmodel.h"
 #include "scoring.h"
 #include "theme.h"
 
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeAxis>
 #include <QFrame>
@@ -21,6 +23,7 @@
 #include <QValueAxis>
 
 #include <functional>
+#include <limits>
 
 namespace lg {
 
@@ -177,10 +180,29 @@ OverviewPage::OverviewPage(QWidget* parent)
     }
     v->addLayout(tiles);
 
+    auto* trendBar = new QHBoxLayout;
+    auto* trendTitle = new QLabel(tr("<b>Risk trend</b> per layer (score, higher is better)"));
+    m_hover = new QLabel;
+    m_hover->setStyleSheet(QStringLiteral("color: palette(dark);"));
+    m_range = new QComboBox;
+    m_range->setAccessibleName(tr("Trend range"));
+    m_range->addItem(tr("Last 7 days"), 7);
+    m_range->addItem(tr("Last 30 days"), 30);
+    m_range->addItem(tr("Last 90 days"), 90);
+    m_range->addItem(tr("Last year"), 365);
+    m_range->addItem(tr("All scans"), 0);
+    m_range->setCurrentIndex(4);
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] { buildTrend(); });
+    trendBar->addWidget(trendTitle);
+    trendBar->addStretch();
+    trendBar->addWidget(m_hover);
+    trendBar->addWidget(m_range);
+    v->addLayout(trendBar);
     m_chart = new QChartView;
     m_chart->setRenderHint(QPainter::Antialiasing);
     m_chart->setMinimumHeight(220);
     v->addWidget(m_chart, 2);
+    m_worker = new CacheWorker(this);
 
     auto* bottom = new QGridLayout;
     auto* risksTitle = new QLabel(tr("<b>Top risks</b>"));
@@ -255,14 +277,39 @@ void OverviewPage::refresh(const Store& store)
         }
         m_tiles[i]->set(it->score, true, delta, it->tally);
     }
-    buildTrend(scans);
+    m_scans = scans;
+    buildTrend();
 
+    // Top risks and changes read findings: in the background, so a million-finding scan never blocks.
+    struct Side {
+        std::vector<Finding> top;
+        std::optional<ScanDiffSummary> diff;
+    };
+    const std::int64_t lastId = last.id;
+    const std::optional<std::int64_t> prevId = prev ? std::optional<std::int64_t>(prev->id) : std::nullopt;
+    m_changesTitle->setText(
+        prev ? tr("<b>Changed since scan %1</b>").arg(prev->id) : tr("<b>Changed since the previous scan</b>"));
+    m_worker->run<Side>(
+        store.path(),
+        [lastId, prevId](const Store& reader, const std::atomic<bool>&) {
+            Side side;
+            side.top = reader.topFindings(lastId, 12);
+            if (prevId)
+                side.diff = reader.diffSummary(*prevId, lastId, 200);
+            return side;
+        },
+        [this, prevId](Side side) { showFindings(side.top, side.diff ? &*side.diff : nullptr, prevId); },
+        [this](const QString& message) {
+            m_topRisks->clear();
+            m_topRisks->addItem(tr("The cache could not be read: %1").arg(message));
+        });
+}
+
+void OverviewPage::showFindings(
+    const std::vector<Finding>& top, const ScanDiffSummary* diff, std::optional<std::int64_t> prevId)
+{
     m_topRisks->clear();
-    FindingFilter open;
-    open.status = FindingStatus::Open;
-    const auto findings = store.findings(last.id, open);
-    for (std::size_t i = 0; i < findings.size() && i < 12; ++i) {
-        const auto& f = findings[i];
+    for (const auto& f : top) {
         auto* item = new QListWidgetItem(QStringLiteral("%1  %2 — %3")
                                              .arg(theme::severityTitle(f.severity), QString::fromStdString(f.title),
                                                  FindingsModel::resourceText(f)));
@@ -270,66 +317,143 @@ void OverviewPage::refresh(const Store& store)
         item->setToolTip(QString::fromStdString(f.message));
         m_topRisks->addItem(item);
     }
-    if (findings.empty())
+    if (top.empty())
         m_topRisks->addItem(tr("No open findings in the scanned layers."));
 
     m_changes->clear();
-    if (!prev) {
+    if (!diff || !prevId) {
         m_changesTitle->setText(tr("<b>Changed since the previous scan</b>"));
         m_changes->addItem(tr("This is the first scan: the next one will show what changed."));
         return;
     }
-    const auto diff = store.diff(prev->id, last.id);
-    m_changesTitle->setText(tr("<b>Changed since scan %1</b>: %2 new · %3 resolved")
-                                .arg(prev->id)
-                                .arg(diff.added.size())
-                                .arg(diff.resolved.size()));
-    for (const auto& f : diff.added)
+    m_changesTitle->setText(
+        tr("<b>Changed since scan %1</b>: %2 new · %3 resolved").arg(*prevId).arg(diff->added).arg(diff->resolved));
+    for (const auto& f : diff->addedFirst)
         m_changes->addItem(
             QStringLiteral("+ %1 — %2").arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
-    for (const auto& f : diff.resolved) {
+    for (const auto& f : diff->resolvedFirst) {
         auto* item = new QListWidgetItem(QStringLiteral("− %1 — %2 (resolved)")
                                              .arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
         item->setForeground(QColor(0x2E, 0x8B, 0x57));
         m_changes->addItem(item);
     }
-    if (diff.added.empty() && diff.resolved.empty())
+    const int shown = int(diff->addedFirst.size() + diff->resolvedFirst.size());
+    if (diff->added + diff->resolved > shown)
+        m_changes->addItem(
+            tr("… and %n more (History → compare scans)", nullptr, diff->added + diff->resolved - shown));
+    if (diff->added == 0 && diff->resolved == 0)
         m_changes->addItem(tr("No change."));
 }
 
-void OverviewPage::buildTrend(const std::vector<ScanInfo>& scans)
+bool OverviewPage::waitUntilLoaded(int timeoutMs)
 {
+    return m_worker->waitForIdle(timeoutMs);
+}
+
+void OverviewPage::setTrendRange(int days)
+{
+    m_range->setCurrentIndex(m_range->findData(days));
+}
+
+namespace {
+
+/**
+ * At most `buckets` × 2 points: per bucket of the time axis, the lowest and the highest score in their
+ * time order (a dip stays visible however many scans fall in one pixel).
+ */
+QList<QPointF> downsample(const QList<QPointF>& points, int buckets)
+{
+    if (points.size() <= 2 * buckets || buckets <= 0)
+        return points;
+    QList<QPointF> out;
+    out.reserve(2 * buckets + 2);
+    const double x0 = points.front().x();
+    const double span = std::max(1.0, points.back().x() - x0);
+    qsizetype i = 0;
+    for (int b = 0; b < buckets && i < points.size(); ++b) {
+        const double end = x0 + span * double(b + 1) / double(buckets);
+        qsizetype lo = i, hi = i;
+        for (; i < points.size() && (points[i].x() <= end || b == buckets - 1); ++i) {
+            if (points[i].y() < points[lo].y())
+                lo = i;
+            if (points[i].y() > points[hi].y())
+                hi = i;
+        }
+        if (lo == hi) {
+            out.append(points[lo]);
+            continue;
+        }
+        out.append(points[std::min(lo, hi)]);
+        out.append(points[std::max(lo, hi)]);
+    }
+    return out;
+}
+
+} // namespace
+
+void OverviewPage::buildTrend()
+{
+    const int days = m_range->currentData().toInt();
+    const qint64 newest = m_scans.empty() ? 0 : m_scans.back().finishedAt;
+    const qint64 from = days > 0 ? newest - qint64(days) * 86400 : std::numeric_limits<qint64>::min();
     auto* chart = new QChart;
-    chart->setTitle(tr("Risk trend per layer (score, higher is better)"));
     chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));
     auto* x = new QDateTimeAxis;
-    x->setFormat(QStringLiteral("d MMM HH:mm"));
-    x->setTickCount(std::min<int>(6, std::max<int>(2, int(scans.size()))));
     auto* y = new QValueAxis;
     y->setRange(0, 100);
     y->setLabelFormat(QStringLiteral("%d"));
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
-    qint64 minT = scans.front().finishedAt, maxT = scans.back().finishedAt;
+    qint64 minT = std::numeric_limits<qint64>::max(), maxT = std::numeric_limits<qint64>::min();
+    int inRange = 0;
+    for (const auto& s : m_scans)
+        if (s.finishedAt >= from) {
+            minT = std::min<qint64>(minT, s.finishedAt);
+            maxT = std::max<qint64>(maxT, s.finishedAt);
+            ++inRange;
+        }
+    m_trendPoints = 0;
+    // Two points per pixel of the plot at most (BENCH.md: 100k points cost ~100 ms a frame).
+    const int buckets = std::max(50, m_chart->width() / 4);
     for (Layer l : kAllLayers) {
+        QList<QPointF> points;
+        for (const auto& s : m_scans) {
+            if (s.finishedAt < from)
+                continue;
+            auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const auto& ls) { return ls.layer == l; });
+            if (it != s.layers.end() && it->score)
+                points.append(QPointF(double(s.finishedAt) * 1000.0, *it->score));
+        }
+        if (points.isEmpty())
+            continue;
+        points = downsample(points, buckets);
+        m_trendPoints = std::max(m_trendPoints, int(points.size()));
         auto* series = new QLineSeries;
         series->setName(theme::layerTitle(l));
         series->setPen(QPen(theme::layerColor(l), 2));
-        series->setPointsVisible(scans.size() < 40);
-        for (const auto& s : scans) {
-            auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const auto& ls) { return ls.layer == l; });
-            if (it != s.layers.end() && it->score)
-                series->append(double(s.finishedAt) * 1000.0, *it->score);
-        }
-        if (series->count() == 0) {
-            delete series;
-            continue;
-        }
+        series->setPointsVisible(points.size() < 40);
+        series->replace(points);
         chart->addSeries(series);
         series->attachAxis(x);
         series->attachAxis(y);
+        const QString layer = theme::layerTitle(l);
+        connect(series, &QLineSeries::hovered, this, [this, layer](const QPointF& p, bool state) {
+            m_hover->setText(state ? tr("%1 · %2 · score %3")
+                                         .arg(layer,
+                                             QDateTime::fromMSecsSinceEpoch(qint64(p.x()))
+                                                 .toString(QStringLiteral("d MMM yyyy HH:mm")))
+                                         .arg(qRound(p.y()))
+                                   : QString());
+        });
     }
+    if (inRange == 0)
+        minT = maxT = newest;
+    const qint64 spanSecs = maxT - minT;
+    x->setFormat(spanSecs > 180 * 86400
+            ? QStringLiteral("MMM yyyy")
+            : (spanSecs > 2 * 86400 ? QStringLiteral("d MMM") : QStringLiteral("d MMM HH:mm")));
+    x->setTickCount(std::min<int>(7, std::max<int>(2, inRange)));
     if (maxT == minT)
         maxT = minT + 3600;
     x->setRange(QDateTime::fromSecsSinceEpoch(minT - (maxT - minT) / 20),

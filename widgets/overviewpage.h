@@ -10,9 +10,11 @@ class QStackedLayout;
 class QPushButton;
 
 class QChartView;
+class QComboBox;
 
 namespace lg {
 
+class CacheWorker;
 class LayerTile;
 
 /** Posture at a glance: overall score, a tile per layer, the risk trend, top risks, changes. */
@@ -20,8 +22,18 @@ class OverviewPage : public QWidget {
     Q_OBJECT
 public:
     explicit OverviewPage(QWidget* parent = nullptr);
-    /** Rebuilds from the cache (cheap: a few queries). */
+    /**
+     * Rebuilds from the cache: posture, tiles and trend at once (a few small queries); top risks and the
+     * changes since the previous scan in the background (they read findings, which may be millions).
+     */
     void refresh(const Store& store);
+    /** Processes events until the background part is done (tests, benchmarks). */
+    bool waitUntilLoaded(int timeoutMs = 60000);
+    [[nodiscard]] QChartView* trendView() const { return m_chart; }
+    /** Trend range in days (0: every scan). */
+    void setTrendRange(int days);
+    /** Points drawn per layer series after downsampling (tests). */
+    [[nodiscard]] int trendPoints() const { return m_trendPoints; }
 
 Q_SIGNALS:
     void layerActivated(lg::Layer layer);
@@ -29,7 +41,8 @@ Q_SIGNALS:
     void scanManifestsRequested();
 
 private:
-    void buildTrend(const std::vector<ScanInfo>& scans);
+    void buildTrend();
+    void showFindings(const std::vector<Finding>& top, const ScanDiffSummary* diff, std::optional<std::int64_t> prevId);
 
     QStackedLayout* m_stack = nullptr;
     QLabel* m_posture = nullptr;
@@ -40,6 +53,11 @@ private:
     QListWidget* m_topRisks = nullptr;
     QListWidget* m_changes = nullptr;
     QLabel* m_changesTitle = nullptr;
+    QComboBox* m_range = nullptr;
+    QLabel* m_hover = nullptr;
+    CacheWorker* m_worker = nullptr;
+    std::vector<ScanInfo> m_scans;
+    int m_trendPoints = 0;
 };
 
 } // namespace lg

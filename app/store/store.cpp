@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 namespace lg {
 
@@ -104,6 +105,7 @@ public:
         sqlite3_clear_bindings(m_stmt);
     }
     [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(m_stmt, col); }
+    [[nodiscard]] sqlite3_stmt* handle() const { return m_stmt; }
     [[nodiscard]] bool isNull(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
     [[nodiscard]] std::string text(int col) const
     {
@@ -177,6 +179,12 @@ constexpr const char* kFindingColumns
     = "f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, f.name, f.container, "
       "f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin FROM findings f JOIN scan_rules r ON "
       "r.scan_id = f.scan_id AND r.rule = f.rule";
+
+/** The same, reading a scan's findings in stored (display) order through the scan_id index. */
+constexpr const char* kFindingColumnsByScan
+    = "f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, f.name, f.container, "
+      "f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin FROM findings f INDEXED BY findings_scan "
+      "JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule = f.rule";
 
 Finding readFinding(const Stmt& q, int base = 0)
 {
@@ -256,6 +264,22 @@ Store::Store(const std::string& path)
                 "another file with --db");
         throw;
     }
+}
+
+std::unique_ptr<Store> Store::openReader(const std::string& path)
+{
+    std::unique_ptr<Store> s(new Store);
+    s->m_path = path;
+    if (sqlite3_open_v2(path.c_str(), &s->m_db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        const std::string msg = s->m_db ? sqlite3_errmsg(s->m_db) : "out of memory";
+        throw StoreError(StoreError::Kind::Io, "cannot read the cache " + path + ": " + msg,
+            "check that the file still exists and is readable");
+    }
+    sqlite3_extended_result_codes(s->m_db, 1);
+    sqlite3_busy_timeout(s->m_db, 5000);
+    s->exec("PRAGMA temp_store = MEMORY");
+    s->exec("PRAGMA cache_size = -65536");
+    return s;
 }
 
 Store::~Store()
@@ -376,9 +400,49 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRule.bind(5, nlohmann::json(rule ? rule->references : f.references).dump(-1, ' ', false, kReplace));
         insRule.bind(6, nlohmann::json(rule ? rule->frameworks : f.frameworks).dump(-1, ' ', false, kReplace)).run();
     }
-    Stmt insFinding(
-        m_db, "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
-    for (const auto& f : scan.findings) {
+    Stmt insFinding(m_db,
+        "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+        "?15, ?16, ?17, ?18)");
+    // In the dashboard's default order (severity, layer, rule, target, resource): row ids then follow it, so
+    // the default view of a million findings is a sequential read, and every other sort keeps it for ties.
+    std::vector<const Finding*> ordered;
+    ordered.reserve(scan.findings.size());
+    for (const auto& f : scan.findings)
+        ordered.push_back(&f);
+    std::sort(ordered.begin(), ordered.end(), [](const Finding* a, const Finding* b) {
+        const auto key = [](const Finding* f) {
+            return std::tie(f->rule, f->subject.target, f->subject.namespace_, f->subject.name, f->subject.container,
+                f->subject.kind, f->id);
+        };
+        if (a->severity != b->severity)
+            return a->severity < b->severity;
+        if (a->layer != b->layer)
+            return toString(a->layer) < toString(b->layer);
+        return key(a) < key(b);
+    });
+    // Dense ranks by rule, resource, target and message (see 003_findings_in_display_order.sql).
+    std::vector<std::array<std::int64_t, 4>> ranks(scan.findings.size());
+    const auto rankBy = [&](std::size_t slot, auto key) {
+        std::vector<std::uint32_t> idx(ordered.size());
+        for (std::size_t i = 0; i < idx.size(); ++i)
+            idx[i] = std::uint32_t(i);
+        std::sort(idx.begin(), idx.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return key(*ordered[a]) < key(*ordered[b]); });
+        std::int64_t rank = 0;
+        for (std::size_t i = 0; i < idx.size(); ++i) {
+            if (i == 0 || key(*ordered[idx[i - 1]]) < key(*ordered[idx[i]]))
+                ++rank;
+            ranks[idx[i]][slot] = rank;
+        }
+    };
+    rankBy(0, [](const Finding& f) { return std::string_view(f.rule); });
+    rankBy(1, [](const Finding& f) {
+        return std::tie(f.subject.kind, f.subject.namespace_, f.subject.name, f.subject.container);
+    });
+    rankBy(2, [](const Finding& f) { return std::string_view(f.subject.target); });
+    rankBy(3, [](const Finding& f) { return std::string_view(f.message); });
+    for (std::size_t n = 0; n < ordered.size(); ++n) {
+        const Finding& f = *ordered[n];
         nlohmann::json evidence = nlohmann::json::array();
         for (const auto& e : f.evidence)
             evidence.push_back({ { "path", e.path }, { "value", e.value } });
@@ -386,9 +450,17 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insFinding.bind(5, std::int64_t(f.severity)).bind(6, toString(f.status)).bind(7, f.subject.target);
         insFinding.bind(8, f.subject.kind).bind(9, f.subject.namespace_).bind(10, f.subject.name);
         insFinding.bind(11, f.subject.container).bind(12, f.message);
-        insFinding.bind(13, evidence.dump(-1, ' ', false, kReplace)).bind(14, f.origin).run();
+        insFinding.bind(13, evidence.dump(-1, ' ', false, kReplace)).bind(14, f.origin);
+        for (std::size_t k = 0; k < 4; ++k)
+            insFinding.bind(15 + int(k), ranks[n][k]);
+        insFinding.run();
         if (delayUs > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
+    }
+    {
+        Stmt count(
+            m_db, "UPDATE scans SET findings = (SELECT count(*) FROM findings WHERE scan_id = ?1) WHERE id = ?1");
+        count.bind(1, scanId).run();
     }
     applyRetention();
     tx.commit();
@@ -500,32 +572,234 @@ std::optional<std::int64_t> Store::previousScanId(std::int64_t id) const
     return std::nullopt;
 }
 
-std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& filter) const
+namespace {
+
+/** The SQL of a group's key (findings table as f). */
+const char* groupKeySql(FindingGroupBy by)
 {
-    std::string sql = std::string("SELECT ") + kFindingColumns + " WHERE f.scan_id = ?1";
+    switch (by) {
+    case FindingGroupBy::Rule:
+        return "f.rule";
+    case FindingGroupBy::Resource:
+        return "f.kind || '/' || f.namespace || '/' || f.name";
+    case FindingGroupBy::Namespace:
+        return "f.namespace";
+    case FindingGroupBy::Target:
+        return "f.target";
+    case FindingGroupBy::None:
+        break;
+    }
+    return "''";
+}
+
+/**
+ * The WHERE conditions of a filter after the scan condition, with parameters ?2.. (bound by bindFilter);
+ * needs scan_rules as r when the filter searches.
+ */
+std::string filterSql(const FindingFilter& filter, bool withGroup)
+{
+    std::string sql;
     if (filter.layer)
         sql += " AND f.layer = ?2";
     if (filter.minSeverity)
         sql += " AND f.severity <= ?3";
+    if ((filter.severities & 0x1f) != 0x1f)
+        sql += " AND ((?6 >> f.severity) & 1)";
     if (filter.status)
         sql += " AND f.status = ?4";
     if (!filter.search.empty())
-        sql += " AND (instr(lower(f.rule || ' ' || r.title || ' ' || f.kind || ' ' || f.namespace || ' ' || f.name "
-               "|| ' ' || f.container || ' ' || f.message), lower(?5)) > 0)";
-    sql += " ORDER BY f.severity, f.layer, f.rule, f.target, f.namespace, f.name, f.container";
-    Stmt q(m_db, sql.c_str());
-    q.bind(1, scanId);
+        // LIKE per column (case-insensitive, no concatenation, no lower() copies); rule titles matched once.
+        sql += " AND (f.message LIKE ?5 ESCAPE '\\' OR f.name LIKE ?5 ESCAPE '\\' OR f.rule LIKE ?5 ESCAPE '\\' "
+               "OR f.namespace LIKE ?5 ESCAPE '\\' OR f.kind LIKE ?5 ESCAPE '\\' OR f.container LIKE ?5 ESCAPE "
+               "'\\' OR f.rule IN (SELECT rule FROM scan_rules WHERE scan_id = ?1 AND title LIKE ?5 ESCAPE '\\'))";
+    if (withGroup && filter.groupBy != FindingGroupBy::None)
+        sql += std::string(" AND ") + groupKeySql(filter.groupBy) + " = ?7";
+    return sql;
+}
+
+void bindFilter(Stmt& q, const FindingFilter& filter, bool withGroup)
+{
     if (filter.layer)
         q.bind(2, toString(*filter.layer));
     if (filter.minSeverity)
         q.bind(3, std::int64_t(*filter.minSeverity));
     if (filter.status)
         q.bind(4, toString(*filter.status));
-    if (!filter.search.empty())
-        q.bind(5, filter.search);
+    if (!filter.search.empty()) {
+        std::string pattern = "%";
+        for (char c : filter.search) {
+            if (c == '%' || c == '_' || c == '\\')
+                pattern += '\\';
+            pattern += c;
+        }
+        q.bind(5, pattern + "%");
+    }
+    if ((filter.severities & 0x1f) != 0x1f)
+        q.bind(6, std::int64_t(filter.severities & 0x1f));
+    if (withGroup && filter.groupBy != FindingGroupBy::None)
+        q.bind(7, filter.groupKey);
+}
+
+} // namespace
+
+std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& filter) const
+{
+    // Stored in display order (revision 3): the scan's rows in row id order need no sort.
+    const std::string sql = std::string("SELECT ") + kFindingColumnsByScan + " WHERE f.scan_id = ?1"
+        + filterSql(filter, true) + " ORDER BY f.rowid";
+    Stmt q(m_db, sql.c_str());
+    q.bind(1, scanId);
+    bindFilter(q, filter, true);
     std::vector<Finding> out;
     while (q.step())
         out.push_back(readFinding(q));
+    return out;
+}
+
+std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const std::atomic<bool>* cancel) const
+{
+    // A scan's findings are written in one transaction, so their row ids are one range, in the default
+    // order (revision 3), and each row carries its rank by every other sort key: the list is read without an
+    // SQL sort and sorted here by (integer key, row id).
+    std::int64_t lo = 0;
+    std::int64_t hi = -1;
+    {
+        Stmt q(m_db,
+            "SELECT (SELECT rowid FROM findings INDEXED BY findings_scan WHERE scan_id = ?1 ORDER BY rowid LIMIT 1), "
+            "(SELECT rowid FROM findings INDEXED BY findings_scan WHERE scan_id = ?1 ORDER BY rowid DESC LIMIT 1)");
+        q.bind(1, query.scanId);
+        if (q.step() && !q.isNull(0)) {
+            lo = q.i64(0);
+            hi = q.i64(1);
+        }
+    }
+    if (hi < lo)
+        return {};
+    const FindingFilter& filter = query.filter;
+    const bool unfiltered = !filter.layer && !filter.minSeverity && (filter.severities & 0x1f) == 0x1f && !filter.status
+        && filter.search.empty() && filter.groupBy == FindingGroupBy::None;
+    if (unfiltered && query.sort == FindingSort::Severity && !query.descending) {
+        // The default view: the scan's whole row range when no row is missing from it (the first paint of a
+        // million findings reads no row).
+        Stmt c(m_db, "SELECT findings FROM scans WHERE id = ?1");
+        c.bind(1, query.scanId);
+        if (c.step() && c.i64(0) == hi - lo + 1) {
+            std::vector<std::int64_t> ids(std::size_t(hi - lo + 1));
+            for (std::size_t i = 0; i < ids.size(); ++i)
+                ids[i] = lo + std::int64_t(i);
+            return ids;
+        }
+    }
+    std::string key;
+    switch (query.sort) {
+    case FindingSort::Severity:
+        key = "f.severity";
+        break;
+    case FindingSort::Rule:
+        key = "f.rank_rule";
+        break;
+    case FindingSort::Resource:
+        key = "f.rank_resource";
+        break;
+    case FindingSort::Target:
+        key = "f.rank_target";
+        break;
+    case FindingSort::Status:
+        key = "f.status = 'accepted'";
+        break;
+    case FindingSort::Message:
+        key = "f.rank_message";
+        break;
+    }
+    // Without a search or group, everything asked for is in findings_list: read that narrow index, not
+    // the rows. Otherwise the scan's row range is read in order.
+    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None;
+    std::string sql = "SELECT f.rowid, " + key + " FROM findings f";
+    sql += narrow ? " INDEXED BY findings_list WHERE f.scan_id = ?1"
+                  : " WHERE f.rowid BETWEEN ?8 AND ?9 AND +f.scan_id = ?1";
+    sql += filterSql(filter, true);
+    Stmt q(m_db, sql.c_str());
+    q.bind(1, query.scanId);
+    if (!narrow)
+        q.bind(8, lo).bind(9, hi);
+    bindFilter(q, filter, true);
+
+    const auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
+    std::vector<std::pair<std::int64_t, std::int64_t>> rows; // (key, row id)
+    while (q.step()) {
+        rows.emplace_back(q.i64(1), q.i64(0));
+        if ((rows.size() & 0x3fff) == 0 && cancelled())
+            return {};
+    }
+    if (cancelled())
+        return {};
+    // Ties keep the default order: the row id, ascending, whichever way the key goes.
+    if (query.descending)
+        std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    else
+        std::sort(rows.begin(), rows.end());
+    std::vector<std::int64_t> ids;
+    ids.reserve(rows.size());
+    for (const auto& r : rows)
+        ids.push_back(r.second);
+    return ids;
+}
+
+std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
+{
+    FindingFilter filter = query.filter;
+    filter.severities = 0x1f;
+    filter.minSeverity.reset();
+    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None;
+    Stmt q(m_db,
+        (std::string("SELECT f.severity, count(*) FROM findings f") + (narrow ? " INDEXED BY findings_list" : "")
+            + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " GROUP BY f.severity")
+            .c_str());
+    q.bind(1, query.scanId);
+    bindFilter(q, filter, true);
+    std::array<int, 5> out {};
+    while (q.step())
+        out[std::size_t(std::clamp<std::int64_t>(q.i64(0), 0, 4))] = int(q.i64(1));
+    return out;
+}
+
+std::vector<Finding> Store::findingsByRowId(const std::int64_t* rowIds, std::size_t count) const
+{
+    Stmt q(m_db, (std::string("SELECT ") + kFindingColumns + " WHERE f.rowid = ?1").c_str());
+    std::vector<Finding> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        q.bind(1, rowIds[i]);
+        out.push_back(q.step() ? readFinding(q) : Finding {});
+        q.reset();
+    }
+    return out;
+}
+
+std::optional<std::int64_t> Store::findingRowId(std::int64_t scanId, const std::string& fid) const
+{
+    Stmt q(m_db, "SELECT rowid FROM findings WHERE scan_id = ?1 AND fid = ?2");
+    q.bind(1, scanId).bind(2, fid);
+    if (q.step())
+        return q.i64(0);
+    return std::nullopt;
+}
+
+std::vector<FindingGroup> Store::findingGroups(const FindingQuery& query, FindingGroupBy by) const
+{
+    if (by == FindingGroupBy::None)
+        return {};
+    std::string sql = std::string("SELECT ") + groupKeySql(by)
+        + ", count(*), min(f.severity), count(DISTINCT f.layer) FROM findings f";
+    sql += " WHERE f.scan_id = ?1" + filterSql(query.filter, false) + " GROUP BY 1 ORDER BY 3, 2 DESC, 1";
+    Stmt q(m_db, sql.c_str());
+    q.bind(1, query.scanId);
+    bindFilter(q, query.filter, false);
+    std::vector<FindingGroup> out;
+    while (q.step())
+        out.push_back({ q.text(0), int(q.i64(1)), static_cast<Severity>(std::clamp<std::int64_t>(q.i64(2), 0, 4)),
+            int(q.i64(3)) });
     return out;
 }
 
@@ -571,6 +845,45 @@ ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
         }
     }
     return d;
+}
+
+ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int limit) const
+{
+    ScanDiffSummary d;
+    // "In X, not in Y", by fingerprint through the (scan_id, fid) index; rows in X's stored (display) order.
+    const auto side = [&](std::int64_t x, std::int64_t y, int& count, std::vector<Finding>& first) {
+        constexpr const char* kNotIn
+            = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM findings o WHERE o.scan_id = ?2 AND o.fid = f.fid)";
+        Stmt c(m_db, (std::string("SELECT count(*) FROM findings f") + kNotIn).c_str());
+        c.bind(1, x).bind(2, y);
+        count = c.step() ? int(c.i64(0)) : 0;
+        Stmt q(m_db, (std::string("SELECT ") + kFindingColumnsByScan + kNotIn + " ORDER BY f.rowid LIMIT ?3").c_str());
+        q.bind(1, x).bind(2, y).bind(3, std::int64_t(limit));
+        while (q.step())
+            first.push_back(readFinding(q));
+    };
+    side(scanB, scanA, d.added, d.addedFirst);
+    side(scanA, scanB, d.resolved, d.resolvedFirst);
+    for (auto& f : d.resolvedFirst)
+        f.status = FindingStatus::Resolved;
+    Stmt total(m_db, "SELECT count(*) FROM findings WHERE scan_id = ?1");
+    total.bind(1, scanB);
+    d.unchanged = (total.step() ? int(total.i64(0)) : 0) - d.added;
+    return d;
+}
+
+std::vector<Finding> Store::topFindings(std::int64_t scanId, int limit) const
+{
+    // Rows are stored most severe first (revision 3), so this reads `limit` rows, not the scan.
+    Stmt q(m_db,
+        (std::string("SELECT ") + kFindingColumnsByScan
+            + " WHERE f.scan_id = ?1 AND f.status = 'open' ORDER BY f.rowid LIMIT ?2")
+            .c_str());
+    q.bind(1, scanId).bind(2, std::int64_t(limit));
+    std::vector<Finding> out;
+    while (q.step())
+        out.push_back(readFinding(q));
+    return out;
 }
 
 void Store::acceptRisk(const AcceptedRisk& risk)

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -106,17 +107,52 @@ struct ChecklistEntry {
     std::int64_t doneAt = 0;
 };
 
+/** What a findings list groups by (the dashboard's "Group by"). */
+enum class FindingGroupBy { None, Rule, Resource, Namespace, Target };
+
 struct FindingFilter {
     std::optional<Layer> layer;
     std::optional<Severity> minSeverity; ///< at least this severe
+    unsigned severities = 0x1f; ///< bit (1 << Severity): the severities shown (the dashboard's chips)
     std::optional<FindingStatus> status;
-    std::string search; ///< substring over rule, title, resource, message
+    std::string search; ///< substring over rule, title, resource, message (case-insensitive)
+    /** Only the findings of one group (e.g. rule "LG-K8S-001"); the key as findingGroups returns it. */
+    FindingGroupBy groupBy = FindingGroupBy::None;
+    std::string groupKey;
+};
+
+/** Sort keys of a findings list; ties keep the default order (severity, layer, rule, target, resource). */
+enum class FindingSort { Severity, Rule, Resource, Target, Status, Message };
+
+/** A filtered, sorted findings list of one scan, as the windowed dashboard table asks for it. */
+struct FindingQuery {
+    std::int64_t scanId = 0;
+    FindingFilter filter;
+    FindingSort sort = FindingSort::Severity;
+    bool descending = false;
+};
+
+/** One group of a grouped findings list. */
+struct FindingGroup {
+    std::string key;
+    int findings = 0;
+    Severity worst = Severity::Info;
+    int layers = 0; ///< how many layers the group spans
 };
 
 struct ScanDiff {
     std::vector<Finding> added; ///< in B, not in A
     std::vector<Finding> resolved; ///< in A, not in B
     std::vector<Finding> unchanged; ///< in both (as in B)
+};
+
+/** What changed between two scans, counted in SQL, with the first findings of each side for display. */
+struct ScanDiffSummary {
+    int added = 0;
+    int resolved = 0;
+    int unchanged = 0;
+    std::vector<Finding> addedFirst; ///< up to the limit asked for, most severe first
+    std::vector<Finding> resolvedFirst; ///< as in the older scan, status Resolved
 };
 
 /**
@@ -130,6 +166,11 @@ public:
      * and checks integrity. Throws StoreError with a hint on a damaged, locked or newer-format file.
      */
     explicit Store(const std::string& path);
+    /**
+     * A second, read-only connection to a cache another Store opened (and checked, and migrated): for
+     * queries on a worker thread. Throws StoreError when the file cannot be read or has another schema.
+     */
+    [[nodiscard]] static std::unique_ptr<Store> openReader(const std::string& path);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -148,8 +189,27 @@ public:
     [[nodiscard]] std::optional<std::int64_t> latestScanId() const;
     [[nodiscard]] std::optional<std::int64_t> previousScanId(std::int64_t id) const;
     [[nodiscard]] std::vector<Finding> findings(std::int64_t scanId, const FindingFilter& filter = {}) const;
+    /**
+     * Row ids of the findings a query selects, in its order (1M findings: well under a second; run it off
+     * the UI thread). Filtering happens in SQLite, sorting by a key fetched with the row id. `cancel` is
+     * polled; when it turns true the call returns nothing.
+     */
+    [[nodiscard]] std::vector<std::int64_t> findingRowIds(
+        const FindingQuery& query, const std::atomic<bool>* cancel = nullptr) const;
+    /** Findings per severity the query selects before its severity chips (the chips' counts). */
+    [[nodiscard]] std::array<int, 5> severityCounts(const FindingQuery& query) const;
+    /** The findings with these row ids, in the same order; an id no longer present gives a Finding without id. */
+    [[nodiscard]] std::vector<Finding> findingsByRowId(const std::int64_t* rowIds, std::size_t count) const;
+    /** The row id of a finding in a scan, if present. */
+    [[nodiscard]] std::optional<std::int64_t> findingRowId(std::int64_t scanId, const std::string& fid) const;
+    /** Groups of a query's findings (its sort and group filter ignored), largest first. */
+    [[nodiscard]] std::vector<FindingGroup> findingGroups(const FindingQuery& query, FindingGroupBy by) const;
     [[nodiscard]] std::map<std::string, RuleOutcome> ruleOutcomes(std::int64_t scanId) const;
     [[nodiscard]] ScanDiff diff(std::int64_t scanA, std::int64_t scanB) const;
+    /** Counts of what changed from scan A to B, and the first `limit` findings of each side (no full lists). */
+    [[nodiscard]] ScanDiffSummary diffSummary(std::int64_t scanA, std::int64_t scanB, int limit) const;
+    /** The `limit` most severe open findings of a scan (reads only those rows). */
+    [[nodiscard]] std::vector<Finding> topFindings(std::int64_t scanId, int limit) const;
 
     /** Accepted risks; an acceptance whose expiry passed (at `now`) no longer applies. */
     void acceptRisk(const AcceptedRisk& risk);
@@ -179,6 +239,7 @@ public:
     [[nodiscard]] sqlite3* handle() const { return m_db; }
 
 private:
+    Store() = default;
     void exec(const char* sql) const;
     void migrate();
     void applyRetention();

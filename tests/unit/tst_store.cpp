@@ -4,12 +4,17 @@
 #include "scoring.h"
 
 #include <QFile>
+#include <QStringList>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include "testsupport.h"
 
 #include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <tuple>
 
 using namespace lg;
 
@@ -25,6 +30,9 @@ private Q_SLOTS:
     void damagedPagesAreReported();
     void newerSchemaIsRefused();
     void diffBetweenScans();
+    void findingListsAreSortedAndFilteredInSql_data();
+    void findingListsAreSortedAndFilteredInSql();
+    void revisionTwoCacheIsLaidOutForTheTable();
     void acceptedRisksAndExpiry();
     void checklistSurvivesRescans();
     void retentionKeepsNewest();
@@ -79,7 +87,7 @@ ScanRecord TestStore::record(const std::vector<std::string>& names)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 2);
+    LG_COMPARE(s.schemaVersion(), 3);
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(s.handle(), "PRAGMA journal_mode", -1, &st, nullptr);
     LG_COMPARE(sqlite3_step(st), SQLITE_ROW);
@@ -109,7 +117,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 2);
+    LG_COMPARE(s.schemaVersion(), 3);
     const auto fs = s.findings(1);
     QCOMPARE(fs.size(), std::size_t(1));
     LG_COMPARE(fs[0].title, std::string("Privileged container"));
@@ -246,6 +254,181 @@ void TestStore::diffBetweenScans()
     LG_COMPARE(int(d.resolved[0].status), int(FindingStatus::Resolved));
     LG_COMPARE(d.unchanged.size(), std::size_t(1));
     LG_COMPARE(*s.previousScanId(b), a);
+}
+
+namespace {
+/** Findings in a scrambled order, with ties on every key. */
+ScanRecord scrambled(int n)
+{
+    ScanRecord r;
+    r.startedAt = 2000;
+    r.finishedAt = 2001;
+    r.toolVersion = "test";
+    for (int i = 0; i < n; ++i) {
+        const int k = (i * 37) % n;
+        Finding f;
+        f.rule = "LG-R" + std::to_string(k % 7);
+        f.title = k % 7 == 3 ? "Needle title" : "Rule " + std::to_string(k % 7);
+        f.layer = kAllLayers[std::size_t(k % 5)];
+        f.severity = Severity(k % 4);
+        f.status = k % 11 == 0 ? FindingStatus::Accepted : FindingStatus::Open;
+        f.subject = { "target-" + std::to_string(k % 3), k % 2 ? "Pod" : "Deployment", "ns" + std::to_string(k % 4),
+            "n" + std::to_string(k % 9), "" };
+        f.id = fingerprint(f.rule + std::to_string(k), f.subject);
+        f.message = "msg " + std::to_string((k * 13) % 17);
+        r.tallies[f.layer].scanned = true;
+        r.findings.push_back(std::move(f));
+    }
+    return r;
+}
+
+/** The default order, computed here independently of the Store. */
+bool defaultLess(const Finding& a, const Finding& b)
+{
+    return std::tuple(int(a.severity), std::string(toString(a.layer)), a.rule, a.subject.target, a.subject.namespace_,
+               a.subject.name, a.subject.container, a.subject.kind, a.id)
+        < std::tuple(int(b.severity), std::string(toString(b.layer)), b.rule, b.subject.target, b.subject.namespace_,
+            b.subject.name, b.subject.container, b.subject.kind, b.id);
+}
+} // namespace
+
+void TestStore::findingListsAreSortedAndFilteredInSql_data()
+{
+    QTest::addColumn<int>("sort");
+    QTest::addColumn<bool>("descending");
+    QTest::addColumn<QString>("search");
+    QTest::addColumn<unsigned>("chips");
+    for (int sort = 0; sort <= int(FindingSort::Message); ++sort)
+        for (bool desc : { false, true }) {
+            QTest::addRow("sort %d%s", sort, desc ? " desc" : "") << sort << desc << QString() << 0x1fU;
+            QTest::addRow("sort %d%s, search, chips", sort, desc ? " desc" : "")
+                << sort << desc << QStringLiteral("NEEDLE") << 0x5U;
+        }
+    QTest::addRow("search for a LIKE wildcard is literal") << 0 << false << QStringLiteral("%") << 0x1fU;
+}
+
+void TestStore::findingListsAreSortedAndFilteredInSql()
+{
+    QFETCH(int, sort);
+    QFETCH(bool, descending);
+    QFETCH(QString, search);
+    QFETCH(unsigned, chips);
+    Store s(m_path.toStdString());
+    const auto rec = scrambled(400);
+    const auto scanId = s.writeScan(rec);
+    FindingQuery q;
+    q.scanId = scanId;
+    q.sort = FindingSort(sort);
+    q.descending = descending;
+    q.filter.search = search.toStdString();
+    q.filter.severities = chips;
+    const auto ids = s.findingRowIds(q);
+    const auto got = s.findingsByRowId(ids.data(), ids.size());
+
+    // The same list computed here: filter, default order, then a stable sort by the key.
+    std::vector<Finding> want;
+    const std::string needle = search.toLower().toStdString();
+    for (const auto& f : rec.findings) {
+        if (((chips >> int(f.severity)) & 1U) == 0)
+            continue;
+        std::string hay = f.rule + "\n" + f.title + "\n" + f.subject.kind + "\n" + f.subject.namespace_ + "\n"
+            + f.subject.name + "\n" + f.subject.container + "\n" + f.message;
+        std::transform(hay.begin(), hay.end(), hay.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        if (!needle.empty() && hay.find(needle) == std::string::npos)
+            continue;
+        want.push_back(f);
+    }
+    std::sort(want.begin(), want.end(), defaultLess);
+    const auto key = [&](const Finding& f) -> std::string {
+        switch (FindingSort(sort)) {
+        case FindingSort::Severity:
+            return std::to_string(int(f.severity));
+        case FindingSort::Rule:
+            return f.rule;
+        case FindingSort::Resource:
+            return f.subject.kind + '\1' + f.subject.namespace_ + '\1' + f.subject.name + '\1' + f.subject.container;
+        case FindingSort::Target:
+            return f.subject.target;
+        case FindingSort::Status:
+            return f.status == FindingStatus::Accepted ? "1" : "0";
+        case FindingSort::Message:
+            return f.message;
+        }
+        return {};
+    };
+    std::stable_sort(want.begin(), want.end(),
+        [&](const Finding& a, const Finding& b) { return descending ? key(b) < key(a) : key(a) < key(b); });
+    QCOMPARE(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i)
+        LG_COMPARE(got[i].id, want[i].id);
+    if (search == QStringLiteral("%"))
+        QCOMPARE(got.size(), std::size_t(0));
+    if (search.isEmpty() && chips == 0x1f)
+        QCOMPARE(got.size(), rec.findings.size());
+    // The chips' counts ignore the chips.
+    const auto counts = s.severityCounts(q);
+    std::array<int, 5> wantCounts {};
+    for (const auto& f : rec.findings) {
+        std::string hay = f.rule + "\n" + f.title + "\n" + f.subject.kind + "\n" + f.subject.namespace_ + "\n"
+            + f.subject.name + "\n" + f.subject.container + "\n" + f.message;
+        std::transform(hay.begin(), hay.end(), hay.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        if (needle.empty() || hay.find(needle) != std::string::npos)
+            wantCounts[std::size_t(f.severity)]++;
+    }
+    QCOMPARE(counts, wantCounts);
+}
+
+void TestStore::revisionTwoCacheIsLaidOutForTheTable()
+{
+    // A revision-2 cache (findings in any order, no ranks): revision 3 lays each scan out in display order
+    // with ranks, and the lists come out as from a new cache.
+    const auto rec = scrambled(120);
+    {
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(m_path.toUtf8().constData(), &db), SQLITE_OK);
+        QByteArray sql;
+        for (const char* file : { "001_initial.sql", "002_rule_text_per_scan.sql" }) {
+            QFile f(QStringLiteral(LG_SOURCE_DIR "/resources/db/") + QLatin1String(file));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            sql += f.readAll();
+        }
+        sql += "INSERT INTO scans VALUES (1, 100, 110, 'layerguard 0.1.0', 'ci', '[]', 1, 80);";
+        for (const auto& f : rec.findings) // scan order: scrambled
+            sql += QStringLiteral(
+                "INSERT OR IGNORE INTO scan_rules VALUES (1, '%1', '%2', '[]', '[]', '[]');"
+                "INSERT INTO findings VALUES (1, '%3', '%1', '%4', %5, '%6', '%7', '%8', '%9', '%10', "
+                "'', '%11', '[]', '');")
+                       .arg(QString::fromStdString(f.rule), QString::fromStdString(f.title),
+                           QString::fromStdString(f.id), QString::fromLatin1(toString(f.layer).data()))
+                       .arg(int(f.severity))
+                       .arg(QString::fromLatin1(toString(f.status).data()), QString::fromStdString(f.subject.target),
+                           QString::fromStdString(f.subject.kind), QString::fromStdString(f.subject.namespace_),
+                           QString::fromStdString(f.subject.name), QString::fromStdString(f.message))
+                       .toUtf8();
+        sql += "PRAGMA user_version = 2;";
+        char* error = nullptr;
+        QVERIFY2(sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error) == SQLITE_OK, error);
+        sqlite3_close(db);
+    }
+    Store s(m_path.toStdString());
+    LG_COMPARE(s.schemaVersion(), 3);
+    std::vector<Finding> want = rec.findings;
+    std::sort(want.begin(), want.end(), defaultLess);
+    FindingQuery q;
+    q.scanId = 1;
+    const auto ids = s.findingRowIds(q); // the default view: the row range itself
+    const auto got = s.findingsByRowId(ids.data(), ids.size());
+    QCOMPARE(got.size(), want.size());
+    for (std::size_t i = 0; i < want.size(); ++i)
+        LG_COMPARE(got[i].id, want[i].id);
+    q.sort = FindingSort::Message;
+    const auto byMessage = s.findingsByRowId(s.findingRowIds(q).data(), want.size());
+    for (std::size_t i = 1; i < byMessage.size(); ++i)
+        QVERIFY(byMessage[i - 1].message <= byMessage[i].message);
+    const auto firstOpen
+        = std::find_if(want.begin(), want.end(), [](const Finding& f) { return f.status == FindingStatus::Open; });
+    LG_COMPARE(s.topFindings(1, 3).at(0).id, firstOpen->id);
+    LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
 void TestStore::acceptedRisksAndExpiry()
