@@ -147,7 +147,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     connect(all, &FindingsPage::stateChanged, this, &MainWindow::refreshAll);
     m_history = new ScansPage;
     m_pages->addWidget(m_history);
-    m_nav->addItem(tr("Scans"));
+    m_nav->addItem(tr("History"));
     connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
     for (int i = 0; i < m_nav->count() && i < 9; ++i) {

@@ -4,9 +4,11 @@
 #include "findingspage.h"
 #include "hostconnector.h"
 #include "mainwindow.h"
+#include "overviewpage.h"
 #include "manifestsconnector.h"
 #include "reportdialog.h"
 #include "scancontroller.h"
+#include "scanspage.h"
 #include "scanner.h"
 
 #include <QAbstractItemModelTester>
@@ -24,6 +26,7 @@
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
@@ -42,6 +45,7 @@ private Q_SLOTS:
     void findingsModelIsSound();
     void windowedModelOverALargeScan();
     void keyboardAndChecklist();
+    void historyComparesScans();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
@@ -121,6 +125,9 @@ void TestDashboard::overviewAndPagesRender()
     save(&window, QStringLiteral("13-image-not-scanned"));
     window.showPage(7);
     save(&window, QStringLiteral("14-scans"));
+    window.showPage(0);
+    QVERIFY(window.findChild<OverviewPage*>()->waitUntilLoaded());
+    save(&window, QStringLiteral("10-overview"));
 }
 
 void TestDashboard::findingsModelIsSound()
@@ -274,6 +281,44 @@ void TestDashboard::keyboardAndChecklist()
     Store check(m_path);
     QCOMPARE(check.checklist(fid).size(), std::size_t(1));
     save(&window, QStringLiteral("15-finding-detail"));
+}
+
+void TestDashboard::historyComparesScans()
+{
+    seed(4); // the last scan disables a rule: its findings are resolved
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.showPage(7);
+    auto* history = window.findChild<ScansPage*>();
+    QVERIFY(history);
+    QVERIFY(history->waitUntilCompared());
+    Store store(m_path);
+    const auto scans = store.scans();
+    const auto expected = store.diff(scans[2].id, scans[3].id); // full lists, computed another way
+    QVERIFY(!expected.resolved.empty());
+    QTreeWidget* tree = history->diffTree();
+    QCOMPARE(tree->topLevelItemCount(), 2);
+    QCOMPARE(tree->topLevelItem(0)->childCount(), int(expected.added.size()));
+    QCOMPARE(tree->topLevelItem(1)->childCount(), int(expected.resolved.size()));
+    QVERIFY(tree->topLevelItem(1)->text(0).contains(QString::number(expected.resolved.size())));
+    std::set<QString> resolvedRules;
+    for (const auto& f : expected.resolved)
+        resolvedRules.insert(QString::fromStdString(f.rule));
+    for (int i = 0; i < tree->topLevelItem(1)->childCount(); ++i)
+        QVERIFY(resolvedRules.count(tree->topLevelItem(1)->child(i)->text(1)));
+    save(&window, QStringLiteral("14-history-compare"));
+    // The oldest against the newest: the same counts as the Store's own full diff.
+    history->compare(scans[0].id, scans[3].id);
+    QVERIFY(history->waitUntilCompared());
+    const auto wide = store.diff(scans[0].id, scans[3].id);
+    QCOMPARE(history->diffTree()->topLevelItem(1)->childCount(), int(wide.resolved.size()));
+    // One target's scans only.
+    history->setTargetFilter(QStringLiteral("demo-node"));
+    QCOMPARE(history->scansTable()->rowCount(), 4);
+    history->setTargetFilter(QStringLiteral("no-such-target"));
+    QCOMPARE(history->scansTable()->rowCount(), 4); // unknown: back to all targets
 }
 
 void TestDashboard::backgroundScanStoresAndRefreshes()
