@@ -15,6 +15,7 @@ CacheWorker::CacheWorker(QObject* parent)
 
 CacheWorker::~CacheWorker()
 {
+    m_pool.clear();
     cancel();
     m_pool.waitForDone();
     // The reader belongs to the pool's thread, which is idle now.
@@ -25,6 +26,7 @@ std::shared_ptr<std::atomic<bool>> CacheWorker::startJob()
 {
     if (m_cancel)
         m_cancel->store(true);
+    m_pool.clear(); // jobs not started yet are superseded: drop them
     m_cancel = std::make_shared<std::atomic<bool>>(false);
     ++m_generation;
     if (!m_busy) {

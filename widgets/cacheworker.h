@@ -36,12 +36,16 @@ public:
         const quint64 generation = m_generation;
         m_pool.start([this, cachePath, job = std::move(job), done = std::move(done), failed = std::move(failed), cancel,
                          generation]() mutable {
+            if (cancel->load())
+                return; // superseded before it started
             try {
                 if (!m_reader || m_readerPath != cachePath) {
                     m_reader = Store::openReader(cachePath);
                     m_readerPath = cachePath;
                 }
+                m_reader->setInterruptFlag(cancel.get()); // a superseded query stops inside SQLite
                 auto result = std::make_shared<Result>(job(*m_reader, *cancel));
+                m_reader->setInterruptFlag(nullptr);
                 QMetaObject::invokeMethod(
                     this,
                     [this, result, done = std::move(done), generation]() mutable {
@@ -51,6 +55,8 @@ public:
                     Qt::QueuedConnection);
             } catch (const StoreError& e) {
                 m_reader.reset(); // reopened by the next job
+                if (cancel->load())
+                    return; // interrupted because superseded: nothing to report
                 fail(QString::fromStdString(std::string(e.what()) + " — " + e.hint()), std::move(failed), generation);
             } catch (const std::exception& e) {
                 m_reader.reset();

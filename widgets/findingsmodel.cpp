@@ -76,6 +76,18 @@ void FindingsModel::startQuery()
             Q_EMIT queryFinished(int(m_ids.size()), QDateTime::currentMSecsSinceEpoch() - started);
         },
         [this](const QString& message) { Q_EMIT queryFailed(message); });
+    updateSeverityCounts(query);
+}
+
+void FindingsModel::cancel()
+{
+    m_worker->cancel();
+}
+
+void FindingsModel::updateSeverityCounts(const FindingQuery& query)
+{
+    if (!m_store)
+        return;
     m_countsWorker->run<std::array<int, 5>>(
         m_store->path(),
         [query](const Store& reader, const std::atomic<bool>&) { return reader.severityCounts(query); },
@@ -113,24 +125,29 @@ const Finding* FindingsModel::findingAt(int row) const
         return nullptr;
     const int w = row / kWindow;
     auto it = m_windows.find(w);
-    if (it == m_windows.end()) {
+    if (it != m_windows.end()) {
+        // Least recently read goes first when a window must make room.
+        m_windowOrder.erase(std::find(m_windowOrder.begin(), m_windowOrder.end(), w));
+        m_windowOrder.push_back(w);
+    } else {
+        const std::size_t first = std::size_t(w) * kWindow;
+        const std::size_t n = std::min<std::size_t>(kWindow, m_ids.size() - first);
+        std::vector<Finding> rows;
+        try {
+            rows = m_store->findingsByRowId(m_query.scanId, m_ids.data() + first, n);
+        } catch (const StoreError&) {
+            return nullptr; // not kept: the next paint tries again, and the next query refreshes
+        }
         constexpr std::size_t kMaxWindows = 16; // ~4,000 rows: several screens either way
         if (m_windowOrder.size() >= kMaxWindows) {
             m_windows.erase(m_windowOrder.front());
             m_windowOrder.pop_front();
         }
-        const std::size_t first = std::size_t(w) * kWindow;
-        const std::size_t n = std::min<std::size_t>(kWindow, m_ids.size() - first);
-        std::vector<Finding> rows;
-        try {
-            rows = m_store->findingsByRowId(m_ids.data() + first, n);
-        } catch (const StoreError&) {
-            // The cache changed under us (a scan was deleted by retention): the next query refreshes.
-        }
-        rows.resize(n); // after an error: empty rows (no id) rather than a crash
         it = m_windows.emplace(w, std::move(rows)).first;
         m_windowOrder.push_back(w);
     }
+    if (std::size_t(row % kWindow) >= it->second.size())
+        return nullptr;
     const Finding& f = it->second[std::size_t(row % kWindow)];
     return f.id.empty() ? nullptr : &f;
 }

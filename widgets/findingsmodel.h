@@ -40,6 +40,10 @@ public:
     bool waitForQuery(int timeoutMs = 60000);
     /** Same, for the rows only (the severity counts may still be on their way). */
     bool waitForRows(int timeoutMs = 60000);
+    /** Drops the running query's result (the page switched to its groups). */
+    void cancel();
+    /** Recounts the severity chips for `query` alone (the page shows groups, not rows). */
+    void updateSeverityCounts(const FindingQuery& query);
 
     /** The finding on `row`, read with its window when not cached; null outside the rows. */
     [[nodiscard]] const Finding* findingAt(int row) const;

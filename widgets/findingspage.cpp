@@ -247,6 +247,7 @@ void FindingsPage::refresh()
         }
     }
     m_stack->setCurrentIndex(1);
+    m_stale = false;
     const FindingQuery query = currentQuery(*latest);
     const auto by = FindingGroupBy(m_groupBy->currentData().toInt());
     if (m_openGroupSet)
@@ -255,10 +256,13 @@ void FindingsPage::refresh()
                 .arg(FindingGroupsModel::groupTitle(by), m_openGroup.isEmpty() ? tr("(none)") : m_openGroup));
     m_groupChip->setVisible(m_openGroupSet);
     if (by != FindingGroupBy::None && !m_openGroupSet) {
+        m_model->cancel(); // a flat result arriving now would write over the groups' count and detail
         m_tables->setCurrentWidget(m_groupsTable);
         loadGroups(query);
+        m_model->updateSeverityCounts(query);
         return;
     }
+    m_groupsWorker->cancel();
     m_tables->setCurrentWidget(m_table);
     m_model->setQuery(query);
 }
@@ -328,10 +332,11 @@ void FindingsPage::queryFinished(int rows)
         m_table->scrollTo(m_model->index(row, 0));
     } else {
         const auto& f = m_model->query().filter;
-        m_detail->setHtml(tr("<p>No finding matches. %1</p>")
-                              .arg(f.search.empty() && f.severities == 0x1f && !f.status
-                                      ? tr("Every rule that applied to this layer passed in the latest scan.")
-                                      : tr("Clear the filters to see all findings.")));
+        m_detail->setHtml(
+            tr("<p>No finding matches. %1</p>")
+                .arg(f.search.empty() && f.severities == 0x1f && !f.status && f.groupBy == FindingGroupBy::None
+                        ? tr("Every rule that applied to this layer passed in the latest scan.")
+                        : tr("Clear the filters to see all findings.")));
     }
     showDetail();
 }
@@ -351,6 +356,20 @@ void FindingsPage::openGroup(const QString& key)
 void FindingsPage::setSeverityShown(Severity severity, bool shown)
 {
     m_chips[std::size_t(severity)]->setChecked(shown);
+}
+
+void FindingsPage::refreshWhenShown()
+{
+    m_stale = true;
+    if (isVisible())
+        refresh();
+}
+
+void FindingsPage::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        refresh();
 }
 
 bool FindingsPage::waitUntilLoaded(int timeoutMs)
@@ -428,9 +447,12 @@ void FindingsPage::showDetail()
 
 void FindingsPage::acceptRisk()
 {
-    const Finding* f = m_model->findingAt(m_table->currentIndex().row());
-    if (!f)
+    // A copy: the dialog's event loop may deliver a new query, which frees the model's windows.
+    const Finding* current = m_model->findingAt(m_table->currentIndex().row());
+    if (!current)
         return;
+    const Finding finding = *current;
+    const Finding* f = &finding;
     if (f->status == FindingStatus::Accepted) {
         m_store->revokeRisk(f->id);
         refresh();

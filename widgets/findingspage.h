@@ -46,6 +46,11 @@ public:
     void setSeverityShown(Severity severity, bool shown);
     /** Processes events until the page's queries are done (tests, benchmarks). */
     bool waitUntilLoaded(int timeoutMs = 60000);
+    /** Refreshes now when shown, else the next time the page is shown. */
+    void refreshWhenShown();
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 Q_SIGNALS:
     /** Checklist or accepted-risk state changed: other pages should refresh. */
@@ -75,6 +80,7 @@ private:
     CacheWorker* m_groupsWorker = nullptr;
     QString m_openGroup; ///< the group whose findings are shown (empty: none)
     bool m_openGroupSet = false;
+    bool m_stale = true; ///< the cache changed since the last refresh
     QLabel* m_count = nullptr;
     QTableView* m_table = nullptr;
     QTextBrowser* m_detail = nullptr;

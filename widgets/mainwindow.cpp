@@ -212,7 +212,7 @@ void MainWindow::refreshAll()
     try {
         m_overview->refresh(*m_store);
         for (auto* p : m_findingPages)
-            p->refresh();
+            p->refreshWhenShown(); // hidden pages query when they are next shown
         m_history->refresh(*m_store);
     } catch (const StoreError& e) {
         showErrors({ QString::fromStdString(std::string(e.what()) + " — " + e.hint()) });

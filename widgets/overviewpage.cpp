@@ -372,6 +372,7 @@ QList<QPointF> downsample(const QList<QPointF>& points, int buckets)
     qsizetype i = 0;
     for (int b = 0; b < buckets && i < points.size(); ++b) {
         const double end = x0 + span * double(b + 1) / double(buckets);
+        const qsizetype first = i;
         qsizetype lo = i, hi = i;
         for (; i < points.size() && (points[i].x() <= end || b == buckets - 1); ++i) {
             if (points[i].y() < points[lo].y())
@@ -379,6 +380,8 @@ QList<QPointF> downsample(const QList<QPointF>& points, int buckets)
             if (points[i].y() > points[hi].y())
                 hi = i;
         }
+        if (i == first)
+            continue; // no scan in this bucket
         if (lo == hi) {
             out.append(points[lo]);
             continue;

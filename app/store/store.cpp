@@ -278,8 +278,22 @@ std::unique_ptr<Store> Store::openReader(const std::string& path)
     sqlite3_extended_result_codes(s->m_db, 1);
     sqlite3_busy_timeout(s->m_db, 5000);
     s->exec("PRAGMA temp_store = MEMORY");
-    s->exec("PRAGMA cache_size = -65536");
+    s->exec("PRAGMA cache_size = -16384"); // 16 MiB: several readers share the OS page cache anyway
     return s;
+}
+
+void Store::setInterruptFlag(const std::atomic<bool>* flag)
+{
+    if (!flag) {
+        sqlite3_progress_handler(m_db, 0, nullptr, nullptr);
+        return;
+    }
+    sqlite3_progress_handler(
+        m_db, 20000,
+        [](void* p) -> int {
+            return static_cast<const std::atomic<bool>*>(p)->load(std::memory_order_relaxed) ? 1 : 0;
+        },
+        const_cast<std::atomic<bool>*>(flag));
 }
 
 Store::~Store()
@@ -705,7 +719,7 @@ std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const 
         key = "f.rank_target";
         break;
     case FindingSort::Status:
-        key = "f.status = 'accepted'";
+        key = "f.status = 'open'"; // accepted first, as the text sorts
         break;
     case FindingSort::Message:
         key = "f.rank_message";
@@ -764,13 +778,13 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
     return out;
 }
 
-std::vector<Finding> Store::findingsByRowId(const std::int64_t* rowIds, std::size_t count) const
+std::vector<Finding> Store::findingsByRowId(std::int64_t scanId, const std::int64_t* rowIds, std::size_t count) const
 {
-    Stmt q(m_db, (std::string("SELECT ") + kFindingColumns + " WHERE f.rowid = ?1").c_str());
+    Stmt q(m_db, (std::string("SELECT ") + kFindingColumns + " WHERE f.rowid = ?1 AND f.scan_id = ?2").c_str());
     std::vector<Finding> out;
     out.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-        q.bind(1, rowIds[i]);
+        q.bind(1, rowIds[i]).bind(2, scanId);
         out.push_back(q.step() ? readFinding(q) : Finding {});
         q.reset();
     }

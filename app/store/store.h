@@ -168,9 +168,14 @@ public:
     explicit Store(const std::string& path);
     /**
      * A second, read-only connection to a cache another Store opened (and checked, and migrated): for
-     * queries on a worker thread. Throws StoreError when the file cannot be read or has another schema.
+     * queries on a worker thread. Throws StoreError when the file cannot be read.
      */
     [[nodiscard]] static std::unique_ptr<Store> openReader(const std::string& path);
+    /**
+     * While `flag` is set and true, a running query stops (it throws StoreError); for worker threads whose
+     * query was superseded. nullptr removes it.
+     */
+    void setInterruptFlag(const std::atomic<bool>* flag);
     ~Store();
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
@@ -198,11 +203,15 @@ public:
         const FindingQuery& query, const std::atomic<bool>* cancel = nullptr) const;
     /** Findings per severity the query selects before its severity chips (the chips' counts). */
     [[nodiscard]] std::array<int, 5> severityCounts(const FindingQuery& query) const;
-    /** The findings with these row ids, in the same order; an id no longer present gives a Finding without id. */
-    [[nodiscard]] std::vector<Finding> findingsByRowId(const std::int64_t* rowIds, std::size_t count) const;
+    /**
+     * The findings of scan `scanId` with these row ids, in the same order; an id no longer present (or of
+     * another scan) gives a Finding without id.
+     */
+    [[nodiscard]] std::vector<Finding> findingsByRowId(
+        std::int64_t scanId, const std::int64_t* rowIds, std::size_t count) const;
     /** The row id of a finding in a scan, if present. */
     [[nodiscard]] std::optional<std::int64_t> findingRowId(std::int64_t scanId, const std::string& fid) const;
-    /** Groups of a query's findings (its sort and group filter ignored), largest first. */
+    /** Groups of a query's findings (its sort and group filter ignored): most severe first, then largest. */
     [[nodiscard]] std::vector<FindingGroup> findingGroups(const FindingQuery& query, FindingGroupBy by) const;
     [[nodiscard]] std::map<std::string, RuleOutcome> ruleOutcomes(std::int64_t scanId) const;
     [[nodiscard]] ScanDiff diff(std::int64_t scanA, std::int64_t scanB) const;

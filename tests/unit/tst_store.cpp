@@ -323,7 +323,7 @@ void TestStore::findingListsAreSortedAndFilteredInSql()
     q.filter.search = search.toStdString();
     q.filter.severities = chips;
     const auto ids = s.findingRowIds(q);
-    const auto got = s.findingsByRowId(ids.data(), ids.size());
+    const auto got = s.findingsByRowId(scanId, ids.data(), ids.size());
 
     // The same list computed here: filter, default order, then a stable sort by the key.
     std::vector<Finding> want;
@@ -350,7 +350,7 @@ void TestStore::findingListsAreSortedAndFilteredInSql()
         case FindingSort::Target:
             return f.subject.target;
         case FindingSort::Status:
-            return f.status == FindingStatus::Accepted ? "1" : "0";
+            return f.status == FindingStatus::Accepted ? "0" : "1"; // accepted first, as the words sort
         case FindingSort::Message:
             return f.message;
         }
@@ -417,12 +417,13 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
     FindingQuery q;
     q.scanId = 1;
     const auto ids = s.findingRowIds(q); // the default view: the row range itself
-    const auto got = s.findingsByRowId(ids.data(), ids.size());
+    const auto got = s.findingsByRowId(1, ids.data(), ids.size());
     QCOMPARE(got.size(), want.size());
     for (std::size_t i = 0; i < want.size(); ++i)
         LG_COMPARE(got[i].id, want[i].id);
+    QVERIFY(s.findingsByRowId(2, ids.data(), 1).at(0).id.empty()); // not a row of that scan
     q.sort = FindingSort::Message;
-    const auto byMessage = s.findingsByRowId(s.findingRowIds(q).data(), want.size());
+    const auto byMessage = s.findingsByRowId(1, s.findingRowIds(q).data(), want.size());
     for (std::size_t i = 1; i < byMessage.size(); ++i)
         QVERIFY(byMessage[i - 1].message <= byMessage[i].message);
     const auto firstOpen

@@ -4,15 +4,17 @@
 #include "findingspage.h"
 #include "hostconnector.h"
 #include "mainwindow.h"
-#include "overviewpage.h"
 #include "manifestsconnector.h"
+#include "overviewpage.h"
 #include "reportdialog.h"
 #include "scancontroller.h"
-#include "scanspage.h"
 #include "scanner.h"
+#include "scanspage.h"
 
 #include <QAbstractItemModelTester>
-#include <set>
+#include <QChart>
+#include <QChartView>
+#include <QLineSeries>
 #include <QApplication>
 #include <QCheckBox>
 #include <QCryptographicHash>
@@ -31,6 +33,7 @@
 #include <QTest>
 #include <QTextBrowser>
 #include <QTreeWidget>
+#include <set>
 
 #include "testsupport.h"
 
@@ -46,6 +49,7 @@ private Q_SLOTS:
     void windowedModelOverALargeScan();
     void keyboardAndChecklist();
     void historyComparesScans();
+    void trendIsDownsampledAndRanged();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
@@ -321,6 +325,47 @@ void TestDashboard::historyComparesScans()
     QCOMPARE(history->scansTable()->rowCount(), 4); // unknown: back to all targets
 }
 
+void TestDashboard::trendIsDownsampledAndRanged()
+{
+    // Three scans a day for two years: more points than the chart has pixels.
+    {
+        Store store(m_path);
+        for (int i = 0; i < 3 * 730; ++i) {
+            ScanRecord rec;
+            rec.startedAt = 1700000000 + std::int64_t(i) * 28800;
+            rec.finishedAt = rec.startedAt + 60;
+            rec.toolVersion = "test";
+            auto& t = rec.tallies[Layer::Host];
+            t.scanned = true;
+            t.evaluated = 10;
+            t.evaluatedWeight = 100;
+            t.failedWeight = i % 97 == 0 ? 90 : 10; // rare dips must survive downsampling
+            store.writeScan(rec);
+        }
+    }
+    OverviewPage overview;
+    overview.resize(1000, 700);
+    overview.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&overview));
+    Store store(m_path);
+    overview.refresh(store);
+    QVERIFY(overview.waitUntilLoaded());
+    const int all = overview.trendPoints();
+    QVERIFY2(all > 0 && all <= 2 * std::max(50, overview.trendView()->width() / 4),
+        qPrintable(QString::number(all)));
+    QVERIFY(all < 3 * 730);
+    // The dips (score 10) are still drawn.
+    auto* series = qobject_cast<QLineSeries*>(overview.trendView()->chart()->series().value(0));
+    QVERIFY(series);
+    double lowest = 100;
+    for (const auto& p : series->points())
+        lowest = std::min(lowest, p.y());
+    QCOMPARE(lowest, 10.0);
+    overview.setTrendRange(7);
+    QCOMPARE(overview.trendPoints(), 22); // 7 days of three a day, and the scan at the start of the range
+    save(&overview, QStringLiteral("17-trend-two-years"));
+}
+
 void TestDashboard::backgroundScanStoresAndRefreshes()
 {
     MainWindow window(std::make_unique<Store>(m_path));
@@ -330,6 +375,7 @@ void TestDashboard::backgroundScanStoresAndRefreshes()
     QVERIFY(finished.wait(30000));
     LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(1));
     QVERIFY(finished.at(0).at(1).toStringList().isEmpty());
+    window.showPage(5); // pages query when shown
     QTRY_VERIFY(window.findingsPage(4)->model()->rowCount() > 0);
     // A failing source: error shown, nothing stored.
     window.scanManifests(m_dir->filePath(QStringLiteral("does-not-exist")));
