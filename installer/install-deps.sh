@@ -7,7 +7,7 @@ PACKAGES=(
     # toolchain (clang and its libFuzzer runtime for the fuzz targets)
     build-essential cmake ninja-build ccache pkg-config git clang-14 libclang-rt-14-dev
     # libraries the code links
-    qt6-base-dev qt6-charts-dev qt6-pdf-dev libqt6opengl6-dev libgl-dev
+    qt6-base-dev qt6-charts-dev qt6-pdf-dev libqt6opengl6-dev libgl-dev qtkeychain-qt6-dev
     libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libsimdjson-dev
     # runtime: fonts for PDF and widgets, offscreen/xcb platform plugins
     fonts-dejavu-core qt6-qpa-plugins
@@ -21,6 +21,8 @@ PACKAGES=(
     docker-registry python3-cryptography
     # importers: real OpenSCAP (on a debootstrapped bullseye tree, SSG content) and Lynis reports
     openscap-scanner openscap-utils ssg-debian debootstrap lynis
+    # the OS keyring the connections manager is tested against: GNOME Keyring on a private D-Bus session
+    gnome-keyring dbus-daemon libsecret-tools
     # desktop integration: validating the .desktop entry and AppStream metainfo, building the DEB
     desktop-file-utils appstream dpkg-dev
     # benchmarks

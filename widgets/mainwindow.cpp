@@ -1,5 +1,9 @@
 #include "mainwindow.h"
 
+#include "connectionsdialog.h"
+#include "savedtarget.h"
+#include "secretstore.h"
+
 #include "dockerconnector.h"
 #include "findingspage.h"
 #include "hostconnector.h"
@@ -47,6 +51,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     setWindowTitle(tr("Layerguard — container security posture"));
     resize(1280, 800);
     m_scans = new ScanController(QString::fromStdString(m_store->path()), this);
+    m_secrets = new SecretStore(this);
 
     auto* toolbar = addToolBar(tr("Scan"));
     toolbar->setMovable(false);
@@ -56,6 +61,20 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     m_scanButton->setText(tr("Scan ▸"));
     m_scanButton->setPopupMode(QToolButton::InstantPopup);
     auto* menu = new QMenu(m_scanButton);
+    // Saved connections first: what this user scans every day.
+    auto* saved = menu->addMenu(tr("Saved connection"));
+    connect(saved, &QMenu::aboutToShow, this, [this, saved] {
+        saved->clear();
+        for (const auto& t : m_store->targets()) {
+            const QString name = QString::fromStdString(t.name);
+            saved->addAction(QStringLiteral("%1  (%2)").arg(name, QString::fromStdString(t.kind)), this,
+                [this, name] { scanSavedTarget(name); });
+        }
+        if (saved->isEmpty())
+            saved->addAction(tr("None yet"))->setEnabled(false);
+        saved->addSeparator();
+        saved->addAction(tr("Manage connections…"), this, &MainWindow::openConnections);
+    });
     menu->addAction(tr("Demo lab"), this, &MainWindow::scanDemo);
     menu->addAction(tr("Manifests folder…"), this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));
@@ -186,6 +205,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     file->addAction(
         tr("Import reports…"), QKeySequence(Qt::CTRL | Qt::Key_I), this, &MainWindow::chooseReportsToImport);
     file->addAction(tr("Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportReport);
+    file->addAction(tr("Connections…"), QKeySequence(Qt::CTRL | Qt::Key_K), this, &MainWindow::openConnections);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
     statusBar()->showMessage(tr("Cache: %1 — drop reports of OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, "
@@ -350,6 +370,69 @@ void MainWindow::scanPrometheus(const QString& url)
         std::vector<std::unique_ptr<Connector>> s;
         s.push_back(std::make_unique<PrometheusConnector>(ep));
         return s;
+    });
+}
+
+ConnectionsDialog* MainWindow::openConnections()
+{
+    auto* dlg = new ConnectionsDialog(m_store.get(), m_secrets, this);
+    dlg->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dlg, &ConnectionsDialog::scanRequested, this, [this, dlg](const QString& name) {
+        dlg->accept();
+        scanSavedTarget(name);
+    });
+    dlg->show();
+    return dlg;
+}
+
+void MainWindow::scanSavedTarget(const QString& name)
+{
+    const auto saved = m_store->target(name.toStdString());
+    if (!saved) {
+        showErrors({ tr("There is no saved connection %1 any more.").arg(name) });
+        return;
+    }
+    const SavedTarget t = *saved;
+    if (t.kind == "kubernetes") {
+        try {
+            const auto ctx = Kubeconfig::load(t.config.value("kubeconfig", std::string()))
+                                 .resolve(t.config.value("context", std::string()));
+            if (ctx.user.exec
+                && QMessageBox::question(this, tr("Run the credential plugin?"),
+                       tr("Context %1 gets its credentials by running:\n\n%2\n\nRun it for this scan?")
+                           .arg(QString::fromStdString(ctx.name), QString::fromStdString(ctx.user.exec->display())))
+                    != QMessageBox::Yes)
+                return;
+        } catch (const ConnectorError& e) {
+            showErrors(
+                { tr("%1: %2 — %3").arg(name, QString::fromStdString(e.what()), QString::fromStdString(e.hint())) });
+            return;
+        }
+    }
+    const auto start = [this, t, name](TargetSecret secret) {
+        m_scans->start(tr("connection %1").arg(name), [t, secret] {
+            std::vector<std::unique_ptr<Connector>> s;
+            s.push_back(connectorForTarget(t, secret));
+            return s;
+        });
+    };
+    if (secretKindOf(t).empty()) {
+        start({});
+        return;
+    }
+    m_secrets->read(name, [this, start](const QString& json, const QString& error) {
+        TargetSecret secret;
+        const auto j = nlohmann::json::parse(json.toStdString(), nullptr, false);
+        if (j.is_object()) {
+            secret.password = j.value("password", std::string());
+            secret.token = j.value("token", std::string());
+        }
+        if (!error.isEmpty())
+            statusBar()->showMessage(tr("No secret from the OS keyring (%1): scanning with the docker config, "
+                                        "credential helpers or token files")
+                                         .arg(error),
+                10000);
+        start(secret);
     });
 }
 

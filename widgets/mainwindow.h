@@ -15,7 +15,9 @@ class QToolButton;
 
 namespace lg {
 
+class ConnectionsDialog;
 class FindingsPage;
+class SecretStore;
 class OverviewPage;
 class ScanController;
 class ScansPage;
@@ -40,6 +42,11 @@ public:
     void importReports(const QStringList& paths);
     void chooseReportsToImport();
     void exportReport();
+    /** Opens the connections manager (add, edit, test, remove saved connections). */
+    ConnectionsDialog* openConnections();
+    /** Scans a saved connection, with its secret from the OS keyring when it has one. */
+    void scanSavedTarget(const QString& name);
+    [[nodiscard]] SecretStore* secretStore() const { return m_secrets; }
     [[nodiscard]] ScanController* scanController() const { return m_scans; }
     /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */
     void showPage(int index);
@@ -64,6 +71,7 @@ private:
     QLabel* m_progressText;
     QPushButton* m_cancel;
     QToolButton* m_scanButton;
+    SecretStore* m_secrets;
 };
 
 } // namespace lg

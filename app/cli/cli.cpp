@@ -12,6 +12,7 @@
 #include "promconnector.h"
 #include "registryconnector.h"
 #include "reportwriter.h"
+#include "savedtarget.h"
 #include "scanner.h"
 #include "scoring.h"
 #include "store.h"
@@ -351,35 +352,11 @@ int cmdScan(const QStringList& args)
                     + "\"; `layerguard target list` shows them, `layerguard target add` saves one");
                 return kExitFailure;
             }
-            const auto& c = saved->config;
-            if (saved->kind == "docker")
-                sources.push_back(std::make_unique<DockerConnector>(
-                    resolveDockerEndpoint(c.value("url", std::string()), c.value("caFile", std::string())),
-                    saved->name));
-            else if (saved->kind == "manifests")
-                sources.push_back(std::make_unique<ManifestsConnector>(c.value("path", std::string()), saved->name));
-            else if (saved->kind == "host")
-                sources.push_back(std::make_unique<HostConnector>(c.value("root", std::string("/")), saved->name));
-            else if (saved->kind == "registry") {
-                RegistryOptions o;
-                o.url = c.value("url", std::string());
-                o.caFile = c.value("caFile", std::string());
-                o.repositories = c.value("repositories", std::vector<std::string>());
-                sources.push_back(std::make_unique<RegistryConnector>(std::move(o), saved->name));
-            } else if (saved->kind == "prometheus")
-                sources.push_back(std::make_unique<PrometheusConnector>(
-                    promEndpoint(c.value("url", std::string()), c.value("caFile", std::string()),
-                        c.value("user", std::string()), c.value("tokenFile", std::string()),
-                        c.value("cert", std::string()), c.value("key", std::string())),
-                    saved->name, c.value("window", std::string("1h")), loadPromChecks()));
-            else if (saved->kind == "kubernetes") {
-                const auto kc = Kubeconfig::load(c.value("kubeconfig", std::string()));
-                sources.push_back(kubeSource(kc.resolve(c.value("context", std::string())), saved->name, pageSize));
-            } else {
-                err("saved target " + s(target) + " has an unknown kind \"" + saved->kind
-                    + "\"; remove it with `layerguard target remove " + s(target) + "` and add it again");
-                return kExitFailure;
-            }
+            TargetOptions options;
+            options.pageSize = pageSize;
+            options.notice = [](const std::string& msg) { err(msg); };
+            // Secrets come from the docker config, credential helpers, token files or the environment here.
+            sources.push_back(connectorForTarget(*saved, {}, options));
         } catch (const StoreError& e) {
             err(e.what());
             return kExitFailure;

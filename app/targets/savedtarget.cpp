@@ -1,0 +1,83 @@
+#include "savedtarget.h"
+
+#include "dockerconnector.h"
+#include "hostconnector.h"
+#include "kubeconfig.h"
+#include "kubeconnector.h"
+#include "manifestsconnector.h"
+#include "promconnector.h"
+#include "registryconnector.h"
+
+#include <QFile>
+#include <QString>
+
+namespace lg {
+
+std::string secretKindOf(const SavedTarget& target)
+{
+    if (target.kind == "registry"
+        || (target.kind == "prometheus" && !target.config.value("user", std::string()).empty()))
+        return "password";
+    if (target.kind == "prometheus")
+        return "token";
+    return {};
+}
+
+std::unique_ptr<Connector> connectorForTarget(
+    const SavedTarget& target, const TargetSecret& secret, const TargetOptions& options)
+{
+    const auto& c = target.config;
+    const auto str = [&c](const char* key) { return c.value(key, std::string()); };
+    if (target.kind == "docker")
+        return std::make_unique<DockerConnector>(resolveDockerEndpoint(str("url"), str("caFile")), target.name);
+    if (target.kind == "manifests")
+        return std::make_unique<ManifestsConnector>(str("path"), target.name);
+    if (target.kind == "host")
+        return std::make_unique<HostConnector>(c.value("root", std::string("/")), target.name);
+    if (target.kind == "registry") {
+        RegistryOptions o;
+        o.url = str("url");
+        o.caFile = str("caFile");
+        o.repositories = c.value("repositories", std::vector<std::string>());
+        if (!str("user").empty() && !secret.password.empty())
+            o.credential = RegistryCredential { str("user"), secret.password, "OS keyring" };
+        // else: the docker config, a credential helper or podman's auth.json, as docker itself would
+        return std::make_unique<RegistryConnector>(std::move(o), target.name);
+    }
+    if (target.kind == "prometheus") {
+        PrometheusEndpoint ep;
+        ep.url = str("url");
+        ep.caFile = str("caFile");
+        ep.clientCert = str("cert");
+        ep.clientKey = str("key");
+        ep.username = str("user");
+        if (!ep.username.empty())
+            ep.password = !secret.password.empty() ? secret.password
+                                                   : qEnvironmentVariable("LAYERGUARD_PROM_PASSWORD").toStdString();
+        ep.bearerToken = secret.token;
+        if (ep.bearerToken.empty() && !str("tokenFile").empty()) {
+            QFile f(QString::fromStdString(str("tokenFile")));
+            if (!f.open(QIODevice::ReadOnly))
+                throw ConnectorError("prometheus", "cannot read the token file " + str("tokenFile"),
+                    "check the file and its permissions, or save the token in the connection instead");
+            ep.bearerToken = f.read(64 * 1024).trimmed().toStdString();
+        }
+        return std::make_unique<PrometheusConnector>(
+            std::move(ep), target.name, c.value("window", std::string("1h")), loadPromChecks());
+    }
+    if (target.kind == "kubernetes") {
+        const auto kc = Kubeconfig::load(str("kubeconfig"));
+        auto k = std::make_unique<KubernetesConnector>(kc.resolve(str("context")), target.name, options.pageSize);
+        if (options.notice) {
+            if (k->context().cluster.insecureSkipTlsVerify)
+                options.notice("warning: context " + k->context().name
+                    + " turns TLS verification off (insecure-skip-tls-verify); the scan reports it as a finding");
+            k->setNotice(options.notice);
+        }
+        return k;
+    }
+    throw ConnectorError("target", "saved target " + target.name + " has an unknown kind \"" + target.kind + "\"",
+        "remove it and add it again");
+}
+
+} // namespace lg

@@ -1,0 +1,258 @@
+// The connections manager driven as a user would, against a real OS keyring: GNOME Keyring's Secret
+// Service on a private D-Bus session (with_keyring.sh). Secrets go to the keyring and never to the cache.
+#include "connectionsdialog.h"
+#include "mainwindow.h"
+#include "scancontroller.h"
+#include "secretstore.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "testsupport.h"
+
+using namespace lg;
+
+namespace {
+const QByteArray kCanary = "Canary-Keyring-Pw-7f3a91";
+
+/** Every byte of the cache (database, WAL, shared memory) contains the canary? */
+bool cacheContains(const QString& dir, const QByteArray& needle)
+{
+    QDirIterator it(dir, QDir::Files);
+    while (it.hasNext()) {
+        QFile f(it.next());
+        if (f.open(QIODevice::ReadOnly) && f.readAll().contains(needle))
+            return true;
+    }
+    return false;
+}
+
+QString readSecret(SecretStore& secrets, const QString& name, QString* error)
+{
+    QString value;
+    bool done = false;
+    secrets.read(name, [&](const QString& v, const QString& e) {
+        value = v;
+        *error = e;
+        done = true;
+    });
+    for (int i = 0; i < 2000 && !done; ++i)
+        QTest::qWait(10);
+    if (!done)
+        *error = QStringLiteral("the keyring did not answer in 20 s");
+    return value;
+}
+} // namespace
+
+class TestConnections : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init();
+    void passwordGoesToTheKeyringNotTheCache();
+    void testReportsReachableAndUnreachable();
+    void credentialsInAUrlAreRefused();
+    void insecureContextIsShown();
+    void savedConnectionIsScanned();
+    void withoutKeyringNothingIsKept();
+
+private:
+    bool keyringExpected() const { return !qEnvironmentVariableIsSet("LG_EXPECT_NO_KEYRING"); }
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::string m_path;
+};
+
+void TestConnections::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_path = m_dir->filePath(QStringLiteral("cache.sqlite")).toStdString();
+}
+
+void TestConnections::passwordGoesToTheKeyringNotTheCache()
+{
+    if (!keyringExpected())
+        QSKIP("this run has no keyring on purpose");
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    dlg.show();
+    dlg.startNew(QStringLiteral("registry"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("team-registry")));
+    QVERIFY(dlg.setField(QStringLiteral("registry.url"), QStringLiteral("https://registry.example:5000")));
+    QVERIFY(dlg.setField(QStringLiteral("registry.repositories"), QStringLiteral("shop/*, base/*")));
+    QVERIFY(dlg.setField(QStringLiteral("registry.user"), QStringLiteral("alice")));
+    QVERIFY(dlg.setField(QStringLiteral("registry.password"), QString::fromLatin1(kCanary)));
+    dlg.save();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(dlg.status().contains(QStringLiteral("OS keyring")), qPrintable(dlg.status()));
+    QVERIFY2(!dlg.status().contains(QStringLiteral("without")), qPrintable(dlg.status()));
+    QTest::qWait(50);
+    QDir().mkpath(QStringLiteral(LG_SCREENSHOTS));
+    QVERIFY(dlg.grab().save(QStringLiteral(LG_SCREENSHOTS "/20-connections.png")));
+
+    const auto saved = store.target("team-registry");
+    QVERIFY(saved);
+    LG_COMPARE(saved->kind, std::string("registry"));
+    LG_COMPARE(saved->config.value("user", std::string()), std::string("alice"));
+    LG_COMPARE(saved->config.value("repositories", std::vector<std::string>()),
+        (std::vector<std::string> { "shop/*", "base/*" }));
+    QVERIFY(!cacheContains(m_dir->path(), kCanary));
+    QString error;
+    const QString secret = readSecret(secrets, QStringLiteral("team-registry"), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(secret.toUtf8().contains(kCanary));
+
+    // Reopened: the fields come back, the password does not (it stays in the keyring).
+    ConnectionsDialog again(&store, &secrets);
+    again.select(QStringLiteral("team-registry"));
+    auto* url = again.findChild<QLineEdit*>(QStringLiteral("registry.url"));
+    auto* pw = again.findChild<QLineEdit*>(QStringLiteral("registry.password"));
+    QCOMPARE(url->text(), QStringLiteral("https://registry.example:5000"));
+    QVERIFY(pw->text().isEmpty());
+
+    // Removed: from the cache and from the keyring.
+    again.removeSelected();
+    QVERIFY(again.waitUntilIdle());
+    QVERIFY(!store.target("team-registry"));
+    QVERIFY(readSecret(secrets, QStringLiteral("team-registry"), &error).isEmpty());
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestConnections::testReportsReachableAndUnreachable()
+{
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    QFile yaml(m_dir->filePath(QStringLiteral("pod.yaml")));
+    QVERIFY(yaml.open(QIODevice::WriteOnly));
+    yaml.write("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n"
+               "  - {name: c, image: 'nginx:1.25', securityContext: {privileged: true}}\n");
+    yaml.close();
+    dlg.startNew(QStringLiteral("manifests"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("local-yaml")));
+    QVERIFY(dlg.setField(QStringLiteral("manifests.path"), m_dir->path()));
+    dlg.test();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(dlg.status().contains(QStringLiteral("Read 1 resource")), qPrintable(dlg.status()));
+    QVERIFY(!store.target("local-yaml")); // a test stores nothing
+    QVERIFY(store.scans().empty());
+
+    dlg.startNew(QStringLiteral("docker"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("nowhere")));
+    QVERIFY(dlg.setField(QStringLiteral("docker.url"), QStringLiteral("tcp://127.0.0.1:1")));
+    dlg.test();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(
+        dlg.status().contains(QStringLiteral("Test failed")) && dlg.status().contains(QStringLiteral("127.0.0.1:1")),
+        qPrintable(dlg.status()));
+}
+
+void TestConnections::credentialsInAUrlAreRefused()
+{
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    dlg.startNew(QStringLiteral("prometheus"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"),
+        QStringLiteral("http://bob:") + QString::fromLatin1(kCanary) + QStringLiteral("@127.0.0.1:9090")));
+    dlg.save();
+    QVERIFY2(dlg.status().contains(QStringLiteral("do not belong in the URL")), qPrintable(dlg.status()));
+    QVERIFY(!store.target("prom"));
+    QVERIFY(!cacheContains(m_dir->path(), kCanary));
+}
+
+void TestConnections::insecureContextIsShown()
+{
+    const QString kubeconfig = m_dir->filePath(QStringLiteral("kubeconfig"));
+    QFile f(kubeconfig);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("current-context: lab\nclusters:\n- name: lab\n  cluster: {server: 'https://127.0.0.1:1', "
+            "insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: abc}\ncontexts:\n"
+            "- name: lab\n  context: {cluster: lab, user: u}\n- name: other\n  context: {cluster: lab, user: u}\n");
+    f.close();
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    dlg.startNew(QStringLiteral("kubernetes"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("lab")));
+    QVERIFY(dlg.setField(QStringLiteral("kubernetes.kubeconfig"), kubeconfig));
+    QVERIFY(dlg.setField(QStringLiteral("kubernetes.context"), QStringLiteral("other")));
+    QVERIFY(dlg.setField(QStringLiteral("kubernetes.context"), QStringLiteral("lab")));
+    QVERIFY2(dlg.status().contains(QStringLiteral("TLS verification off")), qPrintable(dlg.status()));
+    dlg.save();
+    const auto saved = store.target("lab");
+    QVERIFY(saved);
+    LG_COMPARE(saved->config.value("context", std::string()), std::string("lab"));
+    LG_COMPARE(saved->config.value("kubeconfig", std::string()), kubeconfig.toStdString());
+}
+
+void TestConnections::savedConnectionIsScanned()
+{
+    QFile yaml(m_dir->filePath(QStringLiteral("pod.yaml")));
+    QVERIFY(yaml.open(QIODevice::WriteOnly));
+    yaml.write("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n"
+               "  - {name: c, image: 'nginx:1.25', securityContext: {privileged: true}}\n");
+    yaml.close();
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.show();
+    ConnectionsDialog* dlg = window.openConnections();
+    dlg->startNew(QStringLiteral("manifests"));
+    QVERIFY(dlg->setField(QStringLiteral("name"), QStringLiteral("local-yaml")));
+    QVERIFY(dlg->setField(QStringLiteral("manifests.path"), m_dir->path()));
+    dlg->save();
+    QVERIFY(dlg->waitUntilIdle());
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+    Q_EMIT dlg->scanRequested(QStringLiteral("local-yaml")); // "Scan now"
+    QVERIFY(finished.wait(30000));
+    QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(), qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
+    Store check(m_path);
+    QCOMPARE(check.scans().size(), std::size_t(1));
+    LG_COMPARE(check.scans().at(0).sources.at(0).target, std::string("local-yaml"));
+    QVERIFY(!check.findings(check.scans().at(0).id).empty());
+    // A saved registry whose password is in the keyring, unreachable: the error names the source only.
+    Store(m_path).saveTarget({ "gone", "registry",
+        { { "url", "https://127.0.0.1:1" }, { "user", "alice" }, { "repositories", nlohmann::json::array() } }, 0 });
+    if (keyringExpected()) {
+        bool written = false;
+        window.secretStore()->write(QStringLiteral("gone"),
+            QStringLiteral("{\"password\":\"") + QString::fromLatin1(kCanary) + QStringLiteral("\"}"),
+            [&](const QString& e) {
+                QVERIFY2(e.isEmpty(), qPrintable(e));
+                written = true;
+            });
+        QTRY_VERIFY_WITH_TIMEOUT(written, 20000);
+    }
+    window.scanSavedTarget(QStringLiteral("gone"));
+    QVERIFY(finished.wait(30000));
+    const QString errors = finished.at(1).at(1).toStringList().join(QLatin1Char(';'));
+    QVERIFY2(errors.contains(QStringLiteral("127.0.0.1:1")), qPrintable(errors));
+    QVERIFY(!errors.contains(QString::fromLatin1(kCanary)));
+    QVERIFY(!cacheContains(m_dir->path(), kCanary));
+}
+
+void TestConnections::withoutKeyringNothingIsKept()
+{
+    if (keyringExpected())
+        QSKIP("run by tst_connections_no_keyring (no D-Bus session)");
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    dlg.startNew(QStringLiteral("prometheus"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"), QStringLiteral("https://prom.example")));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.token"), QString::fromLatin1(kCanary)));
+    dlg.save();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(dlg.status().contains(QStringLiteral("without its secret")), qPrintable(dlg.status()));
+    QVERIFY(store.target("prom")); // the connection itself is kept
+    QVERIFY(!cacheContains(m_dir->path(), kCanary));
+}
+
+QTEST_MAIN(TestConnections)
+#include "tst_connections.moc"
