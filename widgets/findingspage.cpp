@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDataStream>
 #include <QDateEdit>
 #include <QDateTime>
 #include <QDialog>
@@ -127,6 +128,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     v->addWidget(m_groupChip, 0, Qt::AlignLeft);
 
     auto* split = new QSplitter(Qt::Vertical);
+    m_split = split;
     m_table = new QTableView;
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -356,6 +358,28 @@ void FindingsPage::openGroup(const QString& key)
 void FindingsPage::setSeverityShown(Severity severity, bool shown)
 {
     m_chips[std::size_t(severity)]->setChecked(shown);
+}
+
+QByteArray FindingsPage::saveLayout() const
+{
+    QByteArray out;
+    QDataStream s(&out, QIODevice::WriteOnly);
+    s << quint8(1) << m_table->horizontalHeader()->saveState() << m_split->saveState()
+      << m_groupsTable->horizontalHeader()->saveState();
+    return out;
+}
+
+void FindingsPage::restoreLayout(const QByteArray& layout)
+{
+    QDataStream s(layout);
+    quint8 version = 0;
+    QByteArray header, split, groups;
+    s >> version >> header >> split >> groups;
+    if (version != 1 || s.status() != QDataStream::Ok)
+        return; // an older or damaged layout: keep the defaults
+    m_table->horizontalHeader()->restoreState(header);
+    m_split->restoreState(split);
+    m_groupsTable->horizontalHeader()->restoreState(groups);
 }
 
 void FindingsPage::refreshWhenShown()

@@ -8,6 +8,7 @@
 #include <optional>
 
 class QComboBox;
+class QSplitter;
 class QStackedWidget;
 class QToolButton;
 class QLabel;
@@ -46,6 +47,9 @@ public:
     void setSeverityShown(Severity severity, bool shown);
     /** Processes events until the page's queries are done (tests, benchmarks). */
     bool waitUntilLoaded(int timeoutMs = 60000);
+    /** Column widths and order, sort column, table/detail split: for QSettings. */
+    [[nodiscard]] QByteArray saveLayout() const;
+    void restoreLayout(const QByteArray& layout);
     /** Refreshes now when shown, else the next time the page is shown. */
     void refreshWhenShown();
 
@@ -83,6 +87,7 @@ private:
     bool m_stale = true; ///< the cache changed since the last refresh
     QLabel* m_count = nullptr;
     QTableView* m_table = nullptr;
+    QSplitter* m_split = nullptr;
     QTextBrowser* m_detail = nullptr;
     QListWidget* m_checklist = nullptr;
     QPushButton* m_accept = nullptr;

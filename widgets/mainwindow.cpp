@@ -18,7 +18,9 @@
 #include "theme.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -207,15 +209,73 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     file->addAction(tr("Export report…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportReport);
     file->addAction(tr("Connections…"), QKeySequence(Qt::CTRL | Qt::Key_K), this, &MainWindow::openConnections);
     file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+    auto* view = menuBar()->addMenu(tr("&View"));
+    auto* schemes = new QActionGroup(this);
+    for (const auto& [scheme, title] : { std::pair { theme::Scheme::System, tr("Colours of the system") },
+             std::pair { theme::Scheme::Light, tr("Light") }, std::pair { theme::Scheme::Dark, tr("Dark") } }) {
+        auto* a = view->addAction(title, this, [this, s = scheme] { setScheme(s); });
+        a->setCheckable(true);
+        a->setData(int(scheme));
+        schemes->addAction(a);
+    }
+    connect(view, &QMenu::aboutToShow, this, [schemes] {
+        for (auto* a : schemes->actions())
+            a->setChecked(a->data().toInt() == int(theme::currentScheme()));
+    });
     statusBar()->showMessage(tr("Cache: %1 — drop reports of OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, "
                                 "Trivy or Grype here to import them")
                                  .arg(QString::fromStdString(m_store->path())));
     setAcceptDrops(true);
     refreshAll();
+    restoreSettings();
 }
 
 MainWindow::~MainWindow() = default;
+
+QSettings MainWindow::settings()
+{
+    return QSettings(
+        QSettings::IniFormat, QSettings::UserScope, QStringLiteral("layerguard"), QStringLiteral("layerguard"));
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings s = settings();
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("window/page"), m_nav->currentRow());
+    s.setValue(QStringLiteral("window/scheme"), int(theme::currentScheme()));
+    for (std::size_t i = 0; i < m_findingPages.size(); ++i)
+        s.setValue(QStringLiteral("findings/%1").arg(i), m_findingPages[i]->saveLayout());
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings s = settings();
+    restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("window/state")).toByteArray());
+    for (std::size_t i = 0; i < m_findingPages.size(); ++i)
+        m_findingPages[i]->restoreLayout(s.value(QStringLiteral("findings/%1").arg(i)).toByteArray());
+    const int scheme = s.value(QStringLiteral("window/scheme"), int(theme::Scheme::System)).toInt();
+    if (scheme != int(theme::currentScheme()) && scheme >= 0 && scheme <= int(theme::Scheme::Dark))
+        setScheme(theme::Scheme(scheme));
+    const int page = s.value(QStringLiteral("window/page"), 0).toInt();
+    if (page >= 0 && page < m_nav->count())
+        showPage(page);
+}
+
+void MainWindow::setScheme(theme::Scheme scheme)
+{
+    theme::applyScheme(scheme);
+    refreshAll(); // the trend chart takes the matching chart theme
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
 
 FindingsPage* MainWindow::findingsPage(int index) const
 {

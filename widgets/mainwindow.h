@@ -1,8 +1,10 @@
 #pragma once
 
 #include "store.h"
+#include "theme.h"
 
 #include <QMainWindow>
+#include <QSettings>
 
 #include <memory>
 
@@ -52,12 +54,19 @@ public:
     void showPage(int index);
     [[nodiscard]] FindingsPage* findingsPage(int index) const;
 
+    /** Where the window keeps its layout and theme (XDG: ~/.config/layerguard/layerguard.ini). */
+    [[nodiscard]] static QSettings settings();
+    void setScheme(theme::Scheme scheme);
+
 protected:
+    void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
 private:
     void showErrors(const QStringList& errors);
+    void saveSettings() const;
+    void restoreSettings();
 
     std::unique_ptr<Store> m_store;
     ScanController* m_scans;

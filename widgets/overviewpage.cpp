@@ -400,6 +400,7 @@ void OverviewPage::buildTrend()
     const qint64 newest = m_scans.empty() ? 0 : m_scans.back().finishedAt;
     const qint64 from = days > 0 ? newest - qint64(days) * 86400 : std::numeric_limits<qint64>::min();
     auto* chart = new QChart;
+    chart->setTheme(theme::isDark() ? QChart::ChartThemeDark : QChart::ChartThemeLight); // before the series
     chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));
     auto* x = new QDateTimeAxis;
@@ -457,8 +458,10 @@ void OverviewPage::buildTrend()
             ? QStringLiteral("MMM yyyy")
             : (spanSecs > 2 * 86400 ? QStringLiteral("d MMM") : QStringLiteral("d MMM HH:mm")));
     x->setTickCount(std::min<int>(7, std::max<int>(2, inRange)));
-    if (maxT == minT)
-        maxT = minT + 3600;
+    if (maxT == minT) { // one scan: in the middle of an hour
+        minT -= 1800;
+        maxT += 1800;
+    }
     x->setRange(QDateTime::fromSecsSinceEpoch(minT - (maxT - minT) / 20),
         QDateTime::fromSecsSinceEpoch(maxT + (maxT - minT) / 20));
     QChart* old = m_chart->chart();

@@ -17,4 +17,12 @@ namespace lg::theme {
 /** One-line explanation of a layer for empty states. */
 [[nodiscard]] QString layerHint(Layer l);
 
+/** The colour scheme: the system's (the platform theme's palette), or forced light or dark. */
+enum class Scheme { System, Light, Dark };
+/** Applies a scheme to the application's palette (Fusion style). */
+void applyScheme(Scheme scheme);
+[[nodiscard]] Scheme currentScheme();
+/** True when the palette in use is dark (window colour darker than its text). */
+[[nodiscard]] bool isDark();
+
 } // namespace lg::theme

@@ -10,6 +10,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QLineEdit>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -53,6 +54,7 @@ QString readSecret(SecretStore& secrets, const QString& name, QString* error)
 class TestConnections : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase() { QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_config.path()); }
     void init();
     void passwordGoesToTheKeyringNotTheCache();
     void testReportsReachableAndUnreachable();
@@ -65,6 +67,7 @@ private:
     bool keyringExpected() const { return !qEnvironmentVariableIsSet("LG_EXPECT_NO_KEYRING"); }
     std::unique_ptr<QTemporaryDir> m_dir;
     std::string m_path;
+    QTemporaryDir m_config;
 };
 
 void TestConnections::init()
@@ -210,7 +213,8 @@ void TestConnections::savedConnectionIsScanned()
     QSignalSpy finished(window.scanController(), &ScanController::finished);
     Q_EMIT dlg->scanRequested(QStringLiteral("local-yaml")); // "Scan now"
     QVERIFY(finished.wait(30000));
-    QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(), qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
+    QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(),
+        qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
     Store check(m_path);
     QCOMPARE(check.scans().size(), std::size_t(1));
     LG_COMPARE(check.scans().at(0).sources.at(0).target, std::string("local-yaml"));

@@ -12,19 +12,20 @@
 #include "scanspage.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QChart>
 #include <QChartView>
-#include <QLineSeries>
-#include <QApplication>
 #include <QCheckBox>
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QListWidget>
 #include <QMimeData>
 #include <QPdfDocument>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTableView>
@@ -42,6 +43,7 @@ using namespace lg;
 class TestDashboard : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void emptyCacheShowsWhatToDo();
     void overviewAndPagesRender();
@@ -55,13 +57,20 @@ private Q_SLOTS:
     void reportPreviewIsTheSavedPdf();
     void droppedReportsAreImported();
     void windowsShowNoSecret();
+    void layoutAndSchemeAreRemembered();
 
 private:
     void seed(int scans);
     void save(QWidget* w, const QString& name);
     std::unique_ptr<QTemporaryDir> m_dir;
     std::string m_path;
+    QTemporaryDir m_config; ///< QSettings of these windows, not the user's
 };
+
+void TestDashboard::initTestCase()
+{
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_config.path());
+}
 
 void TestDashboard::init()
 {
@@ -351,8 +360,7 @@ void TestDashboard::trendIsDownsampledAndRanged()
     overview.refresh(store);
     QVERIFY(overview.waitUntilLoaded());
     const int all = overview.trendPoints();
-    QVERIFY2(all > 0 && all <= 2 * std::max(50, overview.trendView()->width() / 4),
-        qPrintable(QString::number(all)));
+    QVERIFY2(all > 0 && all <= 2 * std::max(50, overview.trendView()->width() / 4), qPrintable(QString::number(all)));
     QVERIFY(all < 3 * 730);
     // The dips (score 10) are still drawn.
     auto* series = qobject_cast<QLineSeries*>(overview.trendView()->chart()->series().value(0));
@@ -565,6 +573,38 @@ void TestDashboard::windowsShowNoSecret()
     }
     QVERIFY(details > 0);
     qInfo("checked %d texts and %d finding details for %lld canaries", texts, details, qlonglong(canaries.size()));
+}
+
+void TestDashboard::layoutAndSchemeAreRemembered()
+{
+    seed(1);
+    {
+        MainWindow window(std::make_unique<Store>(m_path));
+        window.resize(1111, 777);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.showPage(6);
+        QVERIFY(window.findingsPage(5)->waitUntilLoaded());
+        window.findingsPage(5)->table()->setColumnWidth(FindingsModel::RuleColumn, 333);
+        window.setScheme(theme::Scheme::Dark);
+        QVERIFY(theme::isDark());
+        window.close(); // saves
+    }
+    theme::applyScheme(theme::Scheme::System);
+    MainWindow again(std::make_unique<Store>(m_path));
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    QCOMPARE(again.size(), QSize(1111, 777));
+    QCOMPARE(again.findChild<QStackedWidget*>()->currentIndex(), 6);
+    QCOMPARE(again.findingsPage(5)->table()->columnWidth(FindingsModel::RuleColumn), 333);
+    QCOMPARE(theme::currentScheme(), theme::Scheme::Dark);
+    QVERIFY(theme::isDark());
+    QVERIFY(again.findingsPage(5)->waitUntilLoaded());
+    again.showPage(0);
+    QVERIFY(again.findChild<OverviewPage*>()->waitUntilLoaded());
+    save(&again, QStringLiteral("21-overview-dark"));
+    again.setScheme(theme::Scheme::System);
+    again.close();
 }
 
 QTEST_MAIN(TestDashboard)
