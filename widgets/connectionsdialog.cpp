@@ -1,6 +1,7 @@
 #include "connectionsdialog.h"
 
 #include "kubeconfig.h"
+#include "prompts.h"
 #include "savedtarget.h"
 #include "secretstore.h"
 
@@ -421,12 +422,8 @@ QString ConnectionsDialog::secretFromForm() const
         auto* e = m_forms->findChild<QLineEdit*>(kind + QLatin1Char('.') + QLatin1String(key));
         return e ? e->text() : QString();
     };
-    nlohmann::json secret = nlohmann::json::object();
-    if (!field("password").isEmpty())
-        secret["password"] = field("password").toStdString();
-    if (!field("token").isEmpty())
-        secret["token"] = field("token").trimmed().toStdString();
-    return secret.empty() ? QString() : QString::fromStdString(secret.dump());
+    const TargetSecret secret { field("password").toStdString(), field("token").trimmed().toStdString() };
+    return secret.empty() ? QString() : QString::fromStdString(secret.toJson());
 }
 
 void ConnectionsDialog::save()
@@ -483,11 +480,7 @@ void ConnectionsDialog::test()
         try {
             const auto ctx = Kubeconfig::load(t.config.value("kubeconfig", std::string()))
                                  .resolve(t.config.value("context", std::string()));
-            if (ctx.user.exec
-                && QMessageBox::question(this, tr("Run the credential plugin?"),
-                       tr("Context %1 gets its credentials by running:\n\n%2\n\nRun it for this test?")
-                           .arg(q(ctx.name), q(ctx.user.exec->display())))
-                    != QMessageBox::Yes)
+            if (!confirmCredentialPlugin(this, ctx, tr("this test")))
                 return;
         } catch (const ConnectorError& e) {
             setStatus(
@@ -518,15 +511,7 @@ void ConnectionsDialog::test()
     };
     // The secret typed in the form, else the one the keyring holds for this connection.
     const QString typed = secretFromForm();
-    const auto toSecret = [](const QString& json) {
-        TargetSecret s;
-        const auto j = nlohmann::json::parse(json.toStdString(), nullptr, false);
-        if (j.is_object()) {
-            s.password = j.value("password", std::string());
-            s.token = j.value("token", std::string());
-        }
-        return s;
-    };
+    const auto toSecret = [](const QString& json) { return TargetSecret::fromJson(json.toStdString()); };
     if (!typed.isEmpty() || secretKindOf(t).empty() || !m_store->target(t.name)) {
         run(toSecret(typed));
         return;

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "connectionsdialog.h"
+#include "prompts.h"
 #include "savedtarget.h"
 #include "secretstore.h"
 
@@ -406,14 +407,8 @@ void MainWindow::scanKubernetes(const std::string& context)
         showErrors({ QString::fromStdString(e.what() + std::string(" — ") + e.hint()) });
         return;
     }
-    if (ctx.user.exec) {
-        // A credential plugin is a program of the user's kubeconfig: say what will run before it runs.
-        const auto answer = QMessageBox::question(this, tr("Run the credential plugin?"),
-            tr("Context %1 gets its credentials by running:\n\n%2\n\nRun it for this scan?")
-                .arg(QString::fromStdString(ctx.name), QString::fromStdString(ctx.user.exec->display())));
-        if (answer != QMessageBox::Yes)
-            return;
-    }
+    if (!confirmCredentialPlugin(this, ctx, tr("this scan")))
+        return;
     const QString title = tr("Kubernetes context %1").arg(QString::fromStdString(ctx.name));
     m_scans->start(title, [ctx] {
         std::vector<std::unique_ptr<Connector>> s;
@@ -457,11 +452,7 @@ void MainWindow::scanSavedTarget(const QString& name)
         try {
             const auto ctx = Kubeconfig::load(t.config.value("kubeconfig", std::string()))
                                  .resolve(t.config.value("context", std::string()));
-            if (ctx.user.exec
-                && QMessageBox::question(this, tr("Run the credential plugin?"),
-                       tr("Context %1 gets its credentials by running:\n\n%2\n\nRun it for this scan?")
-                           .arg(QString::fromStdString(ctx.name), QString::fromStdString(ctx.user.exec->display())))
-                    != QMessageBox::Yes)
+            if (!confirmCredentialPlugin(this, ctx, tr("this scan")))
                 return;
         } catch (const ConnectorError& e) {
             showErrors(
@@ -481,12 +472,7 @@ void MainWindow::scanSavedTarget(const QString& name)
         return;
     }
     m_secrets->read(name, [this, start](const QString& json, const QString& error) {
-        TargetSecret secret;
-        const auto j = nlohmann::json::parse(json.toStdString(), nullptr, false);
-        if (j.is_object()) {
-            secret.password = j.value("password", std::string());
-            secret.token = j.value("token", std::string());
-        }
+        const TargetSecret secret = TargetSecret::fromJson(json.toStdString());
         if (!error.isEmpty())
             statusBar()->showMessage(tr("No secret from the OS keyring (%1): scanning with the docker config, "
                                         "credential helpers or token files")

@@ -9,9 +9,32 @@
 #include "registryconnector.h"
 
 #include <QFile>
+
 #include <QString>
+#include <nlohmann/json.hpp>
 
 namespace lg {
+
+std::string TargetSecret::toJson() const
+{
+    nlohmann::json j = nlohmann::json::object();
+    if (!password.empty())
+        j["password"] = password;
+    if (!token.empty())
+        j["token"] = token;
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+TargetSecret TargetSecret::fromJson(const std::string& json)
+{
+    TargetSecret s;
+    const auto j = nlohmann::json::parse(json, nullptr, false);
+    if (j.is_object()) {
+        s.password = j.value("password", std::string());
+        s.token = j.value("token", std::string());
+    }
+    return s;
+}
 
 std::string secretKindOf(const SavedTarget& target)
 {

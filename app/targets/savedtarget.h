@@ -17,6 +17,10 @@ struct TargetSecret {
     std::string password;
     std::string token;
     [[nodiscard]] bool empty() const { return password.empty() && token.empty(); }
+    /** The keyring entry's text: {"password": ..., "token": ...} (only what is set). */
+    [[nodiscard]] std::string toJson() const;
+    /** Reads an entry back; anything that is not such an object gives an empty secret. */
+    [[nodiscard]] static TargetSecret fromJson(const std::string& json);
 };
 
 struct TargetOptions {
