@@ -57,6 +57,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     m_secrets = new SecretStore(this);
 
     auto* toolbar = addToolBar(tr("Scan"));
+    toolbar->setObjectName(QStringLiteral("scanToolbar")); // for saveState()
     toolbar->setMovable(false);
     auto* brand = new QLabel(tr("<b>&nbsp;Layerguard&nbsp;&nbsp;</b>"));
     toolbar->addWidget(brand);
@@ -117,14 +118,17 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     m_progress = new QProgressBar;
     m_progress->setRange(0, 0);
     m_progress->setMaximumWidth(160);
-    m_progress->setVisible(false);
     m_progressText = new QLabel;
     m_cancel = new QPushButton(tr("Cancel"));
-    m_cancel->setVisible(false);
+    m_cancel->setObjectName(QStringLiteral("cancelScan"));
     toolbar->addSeparator();
-    toolbar->addWidget(m_progress);
+    // In a tool bar a widget is shown and hidden through its action (a hidden action is also disabled:
+    // hiding the button itself would leave it grey when shown again).
+    m_progressAction = toolbar->addWidget(m_progress);
     toolbar->addWidget(m_progressText);
-    toolbar->addWidget(m_cancel);
+    m_cancelAction = toolbar->addWidget(m_cancel);
+    m_progressAction->setVisible(false);
+    m_cancelAction->setVisible(false);
     connect(m_cancel, &QPushButton::clicked, m_scans, &ScanController::cancel);
 
     auto* central = new QWidget;
@@ -186,15 +190,15 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     });
 
     connect(m_scans, &ScanController::started, this, [this](const QString& title) {
-        m_progress->setVisible(true);
-        m_cancel->setVisible(true);
+        m_progressAction->setVisible(true);
+        m_cancelAction->setVisible(true);
         m_scanButton->setEnabled(false);
         m_progressText->setText(tr("Scanning %1…").arg(title));
     });
     connect(m_scans, &ScanController::progress, this, [this](const QString& text) { m_progressText->setText(text); });
     connect(m_scans, &ScanController::finished, this, [this](qint64 id, const QStringList& errors, bool cancelled) {
-        m_progress->setVisible(false);
-        m_cancel->setVisible(false);
+        m_progressAction->setVisible(false);
+        m_cancelAction->setVisible(false);
         m_scanButton->setEnabled(true);
         m_progressText->setText(cancelled ? tr("Scan cancelled; the cache is unchanged.")
                 : id > 0                  ? tr("Scan %1 stored.").arg(id)

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+class QAction;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -79,6 +80,8 @@ private:
     QProgressBar* m_progress;
     QLabel* m_progressText;
     QPushButton* m_cancel;
+    QAction* m_progressAction;
+    QAction* m_cancelAction;
     QToolButton* m_scanButton;
     SecretStore* m_secrets;
 };

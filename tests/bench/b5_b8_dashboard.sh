@@ -11,7 +11,7 @@ runs=${2:-5}
 build=${3:-$here/build/release}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$work"
+export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR="$work" XDG_CONFIG_HOME="$work/config" # not the user's settings
 echo "== caches"
 "$build/tests/bench/bench_gen_cache" "$work/year.sqlite" 365 200
 "$build/tests/bench/bench_gen_cache" "$work/large.sqlite" 365 "$findings"

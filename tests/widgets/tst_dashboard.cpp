@@ -17,6 +17,7 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QCryptographicHash>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
@@ -25,6 +26,7 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QPdfDocument>
+#include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStackedWidget>
@@ -33,6 +35,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QTreeWidget>
 #include <set>
 
@@ -51,6 +54,8 @@ private Q_SLOTS:
     void windowedModelOverALargeScan();
     void keyboardAndChecklist();
     void historyComparesScans();
+    void acceptRiskThroughTheWindow();
+    void scanShowsProgressAndCancels();
     void trendIsDownsampledAndRanged();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
@@ -372,6 +377,102 @@ void TestDashboard::trendIsDownsampledAndRanged()
     overview.setTrendRange(7);
     QCOMPARE(overview.trendPoints(), 22); // 7 days of three a day, and the scan at the start of the range
     save(&overview, QStringLiteral("17-trend-two-years"));
+}
+
+void TestDashboard::acceptRiskThroughTheWindow()
+{
+    seed(1);
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.showPage(5);
+    auto* page = window.findingsPage(4);
+    QVERIFY(page->waitUntilLoaded());
+    page->table()->selectRow(0);
+    const std::string fid = page->model()->findingAt(0)->id;
+    QPushButton* accept = nullptr;
+    for (auto* b : page->findChildren<QPushButton*>())
+        if (b->text().startsWith(QStringLiteral("Accept risk")))
+            accept = b;
+    QVERIFY(accept && accept->isEnabled());
+    // The dialog is modal: fill it in and press OK as a user would, once it is up.
+    bool filled = false;
+    QTimer::singleShot(0, this, [&] {
+        QWidget* dlg = QApplication::activeModalWidget();
+        QVERIFY(dlg);
+        const auto edits = dlg->findChildren<QLineEdit*>();
+        QVERIFY(edits.size() >= 2);
+        edits[0]->setText(QStringLiteral("alice"));
+        edits[1]->setText(QStringLiteral("Legacy exporter is replaced next sprint"));
+        dlg->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        filled = true;
+    });
+    accept->click();
+    QVERIFY(filled);
+    QVERIFY(page->waitUntilLoaded());
+    Store store(m_path);
+    const auto risks = store.acceptedRisks();
+    QCOMPARE(risks.size(), std::size_t(1));
+    LG_COMPARE(risks[0].fid, fid);
+    LG_COMPARE(risks[0].owner, std::string("alice"));
+    QVERIFY(risks[0].expiresAt.has_value());
+    const auto rowId = store.findingRowId(*store.latestScanId(), fid);
+    QVERIFY(rowId);
+    const int row = page->model()->rowOfRowId(*rowId);
+    QVERIFY(row >= 0);
+    QCOMPARE(page->model()->index(row, FindingsModel::StatusColumn).data().toString(), QStringLiteral("Accepted"));
+    const auto info = store.scan(*store.latestScanId());
+    const auto orch = std::find_if(
+        info->layers.begin(), info->layers.end(), [](const LayerScore& l) { return l.layer == Layer::Orchestrator; });
+    QVERIFY(orch != info->layers.end() && orch->tally.acceptedWeight > 0); // rescored at once
+    save(&window, QStringLiteral("22-risk-accepted"));
+
+    // An acceptance that expired before the next scan: the finding is open again, and says why.
+    store.acceptRisk({ fid, "alice", "short-lived", std::int64_t(1767225600 - 86400), 1767225600 - 2 * 86400 });
+    seed(1);
+    window.refreshAll();
+    QVERIFY(page->waitUntilLoaded());
+    const Store after(m_path);
+    const int reopened = page->model()->rowOfRowId(*after.findingRowId(*after.latestScanId(), fid));
+    QVERIFY(reopened >= 0);
+    QCOMPARE(page->model()->index(reopened, FindingsModel::StatusColumn).data().toString(), QStringLiteral("Open"));
+    page->table()->selectRow(reopened);
+    QVERIFY(page->findChild<QTextBrowser*>()->toPlainText().contains(QStringLiteral("Risk acceptance expired")));
+}
+
+void TestDashboard::scanShowsProgressAndCancels()
+{
+    // A manifests folder large enough that the scan is still reading when Cancel is pressed.
+    QDir().mkpath(m_dir->filePath(QStringLiteral("many")));
+    for (int i = 0; i < 12000; ++i) {
+        QFile f(m_dir->filePath(QStringLiteral("many/app-%1.yaml").arg(i)));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QStringLiteral(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-%1, namespace: shop}\n"
+            "spec:\n  template:\n    spec:\n      containers:\n      - {name: c, image: 'nginx:latest'}\n")
+                    .arg(i)
+                    .toUtf8());
+    }
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+    QSignalSpy progress(window.scanController(), &ScanController::progress);
+    window.scanManifests(m_dir->filePath(QStringLiteral("many")));
+    auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelScan"));
+    QVERIFY(cancel);
+    QTRY_VERIFY_WITH_TIMEOUT(cancel->isVisible(), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(progress.count() > 0, 20000); // per-source progress while it reads
+    QVERIFY(cancel->isEnabled());
+    cancel->click();
+    save(&window, QStringLiteral("23-scan-cancelling"));
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.at(0).at(0).toLongLong(), qint64(0));
+    QVERIFY(finished.at(0).at(2).toBool()); // cancelled
+    QVERIFY(Store(m_path).scans().empty()); // nothing stored
+    QTRY_VERIFY(!cancel->isVisible());
 }
 
 void TestDashboard::backgroundScanStoresAndRefreshes()
