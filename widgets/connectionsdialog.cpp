@@ -238,6 +238,7 @@ void ConnectionsDialog::startNew(const QString& kind)
     m_list->setCurrentItem(nullptr);
     m_name->clear();
     m_name->setEnabled(true);
+    m_kind->setEnabled(true);
     for (auto* e : m_forms->findChildren<QLineEdit*>())
         e->clear();
     m_kind->setCurrentIndex(std::max(0, m_kind->findData(kind)));
@@ -302,10 +303,10 @@ void ConnectionsDialog::refreshContexts()
                 if (ctx.cluster.insecureSkipTlsVerify)
                     warning = tr("Context %1 turns TLS verification off (insecure-skip-tls-verify in its kubeconfig): "
                                  "the server is not authenticated, and each scan reports it as a finding.")
-                                  .arg(q(name));
+                                  .arg(q(name).toHtmlEscaped());
                 else if (ctx.user.exec)
                     warning = tr("Context %1 runs a credential plugin for each scan: %2")
-                                  .arg(q(name), q(ctx.user.exec->display()).toHtmlEscaped());
+                                  .arg(q(name).toHtmlEscaped(), q(ctx.user.exec->display()).toHtmlEscaped());
             } catch (const ConnectorError&) {
                 // shown when the context is tested or scanned
             }
@@ -326,6 +327,7 @@ void ConnectionsDialog::load(const SavedTarget& t)
 {
     m_name->setText(q(t.name));
     m_name->setEnabled(false); // the name is the connection's identity (and its keyring entry)
+    m_kind->setEnabled(false); // and so is its kind: a registry password must never become a Prometheus one
     for (auto* e : m_forms->findChildren<QLineEdit*>())
         e->clear();
     m_kind->setCurrentIndex(std::max(0, m_kind->findData(q(t.kind))));
@@ -369,13 +371,16 @@ SavedTarget ConnectionsDialog::fromForm(QString* error) const
         return t;
     }
     const auto noCredentialsInUrl = [&](const QString& url) {
-        if (QUrl(url).userInfo().isEmpty())
+        // Any '@' (as the CLI): "alice:pw@host:5000" has no scheme, so QUrl would not see its user info.
+        if (!url.contains(QLatin1Char('@')))
             return true;
         *error = tr("Credentials do not belong in the URL: the cache is not a secret store. Use the User and "
                     "Password fields (the password goes to the OS keyring).");
         return false;
     };
     if (t.kind == "docker") {
+        if (!noCredentialsInUrl(field("url")))
+            return t;
         t.config = { { "url", field("url").toStdString() }, { "caFile", absPath(field("caFile")) } };
     } else if (t.kind == "kubernetes") {
         if (!m_context || m_context->currentText().isEmpty()) {
@@ -429,42 +434,79 @@ QString ConnectionsDialog::secretFromForm() const
 void ConnectionsDialog::save()
 {
     QString error;
-    const SavedTarget t = fromForm(&error);
+    SavedTarget t = fromForm(&error);
     if (!error.isEmpty()) {
         setStatus(error, true);
         return;
     }
-    const QString secret = secretFromForm(); // before the list reloads the form
+    const QString name = q(t.name);
+    const bool isNew = m_name->isEnabled();
+    const auto existing = m_store->target(t.name);
+    if (isNew && existing) {
+        setStatus(tr("A connection named %1 exists: pick another name, or select it in the list to edit it.")
+                      .arg(name.toHtmlEscaped()),
+            true);
+        return;
+    }
+    // Settings the form does not show (a client certificate saved with `layerguard target add`) are kept.
+    if (existing && existing->kind == t.kind) {
+        nlohmann::json merged = existing->config;
+        merged.update(t.config);
+        t.config = std::move(merged);
+    }
+    // Where the secret would be sent: when that changes and no new secret is typed, the old one is dropped.
+    const auto destination = [](const SavedTarget& x) {
+        return x.config.value("url", std::string()) + "|" + x.config.value("user", std::string());
+    };
+    const bool destinationChanged = existing && destination(*existing) != destination(t);
+    const TargetSecret typed = TargetSecret::fromJson(secretFromForm().toStdString()); // before the form reloads
     try {
         m_store->saveTarget(t);
     } catch (const StoreError& e) {
         setStatus(tr("Not saved: %1 — %2").arg(q(e.what()).toHtmlEscaped(), q(e.hint()).toHtmlEscaped()), true);
         return;
     }
-    const QString name = q(t.name);
     fillList();
     select(name);
     Q_EMIT connectionsChanged();
-    if (secret.isEmpty()) {
-        setStatus(tr("<b>Saved %1.</b>").arg(name.toHtmlEscaped()));
+    if (typed.empty()) {
+        if (!destinationChanged || secretKindOf(t).empty()) {
+            setStatus(tr("<b>Saved %1.</b>").arg(name.toHtmlEscaped()));
+            return;
+        }
+        ++m_pendingSecretJobs;
+        m_secrets->remove(name, this, [this, name](const QString& err) {
+            --m_pendingSecretJobs;
+            setStatus(err.isEmpty() ? tr("<b>Saved %1.</b> Its URL or user changed, so its saved secret was removed "
+                                         "from the OS keyring: type it again to keep one.")
+                                          .arg(name.toHtmlEscaped())
+                                    : tr("<b>Saved %1.</b> The old secret could not be removed from the keyring: %2")
+                                          .arg(name.toHtmlEscaped(), err.toHtmlEscaped()),
+                !err.isEmpty());
+        });
         return;
     }
+    // What is typed replaces only its own part: a new token keeps the saved password.
     ++m_pendingSecretJobs;
     setStatus(tr("<b>Saved %1.</b> Storing its secret in the OS keyring…").arg(name.toHtmlEscaped()));
-    m_secrets->write(name, secret, [this, name](const QString& err) {
-        --m_pendingSecretJobs;
-        if (err.isEmpty()) {
-            for (auto* e : m_forms->findChildren<QLineEdit*>())
-                if (e->echoMode() == QLineEdit::Password)
-                    e->clear(); // kept by the keyring now, not by this form
-            setStatus(tr("<b>Saved %1.</b> Its secret is in the OS keyring (service “layerguard”), not in the cache.")
-                          .arg(name.toHtmlEscaped()));
-        } else {
-            setStatus(tr("<b>Saved %1 without its secret</b>: %2. Scans of it use the docker config, credential "
-                         "helpers or token files instead.")
-                          .arg(name.toHtmlEscaped(), err.toHtmlEscaped()),
-                true);
-        }
+    m_secrets->read(name, this, [this, name, typed, destinationChanged](const QString& old, const QString&) {
+        TargetSecret merged = destinationChanged ? TargetSecret {} : TargetSecret::fromJson(old.toStdString());
+        if (!typed.password.empty())
+            merged.password = typed.password;
+        if (!typed.token.empty())
+            merged.token = typed.token;
+        m_secrets->write(name, QString::fromStdString(merged.toJson()), this, [this, name](const QString& err) {
+            --m_pendingSecretJobs;
+            if (err.isEmpty())
+                setStatus(tr("<b>Saved %1.</b> Its secret is in the OS keyring (service “layerguard”), not in the "
+                             "cache.")
+                              .arg(name.toHtmlEscaped()));
+            else
+                setStatus(tr("<b>Saved %1 without its secret</b>: %2. Scans of it use the docker config, credential "
+                             "helpers or token files instead.")
+                              .arg(name.toHtmlEscaped(), err.toHtmlEscaped()),
+                    true);
+        });
     });
 }
 
@@ -517,7 +559,8 @@ void ConnectionsDialog::test()
         return;
     }
     ++m_pendingSecretJobs;
-    m_secrets->read(q(t.name), [this, run, toSecret](const QString& secret, const QString&) {
+    m_test->setEnabled(false);
+    m_secrets->read(q(t.name), this, [this, run, toSecret](const QString& secret, const QString&) {
         --m_pendingSecretJobs;
         run(secret.isEmpty() ? TargetSecret {} : toSecret(secret));
     });
@@ -529,9 +572,14 @@ void ConnectionsDialog::removeSelected()
     if (!item)
         return;
     const QString name = item->data(Qt::UserRole).toString();
-    m_store->removeTarget(name.toStdString());
+    try {
+        m_store->removeTarget(name.toStdString());
+    } catch (const StoreError& e) {
+        setStatus(tr("Not removed: %1 — %2").arg(q(e.what()).toHtmlEscaped(), q(e.hint()).toHtmlEscaped()), true);
+        return;
+    }
     ++m_pendingSecretJobs;
-    m_secrets->remove(name, [this, name](const QString& err) {
+    m_secrets->remove(name, this, [this, name](const QString& err) {
         --m_pendingSecretJobs;
         setStatus(err.isEmpty() ? tr("Removed %1 and its keyring entry.").arg(name.toHtmlEscaped())
                                 : tr("Removed %1; its keyring entry could not be removed: %2")

@@ -465,6 +465,10 @@ void MainWindow::scanSavedTarget(const QString& name)
         }
     }
     const auto start = [this, t, name](TargetSecret secret) {
+        if (m_scans->isRunning()) {
+            statusBar()->showMessage(tr("A scan is running: scan %1 when it has finished.").arg(name), 10000);
+            return;
+        }
         m_scans->start(tr("connection %1").arg(name), [t, secret] {
             std::vector<std::unique_ptr<Connector>> s;
             s.push_back(connectorForTarget(t, secret));
@@ -475,7 +479,7 @@ void MainWindow::scanSavedTarget(const QString& name)
         start({});
         return;
     }
-    m_secrets->read(name, [this, start](const QString& json, const QString& error) {
+    m_secrets->read(name, this, [this, start](const QString& json, const QString& error) {
         const TargetSecret secret = TargetSecret::fromJson(json.toStdString());
         if (!error.isEmpty())
             statusBar()->showMessage(tr("No secret from the OS keyring (%1): scanning with the docker config, "

@@ -1,5 +1,7 @@
 #include "scancontroller.h"
 
+#include "savedtarget.h"
+
 #include "scanner.h"
 #include "store.h"
 
@@ -58,6 +60,7 @@ void ScanController::start(const QString& title, SourceFactory factory)
             settings.runBy = user.toStdString();
             Scanner scanner(catalog, settings);
             const auto sources = factory();
+            applyPreviousDigests(store, sources); // a re-pointed tag is judged against the last scan
             const auto outcome = scanner.run(
                 sources, &store, *cancel, [&](const std::string& msg) { report(QString::fromStdString(msg)); });
             cancelled = outcome.cancelled;

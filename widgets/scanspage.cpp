@@ -188,9 +188,10 @@ void ScansPage::fillTable()
     }
     m_table->resizeColumnsToContents();
     m_filling = false;
-    if (!m_shown.empty())
+    if (!m_shown.empty()) {
         m_table->setCurrentCell(0, 0);
-    else {
+        selectedScanChanged(); // also when row 0 was already current: it now shows another scan
+    } else {
         m_sources->setHtml(tr("<p>No scan yet.</p>"));
         m_diff->clear();
         m_diffTitle->clear();

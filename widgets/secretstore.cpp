@@ -33,27 +33,29 @@ QString SecretStore::keyOf(const QString& connection)
     return QStringLiteral("connection/") + connection;
 }
 
-void SecretStore::write(const QString& connection, const QString& secret, std::function<void(const QString&)> done)
+void SecretStore::write(
+    const QString& connection, const QString& secret, QObject* context, std::function<void(const QString&)> done)
 {
     auto* job = new QKeychain::WritePasswordJob(QLatin1String(kService), this);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keyOf(connection));
     job->setTextData(secret);
-    connect(job, &QKeychain::Job::finished, this, [done = std::move(done)](QKeychain::Job* j) {
+    connect(job, &QKeychain::Job::finished, context ? context : this, [done = std::move(done)](QKeychain::Job* j) {
         if (done)
             done(explain(j));
     });
     job->start();
 }
 
-void SecretStore::read(const QString& connection, std::function<void(const QString&, const QString&)> done)
+void SecretStore::read(
+    const QString& connection, QObject* context, std::function<void(const QString&, const QString&)> done)
 {
     auto* job = new QKeychain::ReadPasswordJob(QLatin1String(kService), this);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keyOf(connection));
-    connect(job, &QKeychain::Job::finished, this, [done = std::move(done)](QKeychain::Job* j) {
+    connect(job, &QKeychain::Job::finished, context ? context : this, [done = std::move(done)](QKeychain::Job* j) {
         auto* r = static_cast<QKeychain::ReadPasswordJob*>(j);
         if (j->error() == QKeychain::EntryNotFound)
             done({}, {});
@@ -63,13 +65,13 @@ void SecretStore::read(const QString& connection, std::function<void(const QStri
     job->start();
 }
 
-void SecretStore::remove(const QString& connection, std::function<void(const QString&)> done)
+void SecretStore::remove(const QString& connection, QObject* context, std::function<void(const QString&)> done)
 {
     auto* job = new QKeychain::DeletePasswordJob(QLatin1String(kService), this);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keyOf(connection));
-    connect(job, &QKeychain::Job::finished, this, [done = std::move(done)](QKeychain::Job* j) {
+    connect(job, &QKeychain::Job::finished, context ? context : this, [done = std::move(done)](QKeychain::Job* j) {
         if (done)
             done(j->error() == QKeychain::EntryNotFound ? QString() : explain(j));
     });

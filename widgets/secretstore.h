@@ -17,11 +17,15 @@ class SecretStore : public QObject {
 public:
     explicit SecretStore(QObject* parent = nullptr);
 
-    /** `done(error)`: empty on success, else why the keyring refused. */
-    void write(const QString& connection, const QString& secret, std::function<void(const QString&)> done);
+    /**
+     * `done(error)`: empty on success, else why the keyring refused. Callbacks run only while `context` lives
+     * (a dialog closed while the keyring asks to be unlocked is not called back).
+     */
+    void write(
+        const QString& connection, const QString& secret, QObject* context, std::function<void(const QString&)> done);
     /** `done(secret, error)`: an empty secret with an empty error means "none saved". */
-    void read(const QString& connection, std::function<void(const QString&, const QString&)> done);
-    void remove(const QString& connection, std::function<void(const QString&)> done = {});
+    void read(const QString& connection, QObject* context, std::function<void(const QString&, const QString&)> done);
+    void remove(const QString& connection, QObject* context = nullptr, std::function<void(const QString&)> done = {});
 
     /** The keyring entry of a connection: service "layerguard", key "connection/<name>". */
     [[nodiscard]] static QString keyOf(const QString& connection);

@@ -210,16 +210,6 @@ PrometheusEndpoint promEndpoint(const std::string& url, const std::string& caFil
     return ep;
 }
 
-/** "repo:tag" -> digest of the target's newest scan (RegistryImage origins end in "@<digest>"). */
-std::map<std::string, std::string> previousRegistryDigests(const Store& store, const std::string& target)
-{
-    std::map<std::string, std::string> out;
-    for (const auto& [name, origin] : store.lastOrigins(target, "RegistryImage"))
-        if (auto at = origin.rfind('@'); at != std::string::npos)
-            out[name] = origin.substr(at + 1);
-    return out;
-}
-
 /** Any of the options that select a Kubernetes cluster. */
 bool wantsKubernetes(const QCommandLineParser& p)
 {
@@ -482,10 +472,7 @@ int cmdScan(const QStringList& args)
         }
         const RuleCatalog catalog = loadCatalog(p);
         auto store = openStore(p);
-        // Tag re-pointing is judged against the digests each registry had in its previous scan.
-        for (auto& src : sources)
-            if (auto* reg = dynamic_cast<RegistryConnector*>(src.get()))
-                reg->setPreviousDigests(previousRegistryDigests(*store, reg->target()));
+        applyPreviousDigests(*store, sources);
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
         Scanner scanner(catalog, settings);

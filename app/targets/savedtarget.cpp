@@ -36,6 +36,20 @@ TargetSecret TargetSecret::fromJson(const std::string& json)
     return s;
 }
 
+void applyPreviousDigests(const Store& store, const std::vector<std::unique_ptr<Connector>>& sources)
+{
+    for (const auto& src : sources) {
+        auto* reg = dynamic_cast<RegistryConnector*>(src.get());
+        if (!reg)
+            continue;
+        std::map<std::string, std::string> digests; // RegistryImage origins end in "@<digest>"
+        for (const auto& [name, origin] : store.lastOrigins(reg->target(), "RegistryImage"))
+            if (auto at = origin.rfind('@'); at != std::string::npos)
+                digests[name] = origin.substr(at + 1);
+        reg->setPreviousDigests(std::move(digests));
+    }
+}
+
 std::string secretKindOf(const SavedTarget& target)
 {
     if (target.kind == "registry"

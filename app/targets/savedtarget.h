@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lg {
 
@@ -28,6 +29,12 @@ struct TargetOptions {
     /** Told before a kubeconfig exec plugin runs and when a context turns TLS verification off. */
     std::function<void(const std::string&)> notice;
 };
+
+/**
+ * Tag re-pointing is judged against the digests each registry had in its target's previous scan: gives
+ * every registry source among `sources` those digests ("repo:tag" -> digest) from the cache.
+ */
+void applyPreviousDigests(const Store& store, const std::vector<std::unique_ptr<Connector>>& sources);
 
 /** The secret a saved connection of this kind can use ("password", "token" or empty: none). */
 [[nodiscard]] std::string secretKindOf(const SavedTarget& target);

@@ -11,7 +11,7 @@ mirror=${LG_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base="$cache/bookworm-minbase"
 debs="$cache/bookworm-debs" # packages apt downloaded before: kept so a rerun needs no download
 fail() { echo "FAIL: $*" >&2; exit 1; }
-[[ $(id -u) == 0 ]] || { echo "SKIP: debootstrap and chroot need root"; exit 0; }
+[[ $(id -u) == 0 ]] || { echo "SKIP: debootstrap and chroot need root"; exit 77; }
 command -v debootstrap >/dev/null || fail "debootstrap is missing (installer/install-deps.sh)"
 mkdir -p "$cache" "$debs"
 work=$(mktemp -d)
@@ -41,6 +41,8 @@ deb=$(ls "$work"/pkg/layerguard_*.deb | head -1)
 start=$SECONDS
 cp -a "$base" "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" # package scripts start no service here
+chmod +x "$root/usr/sbin/policy-rc.d"
 echo "deb $mirror bookworm main" >"$root/etc/apt/sources.list"
 cp "$deb" "$root/tmp/"
 cp "$debs"/*.deb "$root/var/cache/apt/archives/" 2>/dev/null || true

@@ -6,6 +6,7 @@
 #include "secretstore.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -38,7 +39,7 @@ QString readSecret(SecretStore& secrets, const QString& name, QString* error)
 {
     QString value;
     bool done = false;
-    secrets.read(name, [&](const QString& v, const QString& e) {
+    secrets.read(name, nullptr, [&](const QString& v, const QString& e) {
         value = v;
         *error = e;
         done = true;
@@ -57,6 +58,7 @@ private Q_SLOTS:
     void initTestCase() { QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_config.path()); }
     void init();
     void passwordGoesToTheKeyringNotTheCache();
+    void editingKeepsOrDropsTheSecret();
     void testReportsReachableAndUnreachable();
     void credentialsInAUrlAreRefused();
     void insecureContextIsShown();
@@ -124,6 +126,56 @@ void TestConnections::passwordGoesToTheKeyringNotTheCache()
     QVERIFY(!store.target("team-registry"));
     QVERIFY(readSecret(secrets, QStringLiteral("team-registry"), &error).isEmpty());
     QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestConnections::editingKeepsOrDropsTheSecret()
+{
+    if (!keyringExpected())
+        QSKIP("this run has no keyring on purpose");
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    dlg.startNew(QStringLiteral("prometheus"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"), QStringLiteral("https://prom.example")));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.user"), QStringLiteral("bob")));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.password"), QStringLiteral("first-secret")));
+    dlg.save();
+    QVERIFY(dlg.waitUntilIdle());
+    // A token typed later keeps the saved password; the kind of a saved connection cannot change.
+    dlg.select(QStringLiteral("prom"));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.token"), QStringLiteral("second-secret")));
+    dlg.save();
+    QVERIFY(dlg.waitUntilIdle());
+    QString error;
+    QString secret = readSecret(secrets, QStringLiteral("prom"), &error);
+    QVERIFY2(secret.contains(QStringLiteral("first-secret")) && secret.contains(QStringLiteral("second-secret")),
+        qPrintable(error));
+    bool kindLocked = false;
+    for (auto* c : dlg.findChildren<QComboBox*>())
+        if (c->accessibleName() == QLatin1String("kind"))
+            kindLocked = !c->isEnabled();
+    QVERIFY(kindLocked);
+    // The URL changes and no secret is typed: the old secret is not sent to the new place.
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"), QStringLiteral("https://elsewhere.example")));
+    dlg.save();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(dlg.status().contains(QStringLiteral("removed")), qPrintable(dlg.status()));
+    QVERIFY(readSecret(secrets, QStringLiteral("prom"), &error).isEmpty());
+    // A new connection may not take an existing name; credentials hidden in a scheme-less URL are refused.
+    dlg.startNew(QStringLiteral("registry"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
+    QVERIFY(dlg.setField(QStringLiteral("registry.url"), QStringLiteral("reg.example:5000")));
+    dlg.save();
+    QVERIFY2(dlg.status().contains(QStringLiteral("exists")), qPrintable(dlg.status()));
+    LG_COMPARE(store.target("prom")->kind, std::string("prometheus"));
+    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("reg")));
+    QVERIFY(dlg.setField(QStringLiteral("registry.url"),
+        QStringLiteral("alice:") + QString::fromLatin1(kCanary) + QStringLiteral("@reg.example:5000")));
+    dlg.save();
+    QVERIFY2(dlg.status().contains(QStringLiteral("do not belong in the URL")), qPrintable(dlg.status()));
+    QVERIFY(!store.target("reg"));
+    QVERIFY(!cacheContains(m_dir->path(), kCanary));
 }
 
 void TestConnections::testReportsReachableAndUnreachable()
@@ -225,7 +277,7 @@ void TestConnections::savedConnectionIsScanned()
     if (keyringExpected()) {
         bool written = false;
         window.secretStore()->write(QStringLiteral("gone"),
-            QStringLiteral("{\"password\":\"") + QString::fromLatin1(kCanary) + QStringLiteral("\"}"),
+            QStringLiteral("{\"password\":\"") + QString::fromLatin1(kCanary) + QStringLiteral("\"}"), nullptr,
             [&](const QString& e) {
                 QVERIFY2(e.isEmpty(), qPrintable(e));
                 written = true;

@@ -464,7 +464,9 @@ void TestDashboard::scanShowsProgressAndCancels()
     auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelScan"));
     QVERIFY(cancel);
     QTRY_VERIFY_WITH_TIMEOUT(cancel->isVisible(), 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(progress.count() > 0, 20000); // per-source progress while it reads
+    // Per-source progress while it reads; cancelled once the files are being read.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        progress.count() > 0 && progress.last().at(0).toString().startsWith(QStringLiteral("read ")), 20000);
     QVERIFY(cancel->isEnabled());
     cancel->click();
     save(&window, QStringLiteral("23-scan-cancelling"));
