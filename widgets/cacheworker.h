@@ -1,5 +1,6 @@
 #pragma once
 
+#include "prompts.h"
 #include "store.h"
 
 #include <QObject>
@@ -57,7 +58,7 @@ public:
                 m_reader.reset(); // reopened by the next job
                 if (cancel->load())
                     return; // interrupted because superseded: nothing to report
-                fail(QString::fromStdString(std::string(e.what()) + " — " + e.hint()), std::move(failed), generation);
+                fail(errorText(e), std::move(failed), generation);
             } catch (const std::exception& e) {
                 m_reader.reset();
                 fail(QString::fromStdString(e.what()), std::move(failed), generation);

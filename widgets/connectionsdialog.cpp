@@ -315,9 +315,7 @@ void ConnectionsDialog::refreshContexts()
         if (m_context->count() == 0)
             setStatus(tr("The kubeconfig has no context."), true);
     } catch (const ConnectorError& e) {
-        setStatus(
-            tr("The kubeconfig cannot be read: %1 — %2").arg(q(e.what()).toHtmlEscaped(), q(e.hint()).toHtmlEscaped()),
-            true);
+        setStatus(tr("The kubeconfig cannot be read: %1").arg(errorText(e).toHtmlEscaped()), true);
     }
     if (const int i = m_context->findText(keep); i >= 0)
         m_context->setCurrentIndex(i);
@@ -463,7 +461,7 @@ void ConnectionsDialog::save()
     try {
         m_store->saveTarget(t);
     } catch (const StoreError& e) {
-        setStatus(tr("Not saved: %1 — %2").arg(q(e.what()).toHtmlEscaped(), q(e.hint()).toHtmlEscaped()), true);
+        setStatus(tr("Not saved: %1").arg(errorText(e).toHtmlEscaped()), true);
         return;
     }
     fillList();
@@ -525,8 +523,7 @@ void ConnectionsDialog::test()
             if (!confirmCredentialPlugin(this, ctx, tr("this test")))
                 return;
         } catch (const ConnectorError& e) {
-            setStatus(
-                tr("<b>Test failed.</b> %1 — %2").arg(q(e.what()).toHtmlEscaped(), q(e.hint()).toHtmlEscaped()), true);
+            setStatus(tr("<b>Test failed.</b> %1").arg(errorText(e).toHtmlEscaped()), true);
             return;
         }
     }
@@ -543,7 +540,7 @@ void ConnectionsDialog::test()
                 c->collect([&r](const Resource&) { ++r.resources; }, *cancel, {});
                 r.ok = true;
             } catch (const ConnectorError& e) {
-                r.message = q(std::string(e.what()) + " — " + e.hint());
+                r.message = errorText(e);
             } catch (const std::exception& e) {
                 r.message = q(e.what());
             }
@@ -575,7 +572,7 @@ void ConnectionsDialog::removeSelected()
     try {
         m_store->removeTarget(name.toStdString());
     } catch (const StoreError& e) {
-        setStatus(tr("Not removed: %1 — %2").arg(q(e.what()).toHtmlEscaped(), q(e.hint()).toHtmlEscaped()), true);
+        setStatus(tr("Not removed: %1").arg(errorText(e).toHtmlEscaped()), true);
         return;
     }
     ++m_pendingSecretJobs;

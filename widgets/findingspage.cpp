@@ -202,11 +202,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
         for (std::size_t i = 0; i < m_chips.size(); ++i)
             m_chips[i]->setText(QStringLiteral("%1 %2").arg(theme::severityTitle(Severity(i))).arg(counts[i]));
     });
-    connect(m_model, &FindingsModel::queryFailed, this, [this](const QString& message) {
-        m_count->setText(tr("Query failed"));
-        m_detail->setHtml(
-            tr("<p style='color:#B01E2D'><b>The cache could not be read.</b> %1</p>").arg(message.toHtmlEscaped()));
-    });
+    connect(m_model, &FindingsModel::queryFailed, this, [this](const QString& message) { showQueryError(message); });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &FindingsPage::showDetail);
     connect(m_accept, &QPushButton::clicked, this, &FindingsPage::acceptRisk);
     connect(m_checklist, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
@@ -315,11 +311,14 @@ void FindingsPage::loadGroups(const FindingQuery& query)
             m_checklist->clear();
             m_accept->setEnabled(false);
         },
-        [this](const QString& message) {
-            m_count->setText(tr("Query failed"));
-            m_detail->setHtml(
-                tr("<p style='color:#B01E2D'><b>The cache could not be read.</b> %1</p>").arg(message.toHtmlEscaped()));
-        });
+        [this](const QString& message) { showQueryError(message); });
+}
+
+void FindingsPage::showQueryError(const QString& message)
+{
+    m_count->setText(tr("Query failed"));
+    m_detail->setHtml(
+        tr("<p style='color:#B01E2D'><b>The cache could not be read.</b> %1</p>").arg(message.toHtmlEscaped()));
 }
 
 void FindingsPage::queryFinished(int rows)

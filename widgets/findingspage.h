@@ -65,6 +65,7 @@ private:
     void acceptRisk();
     void copySelection();
     void queryFinished(int rows);
+    void showQueryError(const QString& message);
     void loadGroups(const FindingQuery& query);
     [[nodiscard]] FindingQuery currentQuery(std::int64_t scanId) const;
 

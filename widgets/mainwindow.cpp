@@ -232,8 +232,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
                                 "Trivy or Grype here to import them")
                                  .arg(QString::fromStdString(m_store->path())));
     setAcceptDrops(true);
+    // Layouts (sort columns) and the colour scheme first, so the first refresh is the only one.
+    const int page = restoreSettings();
     refreshAll();
-    restoreSettings();
+    showPage(page);
 }
 
 MainWindow::~MainWindow() = default;
@@ -255,7 +257,7 @@ void MainWindow::saveSettings() const
         s.setValue(QStringLiteral("findings/%1").arg(i), m_findingPages[i]->saveLayout());
 }
 
-void MainWindow::restoreSettings()
+int MainWindow::restoreSettings()
 {
     QSettings s = settings();
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
@@ -264,10 +266,9 @@ void MainWindow::restoreSettings()
         m_findingPages[i]->restoreLayout(s.value(QStringLiteral("findings/%1").arg(i)).toByteArray());
     const int scheme = s.value(QStringLiteral("window/scheme"), int(theme::Scheme::System)).toInt();
     if (scheme != int(theme::currentScheme()) && scheme >= 0 && scheme <= int(theme::Scheme::Dark))
-        setScheme(theme::Scheme(scheme));
+        theme::applyScheme(theme::Scheme(scheme));
     const int page = s.value(QStringLiteral("window/page"), 0).toInt();
-    if (page >= 0 && page < m_nav->count())
-        showPage(page);
+    return page >= 0 && page < m_nav->count() ? page : 0;
 }
 
 void MainWindow::setScheme(theme::Scheme scheme)
@@ -300,7 +301,7 @@ void MainWindow::refreshAll()
             p->refreshWhenShown(); // hidden pages query when they are next shown
         m_history->refresh(*m_store);
     } catch (const StoreError& e) {
-        showErrors({ QString::fromStdString(std::string(e.what()) + " — " + e.hint()) });
+        showErrors({ errorText(e) });
     }
 }
 
@@ -408,7 +409,7 @@ void MainWindow::scanKubernetes(const std::string& context)
     try {
         ctx = Kubeconfig::load().resolve(context);
     } catch (const ConnectorError& e) {
-        showErrors({ QString::fromStdString(e.what() + std::string(" — ") + e.hint()) });
+        showErrors({ errorText(e) });
         return;
     }
     if (!confirmCredentialPlugin(this, ctx, tr("this scan")))
@@ -459,8 +460,7 @@ void MainWindow::scanSavedTarget(const QString& name)
             if (!confirmCredentialPlugin(this, ctx, tr("this scan")))
                 return;
         } catch (const ConnectorError& e) {
-            showErrors(
-                { tr("%1: %2 — %3").arg(name, QString::fromStdString(e.what()), QString::fromStdString(e.hint())) });
+            showErrors({ tr("%1: %2").arg(name, errorText(e)) });
             return;
         }
     }

@@ -67,7 +67,8 @@ protected:
 private:
     void showErrors(const QStringList& errors);
     void saveSettings() const;
-    void restoreSettings();
+    /** Restores geometry, layouts and the colour scheme; returns the page to show. */
+    int restoreSettings();
 
     std::unique_ptr<Store> m_store;
     ScanController* m_scans;

@@ -2,11 +2,19 @@
 
 #include <QString>
 
+#include <string>
+
 class QWidget;
 
 namespace lg {
 
 struct KubeContext;
+
+/** "what — hint" of a ConnectorError or StoreError, as the user reads it. */
+template <class Error> QString errorText(const Error& e)
+{
+    return QString::fromStdString(std::string(e.what()) + " — " + e.hint());
+}
 
 /**
  * A kubeconfig exec plugin is a program of the user's: say what will run, for what, and run it only when

@@ -1,5 +1,6 @@
 #include "scancontroller.h"
 
+#include "prompts.h"
 #include "savedtarget.h"
 
 #include "scanner.h"
@@ -72,9 +73,9 @@ void ScanController::start(const QString& title, SourceFactory factory)
             if (outcome.scanId)
                 scanId = *outcome.scanId;
         } catch (const StoreError& e) {
-            errors << QString::fromStdString(std::string(e.what()) + " — " + e.hint());
+            errors << errorText(e);
         } catch (const ConnectorError& e) {
-            errors << QString::fromStdString(std::string(e.what()) + " — " + e.hint());
+            errors << errorText(e);
         } catch (const std::exception& e) {
             errors << QString::fromStdString(e.what());
         }

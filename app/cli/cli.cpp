@@ -188,28 +188,6 @@ void printLayerSummary(const ScanInfo& info)
     }
 }
 
-/** A Prometheus endpoint; the password comes from the environment and the token from its file, never argv. */
-PrometheusEndpoint promEndpoint(const std::string& url, const std::string& caFile, const std::string& user,
-    const std::string& tokenFile, const std::string& cert, const std::string& key)
-{
-    PrometheusEndpoint ep;
-    ep.url = url;
-    ep.caFile = caFile;
-    ep.clientCert = cert;
-    ep.clientKey = key;
-    ep.username = user;
-    if (!user.empty())
-        ep.password = qEnvironmentVariable("LAYERGUARD_PROM_PASSWORD").toStdString();
-    if (!tokenFile.empty()) {
-        QFile f(QString::fromStdString(tokenFile));
-        if (!f.open(QIODevice::ReadOnly))
-            throw ConnectorError(
-                "prometheus", "cannot read the token file " + tokenFile, "check --prom-token-file and its permissions");
-        ep.bearerToken = f.read(64 * 1024).trimmed().toStdString();
-    }
-    return ep;
-}
-
 /** Any of the options that select a Kubernetes cluster. */
 bool wantsKubernetes(const QCommandLineParser& p)
 {
@@ -222,12 +200,7 @@ bool wantsKubernetes(const QCommandLineParser& p)
 /** A cluster source that tells the user, on stderr, before an exec plugin runs. */
 std::unique_ptr<Connector> kubeSource(KubeContext ctx, const std::string& target, int pageSize)
 {
-    auto c = std::make_unique<KubernetesConnector>(std::move(ctx), target, pageSize);
-    if (c->context().cluster.insecureSkipTlsVerify)
-        err("warning: context " + c->context().name
-            + " turns TLS verification off (insecure-skip-tls-verify); the scan reports it as a finding");
-    c->setNotice([](const std::string& msg) { err(msg); });
-    return c;
+    return kubernetesConnector(std::move(ctx), target, pageSize, [](const std::string& msg) { err(msg); });
 }
 
 int cmdScan(const QStringList& args)
@@ -436,7 +409,7 @@ int cmdScan(const QStringList& args)
             if (promTarget.empty() && sources.size() == 1 && sources.front()->kind() == "kubernetes")
                 promTarget = sources.front()->target();
             sources.push_back(std::make_unique<PrometheusConnector>(
-                promEndpoint(s(p.value(QStringLiteral("prometheus"))), s(p.value(QStringLiteral("ca-file"))),
+                prometheusEndpoint(s(p.value(QStringLiteral("prometheus"))), s(p.value(QStringLiteral("ca-file"))),
                     s(p.value(QStringLiteral("prom-user"))), s(p.value(QStringLiteral("prom-token-file"))),
                     s(p.value(QStringLiteral("prom-cert"))), s(p.value(QStringLiteral("prom-key")))),
                 promTarget, s(window), loadPromChecks(checkDirs)));

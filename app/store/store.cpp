@@ -174,17 +174,18 @@ nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)
     return j.is_discarded() ? fallback : j;
 }
 
-/** A finding's columns; the rule's own text comes from scan_rules (r), the rest from findings (f). */
-constexpr const char* kFindingColumns
-    = "f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, f.name, f.container, "
-      "f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin FROM findings f JOIN scan_rules r ON "
-      "r.scan_id = f.scan_id AND r.rule = f.rule";
-
-/** The same, reading a scan's findings in stored (display) order through the scan_id index. */
-constexpr const char* kFindingColumnsByScan
-    = "f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, f.name, f.container, "
-      "f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin FROM findings f INDEXED BY findings_scan "
-      "JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule = f.rule";
+/**
+ * "SELECT <a finding's columns> FROM ...": the rule's own text comes from scan_rules (r), the rest from
+ * findings (f). `inStoredOrder` reads a scan's rows through the scan_id index, in their stored (display) order.
+ */
+std::string selectFindings(bool inStoredOrder = false)
+{
+    return std::string("SELECT f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, "
+                       "f.name, f.container, f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin "
+                       "FROM findings f ")
+        + (inStoredOrder ? "INDEXED BY findings_scan " : "")
+        + "JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule = f.rule";
+}
 
 Finding readFinding(const Stmt& q, int base = 0)
 {
@@ -659,8 +660,8 @@ void bindFilter(Stmt& q, const FindingFilter& filter, bool withGroup)
 std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& filter) const
 {
     // Stored in display order (revision 3): the scan's rows in row id order need no sort.
-    const std::string sql = std::string("SELECT ") + kFindingColumnsByScan + " WHERE f.scan_id = ?1"
-        + filterSql(filter, true) + " ORDER BY f.rowid";
+    const std::string sql
+        = selectFindings(true) + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " ORDER BY f.rowid";
     Stmt q(m_db, sql.c_str());
     q.bind(1, scanId);
     bindFilter(q, filter, true);
@@ -780,7 +781,7 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
 
 std::vector<Finding> Store::findingsByRowId(std::int64_t scanId, const std::int64_t* rowIds, std::size_t count) const
 {
-    Stmt q(m_db, (std::string("SELECT ") + kFindingColumns + " WHERE f.rowid = ?1 AND f.scan_id = ?2").c_str());
+    Stmt q(m_db, (selectFindings() + " WHERE f.rowid = ?1 AND f.scan_id = ?2").c_str());
     std::vector<Finding> out;
     out.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -871,7 +872,7 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
         Stmt c(m_db, (std::string("SELECT count(*) FROM findings f") + kNotIn).c_str());
         c.bind(1, x).bind(2, y);
         count = c.step() ? int(c.i64(0)) : 0;
-        Stmt q(m_db, (std::string("SELECT ") + kFindingColumnsByScan + kNotIn + " ORDER BY f.rowid LIMIT ?3").c_str());
+        Stmt q(m_db, (selectFindings(true) + kNotIn + " ORDER BY f.rowid LIMIT ?3").c_str());
         q.bind(1, x).bind(2, y).bind(3, std::int64_t(limit));
         while (q.step())
             first.push_back(readFinding(q));
@@ -880,7 +881,7 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
     side(scanA, scanB, d.resolved, d.resolvedFirst);
     for (auto& f : d.resolvedFirst)
         f.status = FindingStatus::Resolved;
-    Stmt total(m_db, "SELECT count(*) FROM findings WHERE scan_id = ?1");
+    Stmt total(m_db, "SELECT findings FROM scans WHERE id = ?1"); // counted when the scan was written
     total.bind(1, scanB);
     d.unchanged = (total.step() ? int(total.i64(0)) : 0) - d.added;
     return d;
@@ -889,10 +890,8 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
 std::vector<Finding> Store::topFindings(std::int64_t scanId, int limit) const
 {
     // Rows are stored most severe first (revision 3), so this reads `limit` rows, not the scan.
-    Stmt q(m_db,
-        (std::string("SELECT ") + kFindingColumnsByScan
-            + " WHERE f.scan_id = ?1 AND f.status = 'open' ORDER BY f.rowid LIMIT ?2")
-            .c_str());
+    Stmt q(
+        m_db, (selectFindings(true) + " WHERE f.scan_id = ?1 AND f.status = 'open' ORDER BY f.rowid LIMIT ?2").c_str());
     q.bind(1, scanId).bind(2, std::int64_t(limit));
     std::vector<Finding> out;
     while (q.step())

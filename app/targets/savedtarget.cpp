@@ -15,6 +15,40 @@
 
 namespace lg {
 
+PrometheusEndpoint prometheusEndpoint(const std::string& url, const std::string& caFile, const std::string& user,
+    const std::string& tokenFile, const std::string& cert, const std::string& key)
+{
+    PrometheusEndpoint ep;
+    ep.url = url;
+    ep.caFile = caFile;
+    ep.clientCert = cert;
+    ep.clientKey = key;
+    ep.username = user;
+    if (!user.empty())
+        ep.password = qEnvironmentVariable("LAYERGUARD_PROM_PASSWORD").toStdString();
+    if (!tokenFile.empty()) {
+        QFile f(QString::fromStdString(tokenFile));
+        if (!f.open(QIODevice::ReadOnly))
+            throw ConnectorError("prometheus", "cannot read the token file " + tokenFile,
+                "check the token file (--prom-token-file, or the saved connection's) and its permissions");
+        ep.bearerToken = f.read(64 * 1024).trimmed().toStdString();
+    }
+    return ep;
+}
+
+std::unique_ptr<Connector> kubernetesConnector(
+    KubeContext context, const std::string& target, int pageSize, const std::function<void(const std::string&)>& notice)
+{
+    auto k = std::make_unique<KubernetesConnector>(std::move(context), target, pageSize);
+    if (notice) {
+        if (k->context().cluster.insecureSkipTlsVerify)
+            notice("warning: context " + k->context().name
+                + " turns TLS verification off (insecure-skip-tls-verify); the scan reports it as a finding");
+        k->setNotice(notice);
+    }
+    return k;
+}
+
 std::string TargetSecret::toJson() const
 {
     nlohmann::json j = nlohmann::json::object();
@@ -82,37 +116,18 @@ std::unique_ptr<Connector> connectorForTarget(
         return std::make_unique<RegistryConnector>(std::move(o), target.name);
     }
     if (target.kind == "prometheus") {
-        PrometheusEndpoint ep;
-        ep.url = str("url");
-        ep.caFile = str("caFile");
-        ep.clientCert = str("cert");
-        ep.clientKey = str("key");
-        ep.username = str("user");
-        if (!ep.username.empty())
-            ep.password = !secret.password.empty() ? secret.password
-                                                   : qEnvironmentVariable("LAYERGUARD_PROM_PASSWORD").toStdString();
-        ep.bearerToken = secret.token;
-        if (ep.bearerToken.empty() && !str("tokenFile").empty()) {
-            QFile f(QString::fromStdString(str("tokenFile")));
-            if (!f.open(QIODevice::ReadOnly))
-                throw ConnectorError("prometheus", "cannot read the token file " + str("tokenFile"),
-                    "check the file and its permissions, or save the token in the connection instead");
-            ep.bearerToken = f.read(64 * 1024).trimmed().toStdString();
-        }
+        PrometheusEndpoint ep = prometheusEndpoint(str("url"), str("caFile"), str("user"),
+            secret.token.empty() ? str("tokenFile") : "", str("cert"), str("key"));
+        if (!ep.username.empty() && !secret.password.empty())
+            ep.password = secret.password;
+        if (!secret.token.empty())
+            ep.bearerToken = secret.token;
         return std::make_unique<PrometheusConnector>(
             std::move(ep), target.name, c.value("window", std::string("1h")), loadPromChecks());
     }
-    if (target.kind == "kubernetes") {
-        const auto kc = Kubeconfig::load(str("kubeconfig"));
-        auto k = std::make_unique<KubernetesConnector>(kc.resolve(str("context")), target.name, options.pageSize);
-        if (options.notice) {
-            if (k->context().cluster.insecureSkipTlsVerify)
-                options.notice("warning: context " + k->context().name
-                    + " turns TLS verification off (insecure-skip-tls-verify); the scan reports it as a finding");
-            k->setNotice(options.notice);
-        }
-        return k;
-    }
+    if (target.kind == "kubernetes")
+        return kubernetesConnector(
+            Kubeconfig::load(str("kubeconfig")).resolve(str("context")), target.name, options.pageSize, options.notice);
     throw ConnectorError("target", "saved target " + target.name + " has an unknown kind \"" + target.kind + "\"",
         "remove it and add it again");
 }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "connector.h"
+#include "kubeconfig.h"
+#include "promconnector.h"
 #include "store.h"
 
 #include <functional>
@@ -35,6 +37,20 @@ struct TargetOptions {
  * every registry source among `sources` those digests ("repo:tag" -> digest) from the cache.
  */
 void applyPreviousDigests(const Store& store, const std::vector<std::unique_ptr<Connector>>& sources);
+
+/**
+ * A Prometheus endpoint from its settings: the password comes from LAYERGUARD_PROM_PASSWORD when a user
+ * is set, the token from its file (never argv). Throws ConnectorError when the token file is unreadable.
+ */
+[[nodiscard]] PrometheusEndpoint prometheusEndpoint(const std::string& url, const std::string& caFile,
+    const std::string& user, const std::string& tokenFile, const std::string& cert, const std::string& key);
+
+/**
+ * A cluster connector that tells `notice` when its context turns TLS verification off and before an exec
+ * plugin runs.
+ */
+[[nodiscard]] std::unique_ptr<Connector> kubernetesConnector(KubeContext context, const std::string& target,
+    int pageSize, const std::function<void(const std::string&)>& notice);
 
 /** The secret a saved connection of this kind can use ("password", "token" or empty: none). */
 [[nodiscard]] std::string secretKindOf(const SavedTarget& target);

@@ -35,6 +35,16 @@ bool cacheContains(const QString& dir, const QByteArray& needle)
     return false;
 }
 
+/** One manifest with one privileged pod: one resource, at least one finding. */
+bool writePrivilegedPod(const QString& path)
+{
+    QFile yaml(path);
+    return yaml.open(QIODevice::WriteOnly)
+        && yaml.write("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n"
+                      "  - {name: c, image: 'nginx:1.25', securityContext: {privileged: true}}\n")
+        > 0;
+}
+
 QString readSecret(SecretStore& secrets, const QString& name, QString* error)
 {
     QString value;
@@ -183,11 +193,7 @@ void TestConnections::testReportsReachableAndUnreachable()
     Store store(m_path);
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
-    QFile yaml(m_dir->filePath(QStringLiteral("pod.yaml")));
-    QVERIFY(yaml.open(QIODevice::WriteOnly));
-    yaml.write("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n"
-               "  - {name: c, image: 'nginx:1.25', securityContext: {privileged: true}}\n");
-    yaml.close();
+    QVERIFY(writePrivilegedPod(m_dir->filePath(QStringLiteral("pod.yaml"))));
     dlg.startNew(QStringLiteral("manifests"));
     QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("local-yaml")));
     QVERIFY(dlg.setField(QStringLiteral("manifests.path"), m_dir->path()));
@@ -249,11 +255,7 @@ void TestConnections::insecureContextIsShown()
 
 void TestConnections::savedConnectionIsScanned()
 {
-    QFile yaml(m_dir->filePath(QStringLiteral("pod.yaml")));
-    QVERIFY(yaml.open(QIODevice::WriteOnly));
-    yaml.write("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers:\n"
-               "  - {name: c, image: 'nginx:1.25', securityContext: {privileged: true}}\n");
-    yaml.close();
+    QVERIFY(writePrivilegedPod(m_dir->filePath(QStringLiteral("pod.yaml"))));
     MainWindow window(std::make_unique<Store>(m_path));
     window.show();
     ConnectionsDialog* dlg = window.openConnections();
