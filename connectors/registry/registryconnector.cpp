@@ -394,9 +394,14 @@ private:
                 issued = t.toSecsSinceEpoch();
         }
         std::lock_guard lock(m_cache.mutex);
-        // an already expired token is still tried once (the registry decides), but never cached
-        m_cache.tokens[scopeKey(scope)]
+        // An already expired token is still tried once (the registry decides), but never cached. A token
+        // asked for several scopes is kept for each: if the service granted fewer, the registry answers
+        // insufficient_scope for the others and get() fetches a token for that scope alone.
+        const std::pair<std::string, std::int64_t> entry
             = { token, std::max<std::int64_t>(issued + lifetime, QDateTime::currentSecsSinceEpoch() + 6) };
+        m_cache.tokens[scopeKey(scope)] = entry;
+        for (const auto& sc : alsoFor)
+            m_cache.tokens[scopeKey(sc)] = entry;
         if (issued + lifetime <= QDateTime::currentSecsSinceEpoch())
             m_expiredHint = true;
         return true;
@@ -725,10 +730,13 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             sinkOut(img);
         }
     };
-    // Tokens for the repositories in batches, before the workers ask one by one.
-    for (std::size_t i = 0; i < repositories.size(); i += 100) {
+    // Tokens for the repositories in batches, before the workers ask one by one. 20 repositories keep a
+    // token near 3 KB: it travels in every request's header, and proxies in front of registries often
+    // refuse headers over 8 KB (100 repositories made ~10 KB).
+    constexpr std::size_t kBatch = 20;
+    for (std::size_t i = 0; i < repositories.size(); i += kBatch) {
         std::vector<std::string> scopes;
-        for (std::size_t j = i; j < std::min(repositories.size(), i + 100); ++j)
+        for (std::size_t j = i; j < std::min(repositories.size(), i + kBatch); ++j)
             scopes.push_back("repository:" + repositories[j] + ":pull");
         session.prefetch(scopes);
     }

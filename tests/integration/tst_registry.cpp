@@ -7,6 +7,10 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -35,6 +39,7 @@ private Q_SLOTS:
     void credentialHelper();
     void wrongPasswordExpiredTokenWrongCa_data();
     void wrongPasswordExpiredTokenWrongCa();
+    void tokensForManyRepositoriesAndInsufficientScope();
     void faultyTagsAreReportedNotFatal();
     void vulnerabilityReports();
     void repushedTagIsReported();
@@ -229,6 +234,91 @@ void TestRegistry::wrongPasswordExpiredTokenWrongCa()
     QVERIFY2(QString::fromStdString(st.hint).contains(hint), st.hint.c_str());
     QVERIFY(st.error.find(env("LG_REG_PASSWORD").toStdString()) == std::string::npos);
     QVERIFY(out.record.findings.empty());
+}
+
+namespace {
+
+/** The issuer's log lines from `from` on: (requested repository scopes, granted repository names). */
+std::vector<std::pair<QStringList, QStringList>> repositoryTokenRequests(const QString& log, qint64 from)
+{
+    std::vector<std::pair<QStringList, QStringList>> out;
+    QFile f(log);
+    if (!f.open(QIODevice::ReadOnly) || !f.seek(from))
+        return out;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.value(QLatin1String("status")).toInt() != 200)
+            continue;
+        QStringList asked, granted;
+        for (const auto s : o.value(QLatin1String("scopes")).toArray())
+            if (s.toString().startsWith(QLatin1String("repository:")))
+                asked << s.toString();
+        for (const auto g : o.value(QLatin1String("granted")).toArray())
+            if (g.toObject().value(QLatin1String("type")).toString() == QLatin1String("repository"))
+                granted << g.toObject().value(QLatin1String("name")).toString();
+        if (!asked.isEmpty())
+            out.emplace_back(asked, granted);
+    }
+    return out;
+}
+
+} // namespace
+
+void TestRegistry::tokensForManyRepositoriesAndInsufficientScope()
+{
+    RegistryOptions o;
+    o.url = env("LG_REG_TOKEN_URL").toStdString();
+    o.caFile = env("LG_REG_CA").toStdString();
+    o.credential
+        = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    const QString log = env("LG_REG_ISSUER_LOG");
+    const auto rootFindings = [](const ScanOutcome& out) {
+        return fired(out, "LG-IMAGE-ROOT-USER", "shop/root:1.0") && !fired(out, "LG-IMAGE-ROOT-USER", "shop/clean:1.0")
+            && fired(out, "LG-REGISTRY-UNSIGNED", "shop/root:1.0")
+            && !fired(out, "LG-REGISTRY-UNSIGNED", "shop/clean:1.0");
+    };
+
+    // One token for all the repositories: one request to the issuer, no token per repository.
+    qint64 from = QFileInfo(log).size();
+    auto out = scan(o);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(rootFindings(out));
+    auto requests = repositoryTokenRequests(log, from);
+    QCOMPARE(requests.size(), std::size_t(1));
+    const QStringList repositories = requests.front().first;
+    QVERIFY2(repositories.size() >= 4, qPrintable(repositories.join(QLatin1Char(' '))));
+    QCOMPARE(requests.front().second.size(), repositories.size());
+
+    // A token service that grants one repository per token: the registry answers the others with
+    // insufficient_scope, and each of them gets a token of its own, once, and the scan loses nothing.
+    const QString knob = env("LG_REG_ISSUER_MAX_SCOPES_FILE");
+    {
+        QFile k(knob);
+        QVERIFY(k.open(QIODevice::WriteOnly));
+        k.write("1\n");
+    }
+    from = QFileInfo(log).size();
+    out = scan(o);
+    QFile::remove(knob);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(rootFindings(out));
+    for (const auto& f : out.record.findings)
+        QVERIFY2(f.rule != "LG-REGISTRY-UNREADABLE", f.message.c_str());
+    requests = repositoryTokenRequests(log, from);
+    QVERIFY(!requests.empty());
+    QCOMPARE(requests.front().first, repositories); // the batch, granted one
+    QCOMPARE(requests.front().second.size(), qsizetype(1));
+    std::multiset<QString> single;
+    for (std::size_t i = 1; i < requests.size(); ++i) {
+        QCOMPARE(requests[i].first.size(), qsizetype(1));
+        QCOMPARE(requests[i].second.size(), qsizetype(1));
+        single.insert(requests[i].first.front());
+    }
+    std::multiset<QString> expected(repositories.begin(), repositories.end());
+    const auto granted = expected.find(QStringLiteral("repository:%1:pull").arg(requests.front().second.front()));
+    QVERIFY(granted != expected.end());
+    expected.erase(granted);
+    QCOMPARE(single, expected);
 }
 
 void TestRegistry::faultyTagsAreReportedNotFatal()

@@ -29,6 +29,11 @@ is already expired (exp 10 min in the past, beyond the registry's 60 s leeway):
   - file content "stale": expires_in is the normal value, issued_at is now, exp is in the past, i.e.
     only the registry's 401 (error="invalid_token") tells the client.
 
+Knob for the "insufficient_scope" test: while the file given by --max-scopes-file exists, a token grants
+at most N repository scopes (N is the file's content, 1 when empty), the first N requested, as a token
+service with a per-token limit does; the registry then answers the others' requests with 401
+error="insufficient_scope".
+
 Every request is logged as one JSON line in --log (time, method, user, service, requested scopes,
 granted access, status, expired), so tests can assert which scopes a client asked for.
 """
@@ -82,6 +87,7 @@ class Issuer:
         self.service = args.service
         self.expires_in = args.expires_in
         self.expire_file = args.expire_file
+        self.max_scopes_file = args.max_scopes_file
         self.header_mode = args.header
         self.refresh_tokens = {}
         self.lock = threading.Lock()
@@ -109,10 +115,22 @@ class Issuer:
             scopes.extend(s for s in value.split(" ") if s)
         return scopes
 
+    def max_repository_scopes(self):
+        """the --max-scopes-file limit while that file exists, else None (no limit)"""
+        if not self.max_scopes_file:
+            return None
+        try:
+            with open(self.max_scopes_file) as f:
+                text = f.read().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else 1
+
     @staticmethod
-    def grant(scopes):
+    def grant(scopes, max_repositories=None):
         """requested scope strings -> the access claim (only what is allowed and requested)"""
         access = {}
+        repositories = 0
         for scope in scopes:
             kind, sep, rest = scope.partition(":")
             name, sep2, actions = rest.rpartition(":")
@@ -120,7 +138,10 @@ class Issuer:
                 continue
             wanted = [a for a in actions.split(",") if a]
             if kind == "repository":
+                if max_repositories is not None and (kind, name) not in access and repositories >= max_repositories:
+                    continue
                 allowed = [a for a in wanted if a in ("pull", "push", "delete", "*")]
+                repositories += 1 if allowed and (kind, name) not in access else 0
             elif kind == "registry" and name == "catalog":
                 allowed = [a for a in wanted if a == "*"]
             else:
@@ -205,7 +226,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.issuer.log(method=method, user=user, service=service, scopes=scopes, status=400)
             self.send_json(400, {"errors": [{"code": "DENIED", "message": f"unknown service {service!r}"}]})
             return
-        access = Issuer.grant(scopes)
+        access = Issuer.grant(scopes, self.issuer.max_repository_scopes())
         jwt, expires_in, issued_at, expired = self.issuer.token(user, access)
         body = {"token": jwt, "access_token": jwt, "expires_in": expires_in, "issued_at": issued_at}
         if offline:
@@ -307,6 +328,7 @@ def main():
     p.add_argument("--service", required=True)
     p.add_argument("--expires-in", type=int, default=300, help="token lifetime in seconds (default 300)")
     p.add_argument("--expire-file", help="while this file exists every token is issued already expired")
+    p.add_argument("--max-scopes-file", help="while this file exists a token grants at most N repository scopes")
     p.add_argument("--header", choices=("x5c", "kid"), default="x5c",
                    help="how the JWT names its key: x5c chain (default) or libtrust kid")
     p.add_argument("--log", help="JSON lines request log")

@@ -20,6 +20,7 @@
 #   LG_REG_ISSUER_URL, LG_REG_ISSUER_PID, LG_REG_TOKEN_REALM, LG_REG_TOKEN_SERVICE, LG_REG_TOKEN_ISSUER,
 #   LG_REG_ISSUER_LOG (JSON lines, one per token request), LG_REG_ISSUER_EXPIRE_FILE (while it exists
 #   every token is issued expired; content "stale": expires_in still looks valid),
+#   LG_REG_ISSUER_MAX_SCOPES_FILE (while it exists a token grants at most N repositories, N its content),
 #   LG_REG_FAULTS_URL, LG_REG_FAULTS_PID, LG_REG_FAULTS_LOG, LG_REG_DOCKER_CONFIG (a DOCKER_CONFIG dir
 #   with auths for basic and token), LG_REG_IMAGES (registry-images.json), LG_REG_COSIGN_KEY,
 #   LG_REG_COSIGN_PUB (the key pair the signature is made with)
@@ -93,9 +94,9 @@ write_env() {
         done
         [[ -n "${issuer_pid:-}" ]] && printf 'LG_REG_ISSUER_PID=%s\n' "$issuer_pid"
         [[ -n "${faults_pid:-}" ]] && printf 'LG_REG_FAULTS_PID=%s\n' "$faults_pid"
-        [[ -n "${issuer_port:-}" ]] && printf 'LG_REG_ISSUER_URL=%s\nLG_REG_TOKEN_REALM=%s\nLG_REG_TOKEN_SERVICE=%s\nLG_REG_TOKEN_ISSUER=%s\nLG_REG_ISSUER_LOG=%s\nLG_REG_ISSUER_EXPIRE_FILE=%s\n' \
+        [[ -n "${issuer_port:-}" ]] && printf 'LG_REG_ISSUER_URL=%s\nLG_REG_TOKEN_REALM=%s\nLG_REG_TOKEN_SERVICE=%s\nLG_REG_TOKEN_ISSUER=%s\nLG_REG_ISSUER_LOG=%s\nLG_REG_ISSUER_EXPIRE_FILE=%s\nLG_REG_ISSUER_MAX_SCOPES_FILE=%s\n' \
             "https://127.0.0.1:$issuer_port" "https://127.0.0.1:$issuer_port/token" "$service" "$issuer" \
-            "$run/issuer/requests.log" "$run/issuer/expire-tokens"
+            "$run/issuer/requests.log" "$run/issuer/expire-tokens" "$run/issuer/max-scopes"
         [[ -n "${faults_port:-}" ]] && printf 'LG_REG_FAULTS_URL=http://127.0.0.1:%s\nLG_REG_FAULTS_LOG=%s\n' \
             "$faults_port" "$run/faults/requests.log"
         [[ -n "${seeded:-}" ]] && printf 'LG_REG_DOCKER_CONFIG=%s\nLG_REG_IMAGES=%s\n' "$state/docker-config" "$state/registry-images.json"
@@ -258,7 +259,8 @@ start() {
     start_python issuer registry-token.py --tls-cert "$run/tls/server.crt" --tls-key "$run/tls/server.key" \
         --signing-key "$run/tls/token-signing.key" --signing-cert "$run/tls/token-signing.crt" \
         --credentials "$run/issuer/credentials" --issuer "$issuer" --service "$service" \
-        --expires-in "${LG_REG_TOKEN_EXPIRES_IN:-300}" --expire-file "$run/issuer/expire-tokens"
+        --expires-in "${LG_REG_TOKEN_EXPIRES_IN:-300}" --expire-file "$run/issuer/expire-tokens" \
+        --max-scopes-file "$run/issuer/max-scopes"
     start_python faults registry-faults.py
     local name
     for name in plain basic token; do start_registry "$name"; done
