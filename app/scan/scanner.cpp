@@ -5,7 +5,8 @@
 
 #include <QDateTime>
 
-#include <set>
+#include <string_view>
+#include <unordered_set>
 
 namespace lg {
 
@@ -124,8 +125,18 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     applyExternalChecks(external, m_catalog, m_settings.policy, rec.findings, rec.outcomes, rec.tallies);
     // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
     {
-        std::set<std::string> seen;
-        std::erase_if(rec.findings, [&](const Finding& f) { return !seen.insert(f.id).second; });
+        std::unordered_set<std::string_view> seen(rec.findings.size());
+        std::vector<bool> copy(rec.findings.size());
+        for (std::size_t i = 0; i < copy.size(); ++i)
+            copy[i] = !seen.insert(rec.findings[i].id).second;
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < copy.size(); ++i)
+            if (!copy[i]) {
+                if (kept != i)
+                    rec.findings[kept] = std::move(rec.findings[i]);
+                ++kept;
+            }
+        rec.findings.resize(kept);
     }
     for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
         if (o.failed > 0)

@@ -251,6 +251,9 @@ Store::Store(const std::string& path)
         }
         exec("PRAGMA journal_mode = WAL");
         exec("PRAGMA synchronous = NORMAL");
+        // Statement journals in memory: each INSERT of a scan's write otherwise copies the pages it changes
+        // to a temporary file first (11 write calls a finding, two thirds of a large scan's write).
+        exec("PRAGMA temp_store = MEMORY");
         exec("PRAGMA cache_size = -65536"); // up to 64 MiB of pages: a large scan is written without re-reading the
                                             // B-trees
         migrate();
@@ -420,23 +423,51 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         "?15, ?16, ?17, ?18)");
     // In the dashboard's default order (severity, layer, rule, target, resource): row ids then follow it, so
     // the default view of a million findings is a sequential read, and every other sort keeps it for ties.
+    // Rules and targets are few: each gets its dense rank once, and the sort compares those integers.
+    const Finding* const first = scan.findings.data();
+    const auto distinctRanks = [&](auto field) {
+        std::map<std::string_view, std::uint32_t> distinct;
+        for (const auto& f : scan.findings)
+            distinct.emplace(field(f), 0);
+        std::uint32_t rank = 0;
+        for (auto& [value, r] : distinct)
+            r = ++rank;
+        std::vector<std::uint32_t> of(scan.findings.size());
+        for (std::size_t i = 0; i < of.size(); ++i)
+            of[i] = distinct.find(field(scan.findings[i]))->second;
+        return of;
+    };
+    const auto ruleRank = distinctRanks([](const Finding& f) { return std::string_view(f.rule); });
+    const auto targetRank = distinctRanks([](const Finding& f) { return std::string_view(f.subject.target); });
+    std::array<int, kAllLayers.size()> layerOrder {}; // layers sort by name
+    {
+        std::array<Layer, kAllLayers.size()> byName = kAllLayers;
+        std::sort(byName.begin(), byName.end(), [](Layer a, Layer b) { return toString(a) < toString(b); });
+        for (std::size_t i = 0; i < byName.size(); ++i)
+            layerOrder[std::size_t(byName[i])] = int(i);
+    }
     std::vector<const Finding*> ordered;
     ordered.reserve(scan.findings.size());
     for (const auto& f : scan.findings)
         ordered.push_back(&f);
-    std::sort(ordered.begin(), ordered.end(), [](const Finding* a, const Finding* b) {
-        const auto key = [](const Finding* f) {
-            return std::tie(f->rule, f->subject.target, f->subject.namespace_, f->subject.name, f->subject.container,
-                f->subject.kind, f->id);
+    std::sort(ordered.begin(), ordered.end(), [&](const Finding* a, const Finding* b) {
+        const auto key = [&](const Finding* f) {
+            return std::make_tuple(int(f->severity), layerOrder[std::size_t(f->layer)],
+                ruleRank[std::size_t(f - first)], targetRank[std::size_t(f - first)]);
         };
-        if (a->severity != b->severity)
-            return a->severity < b->severity;
-        if (a->layer != b->layer)
-            return toString(a->layer) < toString(b->layer);
-        return key(a) < key(b);
+        const auto rest = [](const Finding* f) {
+            return std::tie(f->subject.namespace_, f->subject.name, f->subject.container, f->subject.kind, f->id);
+        };
+        const auto ka = key(a);
+        const auto kb = key(b);
+        return ka != kb ? ka < kb : rest(a) < rest(b);
     });
     // Dense ranks by rule, resource, target and message (see 003_findings_in_display_order.sql).
     std::vector<std::array<std::int64_t, 4>> ranks(scan.findings.size());
+    for (std::size_t n = 0; n < ordered.size(); ++n) {
+        ranks[n][0] = ruleRank[std::size_t(ordered[n] - first)];
+        ranks[n][2] = targetRank[std::size_t(ordered[n] - first)];
+    }
     const auto rankBy = [&](std::size_t slot, auto key) {
         std::vector<std::uint32_t> idx(ordered.size());
         for (std::size_t i = 0; i < idx.size(); ++i)
@@ -450,11 +481,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
             ranks[idx[i]][slot] = rank;
         }
     };
-    rankBy(0, [](const Finding& f) { return std::string_view(f.rule); });
     rankBy(1, [](const Finding& f) {
         return std::tie(f.subject.kind, f.subject.namespace_, f.subject.name, f.subject.container);
     });
-    rankBy(2, [](const Finding& f) { return std::string_view(f.subject.target); });
     rankBy(3, [](const Finding& f) { return std::string_view(f.message); });
     for (std::size_t n = 0; n < ordered.size(); ++n) {
         const Finding& f = *ordered[n];

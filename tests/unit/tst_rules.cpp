@@ -30,6 +30,7 @@ private Q_SLOTS:
     void policyOverridesAndExemptions();
     void hostileManifestsDoNotBreakTheScan();
     void crossChecksSpanSourcesOfOneTarget();
+    void sameObjectTwiceIsOneFinding();
 
 private:
     RuleCatalog m_catalog;
@@ -276,6 +277,35 @@ void TestRules::crossChecksSpanSourcesOfOneTarget()
     for (const auto& f : outcome.record.findings)
         QVERIFY2(f.rule != "LG-K8S-NETWORKPOLICY-COVERAGE", f.message.c_str());
     LG_COMPARE(outcome.record.outcomes.at("LG-K8S-NETWORKPOLICY-COVERAGE").evaluated, 1);
+}
+
+void TestRules::sameObjectTwiceIsOneFinding()
+{
+    // A base file and an overlay that repeats the pod: each finding once, in the order first seen.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QByteArray pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\n"
+                           "spec:\n  containers:\n  - name: app\n    image: nginx:latest\n"
+                           "    securityContext: {privileged: true}\n";
+    const QByteArray other = "apiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: shop}\n"
+                             "spec:\n  hostNetwork: true\n  containers:\n  - name: app\n    image: nginx:1.27\n";
+    for (const auto& [name, text] :
+        { std::pair { "a-base.yaml", QByteArray(pod + "---\n" + other) }, std::pair { "b-overlay.yaml", pod } }) {
+        QFile f(dir.filePath(QLatin1String(name)));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+    }
+    const auto once = runOn(m_catalog, dir.filePath(QStringLiteral("a-base.yaml")));
+    const auto twice = runOn(m_catalog, dir.path());
+    QVERIFY(!once.anySourceFailed());
+    QVERIFY(!twice.anySourceFailed());
+    QVERIFY(once.record.findings.size() > 2);
+    std::vector<std::string> a, b;
+    for (const auto& f : once.record.findings)
+        a.push_back(f.id);
+    for (const auto& f : twice.record.findings)
+        b.push_back(f.id);
+    QCOMPARE(b, a);
 }
 
 QTEST_GUILESS_MAIN(TestRules)
