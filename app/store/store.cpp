@@ -419,12 +419,25 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRule.bind(6, nlohmann::json(rule ? rule->frameworks : f.frameworks).dump(-1, ' ', false, kReplace)).run();
     }
     Stmt insFinding(m_db,
-        "INSERT OR REPLACE INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-        "?15, ?16, ?17, ?18)");
+        "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+        "?18)");
+    // One finding per fingerprint, the last one given winning (as INSERT OR REPLACE did); the fingerprints in
+    // their own order for finding_fids (004_fingerprints_in_their_own_order.sql).
+    const Finding* const first = scan.findings.data();
+    std::vector<std::uint32_t> byFid(scan.findings.size());
+    for (std::uint32_t i = 0; i < byFid.size(); ++i)
+        byFid[i] = i;
+    std::sort(byFid.begin(), byFid.end(), [&](std::uint32_t a, std::uint32_t b) {
+        const int c = scan.findings[a].id.compare(scan.findings[b].id);
+        return c != 0 ? c < 0 : a < b;
+    });
+    std::vector<bool> replaced(scan.findings.size());
+    for (std::size_t i = 0; i + 1 < byFid.size(); ++i)
+        if (scan.findings[byFid[i]].id == scan.findings[byFid[i + 1]].id)
+            replaced[byFid[i]] = true;
     // In the dashboard's default order (severity, layer, rule, target, resource): row ids then follow it, so
     // the default view of a million findings is a sequential read, and every other sort keeps it for ties.
     // Rules and targets are few: each gets its dense rank once, and the sort compares those integers.
-    const Finding* const first = scan.findings.data();
     const auto distinctRanks = [&](auto field) {
         std::map<std::string_view, std::uint32_t> distinct;
         for (const auto& f : scan.findings)
@@ -449,7 +462,8 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     std::vector<const Finding*> ordered;
     ordered.reserve(scan.findings.size());
     for (const auto& f : scan.findings)
-        ordered.push_back(&f);
+        if (!replaced[std::size_t(&f - first)])
+            ordered.push_back(&f);
     std::sort(ordered.begin(), ordered.end(), [&](const Finding* a, const Finding* b) {
         const auto key = [&](const Finding* f) {
             return std::make_tuple(int(f->severity), layerOrder[std::size_t(f->layer)],
@@ -485,6 +499,7 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         return std::tie(f.subject.kind, f.subject.namespace_, f.subject.name, f.subject.container);
     });
     rankBy(3, [](const Finding& f) { return std::string_view(f.message); });
+    std::vector<std::int64_t> rowOf(scan.findings.size());
     for (std::size_t n = 0; n < ordered.size(); ++n) {
         const Finding& f = *ordered[n];
         nlohmann::json evidence = nlohmann::json::array();
@@ -498,13 +513,17 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         for (std::size_t k = 0; k < 4; ++k)
             insFinding.bind(15 + int(k), ranks[n][k]);
         insFinding.run();
+        rowOf[std::size_t(ordered[n] - first)] = sqlite3_last_insert_rowid(m_db);
         if (delayUs > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     }
+    Stmt insFid(m_db, "INSERT INTO finding_fids VALUES (?1, ?2, ?3)");
+    for (const std::uint32_t i : byFid)
+        if (!replaced[i])
+            insFid.bind(1, scanId).bind(2, scan.findings[i].id).bind(3, rowOf[i]).run();
     {
-        Stmt count(
-            m_db, "UPDATE scans SET findings = (SELECT count(*) FROM findings WHERE scan_id = ?1) WHERE id = ?1");
-        count.bind(1, scanId).run();
+        Stmt count(m_db, "UPDATE scans SET findings = ?2 WHERE id = ?1");
+        count.bind(1, scanId).bind(2, std::int64_t(ordered.size())).run();
     }
     applyRetention();
     tx.commit();
@@ -823,7 +842,7 @@ std::vector<Finding> Store::findingsByRowId(std::int64_t scanId, const std::int6
 
 std::optional<std::int64_t> Store::findingRowId(std::int64_t scanId, const std::string& fid) const
 {
-    Stmt q(m_db, "SELECT rowid FROM findings WHERE scan_id = ?1 AND fid = ?2");
+    Stmt q(m_db, "SELECT row FROM finding_fids WHERE scan_id = ?1 AND fid = ?2");
     q.bind(1, scanId).bind(2, fid);
     if (q.step())
         return q.i64(0);
@@ -894,10 +913,10 @@ ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
 ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int limit) const
 {
     ScanDiffSummary d;
-    // "In X, not in Y", by fingerprint through the (scan_id, fid) index; rows in X's stored (display) order.
+    // "In X, not in Y", by fingerprint through finding_fids; rows in X's stored (display) order.
     const auto side = [&](std::int64_t x, std::int64_t y, int& count, std::vector<Finding>& first) {
-        constexpr const char* kNotIn
-            = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM findings o WHERE o.scan_id = ?2 AND o.fid = f.fid)";
+        constexpr const char* kNotIn = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o WHERE "
+                                       "o.scan_id = ?2 AND o.fid = f.fid)";
         Stmt c(m_db, (std::string("SELECT count(*) FROM findings f") + kNotIn).c_str());
         c.bind(1, x).bind(2, y);
         count = c.step() ? int(c.i64(0)) : 0;
@@ -942,7 +961,10 @@ void Store::acceptRisk(const AcceptedRisk& risk)
     q.bind(5, risk.createdAt).run();
     // The latest scan shows the acceptance at once; older scans keep their recorded state.
     if (const auto latest = latestScanId()) {
-        Stmt u(m_db, "UPDATE findings SET status = 'accepted' WHERE scan_id = ?1 AND fid = ?2");
+        Stmt u(m_db,
+            "UPDATE findings SET status = 'accepted' WHERE rowid = (SELECT row FROM finding_fids WHERE scan_id = ?1 "
+            "AND "
+            "fid = ?2)");
         u.bind(1, *latest).bind(2, risk.fid).run();
         rescore(*latest);
     }
@@ -955,7 +977,9 @@ void Store::revokeRisk(const std::string& fid)
     Stmt q(m_db, "DELETE FROM accepted_risks WHERE fid = ?1");
     q.bind(1, fid).run();
     if (const auto latest = latestScanId()) {
-        Stmt u(m_db, "UPDATE findings SET status = 'open' WHERE scan_id = ?1 AND fid = ?2");
+        Stmt u(m_db,
+            "UPDATE findings SET status = 'open' WHERE rowid = (SELECT row FROM finding_fids WHERE scan_id = ?1 AND "
+            "fid = ?2)");
         u.bind(1, *latest).bind(2, fid).run();
         rescore(*latest);
     }

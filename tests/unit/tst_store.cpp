@@ -149,6 +149,24 @@ void TestStore::writesAndReadsAScan()
     f.layer = Layer::Host;
     LG_COMPARE(s.findings(id, f).size(), std::size_t(0));
     LG_COMPARE(s.ruleOutcomes(id)["LG-PSS-PRIVILEGED"].evaluated, 10);
+
+    // A fingerprint given twice is stored once, the last one winning; it is found by its fingerprint.
+    auto twice = record({ "a", "b" });
+    twice.findings.push_back(twice.findings[0]);
+    twice.findings.back().message = "the later copy";
+    const auto id2 = s.writeScan(twice);
+    const auto stored = s.findings(id2);
+    LG_COMPARE(stored.size(), std::size_t(2));
+    const auto copy
+        = std::find_if(stored.begin(), stored.end(), [&](const Finding& x) { return x.id == twice.findings[0].id; });
+    QVERIFY(copy != stored.end());
+    LG_COMPARE(copy->message, std::string("the later copy"));
+    for (const auto& x : stored) {
+        const auto row = s.findingRowId(id2, x.id);
+        QVERIFY(row);
+        LG_COMPARE(s.findingsByRowId(id2, &*row, 1).at(0).id, x.id);
+    }
+    QVERIFY(!s.findingRowId(id2, "no-such-fingerprint"));
 }
 
 void TestStore::failedWriteLeavesCacheUnchanged()
@@ -429,6 +447,17 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
     const auto firstOpen
         = std::find_if(want.begin(), want.end(), [](const Finding& f) { return f.status == FindingStatus::Open; });
     LG_COMPARE(s.topFindings(1, 3).at(0).id, firstOpen->id);
+    // Revision 4 indexed the migrated fingerprints: each one leads to its row, and a risk accepted on a
+    // migrated finding marks that row.
+    for (const auto& w : want) {
+        const auto row = s.findingRowId(1, w.id);
+        QVERIFY(row);
+        LG_COMPARE(s.findingsByRowId(1, &*row, 1).at(0).id, w.id);
+    }
+    LG_COMPARE(s.latestScanId(), std::optional<std::int64_t>(1));
+    s.acceptRisk({ firstOpen->id, "alice", "migrated", std::nullopt, 100 });
+    const std::int64_t acceptedRow = s.findingRowId(1, firstOpen->id).value_or(-1);
+    LG_COMPARE(s.findingsByRowId(1, &acceptedRow, 1).at(0).status, FindingStatus::Accepted);
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
