@@ -251,9 +251,6 @@ Store::Store(const std::string& path)
         }
         exec("PRAGMA journal_mode = WAL");
         exec("PRAGMA synchronous = NORMAL");
-        // Statement journals in memory: each INSERT of a scan's write otherwise copies the pages it changes
-        // to a temporary file first (11 write calls a finding, two thirds of a large scan's write).
-        exec("PRAGMA temp_store = MEMORY");
         exec("PRAGMA cache_size = -65536"); // up to 64 MiB of pages: a large scan is written without re-reading the
                                             // B-trees
         migrate();
@@ -421,8 +418,10 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     Stmt insFinding(m_db,
         "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
         "?18)");
-    // One finding per fingerprint, the last one given winning (as INSERT OR REPLACE did); the fingerprints in
-    // their own order for finding_fids (004_fingerprints_in_their_own_order.sql).
+    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept),
+    // and the fingerprints in their own order for finding_fids (004_fingerprints_in_their_own_order.sql).
+    // Plain INSERTs: INSERT OR REPLACE over unique indexes made SQLite copy every page each row changed
+    // into a statement journal on disk first (11 write calls a finding).
     const Finding* const first = scan.findings.data();
     std::vector<std::uint32_t> byFid(scan.findings.size());
     for (std::uint32_t i = 0; i < byFid.size(); ++i)
@@ -917,7 +916,10 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
     const auto side = [&](std::int64_t x, std::int64_t y, int& count, std::vector<Finding>& first) {
         constexpr const char* kNotIn = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o WHERE "
                                        "o.scan_id = ?2 AND o.fid = f.fid)";
-        Stmt c(m_db, (std::string("SELECT count(*) FROM findings f") + kNotIn).c_str());
+        // the count reads the narrow fingerprint table only; the first rows come from findings
+        Stmt c(m_db,
+            "SELECT count(*) FROM finding_fids f WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o "
+            "WHERE o.scan_id = ?2 AND o.fid = f.fid)");
         c.bind(1, x).bind(2, y);
         count = c.step() ? int(c.i64(0)) : 0;
         Stmt q(m_db, (selectFindings(true) + kNotIn + " ORDER BY f.rowid LIMIT ?3").c_str());

@@ -242,7 +242,12 @@ namespace {
 /** Bearer tokens per scope, shared by the connections of one scan. */
 struct TokenCache {
     std::mutex mutex;
-    std::map<std::string, std::pair<std::string, std::int64_t>> tokens; ///< scope -> token, expiry
+    struct Token {
+        std::string value;
+        std::int64_t expires = 0;
+        bool batch = false; ///< asked for several repositories at once: the service may have granted fewer
+    };
+    std::map<std::string, Token> tokens; ///< scope -> token
     std::optional<AuthChallenge> bearer; ///< the registry's Bearer challenge, once seen (realm, service)
 };
 
@@ -266,15 +271,31 @@ public:
     {
         for (int attempt = 0; attempt < 2; ++attempt) {
             std::vector<std::string> h = headers;
+            bool batchToken = false;
             if (!m_basic.empty())
                 h.push_back("Authorization: Basic " + m_basic);
-            else if (auto token = cachedToken(scope); !token.empty())
+            else if (auto token = cachedToken(scope, &batchToken); !token.empty())
                 h.push_back("Authorization: Bearer " + token);
             HttpResponse r;
             try {
                 r = m_http.request(method, path, {}, {}, h);
             } catch (const HttpError& e) {
                 throw ConnectorError(m_source, e.what(), e.hint());
+            }
+            if (r.status == 403 && batchToken && attempt == 0) {
+                // Some registries answer a token that lacks the repository with 403 instead of 401
+                // insufficient_scope: a token for this repository alone decides.
+                std::optional<AuthChallenge> c;
+                {
+                    std::lock_guard lock(m_cache.mutex);
+                    c = m_cache.bearer;
+                }
+                if (c) {
+                    c->params["scope"] = scope;
+                    if (fetchToken(*c, scope))
+                        continue;
+                }
+                return r;
             }
             if (r.status != 401 || attempt == 1)
                 return r;
@@ -296,13 +317,15 @@ public:
     }
 
 private:
-    std::string cachedToken(const std::string& scope)
+    std::string cachedToken(const std::string& scope, bool* batch = nullptr)
     {
         std::lock_guard lock(m_cache.mutex);
         auto it = m_cache.tokens.find(scopeKey(scope));
-        if (it == m_cache.tokens.end() || it->second.second <= QDateTime::currentSecsSinceEpoch() + 5)
+        if (it == m_cache.tokens.end() || it->second.expires <= QDateTime::currentSecsSinceEpoch() + 5)
             return {};
-        return it->second.first;
+        if (batch)
+            *batch = it->second.batch;
+        return it->second.value;
     }
     std::string scopeKey(const std::string& scope) const { return (m_credential ? "auth|" : "anon|") + scope; }
 
@@ -321,7 +344,11 @@ public:
         if (!c || scopes.empty() || !m_credential)
             return;
         c->params.erase("scope");
-        fetchToken(*c, scopes.front(), scopes);
+        try {
+            fetchToken(*c, scopes.front(), scopes);
+        } catch (const ConnectorError&) {
+            // a service that refuses several scopes in one request: each repository asks for its own
+        }
     }
 
 private:
@@ -397,8 +424,8 @@ private:
         // An already expired token is still tried once (the registry decides), but never cached. A token
         // asked for several scopes is kept for each: if the service granted fewer, the registry answers
         // insufficient_scope for the others and get() fetches a token for that scope alone.
-        const std::pair<std::string, std::int64_t> entry
-            = { token, std::max<std::int64_t>(issued + lifetime, QDateTime::currentSecsSinceEpoch() + 6) };
+        const TokenCache::Token entry { token,
+            std::max<std::int64_t>(issued + lifetime, QDateTime::currentSecsSinceEpoch() + 6), alsoFor.size() > 1 };
         m_cache.tokens[scopeKey(scope)] = entry;
         for (const auto& sc : alsoFor)
             m_cache.tokens[scopeKey(sc)] = entry;

@@ -319,6 +319,26 @@ void TestRegistry::tokensForManyRepositoriesAndInsufficientScope()
     QVERIFY(granted != expected.end());
     expected.erase(granted);
     QCOMPARE(single, expected);
+
+    // A token service that refuses several repositories in one request (400): each asks for its own.
+    {
+        QFile k(knob);
+        QVERIFY(k.open(QIODevice::WriteOnly));
+        k.write("0\n");
+    }
+    from = QFileInfo(log).size();
+    out = scan(o);
+    QFile::remove(knob);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(rootFindings(out));
+    requests = repositoryTokenRequests(log, from); // the refused batch is not among the answered ones
+    single.clear();
+    for (const auto& [asked, given] : requests) {
+        QCOMPARE(asked.size(), qsizetype(1));
+        QCOMPARE(given.size(), qsizetype(1));
+        single.insert(asked.front());
+    }
+    QCOMPARE(single, std::multiset<QString>(repositories.begin(), repositories.end()));
 }
 
 void TestRegistry::faultyTagsAreReportedNotFatal()

@@ -32,7 +32,8 @@ is already expired (exp 10 min in the past, beyond the registry's 60 s leeway):
 Knob for the "insufficient_scope" test: while the file given by --max-scopes-file exists, a token grants
 at most N repository scopes (N is the file's content, 1 when empty), the first N requested, as a token
 service with a per-token limit does; the registry then answers the others' requests with 401
-error="insufficient_scope".
+error="insufficient_scope". N = 0: a request for more than one repository is refused (400), as by a
+service that takes one scope per request.
 
 Every request is logged as one JSON line in --log (time, method, user, service, requested scopes,
 granted access, status, expired), so tests can assert which scopes a client asked for.
@@ -124,7 +125,7 @@ class Issuer:
                 text = f.read().strip()
         except OSError:
             return None
-        return int(text) if text.isdigit() else 1
+        return int(text) if text.isdigit() else 1  # "0": one repository per request
 
     @staticmethod
     def grant(scopes, max_repositories=None):
@@ -226,7 +227,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.issuer.log(method=method, user=user, service=service, scopes=scopes, status=400)
             self.send_json(400, {"errors": [{"code": "DENIED", "message": f"unknown service {service!r}"}]})
             return
-        access = Issuer.grant(scopes, self.issuer.max_repository_scopes())
+        limit = self.issuer.max_repository_scopes()
+        if limit == 0 and sum(1 for s in scopes if s.startswith("repository:")) > 1:
+            self.issuer.log(method=method, user=user, service=service, scopes=scopes, status=400)
+            self.send_json(400, {"errors": [{"code": "DENIED", "message": "one repository per token request"}]})
+            return
+        access = Issuer.grant(scopes, limit or None)
         jwt, expires_in, issued_at, expired = self.issuer.token(user, access)
         body = {"token": jwt, "access_token": jwt, "expires_in": expires_in, "issued_at": issued_at}
         if offline:

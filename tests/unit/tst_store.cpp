@@ -512,11 +512,14 @@ void TestStore::retentionKeepsNewest()
     const auto scans = s.scans();
     LG_COMPARE(scans.size(), std::size_t(2));
     LG_COMPARE(scans.back().id, std::int64_t(5));
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(s.handle(), "SELECT count(DISTINCT scan_id) FROM findings", -1, &st, nullptr);
-    sqlite3_step(st);
-    LG_COMPARE(sqlite3_column_int(st, 0), 2); // cascaded
-    sqlite3_finalize(st);
+    for (const char* table : { "findings", "finding_fids" }) {
+        sqlite3_stmt* st = nullptr;
+        const std::string sql = std::string("SELECT count(DISTINCT scan_id) FROM ") + table;
+        sqlite3_prepare_v2(s.handle(), sql.c_str(), -1, &st, nullptr);
+        sqlite3_step(st);
+        QVERIFY2(sqlite3_column_int(st, 0) == 2, table); // cascaded
+        sqlite3_finalize(st);
+    }
 }
 
 void TestStore::fullDiskKeepsPreviousState()
