@@ -72,6 +72,18 @@ PathSpec parsePath(const std::string& text)
         parts.push_back(std::move(current));
     if (parts.empty())
         throw std::invalid_argument("empty path");
+    // A segment's ${path} is resolved during evaluation: a malformed one is refused with the rule, here.
+    for (const auto& part : parts)
+        for (auto open = part.find("${"); open != std::string::npos; open = part.find("${", open + 2)) {
+            const auto close = part.find('}', open);
+            if (close == std::string::npos)
+                break;
+            try {
+                (void)parsePath(part.substr(open + 2, close - open - 2));
+            } catch (const std::invalid_argument& e) {
+                throw std::invalid_argument("in ${...} of path '" + text + "': " + e.what());
+            }
+        }
     spec.root = parts.front();
     spec.segments.assign(parts.begin() + 1, parts.end());
     return spec;
@@ -87,7 +99,12 @@ std::string expandSegment(const std::string& seg, const EvalContext& ctx)
     const auto close = seg.find('}', open);
     if (close == std::string::npos)
         return seg;
-    const PathSpec inner = parsePath(seg.substr(open + 2, close - open - 2));
+    PathSpec inner;
+    try {
+        inner = parsePath(seg.substr(open + 2, close - open - 2)); // checked when the rule was read
+    } catch (const std::invalid_argument&) {
+        return seg;
+    }
     const Resolved r = resolve(inner, ctx);
     std::string replacement = (r.value && r.value->is_string()) ? r.value->get<std::string>() : std::string();
     return seg.substr(0, open) + replacement + expandSegment(seg.substr(close + 1), ctx);

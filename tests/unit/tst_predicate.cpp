@@ -243,6 +243,8 @@ void TestPredicate::rejectsBadPredicates_data()
     QTest::addRow("not an object") << std::string(R"([1, 2])");
     QTest::addRow("unterminated key") << std::string(R"({"path": "a[\"b", "op": "exists"})");
     QTest::addRow("empty segment") << std::string(R"({"path": "a..b", "op": "exists"})");
+    QTest::addRow("malformed ${path} in a key") << std::string(R"({"path": "a[\"x/${[b.c}\"]", "op": "exists"})");
+    QTest::addRow("empty ${} in a key") << std::string(R"({"path": "a[\"x/${}\"]", "op": "exists"})");
 }
 
 void TestPredicate::rejectsBadPredicates()
