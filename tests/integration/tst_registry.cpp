@@ -279,7 +279,7 @@ void TestRegistry::tokensForManyRepositoriesAndInsufficientScope()
     };
 
     // One token for all the repositories: one request to the issuer, no token per repository.
-    qint64 from = QFileInfo(log).size();
+    const qint64 from = QFileInfo(log).size();
     auto out = scan(o);
     QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
     QVERIFY(rootFindings(out));
@@ -292,19 +292,24 @@ void TestRegistry::tokensForManyRepositoriesAndInsufficientScope()
     // A token service that grants one repository per token: the registry answers the others with
     // insufficient_scope, and each of them gets a token of its own, once, and the scan loses nothing.
     const QString knob = env("LG_REG_ISSUER_MAX_SCOPES_FILE");
-    {
+    const auto limitScopes = [&](const char* n) { // the issuer's limit until the knob is removed
         QFile k(knob);
-        QVERIFY(k.open(QIODevice::WriteOnly));
-        k.write("1\n");
-    }
-    from = QFileInfo(log).size();
-    out = scan(o);
-    QFile::remove(knob);
-    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
-    QVERIFY(rootFindings(out));
+        return k.open(QIODevice::WriteOnly) && k.write(n) > 0;
+    };
+    const auto scanLimited = [&](const char* n) { // scan with the limit, then read the issuer's log
+        QVERIFY(limitScopes(n));
+        const qint64 start = QFileInfo(log).size();
+        out = scan(o);
+        QFile::remove(knob);
+        QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+        QVERIFY(rootFindings(out));
+        requests = repositoryTokenRequests(log, start);
+    };
+    scanLimited("1");
+    if (QTest::currentTestFailed())
+        return;
     for (const auto& f : out.record.findings)
         QVERIFY2(f.rule != "LG-REGISTRY-UNREADABLE", f.message.c_str());
-    requests = repositoryTokenRequests(log, from);
     QVERIFY(!requests.empty());
     QCOMPARE(requests.front().first, repositories); // the batch, granted one
     QCOMPARE(requests.front().second.size(), qsizetype(1));
@@ -321,18 +326,10 @@ void TestRegistry::tokensForManyRepositoriesAndInsufficientScope()
     QCOMPARE(single, expected);
 
     // A token service that refuses several repositories in one request (400): each asks for its own.
-    {
-        QFile k(knob);
-        QVERIFY(k.open(QIODevice::WriteOnly));
-        k.write("0\n");
-    }
-    from = QFileInfo(log).size();
-    out = scan(o);
-    QFile::remove(knob);
-    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
-    QVERIFY(rootFindings(out));
-    requests = repositoryTokenRequests(log, from); // the refused batch is not among the answered ones
-    single.clear();
+    scanLimited("0");
+    if (QTest::currentTestFailed())
+        return;
+    single.clear(); // the refused batch is not among the answered requests
     for (const auto& [asked, given] : requests) {
         QCOMPARE(asked.size(), qsizetype(1));
         QCOMPARE(given.size(), qsizetype(1));
