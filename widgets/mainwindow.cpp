@@ -122,13 +122,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->setObjectName(QStringLiteral("cancelScan"));
     toolbar->addSeparator();
-    // In a tool bar a widget is shown and hidden through its action (a hidden action is also disabled:
-    // hiding the button itself would leave it grey when shown again).
     m_progressAction = toolbar->addWidget(m_progress);
     toolbar->addWidget(m_progressText);
     m_cancelAction = toolbar->addWidget(m_cancel);
-    m_progressAction->setVisible(false);
-    m_cancelAction->setVisible(false);
+    showScanning(false);
     connect(m_cancel, &QPushButton::clicked, m_scans, &ScanController::cancel);
 
     auto* central = new QWidget;
@@ -190,16 +187,12 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     });
 
     connect(m_scans, &ScanController::started, this, [this](const QString& title) {
-        m_progressAction->setVisible(true);
-        m_cancelAction->setVisible(true);
-        m_scanButton->setEnabled(false);
+        showScanning(true);
         m_progressText->setText(tr("Scanning %1…").arg(title));
     });
     connect(m_scans, &ScanController::progress, this, [this](const QString& text) { m_progressText->setText(text); });
     connect(m_scans, &ScanController::finished, this, [this](qint64 id, const QStringList& errors, bool cancelled) {
-        m_progressAction->setVisible(false);
-        m_cancelAction->setVisible(false);
-        m_scanButton->setEnabled(true);
+        showScanning(false);
         m_progressText->setText(cancelled ? tr("Scan cancelled; the cache is unchanged.")
                 : id > 0                  ? tr("Scan %1 stored.").arg(id)
                                           : tr("Scan failed; the cache is unchanged."));
@@ -236,6 +229,15 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     const int page = restoreSettings();
     refreshAll();
     showPage(page);
+}
+
+void MainWindow::showScanning(bool scanning)
+{
+    // In a tool bar a widget is shown and hidden through its action (a hidden action is also disabled:
+    // hiding the button itself would leave it grey when shown again).
+    m_progressAction->setVisible(scanning);
+    m_cancelAction->setVisible(scanning);
+    m_scanButton->setEnabled(!scanning);
 }
 
 MainWindow::~MainWindow() = default;

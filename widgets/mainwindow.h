@@ -66,6 +66,8 @@ protected:
 
 private:
     void showErrors(const QStringList& errors);
+    /** Progress and Cancel shown, Scan disabled, while a scan runs. */
+    void showScanning(bool scanning);
     void saveSettings() const;
     /** Restores geometry, layouts and the colour scheme; returns the page to show. */
     int restoreSettings();

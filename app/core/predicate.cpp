@@ -72,9 +72,10 @@ PathSpec parsePath(const std::string& text)
         parts.push_back(std::move(current));
     if (parts.empty())
         throw std::invalid_argument("empty path");
-    // A segment's ${path} is resolved during evaluation: a malformed one is refused with the rule, here.
+    // A segment's ${path} is resolved during evaluation (expandSegment, which reads them in this same order):
+    // a malformed one is refused with the rule, here.
     for (const auto& part : parts)
-        for (auto open = part.find("${"); open != std::string::npos; open = part.find("${", open + 2)) {
+        for (auto open = part.find("${"); open != std::string::npos;) {
             const auto close = part.find('}', open);
             if (close == std::string::npos)
                 break;
@@ -83,6 +84,7 @@ PathSpec parsePath(const std::string& text)
             } catch (const std::invalid_argument& e) {
                 throw std::invalid_argument("in ${...} of path '" + text + "': " + e.what());
             }
+            open = part.find("${", close + 1);
         }
     spec.root = parts.front();
     spec.segments.assign(parts.begin() + 1, parts.end());
@@ -99,12 +101,7 @@ std::string expandSegment(const std::string& seg, const EvalContext& ctx)
     const auto close = seg.find('}', open);
     if (close == std::string::npos)
         return seg;
-    PathSpec inner;
-    try {
-        inner = parsePath(seg.substr(open + 2, close - open - 2)); // checked when the rule was read
-    } catch (const std::invalid_argument&) {
-        return seg;
-    }
+    const PathSpec inner = parsePath(seg.substr(open + 2, close - open - 2)); // checked when the rule was read
     const Resolved r = resolve(inner, ctx);
     std::string replacement = (r.value && r.value->is_string()) ? r.value->get<std::string>() : std::string();
     return seg.substr(0, open) + replacement + expandSegment(seg.substr(close + 1), ctx);

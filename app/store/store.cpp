@@ -917,9 +917,7 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
         constexpr const char* kNotIn = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o WHERE "
                                        "o.scan_id = ?2 AND o.fid = f.fid)";
         // the count reads the narrow fingerprint table only; the first rows come from findings
-        Stmt c(m_db,
-            "SELECT count(*) FROM finding_fids f WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o "
-            "WHERE o.scan_id = ?2 AND o.fid = f.fid)");
+        Stmt c(m_db, (std::string("SELECT count(*) FROM finding_fids f") + kNotIn).c_str());
         c.bind(1, x).bind(2, y);
         count = c.step() ? int(c.i64(0)) : 0;
         Stmt q(m_db, (selectFindings(true) + kNotIn + " ORDER BY f.rowid LIMIT ?3").c_str());
@@ -949,6 +947,17 @@ std::vector<Finding> Store::topFindings(std::int64_t scanId, int limit) const
     return out;
 }
 
+void Store::setStatusInLatestScan(const std::string& fid, FindingStatus status)
+{
+    if (const auto latest = latestScanId()) {
+        Stmt u(m_db,
+            "UPDATE findings SET status = ?3 WHERE rowid = (SELECT row FROM finding_fids WHERE scan_id = ?1 AND fid = "
+            "?2)");
+        u.bind(1, *latest).bind(2, fid).bind(3, toString(status)).run();
+        rescore(*latest);
+    }
+}
+
 void Store::acceptRisk(const AcceptedRisk& risk)
 {
     Transaction tx(m_db); // the acceptance, the finding's status and the rescore land together
@@ -962,14 +971,7 @@ void Store::acceptRisk(const AcceptedRisk& risk)
         q.bindNull(4);
     q.bind(5, risk.createdAt).run();
     // The latest scan shows the acceptance at once; older scans keep their recorded state.
-    if (const auto latest = latestScanId()) {
-        Stmt u(m_db,
-            "UPDATE findings SET status = 'accepted' WHERE rowid = (SELECT row FROM finding_fids WHERE scan_id = ?1 "
-            "AND "
-            "fid = ?2)");
-        u.bind(1, *latest).bind(2, risk.fid).run();
-        rescore(*latest);
-    }
+    setStatusInLatestScan(risk.fid, FindingStatus::Accepted);
     tx.commit();
 }
 
@@ -978,13 +980,7 @@ void Store::revokeRisk(const std::string& fid)
     Transaction tx(m_db);
     Stmt q(m_db, "DELETE FROM accepted_risks WHERE fid = ?1");
     q.bind(1, fid).run();
-    if (const auto latest = latestScanId()) {
-        Stmt u(m_db,
-            "UPDATE findings SET status = 'open' WHERE rowid = (SELECT row FROM finding_fids WHERE scan_id = ?1 AND "
-            "fid = ?2)");
-        u.bind(1, *latest).bind(2, fid).run();
-        rescore(*latest);
-    }
+    setStatusInLatestScan(fid, FindingStatus::Open);
     tx.commit();
 }
 

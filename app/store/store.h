@@ -253,6 +253,8 @@ private:
     void migrate();
     void applyRetention();
     void rescore(std::int64_t scanId);
+    /** The finding's status in the latest scan (older scans keep theirs), and that scan rescored. */
+    void setStatusInLatestScan(const std::string& fid, FindingStatus status);
     [[nodiscard]] std::vector<LayerScore> layerScores(std::int64_t scanId) const;
     [[nodiscard]] StoreError error(const std::string& what) const;
 

@@ -285,12 +285,7 @@ public:
             if (r.status == 403 && batchToken && attempt == 0) {
                 // Some registries answer a token that lacks the repository with 403 instead of 401
                 // insufficient_scope: a token for this repository alone decides.
-                std::optional<AuthChallenge> c;
-                {
-                    std::lock_guard lock(m_cache.mutex);
-                    c = m_cache.bearer;
-                }
-                if (c) {
+                if (auto c = bearerChallenge()) {
                     c->params["scope"] = scope;
                     if (fetchToken(*c, scope))
                         continue;
@@ -328,6 +323,12 @@ private:
         return it->second.value;
     }
     std::string scopeKey(const std::string& scope) const { return (m_credential ? "auth|" : "anon|") + scope; }
+    /** The registry's Bearer challenge once seen (a copy: the workers share it). */
+    std::optional<AuthChallenge> bearerChallenge()
+    {
+        std::lock_guard lock(m_cache.mutex);
+        return m_cache.bearer;
+    }
 
 public:
     /**
@@ -336,11 +337,7 @@ public:
      */
     void prefetch(const std::vector<std::string>& scopes)
     {
-        std::optional<AuthChallenge> c;
-        {
-            std::lock_guard lock(m_cache.mutex);
-            c = m_cache.bearer;
-        }
+        auto c = bearerChallenge();
         if (!c || scopes.empty() || !m_credential)
             return;
         c->params.erase("scope");

@@ -60,6 +60,17 @@ QString readSecret(SecretStore& secrets, const QString& name, QString* error)
         *error = QStringLiteral("the keyring did not answer in 20 s");
     return value;
 }
+/** A new connection of `kind` with these fields typed in; returns the first field it could not set. */
+QString startWith(
+    ConnectionsDialog& dlg, const QString& kind, std::initializer_list<std::pair<const char*, QString>> fields)
+{
+    dlg.startNew(kind);
+    for (const auto& [field, value] : fields)
+        if (!dlg.setField(QString::fromLatin1(field), value))
+            return QString::fromLatin1(field);
+    return {};
+}
+
 } // namespace
 
 class TestConnections : public QObject {
@@ -96,12 +107,14 @@ void TestConnections::passwordGoesToTheKeyringNotTheCache()
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
     dlg.show();
-    dlg.startNew(QStringLiteral("registry"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("team-registry")));
-    QVERIFY(dlg.setField(QStringLiteral("registry.url"), QStringLiteral("https://registry.example:5000")));
-    QVERIFY(dlg.setField(QStringLiteral("registry.repositories"), QStringLiteral("shop/*, base/*")));
-    QVERIFY(dlg.setField(QStringLiteral("registry.user"), QStringLiteral("alice")));
-    QVERIFY(dlg.setField(QStringLiteral("registry.password"), QString::fromLatin1(kCanary)));
+    QVERIFY2(
+        startWith(dlg, QStringLiteral("registry"),
+            { { "name", QStringLiteral("team-registry") },
+                { "registry.url", QStringLiteral("https://registry.example:5000") },
+                { "registry.repositories", QStringLiteral("shop/*, base/*") },
+                { "registry.user", QStringLiteral("alice") }, { "registry.password", QString::fromLatin1(kCanary) } })
+            .isEmpty(),
+        "a field was not set");
     dlg.save();
     QVERIFY(dlg.waitUntilIdle());
     QVERIFY2(dlg.status().contains(QStringLiteral("OS keyring")), qPrintable(dlg.status()));
@@ -145,11 +158,12 @@ void TestConnections::editingKeepsOrDropsTheSecret()
     Store store(m_path);
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
-    dlg.startNew(QStringLiteral("prometheus"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
-    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"), QStringLiteral("https://prom.example")));
-    QVERIFY(dlg.setField(QStringLiteral("prometheus.user"), QStringLiteral("bob")));
-    QVERIFY(dlg.setField(QStringLiteral("prometheus.password"), QStringLiteral("first-secret")));
+    QVERIFY2(startWith(dlg, QStringLiteral("prometheus"),
+                 { { "name", QStringLiteral("prom") }, { "prometheus.url", QStringLiteral("https://prom.example") },
+                     { "prometheus.user", QStringLiteral("bob") },
+                     { "prometheus.password", QStringLiteral("first-secret") } })
+                 .isEmpty(),
+        "a field was not set");
     dlg.save();
     QVERIFY(dlg.waitUntilIdle());
     // A token typed later keeps the saved password; the kind of a saved connection cannot change.
@@ -173,9 +187,10 @@ void TestConnections::editingKeepsOrDropsTheSecret()
     QVERIFY2(dlg.status().contains(QStringLiteral("removed")), qPrintable(dlg.status()));
     QVERIFY(readSecret(secrets, QStringLiteral("prom"), &error).isEmpty());
     // A new connection may not take an existing name; credentials hidden in a scheme-less URL are refused.
-    dlg.startNew(QStringLiteral("registry"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
-    QVERIFY(dlg.setField(QStringLiteral("registry.url"), QStringLiteral("reg.example:5000")));
+    QVERIFY2(startWith(dlg, QStringLiteral("registry"),
+                 { { "name", QStringLiteral("prom") }, { "registry.url", QStringLiteral("reg.example:5000") } })
+                 .isEmpty(),
+        "a field was not set");
     dlg.save();
     QVERIFY2(dlg.status().contains(QStringLiteral("exists")), qPrintable(dlg.status()));
     LG_COMPARE(store.target("prom")->kind, std::string("prometheus"));
@@ -194,18 +209,20 @@ void TestConnections::testReportsReachableAndUnreachable()
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
     QVERIFY(writePrivilegedPod(m_dir->filePath(QStringLiteral("pod.yaml"))));
-    dlg.startNew(QStringLiteral("manifests"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("local-yaml")));
-    QVERIFY(dlg.setField(QStringLiteral("manifests.path"), m_dir->path()));
+    QVERIFY2(startWith(dlg, QStringLiteral("manifests"),
+                 { { "name", QStringLiteral("local-yaml") }, { "manifests.path", m_dir->path() } })
+                 .isEmpty(),
+        "a field was not set");
     dlg.test();
     QVERIFY(dlg.waitUntilIdle());
     QVERIFY2(dlg.status().contains(QStringLiteral("Read 1 resource")), qPrintable(dlg.status()));
     QVERIFY(!store.target("local-yaml")); // a test stores nothing
     QVERIFY(store.scans().empty());
 
-    dlg.startNew(QStringLiteral("docker"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("nowhere")));
-    QVERIFY(dlg.setField(QStringLiteral("docker.url"), QStringLiteral("tcp://127.0.0.1:1")));
+    QVERIFY2(startWith(dlg, QStringLiteral("docker"),
+                 { { "name", QStringLiteral("nowhere") }, { "docker.url", QStringLiteral("tcp://127.0.0.1:1") } })
+                 .isEmpty(),
+        "a field was not set");
     dlg.test();
     QVERIFY(dlg.waitUntilIdle());
     QVERIFY2(
@@ -218,10 +235,13 @@ void TestConnections::credentialsInAUrlAreRefused()
     Store store(m_path);
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
-    dlg.startNew(QStringLiteral("prometheus"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
-    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"),
-        QStringLiteral("http://bob:") + QString::fromLatin1(kCanary) + QStringLiteral("@127.0.0.1:9090")));
+    QVERIFY2(startWith(dlg, QStringLiteral("prometheus"),
+                 { { "name", QStringLiteral("prom") },
+                     { "prometheus.url",
+                         QStringLiteral("http://bob:") + QString::fromLatin1(kCanary)
+                             + QStringLiteral("@127.0.0.1:9090") } })
+                 .isEmpty(),
+        "a field was not set");
     dlg.save();
     QVERIFY2(dlg.status().contains(QStringLiteral("do not belong in the URL")), qPrintable(dlg.status()));
     QVERIFY(!store.target("prom"));
@@ -240,11 +260,12 @@ void TestConnections::insecureContextIsShown()
     Store store(m_path);
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
-    dlg.startNew(QStringLiteral("kubernetes"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("lab")));
-    QVERIFY(dlg.setField(QStringLiteral("kubernetes.kubeconfig"), kubeconfig));
-    QVERIFY(dlg.setField(QStringLiteral("kubernetes.context"), QStringLiteral("other")));
-    QVERIFY(dlg.setField(QStringLiteral("kubernetes.context"), QStringLiteral("lab")));
+    QVERIFY2(
+        startWith(dlg, QStringLiteral("kubernetes"),
+            { { "name", QStringLiteral("lab") }, { "kubernetes.kubeconfig", kubeconfig },
+                { "kubernetes.context", QStringLiteral("other") }, { "kubernetes.context", QStringLiteral("lab") } })
+            .isEmpty(),
+        "a field was not set");
     QVERIFY2(dlg.status().contains(QStringLiteral("TLS verification off")), qPrintable(dlg.status()));
     dlg.save();
     const auto saved = store.target("lab");
@@ -259,9 +280,10 @@ void TestConnections::savedConnectionIsScanned()
     MainWindow window(std::make_unique<Store>(m_path));
     window.show();
     ConnectionsDialog* dlg = window.openConnections();
-    dlg->startNew(QStringLiteral("manifests"));
-    QVERIFY(dlg->setField(QStringLiteral("name"), QStringLiteral("local-yaml")));
-    QVERIFY(dlg->setField(QStringLiteral("manifests.path"), m_dir->path()));
+    QVERIFY2(startWith(*dlg, QStringLiteral("manifests"),
+                 { { "name", QStringLiteral("local-yaml") }, { "manifests.path", m_dir->path() } })
+                 .isEmpty(),
+        "a field was not set");
     dlg->save();
     QVERIFY(dlg->waitUntilIdle());
     QSignalSpy finished(window.scanController(), &ScanController::finished);
@@ -301,10 +323,11 @@ void TestConnections::withoutKeyringNothingIsKept()
     Store store(m_path);
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
-    dlg.startNew(QStringLiteral("prometheus"));
-    QVERIFY(dlg.setField(QStringLiteral("name"), QStringLiteral("prom")));
-    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"), QStringLiteral("https://prom.example")));
-    QVERIFY(dlg.setField(QStringLiteral("prometheus.token"), QString::fromLatin1(kCanary)));
+    QVERIFY2(startWith(dlg, QStringLiteral("prometheus"),
+                 { { "name", QStringLiteral("prom") }, { "prometheus.url", QStringLiteral("https://prom.example") },
+                     { "prometheus.token", QString::fromLatin1(kCanary) } })
+                 .isEmpty(),
+        "a field was not set");
     dlg.save();
     QVERIFY(dlg.waitUntilIdle());
     QVERIFY2(dlg.status().contains(QStringLiteral("without its secret")), qPrintable(dlg.status()));
