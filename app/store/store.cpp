@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <future>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -50,6 +51,12 @@ public:
     Stmt& bind(int i, std::string_view v)
     {
         sqlite3_bind_text(m_stmt, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    /** Binds text that stays alive and unchanged until the next run() or reset(): SQLite does not copy it. */
+    Stmt& bindStatic(int i, std::string_view v)
+    {
+        sqlite3_bind_text(m_stmt, i, v.data(), int(v.size()), SQLITE_STATIC);
         return *this;
     }
     Stmt& bindNull(int i)
@@ -224,7 +231,9 @@ Store::Store(const std::string& path)
 {
     const QFileInfo info(QString::fromStdString(path));
     QDir().mkpath(info.absolutePath());
-    const int rc = sqlite3_open_v2(path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    // NOMUTEX: a Store is used by one thread at a time, so SQLite's per-call locking would only cost time
+    const int rc = sqlite3_open_v2(
+        path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         const std::string msg = m_db ? sqlite3_errmsg(m_db) : "out of memory";
         sqlite3_close(m_db);
@@ -271,7 +280,7 @@ std::unique_ptr<Store> Store::openReader(const std::string& path)
 {
     std::unique_ptr<Store> s(new Store);
     s->m_path = path;
-    if (sqlite3_open_v2(path.c_str(), &s->m_db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &s->m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
         const std::string msg = s->m_db ? sqlite3_errmsg(s->m_db) : "out of memory";
         throw StoreError(StoreError::Kind::Io, "cannot read the cache " + path + ": " + msg,
             "check that the file still exists and is readable");
@@ -357,6 +366,179 @@ void Store::migrate()
     }
 }
 
+namespace {
+
+/** 8 bytes of a text from `at` as a big-endian integer: integer order is memcmp order (BINARY collation). */
+std::uint64_t textPrefix(std::string_view v, std::size_t at = 0)
+{
+    std::uint64_t p = 0;
+    for (std::size_t i = at; i < at + 8; ++i)
+        p = (p << 8) | (i < v.size() ? std::uint8_t(v[i]) : 0U);
+    return p;
+}
+
+/**
+ * Dense rank (1-based, BINARY collation) of one text field of every finding. A field with few distinct
+ * values (rule, target, kind) ranks each once through a hash map; one with many (names, messages) is
+ * sorted whole, by a 16-byte prefix first, so most comparisons never read the text.
+ */
+template <class Field> std::vector<std::uint32_t> denseRanks(const std::vector<Finding>& findings, Field field)
+{
+    const std::size_t n = findings.size();
+    std::vector<std::uint32_t> of(n);
+    {
+        const std::size_t most = std::max<std::size_t>(1024, n / 16);
+        std::unordered_map<std::string_view, std::uint32_t> index;
+        std::vector<std::string_view> distinct;
+        std::size_t i = 0;
+        for (; i < n && distinct.size() <= most; ++i) {
+            const std::string_view v = field(findings[i]);
+            const auto [it, added] = index.try_emplace(v, std::uint32_t(distinct.size()));
+            if (added)
+                distinct.push_back(v);
+            of[i] = it->second;
+        }
+        if (i == n) {
+            std::vector<std::uint32_t> sorted(distinct.size());
+            for (std::uint32_t d = 0; d < sorted.size(); ++d)
+                sorted[d] = d;
+            std::sort(sorted.begin(), sorted.end(), [&](auto a, auto b) { return distinct[a] < distinct[b]; });
+            std::vector<std::uint32_t> rankOf(distinct.size());
+            for (std::uint32_t r = 0; r < sorted.size(); ++r)
+                rankOf[sorted[r]] = r + 1;
+            for (auto& v : of)
+                v = rankOf[v];
+            return of;
+        }
+    }
+    struct Key {
+        std::uint64_t a, b;
+        std::uint32_t i;
+    };
+    std::vector<Key> keys(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const std::string_view v = field(findings[i]);
+        keys[i] = { textPrefix(v), textPrefix(v, 8), i };
+    }
+    const auto less = [&](const Key& x, const Key& y) {
+        if (x.a != y.a)
+            return x.a < y.a;
+        if (x.b != y.b)
+            return x.b < y.b;
+        return field(findings[x.i]) < field(findings[y.i]); // whole texts; "a" and "a\0" share a prefix
+    };
+    std::sort(keys.begin(), keys.end(), less);
+    std::uint32_t rank = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k == 0 || less(keys[k - 1], keys[k]))
+            ++rank;
+        of[keys[k].i] = rank;
+    }
+    return of;
+}
+
+/** How writeScan lays a scan's findings out (see 003_ and 004_ in resources/db). */
+struct FindingLayout {
+    std::vector<std::uint32_t> order; ///< findings kept, in display order
+    std::vector<std::array<std::int64_t, 4>> ranks; ///< by position in `order`: rule, resource, target, message
+    std::vector<std::uint32_t> byFid; ///< findings kept, in fingerprint order
+};
+
+/**
+ * One finding per fingerprint (the last given wins), in the dashboard's default order (severity, layer,
+ * rule, target, namespace, name, container, kind, fingerprint), with the dense ranks the table sorts by.
+ * Every text field is ranked once per distinct value, so the sorts compare integers; the message ranks,
+ * the costliest, are computed on a second thread meanwhile.
+ */
+FindingLayout layOut(const std::vector<Finding>& findings)
+{
+    const std::size_t n = findings.size();
+    FindingLayout out;
+    // std::async: its future waits for the thread however this function ends, and rethrows what it threw
+    auto messages = std::async(std::launch::async,
+        [&] { return denseRanks(findings, [](const Finding& f) -> std::string_view { return f.message; }); });
+
+    // Fingerprint order; of equal fingerprints only the last is kept.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> fids(n);
+    for (std::uint32_t i = 0; i < n; ++i)
+        fids[i] = { textPrefix(findings[i].id), i };
+    std::sort(fids.begin(), fids.end(), [&](const auto& a, const auto& b) {
+        if (a.first != b.first)
+            return a.first < b.first;
+        const int c = findings[a.second].id.compare(findings[b.second].id);
+        return c != 0 ? c < 0 : a.second < b.second;
+    });
+    std::vector<std::uint32_t> fidRank(n);
+    std::vector<bool> replaced(n);
+    out.byFid.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const std::uint32_t i = fids[k].second;
+        fidRank[i] = std::uint32_t(k);
+        if (k + 1 < n && findings[fids[k + 1].second].id == findings[i].id)
+            replaced[i] = true;
+        else
+            out.byFid.push_back(i);
+    }
+    fids = {};
+
+    const auto rule = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.rule; });
+    const auto target = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.target; });
+    const auto kind = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.kind; });
+    const auto ns = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.namespace_; });
+    const auto name = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.name; });
+    const auto container
+        = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.container; });
+    std::array<std::uint64_t, kAllLayers.size()> layerOrder {}; // layers sort by name
+    {
+        std::array<Layer, kAllLayers.size()> byName = kAllLayers;
+        std::sort(byName.begin(), byName.end(), [](Layer a, Layer b) { return toString(a) < toString(b); });
+        for (std::size_t i = 0; i < byName.size(); ++i)
+            layerOrder[std::size_t(byName[i])] = i;
+    }
+    struct Key {
+        std::array<std::uint64_t, 4> k;
+        std::uint32_t i;
+    };
+    std::vector<Key> keys;
+    keys.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if (replaced[i])
+            continue;
+        const Finding& f = findings[i];
+        keys.push_back({ { (std::uint64_t(f.severity) << 61) | (layerOrder[std::size_t(f.layer)] << 58) | rule[i],
+                             (std::uint64_t(target[i]) << 32) | ns[i], (std::uint64_t(name[i]) << 32) | container[i],
+                             (std::uint64_t(kind[i]) << 32) | fidRank[i] },
+            i });
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
+    out.order.resize(keys.size());
+    out.ranks.resize(keys.size());
+    for (std::size_t p = 0; p < keys.size(); ++p) {
+        out.order[p] = keys[p].i;
+        out.ranks[p][0] = rule[keys[p].i];
+        out.ranks[p][2] = target[keys[p].i];
+    }
+    // Resource rank: dense over (kind, namespace, name, container).
+    for (std::size_t p = 0; p < keys.size(); ++p) {
+        const std::uint32_t i = out.order[p];
+        keys[p] = { { (std::uint64_t(kind[i]) << 32) | ns[i], (std::uint64_t(name[i]) << 32) | container[i], 0, 0 },
+            std::uint32_t(p) };
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
+    std::int64_t rank = 0;
+    for (std::size_t p = 0; p < keys.size(); ++p) {
+        if (p == 0 || keys[p - 1].k != keys[p].k)
+            ++rank;
+        out.ranks[keys[p].i][1] = rank;
+    }
+    const std::vector<std::uint32_t> messageRank = messages.get();
+    for (std::size_t p = 0; p < out.order.size(); ++p)
+        out.ranks[p][3] = messageRank[out.order[p]];
+    return out;
+}
+
+} // namespace
+
 std::int64_t Store::writeScan(const ScanRecord& scan)
 {
     // Fault-injection hook for the crash-safety test: slows the write so a kill lands inside it.
@@ -418,111 +600,42 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     Stmt insFinding(m_db,
         "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
         "?18)");
-    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept),
-    // and the fingerprints in their own order for finding_fids (004_fingerprints_in_their_own_order.sql).
-    // Plain INSERTs: INSERT OR REPLACE over unique indexes made SQLite copy every page each row changed
-    // into a statement journal on disk first (11 write calls a finding).
-    const Finding* const first = scan.findings.data();
-    std::vector<std::uint32_t> byFid(scan.findings.size());
-    for (std::uint32_t i = 0; i < byFid.size(); ++i)
-        byFid[i] = i;
-    std::sort(byFid.begin(), byFid.end(), [&](std::uint32_t a, std::uint32_t b) {
-        const int c = scan.findings[a].id.compare(scan.findings[b].id);
-        return c != 0 ? c < 0 : a < b;
-    });
-    std::vector<bool> replaced(scan.findings.size());
-    for (std::size_t i = 0; i + 1 < byFid.size(); ++i)
-        if (scan.findings[byFid[i]].id == scan.findings[byFid[i + 1]].id)
-            replaced[byFid[i]] = true;
-    // In the dashboard's default order (severity, layer, rule, target, resource): row ids then follow it, so
-    // the default view of a million findings is a sequential read, and every other sort keeps it for ties.
-    // Rules and targets are few: each gets its dense rank once, and the sort compares those integers.
-    const auto distinctRanks = [&](auto field) {
-        std::map<std::string_view, std::uint32_t> distinct;
-        for (const auto& f : scan.findings)
-            distinct.emplace(field(f), 0);
-        std::uint32_t rank = 0;
-        for (auto& [value, r] : distinct)
-            r = ++rank;
-        std::vector<std::uint32_t> of(scan.findings.size());
-        for (std::size_t i = 0; i < of.size(); ++i)
-            of[i] = distinct.find(field(scan.findings[i]))->second;
-        return of;
-    };
-    const auto ruleRank = distinctRanks([](const Finding& f) { return std::string_view(f.rule); });
-    const auto targetRank = distinctRanks([](const Finding& f) { return std::string_view(f.subject.target); });
-    std::array<int, kAllLayers.size()> layerOrder {}; // layers sort by name
-    {
-        std::array<Layer, kAllLayers.size()> byName = kAllLayers;
-        std::sort(byName.begin(), byName.end(), [](Layer a, Layer b) { return toString(a) < toString(b); });
-        for (std::size_t i = 0; i < byName.size(); ++i)
-            layerOrder[std::size_t(byName[i])] = int(i);
-    }
-    std::vector<const Finding*> ordered;
-    ordered.reserve(scan.findings.size());
-    for (const auto& f : scan.findings)
-        if (!replaced[std::size_t(&f - first)])
-            ordered.push_back(&f);
-    std::sort(ordered.begin(), ordered.end(), [&](const Finding* a, const Finding* b) {
-        const auto key = [&](const Finding* f) {
-            return std::make_tuple(int(f->severity), layerOrder[std::size_t(f->layer)],
-                ruleRank[std::size_t(f - first)], targetRank[std::size_t(f - first)]);
-        };
-        const auto rest = [](const Finding* f) {
-            return std::tie(f->subject.namespace_, f->subject.name, f->subject.container, f->subject.kind, f->id);
-        };
-        const auto ka = key(a);
-        const auto kb = key(b);
-        return ka != kb ? ka < kb : rest(a) < rest(b);
-    });
-    // Dense ranks by rule, resource, target and message (see 003_findings_in_display_order.sql).
-    std::vector<std::array<std::int64_t, 4>> ranks(scan.findings.size());
-    for (std::size_t n = 0; n < ordered.size(); ++n) {
-        ranks[n][0] = ruleRank[std::size_t(ordered[n] - first)];
-        ranks[n][2] = targetRank[std::size_t(ordered[n] - first)];
-    }
-    const auto rankBy = [&](std::size_t slot, auto key) {
-        std::vector<std::uint32_t> idx(ordered.size());
-        for (std::size_t i = 0; i < idx.size(); ++i)
-            idx[i] = std::uint32_t(i);
-        std::sort(idx.begin(), idx.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return key(*ordered[a]) < key(*ordered[b]); });
-        std::int64_t rank = 0;
-        for (std::size_t i = 0; i < idx.size(); ++i) {
-            if (i == 0 || key(*ordered[idx[i - 1]]) < key(*ordered[idx[i]]))
-                ++rank;
-            ranks[idx[i]][slot] = rank;
-        }
-    };
-    rankBy(1, [](const Finding& f) {
-        return std::tie(f.subject.kind, f.subject.namespace_, f.subject.name, f.subject.container);
-    });
-    rankBy(3, [](const Finding& f) { return std::string_view(f.message); });
+    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept), in
+    // the dashboard's default order: row ids then follow it, so the default view of a million findings is a
+    // sequential read, and every other sort keeps it for ties. Plain INSERTs: INSERT OR REPLACE over unique
+    // indexes made SQLite copy every page each row changed into a statement journal on disk first.
+    const FindingLayout layout = layOut(scan.findings);
     std::vector<std::int64_t> rowOf(scan.findings.size());
-    for (std::size_t n = 0; n < ordered.size(); ++n) {
-        const Finding& f = *ordered[n];
-        nlohmann::json evidence = nlohmann::json::array();
-        for (const auto& e : f.evidence)
-            evidence.push_back({ { "path", e.path }, { "value", e.value } });
-        insFinding.bind(1, scanId).bind(2, f.id).bind(3, f.rule).bind(4, toString(f.layer));
-        insFinding.bind(5, std::int64_t(f.severity)).bind(6, toString(f.status)).bind(7, f.subject.target);
-        insFinding.bind(8, f.subject.kind).bind(9, f.subject.namespace_).bind(10, f.subject.name);
-        insFinding.bind(11, f.subject.container).bind(12, f.message);
-        insFinding.bind(13, evidence.dump(-1, ' ', false, kReplace)).bind(14, f.origin);
+    std::string evidence;
+    for (std::size_t n = 0; n < layout.order.size(); ++n) {
+        const Finding& f = scan.findings[layout.order[n]];
+        evidence = "[";
+        for (const auto& e : f.evidence) {
+            evidence += evidence.size() > 1 ? ",{\"path\":" : "{\"path\":";
+            evidence += nlohmann::json(e.path).dump(-1, ' ', false, kReplace);
+            evidence += ",\"value\":";
+            evidence += e.value.dump(-1, ' ', false, kReplace);
+            evidence += '}';
+        }
+        evidence += ']';
+        insFinding.bind(1, scanId).bindStatic(2, f.id).bindStatic(3, f.rule).bindStatic(4, toString(f.layer));
+        insFinding.bind(5, std::int64_t(f.severity)).bindStatic(6, toString(f.status)).bindStatic(7, f.subject.target);
+        insFinding.bindStatic(8, f.subject.kind).bindStatic(9, f.subject.namespace_).bindStatic(10, f.subject.name);
+        insFinding.bindStatic(11, f.subject.container).bindStatic(12, f.message);
+        insFinding.bindStatic(13, evidence).bindStatic(14, f.origin);
         for (std::size_t k = 0; k < 4; ++k)
-            insFinding.bind(15 + int(k), ranks[n][k]);
+            insFinding.bind(15 + int(k), layout.ranks[n][k]);
         insFinding.run();
-        rowOf[std::size_t(ordered[n] - first)] = sqlite3_last_insert_rowid(m_db);
+        rowOf[layout.order[n]] = sqlite3_last_insert_rowid(m_db);
         if (delayUs > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     }
     Stmt insFid(m_db, "INSERT INTO finding_fids VALUES (?1, ?2, ?3)");
-    for (const std::uint32_t i : byFid)
-        if (!replaced[i])
-            insFid.bind(1, scanId).bind(2, scan.findings[i].id).bind(3, rowOf[i]).run();
+    for (const std::uint32_t i : layout.byFid)
+        insFid.bind(1, scanId).bindStatic(2, scan.findings[i].id).bind(3, rowOf[i]).run();
     {
         Stmt count(m_db, "UPDATE scans SET findings = ?2 WHERE id = ?1");
-        count.bind(1, scanId).bind(2, std::int64_t(ordered.size())).run();
+        count.bind(1, scanId).bind(2, std::int64_t(layout.order.size())).run();
     }
     applyRetention();
     tx.commit();

@@ -275,8 +275,11 @@ void TestStore::diffBetweenScans()
 }
 
 namespace {
-/** Findings in a scrambled order, with ties on every key. */
-ScanRecord scrambled(int n)
+/**
+ * Findings in a scrambled order, with ties on every key. With `distinct`, names and messages are nearly all
+ * different and share long prefixes (as a real scan's do), and some messages differ only by a trailing NUL.
+ */
+ScanRecord scrambled(int n, bool distinct = false)
 {
     ScanRecord r;
     r.startedAt = 2000;
@@ -292,8 +295,15 @@ ScanRecord scrambled(int n)
         f.status = k % 11 == 0 ? FindingStatus::Accepted : FindingStatus::Open;
         f.subject = { "target-" + std::to_string(k % 3), k % 2 ? "Pod" : "Deployment", "ns" + std::to_string(k % 4),
             "n" + std::to_string(k % 9), "" };
+        if (distinct) {
+            f.subject.name = "svc-00042-db4fkl9s26-" + std::to_string((k * 7919) % (n / 2));
+            f.message = "Container app of Pod svc-00042-" + std::to_string((k * 104729) % (n / 3));
+            if (k % 4 == 0)
+                f.message.push_back('\0');
+        }
         f.id = fingerprint(f.rule + std::to_string(k), f.subject);
-        f.message = "msg " + std::to_string((k * 13) % 17);
+        if (!distinct)
+            f.message = "msg " + std::to_string((k * 13) % 17);
         r.tallies[f.layer].scanned = true;
         r.findings.push_back(std::move(f));
     }
@@ -316,13 +326,17 @@ void TestStore::findingListsAreSortedAndFilteredInSql_data()
     QTest::addColumn<bool>("descending");
     QTest::addColumn<QString>("search");
     QTest::addColumn<unsigned>("chips");
+    QTest::addColumn<int>("findings");
     for (int sort = 0; sort <= int(FindingSort::Message); ++sort)
         for (bool desc : { false, true }) {
-            QTest::addRow("sort %d%s", sort, desc ? " desc" : "") << sort << desc << QString() << 0x1fU;
+            QTest::addRow("sort %d%s", sort, desc ? " desc" : "") << sort << desc << QString() << 0x1fU << 400;
             QTest::addRow("sort %d%s, search, chips", sort, desc ? " desc" : "")
-                << sort << desc << QStringLiteral("NEEDLE") << 0x5U;
+                << sort << desc << QStringLiteral("NEEDLE") << 0x5U << 400;
         }
-    QTest::addRow("search for a LIKE wildcard is literal") << 0 << false << QStringLiteral("%") << 0x1fU;
+    QTest::addRow("search for a LIKE wildcard is literal") << 0 << false << QStringLiteral("%") << 0x1fU << 400;
+    // Thousands of distinct names and messages: writeScan ranks them by sorting, not through a hash map.
+    for (int sort = 0; sort <= int(FindingSort::Message); ++sort)
+        QTest::addRow("sort %d, many distinct texts", sort) << sort << false << QString() << 0x1fU << 3000;
 }
 
 void TestStore::findingListsAreSortedAndFilteredInSql()
@@ -331,8 +345,9 @@ void TestStore::findingListsAreSortedAndFilteredInSql()
     QFETCH(bool, descending);
     QFETCH(QString, search);
     QFETCH(unsigned, chips);
+    QFETCH(int, findings);
     Store s(m_path.toStdString());
-    const auto rec = scrambled(400);
+    const auto rec = scrambled(findings, findings > 400);
     const auto scanId = s.writeScan(rec);
     FindingQuery q;
     q.scanId = scanId;
