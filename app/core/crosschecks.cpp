@@ -5,6 +5,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <regex>
@@ -14,6 +15,16 @@
 namespace lg {
 
 namespace {
+
+/** Moves what another instance of a check observed to the end of this one's list (a per-source merge). */
+template <class T> void appendMoved(std::vector<T>& to, std::vector<T>& from)
+{
+    if (to.empty())
+        to.swap(from);
+    else
+        to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    from.clear();
+}
 
 /** What a check keeps of a resource until finish(): its identity and metadata (for exemptions), not its body. */
 Resource identityOf(const Resource& r)
@@ -151,8 +162,8 @@ public:
     void merge(CrossCheck& other) override
     {
         auto& o = static_cast<NetworkPolicyCoverage&>(other);
-        m_policies.insert(m_policies.end(), o.m_policies.begin(), o.m_policies.end());
-        m_workloads.insert(m_workloads.end(), o.m_workloads.begin(), o.m_workloads.end());
+        appendMoved(m_policies, o.m_policies);
+        appendMoved(m_workloads, o.m_workloads);
     }
 
 private:
@@ -249,8 +260,8 @@ public:
     void merge(CrossCheck& other) override
     {
         auto& o = static_cast<AdminBinding&>(other);
-        m_adminRoles.insert(o.m_adminRoles.begin(), o.m_adminRoles.end());
-        m_bindings.insert(m_bindings.end(), o.m_bindings.begin(), o.m_bindings.end());
+        m_adminRoles.merge(o.m_adminRoles);
+        appendMoved(m_bindings, o.m_bindings);
     }
 
 private:
@@ -324,8 +335,8 @@ public:
     void merge(CrossCheck& other) override
     {
         auto& o = static_cast<ServiceAccountToken&>(other);
-        m_accounts.insert(o.m_accounts.begin(), o.m_accounts.end());
-        m_pods.insert(m_pods.end(), o.m_pods.begin(), o.m_pods.end());
+        m_accounts.merge(o.m_accounts);
+        appendMoved(m_pods, o.m_pods);
     }
 
 private:
@@ -437,8 +448,8 @@ public:
     void merge(CrossCheck& other) override
     {
         auto& o = static_cast<VulnerabilityReports&>(other);
-        m_reports.insert(m_reports.end(), o.m_reports.begin(), o.m_reports.end());
-        m_images.insert(m_images.end(), o.m_images.begin(), o.m_images.end());
+        appendMoved(m_reports, o.m_reports);
+        appendMoved(m_images, o.m_images);
     }
 
 private:

@@ -3,6 +3,8 @@
 #include <QByteArray>
 #include <QCryptographicHash>
 
+#include <algorithm>
+
 namespace lg {
 
 namespace {
@@ -61,6 +63,28 @@ int severityWeight(Severity severity)
         return 0;
     }
     return 0;
+}
+
+std::vector<std::uint32_t> fingerprintOrder(const std::vector<Finding>& findings)
+{
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keys(findings.size());
+    for (std::uint32_t i = 0; i < keys.size(); ++i) {
+        const std::string& id = findings[i].id;
+        std::uint64_t prefix = 0; // big-endian, zero-padded: integer order is memcmp order
+        for (std::size_t k = 0; k < 8; ++k)
+            prefix = (prefix << 8) | (k < id.size() ? std::uint8_t(id[k]) : 0U);
+        keys[i] = { prefix, i };
+    }
+    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+        if (a.first != b.first)
+            return a.first < b.first;
+        const int c = findings[a.second].id.compare(findings[b.second].id);
+        return c != 0 ? c < 0 : a.second < b.second;
+    });
+    std::vector<std::uint32_t> order(keys.size());
+    for (std::size_t k = 0; k < keys.size(); ++k)
+        order[k] = keys[k].second;
+    return order;
 }
 
 std::string fingerprint(std::string_view ruleId, const Subject& subject)

@@ -87,6 +87,12 @@ struct Finding {
 /** Computes the stable fingerprint of a finding (hex, 16 bytes of SHA-256). */
 [[nodiscard]] std::string fingerprint(std::string_view ruleId, const Subject& subject);
 
+/**
+ * Indices of `findings` in fingerprint order (BINARY collation); findings with equal fingerprints stay in
+ * their order in the vector. Sorts integers first: a fingerprint's first 8 bytes almost always differ.
+ */
+[[nodiscard]] std::vector<std::uint32_t> fingerprintOrder(const std::vector<Finding>& findings);
+
 /** Contract JSON of a finding (ARCHITECTURE.md, "finding JSON"). */
 [[nodiscard]] nlohmann::json toJson(const Finding& finding);
 /** Reads a finding back from contract JSON; throws nlohmann::json::exception on bad input. */

@@ -154,18 +154,19 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     if (!failed)
         return;
     ++outcome.failed;
-    Finding f;
+    std::string id = fingerprint(rule.id, subject);
+    std::string shown = messageMasked ? std::move(message) : maskText(message);
+    Finding& f = m_findings.emplace_back(); // filled in place: a Finding is large to move
     f.rule = rule.id;
     f.title = rule.title;
     f.layer = rule.layer;
     f.severity = severity;
     f.subject = subject;
-    f.id = fingerprint(rule.id, subject);
-    f.message = messageMasked ? std::move(message) : maskText(message);
+    f.id = std::move(id);
+    f.message = std::move(shown);
     f.evidence = std::move(evidence);
     // remediation, references and frameworks stay in the rule: the scan record points at it once
     f.origin = resource.origin;
-    m_findings.push_back(std::move(f));
 }
 
 RuleOutcome& RuleEngine::outcomeOf(const Rule& rule)

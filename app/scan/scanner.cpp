@@ -6,7 +6,6 @@
 #include <QDateTime>
 
 #include <string_view>
-#include <unordered_set>
 
 namespace lg {
 
@@ -125,10 +124,10 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     applyExternalChecks(external, m_catalog, m_settings.policy, rec.findings, rec.outcomes, rec.tallies);
     // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
     {
-        std::unordered_set<std::string_view> seen(rec.findings.size());
+        const std::vector<std::uint32_t> byFid = fingerprintOrder(rec.findings);
         std::vector<bool> copy(rec.findings.size());
-        for (std::size_t i = 0; i < copy.size(); ++i)
-            copy[i] = !seen.insert(rec.findings[i].id).second;
+        for (std::size_t k = 1; k < byFid.size(); ++k)
+            copy[byFid[k]] = rec.findings[byFid[k]].id == rec.findings[byFid[k - 1]].id;
         std::size_t kept = 0;
         for (std::size_t i = 0; i < copy.size(); ++i)
             if (!copy[i]) {

@@ -459,27 +459,18 @@ FindingLayout layOut(const std::vector<Finding>& findings)
         [&] { return denseRanks(findings, [](const Finding& f) -> std::string_view { return f.message; }); });
 
     // Fingerprint order; of equal fingerprints only the last is kept.
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> fids(n);
-    for (std::uint32_t i = 0; i < n; ++i)
-        fids[i] = { textPrefix(findings[i].id), i };
-    std::sort(fids.begin(), fids.end(), [&](const auto& a, const auto& b) {
-        if (a.first != b.first)
-            return a.first < b.first;
-        const int c = findings[a.second].id.compare(findings[b.second].id);
-        return c != 0 ? c < 0 : a.second < b.second;
-    });
+    const std::vector<std::uint32_t> byFid = fingerprintOrder(findings);
     std::vector<std::uint32_t> fidRank(n);
     std::vector<bool> replaced(n);
     out.byFid.reserve(n);
     for (std::size_t k = 0; k < n; ++k) {
-        const std::uint32_t i = fids[k].second;
+        const std::uint32_t i = byFid[k];
         fidRank[i] = std::uint32_t(k);
-        if (k + 1 < n && findings[fids[k + 1].second].id == findings[i].id)
+        if (k + 1 < n && findings[byFid[k + 1]].id == findings[i].id)
             replaced[i] = true;
         else
             out.byFid.push_back(i);
     }
-    fids = {};
 
     const auto rule = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.rule; });
     const auto target = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.target; });
