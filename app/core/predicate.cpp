@@ -590,40 +590,71 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
     }
 }
 
-std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx, const std::vector<Evidence>& evidence)
+MessageTemplate::MessageTemplate(const std::string& tmpl)
 {
-    std::string out;
-    out.reserve(tmpl.size() + 32);
+    const auto text = [&](std::string literal) {
+        m_textSize += literal.size();
+        if (!m_parts.empty() && m_parts.back().kind == Part::Kind::Text)
+            m_parts.back().text += literal;
+        else
+            m_parts.push_back({ Part::Kind::Text, std::move(literal), {} });
+    };
     std::size_t pos = 0;
     while (pos < tmpl.size()) {
         const auto open = tmpl.find('{', pos);
-        if (open == std::string::npos) {
-            out.append(tmpl, pos);
-            break;
-        }
-        const auto close = tmpl.find('}', open);
+        const auto close = open == std::string::npos ? std::string::npos : tmpl.find('}', open);
         if (close == std::string::npos) {
-            out.append(tmpl, pos);
+            text(tmpl.substr(pos));
             break;
         }
-        out.append(tmpl, pos, open - pos);
-        const std::string key = tmpl.substr(open + 1, close - open - 1);
-        // Substituted values are masked here (evidence already is), so the message needs no second pass.
+        text(tmpl.substr(pos, open - pos));
+        std::string key = tmpl.substr(open + 1, close - open - 1);
         if (key == "value") {
-            out += evidence.empty() ? std::string("(not set)") : maskText(displayValue(evidence.front().value));
+            m_parts.push_back({ Part::Kind::Value, {}, {} });
         } else if (key == "path") {
-            out += evidence.empty() ? std::string() : evidence.front().path;
+            m_parts.push_back({ Part::Kind::Path, {}, {} });
         } else {
             try {
-                const Resolved r = resolve(parsePath(key), ctx);
-                out += r.value ? maskText(displayValue(maskIfSecret(key, *r.value))) : std::string("(not set)");
+                PathSpec path = parsePath(key);
+                m_parts.push_back({ Part::Kind::Field, std::move(key), std::move(path) });
             } catch (const std::invalid_argument&) {
-                out += "{" + key + "}";
+                text("{" + key + "}"); // not a path: shown as written
             }
         }
         pos = close + 1;
     }
+}
+
+std::string MessageTemplate::render(const EvalContext& ctx, const std::vector<Evidence>& evidence) const
+{
+    std::string out;
+    out.reserve(m_textSize + 32);
+    // Substituted values are masked here (evidence already is), so the message needs no second pass.
+    for (const Part& part : m_parts) {
+        switch (part.kind) {
+        case Part::Kind::Text:
+            out += part.text;
+            break;
+        case Part::Kind::Value:
+            out += evidence.empty() ? std::string("(not set)") : maskText(displayValue(evidence.front().value));
+            break;
+        case Part::Kind::Path:
+            if (!evidence.empty())
+                out += evidence.front().path;
+            break;
+        case Part::Kind::Field: {
+            const Resolved r = resolve(part.path, ctx);
+            out += r.value ? maskText(displayValue(maskIfSecret(part.text, *r.value))) : std::string("(not set)");
+            break;
+        }
+        }
+    }
     return out;
+}
+
+std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx, const std::vector<Evidence>& evidence)
+{
+    return MessageTemplate(tmpl).render(ctx, evidence);
 }
 
 } // namespace lg

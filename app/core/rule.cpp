@@ -88,6 +88,7 @@ Rule parseRule(const nlohmann::json& j)
     if (!r.predicate && r.check.empty())
         throw std::invalid_argument("a rule needs \"predicate\" or \"check\"");
     r.message = requireString(j, "message");
+    r.messageTemplate = MessageTemplate(r.message);
     if (!j.contains("remediation") || !j.at("remediation").is_array() || j.at("remediation").empty())
         throw std::invalid_argument("\"remediation\" must list at least one step");
     for (const auto& s : j.at("remediation")) {

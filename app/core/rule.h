@@ -33,6 +33,7 @@ struct Rule {
     std::shared_ptr<const Predicate> predicate;
     std::string check;
     std::string message;
+    MessageTemplate messageTemplate; ///< `message`, compiled
     std::vector<RemediationStep> remediation;
     std::vector<std::string> references;
     std::vector<std::string> frameworks;

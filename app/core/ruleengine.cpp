@@ -193,7 +193,7 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
         }
         std::vector<Evidence> evidence;
         const bool failed = rule.predicate->eval(ctx, &evidence, true);
-        std::string message = failed ? renderTemplate(rule.message, ctx, evidence) : std::string();
+        std::string message = failed ? rule.messageTemplate.render(ctx, evidence) : std::string();
         record(rule, resource, subject, failed, std::move(message), std::move(evidence), true);
     };
 

@@ -261,6 +261,15 @@ void TestPredicate::rendersMessages()
     const std::vector<Evidence> ev { { "spec.hostPID", true } };
     LG_COMPARE(renderTemplate("{resource.kind} {resource.metadata.name}: {value} at {path}; {resource.nope}", ctx, ev),
         std::string("Pod web: true at spec.hostPID; (not set)"));
+    // What is not a path stays as written; a template compiled once renders each context on its own.
+    LG_COMPARE(renderTemplate("a {b[} c {value} {", ctx, {}), std::string("a {b[} c (not set) {"));
+    LG_COMPARE(renderTemplate("{path}{resource.kind}{", ctx, {}), std::string("Pod{"));
+    const MessageTemplate tmpl("{resource.metadata.name}/{resource.metadata.password}");
+    const json other = json::parse(R"({"metadata": {"name": "db", "password": "hunter2"}})");
+    EvalContext second;
+    second.bind("resource", &other, "");
+    LG_COMPARE(tmpl.render(ctx, ev), std::string("web/(not set)"));
+    LG_COMPARE(tmpl.render(second, {}), "db/" + std::string(kMasked));
 }
 
 QTEST_GUILESS_MAIN(TestPredicate)
