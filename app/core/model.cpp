@@ -65,16 +65,19 @@ int severityWeight(Severity severity)
     return 0;
 }
 
+std::uint64_t textPrefix(std::string_view text, std::size_t at)
+{
+    std::uint64_t p = 0;
+    for (std::size_t i = at; i < at + 8; ++i)
+        p = (p << 8) | (i < text.size() ? std::uint8_t(text[i]) : 0U);
+    return p;
+}
+
 std::vector<std::uint32_t> fingerprintOrder(const std::vector<Finding>& findings)
 {
     std::vector<std::pair<std::uint64_t, std::uint32_t>> keys(findings.size());
-    for (std::uint32_t i = 0; i < keys.size(); ++i) {
-        const std::string& id = findings[i].id;
-        std::uint64_t prefix = 0; // big-endian, zero-padded: integer order is memcmp order
-        for (std::size_t k = 0; k < 8; ++k)
-            prefix = (prefix << 8) | (k < id.size() ? std::uint8_t(id[k]) : 0U);
-        keys[i] = { prefix, i };
-    }
+    for (std::uint32_t i = 0; i < keys.size(); ++i)
+        keys[i] = { textPrefix(findings[i].id), i };
     std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
         if (a.first != b.first)
             return a.first < b.first;

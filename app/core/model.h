@@ -87,6 +87,9 @@ struct Finding {
 /** Computes the stable fingerprint of a finding (hex, 16 bytes of SHA-256). */
 [[nodiscard]] std::string fingerprint(std::string_view ruleId, const Subject& subject);
 
+/** 8 bytes of a text from `at` as a big-endian integer, zero-padded: integer order is memcmp order. */
+[[nodiscard]] std::uint64_t textPrefix(std::string_view text, std::size_t at = 0);
+
 /**
  * Indices of `findings` in fingerprint order (BINARY collation); findings with equal fingerprints stay in
  * their order in the vector. Sorts integers first: a fingerprint's first 8 bytes almost always differ.

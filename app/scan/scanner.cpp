@@ -5,8 +5,6 @@
 
 #include <QDateTime>
 
-#include <string_view>
-
 namespace lg {
 
 std::string toolVersion()

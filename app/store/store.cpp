@@ -368,15 +368,6 @@ void Store::migrate()
 
 namespace {
 
-/** 8 bytes of a text from `at` as a big-endian integer: integer order is memcmp order (BINARY collation). */
-std::uint64_t textPrefix(std::string_view v, std::size_t at = 0)
-{
-    std::uint64_t p = 0;
-    for (std::size_t i = at; i < at + 8; ++i)
-        p = (p << 8) | (i < v.size() ? std::uint8_t(v[i]) : 0U);
-    return p;
-}
-
 /**
  * Dense rank (1-based, BINARY collation) of one text field of every finding. A field with few distinct
  * values (rule, target, kind) ranks each once through a hash map; one with many (names, messages) is
