@@ -59,6 +59,7 @@ void ScanController::start(const QString& title, SourceFactory factory)
             Store store(cachePath);
             ScanSettings settings;
             settings.runBy = user.toStdString();
+            settings.keepFindings = false; // the dashboard reads them from the cache
             Scanner scanner(catalog, settings);
             const auto sources = factory();
             applyPreviousDigests(store, sources); // a re-pointed tag is judged against the last scan

@@ -433,6 +433,7 @@ int cmdScan(const QStringList& args)
     ScanSettings settings;
     settings.allowPartial = p.isSet(QStringLiteral("allow-partial"));
     settings.runBy = qEnvironmentVariable("USER", QStringLiteral("unknown")).toStdString();
+    settings.keepFindings = false; // read back from the cache; a large cluster's findings stay compact
     try {
         if (p.isSet(QStringLiteral("policy"))) {
             QFile f(p.value(QStringLiteral("policy")));
@@ -473,11 +474,13 @@ int cmdScan(const QStringList& args)
         if (!quiet && info)
             printLayerSummary(*info);
         if (failOn) {
-            for (const auto& f : outcome.record.findings) {
-                if (f.status == FindingStatus::Open && f.severity <= *failOn) {
-                    if (!quiet)
-                        std::cerr << "layerguard: open findings at or above " << toString(*failOn) << std::endl;
-                    return kExitFailOn;
+            for (const auto& [layer, tally] : outcome.record.tallies) {
+                for (Severity s : kAllSeverities) {
+                    if (s <= *failOn && tally.openBySeverity[std::size_t(s)] > 0) {
+                        if (!quiet)
+                            std::cerr << "layerguard: open findings at or above " << toString(*failOn) << std::endl;
+                        return kExitFailOn;
+                    }
                 }
             }
         }

@@ -73,23 +73,6 @@ std::uint64_t textPrefix(std::string_view text, std::size_t at)
     return p;
 }
 
-std::vector<std::uint32_t> fingerprintOrder(const std::vector<Finding>& findings)
-{
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> keys(findings.size());
-    for (std::uint32_t i = 0; i < keys.size(); ++i)
-        keys[i] = { textPrefix(findings[i].id), i };
-    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
-        if (a.first != b.first)
-            return a.first < b.first;
-        const int c = findings[a.second].id.compare(findings[b.second].id);
-        return c != 0 ? c < 0 : a.second < b.second;
-    });
-    std::vector<std::uint32_t> order(keys.size());
-    for (std::size_t k = 0; k < keys.size(); ++k)
-        order[k] = keys[k].second;
-    return order;
-}
-
 std::string fingerprint(std::string_view ruleId, const Subject& subject)
 {
     // Unit separators keep "a|b" + "c" distinct from "a" + "b|c".

@@ -90,12 +90,6 @@ struct Finding {
 /** 8 bytes of a text from `at` as a big-endian integer, zero-padded: integer order is memcmp order. */
 [[nodiscard]] std::uint64_t textPrefix(std::string_view text, std::size_t at = 0);
 
-/**
- * Indices of `findings` in fingerprint order (BINARY collation); findings with equal fingerprints stay in
- * their order in the vector. Sorts integers first: a fingerprint's first 8 bytes almost always differ.
- */
-[[nodiscard]] std::vector<std::uint32_t> fingerprintOrder(const std::vector<Finding>& findings);
-
 /** Contract JSON of a finding (ARCHITECTURE.md, "finding JSON"). */
 [[nodiscard]] nlohmann::json toJson(const Finding& finding);
 /** Reads a finding back from contract JSON; throws nlohmann::json::exception on bad input. */

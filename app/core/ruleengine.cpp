@@ -156,6 +156,12 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     ++outcome.failed;
     std::string id = fingerprint(rule.id, subject);
     std::string shown = messageMasked ? std::move(message) : maskText(message);
+    if (m_sink) {
+        m_evidence.clear();
+        appendEvidenceJson(m_evidence, evidence);
+        m_sink->append(id, rule.id, rule.title, rule.layer, severity, subject, shown, m_evidence, resource.origin);
+        return;
+    }
     // A Finding is large to move, and a 50,000-pod scan makes ~600,000: the vector grows fourfold (its growth
     // then moves a third as many as doubling would; capacity never touched costs no memory), and each
     // finding is filled in place.

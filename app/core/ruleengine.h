@@ -1,5 +1,6 @@
 #pragma once
 
+#include "findingtable.h"
 #include "model.h"
 #include "rule.h"
 
@@ -59,6 +60,11 @@ public:
     /** Runs the checks that span resources (RBAC, NetworkPolicy coverage); call once, at the end. */
     void finish();
 
+    /**
+     * Failed checks go straight into `table` (compact, see FindingTable) instead of findings(); nullptr
+     * (the default) keeps them in findings(). The table must outlive the engine's use of it.
+     */
+    void setSink(FindingTable* table) { m_sink = table; }
     [[nodiscard]] std::vector<Finding>& findings() { return m_findings; }
     [[nodiscard]] const std::map<Layer, LayerTally>& tallies() const { return m_tallies; }
     [[nodiscard]] const std::map<std::string, RuleOutcome>& outcomes() const { return m_outcomes; }
@@ -84,6 +90,8 @@ private:
     const RuleCatalog& m_catalog;
     Policy m_policy;
     std::vector<Finding> m_findings;
+    FindingTable* m_sink = nullptr;
+    std::string m_evidence; ///< evidence JSON of the finding being recorded into m_sink (a reused buffer)
     std::map<Layer, LayerTally> m_tallies;
     std::map<std::string, RuleOutcome> m_outcomes;
     std::unordered_map<const Rule*, RuleOutcome*> m_outcomeOf; ///< per-rule shortcut into m_outcomes

@@ -53,24 +53,44 @@ const char* scoreBand(int s)
     return "bad";
 }
 
-void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Finding>& findings)
+namespace {
+
+template <class Each> void tally(std::map<Layer, LayerTally>& tallies, Each each)
 {
     for (auto& [layer, t] : tallies) {
         t.failedWeight = 0;
         t.acceptedWeight = 0;
         t.openBySeverity.fill(0);
     }
-    for (const auto& f : findings) {
-        auto& t = tallies[f.layer];
+    each([&](Layer layer, Severity severity, FindingStatus status) {
+        auto& t = tallies[layer];
         t.scanned = true;
-        const int w = severityWeight(f.severity);
-        if (f.status == FindingStatus::Accepted) {
+        const int w = severityWeight(severity);
+        if (status == FindingStatus::Accepted) {
             t.acceptedWeight += w;
-        } else if (f.status == FindingStatus::Open) {
+        } else if (status == FindingStatus::Open) {
             t.failedWeight += w;
-            ++t.openBySeverity[static_cast<std::size_t>(f.severity)];
+            ++t.openBySeverity[static_cast<std::size_t>(severity)];
         }
-    }
+    });
+}
+
+} // namespace
+
+void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Finding>& findings)
+{
+    tally(tallies, [&](const auto& count) {
+        for (const auto& f : findings)
+            count(f.layer, f.severity, f.status);
+    });
+}
+
+void tallyFindings(std::map<Layer, LayerTally>& tallies, const FindingTable& findings)
+{
+    tally(tallies, [&](const auto& count) {
+        for (std::size_t i = 0; i < findings.size(); ++i)
+            count(findings.row(i).layer, findings.row(i).severity, findings.row(i).status);
+    });
 }
 
 } // namespace lg

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "findingtable.h"
 #include "model.h"
 
 #include <map>
@@ -28,5 +29,6 @@ namespace lg {
 
 /** Adds the open / accepted findings into tallies (the engine counts evaluations only). */
 void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Finding>& findings);
+void tallyFindings(std::map<Layer, LayerTally>& tallies, const FindingTable& findings);
 
 } // namespace lg

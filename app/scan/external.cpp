@@ -17,9 +17,13 @@ std::string lower(std::string s)
     return s;
 }
 
-std::string subjectKey(const Subject& s)
+std::string subjectKey(std::string_view target, std::string_view kind, std::string_view ns, std::string_view name)
 {
-    return s.target + '\x1f' + lower(s.kind) + '\x1f' + s.namespace_ + '\x1f' + s.name;
+    std::string key;
+    key.reserve(target.size() + kind.size() + ns.size() + name.size() + 3);
+    key.append(target).append(1, '\x1f').append(lower(std::string(kind))).append(1, '\x1f');
+    key.append(ns).append(1, '\x1f').append(name);
+    return key;
 }
 
 std::vector<std::string> strings(const nlohmann::json& j, const char* key)
@@ -34,14 +38,18 @@ std::vector<std::string> strings(const nlohmann::json& j, const char* key)
 } // namespace
 
 void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
-    std::vector<Finding>& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies)
+    FindingTable& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies)
 {
     if (checks.empty())
         return;
     // Layerguard's findings by resource, to fold in a tool's report of the same control.
     std::unordered_multimap<std::string, std::size_t> bySubject;
-    for (std::size_t i = 0; i < findings.size(); ++i)
-        bySubject.emplace(subjectKey(findings[i].subject), i);
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& row = findings.row(i);
+        bySubject.emplace(subjectKey(findings.text(row.target), findings.text(row.kind), findings.text(row.ns),
+                              findings.text(row.name)),
+            i);
+    }
     std::vector<Finding> added;
     for (const Resource& r : checks) {
         const auto& d = r.data;
@@ -85,15 +93,15 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
             const auto sameAs = strings(d, "same_as");
             bool merged = false;
             if (!sameAs.empty()) {
-                auto [it, end] = bySubject.equal_range(subjectKey(subject));
+                auto [it, end]
+                    = bySubject.equal_range(subjectKey(subject.target, subject.kind, subject.namespace_, subject.name));
                 for (; it != end && !merged; ++it) {
-                    Finding& mine = findings[it->second];
-                    const Rule* rule = catalog.find(mine.rule);
+                    const Rule* rule = catalog.find(findings.text(findings.row(it->second).rule));
                     if (!rule)
                         continue;
                     for (const auto& ref : rule->references)
                         if (std::find(sameAs.begin(), sameAs.end(), ref) != sameAs.end()) {
-                            mine.evidence.push_back({ "also reported by", source });
+                            findings.addEvidence(it->second, { "also reported by", source });
                             merged = true;
                             break;
                         }
@@ -132,9 +140,7 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         f.origin = text(d, "file");
         added.push_back(std::move(f));
     }
-    findings.reserve(findings.size() + added.size());
-    for (auto& f : added)
-        findings.push_back(std::move(f));
+    findings.appendAll(added);
 }
 
 } // namespace lg

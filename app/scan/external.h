@@ -25,6 +25,6 @@ namespace lg {
  * rule, by the imported rule id: disabled, severity overrides, exemptions (by namespace and name).
  */
 void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
-    std::vector<Finding>& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies);
+    FindingTable& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies);
 
 } // namespace lg

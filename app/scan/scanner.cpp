@@ -45,7 +45,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     rec.toolVersion = toolVersion();
     rec.runBy = m_settings.runBy;
 
+    // Failed checks go straight into the record's compact table; a failed source's rows are taken back.
     RuleEngine engine(m_catalog, m_settings.policy, rec.startedAt);
+    engine.setSink(&rec.table);
     std::vector<Resource> external;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
@@ -56,6 +58,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         // Resources of a source are evaluated as they arrive; they are only committed to the
         // engine once the source finished, so a failing source contributes nothing.
         RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
+        sourceEngine.setSink(&rec.table);
+        const FindingTable::Mark mark = rec.table.mark();
         std::vector<Resource> identities;
         std::vector<Resource> sourceExternal;
         try {
@@ -74,6 +78,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                 },
                 cancel, progress);
         } catch (const Cancelled&) {
+            rec.table.truncate(mark);
             outcome.cancelled = true;
             status.ok = false;
             status.error = "cancelled";
@@ -89,6 +94,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
             status.hint = "please report this with the source that triggered it";
         }
         if (!status.ok) {
+            rec.table.truncate(mark);
             // its layers get no score from this source: a failed source is never shown as secure
             outcome.sources.push_back(status);
             continue;
@@ -106,6 +112,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         outcome.sources.push_back(status);
     }
     if (cancel.load()) {
+        rec.table = FindingTable();
         outcome.cancelled = true;
         return outcome;
     }
@@ -116,25 +123,11 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         outcome.sources.push_back({ "cross-resource checks", "engine", {}, false, e.what(),
             "please report this with the manifests that triggered it" });
     }
-    rec.findings = std::move(engine.findings());
     rec.tallies = engine.tallies();
     rec.outcomes = engine.outcomes();
-    applyExternalChecks(external, m_catalog, m_settings.policy, rec.findings, rec.outcomes, rec.tallies);
+    applyExternalChecks(external, m_catalog, m_settings.policy, rec.table, rec.outcomes, rec.tallies);
     // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
-    {
-        const std::vector<std::uint32_t> byFid = fingerprintOrder(rec.findings);
-        std::vector<bool> copy(rec.findings.size());
-        for (std::size_t k = 1; k < byFid.size(); ++k)
-            copy[byFid[k]] = rec.findings[byFid[k]].id == rec.findings[byFid[k - 1]].id;
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < copy.size(); ++i)
-            if (!copy[i]) {
-                if (kept != i)
-                    rec.findings[kept] = std::move(rec.findings[i]);
-                ++kept;
-            }
-        rec.findings.resize(kept);
-    }
+    rec.table.removeDuplicates();
     for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
         if (o.failed > 0)
             if (const Rule* r = m_catalog.find(rule)) // imported results carry their own text
@@ -144,19 +137,23 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     const std::int64_t now = m_settings.clock();
     if (store) {
         const auto accepted = store->activeAcceptances(now);
-        for (auto& f : rec.findings) {
-            if (accepted.count(f.id))
-                f.status = FindingStatus::Accepted;
-        }
+        if (!accepted.empty())
+            for (std::size_t i = 0; i < rec.table.size(); ++i)
+                if (accepted.count(std::string(rec.table.fid(i))))
+                    rec.table.setStatus(i, FindingStatus::Accepted);
     }
-    tallyFindings(rec.tallies, rec.findings);
+    tallyFindings(rec.tallies, rec.table);
     rec.finishedAt = now;
     rec.sources = outcome.sources;
 
     if (store && (!outcome.anySourceFailed() || m_settings.allowPartial)) {
         if (progress)
-            progress("storing " + std::to_string(rec.findings.size()) + " findings");
+            progress("storing " + std::to_string(rec.table.size()) + " findings");
         outcome.scanId = store->writeScan(rec);
+    }
+    if (m_settings.keepFindings) {
+        rec.findings = rec.table.findings();
+        rec.table = FindingTable();
     }
     return outcome;
 }

@@ -18,7 +18,6 @@
 #include <future>
 #include <set>
 #include <thread>
-#include <unordered_map>
 
 namespace lg {
 
@@ -369,46 +368,19 @@ void Store::migrate()
 namespace {
 
 /**
- * Dense rank (1-based, BINARY collation) of one text field of every finding. A field with few distinct
- * values (rule, target, kind) ranks each once through a hash map; one with many (names, messages) is
- * sorted whole, by a 16-byte prefix first, so most comparisons never read the text.
+ * Dense rank (1-based, BINARY collation) of one text of each of n rows, text(i) giving row i's: the texts are
+ * sorted whole, by a 16-byte prefix first, so most comparisons never read them.
  */
-template <class Field> std::vector<std::uint32_t> denseRanks(const std::vector<Finding>& findings, Field field)
+template <class Text> std::vector<std::uint32_t> denseRanks(std::size_t n, Text text)
 {
-    const std::size_t n = findings.size();
     std::vector<std::uint32_t> of(n);
-    {
-        const std::size_t most = std::max<std::size_t>(1024, n / 16);
-        std::unordered_map<std::string_view, std::uint32_t> index;
-        std::vector<std::string_view> distinct;
-        std::size_t i = 0;
-        for (; i < n && distinct.size() <= most; ++i) {
-            const std::string_view v = field(findings[i]);
-            const auto [it, added] = index.try_emplace(v, std::uint32_t(distinct.size()));
-            if (added)
-                distinct.push_back(v);
-            of[i] = it->second;
-        }
-        if (i == n) {
-            std::vector<std::uint32_t> sorted(distinct.size());
-            for (std::uint32_t d = 0; d < sorted.size(); ++d)
-                sorted[d] = d;
-            std::sort(sorted.begin(), sorted.end(), [&](auto a, auto b) { return distinct[a] < distinct[b]; });
-            std::vector<std::uint32_t> rankOf(distinct.size());
-            for (std::uint32_t r = 0; r < sorted.size(); ++r)
-                rankOf[sorted[r]] = r + 1;
-            for (auto& v : of)
-                v = rankOf[v];
-            return of;
-        }
-    }
     struct Key {
         std::uint64_t a, b;
         std::uint32_t i;
     };
     std::vector<Key> keys(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-        const std::string_view v = field(findings[i]);
+        const std::string_view v = text(i);
         keys[i] = { textPrefix(v), textPrefix(v, 8), i };
     }
     const auto less = [&](const Key& x, const Key& y) {
@@ -416,7 +388,7 @@ template <class Field> std::vector<std::uint32_t> denseRanks(const std::vector<F
             return x.a < y.a;
         if (x.b != y.b)
             return x.b < y.b;
-        return field(findings[x.i]) < field(findings[y.i]); // whole texts; "a" and "a\0" share a prefix
+        return text(x.i) < text(y.i); // whole texts; "a" and "a\0" share a prefix
     };
     std::sort(keys.begin(), keys.end(), less);
     std::uint32_t rank = 0;
@@ -428,48 +400,75 @@ template <class Field> std::vector<std::uint32_t> denseRanks(const std::vector<F
     return of;
 }
 
+/**
+ * Dense rank (1-based, BINARY collation) of the pooled texts one field of the kept rows uses, by pool id
+ * (0 for a text no kept row uses in that field). A field has few distinct values (rules, names), so this
+ * sorts those, not the rows.
+ */
+std::vector<std::uint32_t> poolRanks(
+    const FindingTable& t, const std::vector<bool>& replaced, std::uint32_t FindingTable::Row::*field)
+{
+    std::vector<std::uint32_t> rank;
+    std::vector<std::uint32_t> used;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (replaced[i])
+            continue;
+        const std::uint32_t id = t.row(i).*field;
+        if (id >= rank.size())
+            rank.resize(std::max<std::size_t>(id + 1, rank.size() * 2));
+        if (rank[id] == 0) {
+            rank[id] = 1;
+            used.push_back(id);
+        }
+    }
+    std::sort(used.begin(), used.end(), [&](auto a, auto b) { return t.text(a) < t.text(b); });
+    for (std::size_t k = 0; k < used.size(); ++k)
+        rank[used[k]] = std::uint32_t(k + 1); // pool texts are distinct: each its own rank
+    return rank;
+}
+
 /** How writeScan lays a scan's findings out (see 003_ and 004_ in resources/db). */
 struct FindingLayout {
-    std::vector<std::uint32_t> order; ///< findings kept, in display order
+    std::vector<std::uint32_t> order; ///< rows kept, in display order
     std::vector<std::array<std::int64_t, 4>> ranks; ///< by position in `order`: rule, resource, target, message
-    std::vector<std::uint32_t> byFid; ///< findings kept, in fingerprint order
+    std::vector<std::uint32_t> byFid; ///< rows kept, in fingerprint order
 };
 
 /**
  * One finding per fingerprint (the last given wins), in the dashboard's default order (severity, layer,
  * rule, target, namespace, name, container, kind, fingerprint), with the dense ranks the table sorts by.
- * Every text field is ranked once per distinct value, so the sorts compare integers; the message ranks,
+ * Every pooled text is ranked once per distinct value, so the sorts compare integers; the message ranks,
  * the costliest, are computed on a second thread meanwhile.
  */
-FindingLayout layOut(const std::vector<Finding>& findings)
+FindingLayout layOut(const FindingTable& t)
 {
-    const std::size_t n = findings.size();
+    const std::size_t n = t.size();
     FindingLayout out;
     // std::async: its future waits for the thread however this function ends, and rethrows what it threw
-    auto messages = std::async(std::launch::async,
-        [&] { return denseRanks(findings, [](const Finding& f) -> std::string_view { return f.message; }); });
+    auto messages
+        = std::async(std::launch::async, [&] { return denseRanks(n, [&](std::size_t i) { return t.message(i); }); });
 
     // Fingerprint order; of equal fingerprints only the last is kept.
-    const std::vector<std::uint32_t> byFid = fingerprintOrder(findings);
+    const std::vector<std::uint32_t> byFid = t.fingerprintOrder();
     std::vector<std::uint32_t> fidRank(n);
     std::vector<bool> replaced(n);
     out.byFid.reserve(n);
     for (std::size_t k = 0; k < n; ++k) {
         const std::uint32_t i = byFid[k];
         fidRank[i] = std::uint32_t(k);
-        if (k + 1 < n && findings[byFid[k + 1]].id == findings[i].id)
+        if (k + 1 < n && t.fid(byFid[k + 1]) == t.fid(i))
             replaced[i] = true;
         else
             out.byFid.push_back(i);
     }
 
-    const auto rule = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.rule; });
-    const auto target = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.target; });
-    const auto kind = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.kind; });
-    const auto ns = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.namespace_; });
-    const auto name = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.name; });
-    const auto container
-        = denseRanks(findings, [](const Finding& f) -> std::string_view { return f.subject.container; });
+    using Row = FindingTable::Row;
+    const auto rule = poolRanks(t, replaced, &Row::rule);
+    const auto target = poolRanks(t, replaced, &Row::target);
+    const auto kind = poolRanks(t, replaced, &Row::kind);
+    const auto ns = poolRanks(t, replaced, &Row::ns);
+    const auto name = poolRanks(t, replaced, &Row::name);
+    const auto container = poolRanks(t, replaced, &Row::container);
     std::array<std::uint64_t, kAllLayers.size()> layerOrder {}; // layers sort by name
     {
         std::array<Layer, kAllLayers.size()> byName = kAllLayers;
@@ -486,24 +485,27 @@ FindingLayout layOut(const std::vector<Finding>& findings)
     for (std::uint32_t i = 0; i < n; ++i) {
         if (replaced[i])
             continue;
-        const Finding& f = findings[i];
-        keys.push_back({ { (std::uint64_t(f.severity) << 61) | (layerOrder[std::size_t(f.layer)] << 58) | rule[i],
-                             (std::uint64_t(target[i]) << 32) | ns[i], (std::uint64_t(name[i]) << 32) | container[i],
-                             (std::uint64_t(kind[i]) << 32) | fidRank[i] },
+        const Row& r = t.row(i);
+        keys.push_back({ { (std::uint64_t(r.severity) << 61) | (layerOrder[std::size_t(r.layer)] << 58) | rule[r.rule],
+                             (std::uint64_t(target[r.target]) << 32) | ns[r.ns],
+                             (std::uint64_t(name[r.name]) << 32) | container[r.container],
+                             (std::uint64_t(kind[r.kind]) << 32) | fidRank[i] },
             i });
     }
     std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
     out.order.resize(keys.size());
     out.ranks.resize(keys.size());
     for (std::size_t p = 0; p < keys.size(); ++p) {
+        const Row& r = t.row(keys[p].i);
         out.order[p] = keys[p].i;
-        out.ranks[p][0] = rule[keys[p].i];
-        out.ranks[p][2] = target[keys[p].i];
+        out.ranks[p][0] = rule[r.rule];
+        out.ranks[p][2] = target[r.target];
     }
     // Resource rank: dense over (kind, namespace, name, container).
     for (std::size_t p = 0; p < keys.size(); ++p) {
-        const std::uint32_t i = out.order[p];
-        keys[p] = { { (std::uint64_t(kind[i]) << 32) | ns[i], (std::uint64_t(name[i]) << 32) | container[i], 0, 0 },
+        const Row& r = t.row(out.order[p]);
+        keys[p] = { { (std::uint64_t(kind[r.kind]) << 32) | ns[r.ns],
+                        (std::uint64_t(name[r.name]) << 32) | container[r.container], 0, 0 },
             std::uint32_t(p) };
     }
     std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
@@ -513,9 +515,18 @@ FindingLayout layOut(const std::vector<Finding>& findings)
             ++rank;
         out.ranks[keys[p].i][1] = rank;
     }
+    // Message ranks over every row (a replaced row's message may share its text): dense again over the kept.
     const std::vector<std::uint32_t> messageRank = messages.get();
-    for (std::size_t p = 0; p < out.order.size(); ++p)
-        out.ranks[p][3] = messageRank[out.order[p]];
+    {
+        std::vector<std::uint32_t> used(n + 1);
+        for (const std::uint32_t i : out.order)
+            used[messageRank[i]] = 1;
+        std::uint32_t dense = 0;
+        for (auto& u : used)
+            u = u ? ++dense : 0;
+        for (std::size_t p = 0; p < out.order.size(); ++p)
+            out.ranks[p][3] = used[messageRank[out.order[p]]];
+    }
     return out;
 }
 
@@ -558,16 +569,32 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRes.bind(6, r.name).bind(7, r.origin).run();
     }
 
+    // The findings in compact form (a scan's are already; those given as Finding objects are pooled here).
+    FindingTable given;
+    if (scan.table.empty() && !scan.findings.empty())
+        for (const auto& f : scan.findings)
+            given.append(f);
+    const FindingTable& table = scan.table.empty() ? given : scan.table;
+
+    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept), in
+    // the dashboard's default order: row ids then follow it, so the default view of a million findings is a
+    // sequential read, and every other sort keeps it for ties. Plain INSERTs: INSERT OR REPLACE over unique
+    // indexes made SQLite copy every page each row changed into a statement journal on disk first.
+    const FindingLayout layout = layOut(table);
+
     // Rule text once per rule; the findings carry only what differs between them.
     constexpr auto kReplace = nlohmann::json::error_handler_t::replace; // invalid UTF-8 is replaced, not fatal
     Stmt insRule(m_db, "INSERT OR IGNORE INTO scan_rules VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    std::set<std::string_view> rulesWritten;
-    for (const auto& f : scan.findings) {
-        if (!rulesWritten.insert(f.rule).second)
+    std::set<std::uint32_t> rulesWritten;
+    for (const std::uint32_t i : layout.byFid) {
+        const std::uint32_t ruleId = table.row(i).rule;
+        if (!rulesWritten.insert(ruleId).second)
             continue;
-        const auto it = scan.rules.find(f.rule);
+        const std::string ruleName(table.text(ruleId));
+        const FindingTable::RuleText& text = table.ruleText(ruleId);
+        const auto it = scan.rules.find(ruleName);
         const Rule* rule = it == scan.rules.end() ? nullptr : it->second;
-        const auto& remediation = rule ? rule->remediation : f.remediation;
+        const auto& remediation = rule ? rule->remediation : text.remediation;
         nlohmann::json steps = nlohmann::json::array();
         for (const auto& st : remediation) {
             nlohmann::json s = { { "step", st.text } };
@@ -575,46 +602,33 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
                 s["snippet"] = st.snippet;
             steps.push_back(std::move(s));
         }
-        insRule.bind(1, scanId).bind(2, f.rule).bind(3, f.title).bind(4, steps.dump(-1, ' ', false, kReplace));
-        insRule.bind(5, nlohmann::json(rule ? rule->references : f.references).dump(-1, ' ', false, kReplace));
-        insRule.bind(6, nlohmann::json(rule ? rule->frameworks : f.frameworks).dump(-1, ' ', false, kReplace)).run();
+        insRule.bind(1, scanId).bind(2, ruleName).bind(3, text.title).bind(4, steps.dump(-1, ' ', false, kReplace));
+        insRule.bind(5, nlohmann::json(rule ? rule->references : text.references).dump(-1, ' ', false, kReplace));
+        insRule.bind(6, nlohmann::json(rule ? rule->frameworks : text.frameworks).dump(-1, ' ', false, kReplace)).run();
     }
     Stmt insFinding(m_db,
         "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
         "?18)");
-    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept), in
-    // the dashboard's default order: row ids then follow it, so the default view of a million findings is a
-    // sequential read, and every other sort keeps it for ties. Plain INSERTs: INSERT OR REPLACE over unique
-    // indexes made SQLite copy every page each row changed into a statement journal on disk first.
-    const FindingLayout layout = layOut(scan.findings);
-    std::vector<std::int64_t> rowOf(scan.findings.size());
-    std::string evidence;
+    std::vector<std::int64_t> rowOf(table.size());
     for (std::size_t n = 0; n < layout.order.size(); ++n) {
-        const Finding& f = scan.findings[layout.order[n]];
-        evidence = "[";
-        for (const auto& e : f.evidence) {
-            evidence += evidence.size() > 1 ? ",{\"path\":" : "{\"path\":";
-            evidence += nlohmann::json(e.path).dump(-1, ' ', false, kReplace);
-            evidence += ",\"value\":";
-            evidence += e.value.dump(-1, ' ', false, kReplace);
-            evidence += '}';
-        }
-        evidence += ']';
-        insFinding.bind(1, scanId).bindStatic(2, f.id).bindStatic(3, f.rule).bindStatic(4, toString(f.layer));
-        insFinding.bind(5, std::int64_t(f.severity)).bindStatic(6, toString(f.status)).bindStatic(7, f.subject.target);
-        insFinding.bindStatic(8, f.subject.kind).bindStatic(9, f.subject.namespace_).bindStatic(10, f.subject.name);
-        insFinding.bindStatic(11, f.subject.container).bindStatic(12, f.message);
-        insFinding.bindStatic(13, evidence).bindStatic(14, f.origin);
+        const std::uint32_t i = layout.order[n];
+        const FindingTable::Row& r = table.row(i);
+        insFinding.bind(1, scanId).bindStatic(2, table.fid(i)).bindStatic(3, table.text(r.rule));
+        insFinding.bindStatic(4, toString(r.layer)).bind(5, std::int64_t(r.severity));
+        insFinding.bindStatic(6, toString(r.status)).bindStatic(7, table.text(r.target));
+        insFinding.bindStatic(8, table.text(r.kind)).bindStatic(9, table.text(r.ns)).bindStatic(10, table.text(r.name));
+        insFinding.bindStatic(11, table.text(r.container)).bindStatic(12, table.message(i));
+        insFinding.bindStatic(13, table.text(r.evidence)).bindStatic(14, table.text(r.origin));
         for (std::size_t k = 0; k < 4; ++k)
             insFinding.bind(15 + int(k), layout.ranks[n][k]);
         insFinding.run();
-        rowOf[layout.order[n]] = sqlite3_last_insert_rowid(m_db);
+        rowOf[i] = sqlite3_last_insert_rowid(m_db);
         if (delayUs > 0)
             std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     }
     Stmt insFid(m_db, "INSERT INTO finding_fids VALUES (?1, ?2, ?3)");
     for (const std::uint32_t i : layout.byFid)
-        insFid.bind(1, scanId).bindStatic(2, scan.findings[i].id).bind(3, rowOf[i]).run();
+        insFid.bind(1, scanId).bindStatic(2, table.fid(i)).bind(3, rowOf[i]).run();
     {
         Stmt count(m_db, "UPDATE scans SET findings = ?2 WHERE id = ?1");
         count.bind(1, scanId).bind(2, std::int64_t(layout.order.size())).run();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "findingtable.h"
 #include "model.h"
 #include "rule.h"
 #include "ruleengine.h"
@@ -57,9 +58,15 @@ struct ScanRecord {
     std::vector<SourceStatus> sources;
     std::vector<Resource> resources; ///< only identity fields are stored
     /**
-     * Findings. Those made by a scan carry title but not remediation, references and frameworks: those
-     * are the same for every finding of a rule and live once in `rules` (a 50,000-pod scan has ~600,000
-     * findings). writeScan takes them from `rules`, else from the finding itself.
+     * The findings a scan made, compact (a 50,000-pod scan has ~600,000). writeScan writes these when there
+     * are any, else `findings`.
+     */
+    FindingTable table;
+    /**
+     * Findings as objects: what a caller gives writeScan, or a scan's findings when ScanSettings::keepFindings.
+     * Findings of catalogue rules carry their title but not remediation, references and frameworks: those are
+     * the same for every finding of a rule and live once in `rules`. writeScan takes them from `rules`, else
+     * from the rule's first finding.
      */
     std::vector<Finding> findings;
     std::map<std::string, const Rule*> rules; ///< rule id -> its catalogue entry (outlives the record)

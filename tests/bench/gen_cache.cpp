@@ -32,7 +32,6 @@ ScanRecord makeScan(const RuleCatalog& catalog, std::int64_t when, long findings
     const auto& rules = catalog.rules();
     std::uniform_int_distribution<std::size_t> pick(0, rules.size() - 1);
     std::uniform_int_distribution<int> ns(0, 199);
-    rec.findings.reserve(std::size_t(findings));
     for (long i = 0; i < findings; ++i) {
         const Rule& r = rules[pick(rng)];
         Finding f;
@@ -54,7 +53,7 @@ ScanRecord makeScan(const RuleCatalog& catalog, std::int64_t when, long findings
         t.evaluatedWeight += 3L * severityWeight(r.severity);
         t.failedWeight += severityWeight(r.severity);
         t.openBySeverity[std::size_t(r.severity)]++;
-        rec.findings.push_back(std::move(f));
+        rec.table.append(f); // the compact form a scan hands the store
     }
     for (Layer l : { Layer::Host, Layer::Image, Layer::Runtime, Layer::Registry, Layer::Orchestrator }) {
         auto& t = rec.tallies[l];

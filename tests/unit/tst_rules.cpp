@@ -31,6 +31,7 @@ private Q_SLOTS:
     void hostileManifestsDoNotBreakTheScan();
     void crossChecksSpanSourcesOfOneTarget();
     void sameObjectTwiceIsOneFinding();
+    void compactTableKeepsWhatTheEngineFound();
 
 private:
     RuleCatalog m_catalog;
@@ -306,6 +307,40 @@ void TestRules::sameObjectTwiceIsOneFinding()
     for (const auto& f : twice.record.findings)
         b.push_back(f.id);
     QCOMPARE(b, a);
+}
+
+void TestRules::compactTableKeepsWhatTheEngineFound()
+{
+    // Every fail fixture through two engines: one keeps Finding objects, one writes the compact table scans use.
+    const QDir root(fixtureRoot());
+    int compared = 0;
+    for (const auto& ruleDir : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QDir d(root.filePath(ruleDir) + QStringLiteral("/fail"));
+        for (const auto& file : d.entryList({ QStringLiteral("*.yaml") }, QDir::Files)) {
+            ManifestsConnector source(d.filePath(file).toStdString(), "fixture");
+            std::vector<Resource> resources;
+            CancelToken cancel { false };
+            source.collect([&](const Resource& r) { resources.push_back(r); }, cancel, {});
+            RuleEngine objects(m_catalog, {}, 1795910400);
+            RuleEngine compact(m_catalog, {}, 1795910400);
+            FindingTable table;
+            compact.setSink(&table);
+            for (const auto& r : resources) {
+                objects.add(r);
+                compact.add(r);
+            }
+            objects.finish();
+            compact.finish();
+            QVERIFY(compact.findings().empty());
+            LG_COMPARE(table.size(), objects.findings().size());
+            for (std::size_t i = 0; i < table.size(); ++i) {
+                LG_COMPARE(toJson(table.finding(i)).dump(), toJson(objects.findings()[i]).dump());
+                LG_COMPARE(table.finding(i).origin, objects.findings()[i].origin);
+                ++compared;
+            }
+        }
+    }
+    QVERIFY(compared > 100);
 }
 
 QTEST_GUILESS_MAIN(TestRules)

@@ -1,0 +1,234 @@
+#include "findingtable.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+
+namespace lg {
+
+namespace {
+
+constexpr std::size_t kBlockSize = std::size_t(4) << 20;
+constexpr auto kReplace = nlohmann::json::error_handler_t::replace; // invalid UTF-8 is replaced, not fatal
+
+} // namespace
+
+std::uint32_t TextPool::intern(std::string_view text)
+{
+    if (const auto it = m_index.find(text); it != m_index.end())
+        return it->second;
+    const auto id = std::uint32_t(m_texts.size());
+    const std::string& kept = m_texts.emplace_back(text);
+    m_index.emplace(std::string_view(kept), id);
+    return id;
+}
+
+void appendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence)
+{
+    out += '[';
+    bool first = true;
+    for (const auto& e : evidence) {
+        out += first ? "{\"path\":" : ",{\"path\":";
+        first = false;
+        out += nlohmann::json(e.path).dump(-1, ' ', false, kReplace);
+        out += ",\"value\":";
+        out += e.value.dump(-1, ' ', false, kReplace);
+        out += '}';
+    }
+    out += ']';
+}
+
+FindingTable::FindingTable() = default;
+FindingTable::~FindingTable() = default;
+FindingTable::FindingTable(FindingTable&&) noexcept = default;
+FindingTable& FindingTable::operator=(FindingTable&&) noexcept = default;
+
+std::uint64_t FindingTable::storeMessage(std::string_view message)
+{
+    if (m_blocks.empty() || m_blockUsed + message.size() > m_blockSize.back()) {
+        const std::size_t size = std::max(kBlockSize, message.size());
+        m_blocks.push_back(std::make_unique<char[]>(size));
+        m_blockSize.push_back(size);
+        m_blockUsed = 0;
+    }
+    std::memcpy(m_blocks.back().get() + m_blockUsed, message.data(), message.size());
+    const std::uint64_t at = (std::uint64_t(m_blocks.size() - 1) << 32) | m_blockUsed;
+    m_blockUsed += message.size();
+    return at;
+}
+
+void FindingTable::append(std::string_view fid, std::string_view rule, std::string_view title, Layer layer,
+    Severity severity, const Subject& subject, std::string_view message, std::string_view evidence,
+    std::string_view origin)
+{
+    if (m_rows.size() >= std::numeric_limits<std::uint32_t>::max())
+        throw std::length_error("more findings than one scan can hold");
+    Row& r = m_rows.emplace_back();
+    if (fid.size() <= r.fid.size()) {
+        std::memcpy(r.fid.data(), fid.data(), fid.size());
+        r.fidSize = std::uint8_t(fid.size());
+    } else {
+        const std::uint32_t id = m_texts.intern(fid);
+        std::memcpy(r.fid.data(), &id, sizeof id);
+        r.fidSize = kLongFid;
+    }
+    r.rule = m_texts.intern(rule);
+    r.target = m_texts.intern(subject.target);
+    r.kind = m_texts.intern(subject.kind);
+    r.ns = m_texts.intern(subject.namespace_);
+    r.name = m_texts.intern(subject.name);
+    r.container = m_texts.intern(subject.container);
+    r.evidence = m_texts.intern(evidence);
+    r.origin = m_texts.intern(origin);
+    r.messageAt = storeMessage(message);
+    r.messageSize = std::uint32_t(message.size());
+    r.layer = layer;
+    r.severity = severity;
+    if (!m_ruleText.count(r.rule))
+        m_ruleText[r.rule].title = title;
+}
+
+void FindingTable::append(const Finding& f)
+{
+    std::string evidence;
+    appendEvidenceJson(evidence, f.evidence);
+    const bool firstOfRule = !m_ruleText.count(m_texts.intern(f.rule));
+    append(f.id, f.rule, f.title, f.layer, f.severity, f.subject, f.message, evidence, f.origin);
+    m_rows.back().status = f.status;
+    if (firstOfRule) {
+        RuleText& t = m_ruleText[m_rows.back().rule];
+        t.remediation = f.remediation;
+        t.references = f.references;
+        t.frameworks = f.frameworks;
+    }
+}
+
+void FindingTable::appendAll(std::vector<Finding>& findings)
+{
+    m_rows.reserve(m_rows.size() + findings.size());
+    for (const auto& f : findings)
+        append(f);
+    findings.clear();
+}
+
+std::string_view FindingTable::fid(std::size_t i) const
+{
+    const Row& r = m_rows[i];
+    if (r.fidSize == kLongFid) {
+        std::uint32_t id = 0;
+        std::memcpy(&id, r.fid.data(), sizeof id);
+        return m_texts.text(id);
+    }
+    return { r.fid.data(), r.fidSize };
+}
+
+std::string_view FindingTable::message(std::size_t i) const
+{
+    const Row& r = m_rows[i];
+    return { m_blocks[r.messageAt >> 32].get() + (r.messageAt & 0xffffffffu), r.messageSize };
+}
+
+const FindingTable::RuleText& FindingTable::ruleText(std::uint32_t rule) const
+{
+    static const RuleText none;
+    const auto it = m_ruleText.find(rule);
+    return it == m_ruleText.end() ? none : it->second;
+}
+
+void FindingTable::addEvidence(std::size_t i, const Evidence& evidence)
+{
+    std::string text(m_texts.text(m_rows[i].evidence));
+    std::string entry;
+    appendEvidenceJson(entry, { evidence });
+    // "[...]" + "[{...}]" -> "[..., {...}]"
+    text.pop_back();
+    if (text.size() > 1)
+        text += ',';
+    text.append(entry, 1, std::string::npos);
+    m_rows[i].evidence = m_texts.intern(text);
+}
+
+Finding FindingTable::finding(std::size_t i) const
+{
+    const Row& r = m_rows[i];
+    Finding f;
+    f.id = fid(i);
+    f.rule = text(r.rule);
+    const RuleText& t = ruleText(r.rule);
+    f.title = t.title;
+    f.layer = r.layer;
+    f.severity = r.severity;
+    f.status = r.status;
+    f.subject = { std::string(text(r.target)), std::string(text(r.kind)), std::string(text(r.ns)),
+        std::string(text(r.name)), std::string(text(r.container)) };
+    f.message = message(i);
+    const auto evidence = nlohmann::json::parse(text(r.evidence), nullptr, false);
+    if (evidence.is_array())
+        for (const auto& e : evidence)
+            f.evidence.push_back({ e.value("path", std::string()), e.value("value", nlohmann::json()) });
+    f.remediation = t.remediation;
+    f.references = t.references;
+    f.frameworks = t.frameworks;
+    f.origin = text(r.origin);
+    return f;
+}
+
+std::vector<Finding> FindingTable::findings() const
+{
+    std::vector<Finding> out;
+    out.reserve(m_rows.size());
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+        out.push_back(finding(i));
+    return out;
+}
+
+FindingTable::Mark FindingTable::mark() const
+{
+    return { m_rows.size(), m_blocks.size(), m_blockUsed };
+}
+
+void FindingTable::truncate(const Mark& mark)
+{
+    if (mark.rows >= m_rows.size())
+        return;
+    m_rows.resize(mark.rows);
+    m_blocks.resize(mark.blocks);
+    m_blockSize.resize(mark.blocks);
+    m_blockUsed = mark.blockUsed;
+    // The pool keeps the texts of dropped rows: the store ranks only the values rows use.
+}
+
+std::vector<std::uint32_t> FindingTable::fingerprintOrder() const
+{
+    const std::size_t n = m_rows.size();
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> keys(n);
+    for (std::uint32_t i = 0; i < n; ++i)
+        keys[i] = { textPrefix(fid(i)), i };
+    // Integers first: a fingerprint's first 8 bytes almost always differ.
+    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+        if (a.first != b.first)
+            return a.first < b.first;
+        const int c = fid(a.second).compare(fid(b.second));
+        return c != 0 ? c < 0 : a.second < b.second;
+    });
+    std::vector<std::uint32_t> out(n);
+    for (std::size_t k = 0; k < n; ++k)
+        out[k] = keys[k].second;
+    return out;
+}
+
+void FindingTable::removeDuplicates()
+{
+    const std::vector<std::uint32_t> byFid = fingerprintOrder();
+    std::vector<bool> copy(m_rows.size());
+    for (std::size_t k = 1; k < byFid.size(); ++k)
+        copy[byFid[k]] = fid(byFid[k]) == fid(byFid[k - 1]);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+        if (!copy[i])
+            m_rows[kept++] = m_rows[i];
+    m_rows.resize(kept);
+}
+
+} // namespace lg
