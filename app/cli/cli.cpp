@@ -181,10 +181,14 @@ void printLayerSummary(const ScanInfo& info)
             std::cout << "  " << pad(std::string(toString(l)), 14) << "not scanned\n";
             continue;
         }
+        // counts are never cut: a count wider than its column pushes the next one right
+        const auto count = [](int n, std::size_t width) {
+            const std::string t = std::to_string(n);
+            return t + std::string(t.size() < width ? width - t.size() : 1, ' ');
+        };
         const auto& c = it->tally.openBySeverity;
-        std::cout << "  " << pad(std::string(toString(l)), 14) << pad(scoreText(it->score), 7)
-                  << pad(std::to_string(c[0]), 10) << pad(std::to_string(c[1]), 7) << pad(std::to_string(c[2]), 8)
-                  << pad(std::to_string(c[3]), 6) << c[4] << "\n";
+        std::cout << "  " << pad(std::string(toString(l)), 14) << pad(scoreText(it->score), 7) << count(c[0], 10)
+                  << count(c[1], 7) << count(c[2], 8) << count(c[3], 6) << c[4] << "\n";
     }
 }
 

@@ -26,8 +26,12 @@ template <class T> void appendMoved(std::vector<T>& to, std::vector<T>& from)
     from.clear();
 }
 
-/** What a check keeps of a resource until finish(): its identity and metadata (for exemptions), not its body. */
-Resource identityOf(const Resource& r)
+/**
+ * What a check keeps of a resource until finish(): its identity and, of its metadata, only what exemptions
+ * read (messages use the identity): the layerguard.io/ignore annotation, and labels and short annotations
+ * when the policy exempts by them. Not its body: a 50,000-pod scan keeps 50,000 of these per check.
+ */
+Resource identityOf(const Resource& r, const Policy& policy)
 {
     Resource stub;
     stub.layer = r.layer;
@@ -36,21 +40,28 @@ Resource identityOf(const Resource& r)
     stub.namespace_ = r.namespace_;
     stub.name = r.name;
     stub.origin = r.origin;
-    // What messages and policy exemptions read: name, namespace, labels and the short annotations
-    // (long ones, such as last-applied configurations, are never exemption selectors).
+    bool byLabel = false;
+    bool byAnnotation = false;
+    for (const auto& e : policy.exemptions) {
+        byLabel = byLabel || !e.label.empty();
+        byAnnotation = byAnnotation || !e.annotation.empty();
+    }
     const auto& meta = member(r.data, "metadata");
     nlohmann::json m = nlohmann::json::object();
-    for (const char* key : { "name", "namespace", "labels" })
-        if (const auto& v = member(meta, key); !v.is_null())
-            m[key] = v;
+    if (const auto& v = member(meta, "labels"); byLabel && !v.is_null())
+        m["labels"] = v;
     if (const auto& ann = member(meta, "annotations"); ann.is_object()) {
+        // long annotations, such as last-applied configurations, are never exemption selectors
         nlohmann::json kept = nlohmann::json::object();
         for (auto it = ann.begin(); it != ann.end(); ++it)
-            if (!it->is_string() || it->get_ref<const std::string&>().size() <= 256)
+            if (byAnnotation ? !it->is_string() || it->get_ref<const std::string&>().size() <= 256
+                             : it.key() == "layerguard.io/ignore")
                 kept[it.key()] = *it;
-        m["annotations"] = std::move(kept);
+        if (!kept.empty())
+            m["annotations"] = std::move(kept);
     }
-    stub.data = { { "metadata", std::move(m) } };
+    if (!m.empty())
+        stub.data = { { "metadata", std::move(m) } };
     return stub;
 }
 
@@ -96,8 +107,9 @@ bool selects(const nlohmann::json& selector, const nlohmann::json& labels)
  */
 class NetworkPolicyCoverage final : public CrossCheck {
 public:
-    explicit NetworkPolicyCoverage(const Rule& rule)
+    NetworkPolicyCoverage(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
+        , m_policy(policy)
     {
     }
     void observe(const Resource& r) override
@@ -127,7 +139,7 @@ public:
         if (const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
             tmpl && path(*tmpl, "metadata", "labels").is_object())
             labels = path(*tmpl, "metadata", "labels");
-        m_workloads.push_back({ identityOf(r), ns, std::move(labels) });
+        m_workloads.push_back({ identityOf(r, m_policy), ns, std::move(labels) });
     }
     void finish(RuleEngine& engine) override
     {
@@ -178,6 +190,7 @@ private:
         nlohmann::json labels;
     };
     const Rule& m_rule;
+    const lg::Policy& m_policy; ///< the scan's, for what identityOf keeps
     std::vector<Policy> m_policies;
     std::vector<Workload> m_workloads;
 };
@@ -212,7 +225,7 @@ bool isAdminEquivalent(const nlohmann::json& role)
  */
 class AdminBinding final : public CrossCheck {
 public:
-    explicit AdminBinding(const Rule& rule)
+    AdminBinding(const Rule& rule, const Policy& /*policy: bindings are few, kept whole*/)
         : m_rule(rule)
     {
     }
@@ -277,8 +290,9 @@ private:
  */
 class ServiceAccountToken final : public CrossCheck {
 public:
-    explicit ServiceAccountToken(const Rule& rule)
+    ServiceAccountToken(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
+        , m_policy(policy)
     {
     }
     void observe(const Resource& r) override
@@ -300,7 +314,7 @@ public:
         if (!spec.is_object())
             return;
         Pod p;
-        p.stub = identityOf(r);
+        p.stub = identityOf(r, m_policy);
         p.ns = ns;
         p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
         if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
@@ -346,6 +360,7 @@ private:
         std::optional<bool> podSetting;
     };
     const Rule& m_rule;
+    const lg::Policy& m_policy; ///< the scan's, for what identityOf keeps
     std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
     std::vector<Pod> m_pods;
 };
@@ -359,8 +374,9 @@ private:
  */
 class VulnerabilityReports final : public CrossCheck {
 public:
-    explicit VulnerabilityReports(const Rule& rule)
+    VulnerabilityReports(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
+        , m_policy(policy)
     {
     }
     void observe(const Resource& r) override
@@ -384,7 +400,7 @@ public:
         if (r.kind != "ContainerImage" && r.kind != "DockerImage")
             return;
         Image img;
-        img.stub = identityOf(r);
+        img.stub = identityOf(r, m_policy);
         img.digests.insert(text(r.data, "Id"));
         for (const auto& d : member(r.data, "RepoDigests")) {
             const std::string s = scalarText(d);
@@ -465,23 +481,24 @@ private:
         std::int64_t created = 0;
     };
     const Rule& m_rule;
+    const lg::Policy& m_policy; ///< the scan's, for what identityOf keeps
     std::vector<Report> m_reports;
     std::vector<Image> m_images;
 };
 
 } // namespace
 
-std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule)
+std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const lg::Policy& policy)
 {
     if (rule.check == "networkpolicy-coverage")
-        return std::make_unique<NetworkPolicyCoverage>(rule);
+        return std::make_unique<NetworkPolicyCoverage>(rule, policy);
     if (rule.check == "rbac-admin-binding")
-        return std::make_unique<AdminBinding>(rule);
+        return std::make_unique<AdminBinding>(rule, policy);
     if (rule.check == "sa-token-automount")
-        return std::make_unique<ServiceAccountToken>(rule);
+        return std::make_unique<ServiceAccountToken>(rule, policy);
     if (rule.check == "vulnerabilities" || rule.check == "vulnerability-report-missing"
         || rule.check == "vulnerability-report-stale")
-        return std::make_unique<VulnerabilityReports>(rule);
+        return std::make_unique<VulnerabilityReports>(rule, policy);
     return nullptr;
 }
 

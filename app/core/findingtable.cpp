@@ -39,6 +39,23 @@ void appendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence)
     out += ']';
 }
 
+FindingTable::Row& FindingTable::Rows::emplace_back()
+{
+    if (m_size == m_chunks.size() * kChunk)
+        m_chunks.push_back(std::make_unique<Row[]>(kChunk));
+    Row& r = (*this)[m_size++];
+    r = Row();
+    return r;
+}
+
+void FindingTable::Rows::shrink(std::size_t n)
+{
+    if (n >= m_size)
+        return;
+    m_size = n;
+    m_chunks.resize((n + kChunk - 1) / kChunk);
+}
+
 FindingTable::FindingTable() = default;
 FindingTable::~FindingTable() = default;
 FindingTable::FindingTable(FindingTable&&) noexcept = default;
@@ -106,7 +123,6 @@ void FindingTable::append(const Finding& f)
 
 void FindingTable::appendAll(std::vector<Finding>& findings)
 {
-    m_rows.reserve(m_rows.size() + findings.size());
     for (const auto& f : findings)
         append(f);
     findings.clear();
@@ -192,7 +208,7 @@ void FindingTable::truncate(const Mark& mark)
 {
     if (mark.rows >= m_rows.size())
         return;
-    m_rows.resize(mark.rows);
+    m_rows.shrink(mark.rows);
     m_blocks.resize(mark.blocks);
     m_blockSize.resize(mark.blocks);
     m_blockUsed = mark.blockUsed;
@@ -228,7 +244,7 @@ void FindingTable::removeDuplicates()
     for (std::size_t i = 0; i < m_rows.size(); ++i)
         if (!copy[i])
             m_rows[kept++] = m_rows[i];
-    m_rows.resize(kept);
+    m_rows.shrink(kept);
 }
 
 } // namespace lg

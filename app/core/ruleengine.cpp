@@ -74,7 +74,7 @@ RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy, std::int64_t n
 {
     for (const auto& rule : m_catalog.rules()) {
         if (!rule.check.empty() && !m_policy.isDisabled(rule.id)) {
-            if (auto check = makeCrossCheck(rule))
+            if (auto check = makeCrossCheck(rule, m_policy))
                 m_crossChecks.push_back(std::move(check));
         }
     }

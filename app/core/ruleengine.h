@@ -115,7 +115,10 @@ public:
     virtual void merge(CrossCheck& other) = 0;
 };
 
-/** Creates the C++ check a rule names; nullptr when unknown. */
-[[nodiscard]] std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule);
+/**
+ * Creates the C++ check a rule names; nullptr when unknown. `policy` (which must outlive the check) decides
+ * what of each resource's metadata the check keeps for exemptions.
+ */
+[[nodiscard]] std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& policy);
 
 } // namespace lg

@@ -142,6 +142,26 @@ void TestFindingTable::truncateTakesBackASource()
     // a mark at the end truncates nothing
     t.truncate(t.mark());
     LG_COMPARE(t.size(), std::size_t(3));
+
+    // rows live in chunks of 65,536: a mark just past a chunk's end, rows over three chunks taken back
+    FindingTable big;
+    for (int i = 0; i < 65537; ++i)
+        big.append("r" + std::to_string(i), "R", "t", Layer::Orchestrator, Severity::Low, { "c", "Pod", "n", "p", "" },
+            "message " + std::to_string(i), "[]", "o");
+    const auto chunkMark = big.mark();
+    for (int i = 0; i < 140000; ++i)
+        big.append("s" + std::to_string(i), "S", "t", Layer::Host, Severity::High, { "c", "Node", "", "n", "" }, "gone",
+            "[]", "o");
+    LG_COMPARE(big.size(), std::size_t(205537));
+    LG_COMPARE(std::string(big.fid(205536)), std::string("s139999"));
+    big.truncate(chunkMark);
+    LG_COMPARE(big.size(), std::size_t(65537));
+    LG_COMPARE(std::string(big.fid(65536)), std::string("r65536"));
+    LG_COMPARE(std::string(big.message(65535)), std::string("message 65535"));
+    big.append("again", "R", "t", Layer::Orchestrator, Severity::Low, { "c", "Pod", "n", "q", "" }, "back", "[]", "o");
+    LG_COMPARE(std::string(big.fid(65537)), std::string("again"));
+    LG_COMPARE(big.finding(65537).subject.name, std::string("q"));
+    LG_COMPARE(int(big.row(65537).severity), int(Severity::Low));
 }
 
 void TestFindingTable::duplicatesKeepTheFirst()

@@ -32,6 +32,8 @@ private Q_SLOTS:
     void crossChecksSpanSourcesOfOneTarget();
     void sameObjectTwiceIsOneFinding();
     void compactTableKeepsWhatTheEngineFound();
+    void crossCheckFindingsHonourExemptions_data();
+    void crossCheckFindingsHonourExemptions();
 
 private:
     RuleCatalog m_catalog;
@@ -307,6 +309,57 @@ void TestRules::sameObjectTwiceIsOneFinding()
     for (const auto& f : twice.record.findings)
         b.push_back(f.id);
     QCOMPARE(b, a);
+}
+
+void TestRules::crossCheckFindingsHonourExemptions_data()
+{
+    // The cross-resource checks judge a workload at the end of the scan from what they kept of it: its
+    // labels and annotations must still be there for the exemptions that read them.
+    QTest::addColumn<QByteArray>("annotations");
+    QTest::addColumn<QByteArray>("policy");
+    QTest::addColumn<bool>("coverage");
+    QTest::addColumn<bool>("token");
+    QTest::addRow("no exemption") << QByteArray() << QByteArray("{}") << true << true;
+    QTest::addRow("ignore annotation") << QByteArray("    layerguard.io/ignore: LG-K8S-NETWORKPOLICY-COVERAGE\n")
+                                       << QByteArray("{}") << false << true;
+    QTest::addRow("by label") << QByteArray()
+                              << QByteArray(
+                                     R"({"exemptions": [{"rule": "LG-K8S-SA-TOKEN-AUTOMOUNT", "label": "team=payments",
+                                     "reason": "r"}]})")
+                              << true << false;
+    QTest::addRow("by label, other value")
+        << QByteArray() << QByteArray(R"({"exemptions": [{"rule": "*", "label": "team=search", "reason": "r"}]})")
+        << true << true;
+    QTest::addRow("by annotation")
+        << QByteArray("    owner: ops\n")
+        << QByteArray(
+               R"({"exemptions": [{"rule": "LG-K8S-NETWORKPOLICY-COVERAGE", "annotation": "owner=ops", "reason": "r"}]})")
+        << false << true;
+    QTest::addRow("by label and namespace")
+        << QByteArray()
+        << QByteArray(R"({"exemptions": [{"rule": "*", "namespace": "shop", "label": "team", "reason": "r"}]})")
+        << false << false;
+}
+
+void TestRules::crossCheckFindingsHonourExemptions()
+{
+    QFETCH(QByteArray, annotations);
+    QFETCH(QByteArray, policy);
+    QFETCH(bool, coverage);
+    QFETCH(bool, token);
+    QTemporaryDir dir;
+    QFile f(dir.filePath(QStringLiteral("d.yaml")));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cart\n  namespace: shop\n  labels:\n"
+            "    team: payments\n  annotations:\n    note: x\n"
+        + annotations
+        + "spec:\n  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart}}\n"
+          "    spec:\n      containers: [{name: c, image: c}]\n");
+    f.close();
+    const auto o = runOn(m_catalog, f.fileName(), Policy::fromJson(nlohmann::json::parse(policy.toStdString())));
+    QVERIFY(!o.anySourceFailed());
+    LG_COMPARE(test::fired(o, "LG-K8S-NETWORKPOLICY-COVERAGE", "cart"), coverage);
+    LG_COMPARE(test::fired(o, "LG-K8S-SA-TOKEN-AUTOMOUNT", "cart"), token);
 }
 
 void TestRules::compactTableKeepsWhatTheEngineFound()
