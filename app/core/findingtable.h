@@ -80,6 +80,8 @@ public:
     [[nodiscard]] const Row& row(std::size_t i) const { return m_rows[i]; }
     [[nodiscard]] std::string_view fid(std::size_t i) const;
     [[nodiscard]] std::string_view text(std::uint32_t id) const { return m_texts.text(id); }
+    /** How many distinct texts the rows' pool ids range over. */
+    [[nodiscard]] std::size_t poolSize() const { return m_texts.size(); }
     [[nodiscard]] std::string_view message(std::size_t i) const;
     [[nodiscard]] const RuleText& ruleText(std::uint32_t rule) const;
     void setStatus(std::size_t i, FindingStatus status) { m_rows[i].status = status; }

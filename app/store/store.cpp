@@ -180,6 +180,13 @@ nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)
     return j.is_discarded() ? fallback : j;
 }
 
+/** A finding's evidence or origin: by reference to scan_texts (revision 5), else its own column. */
+std::string textOrRef(const std::string& column)
+{
+    return "coalesce((SELECT t.text FROM scan_texts t WHERE t.scan_id = f.scan_id AND t.id = f." + column + "_ref), f."
+        + column + ")";
+}
+
 /**
  * "SELECT <a finding's columns> FROM ...": the rule's own text comes from scan_rules (r), the rest from
  * findings (f). `inStoredOrder` reads a scan's rows through the scan_id index, in their stored (display) order.
@@ -187,8 +194,9 @@ nlohmann::json parseOr(const std::string& text, nlohmann::json fallback)
 std::string selectFindings(bool inStoredOrder = false)
 {
     return std::string("SELECT f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, "
-                       "f.name, f.container, f.message, f.evidence, r.remediation, r.refs, r.frameworks, f.origin "
-                       "FROM findings f ")
+                       "f.name, f.container, f.message, "
+               + textOrRef("evidence") + ", r.remediation, r.refs, r.frameworks, " + textOrRef("origin")
+               + " FROM findings f ")
         + (inStoredOrder ? "INDEXED BY findings_scan " : "")
         + "JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule = f.rule";
 }
@@ -606,9 +614,22 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRule.bind(5, nlohmann::json(rule ? rule->references : text.references).dump(-1, ' ', false, kReplace));
         insRule.bind(6, nlohmann::json(rule ? rule->frameworks : text.frameworks).dump(-1, ' ', false, kReplace)).run();
     }
+    // Evidence and origin repeat across findings (revision 5): each text once, the rows refer to it by its
+    // number in the table's pool.
+    {
+        std::vector<bool> used(table.poolSize());
+        for (const std::uint32_t i : layout.order) {
+            used[table.row(i).evidence] = true;
+            used[table.row(i).origin] = true;
+        }
+        Stmt insText(m_db, "INSERT INTO scan_texts VALUES (?1, ?2, ?3)");
+        for (std::uint32_t id = 0; id < used.size(); ++id)
+            if (used[id])
+                insText.bind(1, scanId).bind(2, std::int64_t(id)).bindStatic(3, table.text(id)).run();
+    }
     Stmt insFinding(m_db,
-        "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-        "?18)");
+        "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', '', ?13, ?14, ?15, ?16, "
+        "?17, ?18)");
     std::vector<std::int64_t> rowOf(table.size());
     for (std::size_t n = 0; n < layout.order.size(); ++n) {
         const std::uint32_t i = layout.order[n];
@@ -618,9 +639,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insFinding.bindStatic(6, toString(r.status)).bindStatic(7, table.text(r.target));
         insFinding.bindStatic(8, table.text(r.kind)).bindStatic(9, table.text(r.ns)).bindStatic(10, table.text(r.name));
         insFinding.bindStatic(11, table.text(r.container)).bindStatic(12, table.message(i));
-        insFinding.bindStatic(13, table.text(r.evidence)).bindStatic(14, table.text(r.origin));
         for (std::size_t k = 0; k < 4; ++k)
-            insFinding.bind(15 + int(k), layout.ranks[n][k]);
+            insFinding.bind(13 + int(k), layout.ranks[n][k]);
+        insFinding.bind(17, std::int64_t(r.evidence)).bind(18, std::int64_t(r.origin));
         insFinding.run();
         rowOf[i] = sqlite3_last_insert_rowid(m_db);
         if (delayUs > 0)

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void acceptedRisksAndExpiry();
     void checklistSurvivesRescans();
     void retentionKeepsNewest();
+    void evidenceAndOriginAreStoredOnce();
     void fullDiskKeepsPreviousState();
     void secondInstanceWaitsForTheLock();
 
@@ -87,7 +88,7 @@ ScanRecord TestStore::record(const std::vector<std::string>& names)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 4);
+    LG_COMPARE(s.schemaVersion(), 5);
     sqlite3_stmt* st = nullptr;
     sqlite3_prepare_v2(s.handle(), "PRAGMA journal_mode", -1, &st, nullptr);
     LG_COMPARE(sqlite3_step(st), SQLITE_ROW);
@@ -117,7 +118,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 4);
+    LG_COMPARE(s.schemaVersion(), 5);
     const auto fs = s.findings(1);
     QCOMPARE(fs.size(), std::size_t(1));
     LG_COMPARE(fs[0].title, std::string("Privileged container"));
@@ -126,6 +127,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
     QCOMPARE(fs[0].remediation.size(), std::size_t(1));
     LG_COMPARE(fs[0].remediation[0].snippet, std::string("x"));
     LG_COMPARE(fs[0].evidence.at(0).path, std::string("spec.privileged"));
+    LG_COMPARE(fs[0].origin, std::string("web.yaml:1")); // rows from before revision 5 keep their own texts
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
@@ -444,7 +446,7 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 4);
+    LG_COMPARE(s.schemaVersion(), 5);
     std::vector<Finding> want = rec.findings;
     std::sort(want.begin(), want.end(), defaultLess);
     FindingQuery q;
@@ -527,7 +529,7 @@ void TestStore::retentionKeepsNewest()
     const auto scans = s.scans();
     LG_COMPARE(scans.size(), std::size_t(2));
     LG_COMPARE(scans.back().id, std::int64_t(5));
-    for (const char* table : { "findings", "finding_fids" }) {
+    for (const char* table : { "findings", "finding_fids", "scan_texts" }) {
         sqlite3_stmt* st = nullptr;
         const std::string sql = std::string("SELECT count(DISTINCT scan_id) FROM ") + table;
         sqlite3_prepare_v2(s.handle(), sql.c_str(), -1, &st, nullptr);
@@ -535,6 +537,54 @@ void TestStore::retentionKeepsNewest()
         QVERIFY2(sqlite3_column_int(st, 0) == 2, table); // cascaded
         sqlite3_finalize(st);
     }
+}
+
+void TestStore::evidenceAndOriginAreStoredOnce()
+{
+    // 300 findings over 30 resources with three kinds of evidence: 3 evidence texts and 30 origins are kept,
+    // once each, and every finding reads back with its own.
+    ScanRecord rec = record({});
+    for (int i = 0; i < 300; ++i) {
+        Finding f;
+        f.rule = i % 2 ? "LG-PSS-PRIVILEGED" : "LG-PSS-HOST-PID";
+        f.title = "t";
+        f.subject = { "t", "Pod", "ns", "pod-" + std::to_string(i % 30), "c" + std::to_string(i) };
+        f.id = fingerprint(f.rule, f.subject);
+        f.message = "m " + std::to_string(i);
+        f.evidence = { { "spec.x", i % 3 } };
+        if (i % 3 == 2)
+            f.evidence.push_back({ "password", "***" });
+        f.origin = "https://10.0.0.1:6443/api/v1/namespaces/ns/pods/pod-" + std::to_string(i % 30);
+        rec.findings.push_back(f);
+    }
+    Store s(m_path.toStdString());
+    const auto id = s.writeScan(rec);
+    const auto count = [&](const char* sql) {
+        sqlite3_stmt* st = nullptr;
+        sqlite3_prepare_v2(s.handle(), sql, -1, &st, nullptr);
+        sqlite3_step(st);
+        const int n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return n;
+    };
+    LG_COMPARE(count("SELECT count(*) FROM scan_texts"), 33);
+    LG_COMPARE(count("SELECT count(*) FROM findings WHERE evidence != '' OR origin != ''"), 0);
+    LG_COMPARE(count("SELECT count(*) FROM findings WHERE evidence_ref IS NULL OR origin_ref IS NULL"), 0);
+    std::map<std::string, const Finding*> given;
+    for (const auto& f : rec.findings)
+        given[f.id] = &f;
+    const auto stored = s.findings(id);
+    LG_COMPARE(stored.size(), std::size_t(300));
+    for (const auto& f : stored) {
+        const Finding* g = given.at(f.id);
+        LG_COMPARE(f.origin, g->origin);
+        LG_COMPARE(toJson(f).at("evidence"), toJson(*g).at("evidence"));
+    }
+    // a second scan has its own texts; deleting the first (retention) takes its texts with it
+    s.setRetention(1);
+    s.writeScan(rec);
+    LG_COMPARE(count("SELECT count(*) FROM scan_texts"), 33);
+    LG_COMPARE(s.findings(*s.latestScanId()).size(), std::size_t(300));
 }
 
 void TestStore::fullDiskKeepsPreviousState()
