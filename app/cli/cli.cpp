@@ -128,6 +128,13 @@ std::string pad(const std::string& text, std::size_t width)
     return text + std::string(width - text.size(), ' ');
 }
 
+/** A number in a column: never cut; one wider than its column pushes the next one right. */
+std::string padNumber(std::int64_t n, std::size_t width)
+{
+    const std::string t = std::to_string(n);
+    return t + std::string(t.size() < width ? width - t.size() : 1, ' ');
+}
+
 std::string scoreText(const std::optional<int>& score)
 {
     return score ? std::to_string(*score) : "-";
@@ -181,14 +188,9 @@ void printLayerSummary(const ScanInfo& info)
             std::cout << "  " << pad(std::string(toString(l)), 14) << "not scanned\n";
             continue;
         }
-        // counts are never cut: a count wider than its column pushes the next one right
-        const auto count = [](int n, std::size_t width) {
-            const std::string t = std::to_string(n);
-            return t + std::string(t.size() < width ? width - t.size() : 1, ' ');
-        };
         const auto& c = it->tally.openBySeverity;
-        std::cout << "  " << pad(std::string(toString(l)), 14) << pad(scoreText(it->score), 7) << count(c[0], 10)
-                  << count(c[1], 7) << count(c[2], 8) << count(c[3], 6) << c[4] << "\n";
+        std::cout << "  " << pad(std::string(toString(l)), 14) << pad(scoreText(it->score), 7) << padNumber(c[0], 10)
+                  << padNumber(c[1], 7) << padNumber(c[2], 8) << padNumber(c[3], 6) << c[4] << "\n";
     }
 }
 
@@ -630,8 +632,7 @@ int cmdHistory(const QStringList& args)
             std::cout << pad(std::string(toString(l)), 14);
         std::cout << "\n";
         for (const auto& sc : scans) {
-            std::cout << pad(std::to_string(sc.id), 6) << pad(dateText(sc.finishedAt), 21)
-                      << pad(scoreText(sc.overallScore), 9);
+            std::cout << padNumber(sc.id, 6) << pad(dateText(sc.finishedAt), 21) << pad(scoreText(sc.overallScore), 9);
             for (Layer l : kAllLayers) {
                 auto it
                     = std::find_if(sc.layers.begin(), sc.layers.end(), [&](const auto& ls) { return ls.layer == l; });

@@ -26,12 +26,28 @@ template <class T> void appendMoved(std::vector<T>& to, std::vector<T>& from)
     from.clear();
 }
 
+/** What of a resource's metadata the exemptions of a policy can read (see identityOf). */
+struct KeptMetadata {
+    bool labels = false;
+    bool annotations = false;
+};
+
+KeptMetadata keptFor(const lg::Policy& policy)
+{
+    KeptMetadata kept;
+    for (const auto& e : policy.exemptions) {
+        kept.labels = kept.labels || !e.label.empty();
+        kept.annotations = kept.annotations || !e.annotation.empty();
+    }
+    return kept;
+}
+
 /**
  * What a check keeps of a resource until finish(): its identity and, of its metadata, only what exemptions
- * read (messages use the identity): the layerguard.io/ignore annotation, and labels and short annotations
- * when the policy exempts by them. Not its body: a 50,000-pod scan keeps 50,000 of these per check.
+ * read (messages use the identity): the layerguard.io/ignore annotation, whatever its length, and labels and
+ * short annotations when the policy exempts by them. Not its body: a 50,000-pod scan keeps 50,000 of these.
  */
-Resource identityOf(const Resource& r, const Policy& policy)
+Resource identityOf(const Resource& r, const KeptMetadata& keep)
 {
     Resource stub;
     stub.layer = r.layer;
@@ -40,22 +56,16 @@ Resource identityOf(const Resource& r, const Policy& policy)
     stub.namespace_ = r.namespace_;
     stub.name = r.name;
     stub.origin = r.origin;
-    bool byLabel = false;
-    bool byAnnotation = false;
-    for (const auto& e : policy.exemptions) {
-        byLabel = byLabel || !e.label.empty();
-        byAnnotation = byAnnotation || !e.annotation.empty();
-    }
     const auto& meta = member(r.data, "metadata");
     nlohmann::json m = nlohmann::json::object();
-    if (const auto& v = member(meta, "labels"); byLabel && !v.is_null())
+    if (const auto& v = member(meta, "labels"); keep.labels && !v.is_null())
         m["labels"] = v;
     if (const auto& ann = member(meta, "annotations"); ann.is_object()) {
         // long annotations, such as last-applied configurations, are never exemption selectors
         nlohmann::json kept = nlohmann::json::object();
         for (auto it = ann.begin(); it != ann.end(); ++it)
-            if (byAnnotation ? !it->is_string() || it->get_ref<const std::string&>().size() <= 256
-                             : it.key() == "layerguard.io/ignore")
+            if (it.key() == "layerguard.io/ignore"
+                || (keep.annotations && (!it->is_string() || it->get_ref<const std::string&>().size() <= 256)))
                 kept[it.key()] = *it;
         if (!kept.empty())
             m["annotations"] = std::move(kept);
@@ -109,7 +119,7 @@ class NetworkPolicyCoverage final : public CrossCheck {
 public:
     NetworkPolicyCoverage(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
-        , m_policy(policy)
+        , m_kept(keptFor(policy))
     {
     }
     void observe(const Resource& r) override
@@ -139,7 +149,7 @@ public:
         if (const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
             tmpl && path(*tmpl, "metadata", "labels").is_object())
             labels = path(*tmpl, "metadata", "labels");
-        m_workloads.push_back({ identityOf(r, m_policy), ns, std::move(labels) });
+        m_workloads.push_back({ identityOf(r, m_kept), ns, std::move(labels) });
     }
     void finish(RuleEngine& engine) override
     {
@@ -190,7 +200,7 @@ private:
         nlohmann::json labels;
     };
     const Rule& m_rule;
-    const lg::Policy& m_policy; ///< the scan's, for what identityOf keeps
+    KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
     std::vector<Policy> m_policies;
     std::vector<Workload> m_workloads;
 };
@@ -292,7 +302,7 @@ class ServiceAccountToken final : public CrossCheck {
 public:
     ServiceAccountToken(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
-        , m_policy(policy)
+        , m_kept(keptFor(policy))
     {
     }
     void observe(const Resource& r) override
@@ -314,7 +324,7 @@ public:
         if (!spec.is_object())
             return;
         Pod p;
-        p.stub = identityOf(r, m_policy);
+        p.stub = identityOf(r, m_kept);
         p.ns = ns;
         p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
         if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
@@ -360,7 +370,7 @@ private:
         std::optional<bool> podSetting;
     };
     const Rule& m_rule;
-    const lg::Policy& m_policy; ///< the scan's, for what identityOf keeps
+    KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
     std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
     std::vector<Pod> m_pods;
 };
@@ -376,7 +386,7 @@ class VulnerabilityReports final : public CrossCheck {
 public:
     VulnerabilityReports(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
-        , m_policy(policy)
+        , m_kept(keptFor(policy))
     {
     }
     void observe(const Resource& r) override
@@ -400,7 +410,7 @@ public:
         if (r.kind != "ContainerImage" && r.kind != "DockerImage")
             return;
         Image img;
-        img.stub = identityOf(r, m_policy);
+        img.stub = identityOf(r, m_kept);
         img.digests.insert(text(r.data, "Id"));
         for (const auto& d : member(r.data, "RepoDigests")) {
             const std::string s = scalarText(d);
@@ -481,14 +491,14 @@ private:
         std::int64_t created = 0;
     };
     const Rule& m_rule;
-    const lg::Policy& m_policy; ///< the scan's, for what identityOf keeps
+    KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
     std::vector<Report> m_reports;
     std::vector<Image> m_images;
 };
 
 } // namespace
 
-std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const lg::Policy& policy)
+std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& policy)
 {
     if (rule.check == "networkpolicy-coverage")
         return std::make_unique<NetworkPolicyCoverage>(rule, policy);

@@ -18,9 +18,16 @@ std::uint32_t TextPool::intern(std::string_view text)
 {
     if (const auto it = m_index.find(text); it != m_index.end())
         return it->second;
+    if (m_texts.size() >= std::numeric_limits<std::uint32_t>::max())
+        throw std::length_error("more distinct texts than one scan can hold");
     const auto id = std::uint32_t(m_texts.size());
     const std::string& kept = m_texts.emplace_back(text);
-    m_index.emplace(std::string_view(kept), id);
+    try {
+        m_index.emplace(std::string_view(kept), id);
+    } catch (...) {
+        m_texts.pop_back(); // a text is in the pool only with its index entry: ids stay one per text
+        throw;
+    }
     return id;
 }
 
@@ -56,6 +63,17 @@ void FindingTable::Rows::shrink(std::size_t n)
     m_chunks.resize((n + kChunk - 1) / kChunk);
 }
 
+std::vector<Evidence> evidenceFromJson(std::string_view json)
+{
+    std::vector<Evidence> out;
+    const auto parsed = nlohmann::json::parse(json, nullptr, false);
+    if (parsed.is_array())
+        for (const auto& e : parsed)
+            if (e.is_object())
+                out.push_back({ e.value("path", std::string()), e.value("value", nlohmann::json()) });
+    return out;
+}
+
 FindingTable::FindingTable() = default;
 FindingTable::~FindingTable() = default;
 FindingTable::FindingTable(FindingTable&&) noexcept = default;
@@ -63,13 +81,12 @@ FindingTable& FindingTable::operator=(FindingTable&&) noexcept = default;
 
 std::uint64_t FindingTable::storeMessage(std::string_view message)
 {
-    if (m_blocks.empty() || m_blockUsed + message.size() > m_blockSize.back()) {
+    if (m_blocks.empty() || m_blockUsed + message.size() > m_blocks.back().size) {
         const std::size_t size = std::max(kBlockSize, message.size());
-        m_blocks.push_back(std::make_unique<char[]>(size));
-        m_blockSize.push_back(size);
+        m_blocks.push_back({ std::make_unique<char[]>(size), size });
         m_blockUsed = 0;
     }
-    std::memcpy(m_blocks.back().get() + m_blockUsed, message.data(), message.size());
+    std::memcpy(m_blocks.back().bytes.get() + m_blockUsed, message.data(), message.size());
     const std::uint64_t at = (std::uint64_t(m_blocks.size() - 1) << 32) | m_blockUsed;
     m_blockUsed += message.size();
     return at;
@@ -81,7 +98,8 @@ void FindingTable::append(std::string_view fid, std::string_view rule, std::stri
 {
     if (m_rows.size() >= std::numeric_limits<std::uint32_t>::max())
         throw std::length_error("more findings than one scan can hold");
-    Row& r = m_rows.emplace_back();
+    // Everything that can throw comes before the row: a failed append leaves no half row behind.
+    Row r;
     if (fid.size() <= r.fid.size()) {
         std::memcpy(r.fid.data(), fid.data(), fid.size());
         r.fidSize = std::uint8_t(fid.size());
@@ -98,12 +116,26 @@ void FindingTable::append(std::string_view fid, std::string_view rule, std::stri
     r.container = m_texts.intern(subject.container);
     r.evidence = m_texts.intern(evidence);
     r.origin = m_texts.intern(origin);
-    r.messageAt = storeMessage(message);
-    r.messageSize = std::uint32_t(message.size());
     r.layer = layer;
     r.severity = severity;
-    if (!m_ruleText.count(r.rule))
+    if (!m_ruleText.count(r.rule)) {
+        m_ruleOrder.reserve(m_ruleOrder.size() + 1);
         m_ruleText[r.rule].title = title;
+        m_ruleOrder.push_back(r.rule);
+    }
+    if (message.size() > kMaxMessage) {
+        std::size_t cut = kMaxMessage;
+        while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xc0) == 0x80)
+            --cut; // not inside a UTF-8 sequence
+        std::string shortened(message.substr(0, cut));
+        shortened += " [message cut at 1 MiB]";
+        r.messageAt = storeMessage(shortened);
+        r.messageSize = std::uint32_t(shortened.size());
+    } else {
+        r.messageAt = storeMessage(message);
+        r.messageSize = std::uint32_t(message.size());
+    }
+    m_rows.emplace_back() = r;
 }
 
 void FindingTable::append(const Finding& f)
@@ -142,7 +174,7 @@ std::string_view FindingTable::fid(std::size_t i) const
 std::string_view FindingTable::message(std::size_t i) const
 {
     const Row& r = m_rows[i];
-    return { m_blocks[r.messageAt >> 32].get() + (r.messageAt & 0xffffffffu), r.messageSize };
+    return { m_blocks[r.messageAt >> 32].bytes.get() + (r.messageAt & 0xffffffffu), r.messageSize };
 }
 
 const FindingTable::RuleText& FindingTable::ruleText(std::uint32_t rule) const
@@ -155,6 +187,8 @@ const FindingTable::RuleText& FindingTable::ruleText(std::uint32_t rule) const
 void FindingTable::addEvidence(std::size_t i, const Evidence& evidence)
 {
     std::string text(m_texts.text(m_rows[i].evidence));
+    if (text.size() < 2 || text.front() != '[' || text.back() != ']')
+        text = "[]"; // not evidence JSON (a caller's own text): the entry alone
     std::string entry;
     appendEvidenceJson(entry, { evidence });
     // "[...]" + "[{...}]" -> "[..., {...}]"
@@ -179,10 +213,7 @@ Finding FindingTable::finding(std::size_t i) const
     f.subject = { std::string(text(r.target)), std::string(text(r.kind)), std::string(text(r.ns)),
         std::string(text(r.name)), std::string(text(r.container)) };
     f.message = message(i);
-    const auto evidence = nlohmann::json::parse(text(r.evidence), nullptr, false);
-    if (evidence.is_array())
-        for (const auto& e : evidence)
-            f.evidence.push_back({ e.value("path", std::string()), e.value("value", nlohmann::json()) });
+    f.evidence = evidenceFromJson(text(r.evidence));
     f.remediation = t.remediation;
     f.references = t.references;
     f.frameworks = t.frameworks;
@@ -201,7 +232,7 @@ std::vector<Finding> FindingTable::findings() const
 
 FindingTable::Mark FindingTable::mark() const
 {
-    return { m_rows.size(), m_blocks.size(), m_blockUsed };
+    return { m_rows.size(), m_blocks.size(), m_blockUsed, m_ruleOrder.size() };
 }
 
 void FindingTable::truncate(const Mark& mark)
@@ -210,8 +241,10 @@ void FindingTable::truncate(const Mark& mark)
         return;
     m_rows.shrink(mark.rows);
     m_blocks.resize(mark.blocks);
-    m_blockSize.resize(mark.blocks);
     m_blockUsed = mark.blockUsed;
+    for (std::size_t k = mark.rules; k < m_ruleOrder.size(); ++k)
+        m_ruleText.erase(m_ruleOrder[k]); // their first finding is gone: the next one gives the texts
+    m_ruleOrder.resize(std::min(mark.rules, m_ruleOrder.size()));
     // The pool keeps the texts of dropped rows: the store ranks only the values rows use.
 }
 

@@ -28,6 +28,8 @@ private:
 
 /** Evidence as the cache stores it: `[{"path":..,"value":..},..]` (invalid UTF-8 replaced). */
 void appendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence);
+/** Evidence back from that JSON; text that is not such an array gives none. */
+[[nodiscard]] std::vector<Evidence> evidenceFromJson(std::string_view json);
 
 /**
  * The findings of a scan in compact form. Only the fingerprint and the message differ from finding to
@@ -51,6 +53,8 @@ public:
         FindingStatus status = FindingStatus::Open;
     };
     static constexpr std::uint8_t kLongFid = 0xff;
+    /** A longer message is cut (at a character boundary) and says so: the cache binds texts as int sizes. */
+    static constexpr std::size_t kMaxMessage = std::size_t(1) << 20;
 
     /** A rule's title and texts as its first finding gave them (imported findings carry their own). */
     struct RuleText {
@@ -92,11 +96,12 @@ public:
     [[nodiscard]] Finding finding(std::size_t i) const;
     [[nodiscard]] std::vector<Finding> findings() const;
 
-    /** Where the table ends now: truncate(mark) drops every row appended since. */
+    /** Where the table ends now: truncate(mark) drops every row appended since, and their rules' texts. */
     struct Mark {
         std::size_t rows = 0;
         std::size_t blocks = 0;
         std::size_t blockUsed = 0;
+        std::size_t rules = 0;
     };
     [[nodiscard]] Mark mark() const;
     void truncate(const Mark& mark);
@@ -133,10 +138,14 @@ private:
     };
     Rows m_rows;
     /** Messages, in blocks: growth never copies them, and a block is freed whole by truncate(). */
-    std::vector<std::unique_ptr<char[]>> m_blocks;
-    std::vector<std::size_t> m_blockSize;
+    struct Block {
+        std::unique_ptr<char[]> bytes;
+        std::size_t size = 0;
+    };
+    std::vector<Block> m_blocks;
     std::size_t m_blockUsed = 0; ///< bytes used in the last block
     std::map<std::uint32_t, RuleText> m_ruleText;
+    std::vector<std::uint32_t> m_ruleOrder; ///< m_ruleText's keys in the order they came (for truncate)
 };
 
 } // namespace lg

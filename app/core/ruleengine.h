@@ -116,8 +116,8 @@ public:
 };
 
 /**
- * Creates the C++ check a rule names; nullptr when unknown. `policy` (which must outlive the check) decides
- * what of each resource's metadata the check keeps for exemptions.
+ * Creates the C++ check a rule names; nullptr when unknown. `policy` decides what of each resource's metadata
+ * the check keeps for exemptions.
  */
 [[nodiscard]] std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& policy);
 

@@ -55,8 +55,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         if (progress)
             progress("[" + std::to_string(i + 1) + "/" + std::to_string(sources.size()) + "] " + src->kind() + " "
                 + src->location());
-        // Resources of a source are evaluated as they arrive; they are only committed to the
-        // engine once the source finished, so a failing source contributes nothing.
+        // Resources of a source are evaluated as they arrive, their findings recorded into the scan's table;
+        // a failing source's rows are taken back, its tallies never merged: it contributes nothing.
         RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
         sourceEngine.setSink(&rec.table);
         const FindingTable::Mark mark = rec.table.mark();
@@ -78,7 +78,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                 },
                 cancel, progress);
         } catch (const Cancelled&) {
-            rec.table.truncate(mark);
+            rec.table = FindingTable(); // nothing of a cancelled scan is kept
             outcome.cancelled = true;
             status.ok = false;
             status.error = "cancelled";

@@ -36,6 +36,8 @@ struct ScanSettings {
     /**
      * Also give the findings as objects in ScanOutcome::record.findings (after the write). Off, they stay in
      * record.table only: ~80 bytes each plus the message instead of ~1 KB, for scans of large clusters.
+     * Findings as objects carry the title, remediation, references and frameworks of their rule's first
+     * finding, as the cache keeps them (once per rule); evidence comes back through JSON, as from the cache.
      */
     bool keepFindings = true;
 };

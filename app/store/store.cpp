@@ -212,8 +212,7 @@ Finding readFinding(const Stmt& q, int base = 0)
     f.status = statusFromString(q.text(base + 5)).value_or(FindingStatus::Open);
     f.subject = { q.text(base + 6), q.text(base + 7), q.text(base + 8), q.text(base + 9), q.text(base + 10) };
     f.message = q.text(base + 11);
-    for (const auto& e : parseOr(q.text(base + 12), nlohmann::json::array()))
-        f.evidence.push_back({ e.value("path", std::string()), e.value("value", nlohmann::json()) });
+    f.evidence = evidenceFromJson(q.text(base + 12));
     for (const auto& s : parseOr(q.text(base + 13), nlohmann::json::array()))
         f.remediation.push_back({ s.value("step", std::string()), s.value("snippet", std::string()) });
     f.references = parseOr(q.text(base + 14), nlohmann::json::array()).get<std::vector<std::string>>();
@@ -628,8 +627,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
                 insText.bind(1, scanId).bind(2, std::int64_t(id)).bindStatic(3, table.text(id)).run();
     }
     Stmt insFinding(m_db,
-        "INSERT INTO findings VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', '', ?13, ?14, ?15, ?16, "
-        "?17, ?18)");
+        "INSERT INTO findings (scan_id, fid, rule, layer, severity, status, target, kind, namespace, name, container, "
+        "message, evidence, origin, rank_rule, rank_resource, rank_target, rank_message, evidence_ref, origin_ref) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', '', ?13, ?14, ?15, ?16, ?17, ?18)");
     std::vector<std::int64_t> rowOf(table.size());
     for (std::size_t n = 0; n < layout.order.size(); ++n) {
         const std::uint32_t i = layout.order[n];

@@ -47,6 +47,8 @@ private Q_SLOTS:
     void duplicatesKeepTheFirst();
     void fingerprintOrderIsBinary();
     void evidenceIsAdded();
+    void truncateForgetsItsRulesTexts();
+    void longMessagesAreCut();
 };
 
 void TestFindingTable::roundTrip_data()
@@ -57,7 +59,7 @@ void TestFindingTable::roundTrip_data()
     QTest::addRow("unicode and quotes") << 2;
     QTest::addRow("fingerprint longer than 32 bytes") << 3;
     QTest::addRow("accepted, low, host layer, own texts") << 4;
-    QTest::addRow("message larger than a block") << 5;
+    QTest::addRow("message of the largest size kept") << 5;
 }
 
 void TestFindingTable::roundTrip()
@@ -85,7 +87,7 @@ void TestFindingTable::roundTrip()
         f.frameworks = { "lg-host" };
         break;
     case 5:
-        f.message = std::string(5 << 20, 'm') + "end";
+        f.message = std::string(FindingTable::kMaxMessage - 3, 'm') + "end";
         break;
     default:
         break;
@@ -181,7 +183,7 @@ void TestFindingTable::fingerprintOrderIsBinary()
     FindingTable t;
     // equal 8-byte prefixes, a NUL, one past 32 bytes: the order is memcmp order, ties in row order
     const std::vector<std::string> given { "abcdefgh2", "abcdefgh1", std::string("abcdefgh1\0", 10), "B", "a",
-        std::string(40, 'z'), "abcdefgh1", "" };
+        std::string(40, 'z'), "abcdefgh1", "", "\x80high", "\xff", "\xc3\xa9t\xc3\xa9" };
     for (std::size_t i = 0; i < given.size(); ++i)
         t.append(make(given[i], "R", "n", "m" + std::to_string(i)));
     std::vector<std::string> expected = given;
@@ -214,6 +216,46 @@ void TestFindingTable::evidenceIsAdded()
     LG_COMPARE(b.evidence.size(), std::size_t(2));
     LG_COMPARE(b.evidence[0].value, json::array({ 1, 2 }));
     LG_COMPARE(b.evidence[1].value, json("kubescape C-0017 (k.json)"));
+}
+
+void TestFindingTable::truncateForgetsItsRulesTexts()
+{
+    // The texts of a rule come from its first finding: when a failed source's rows are taken back, the next
+    // finding of that rule gives them.
+    FindingTable t;
+    Finding gone = make("a", "IMPORTED-1", "n", "m");
+    gone.title = "from the failed source";
+    gone.references = { "gone" };
+    const auto mark = t.mark();
+    t.append(gone);
+    t.truncate(mark);
+    Finding kept = make("b", "IMPORTED-1", "n", "m");
+    kept.title = "from the source that worked";
+    kept.references = { "kept" };
+    t.append(kept);
+    LG_COMPARE(t.finding(0).title, kept.title);
+    LG_COMPARE(t.finding(0).references, kept.references);
+}
+
+void TestFindingTable::longMessagesAreCut()
+{
+    FindingTable t;
+    // 2 MiB of a two-byte character: the cut falls inside one and moves back to its start
+    std::string message;
+    for (int i = 0; i < (1 << 20); ++i)
+        message += "\xc3\xa9";
+    message.insert(0, "x"); // odd offset: byte 1 MiB is the second byte of a character
+    t.append(make("a", "R", "n", message));
+    const std::string stored(t.message(0));
+    const std::string marker = " [message cut at 1 MiB]";
+    QVERIFY(stored.size() <= FindingTable::kMaxMessage + marker.size());
+    QVERIFY(stored.size() >= FindingTable::kMaxMessage - 1 + marker.size());
+    LG_COMPARE(stored.substr(stored.size() - marker.size()), marker);
+    const std::string kept = stored.substr(0, stored.size() - marker.size());
+    LG_COMPARE(kept, message.substr(0, kept.size()));
+    LG_COMPARE(int(static_cast<unsigned char>(kept.back())), 0xa9); // ends after a whole character
+    t.append(make("b", "R", "n", "short"));
+    LG_COMPARE(std::string(t.message(1)), std::string("short"));
 }
 
 QTEST_GUILESS_MAIN(TestFindingTable)

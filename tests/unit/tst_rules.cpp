@@ -32,6 +32,7 @@ private Q_SLOTS:
     void crossChecksSpanSourcesOfOneTarget();
     void sameObjectTwiceIsOneFinding();
     void compactTableKeepsWhatTheEngineFound();
+    void sourceFailingAfterItsFindingsAddsNone();
     void crossCheckFindingsHonourExemptions_data();
     void crossCheckFindingsHonourExemptions();
 
@@ -335,6 +336,13 @@ void TestRules::crossCheckFindingsHonourExemptions_data()
         << QByteArray(
                R"({"exemptions": [{"rule": "LG-K8S-NETWORKPOLICY-COVERAGE", "annotation": "owner=ops", "reason": "r"}]})")
         << false << true;
+    // an ignore list longer than the short annotations kept for annotation exemptions
+    QTest::addRow("long ignore annotation, annotation exemption")
+        << QByteArray("    owner: ops\n    layerguard.io/ignore: \"") + QByteArray(300, 'x')
+            + ", LG-K8S-NETWORKPOLICY-COVERAGE\"\n"
+        << QByteArray(
+               R"({"exemptions": [{"rule": "LG-K8S-SA-TOKEN-AUTOMOUNT", "annotation": "owner=ops", "reason": "r"}]})")
+        << false << false;
     QTest::addRow("by label and namespace")
         << QByteArray()
         << QByteArray(R"({"exemptions": [{"rule": "*", "namespace": "shop", "label": "team", "reason": "r"}]})")
@@ -360,6 +368,72 @@ void TestRules::crossCheckFindingsHonourExemptions()
     QVERIFY(!o.anySourceFailed());
     LG_COMPARE(test::fired(o, "LG-K8S-NETWORKPOLICY-COVERAGE", "cart"), coverage);
     LG_COMPARE(test::fired(o, "LG-K8S-SA-TOKEN-AUTOMOUNT", "cart"), token);
+}
+
+namespace {
+
+/** A real manifests source that fails after it handed on every resource (a list broken off at its end). */
+class FailsAtTheEnd final : public Connector {
+public:
+    explicit FailsAtTheEnd(const std::string& path)
+        : m_inner(path, "fixture")
+    {
+    }
+    std::string kind() const override { return m_inner.kind(); }
+    std::string target() const override { return m_inner.target(); }
+    std::string location() const override { return m_inner.location(); }
+    std::vector<Layer> layers() const override { return m_inner.layers(); }
+    void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override
+    {
+        m_inner.collect(sink, cancel, progress);
+        throw ConnectorError("fixture", "the list broke off", "try again");
+    }
+
+private:
+    ManifestsConnector m_inner;
+};
+
+} // namespace
+
+void TestRules::sourceFailingAfterItsFindingsAddsNone()
+{
+    // Three sources; the second records findings, then fails: the scan keeps the first's and the third's only.
+    const QString root = fixtureRoot();
+    const std::string first = QString(root + QStringLiteral("/LG-PSS-PRIVILEGED/fail")).toStdString();
+    const std::string second = QString(root + QStringLiteral("/LG-PSS-HOST-PID/fail")).toStdString();
+    const std::string third = QString(root + QStringLiteral("/LG-PSS-HOST-NETWORK/fail")).toStdString();
+    const auto scan = [&](bool failSecond) {
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(std::make_unique<ManifestsConnector>(first, "fixture"));
+        if (failSecond)
+            sources.push_back(std::make_unique<FailsAtTheEnd>(second));
+        else
+            sources.push_back(std::make_unique<ManifestsConnector>(second, "fixture"));
+        sources.push_back(std::make_unique<ManifestsConnector>(third, "fixture"));
+        ScanSettings settings;
+        settings.clock = [] { return std::int64_t(1795910400); };
+        Scanner scanner(m_catalog, settings);
+        CancelToken cancel { false };
+        return scanner.run(sources, nullptr, cancel, {});
+    };
+    const auto healthy = scan(false);
+    const auto broken = scan(true);
+    QVERIFY(!healthy.anySourceFailed());
+    QVERIFY(broken.anySourceFailed());
+    QVERIFY(test::fired(healthy, "LG-PSS-HOST-PID"));
+    QVERIFY(!test::fired(broken, "LG-PSS-HOST-PID"));
+    QVERIFY(test::fired(broken, "LG-PSS-PRIVILEGED"));
+    QVERIFY(test::fired(broken, "LG-PSS-HOST-NETWORK"));
+    // nothing of the failed source: every finding of the broken scan is one of the healthy scan's, from
+    // the first or the third folder
+    std::set<std::string> healthyIds;
+    for (const auto& f : healthy.record.findings)
+        healthyIds.insert(f.id);
+    for (const auto& f : broken.record.findings) {
+        QVERIFY2(healthyIds.count(f.id), f.message.c_str());
+        QVERIFY2(f.origin.find("LG-PSS-HOST-PID") == std::string::npos, f.origin.c_str());
+    }
+    QVERIFY(broken.record.findings.size() < healthy.record.findings.size());
 }
 
 void TestRules::compactTableKeepsWhatTheEngineFound()

@@ -336,7 +336,7 @@ void TestStore::findingListsAreSortedAndFilteredInSql_data()
                 << sort << desc << QStringLiteral("NEEDLE") << 0x5U << 400;
         }
     QTest::addRow("search for a LIKE wildcard is literal") << 0 << false << QStringLiteral("%") << 0x1fU << 400;
-    // Thousands of distinct names and messages: writeScan ranks them by sorting, not through a hash map.
+    // Thousands of distinct names and messages: many distinct pooled texts, and messages sorted by prefix.
     for (int sort = 0; sort <= int(FindingSort::Message); ++sort)
         QTest::addRow("sort %d, many distinct texts", sort) << sort << false << QString() << 0x1fU << 3000;
 }
