@@ -1,5 +1,7 @@
 #include "findingtable.h"
 
+#include "jsonutil.h"
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -10,7 +12,6 @@ namespace lg {
 namespace {
 
 constexpr std::size_t kBlockSize = std::size_t(4) << 20;
-constexpr auto kReplace = nlohmann::json::error_handler_t::replace; // invalid UTF-8 is replaced, not fatal
 
 } // namespace
 
@@ -38,9 +39,9 @@ void appendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence)
     for (const auto& e : evidence) {
         out += first ? "{\"path\":" : ",{\"path\":";
         first = false;
-        out += nlohmann::json(e.path).dump(-1, ' ', false, kReplace);
+        out += dumpJson(e.path);
         out += ",\"value\":";
-        out += e.value.dump(-1, ' ', false, kReplace);
+        out += dumpJson(e.value);
         out += '}';
     }
     out += ']';

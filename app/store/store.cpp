@@ -590,7 +590,6 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     const FindingLayout layout = layOut(table);
 
     // Rule text once per rule; the findings carry only what differs between them.
-    constexpr auto kReplace = nlohmann::json::error_handler_t::replace; // invalid UTF-8 is replaced, not fatal
     Stmt insRule(m_db, "INSERT OR IGNORE INTO scan_rules VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     std::set<std::uint32_t> rulesWritten;
     for (const std::uint32_t i : layout.byFid) {
@@ -609,9 +608,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
                 s["snippet"] = st.snippet;
             steps.push_back(std::move(s));
         }
-        insRule.bind(1, scanId).bind(2, ruleName).bind(3, text.title).bind(4, steps.dump(-1, ' ', false, kReplace));
-        insRule.bind(5, nlohmann::json(rule ? rule->references : text.references).dump(-1, ' ', false, kReplace));
-        insRule.bind(6, nlohmann::json(rule ? rule->frameworks : text.frameworks).dump(-1, ' ', false, kReplace)).run();
+        insRule.bind(1, scanId).bind(2, ruleName).bind(3, text.title).bind(4, dumpJson(steps));
+        insRule.bind(5, dumpJson(rule ? rule->references : text.references));
+        insRule.bind(6, dumpJson(rule ? rule->frameworks : text.frameworks)).run();
     }
     // Evidence and origin repeat across findings (revision 5): each text once, the rows refer to it by its
     // number in the table's pool.
