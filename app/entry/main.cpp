@@ -4,12 +4,24 @@
 #include <QCoreApplication>
 #include <QGuiApplication>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #ifdef LG_HAVE_GUI
 #include "dashboard.h"
 #endif
 
 int main(int argc, char** argv)
 {
+#ifdef __GLIBC__
+    // A scan allocates and frees buffers of a few MB again and again (list pages, finding blocks). Past
+    // glibc's mmap threshold each is a fresh mapping whose pages fault in anew, which costs more than the
+    // copy itself on virtual machines: keep them on the heap, and the freed top for the next one.
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 16 * 1024 * 1024);
+#endif
     QStringList args;
     for (int i = 0; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);
