@@ -85,15 +85,25 @@ ScanRecord TestStore::record(const std::vector<std::string>& names)
     return r;
 }
 
+namespace {
+QByteArray pragma(sqlite3* db, const char* name)
+{
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, (std::string("PRAGMA ") + name).c_str(), -1, &st, nullptr);
+    QByteArray value;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        value = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return value;
+}
+} // namespace
+
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
     LG_COMPARE(s.schemaVersion(), 5);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(s.handle(), "PRAGMA journal_mode", -1, &st, nullptr);
-    LG_COMPARE(sqlite3_step(st), SQLITE_ROW);
-    LG_COMPARE(QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), QByteArray("wal"));
-    sqlite3_finalize(st);
+    LG_COMPARE(pragma(s.handle(), "journal_mode"), QByteArray("wal"));
+    LG_COMPARE(pragma(s.handle(), "page_size"), QByteArray("32768")); // a new cache: large pages for bulk writes
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
@@ -128,6 +138,9 @@ void TestStore::revisionOneCacheKeepsItsFindings()
     LG_COMPARE(fs[0].remediation[0].snippet, std::string("x"));
     LG_COMPARE(fs[0].evidence.at(0).path, std::string("spec.privileged"));
     LG_COMPARE(fs[0].origin, std::string("web.yaml:1")); // rows from before revision 5 keep their own texts
+    LG_COMPARE(pragma(s.handle(), "page_size"), QByteArray("4096")); // a cache that exists keeps its pages
+    const std::int64_t next = s.writeScan(record({ "after-migration" }));
+    LG_COMPARE(s.findings(next).size(), std::size_t(1));
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
