@@ -102,7 +102,7 @@ std::string expandSegment(const std::string& seg, const EvalContext& ctx)
     if (close == std::string::npos)
         return seg;
     const PathSpec inner = parsePath(seg.substr(open + 2, close - open - 2)); // checked when the rule was read
-    const Resolved r = resolve(inner, ctx);
+    const Resolved r = resolve(inner, ctx, false);
     std::string replacement = (r.value && r.value->is_string()) ? r.value->get<std::string>() : std::string();
     return seg.substr(0, open) + replacement + expandSegment(seg.substr(close + 1), ctx);
 }
@@ -114,20 +114,32 @@ bool isIdentifier(const std::string& s)
 
 } // namespace
 
-Resolved resolve(const PathSpec& spec, const EvalContext& ctx)
+Resolved resolve(const PathSpec& spec, const EvalContext& ctx, bool withPath)
 {
     Resolved out;
-    std::string prefix;
-    const nlohmann::json* node = ctx.root(spec.root, &prefix);
-    out.path = prefix;
+    const nlohmann::json* node = ctx.root(spec.root, withPath ? &out.path : nullptr);
+    std::string expanded;
     for (const auto& rawSeg : spec.segments) {
-        const std::string seg = expandSegment(rawSeg, ctx);
-        if (isIdentifier(seg))
-            out.path += (out.path.empty() ? "" : ".") + seg;
-        else
-            out.path += "[\"" + seg + "\"]";
-        if (!node)
+        const bool templated = rawSeg.find("${") != std::string::npos;
+        if (templated)
+            expanded = expandSegment(rawSeg, ctx);
+        const std::string& seg = templated ? expanded : rawSeg;
+        if (withPath) {
+            if (isIdentifier(seg)) {
+                if (!out.path.empty())
+                    out.path += '.';
+                out.path += seg;
+            } else {
+                out.path += "[\"";
+                out.path += seg;
+                out.path += "\"]";
+            }
+        }
+        if (!node) {
+            if (!withPath)
+                break; // nothing more to find, nothing to spell
             continue;
+        }
         if (node->is_object()) {
             out.parent = node;
             auto it = node->find(seg);
@@ -340,23 +352,32 @@ public:
     bool eval(const EvalContext& ctx, std::vector<Evidence>* evidence, bool polarity) const override
     {
         Resolved r;
+        const PathSpec* used = nullptr;
         for (const auto& p : m_paths) {
-            r = resolve(p, ctx);
+            r = resolve(p, ctx, false);
+            used = &p;
             if (r.value)
                 break;
         }
         bool result = false;
         if (m_valuePath) {
             // Compare with another field of the context (e.g. a mount's name with a volume's name).
-            const Resolved other = resolve(*m_valuePath, ctx);
-            LeafPredicate bound(
-                m_paths, m_op, other.value ? *other.value : nlohmann::json(), m_ignoreCase, std::nullopt);
-            result = other.value && bound.test(r.value, ctx.now());
+            const Resolved other = resolve(*m_valuePath, ctx, false);
+            if (!other.value)
+                result = false;
+            else if (m_op == Op::Matches || m_op == Op::AnyKeyMatches) { // the other field is the pattern
+                LeafPredicate bound(m_paths, m_op, *other.value, m_ignoreCase, std::nullopt);
+                result = bound.test(r.value, ctx.now(), *other.value);
+            } else {
+                result = test(r.value, ctx.now(), *other.value);
+            }
         } else {
-            result = test(r.value, ctx.now());
+            result = test(r.value, ctx.now(), m_value);
         }
         // The leaf is evidence when it pushes the overall result towards "violation".
         if (evidence && result == polarity) {
+            if (used)
+                r = resolve(*used, ctx); // again, spelling the path this time
             nlohmann::json observed = r.value ? maskIfSecret(r.path, *r.value) : nlohmann::json();
             // {name: PASSWORD, value: ...}: the value's secrecy is told by its sibling's name.
             if (r.value && r.parent && r.parent->is_object() && r.path.ends_with("value")) {
@@ -389,7 +410,8 @@ private:
         return !v || ((v->is_array() || v->is_object() || v->is_string()) && v->empty())
             || (v->is_string() && v->get<std::string>().empty());
     }
-    bool test(const nlohmann::json* v, std::int64_t now) const
+    /** `value` is the rule's own, or with a value path the other field's (never for the regex operators). */
+    bool test(const nlohmann::json* v, std::int64_t now, const nlohmann::json& value) const
     {
         switch (m_op) {
         case Op::OlderThanDays: {
@@ -407,13 +429,13 @@ private:
             const auto t = QDateTime::fromString(QString::fromStdString(stamp), Qt::ISODateWithMs);
             if (!t.isValid())
                 return false;
-            return double(now - t.toSecsSinceEpoch()) / 86400.0 > m_value.get<double>();
+            return double(now - t.toSecsSinceEpoch()) / 86400.0 > value.get<double>();
         }
         case Op::VersionLt:
         case Op::VersionGte: {
             if (!v || !v->is_string() || v->get_ref<const std::string&>().empty())
                 return false;
-            const int c = compareVersions(v->get<std::string>(), m_value.get<std::string>());
+            const int c = compareVersions(v->get<std::string>(), value.get<std::string>());
             return m_op == Op::VersionLt ? c < 0 : c >= 0;
         }
         case Op::Exists:
@@ -421,13 +443,13 @@ private:
         case Op::Absent:
             return v == nullptr;
         case Op::Equals:
-            return v && eq(*v, m_value);
+            return v && eq(*v, value);
         case Op::NotEquals:
-            return !v || !eq(*v, m_value);
+            return !v || !eq(*v, value);
         case Op::In:
-            return v && inList(*v, m_value);
+            return v && inList(*v, value);
         case Op::NotIn:
-            return v && !inList(*v, m_value);
+            return v && !inList(*v, value);
         case Op::True:
             return v && v->is_boolean() && v->get<bool>();
         case Op::NotTrue:
@@ -444,23 +466,23 @@ private:
             if (!v || !v->is_number())
                 return false;
             const double a = v->get<double>();
-            const double b = m_value.get<double>();
+            const double b = value.get<double>();
             return m_op == Op::Gt ? a > b : m_op == Op::Gte ? a >= b : m_op == Op::Lt ? a < b : a <= b;
         }
         case Op::Contains:
-            return v && v->is_array() && inList(m_value, *v);
+            return v && v->is_array() && inList(value, *v);
         case Op::ContainsAny:
             return v && v->is_array()
-                && std::any_of(v->begin(), v->end(), [&](const nlohmann::json& x) { return inList(x, m_value); });
+                && std::any_of(v->begin(), v->end(), [&](const nlohmann::json& x) { return inList(x, value); });
         case Op::AnyNotIn:
             return v && v->is_array()
-                && std::any_of(v->begin(), v->end(), [&](const nlohmann::json& x) { return !inList(x, m_value); });
+                && std::any_of(v->begin(), v->end(), [&](const nlohmann::json& x) { return !inList(x, value); });
         case Op::Empty:
             return isEmpty(v);
         case Op::NotEmpty:
             return !isEmpty(v);
         case Op::SizeGt:
-            return v && (v->is_array() || v->is_object()) && double(v->size()) > m_value.get<double>();
+            return v && (v->is_array() || v->is_object()) && double(v->size()) > value.get<double>();
         case Op::AnyKeyMatches:
             if (!v || !v->is_object())
                 return false;
@@ -473,7 +495,7 @@ private:
             if (!v || !v->is_object())
                 return false;
             for (auto it = v->begin(); it != v->end(); ++it) {
-                if (!inList(it.key(), m_value))
+                if (!inList(it.key(), value))
                     return true;
             }
             return false;
@@ -482,7 +504,7 @@ private:
             if (!v || !v->is_string())
                 return false;
             const unsigned long mode = std::strtoul(v->get_ref<const std::string&>().c_str(), nullptr, 8);
-            const unsigned long mask = std::strtoul(m_value.get_ref<const std::string&>().c_str(), nullptr, 8);
+            const unsigned long mask = std::strtoul(value.get_ref<const std::string&>().c_str(), nullptr, 8);
             return (mode & ~mask & 07777UL) != 0;
         }
         }
@@ -643,7 +665,7 @@ std::string MessageTemplate::render(const EvalContext& ctx, const std::vector<Ev
                 out += evidence.front().path;
             break;
         case Part::Kind::Field: {
-            const Resolved r = resolve(part.path, ctx);
+            const Resolved r = resolve(part.path, ctx, false);
             out += r.value ? maskText(displayValue(maskIfSecret(part.text, *r.value))) : std::string("(not set)");
             break;
         }

@@ -50,8 +50,11 @@ struct Resolved {
 
 /** Parses "root.a.b[\"key.with.dots\"].c"; throws std::invalid_argument on bad syntax. */
 [[nodiscard]] PathSpec parsePath(const std::string& text);
-/** Resolves a path in a context. Template segments "${root.x}" are replaced by the string they name. */
-[[nodiscard]] Resolved resolve(const PathSpec& spec, const EvalContext& ctx);
+/**
+ * Resolves a path in a context. Template segments "${root.x}" are replaced by the string they name.
+ * `withPath` false leaves `path` empty: spelling it is most of the cost, and only evidence needs it.
+ */
+[[nodiscard]] Resolved resolve(const PathSpec& spec, const EvalContext& ctx, bool withPath = true);
 
 /**
  * A compiled predicate. It is true when the resource violates the rule. The closed set of operators

@@ -85,7 +85,8 @@ void TestPredicate::operators_data()
     QTest::addColumn<bool>("expected");
 
     const std::string d = R"({"a": {"b": true, "n": 5, "s": "Hello", "list": ["X", "y"], "empty": [], "mode": "664",
-                             "obj": {"k1": 1, "k2": 2}, "z": 0, "f": false}})";
+                             "obj": {"k1": 1, "k2": 2}, "z": 0, "f": false, "pattern": "^H.l+o$",
+                             "lower": "^hello$"}})";
     auto row = [&](const char* what, const char* pred, bool expected) {
         QTest::addRow("%s", what) << d << std::string(pred) << expected;
     };
@@ -142,6 +143,21 @@ void TestPredicate::operators_data()
     row("matches icase", R"({"path": "doc.a.s", "op": "matches", "value": "^hello$", "ignore_case": true})", true);
     row("value_path equal", R"({"path": "doc.a.n", "op": "equals", "value_path": "doc.a.obj.k1"})", false);
     row("value_path missing other", R"({"path": "doc.a.n", "op": "equals", "value_path": "doc.a.nope"})", false);
+    row("value_path equal numbers", R"({"path": "doc.a.obj.k2", "op": "equals", "value_path": "doc.a.obj.k2"})", true);
+    row("value_path not_equals", R"({"path": "doc.a.n", "op": "not_equals", "value_path": "doc.a.obj.k1"})", true);
+    row("value_path in a list", R"({"path": "doc.a.s", "op": "in", "value_path": "doc.a.list"})", false);
+    row("value_path through an array is missing",
+        R"({"path": "doc.a.list", "op": "contains", "value_path": "doc.a.list[\"0\"]"})", false);
+    row("value_path gt", R"({"path": "doc.a.n", "op": "gt", "value_path": "doc.a.obj.k2"})", true);
+    row("value_path lt", R"({"path": "doc.a.n", "op": "lt", "value_path": "doc.a.obj.k2"})", false);
+    // A pattern from another field replaces the rule's own.
+    row("value_path pattern",
+        R"({"path": "doc.a.s", "op": "matches", "value": "^never$", "value_path": "doc.a.pattern"})", true);
+    row("value_path pattern icase",
+        R"({"path": "doc.a.s", "op": "matches", "value": "^never$", "value_path": "doc.a.lower", "ignore_case": true})",
+        true);
+    row("value_path pattern no match",
+        R"({"path": "doc.a.s", "op": "matches", "value": "^Hello$", "value_path": "doc.a.lower"})", false);
 }
 
 void TestPredicate::operators()
@@ -174,6 +190,14 @@ void TestPredicate::coalescingPaths()
     LG_COMPARE(ev.size(), std::size_t(1));
     LG_COMPARE(ev[0].path, std::string("spec.securityContext.runAsUser"));
     LG_COMPARE(ev[0].value, json(0));
+    // Present nowhere: the evidence names the last place looked, where Kubernetes' default would apply.
+    const auto absent = compilePredicate(json::parse(
+        R"({"path": ["container.securityContext.runAsNonRoot", "pod.spec.securityContext.runAsNonRoot"], "op": "absent"})"));
+    ev.clear();
+    QVERIFY(absent->eval(ctx, &ev, true));
+    LG_COMPARE(ev.size(), std::size_t(1));
+    LG_COMPARE(ev[0].path, std::string("spec.securityContext.runAsNonRoot"));
+    LG_COMPARE(ev[0].value, json());
 }
 
 void TestPredicate::evidencePathsPointIntoTheResource()
