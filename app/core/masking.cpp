@@ -64,6 +64,29 @@ bool mayHoldToken(std::string_view v)
         || v.find("ghr_") != v.npos;
 }
 
+/**
+ * Whether any NAME in `text` could look like a secret's: each word looksLikeSecretName() tests for holds one
+ * of these, in any case. Without one (and without mayHoldToken()), maskText() leaves the text as it is.
+ */
+bool mayNameSecret(std::string_view text)
+{
+    static constexpr std::array<std::string_view, 7> kParts { "PASS", "PWD", "SECRET", "TOKEN", "KEY", "PRIVATE",
+        "CREDENTIAL" };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = char(std::toupper(static_cast<unsigned char>(text[i])));
+        for (std::string_view part : kParts) {
+            if (c != part.front() || text.size() - i < part.size())
+                continue;
+            std::size_t k = 1;
+            while (k < part.size() && std::toupper(static_cast<unsigned char>(text[i + k])) == part[k])
+                ++k;
+            if (k == part.size())
+                return true;
+        }
+    }
+    return false;
+}
+
 QString q(std::string_view s)
 {
     return QString::fromUtf8(s.data(), qsizetype(s.size()));
@@ -90,6 +113,9 @@ std::string maskText(std::string_view text)
         return std::string(text.substr(0, 200)) + " ... " + std::string(kMasked) + " (long text withheld)";
     // NAME=value pairs (env lines, build args) with a secret-looking NAME or value.
     if (text.find_first_of("=:") == std::string_view::npos && !looksLikeSecretValue(text))
+        return std::string(text);
+    // Image references, URLs, "key: value" evidence: nothing to mask, and the common case by far.
+    if (!mayHoldToken(text) && !mayNameSecret(text))
         return std::string(text);
     static const QRegularExpression kAssign(
         QStringLiteral(R"(([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"']+))"));

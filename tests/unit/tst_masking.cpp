@@ -19,6 +19,8 @@ private Q_SLOTS:
     void values();
     void envEntries();
     void text();
+    void assignments_data();
+    void assignments();
 };
 
 void TestMasking::names_data()
@@ -77,6 +79,37 @@ void TestMasking::text()
     QVERIFY(t.find("hunter2") == std::string::npos);
     QVERIFY(t.find("AKIAIOSFODNN7EXAMPLE") == std::string::npos);
     QVERIFY(t.find("USER=app") != std::string::npos);
+}
+
+void TestMasking::assignments_data()
+{
+    QTest::addColumn<std::string>("text");
+    QTest::addColumn<std::string>("shown");
+    auto same = [](const char* t) { QTest::addRow("%s", t) << std::string(t) << std::string(t); };
+    auto row = [](const char* t, const char* shown) { QTest::addRow("%s", t) << std::string(t) << std::string(shown); };
+    // Secret names in any case and any form, values that are tokens.
+    row("Token: abc123def", "Token=********");
+    row("db_pwd=hunter2 user=app", "db_pwd=******** user=app");
+    row("x-api-key: 0123456789", "x-api-key=********");
+    row("client.secret=zzz", "client.secret=********");
+    row("private_key: qqq", "private_key=********");
+    row("Passphrase = 'open sesame'", "Passphrase=********");
+    row("header: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", "header=********");
+    row("note: ghp_0123456789abcdefghijklmnopqrstuvwxyz here", "note=******** here");
+    // Nothing secret: shown as given, whether or not a secret-looking word appears somewhere.
+    same("image: registry.example.com/synth-000/svc-00017:1.17.0");
+    same("Container app of Pod svc-1 uses image registry.example.com/a/b:1.2 without a digest.");
+    same("monkey=banana");
+    same("keycloak_url: https://kc.example.com:8443/auth");
+    same("ratio 3:1 and a=b");
+    same("mode: 0644, path=/etc/app");
+}
+
+void TestMasking::assignments()
+{
+    QFETCH(std::string, text);
+    QFETCH(std::string, shown);
+    LG_COMPARE(maskText(text), shown);
 }
 
 QTEST_GUILESS_MAIN(TestMasking)
