@@ -3,7 +3,10 @@
 #include <QByteArray>
 #include <QCryptographicHash>
 
+#include <openssl/evp.h>
+
 #include <algorithm>
+#include <memory>
 
 namespace lg {
 
@@ -84,9 +87,26 @@ std::string fingerprint(std::string_view ruleId, const Subject& subject)
         key.append(part);
         key.push_back('\x1f');
     }
-    const QByteArray digest
-        = QCryptographicHash::hash(QByteArrayView(key.data(), qsizetype(key.size())), QCryptographicHash::Sha256);
-    return digest.left(16).toHex().toStdString();
+    // OpenSSL's SHA-256 uses the CPU's SHA instructions: a 50,000-pod scan takes ~600,000 of these. Qt's
+    // portable code gives the same digest, and stays the fallback should OpenSSL refuse.
+    static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (!sha256 || !ctx || EVP_DigestInit_ex2(ctx.get(), sha256, nullptr) != 1
+        || EVP_DigestUpdate(ctx.get(), key.data(), key.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1
+        || size < 16) {
+        const QByteArray qt
+            = QCryptographicHash::hash(QByteArrayView(key.data(), qsizetype(key.size())), QCryptographicHash::Sha256);
+        return qt.left(16).toHex().toStdString();
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id(32, '0');
+    for (std::size_t i = 0; i < 16; ++i) {
+        id[2 * i] = kHex[digest[i] >> 4];
+        id[2 * i + 1] = kHex[digest[i] & 0xf];
+    }
+    return id;
 }
 
 nlohmann::json toJson(const Finding& f)

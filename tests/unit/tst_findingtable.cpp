@@ -2,12 +2,16 @@
 // are taken back, copies of one fingerprint are merged.
 #include "findingtable.h"
 
+#include <QCryptographicHash>
 #include <QTest>
 
 #include "testsupport.h"
 
 using namespace lg;
 using nlohmann::json;
+
+Q_DECLARE_METATYPE(std::string)
+Q_DECLARE_METATYPE(lg::Subject)
 
 namespace {
 
@@ -49,6 +53,8 @@ private Q_SLOTS:
     void evidenceIsAdded();
     void truncateForgetsItsRulesTexts();
     void longMessagesAreCut();
+    void fingerprintsAreTheirSha256_data();
+    void fingerprintsAreTheirSha256();
 };
 
 void TestFindingTable::roundTrip_data()
@@ -256,6 +262,32 @@ void TestFindingTable::longMessagesAreCut()
     LG_COMPARE(int(static_cast<unsigned char>(kept.back())), 0xa9); // ends after a whole character
     t.append(make("b", "R", "n", "short"));
     LG_COMPARE(std::string(t.message(1)), std::string("short"));
+}
+
+void TestFindingTable::fingerprintsAreTheirSha256_data()
+{
+    QTest::addColumn<std::string>("rule");
+    QTest::addColumn<Subject>("subject");
+    QTest::newRow("pod container") << std::string("LG-PSS-PRIVILEGED")
+                                   << Subject { "kube:prod", "Pod", "shop", "web-1", "app" };
+    QTest::newRow("empty parts") << std::string("R") << Subject { "", "", "", "", "" };
+    QTest::newRow("unicode") << std::string("LG-K8S-PSA-LABEL") << Subject { "t", "Namespace", "", "b\xc3\xbcro", "" };
+    QTest::newRow("long name") << std::string("CIS-DI-0001")
+                               << Subject { "docker:local", "Image", "", std::string(300, 'x'), "" };
+}
+
+void TestFindingTable::fingerprintsAreTheirSha256()
+{
+    // A fingerprint is the first 16 bytes of the SHA-256 of rule and subject, in hex: caches written before
+    // and after any change of hashing code must name a finding the same.
+    QFETCH(std::string, rule);
+    QFETCH(Subject, subject);
+    std::string key;
+    for (const std::string& part :
+        { rule, subject.target, subject.kind, subject.namespace_, subject.name, subject.container })
+        key += part + '\x1f';
+    const QByteArray expected = QCryptographicHash::hash(QByteArray::fromStdString(key), QCryptographicHash::Sha256);
+    LG_COMPARE(fingerprint(rule, subject), expected.left(16).toHex().toStdString());
 }
 
 QTEST_GUILESS_MAIN(TestFindingTable)
