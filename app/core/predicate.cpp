@@ -15,16 +15,16 @@
 
 namespace lg {
 
-void EvalContext::bind(std::string name, const nlohmann::json* doc, std::string pathPrefix)
+void EvalContext::bind(std::string_view name, const nlohmann::json* doc, std::string_view pathPrefix)
 {
     for (auto& r : m_roots) {
         if (r.name == name) {
             r.doc = doc;
-            r.prefix = std::move(pathPrefix);
+            r.prefix.assign(pathPrefix); // rebinding reuses the buffer
             return;
         }
     }
-    m_roots.push_back({ std::move(name), doc, std::move(pathPrefix) });
+    m_roots.push_back({ std::string(name), doc, std::string(pathPrefix) });
 }
 
 const nlohmann::json* EvalContext::root(std::string_view name, std::string* prefix) const

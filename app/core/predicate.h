@@ -19,7 +19,7 @@ namespace lg {
  */
 class EvalContext {
 public:
-    void bind(std::string name, const nlohmann::json* doc, std::string pathPrefix);
+    void bind(std::string_view name, const nlohmann::json* doc, std::string_view pathPrefix);
     [[nodiscard]] const nlohmann::json* root(std::string_view name, std::string* prefix = nullptr) const;
     /** The scan's clock (unix seconds) for age operators; injected so rules stay pure. */
     void setNow(std::int64_t now) { m_now = now; }

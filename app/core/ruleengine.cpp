@@ -88,14 +88,69 @@ Severity RuleEngine::effectiveSeverity(const Rule& rule) const
     return it == m_policy.severityOverrides.end() ? rule.severity : it->second;
 }
 
+/**
+ * One resource's evaluation contexts, built once for all its rules (a pod is judged by ~80): the resource
+ * alone, with its pod template, and one per container, with the container's subject.
+ */
+struct RuleEngine::ResourceScope {
+    struct Container {
+        const nlohmann::json* doc;
+        std::string path;
+        Subject subject;
+    };
+    Subject base;
+    EvalContext resource;
+    EvalContext pod;
+    EvalContext container;
+    bool podRead = false;
+    bool hasPod = false;
+    std::vector<Container> containers;
+
+    void readPod(const Resource& r)
+    {
+        podRead = true;
+        std::string prefix;
+        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
+        if (!tmpl)
+            return;
+        hasPod = true;
+        pod = resource;
+        pod.bind("pod", tmpl, prefix);
+        container = pod;
+        const auto specIt = tmpl->find("spec");
+        if (specIt == tmpl->end() || !specIt->is_object())
+            return;
+        static constexpr std::array<const char*, 3> kContainerLists { "initContainers", "containers",
+            "ephemeralContainers" };
+        for (const char* list : kContainerLists) {
+            auto it = specIt->find(list);
+            if (it == specIt->end() || !it->is_array())
+                continue;
+            for (std::size_t i = 0; i < it->size(); ++i) {
+                const auto& c = (*it)[i];
+                if (!c.is_object())
+                    continue;
+                const std::string item = std::string(list) + "[" + std::to_string(i) + "]";
+                Subject subject = base;
+                subject.container = text(c, "name", item);
+                containers.push_back({ &c, join(prefix, "spec." + item), std::move(subject) });
+            }
+        }
+    }
+};
+
 void RuleEngine::add(const Resource& resource)
 {
     ++m_resourceCount;
     m_scanned.insert(resource.layer);
+    ResourceScope scope;
+    scope.base = { resource.target, resource.kind, resource.namespace_, resource.name, {} };
+    scope.resource.setNow(m_now);
+    scope.resource.bind("resource", &resource.data, "");
     for (const auto& rule : m_catalog.rules()) {
         if (!rule.predicate || m_policy.isDisabled(rule.id) || !rule.appliesToKind(resource.kind))
             continue;
-        evaluateRule(rule, resource);
+        evaluateRule(rule, resource, scope);
     }
     for (auto& check : m_crossChecks)
         check->observe(resource);
@@ -190,14 +245,9 @@ RuleOutcome& RuleEngine::outcomeOf(const Rule& rule)
     return o;
 }
 
-void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
+void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource, ResourceScope& scope)
 {
-    Subject base { resource.target, resource.kind, resource.namespace_, resource.name, {} };
-    EvalContext ctx;
-    ctx.setNow(m_now);
-    ctx.bind("resource", &resource.data, "");
-
-    auto evaluate = [&](const Subject& subject) {
+    auto evaluate = [&](const EvalContext& ctx, const Subject& subject) {
         if (rule.when && !rule.when->eval(ctx, nullptr, true)) {
             ++outcomeOf(rule).notApplicable;
             return;
@@ -209,37 +259,20 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource)
     };
 
     if (rule.scope == RuleScope::Resource) {
-        evaluate(base);
+        evaluate(scope.resource, scope.base);
         return;
     }
-    std::string podPrefix;
-    const nlohmann::json* pod = podTemplate(resource.data, resource.kind, &podPrefix);
-    if (!pod)
+    if (!scope.podRead)
+        scope.readPod(resource);
+    if (!scope.hasPod)
         return;
-    ctx.bind("pod", pod, podPrefix);
     if (rule.scope == RuleScope::Pod) {
-        evaluate(base);
+        evaluate(scope.pod, scope.base);
         return;
     }
-    const auto specIt = pod->find("spec");
-    if (specIt == pod->end() || !specIt->is_object())
-        return;
-    static constexpr std::array<const char*, 3> kContainerLists { "initContainers", "containers",
-        "ephemeralContainers" };
-    for (const char* list : kContainerLists) {
-        auto it = specIt->find(list);
-        if (it == specIt->end() || !it->is_array())
-            continue;
-        for (std::size_t i = 0; i < it->size(); ++i) {
-            const auto& container = (*it)[i];
-            if (!container.is_object())
-                continue;
-            ctx.bind(
-                "container", &container, join(podPrefix, std::string("spec.") + list + "[" + std::to_string(i) + "]"));
-            Subject subject = base;
-            subject.container = text(container, "name", std::string(list) + "[" + std::to_string(i) + "]");
-            evaluate(subject);
-        }
+    for (const auto& c : scope.containers) {
+        scope.container.bind("container", c.doc, c.path);
+        evaluate(scope.container, c.subject);
     }
 }
 

@@ -84,7 +84,8 @@ public:
     [[nodiscard]] const Policy& policy() const { return m_policy; }
 
 private:
-    void evaluateRule(const Rule& rule, const Resource& resource);
+    struct ResourceScope; // what every rule of one resource shares: its contexts, pod template and containers
+    void evaluateRule(const Rule& rule, const Resource& resource, ResourceScope& scope);
     [[nodiscard]] Severity effectiveSeverity(const Rule& rule) const;
 
     const RuleCatalog& m_catalog;
