@@ -114,8 +114,10 @@ std::string maskText(std::string_view text)
     // NAME=value pairs (env lines, build args) with a secret-looking NAME or value.
     if (text.find_first_of("=:") == std::string_view::npos && !looksLikeSecretValue(text))
         return std::string(text);
-    // Image references, URLs, "key: value" evidence: nothing to mask, and the common case by far.
-    if (!mayHoldToken(text) && !mayNameSecret(text))
+    // Image references, URLs, "key: value" evidence: nothing to mask, and the common case by far. Only for
+    // ASCII: the path below also replaces invalid UTF-8, as it always did.
+    if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })
+        && !mayHoldToken(text) && !mayNameSecret(text))
         return std::string(text);
     static const QRegularExpression kAssign(
         QStringLiteral(R"(([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"']+))"));

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void longMessagesAreCut();
     void fingerprintsAreTheirSha256_data();
     void fingerprintsAreTheirSha256();
+    void fingerprintIsPinned();
 };
 
 void TestFindingTable::roundTrip_data()
@@ -288,6 +289,13 @@ void TestFindingTable::fingerprintsAreTheirSha256()
         key += part + '\x1f';
     const QByteArray expected = QCryptographicHash::hash(QByteArray::fromStdString(key), QCryptographicHash::Sha256);
     LG_COMPARE(fingerprint(rule, subject), expected.left(16).toHex().toStdString());
+}
+
+void TestFindingTable::fingerprintIsPinned()
+{
+    // Computed outside the project (Python's hashlib): the digest does not depend on either implementation.
+    LG_COMPARE(fingerprint("LG-PSS-PRIVILEGED", { "kube:prod", "Pod", "shop", "web-1", "app" }),
+        std::string("2289b6aaaedd09b819efb71a923be5f5"));
 }
 
 QTEST_GUILESS_MAIN(TestFindingTable)

@@ -96,6 +96,9 @@ void TestMasking::assignments_data()
     row("Passphrase = 'open sesame'", "Passphrase=********");
     row("header: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", "header=********");
     row("note: ghp_0123456789abcdefghijklmnopqrstuvwxyz here", "note=******** here");
+    row("db_credential=abc", "db_credential=********");
+    // Not ASCII: taken through Qt as before, which replaces invalid UTF-8.
+    QTest::addRow("invalid UTF-8") << std::string("name: caf\xe9") << std::string("name: caf\xef\xbf\xbd");
     // Nothing secret: shown as given, whether or not a secret-looking word appears somewhere.
     same("image: registry.example.com/synth-000/svc-00017:1.17.0");
     same("Container app of Pod svc-1 uses image registry.example.com/a/b:1.2 without a digest.");

@@ -156,6 +156,8 @@ void TestPredicate::operators_data()
     row("value_path pattern icase",
         R"({"path": "doc.a.s", "op": "matches", "value": "^never$", "value_path": "doc.a.lower", "ignore_case": true})",
         true);
+    row("value_path pattern, other field missing",
+        R"({"path": "doc.a.s", "op": "matches", "value": "^Hello$", "value_path": "doc.a.nope"})", false);
     row("value_path pattern no match",
         R"({"path": "doc.a.s", "op": "matches", "value": "^Hello$", "value_path": "doc.a.lower"})", false);
 }
@@ -198,6 +200,13 @@ void TestPredicate::coalescingPaths()
     LG_COMPARE(ev.size(), std::size_t(1));
     LG_COMPARE(ev[0].path, std::string("spec.securityContext.runAsNonRoot"));
     LG_COMPARE(ev[0].value, json());
+    // The last place looked is missing from its first segment on: its path is still spelled whole.
+    const json noSpec = json::parse(R"({"metadata": {"name": "p"}})");
+    ctx.bind("pod", &noSpec, "");
+    ev.clear();
+    QVERIFY(absent->eval(ctx, &ev, true));
+    LG_COMPARE(ev.size(), std::size_t(1));
+    LG_COMPARE(ev[0].path, std::string("spec.securityContext.runAsNonRoot"));
 }
 
 void TestPredicate::evidencePathsPointIntoTheResource()
