@@ -136,7 +136,8 @@ std::string authHint(const KubeContext& ctx)
 } // namespace
 
 void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
-    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem)
+    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem,
+    const std::function<bool(simdjson::dom::element)>& skip)
 {
     simdjson::dom::element doc;
     if (auto err = parser.parse(body).get(doc))
@@ -153,6 +154,8 @@ void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
     if (doc["items"].get(arr) != simdjson::SUCCESS)
         return;
     for (simdjson::dom::element item : arr) {
+        if (skip && skip(item))
+            continue;
         nlohmann::json j;
         try {
             j = convert(item, 0, false);
@@ -438,6 +441,40 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         int restarts = 0;
         std::size_t items = 0;
         std::size_t pages = 0;
+        // Most pods (and replica sets) of a cluster belong to a controller listed before them: they are
+        // counted as below, from the parsed page, without building their JSON tree. Anything else is
+        // left to the item handler.
+        auto judgedThroughController = [&](simdjson::dom::element item) {
+            if (cancel.load())
+                throw Cancelled();
+            simdjson::dom::element meta;
+            simdjson::dom::array owners;
+            if (item["metadata"].get(meta) || meta["ownerReferences"].get(owners))
+                return false;
+            auto str = [](simdjson::dom::element e, const char* key) {
+                std::string_view v;
+                return e.is_object() && !e[key].get(v) ? std::string(v) : std::string();
+            };
+            const std::string itemNs = str(meta, "namespace");
+            for (simdjson::dom::element o : owners) {
+                bool controller = false;
+                if (!o.is_object() || o["controller"].get(controller) || !controller)
+                    continue;
+                // The first controlling owner decides, as controllerOwnerKey() does on the tree.
+                const std::string owner = controllerKey(str(o, "kind"), itemNs, str(o, "name"));
+                if (owner.empty() || !controllers.count(owner))
+                    return false;
+                const std::string uid = str(meta, "uid");
+                if (!uid.empty() && !seen.insert(uid).second)
+                    return true; // already handed on before a 410 restarted the list
+                ++items;
+                if (auto key = controllerKey(k.kind, itemNs, str(meta, "name")); !key.empty())
+                    controllers.insert(std::move(key));
+                ++viaController;
+                return true;
+            }
+            return false;
+        };
         auto pending = std::async(std::launch::async, fetch, std::string());
         while (true) {
             HttpResponse page = pending.get();
@@ -494,7 +531,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                             + (r.namespace_.empty() ? "" : "/namespaces/" + r.namespace_) + "/" + k.plural + "/"
                             + r.name;
                         sink(r);
-                    });
+                    },
+                    judgedThroughController);
             } catch (const KubeListError& e) {
                 throw ConnectorError(m_target, "the answer to GET " + base + " " + e.what(),
                     "the answer was cut or the server is not a Kubernetes API server; try again");

@@ -32,10 +32,12 @@ public:
 /**
  * Reads one page of a Kubernetes list with simdjson: calls `onContinue` with its continue token (empty on
  * the last page) once the page is parsed (the body may then be freed), then `onItem` with each item as
- * JSON (managedFields and last-applied-configuration dropped). Throws KubeListError.
+ * JSON (managedFields and last-applied-configuration dropped). An item `skip` returns true for is never
+ * converted (a pod judged through its controller). Throws KubeListError.
  */
 void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
-    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem);
+    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem,
+    const std::function<bool(simdjson::dom::element)>& skip = {});
 
 /**
  * A live Kubernetes cluster through its API server: /version, discovery, then paged lists (`limit` +

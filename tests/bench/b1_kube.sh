@@ -3,6 +3,8 @@
 # `kubectl get pods -A -o json --chunk-size=500` on the same server in the same run.
 # usage: tests/bench/b1_kube.sh [PODS] [POD_BYTES] [BUILD_DIR]   (default 50000 4400 build/release)
 # Prints wall time and peak RSS of both, and the ratio.
+# LG_B1_CONTROLLERS=1 also serves the Deployments and ReplicaSets owning the pods, as in a real cluster: the
+# pods are then judged once per workload, through their Deployment.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 pods=${1:-50000}
@@ -16,8 +18,10 @@ trap cleanup EXIT
 mkdir -p "$work/empty"
 # Only the synthetic pods: every one is a bare pod or owned by a ReplicaSet the server does not serve,
 # so every pod is evaluated (the worst case: nothing is judged through a controller).
+controllers=()
+[[ "${LG_B1_CONTROLLERS:-0}" == 1 ]] && controllers=(--synthetic-controllers)
 "$here/tests/testbed/kube-apiserver.sh" start "$work/srv" --state "$work/empty" --synthetic-pods "$pods" \
-    --pod-bytes "$bytes" >/dev/null
+    --pod-bytes "$bytes" "${controllers[@]}" >/dev/null
 kubeconfig="$work/srv/kubeconfig"
 
 measure() { # label, command...

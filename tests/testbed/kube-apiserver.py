@@ -248,7 +248,7 @@ class Cluster:
             res, d = objs[k]
             self.add(res, self.defaults(res, d))
         if args.synthetic_pods:
-            Synthetic(self, args.synthetic_pods, args.pod_bytes).run()
+            Synthetic(self, args.synthetic_pods, args.pod_bytes, args.synthetic_controllers).run()
         for s in self.stores.values():
             s.finish()
         self.list_rv = str(self.rv)
@@ -440,8 +440,9 @@ class Synthetic:
     SEC = "hhhhhhhhddddduuuuppnn"                      # hardened, default, no limits, privileged, host network
     PART = re.compile(r'"@#([A-Z]+)@"|@([A-Z]+)@')
 
-    def __init__(self, cluster, n, size):
+    def __init__(self, cluster, n, size, controllers=False):
         self.c, self.n, self.size, self.templates = cluster, n, size, {}
+        self.controllers = controllers  # also serve the Deployment and ReplicaSet of every owned workload
         self.filler = base64.b64encode(b"".join(hashlib.sha512(str(i).encode()).digest() for i in range(4096))).decode()
 
     def compile(self, obj):
@@ -540,6 +541,25 @@ class Synthetic:
         self.templates[key] = pod
         return pod
 
+    def add_controllers(self, ns, app, hsh, labels, replicas, sec, sidecar, minor):
+        """The Deployment and ReplicaSet owning a workload's pods, with the pods' template."""
+        c = self.c
+        spec = json.loads(json.dumps(self.pod_spec(sec, sidecar)).replace("@NS@", ns).replace("@APP@", app)
+                          .replace("@MINOR@", minor))
+        template = {"metadata": {"labels": {k: v for k, v in labels.items() if k != "pod-template-hash"}},
+                    "spec": spec}
+        selector = {"matchLabels": {"app.kubernetes.io/name": app}}
+        deploy = c.stores["deployments"].res
+        c.add(deploy, c.defaults(deploy, {"kind": "Deployment", "metadata": {
+            "name": app, "namespace": ns, "labels": {"app.kubernetes.io/name": app}},
+            "spec": {"replicas": replicas, "selector": selector, "template": template}}))
+        rs = c.stores["replicasets"].res
+        c.add(rs, c.defaults(rs, {"kind": "ReplicaSet", "metadata": {
+            "name": f"{app}-{hsh}", "namespace": ns, "labels": labels, "ownerReferences": [{
+                "apiVersion": "apps/v1", "kind": "Deployment", "name": app,
+                "uid": make_uid("Deployment", ns, app), "controller": True, "blockOwnerDeletion": True}]},
+            "spec": {"replicas": replicas, "selector": selector, "template": template}}))
+
     def run(self):
         c, n = self.c, self.n
         nodes = [f"synth-node-{i:03d}" for i in range(max(1, min(1000, n // 100)))]
@@ -572,6 +592,8 @@ class Synthetic:
                     labels["pod-template-hash"] = hsh
                 vals = {"NS": ns, "APP": app, "HASH": hsh, "MINOR": str(g % 40),
                         "RSUID": make_uid("ReplicaSet", ns, f"{app}-{hsh}")}
+                if owned and self.controllers:
+                    self.add_controllers(ns, app, hsh, labels, replicas, sec, sidecar, vals["MINOR"])
                 for r in range(replicas):
                     made += 1
                     pending = made % 97 == 0
@@ -1168,6 +1190,8 @@ def main():
     ap.add_argument("--state", action="append", default=[], help="manifest file or folder (repeatable)")
     ap.add_argument("--synthetic-pods", type=int, default=0, metavar="N")
     ap.add_argument("--pod-bytes", type=int, default=4400, metavar="B", help="JSON size of a synthetic pod")
+    ap.add_argument("--synthetic-controllers", action="store_true",
+                    help="also serve the Deployments and ReplicaSets owning the synthetic pods")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--ready-file", help="receives the port once the server listens")
