@@ -157,8 +157,14 @@ void TestKubernetes::tokenAuthScansTheCluster()
     const auto kc = Kubeconfig::load(m_main.kubeconfig());
     const auto ctx = kc.resolve("testbed");
     LG_COMPARE(ctx.user.kind(), std::string("token"));
-    const auto o = scan(std::make_unique<KubernetesConnector>(ctx));
+    std::vector<std::string> progress;
+    const auto o = scan(std::make_unique<KubernetesConnector>(ctx), nullptr, &progress);
     QVERIFY2(!o.anySourceFailed(), o.sources.empty() ? "no source" : o.sources[0].error.c_str());
+    // Every owned object of the state is judged through its controller, counted from the parsed page: the
+    // web, api and coredns replica sets, two web, two api, two node-exporter and one coredns pod.
+    QVERIFY(std::find(
+                progress.begin(), progress.end(), "10 pods, replica sets and jobs evaluated through their controllers")
+        != progress.end());
     // orchestrator rules on the risky workload, host rules from node status, version rules from /version
     QVERIFY(fired(o, "LG-PSS-PRIVILEGED", "web"));
     QVERIFY(fired(o, "LG-K8S-DOCKER-SOCKET", "web"));
