@@ -27,9 +27,6 @@
 #include <QSaveFile>
 
 #include <csignal>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -751,15 +748,6 @@ int cmdReport(const QStringList& args)
         const auto scanId = resolveScan(*store, p, &code);
         if (!scanId)
             return code;
-#ifdef __GLIBC__
-        // Qt's PDF engine allocates and frees a 1 MiB buffer for each page it compresses; with glibc's defaults
-        // each is a fresh mapping with its page faults (a third of a big report's time). This process only
-        // writes the report: keep such blocks in the heap.
-        if (format == QLatin1String("pdf")) {
-            mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-            mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-        }
-#endif
         const std::string summary = writeReport(*store, *scanId, s(format), s(p.value(QStringLiteral("output"))),
             frameworks, p.isSet(QStringLiteral("framework")));
         if (format == QLatin1String("pdf"))

@@ -362,15 +362,13 @@ public:
         bool result = false;
         if (m_valuePath) {
             // Compare with another field of the context (e.g. a mount's name with a volume's name).
-            const Resolved other = resolve(*m_valuePath, ctx, false);
-            if (!other.value)
-                result = false;
-            else if (m_op == Op::Matches || m_op == Op::AnyKeyMatches) { // the other field is the pattern
-                LeafPredicate bound(m_paths, m_op, *other.value, m_ignoreCase, std::nullopt);
-                result = bound.test(r.value, ctx.now(), *other.value);
-            } else {
+            if (const Resolved other = resolve(*m_valuePath, ctx, false); !other.value)
+                result = false; // nothing to compare with
+            else if (m_op == Op::Matches || m_op == Op::AnyKeyMatches) // the other field is the pattern
+                result = LeafPredicate(m_paths, m_op, *other.value, m_ignoreCase, std::nullopt)
+                             .test(r.value, ctx.now(), *other.value);
+            else
                 result = test(r.value, ctx.now(), *other.value);
-            }
         } else {
             result = test(r.value, ctx.now(), m_value);
         }

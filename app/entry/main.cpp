@@ -15,7 +15,8 @@
 int main(int argc, char** argv)
 {
 #ifdef __GLIBC__
-    // A scan allocates and frees buffers of a few MB again and again (list pages, finding blocks). Past
+    // A scan allocates and frees buffers of a few MB again and again (list pages, finding blocks), and Qt's
+    // PDF engine a 1 MiB one for each page it compresses (once a third of a big report's time). Past
     // glibc's mmap threshold (128 KiB by default) each is a fresh mapping whose pages fault in anew, which
     // costs more than the copy itself on virtual machines: keep them on the heap (32 MiB, the largest
     // threshold mallopt(3) documents), and the freed top for the next one. Setting any of these turns off glibc's

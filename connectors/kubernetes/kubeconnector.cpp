@@ -441,9 +441,19 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         int restarts = 0;
         std::size_t items = 0;
         std::size_t pages = 0;
+        // Counts an item once (a 410 restart lists it again; false then) and remembers it when it is a
+        // controller: a skipped ReplicaSet still counts as listed, its pods are judged through the Deployment.
+        auto listed = [&](const std::string& uid, const std::string& itemNs, const std::string& name) {
+            if (!uid.empty() && !seen.insert(uid).second)
+                return false;
+            ++items;
+            if (auto key = controllerKey(k.kind, itemNs, name); !key.empty())
+                controllers.insert(std::move(key));
+            return true;
+        };
         // Most pods (and replica sets) of a cluster belong to a controller listed before them: they are
-        // counted as below, from the parsed page, without building their JSON tree. Anything else is
-        // left to the item handler.
+        // counted from the parsed page, without building their JSON tree, and never handed on. Anything
+        // else goes to the item handler.
         auto judgedThroughController = [&](simdjson::dom::element item) {
             if (cancel.load())
                 throw Cancelled();
@@ -464,13 +474,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                 const std::string owner = controllerKey(str(o, "kind"), itemNs, str(o, "name"));
                 if (owner.empty() || !controllers.count(owner))
                     return false;
-                const std::string uid = str(meta, "uid");
-                if (!uid.empty() && !seen.insert(uid).second)
-                    return true; // already handed on before a 410 restarted the list
-                ++items;
-                if (auto key = controllerKey(k.kind, itemNs, str(meta, "name")); !key.empty())
-                    controllers.insert(std::move(key));
-                ++viaController;
+                if (listed(str(meta, "uid"), itemNs, str(meta, "name")))
+                    ++viaController;
                 return true;
             }
             return false;
@@ -508,23 +513,14 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                         Resource r;
                         r.data = std::move(item);
                         const auto& meta = member(r.data, "metadata");
-                        const std::string uid = text(meta, "uid");
-                        if (!uid.empty() && !seen.insert(uid).second)
-                            return; // already handed on before a 410 restarted the list
-                        ++items;
+                        r.name = text(meta, "name");
+                        r.namespace_ = text(meta, "namespace");
+                        // Its controller, if any, is not listed: judgedThroughController() took the others.
+                        if (!listed(text(meta, "uid"), r.namespace_, r.name))
+                            return;
                         r.data["kind"] = k.kind;
                         r.data["apiVersion"] = groupVersion(k);
                         r.kind = k.kind;
-                        r.name = text(meta, "name");
-                        r.namespace_ = text(meta, "namespace");
-                        // A skipped ReplicaSet still counts as listed: its pods are judged through the Deployment.
-                        if (auto key = controllerKey(k.kind, r.namespace_, r.name); !key.empty())
-                            controllers.insert(std::move(key));
-                        const std::string owner = controllerOwnerKey(r.data);
-                        if (!owner.empty() && controllers.count(owner)) {
-                            ++viaController;
-                            return;
-                        }
                         r.layer = r.kind == "Node" ? Layer::Host : Layer::Orchestrator;
                         r.target = m_target;
                         r.origin = location() + apiPrefix(k)
