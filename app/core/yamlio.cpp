@@ -69,6 +69,36 @@ nlohmann::json scalarToJson(const YAML::Node& node)
 /** Nodes converted so far: aliases are expanded, so nested anchors ("billion laughs") are bounded here. */
 constexpr std::size_t kMaxNodes = 2'000'000;
 
+nlohmann::json toJson(const YAML::Node& node, int depth, std::size_t& nodes);
+
+/** A plain `<<` key, or one tagged !!merge; a quoted "<<" is an ordinary key (as in go-yaml v2). */
+bool isMergeKey(const YAML::Node& key)
+{
+    return key.Scalar() == "<<" && (key.Tag() == "?" || key.Tag() == "tag:yaml.org,2002:merge");
+}
+
+/**
+ * A merge key applied as the Kubernetes decoder (sigs.k8s.io/yaml on go-yaml v2) applies it: where it stands,
+ * its keys overwrite those before it and the keys after it overwrite its own; of a sequence of maps the
+ * earlier map wins. Anything but a map or a sequence of maps is refused, as kubectl refuses it.
+ */
+void mergeInto(nlohmann::json& obj, const YAML::Node& value, int depth, std::size_t& nodes)
+{
+    auto mergeMap = [&](const YAML::Node& map) {
+        if (!map.IsMap())
+            throw YAML::Exception(map.Mark(), "map merge requires map or sequence of maps as the value");
+        nlohmann::json merged = toJson(map, depth + 1, nodes);
+        for (auto& [key, v] : merged.items())
+            obj[key] = std::move(v);
+    };
+    if (value.IsSequence()) {
+        for (std::size_t i = value.size(); i-- > 0;)
+            mergeMap(value[i]);
+    } else {
+        mergeMap(value);
+    }
+}
+
 nlohmann::json toJson(const YAML::Node& node, int depth, std::size_t& nodes)
 {
     if (depth > 200)
@@ -92,7 +122,10 @@ nlohmann::json toJson(const YAML::Node& node, int depth, std::size_t& nodes)
         for (const auto& kv : node) {
             if (!kv.first.IsScalar())
                 throw YAML::Exception(kv.first.Mark(), "mapping keys must be scalars");
-            obj[kv.first.Scalar()] = toJson(kv.second, depth + 1, nodes);
+            if (isMergeKey(kv.first))
+                mergeInto(obj, kv.second, depth, nodes);
+            else
+                obj[kv.first.Scalar()] = toJson(kv.second, depth + 1, nodes);
         }
         return obj;
     }

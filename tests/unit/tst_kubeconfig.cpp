@@ -30,6 +30,7 @@ private Q_SLOTS:
     void execPluginFailures();
     void authProviderIsRefusedWithHint();
     void tlsServerNameAndInsecure();
+    void mergeKeysAreApplied();
     void inCluster();
 
 private:
@@ -378,6 +379,30 @@ void TestKubeconfig::inCluster()
     LG_COMPARE(kubeEndpoint(ctx, false, {}).authorization, std::string("Bearer sa-token"));
     qunsetenv("KUBERNETES_SERVICE_HOST");
     qunsetenv("KUBERNETES_SERVICE_PORT");
+}
+
+void TestKubeconfig::mergeKeysAreApplied()
+{
+    // kubectl reads kubeconfigs with the same YAML decoder as manifests: a merged key counts.
+    const auto file = write(QStringLiteral("merged"), R"(apiVersion: v1
+kind: Config
+current-context: prod
+x-defaults: &insecure {insecure-skip-tls-verify: true}
+clusters:
+- name: prod-cluster
+  cluster:
+    <<: *insecure
+    server: https://10.0.0.1:6443
+users:
+- name: alice
+  user: {token: abc}
+contexts:
+- name: prod
+  context: {cluster: prod-cluster, user: alice}
+)");
+    const auto ctx = Kubeconfig::load(file).resolve();
+    QVERIFY(ctx.cluster.insecureSkipTlsVerify);
+    LG_COMPARE(ctx.cluster.server, std::string("https://10.0.0.1:6443"));
 }
 
 QTEST_GUILESS_MAIN(TestKubeconfig)

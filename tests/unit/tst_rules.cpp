@@ -31,6 +31,7 @@ private Q_SLOTS:
     void hostileManifestsDoNotBreakTheScan();
     void crossChecksSpanSourcesOfOneTarget();
     void sameObjectTwiceIsOneFinding();
+    void mergeKeysCannotHideRisk();
     void compactTableKeepsWhatTheEngineFound();
     void sourceFailingAfterItsFindingsAddsNone();
     void crossCheckFindingsHonourExemptions_data();
@@ -281,6 +282,16 @@ void TestRules::crossChecksSpanSourcesOfOneTarget()
     for (const auto& f : outcome.record.findings)
         QVERIFY2(f.rule != "LG-K8S-NETWORKPOLICY-COVERAGE", f.message.c_str());
     LG_COMPARE(outcome.record.outcomes.at("LG-K8S-NETWORKPOLICY-COVERAGE").evaluated, 1);
+}
+
+void TestRules::mergeKeysCannotHideRisk()
+{
+    // `<<: *anchor` is applied as kubectl applies it: what it merges is judged like anything written out.
+    const auto outcome = runOn(m_catalog, QStringLiteral(LG_TEST_DATA "/evasions/merge-keys"));
+    QVERIFY(!outcome.anySourceFailed());
+    QVERIFY(lg::test::fired(outcome, "LG-PSS-PRIVILEGED", "merged-security-context"));
+    QVERIFY(lg::test::fired(outcome, "LG-PSS-HOST-NETWORK", "merged-pod-spec"));
+    QVERIFY(lg::test::fired(outcome, "LG-PSS-HOST-PID", "merged-pod-spec"));
 }
 
 void TestRules::sameObjectTwiceIsOneFinding()

@@ -18,6 +18,9 @@ private Q_SLOTS:
     void hostileScalars();
     void aliasBombIsAnError();
     void leadingCommaIsAnErrorNotAHang();
+    void mergeKeys_data();
+    void mergeKeys();
+    void mergeKeyOfAScalarIsAnError();
 };
 
 void TestYaml::hostileScalars()
@@ -110,6 +113,53 @@ void TestYaml::deepNestingIsAnError()
     for (int i = 0; i < 300; ++i)
         deep += "]";
     QVERIFY_THROWS_EXCEPTION(YamlError, (void)parseYamlDocuments(deep, "deep.yaml"));
+}
+
+void TestYaml::mergeKeys_data()
+{
+    // Expected values follow go-yaml v2, which sigs.k8s.io/yaml (kubectl apply, the API server) decodes with.
+    QTest::addColumn<QString>("yaml");
+    QTest::addColumn<QString>("expected");
+    QTest::addRow("anchor merged into a map")
+        << "base: &sc {privileged: true, runAsUser: 0}\nsc: {<<: *sc}\n"
+        << R"({"base":{"privileged":true,"runAsUser":0},"sc":{"privileged":true,"runAsUser":0}})";
+    QTest::addRow("a key after the merge wins")
+        << "a: &a {x: 1, y: 1}\nb:\n  <<: *a\n  y: 2\n" << R"({"a":{"x":1,"y":1},"b":{"x":1,"y":2}})";
+    QTest::addRow("the merge overwrites a key before it")
+        << "a: &a {x: 1}\nb:\n  x: 2\n  <<: *a\n" << R"({"a":{"x":1},"b":{"x":1}})";
+    QTest::addRow("of a sequence of maps the first wins")
+        << "a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc: {<<: [*a, *b]}\n"
+        << R"({"a":{"x":1},"b":{"x":2,"y":2},"c":{"x":1,"y":2}})";
+    QTest::addRow("an inline map") << "c: {<<: {hostPID: true}}\n" << R"({"c":{"hostPID":true}})";
+    QTest::addRow("merged into a pod spec")
+        << "p: &pod {hostNetwork: true, hostPID: true}\nspec:\n  <<: *pod\n  containers: []\n"
+        << R"({"p":{"hostNetwork":true,"hostPID":true},"spec":{"containers":[],"hostNetwork":true,"hostPID":true}})";
+    QTest::addRow("explicit !!merge tag") << "a: &a {x: 1}\nb: {!!merge <<: *a}\n" << R"({"a":{"x":1},"b":{"x":1}})";
+    QTest::addRow("a quoted << is an ordinary key") << "a: &a {x: 1}\nb: {\"<<\": *a}\n"
+                                                     << R"({"a":{"x":1},"b":{"<<":{"x":1}}})";
+    QTest::addRow("nested merges") << "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b}\n"
+                                   << R"({"a":{"x":1},"b":{"x":1,"y":2},"c":{"x":1,"y":2}})";
+}
+
+void TestYaml::mergeKeys()
+{
+    QFETCH(QString, yaml);
+    QFETCH(QString, expected);
+    const auto docs = parseYamlDocuments(yaml.toStdString(), "merge.yaml");
+    QCOMPARE(docs.size(), std::size_t(1));
+    LG_COMPARE(docs[0].json, json::parse(expected.toStdString()));
+}
+
+void TestYaml::mergeKeyOfAScalarIsAnError()
+{
+    for (const char* bad : { "a: &a 1\nb: {<<: *a}\n", "b: {<<: [1, 2]}\n", "b: {<<: text}\n" }) {
+        try {
+            (void)parseYamlDocuments(bad, "bad-merge.yaml");
+            QFAIL(bad);
+        } catch (const YamlError& e) {
+            QVERIFY2(std::string(e.what()).find("map merge requires") != std::string::npos, e.what());
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestYaml)
