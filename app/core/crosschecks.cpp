@@ -1,5 +1,6 @@
 // Checks that span resources: they need to see the whole inventory before they can decide.
 #include "jsonutil.h"
+#include "kubeshape.h"
 #include "ruleengine.h"
 
 #include <QDateTime>
@@ -142,9 +143,6 @@ public:
         }
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
             return;
-        const auto& meta = member(r.data, "metadata");
-        if (r.kind == "Pod" && !member(meta, "ownerReferences").is_null())
-            return; // judged through its controller
         nlohmann::json labels = nlohmann::json::object();
         if (const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
             tmpl && path(*tmpl, "metadata", "labels").is_object())

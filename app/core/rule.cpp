@@ -1,6 +1,7 @@
 #include "rule.h"
 
 #include "jsonutil.h"
+#include "kubeshape.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -12,9 +13,6 @@
 namespace lg {
 
 namespace {
-constexpr std::array<std::string_view, 9> kWorkloadKinds { "Pod", "Deployment", "StatefulSet", "DaemonSet",
-    "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate" };
-
 std::string requireString(const nlohmann::json& j, const char* key)
 {
     if (!j.contains(key) || !j.at(key).is_string() || j.at(key).get<std::string>().empty())
@@ -22,11 +20,6 @@ std::string requireString(const nlohmann::json& j, const char* key)
     return j.at(key).get<std::string>();
 }
 } // namespace
-
-bool isWorkloadKind(std::string_view kind)
-{
-    return std::find(kWorkloadKinds.begin(), kWorkloadKinds.end(), kind) != kWorkloadKinds.end();
-}
 
 bool Rule::appliesToKind(std::string_view kind) const
 {

@@ -43,8 +43,6 @@ struct Rule {
     [[nodiscard]] nlohmann::json toJson() const; ///< reference form for `layerguard rules --format json`
 };
 
-/** Kinds that carry a pod template. */
-[[nodiscard]] bool isWorkloadKind(std::string_view kind);
 
 /** Parses one rule; throws std::invalid_argument with the reason (the caller adds the file name). */
 [[nodiscard]] Rule parseRule(const nlohmann::json& json);

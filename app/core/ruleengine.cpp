@@ -1,6 +1,7 @@
 #include "ruleengine.h"
 
 #include "jsonutil.h"
+#include "kubeshape.h"
 #include "masking.h"
 
 #include <algorithm>
@@ -16,56 +17,6 @@ std::string join(const std::string& a, const std::string& b)
 }
 
 } // namespace
-
-const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view kind, std::string* prefix)
-{
-    std::string ignored;
-    if (!prefix)
-        prefix = &ignored;
-    auto get = [](const nlohmann::json* j, const char* key) -> const nlohmann::json* {
-        if (!j || !j->is_object())
-            return nullptr;
-        auto it = j->find(key);
-        return it == j->end() || !it->is_object() ? nullptr : &*it;
-    };
-    if (kind == "Pod") {
-        *prefix = "";
-        return &data;
-    }
-    if (kind == "CronJob") {
-        *prefix = "spec.jobTemplate.spec.template";
-        return get(get(get(get(&data, "spec"), "jobTemplate"), "spec"), "template");
-    }
-    if (kind == "PodTemplate") {
-        *prefix = "template";
-        return get(&data, "template");
-    }
-    *prefix = "spec.template";
-    return get(get(&data, "spec"), "template");
-}
-
-std::string controllerKey(std::string_view kind, const std::string& ns, const std::string& name)
-{
-    static constexpr std::array<std::string_view, 6> kControllers { "Deployment", "ReplicaSet", "StatefulSet",
-        "DaemonSet", "Job", "CronJob" };
-    if (name.empty() || std::find(kControllers.begin(), kControllers.end(), kind) == kControllers.end())
-        return {};
-    return std::string(kind) + '/' + ns + '/' + name;
-}
-
-std::string controllerOwnerKey(const nlohmann::json& data)
-{
-    const auto& meta = member(data, "metadata");
-    const auto& owners = member(meta, "ownerReferences");
-    if (!owners.is_array())
-        return {};
-    for (const auto& o : owners) {
-        const auto& controller = member(o, "controller");
-        if (controller.is_boolean() && controller.get<bool>())
-            return controllerKey(text(o, "kind"), text(meta, "namespace"), text(o, "name"));
-    }
-    return {};
-}
 
 RuleEngine::RuleEngine(const RuleCatalog& catalog, Policy policy, std::int64_t now)
     : m_catalog(catalog)

@@ -24,24 +24,6 @@ struct RuleOutcome {
 class CrossCheck;
 
 /**
- * The pod template inside a workload (Pod itself, Deployment/StatefulSet/... spec.template, CronJob
- * spec.jobTemplate.spec.template, PodTemplate template) and, in `prefix`, its field path; nullptr when
- * the object has none.
- */
-[[nodiscard]] const nlohmann::json* podTemplate(
-    const nlohmann::json& data, std::string_view kind, std::string* prefix = nullptr);
-
-/**
- * "Kind/namespace/name" of the built-in controller (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
- * CronJob) that owns this object through a `controller: true` ownerReference; empty when none. Sources
- * that see the controller evaluate it instead of every ReplicaSet and Pod it made (as Polaris and
- * Kubescape do), so one misconfigured template is one finding, not one per replica.
- */
-[[nodiscard]] std::string controllerOwnerKey(const nlohmann::json& data);
-/** The key controllerOwnerKey() gives for this controller; empty when `kind` is not a built-in controller. */
-[[nodiscard]] std::string controllerKey(std::string_view kind, const std::string& ns, const std::string& name);
-
-/**
  * Evaluates the rule catalogue over resources as they arrive (streaming: a resource can be dropped
  * after add() returns). Pure: no I/O, no clock. Not thread-safe; one engine per scan.
  */

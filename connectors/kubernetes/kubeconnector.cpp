@@ -1,8 +1,10 @@
 #include "kubeconnector.h"
 
 #include "jsonutil.h"
+#include "kubeshape.h"
+#include "kubeshapecanonical.h"
 #include "masking.h"
-#include "ruleengine.h"
+#include "plural.h"
 
 #include <QByteArray>
 #include <QFile>
@@ -10,8 +12,10 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
@@ -104,6 +108,83 @@ nlohmann::json convert(simdjson::dom::element e, int depth, bool inMetadata)
         return nullptr;
     }
     return nullptr;
+}
+
+/** The canonical template writer's view of simdjson's DOM (see kubeshapecanonical.h). */
+struct SimdAdapter {
+    using Node = simdjson::dom::element;
+    static canonical::JsonType type(const Node& n)
+    {
+        using T = canonical::JsonType;
+        switch (n.type()) {
+        case simdjson::dom::element_type::ARRAY:
+            return T::Array;
+        case simdjson::dom::element_type::OBJECT:
+            return T::Object;
+        case simdjson::dom::element_type::INT64:
+        case simdjson::dom::element_type::UINT64:
+        case simdjson::dom::element_type::DOUBLE:
+            return T::Number;
+        case simdjson::dom::element_type::STRING:
+            return T::String;
+        case simdjson::dom::element_type::BOOL:
+            return T::Bool;
+        case simdjson::dom::element_type::NULL_VALUE:
+            return T::Null;
+        }
+        return T::Null;
+    }
+    static bool boolean(const Node& n) { return n.get_bool().value_unsafe(); }
+    static std::string_view string(const Node& n) { return n.get_string().value_unsafe(); }
+    static void appendNumber(std::string& out, const Node& n)
+    {
+        char buf[32];
+        std::to_chars_result r {};
+        if (n.type() == simdjson::dom::element_type::INT64)
+            r = std::to_chars(buf, buf + sizeof buf, n.get_int64().value_unsafe());
+        else if (n.type() == simdjson::dom::element_type::UINT64)
+            r = std::to_chars(buf, buf + sizeof buf, n.get_uint64().value_unsafe());
+        else
+            r = std::to_chars(buf, buf + sizeof buf, n.get_double().value_unsafe());
+        out.append(buf, r.ptr);
+    }
+    template <class Fn> static void forEachField(const Node& n, Fn fn)
+    {
+        const simdjson::dom::object obj = n.get_object().value_unsafe();
+        for (auto field : obj)
+            fn(field.key, field.value);
+    }
+    template <class Fn> static void forEachItem(const Node& n, Fn fn)
+    {
+        const simdjson::dom::array arr = n.get_array().value_unsafe();
+        for (simdjson::dom::element item : arr)
+            fn(item);
+    }
+    static std::optional<Node> field(const Node& n, std::string_view key)
+    {
+        Node e;
+        if (n.type() != simdjson::dom::element_type::OBJECT || n.get_object().value_unsafe()[key].get(e))
+            return std::nullopt;
+        return e;
+    }
+};
+
+/** templateDigest() of an item of `kind` straight from the parsed page; nullopt when it has no pod template. */
+std::optional<TemplateDigest> simdTemplateDigest(simdjson::dom::element item, std::string_view kind)
+{
+    std::optional<simdjson::dom::element> tmpl = item;
+    if (kind == "CronJob")
+        for (const char* key : { "spec", "jobTemplate", "spec", "template" })
+            tmpl = tmpl ? SimdAdapter::field(*tmpl, key) : std::nullopt;
+    else if (kind != "Pod")
+        for (const char* key : { "spec", "template" })
+            tmpl = tmpl ? SimdAdapter::field(*tmpl, key) : std::nullopt;
+    if (!tmpl || tmpl->type() != simdjson::dom::element_type::OBJECT)
+        return std::nullopt;
+    thread_local std::string buffer;
+    buffer.clear();
+    canonical::Writer<SimdAdapter>(buffer).podTemplate(*tmpl);
+    return digestOfCanonical(buffer);
 }
 
 std::string readTokenFile(const std::string& file, const std::string& source)
@@ -404,8 +485,9 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                 served.insert(text(v, "groupVersion"));
     }
 
-    std::unordered_set<std::string> controllers; // "Kind/ns/name" of every controller handed on
+    OwnershipIndex owners; // every controller listed, with its UID and template digest
     std::size_t viaController = 0;
+    std::size_t inactiveRevisions = 0;
     simdjson::dom::parser parser;
 
     // One KubeCoverage resource per kind: what was read, and what could not be (a finding, never "secure").
@@ -441,44 +523,58 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         int restarts = 0;
         std::size_t items = 0;
         std::size_t pages = 0;
-        // Counts an item once (a 410 restart lists it again; false then) and remembers it when it is a
-        // controller: a skipped ReplicaSet still counts as listed, its pods are judged through the Deployment.
-        auto listed = [&](const std::string& uid, const std::string& itemNs, const std::string& name) {
+        // Counts an item once (a 410 restart lists it again; false then).
+        auto listed = [&](const std::string& uid) {
             if (!uid.empty() && !seen.insert(uid).second)
                 return false;
             ++items;
-            if (auto key = controllerKey(k.kind, itemNs, name); !key.empty())
-                controllers.insert(std::move(key));
             return true;
         };
-        // Most pods (and replica sets) of a cluster belong to a controller listed before them: they are
-        // counted from the parsed page, without building their JSON tree, and never handed on. Anything
-        // else goes to the item handler.
+        // Most pods (and replica sets) of a cluster are replicas of a controller listed before them: those
+        // are recognised on the parsed page (UIDs and template digest, see OwnershipIndex), counted without
+        // building their JSON tree, and never handed on. Anything else goes to the item handler.
         auto judgedThroughController = [&](simdjson::dom::element item) {
             if (cancel.load())
                 throw Cancelled();
             simdjson::dom::element meta;
-            simdjson::dom::array owners;
-            if (item["metadata"].get(meta) || meta["ownerReferences"].get(owners))
+            simdjson::dom::array ownerRefs;
+            if (!isWorkloadKind(k.kind) || item["metadata"].get(meta) || meta["ownerReferences"].get(ownerRefs))
                 return false;
             auto str = [](simdjson::dom::element e, const char* key) {
                 std::string_view v;
                 return e.is_object() && !e[key].get(v) ? std::string(v) : std::string();
             };
-            const std::string itemNs = str(meta, "namespace");
-            for (simdjson::dom::element o : owners) {
+            std::optional<ControllingOwner> owner;
+            for (simdjson::dom::element o : ownerRefs) {
                 bool controller = false;
-                if (!o.is_object() || o["controller"].get(controller) || !controller)
-                    continue;
-                // The first controlling owner decides, as controllerOwnerKey() does on the tree.
-                const std::string owner = controllerKey(str(o, "kind"), itemNs, str(o, "name"));
-                if (owner.empty() || !controllers.count(owner))
-                    return false;
-                if (listed(str(meta, "uid"), itemNs, str(meta, "name")))
-                    ++viaController;
-                return true;
+                if (o.is_object() && !o["controller"].get(controller) && controller) {
+                    // the first controlling owner decides, as controllingOwner() reads the tree
+                    owner = ControllingOwner { str(o, "kind"), str(o, "name"), str(o, "uid") };
+                    break;
+                }
             }
-            return false;
+            if (!owner || owners.empty())
+                return false;
+            const auto digest = simdTemplateDigest(item, k.kind);
+            if (!digest)
+                return false;
+            const std::string itemNs = str(meta, "namespace");
+            std::int64_t replicas = -1, running = 0;
+            if (std::string_view(k.kind) == "ReplicaSet") {
+                if (item["spec"]["replicas"].get(replicas))
+                    replicas = -1;
+                if (item["status"]["replicas"].get(running))
+                    running = 0;
+            }
+            const Ownership verdict = owners.verdict(*owner, itemNs, k.kind, *digest, replicas == 0 && running == 0);
+            if (verdict == Ownership::Own)
+                return false;
+            const std::string uid = str(meta, "uid");
+            if (listed(uid)) {
+                owners.addController(k.kind, itemNs, str(meta, "name"), uid, *digest);
+                ++(verdict == Ownership::ThroughController ? viaController : inactiveRevisions);
+            }
+            return true;
         };
         auto pending = std::async(std::launch::async, fetch, std::string());
         while (true) {
@@ -515,9 +611,13 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                         const auto& meta = member(r.data, "metadata");
                         r.name = text(meta, "name");
                         r.namespace_ = text(meta, "namespace");
-                        // Its controller, if any, is not listed: judgedThroughController() took the others.
-                        if (!listed(text(meta, "uid"), r.namespace_, r.name))
+                        // Not a proven replica of a listed controller: judgedThroughController() took those.
+                        if (!listed(text(meta, "uid")))
                             return;
+                        if (isControllerKind(k.kind))
+                            if (const nlohmann::json* tmpl = podTemplate(r.data, k.kind))
+                                owners.addController(
+                                    k.kind, r.namespace_, r.name, text(meta, "uid"), templateDigest(*tmpl));
                         r.data["kind"] = k.kind;
                         r.data["apiVersion"] = groupVersion(k);
                         r.kind = k.kind;
@@ -540,8 +640,7 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
             if (pages % 10 == 0)
                 say(resourceName(k) + ": " + std::to_string(items) + " read");
         }
-        say(resourceName(k) + ": " + std::to_string(items) + " read in " + std::to_string(pages) + " page"
-            + (pages == 1 ? "" : "s"));
+        say(resourceName(k) + ": " + std::to_string(items) + " read in " + counted(pages, "page", "pages"));
         total += items;
         HttpResponse ok;
         ok.status = 200;
@@ -573,7 +672,10 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         emitCoverage(k, k.namespaced ? "all namespaces" : "cluster", 0, &r);
     }
     if (viaController > 0)
-        say(std::to_string(viaController) + " pods, replica sets and jobs evaluated through their controllers");
+        say(counted(viaController, "pod, replica set or job", "pods, replica sets and jobs")
+            + " judged through their controllers");
+    if (inactiveRevisions > 0)
+        say(counted(inactiveRevisions, "replica set", "replica sets") + " of older revisions scaled to zero: they run nothing");
 }
 
 } // namespace lg

@@ -1,7 +1,8 @@
 #include "manifestsconnector.h"
 
 #include "jsonutil.h"
-#include "ruleengine.h"
+#include "kubeshape.h"
+#include "plural.h"
 #include "yamlio.h"
 
 #include <QDirIterator>
@@ -9,7 +10,7 @@
 #include <QFileInfo>
 
 #include <algorithm>
-#include <unordered_set>
+#include <optional>
 
 namespace lg {
 
@@ -91,17 +92,41 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         if (progress && (done % 50 == 0 || done == files.size()))
             progress("read " + std::to_string(done) + " of " + std::to_string(files.size()) + " manifest files");
     }
-    std::unordered_set<std::string> controllers;
-    for (const auto& [obj, origin] : objects) {
-        const auto& meta = member(obj, "metadata");
-        if (auto key = controllerKey(text(obj, "kind"), text(meta, "namespace"), text(meta, "name")); !key.empty())
-            controllers.insert(std::move(key));
+    // A Pod, ReplicaSet or Job is judged through its controller only when the manifests prove it is that
+    // controller's replica (both UIDs given and equal, the same template); see OwnershipIndex.
+    OwnershipIndex owners;
+    std::vector<std::optional<TemplateDigest>> digests(objects.size());
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        const auto& obj = objects[i].first;
+        const std::string kind = text(obj, "kind");
+        if (const nlohmann::json* tmpl = podTemplate(obj, kind); tmpl && isWorkloadKind(kind))
+            digests[i] = templateDigest(*tmpl);
+        if (digests[i] && isControllerKind(kind)) {
+            const auto& meta = member(obj, "metadata");
+            owners.addController(kind, text(meta, "namespace"), text(meta, "name"), text(meta, "uid"), *digests[i]);
+        }
     }
-    for (const auto& [obj, origin] : objects) {
+    std::size_t through = 0, inactive = 0;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+        const auto& [obj, origin] = objects[i];
         if (cancel.load())
             throw Cancelled();
-        if (const auto owner = controllerOwnerKey(obj); !owner.empty() && controllers.count(owner))
-            continue;
+        const auto owner = digests[i] ? controllingOwner(obj) : std::nullopt;
+        if (owner && !owners.empty()) {
+            const std::string kind = text(obj, "kind");
+            const bool scaledToZero = kind == "ReplicaSet" && path(obj, "spec", "replicas") == 0
+                && (path(obj, "status", "replicas").is_null() || path(obj, "status", "replicas") == 0);
+            switch (owners.verdict(*owner, text(member(obj, "metadata"), "namespace"), kind, *digests[i], scaledToZero)) {
+            case Ownership::ThroughController:
+                ++through;
+                continue;
+            case Ownership::InactiveRevision:
+                ++inactive;
+                continue;
+            case Ownership::Own:
+                break;
+            }
+        }
         Resource r;
         r.layer = Layer::Orchestrator;
         r.target = m_target;
@@ -113,6 +138,11 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         r.data = obj;
         sink(r);
     }
+    if (progress && through > 0)
+        progress(counted(through, "pod, replica set or job", "pods, replica sets and jobs")
+            + " judged through their controllers");
+    if (progress && inactive > 0)
+        progress(counted(inactive, "replica set", "replica sets") + " of older revisions scaled to zero: they run nothing");
 }
 
 } // namespace lg

@@ -71,6 +71,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void tokenAuthScansTheCluster();
     void liveEqualsOffline();
+    void ownershipIsProvenNotClaimed();
     void pagingGivesTheSameFindings();
     void clientCertificateWithEmbeddedData();
     void execPluginCredential();
@@ -163,7 +164,7 @@ void TestKubernetes::tokenAuthScansTheCluster()
     // Every owned object of the state is judged through its controller, counted from the parsed page: the
     // web, api and coredns replica sets, two web, two api, two node-exporter and one coredns pod.
     QVERIFY(std::find(
-                progress.begin(), progress.end(), "10 pods, replica sets and jobs evaluated through their controllers")
+                progress.begin(), progress.end(), "10 pods, replica sets and jobs judged through their controllers")
         != progress.end());
     // orchestrator rules on the risky workload, host rules from node status, version rules from /version
     QVERIFY(fired(o, "LG-PSS-PRIVILEGED", "web"));
@@ -210,6 +211,45 @@ void TestKubernetes::liveEqualsOffline()
         QVERIFY2(a.count(k), ("offline only: " + std::get<0>(k) + " " + std::get<1>(k) + "/" + std::get<3>(k)).c_str());
     }
     QVERIFY(explained <= 2);
+}
+
+void TestKubernetes::ownershipIsProvenNotClaimed()
+{
+    // Forged owner references, a replica changed after it was made and an older revision still running:
+    // each judged on its own, live and offline alike; real replicas and a revision scaled to zero are not.
+    const QString state = QStringLiteral(LG_TEST_DATA "/evasions/owners");
+    const Server s = start(QStringLiteral("owners"), { QStringLiteral("--state"), state });
+    std::vector<std::string> liveProgress, offlineProgress;
+    const auto live = scan(std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()), nullptr,
+        &liveProgress);
+    const auto offline = scan(std::make_unique<ManifestsConnector>(state.toStdString()), nullptr, &offlineProgress);
+    QVERIFY(!live.anySourceFailed());
+    QVERIFY(!offline.anySourceFailed());
+    for (const auto* outcome : { &live, &offline }) {
+        std::set<std::string> judged;
+        for (const auto& f : outcome->record.findings)
+            if (f.subject.kind == "Pod" || f.subject.kind == "ReplicaSet")
+                judged.insert(f.subject.kind + "/" + f.subject.name);
+        LG_COMPARE(judged,
+            (std::set<std::string> { "Pod/impostor", "Pod/web-6b7f9c8d4f-zz9zz", "Pod/web-6b7f9c8d4f-uidx0",
+                "Pod/web-6b7f9c8d4f-dbg42", "ReplicaSet/web-5f8d7c6b9a" }));
+        QVERIFY(fired(*outcome, "LG-PSS-PRIVILEGED", "impostor"));
+        QVERIFY(fired(*outcome, "LG-PSS-PRIVILEGED", "web-6b7f9c8d4f-zz9zz"));
+        QVERIFY(fired(*outcome, "LG-PSS-HOST-NETWORK", "web-5f8d7c6b9a"));
+        bool ephemeral = false;
+        for (const auto& f : outcome->record.findings)
+            ephemeral = ephemeral
+                || (f.rule == "LG-PSS-PRIVILEGED" && f.subject.name == "web-6b7f9c8d4f-dbg42"
+                    && f.subject.container == "debugger-x7f2k");
+        QVERIFY2(ephemeral, "the debug container's privileged mode is not reported");
+    }
+    for (const auto* progress : { &liveProgress, &offlineProgress }) {
+        const std::string through = "3 pods, replica sets and jobs judged through their controllers";
+        QVERIFY2(std::any_of(progress->begin(), progress->end(),
+                     [&](const std::string& m) { return m.starts_with(through); }),
+            through.c_str());
+    }
+    LG_COMPARE(keys(live.record.findings, true), keys(offline.record.findings, true));
 }
 
 void TestKubernetes::pagingGivesTheSameFindings()

@@ -296,6 +296,11 @@ class Cluster:
             self.node_defaults(d)
         elif kind == "Pod":
             self.pod_defaults(d, ident)
+        if kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob") and isinstance(spec, dict):
+            tmpl = spec.get("jobTemplate", {}).get("spec", {}).get("template") if kind == "CronJob" \
+                else spec.get("template")
+            if isinstance(tmpl, dict) and isinstance(tmpl.get("spec"), dict):
+                self.pod_spec_defaults(tmpl["spec"])
         elif kind in ("Deployment", "ReplicaSet", "StatefulSet") and isinstance(spec, dict):
             n = spec.setdefault("replicas", 1)
             if kind == "Deployment":
@@ -365,24 +370,33 @@ class Cluster:
             ("DiskPressure", "False", "KubeletHasNoDiskPressure"),
             ("PIDPressure", "False", "KubeletHasSufficientPID"), ("Ready", "True", "KubeletReady"))])
 
-    def pod_defaults(self, d, ident):
-        meta, spec = d["metadata"], d.setdefault("spec", {})
-        containers = spec.setdefault("containers", [])
-        if self.nodes:
-            spec.setdefault("nodeName", self.nodes[0])
-        sa_name = spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
-        spec.setdefault("serviceAccount", sa_name)
+    @staticmethod
+    def pod_spec_defaults(spec):
+        """What the API server's defaulting writes into every pod spec, a Pod's or a workload's template."""
         for k, v in (("restartPolicy", "Always"), ("terminationGracePeriodSeconds", 30), ("dnsPolicy", "ClusterFirst"),
-                     ("securityContext", {}), ("schedulerName", "default-scheduler"), ("enableServiceLinks", True),
-                     ("priority", 0), ("preemptionPolicy", "PreemptLowerPriority")):
+                     ("securityContext", {}), ("schedulerName", "default-scheduler"), ("enableServiceLinks", True)):
             spec.setdefault(k, v)
-        for c in containers + spec.get("initContainers", []):
+        if spec.get("serviceAccountName"):  # the deprecated field mirrors the name (v1 conversion)
+            spec.setdefault("serviceAccount", spec["serviceAccountName"])
+        for c in spec.setdefault("containers", []) + spec.get("initContainers", []):
             img = c.get("image", "")
             latest = "@" not in img and (":" not in img.rsplit("/", 1)[-1] or img.endswith(":latest"))
             c.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")
             c.setdefault("resources", {})
             c.setdefault("terminationMessagePath", "/dev/termination-log")
             c.setdefault("terminationMessagePolicy", "File")
+
+    def pod_defaults(self, d, ident):
+        meta, spec = d["metadata"], d.setdefault("spec", {})
+        containers = spec.setdefault("containers", [])
+        if self.nodes:
+            spec.setdefault("nodeName", self.nodes[0])
+        # admission: the ServiceAccount plugin names the default account, Priority sets priority and preemption
+        sa_name = spec.setdefault("serviceAccountName", spec.get("serviceAccount") or "default")
+        spec.setdefault("serviceAccount", sa_name)
+        for k, v in (("priority", 0), ("preemptionPolicy", "PreemptLowerPriority")):
+            spec.setdefault(k, v)
+        self.pod_spec_defaults(spec)
         # The ServiceAccount admission plugin mounts a projected API token unless automount is off.
         sa = self.sas.get((meta["namespace"], sa_name), {})
         automount = spec.get("automountServiceAccountToken", sa.get("automountServiceAccountToken", True))
