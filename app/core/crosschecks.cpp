@@ -1,6 +1,7 @@
 // Checks that span resources: they need to see the whole inventory before they can decide.
 #include "jsonutil.h"
 #include "kubeshape.h"
+#include "rbacdefaults.h"
 #include "ruleengine.h"
 
 #include <QDateTime>
@@ -9,7 +10,6 @@
 #include <iterator>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <tuple>
 
@@ -245,9 +245,8 @@ public:
             if (isAdminEquivalent(r.data))
                 m_adminRoles.insert({ r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name });
         } else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
-            // Bindings the platform itself manages (system:, gce:, eks:, aks: prefixes) are not the user's to fix.
-            static const std::regex kPlatform("^(system|gce|eks|aks):");
-            if (std::regex_search(r.name, kPlatform))
+            // The cluster's own unchanged defaults (cluster-admin to system:masters) are not the user's to fix.
+            if (RbacDefaults::builtin().isDefault(r))
                 return;
             Resource stub = r;
             m_bindings.push_back(std::move(stub));
@@ -288,6 +287,117 @@ public:
 private:
     const Rule& m_rule;
     std::set<std::tuple<std::string, std::string, std::string, std::string>> m_adminRoles;
+    std::vector<Resource> m_bindings;
+};
+
+/**
+ * Bindings that give anonymous users (system:anonymous, system:unauthenticated) or every authenticated user
+ * (system:authenticated) more than the public information every cluster serves them: what the bound role
+ * allows is resolved through the inventory (or the bootstrap policy for a default role the scan did not
+ * list), so the default system:public-info-viewer binding passes and a binding of any real permission fails.
+ */
+class PublicSubjectAccess final : public CrossCheck {
+public:
+    PublicSubjectAccess(const Rule& rule, const lg::Policy& /*policy: bindings are few, kept whole*/)
+        : m_rule(rule)
+        , m_subjects(rule.check == "rbac-anonymous-access"
+                  ? std::vector<std::string> { "system:anonymous", "system:unauthenticated" }
+                  : std::vector<std::string> { "system:authenticated" })
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.layer != Layer::Orchestrator || !r.data.is_object())
+            return;
+        if (r.kind == "ClusterRole" || r.kind == "Role") {
+            m_roles[{ r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name }]
+                = { member(r.data, "rules"), member(r.data, "aggregationRule"), path(r.data, "metadata", "labels") };
+        } else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
+            m_bindings.push_back(r);
+        }
+    }
+    void finish(RuleEngine& engine) override
+    {
+        for (const auto& b : m_bindings) {
+            std::vector<std::string> named;
+            for (const auto& s : member(b.data, "subjects")) {
+                const std::string name = text(s, "name");
+                if (std::find(m_subjects.begin(), m_subjects.end(), name) != m_subjects.end()
+                    && std::find(named.begin(), named.end(), name) == named.end())
+                    named.push_back(name);
+            }
+            const Subject subject { b.target, b.kind, b.namespace_, b.name, {} };
+            // A default binding passes by what its role allows, never by its name: the role may have been changed.
+            if (named.empty()) {
+                engine.record(m_rule, b, subject, false, {}, {});
+                continue;
+            }
+            const auto& roleRef = member(b.data, "roleRef");
+            const std::string kind = text(roleRef, "kind"), name = text(roleRef, "name");
+            const nlohmann::json rules = rulesOf(b.target, kind, kind == "Role" ? b.namespace_ : std::string(), name);
+            std::vector<std::string> excess;
+            std::string what;
+            if (rules.is_null()) {
+                what = "the " + kind + " " + name + ", which the scan did not see";
+            } else {
+                excess = beyondPublicInformation(rules);
+                what = kind + " " + name + " (" + join(excess) + ")";
+            }
+            const bool failed = rules.is_null() || !excess.empty();
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (failed) {
+                message = b.kind + " " + b.name + " gives " + join(named) + " " + what + ".";
+                evidence.push_back({ "roleRef", roleRef });
+                evidence.push_back({ "subjects", nlohmann::json(named) });
+                if (!excess.empty())
+                    evidence.push_back({ kind + "/" + name + ".rules beyond public information", nlohmann::json(excess) });
+            }
+            engine.record(m_rule, b, subject, failed, std::move(message), std::move(evidence));
+        }
+    }
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<PublicSubjectAccess&>(other);
+        m_roles.merge(o.m_roles);
+        appendMoved(m_bindings, o.m_bindings);
+    }
+
+private:
+    struct Role {
+        nlohmann::json rules, aggregation, labels;
+    };
+    using RoleKey = std::tuple<std::string, std::string, std::string, std::string>; // target, kind, ns, name
+
+    static std::string join(const std::vector<std::string>& items)
+    {
+        std::string out;
+        for (const auto& i : items)
+            out += (out.empty() ? "" : ", ") + i;
+        return out;
+    }
+
+    /** The rules a role grants: listed in the scan (an aggregated role's from the roles it selects), else a default's. */
+    nlohmann::json rulesOf(const std::string& target, const std::string& kind, const std::string& ns,
+        const std::string& name) const
+    {
+        auto it = m_roles.find({ target, kind, ns, name });
+        if (it == m_roles.end()) {
+            const nlohmann::json* known = RbacDefaults::builtin().role(kind, ns, name);
+            return known ? member(*known, "rules") : nlohmann::json();
+        }
+        nlohmann::json rules = it->second.rules.is_array() ? it->second.rules : nlohmann::json::array();
+        for (const auto& selector : member(it->second.aggregation, "clusterRoleSelectors"))
+            for (const auto& [key, role] : m_roles)
+                if (std::get<0>(key) == target && std::get<1>(key) == "ClusterRole" && selects(selector, role.labels))
+                    for (const auto& rule : role.rules)
+                        rules.push_back(rule);
+        return rules;
+    }
+
+    const Rule& m_rule;
+    std::vector<std::string> m_subjects;
+    std::map<RoleKey, Role> m_roles;
     std::vector<Resource> m_bindings;
 };
 
@@ -502,6 +612,8 @@ std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& polic
         return std::make_unique<NetworkPolicyCoverage>(rule, policy);
     if (rule.check == "rbac-admin-binding")
         return std::make_unique<AdminBinding>(rule, policy);
+    if (rule.check == "rbac-anonymous-access" || rule.check == "rbac-authenticated-access")
+        return std::make_unique<PublicSubjectAccess>(rule, policy);
     if (rule.check == "sa-token-automount")
         return std::make_unique<ServiceAccountToken>(rule, policy);
     if (rule.check == "vulnerabilities" || rule.check == "vulnerability-report-missing"

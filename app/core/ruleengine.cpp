@@ -2,6 +2,7 @@
 
 #include "jsonutil.h"
 #include "kubeshape.h"
+#include "rbacdefaults.h"
 #include "masking.h"
 
 #include <algorithm>
@@ -98,6 +99,14 @@ void RuleEngine::add(const Resource& resource)
     scope.base = { resource.target, resource.kind, resource.namespace_, resource.name, {} };
     scope.resource.setNow(m_now);
     scope.resource.bind("resource", &resource.data, "");
+    // What the engine knows of the resource beyond its own fields (root "facts"): whether an RBAC object is
+    // one of the cluster's unchanged defaults.
+    nlohmann::json facts;
+    if (resource.kind == "Role" || resource.kind == "ClusterRole" || resource.kind == "RoleBinding"
+        || resource.kind == "ClusterRoleBinding") {
+        facts = { { "builtinDefault", RbacDefaults::builtin().isDefault(resource) } };
+        scope.resource.bind("facts", &facts, "");
+    }
     for (const auto& rule : m_catalog.rules()) {
         if (!rule.predicate || m_policy.isDisabled(rule.id) || !rule.appliesToKind(resource.kind))
             continue;

@@ -32,6 +32,8 @@ private Q_SLOTS:
     void crossChecksSpanSourcesOfOneTarget();
     void sameObjectTwiceIsOneFinding();
     void mergeKeysCannotHideRisk();
+    void freshClusterRbacHasNoCriticalOrHigh();
+    void rbacDefaultsAreRecognisedByContentNotName();
     void compactTableKeepsWhatTheEngineFound();
     void sourceFailingAfterItsFindingsAddsNone();
     void crossCheckFindingsHonourExemptions_data();
@@ -139,7 +141,8 @@ void TestRules::catalogueIsWellFormed()
             // Trivy's new spelling always comes with its old alias, so ignore files keep working.
             if (ref.starts_with("KSV-")) {
                 const std::string number = ref.substr(4);
-                const std::string alias = "KSV" + number.substr(number.size() > 3 && number[0] == '0' ? 1 : 0);
+                // KSV-0017 was KSV017; the five-digit ids (KSV-01011) keep their digits (KSV01011)
+                const std::string alias = "KSV" + number.substr(number.size() == 4 && number[0] == '0' ? 1 : 0);
                 QVERIFY2(std::find(r.references.begin(), r.references.end(), alias) != r.references.end(),
                     (r.id + " lacks alias " + alias).c_str());
             }
@@ -292,6 +295,28 @@ void TestRules::mergeKeysCannotHideRisk()
     QVERIFY(lg::test::fired(outcome, "LG-PSS-PRIVILEGED", "merged-security-context"));
     QVERIFY(lg::test::fired(outcome, "LG-PSS-HOST-NETWORK", "merged-pod-spec"));
     QVERIFY(lg::test::fired(outcome, "LG-PSS-HOST-PID", "merged-pod-spec"));
+}
+
+void TestRules::freshClusterRbacHasNoCriticalOrHigh()
+{
+    // The kube-apiserver bootstrap policy (and the providers' documented defaults) as a fresh cluster lists it.
+    const auto outcome = runOn(m_catalog, QStringLiteral(LG_SOURCE_DIR "/resources/kubernetes/rbac-defaults"));
+    QVERIFY(!outcome.anySourceFailed());
+    QVERIFY(outcome.record.resources.size() > 150);
+    for (const auto& f : outcome.record.findings)
+        QVERIFY2(f.severity != Severity::Critical && f.severity != Severity::High,
+            (f.rule + " on " + f.subject.kind + "/" + f.subject.name + ": " + f.message).c_str());
+}
+
+void TestRules::rbacDefaultsAreRecognisedByContentNotName()
+{
+    const auto outcome = runOn(m_catalog, QStringLiteral(LG_TEST_DATA "/evasions/rbac"));
+    QVERIFY(!outcome.anySourceFailed());
+    QVERIFY(lg::test::fired(outcome, "LG-RBAC-FULL-WILDCARD", "system:backdoor"));
+    QVERIFY(lg::test::fired(outcome, "LG-RBAC-CLUSTER-ADMIN", "system:backdoor"));
+    QVERIFY(lg::test::fired(outcome, "LG-RBAC-SECRETS", "system:basic-user"));
+    QVERIFY(lg::test::fired(outcome, "LG-RBAC-AUTHENTICATED", "system:basic-user"));
+    QVERIFY(lg::test::fired(outcome, "LG-RBAC-CLUSTER-ADMIN", "cluster-admin"));
 }
 
 void TestRules::sameObjectTwiceIsOneFinding()
