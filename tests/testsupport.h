@@ -38,13 +38,28 @@ template <typename T> std::string text(const T& v)
     }
 }
 
-/** Whether a scan outcome has a finding of `rule` on the resource `name` (any resource when empty). */
+/**
+ * Whether a scan outcome has a finding of `rule` on the resource `name` (any resource when empty) that counts:
+ * open or accepted, not exempted.
+ */
 template <typename Outcome> bool fired(const Outcome& o, const std::string& rule, const std::string& name = {})
 {
     for (const auto& f : o.record.findings)
-        if (f.rule == rule && (name.empty() || f.subject.name == name))
+        if (f.rule == rule && (name.empty() || f.subject.name == name)
+            && f.status != std::decay_t<decltype(f.status)>::Exempted)
             return true;
     return false;
+}
+
+/** The exempted finding of `rule` on `name`, or nullptr. */
+template <typename Outcome> auto exempted(const Outcome& o, const std::string& rule, const std::string& name)
+{
+    const auto* found = o.record.findings.empty() ? nullptr : &o.record.findings.front();
+    for (const auto& f : o.record.findings)
+        if (f.rule == rule && f.subject.name == name && f.status == std::decay_t<decltype(f.status)>::Exempted)
+            return &f;
+    found = nullptr;
+    return found;
 }
 
 } // namespace lg::test

@@ -134,7 +134,7 @@ const Finding* FindingsModel::findingAt(int row) const
         const std::size_t n = std::min<std::size_t>(kWindow, m_ids.size() - first);
         std::vector<Finding> rows;
         try {
-            rows = m_store->findingsByRowId(m_query.scanId, m_ids.data() + first, n);
+            rows = m_store->findingsByRowId(m_query.scanId, m_ids.data() + first, n, m_query.filter.asOf);
         } catch (const StoreError&) {
             return nullptr; // not kept: the next paint tries again, and the next query refreshes
         }
@@ -197,7 +197,14 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
         case TargetColumn:
             return QString::fromStdString(f->subject.target);
         case StatusColumn:
-            return f->status == FindingStatus::Accepted ? QStringLiteral("Accepted") : QStringLiteral("Open");
+            switch (f->status) {
+            case FindingStatus::Accepted:
+                return QStringLiteral("Accepted");
+            case FindingStatus::Exempted:
+                return QStringLiteral("Exempted");
+            default:
+                return QStringLiteral("Open");
+            }
         case MessageColumn:
             return QString::fromStdString(f->message);
         }
@@ -213,7 +220,7 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
     case SeverityRole:
         return int(f->severity);
     case Qt::ForegroundRole:
-        if (f->status == FindingStatus::Accepted)
+        if (f->status == FindingStatus::Accepted || f->status == FindingStatus::Exempted)
             return QColor(0x80, 0x80, 0x80);
         break;
     }

@@ -4,6 +4,7 @@
 #include "cacheworker.h"
 #include "findingsmodel.h"
 #include "theme.h"
+#include "user.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -101,9 +102,10 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
         bar->addWidget(chip);
     }
     m_status = new QComboBox;
-    m_status->addItem(tr("Open and accepted"), -1);
+    m_status->addItem(tr("Any status"), -1);
     m_status->addItem(tr("Open"), int(FindingStatus::Open));
     m_status->addItem(tr("Accepted"), int(FindingStatus::Accepted));
+    m_status->addItem(tr("Exempted"), int(FindingStatus::Exempted));
     m_groupBy = new QComboBox;
     m_groupBy->addItem(tr("No grouping"), int(FindingGroupBy::None));
     for (FindingGroupBy by :
@@ -210,7 +212,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
             return;
         const bool done = item->checkState() == Qt::Checked;
         m_store->setChecklistStep(m_currentId, m_checklist->row(item), done,
-            qEnvironmentVariable("USER", QStringLiteral("unknown")).toStdString(), QDateTime::currentSecsSinceEpoch());
+            currentUser(), QDateTime::currentSecsSinceEpoch());
         showDetail();
         Q_EMIT stateChanged();
     });
@@ -269,6 +271,7 @@ FindingQuery FindingsPage::currentQuery(std::int64_t scanId) const
 {
     FindingQuery q;
     q.scanId = scanId;
+    q.filter.asOf = m_store->statusTime(scanId, QDateTime::currentSecsSinceEpoch()); // the latest scan as of now
     q.filter.layer = m_layer;
     q.filter.search = m_search->text().trimmed().toStdString();
     q.filter.severities = 0;
@@ -432,18 +435,27 @@ void FindingsPage::showDetail()
     for (const auto& r : f->references)
         refs << referenceLink(r);
     html += QStringLiteral("<p><b>References</b> %1</p>").arg(refs.join(QStringLiteral(" · ")));
-    for (const auto& risk : m_store->acceptedRisks()) {
-        if (risk.fid != f->id)
-            continue;
-        const bool expired = risk.expiresAt && *risk.expiresAt <= QDateTime::currentSecsSinceEpoch();
-        html
-            += QStringLiteral("<p style='color:%1'><b>%2</b> by %3: %4%5</p>")
-                   .arg(expired ? QStringLiteral("#B01E2D") : QStringLiteral("#666666"),
-                       expired ? tr("Risk acceptance expired") : tr("Risk accepted"), esc(risk.owner), esc(risk.reason),
-                       risk.expiresAt
-                           ? tr(" (until %1)")
-                                 .arg(QDateTime::fromSecsSinceEpoch(*risk.expiresAt).date().toString(Qt::ISODate))
-                           : QString());
+    if (f->status == FindingStatus::Exempted)
+        html += QStringLiteral("<p style='color:#666666'><b>%1</b> by %2: %3</p>")
+                    .arg(tr("Exempted"), esc(f->exemption.by), esc(f->exemption.reason));
+    // The acceptance in force now, or the last one that ended (expired or revoked), for this finding.
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    std::optional<AcceptedRisk> last;
+    for (const auto& risk : m_store->acceptedRisks())
+        if (risk.fid == f->id)
+            last = risk;
+    if (last) {
+        const bool active = last->activeAt(now);
+        const QString until = last->expiresAt
+            ? tr(" (until %1)").arg(QDateTime::fromSecsSinceEpoch(*last->expiresAt).date().toString(Qt::ISODate))
+            : QString();
+        const QString ended = last->revokedAt ? tr("Risk acceptance revoked")
+            : active                          ? tr("Risk accepted")
+                                              : tr("Risk acceptance expired");
+        html += QStringLiteral("<p style='color:%1'><b>%2</b>: owner %3, %4%5; recorded by %6 on %7</p>")
+                    .arg(active ? QStringLiteral("#666666") : QStringLiteral("#B01E2D"), ended, esc(last->owner),
+                        esc(last->reason), until, esc(last->acceptedBy.empty() ? std::string("?") : last->acceptedBy),
+                        QDateTime::fromSecsSinceEpoch(last->createdAt).date().toString(Qt::ISODate));
     }
     m_detail->setHtml(html);
 
@@ -463,8 +475,8 @@ void FindingsPage::showDetail()
             item->setToolTip(QString::fromStdString(step.snippet));
         m_checklist->addItem(item);
     }
-    m_accept->setEnabled(true);
-    m_accept->setText(f->status == FindingStatus::Accepted ? tr("Revoke acceptance") : tr("Accept risk…"));
+    m_accept->setEnabled(f->status != FindingStatus::Exempted); // an exemption is changed in the policy
+    m_accept->setText(f->status == FindingStatus::Accepted ? tr("Revoke acceptance…") : tr("Accept risk…"));
     m_filling = false;
 }
 
@@ -477,7 +489,11 @@ void FindingsPage::acceptRisk()
     const Finding finding = *current;
     const Finding* f = &finding;
     if (f->status == FindingStatus::Accepted) {
-        m_store->revokeRisk(f->id);
+        if (QMessageBox::question(this, tr("Revoke acceptance"),
+                tr("Count this finding as open again from now on? Stored scans keep their scores."))
+            != QMessageBox::Yes)
+            return;
+        m_store->revokeRisk(f->id, currentUser(), QDateTime::currentSecsSinceEpoch());
         refresh();
         Q_EMIT stateChanged();
         return;
@@ -485,11 +501,12 @@ void FindingsPage::acceptRisk()
     QDialog dlg(this);
     dlg.setWindowTitle(tr("Accept risk"));
     auto* form = new QFormLayout(&dlg);
-    auto* owner = new QLineEdit(qEnvironmentVariable("USER"));
+    auto* owner = new QLineEdit(QString::fromStdString(currentUser()));
     auto* reason = new QLineEdit;
     reason->setPlaceholderText(tr("Why is this risk acceptable?"));
     auto* expires = new QDateEdit(QDate::currentDate().addDays(90));
     expires->setCalendarPopup(true);
+    expires->setMinimumDate(QDate::currentDate().addDays(1)); // an acceptance applies from now, never to the past
     form->addRow(new QLabel(
         QStringLiteral("<b>%1</b><br>%2").arg(esc(f->title), FindingsModel::resourceText(*f).toHtmlEscaped())));
     form->addRow(tr("Owner"), owner);
@@ -507,8 +524,14 @@ void FindingsPage::acceptRisk()
     connect(buttons, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
     if (dlg.exec() != QDialog::Accepted)
         return;
-    m_store->acceptRisk({ f->id, owner->text().trimmed().toStdString(), reason->text().trimmed().toStdString(),
-        QDateTime(expires->date(), QTime(0, 0)).toSecsSinceEpoch(), QDateTime::currentSecsSinceEpoch() });
+    AcceptedRisk risk;
+    risk.fid = f->id;
+    risk.owner = owner->text().trimmed().toStdString();
+    risk.reason = reason->text().trimmed().toStdString();
+    risk.expiresAt = QDateTime(expires->date(), QTime(0, 0)).toSecsSinceEpoch();
+    risk.createdAt = QDateTime::currentSecsSinceEpoch();
+    risk.acceptedBy = currentUser();
+    m_store->acceptRisk(risk);
     refresh();
     Q_EMIT stateChanged();
 }

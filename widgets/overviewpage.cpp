@@ -225,7 +225,10 @@ void OverviewPage::refresh(const Store& store)
         return;
     }
     m_stack->setCurrentIndex(1);
-    const ScanInfo& last = scans.back();
+    // The posture today: the latest scan's scores as of now (acceptances made, revoked or expired since count);
+    // the trend and history keep the scores each scan was written with.
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    const ScanInfo last = store.scanAt(scans.back().id, now).value_or(scans.back());
     const ScanInfo* prev = scans.size() > 1 ? &scans[scans.size() - 2] : nullptr;
 
     const auto overall = last.overallScore;
@@ -291,9 +294,9 @@ void OverviewPage::refresh(const Store& store)
         prev ? tr("<b>Changed since scan %1</b>").arg(prev->id) : tr("<b>Changed since the previous scan</b>"));
     m_worker->run<Side>(
         store.path(),
-        [lastId, prevId](const Store& reader, const std::atomic<bool>&) {
+        [lastId, prevId, now](const Store& reader, const std::atomic<bool>&) {
             Side side;
-            side.top = reader.topFindings(lastId, 12);
+            side.top = reader.topFindings(lastId, 12, now);
             if (prevId)
                 side.diff = reader.diffSummary(*prevId, lastId, 200);
             return side;

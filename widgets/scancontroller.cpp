@@ -2,6 +2,7 @@
 
 #include "prompts.h"
 #include "savedtarget.h"
+#include "user.h"
 
 #include "scanner.h"
 #include "store.h"
@@ -40,7 +41,7 @@ void ScanController::start(const QString& title, SourceFactory factory)
     QPointer<ScanController> self(this);
     auto cancel = m_cancel;
     const std::string cachePath = m_cachePath.toStdString();
-    const QString user = qEnvironmentVariable("USER", QStringLiteral("unknown"));
+    const QString user = QString::fromStdString(currentUser());
     (void)QtConcurrent::run([self, cancel, job, cachePath, factory, user] {
         QStringList errors;
         qint64 scanId = 0;

@@ -9,6 +9,7 @@
 #include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "pdfreport.h"
+#include "plural.h"
 #include "promconnector.h"
 #include "registryconnector.h"
 #include "reportwriter.h"
@@ -16,6 +17,7 @@
 #include "scanner.h"
 #include "scoring.h"
 #include "store.h"
+#include "user.h"
 #include "vulnreports.h"
 #include "yamlio.h"
 
@@ -55,6 +57,12 @@ std::string s(const QString& q)
 void err(const std::string& text)
 {
     std::cerr << "layerguard: " << text << std::endl;
+}
+
+/** What a command did, for the person who ran it (stderr: stdout stays for data). */
+void say(const std::string& text)
+{
+    std::cerr << text << std::endl;
 }
 
 /** Says what failed and what to do about it; returns the failure exit code. */
@@ -435,17 +443,16 @@ int cmdScan(const QStringList& args)
     const bool quiet = p.isSet(QStringLiteral("quiet"));
     ScanSettings settings;
     settings.allowPartial = p.isSet(QStringLiteral("allow-partial"));
-    settings.runBy = qEnvironmentVariable("USER", QStringLiteral("unknown")).toStdString();
+    settings.runBy = currentUser();
     settings.keepFindings = false; // read back from the cache; a large cluster's findings stay compact
     try {
         if (p.isSet(QStringLiteral("policy"))) {
-            QFile f(p.value(QStringLiteral("policy")));
-            if (!f.open(QIODevice::ReadOnly)) {
-                err("cannot read policy " + s(p.value(QStringLiteral("policy"))));
-                return kExitFailure;
+            try {
+                settings.policy = Policy::load(s(p.value(QStringLiteral("policy"))));
+            } catch (const std::invalid_argument& e) {
+                err(e.what());
+                return kExitUsage;
             }
-            const auto docs = parseYamlDocuments(f.readAll().toStdString(), s(p.value(QStringLiteral("policy"))));
-            settings.policy = Policy::fromJson(docs.empty() ? nlohmann::json::object() : docs.front().json);
         }
         const RuleCatalog catalog = loadCatalog(p);
         auto store = openStore(p);
@@ -535,7 +542,7 @@ int cmdFindings(const QStringList& args)
         { QStringLiteral("layer"), QStringLiteral("Only this layer."), QStringLiteral("LAYER") },
         { QStringLiteral("severity"), QStringLiteral("Only findings at least this severe."),
             QStringLiteral("SEVERITY") },
-        { QStringLiteral("status"), QStringLiteral("open or accepted."), QStringLiteral("STATUS") },
+        { QStringLiteral("status"), QStringLiteral("open, accepted or exempted."), QStringLiteral("STATUS") },
         { QStringLiteral("search"), QStringLiteral("Text to look for."), QStringLiteral("TEXT") },
         formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
@@ -554,8 +561,8 @@ int cmdFindings(const QStringList& args)
     }
     if (p.isSet(QStringLiteral("status"))) {
         filter.status = statusFromString(s(p.value(QStringLiteral("status"))));
-        if (!filter.status)
-            return usage(p, QStringLiteral("--status takes open or accepted"));
+        if (!filter.status || *filter.status == FindingStatus::Resolved)
+            return usage(p, QStringLiteral("--status takes open, accepted or exempted"));
     }
     filter.search = s(p.value(QStringLiteral("search")));
     const QString format = p.value(QStringLiteral("format"));
@@ -566,6 +573,8 @@ int cmdFindings(const QStringList& args)
         const auto scanId = resolveScan(*store, p, &code);
         if (!scanId)
             return code;
+        // The latest scan as of now (acceptances made, revoked or expired since count), an older one as recorded.
+        filter.asOf = store->statusTime(*scanId, QDateTime::currentSecsSinceEpoch());
         const auto findings = store->findings(*scanId, filter);
         if (format == QLatin1String("json")) {
             nlohmann::json arr = nlohmann::json::array();
@@ -575,13 +584,22 @@ int cmdFindings(const QStringList& args)
         } else if (format == QLatin1String("csv")) {
             std::cout << exportCsv(findings);
         } else {
-            std::cout << pad("SEVERITY", 10) << pad("RULE", 28) << pad("RESOURCE", 48) << "MESSAGE\n";
+            std::cout << pad("SEVERITY", 10) << pad("STATUS", 10) << pad("RULE", 28) << pad("RESOURCE", 48)
+                      << "MESSAGE\n";
+            int exempted = 0, accepted = 0;
             for (const auto& f : findings) {
-                std::cout << pad(
-                    std::string(toString(f.severity)) + (f.status == FindingStatus::Accepted ? "*" : ""), 10)
-                          << pad(f.rule, 28) << pad(resourceLabel(f), 48) << f.message << "\n";
+                exempted += f.status == FindingStatus::Exempted;
+                accepted += f.status == FindingStatus::Accepted;
+                std::string message = f.message;
+                if (f.status == FindingStatus::Exempted)
+                    message += " [exempted by " + f.exemption.by + ": " + f.exemption.reason + "]";
+                else if (f.status == FindingStatus::Accepted && f.acceptance)
+                    message += " [accepted by " + f.acceptance->owner + ": " + f.acceptance->reason + "]";
+                std::cout << pad(std::string(toString(f.severity)), 10) << pad(std::string(toString(f.status)), 10)
+                          << pad(f.rule, 28) << pad(resourceLabel(f), 48) << message << "\n";
             }
-            std::cout << findings.size() << " findings in scan " << *scanId << " (* = accepted risk)\n";
+            std::cout << counted(findings.size(), "finding", "findings") << " in scan " << *scanId << " ("
+                      << accepted << " accepted, " << exempted << " exempted)\n";
         }
         return kExitOk;
     } catch (const StoreError& e) {
@@ -872,21 +890,38 @@ int cmdAccept(const QStringList& args, bool revoke)
     try {
         auto store = openStore(p);
         const std::string fid = s(p.positionalArguments().front());
+        const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+        if (!store->knowsFinding(fid)) {
+            err("no finding " + fid + " in " + store->path() + "; `layerguard findings` lists the ids");
+            return kExitUsage;
+        }
         if (revoke) {
-            store->revokeRisk(fid);
+            if (!store->revokeRisk(fid, currentUser(), now)) {
+                err("finding " + fid + " has no acceptance in force; nothing to revoke");
+                return kExitUsage;
+            }
+            say("revoked the acceptance of " + fid + " from now on; stored scans keep their scores");
             return kExitOk;
         }
         if (!p.isSet(QStringLiteral("owner")) || !p.isSet(QStringLiteral("reason")))
             return usage(p, QStringLiteral("--owner and --reason are required"));
-        AcceptedRisk r { fid, s(p.value(QStringLiteral("owner"))), s(p.value(QStringLiteral("reason"))), std::nullopt,
-            QDateTime::currentSecsSinceEpoch() };
+        AcceptedRisk r;
+        r.fid = fid;
+        r.owner = s(p.value(QStringLiteral("owner")));
+        r.reason = s(p.value(QStringLiteral("reason")));
+        r.createdAt = now;
+        r.acceptedBy = currentUser();
         if (p.isSet(QStringLiteral("expires"))) {
             const QDate d = QDate::fromString(p.value(QStringLiteral("expires")), Qt::ISODate);
             if (!d.isValid())
                 return usage(p, QStringLiteral("--expires takes a date as YYYY-MM-DD"));
             r.expiresAt = QDateTime(d, QTime(0, 0), Qt::UTC).toSecsSinceEpoch();
+            if (*r.expiresAt <= now)
+                return usage(p, QStringLiteral("--expires must be a date in the future"));
         }
         store->acceptRisk(r);
+        say("accepted " + fid + " from now on" + (r.expiresAt ? " until " + dateText(*r.expiresAt) : std::string())
+            + " (owner " + r.owner + ", recorded by " + r.acceptedBy + "); stored scans keep their scores");
         return kExitOk;
     } catch (const StoreError& e) {
         return failWith(e);

@@ -145,7 +145,10 @@ void FindingTable::append(const Finding& f)
     appendEvidenceJson(evidence, f.evidence);
     const bool firstOfRule = !m_ruleText.count(m_texts.intern(f.rule));
     append(f.id, f.rule, f.title, f.layer, f.severity, f.subject, f.message, evidence, f.origin);
+    if (f.status == FindingStatus::Exempted)
+        setExemption(m_rows.size() - 1, f.exemption);
     m_rows.back().status = f.status;
+    m_rows.back().scored = f.scored;
     if (firstOfRule) {
         RuleText& t = m_ruleText[m_rows.back().rule];
         t.remediation = f.remediation;
@@ -200,6 +203,26 @@ void FindingTable::addEvidence(std::size_t i, const Evidence& evidence)
     m_rows[i].evidence = m_texts.intern(text);
 }
 
+void FindingTable::setExemption(std::size_t i, const ExemptionInfo& exemption)
+{
+    const std::uint32_t id
+        = m_texts.intern(dumpJson(nlohmann::json { { "by", exemption.by }, { "reason", exemption.reason } }));
+    m_rows[i].exemption = id;
+    m_rows[i].status = FindingStatus::Exempted;
+}
+
+ExemptionInfo exemptionFromJson(std::string_view json)
+{
+    const auto j = nlohmann::json::parse(json, nullptr, false);
+    return { text(j, "by"), text(j, "reason") };
+}
+
+ExemptionInfo FindingTable::exemption(std::size_t i) const
+{
+    const Row& r = m_rows[i];
+    return r.exemption == kNoText ? ExemptionInfo {} : exemptionFromJson(m_texts.text(r.exemption));
+}
+
 Finding FindingTable::finding(std::size_t i) const
 {
     const Row& r = m_rows[i];
@@ -219,6 +242,8 @@ Finding FindingTable::finding(std::size_t i) const
     f.references = t.references;
     f.frameworks = t.frameworks;
     f.origin = text(r.origin);
+    f.exemption = exemption(i);
+    f.scored = r.scored;
     return f;
 }
 

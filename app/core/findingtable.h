@@ -30,6 +30,8 @@ private:
 void appendEvidenceJson(std::string& out, const std::vector<Evidence>& evidence);
 /** Evidence back from that JSON; text that is not such an array gives none. */
 [[nodiscard]] std::vector<Evidence> evidenceFromJson(std::string_view json);
+/** An exemption as the cache stores it: {"by": ..., "reason": ...}. */
+[[nodiscard]] ExemptionInfo exemptionFromJson(std::string_view json);
 
 /**
  * The findings of a scan in compact form. Only the fingerprint and the message differ from finding to
@@ -47,12 +49,15 @@ public:
         std::uint64_t messageAt = 0; ///< block << 32 | offset in m_blocks
         std::uint32_t messageSize = 0;
         std::uint32_t rule = 0, target = 0, kind = 0, ns = 0, name = 0, container = 0, evidence = 0, origin = 0;
+        std::uint32_t exemption = kNoText; ///< pool id of the exemption's JSON ({"by","reason"}) when exempted
         std::uint8_t fidSize = 0;
         Layer layer = Layer::Orchestrator;
         Severity severity = Severity::Medium;
         FindingStatus status = FindingStatus::Open;
+        bool scored = true; ///< false for coverage rules (Rule::coverage): shown and counted, never in a score
     };
     static constexpr std::uint8_t kLongFid = 0xff;
+    static constexpr std::uint32_t kNoText = 0xffffffffu;
     /** A longer message is cut (at a character boundary) and says so: the cache binds texts as int sizes. */
     static constexpr std::size_t kMaxMessage = std::size_t(1) << 20;
 
@@ -89,6 +94,11 @@ public:
     [[nodiscard]] std::string_view message(std::size_t i) const;
     [[nodiscard]] const RuleText& ruleText(std::uint32_t rule) const;
     void setStatus(std::size_t i, FindingStatus status) { m_rows[i].status = status; }
+    /** Marks a finding exempted, with who or what exempted it and why. */
+    void setExemption(std::size_t i, const ExemptionInfo& exemption);
+    /** The exemption of an exempted finding (empty otherwise). */
+    [[nodiscard]] ExemptionInfo exemption(std::size_t i) const;
+    void setScored(std::size_t i, bool scored) { m_rows[i].scored = scored; }
     /** Adds one evidence entry to a finding. */
     void addEvidence(std::size_t i, const Evidence& evidence);
 

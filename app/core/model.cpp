@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QCryptographicHash>
+#include <QDateTime>
 
 #include <openssl/evp.h>
 
@@ -13,7 +14,7 @@ namespace lg {
 namespace {
 constexpr std::array<std::string_view, 5> kLayerNames { "host", "image", "runtime", "registry", "orchestrator" };
 constexpr std::array<std::string_view, 5> kSeverityNames { "critical", "high", "medium", "low", "info" };
-constexpr std::array<std::string_view, 3> kStatusNames { "open", "accepted", "resolved" };
+constexpr std::array<std::string_view, 4> kStatusNames { "open", "accepted", "resolved", "exempted" };
 
 template <typename E, std::size_t N>
 std::optional<E> lookup(const std::array<std::string_view, N>& names, std::string_view text)
@@ -125,10 +126,21 @@ nlohmann::json toJson(const Finding& f)
         { "name", f.subject.name } };
     if (!f.subject.container.empty())
         resource["container"] = f.subject.container;
-    return nlohmann::json { { "id", f.id }, { "rule", f.rule }, { "title", f.title }, { "layer", toString(f.layer) },
+    nlohmann::json out { { "id", f.id }, { "rule", f.rule }, { "title", f.title }, { "layer", toString(f.layer) },
         { "severity", toString(f.severity) }, { "status", toString(f.status) }, { "target", f.subject.target },
         { "resource", std::move(resource) }, { "message", f.message }, { "evidence", std::move(evidence) },
         { "remediation", std::move(remediation) }, { "references", f.references }, { "frameworks", f.frameworks } };
+    if (f.status == FindingStatus::Exempted)
+        out["exemption"] = { { "by", f.exemption.by }, { "reason", f.exemption.reason } };
+    if (f.status == FindingStatus::Accepted && f.acceptance) {
+        auto iso = [](std::int64_t t) {
+            return QDateTime::fromSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODate).toStdString();
+        };
+        const auto& a = *f.acceptance;
+        out["acceptance"] = { { "owner", a.owner }, { "reason", a.reason }, { "by", a.by }, { "at", iso(a.at) },
+            { "expires", a.expires ? nlohmann::json(iso(*a.expires)) : nlohmann::json() } };
+    }
+    return out;
 }
 
 Finding findingFromJson(const nlohmann::json& j)
@@ -153,6 +165,10 @@ Finding findingFromJson(const nlohmann::json& j)
         f.remediation.push_back({ s.value("step", std::string()), s.value("snippet", std::string()) });
     f.references = j.value("references", std::vector<std::string>());
     f.frameworks = j.value("frameworks", std::vector<std::string>());
+    if (const auto it = j.find("exemption"); it != j.end() && it->is_object()) {
+        f.exemption.by = it->value("by", std::string());
+        f.exemption.reason = it->value("reason", std::string());
+    }
     return f;
 }
 

@@ -21,7 +21,11 @@ enum class Severity : std::uint8_t { Critical, High, Medium, Low, Info };
 inline constexpr std::array<Severity, 5> kAllSeverities { Severity::Critical, Severity::High, Severity::Medium,
     Severity::Low, Severity::Info };
 
-enum class FindingStatus : std::uint8_t { Open, Accepted, Resolved };
+/**
+ * Open; Accepted (a risk someone accepted, with owner and expiry); Resolved (gone in a later scan); Exempted
+ * (the policy or a `layerguard.io/ignore` annotation exempts the resource; stored, counted, never scored).
+ */
+enum class FindingStatus : std::uint8_t { Open, Accepted, Resolved, Exempted };
 
 [[nodiscard]] std::string_view toString(Layer layer);
 [[nodiscard]] std::string_view toString(Severity severity);
@@ -68,6 +72,21 @@ struct RemediationStep {
     std::string snippet; ///< YAML or flag that fixes it, may be empty
 };
 
+/** Who or what exempted a finding, and why: a policy file and line, or an annotation on the resource. */
+struct ExemptionInfo {
+    std::string by; ///< "policy.yaml:12" or "annotation layerguard.io/ignore"
+    std::string reason;
+};
+
+/** Who accepted a finding's risk, why, when and until when. */
+struct AcceptanceInfo {
+    std::string owner; ///< who owns the risk
+    std::string reason;
+    std::string by; ///< who recorded the acceptance
+    std::int64_t at = 0; ///< unix seconds
+    std::optional<std::int64_t> expires;
+};
+
 struct Finding {
     std::string id; ///< stable fingerprint: same rule + same subject -> same id in every scan
     std::string rule;
@@ -82,6 +101,9 @@ struct Finding {
     std::vector<std::string> references;
     std::vector<std::string> frameworks;
     std::string origin;
+    ExemptionInfo exemption; ///< set when status is Exempted
+    std::optional<AcceptanceInfo> acceptance; ///< set when status is Accepted (as the cache knows it)
+    bool scored = true; ///< false for coverage findings (what a source could not see): never in a score
 };
 
 /** Computes the stable fingerprint of a finding (hex, 16 bytes of SHA-256). */

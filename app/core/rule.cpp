@@ -1,11 +1,14 @@
 #include "rule.h"
 
 #include "jsonutil.h"
+#include "files.h"
 #include "kubeshape.h"
+#include "yamlio.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 
 #include <algorithm>
 #include <stdexcept>
@@ -75,6 +78,9 @@ Rule parseRule(const nlohmann::json& j)
     r.appliesTo = j.at("applies_to").get<std::vector<std::string>>();
     if (j.contains("when"))
         r.when = compilePredicate(j.at("when"));
+    if (j.contains("requires"))
+        r.requires_ = compilePredicate(j.at("requires"));
+    r.coverage = j.value("coverage", false);
     if (j.contains("predicate"))
         r.predicate = compilePredicate(j.at("predicate"));
     r.check = j.value("check", std::string());
@@ -166,15 +172,17 @@ bool Policy::isDisabled(std::string_view ruleId) const
     return std::find(disabled.begin(), disabled.end(), ruleId) != disabled.end();
 }
 
-const std::string* Policy::exemption(const Rule& rule, const Resource& resource) const
+std::optional<ExemptionInfo> Policy::exemption(const Rule& rule, const Resource& resource) const
 {
-    static const std::string kAnnotationReason = "annotation layerguard.io/ignore on the resource";
-    // Called for every evaluation: references into the resource, never copies of its metadata.
+    auto names = [&](const std::string& item) {
+        return item == rule.id || std::find(rule.references.begin(), rule.references.end(), item) != rule.references.end();
+    };
+    // Called for every failure: references into the resource, never copies of its metadata.
     const auto& meta = member(resource.data, "metadata");
     if (const auto& ann = member(meta, "annotations"); ann.is_object()) {
         auto it = ann.find("layerguard.io/ignore");
         if (it != ann.end() && it->is_string()) {
-            const std::string list = it->get<std::string>();
+            const std::string& list = it->get_ref<const std::string&>();
             std::size_t start = 0;
             while (start <= list.size()) {
                 auto end = list.find(',', start);
@@ -183,15 +191,17 @@ const std::string* Policy::exemption(const Rule& rule, const Resource& resource)
                 std::string item = list.substr(start, end - start);
                 item.erase(0, item.find_first_not_of(" \t"));
                 item.erase(item.find_last_not_of(" \t") + 1);
-                if (item == rule.id
-                    || std::find(rule.references.begin(), rule.references.end(), item) != rule.references.end())
-                    return &kAnnotationReason;
+                if (names(item)) {
+                    const std::string reason = text(ann, "layerguard.io/ignore-reason");
+                    return ExemptionInfo { "annotation layerguard.io/ignore on the resource",
+                        reason.empty() ? "no reason given (layerguard.io/ignore-reason is not set)" : reason };
+                }
                 start = end + 1;
             }
         }
     }
     for (const auto& e : exemptions) {
-        if (e.rule != "*" && e.rule != rule.id)
+        if (e.rule != "*" && !names(e.rule))
             continue;
         if (!e.namespace_.empty() && e.namespace_ != resource.namespace_)
             continue;
@@ -208,12 +218,13 @@ const std::string* Policy::exemption(const Rule& rule, const Resource& resource)
         };
         if (!matches(e.label, "labels") || !matches(e.annotation, "annotations"))
             continue;
-        return &e.reason;
+        return ExemptionInfo { e.source.empty() ? std::string("policy") : e.source, e.reason };
     }
-    return nullptr;
+    return std::nullopt;
 }
 
-Policy Policy::fromJson(const nlohmann::json& j)
+Policy Policy::fromJson(
+    const nlohmann::json& j, const std::string& source, const std::function<int(std::size_t)>& lineOfExemption)
 {
     Policy p;
     if (!j.is_object())
@@ -233,19 +244,52 @@ Policy Policy::fromJson(const nlohmann::json& j)
             throw std::invalid_argument("import_max_age_days must be a whole number of days, at least 1");
         p.importMaxAgeDays = days.get<int>();
     }
+    std::size_t index = 0;
     for (const auto& e : j.value("exemptions", nlohmann::json::array())) {
         Exemption ex;
-        ex.rule = e.value("rule", std::string("*"));
+        const int line = lineOfExemption ? lineOfExemption(index) : 0;
+        const std::string where = "exemption " + std::to_string(index + 1)
+            + (line > 0 ? " (line " + std::to_string(line) + ")" : std::string());
+        ++index;
+        if (!e.is_object())
+            throw std::invalid_argument(where + " must be a map of rule, namespace, name, label, annotation, reason");
+        // An exemption without a rule used to exempt every rule of the resource: it must now say so ("*").
+        if (!e.contains("rule") || !e.at("rule").is_string() || e.at("rule").get<std::string>().empty())
+            throw std::invalid_argument(where + " names no rule: give the rule id it exempts (or a peer id such as "
+                                                "KSV017; rule: \"*\" exempts every rule and must be written out)");
+        ex.rule = e.at("rule").get<std::string>();
         ex.namespace_ = e.value("namespace", std::string());
         ex.name = e.value("name", std::string());
         ex.label = e.value("label", std::string());
         ex.annotation = e.value("annotation", std::string());
         ex.reason = e.value("reason", std::string());
         if (ex.reason.empty())
-            throw std::invalid_argument("exemption for " + ex.rule + " needs a reason");
+            throw std::invalid_argument(where + " (" + ex.rule + ") needs a reason");
+        if (!source.empty())
+            ex.source = source + (line > 0 ? ":" + std::to_string(line) : std::string());
         p.exemptions.push_back(std::move(ex));
     }
     return p;
+}
+
+Policy Policy::load(const std::string& path)
+{
+    std::string text;
+    try {
+        text = readRegularFile(path, 4u << 20);
+    } catch (const FileReadError& e) {
+        throw std::invalid_argument(std::string("policy: ") + e.what());
+    }
+    std::vector<YamlDocument> docs;
+    try {
+        docs = parseYamlDocuments(text, path);
+    } catch (const YamlError& e) {
+        throw std::invalid_argument(std::string("malformed policy ") + e.what());
+    }
+    const std::vector<int> lines = sequenceItemLines(text, "exemptions");
+    const std::string name = QFileInfo(QString::fromStdString(path)).fileName().toStdString();
+    return fromJson(docs.empty() ? nlohmann::json::object() : docs.front().json, name,
+        [&](std::size_t i) { return i < lines.size() ? lines[i] : 0; });
 }
 
 } // namespace lg

@@ -3,7 +3,9 @@
 #include "model.h"
 #include "predicate.h"
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +32,17 @@ struct Rule {
     RuleScope scope = RuleScope::Resource;
     std::vector<std::string> appliesTo; ///< resource kinds; "@workload" = every pod-template kind
     std::shared_ptr<const Predicate> when; ///< optional precondition; false = not applicable
+    /**
+     * Optional: what the rule needs to have been observed (e.g. audit rules that could be read); false = "not
+     * observed": no finding, no pass, no weight in any score. A check that could not look never passes.
+     */
+    std::shared_ptr<const Predicate> requires_;
     std::shared_ptr<const Predicate> predicate;
+    /**
+     * Reports what a source could not see (a list it may not read, a query without data): its findings are
+     * shown and counted, but neither its passes nor its failures move a score.
+     */
+    bool coverage = false;
     std::string check;
     std::string message;
     MessageTemplate messageTemplate; ///< `message`, compiled
@@ -74,12 +86,13 @@ private:
  */
 struct Policy {
     struct Exemption {
-        std::string rule; ///< rule id or "*"
+        std::string rule; ///< rule id or a peer id it cites (KSV017); "*" only when written so
         std::string namespace_; ///< empty = any
         std::string name; ///< empty = any
         std::string label; ///< "key=value" (or "key"), empty = any
         std::string annotation; ///< "key=value" (or "key"), empty = any
         std::string reason;
+        std::string source; ///< where it is written: "policy.yaml:12"
     };
     std::map<std::string, Severity> severityOverrides;
     std::vector<std::string> disabled;
@@ -87,11 +100,21 @@ struct Policy {
     int importMaxAgeDays = 30; ///< an imported report older than this is itself a finding
 
     [[nodiscard]] bool isDisabled(std::string_view ruleId) const;
-    /** Returns the reason when `rule` is exempted for `resource`, or nullptr. */
-    [[nodiscard]] const std::string* exemption(const Rule& rule, const Resource& resource) const;
+    /**
+     * Who exempts `rule` for `resource`, and why: the resource's `layerguard.io/ignore` annotation (its reason
+     * in `layerguard.io/ignore-reason`, when given) or the first matching exemption of the policy; nullopt
+     * when nothing does.
+     */
+    [[nodiscard]] std::optional<ExemptionInfo> exemption(const Rule& rule, const Resource& resource) const;
 
-    /** Parses a policy (JSON or YAML text already converted to JSON); throws std::invalid_argument. */
-    static Policy fromJson(const nlohmann::json& json);
+    /**
+     * Parses a policy (JSON or YAML text already converted to JSON); throws std::invalid_argument. `source`
+     * names the file; `lineOfExemption(i)` the line of its i-th exemption (0 when unknown).
+     */
+    static Policy fromJson(const nlohmann::json& json, const std::string& source = {},
+        const std::function<int(std::size_t)>& lineOfExemption = {});
+    /** Reads a policy file (YAML or JSON, a regular file of at most 4 MiB); throws std::invalid_argument. */
+    static Policy load(const std::string& path);
 };
 
 } // namespace lg

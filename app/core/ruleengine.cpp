@@ -145,6 +145,7 @@ void RuleEngine::absorb(RuleEngine& other)
         dst.failed += o.failed;
         dst.notApplicable += o.notApplicable;
         dst.exempted += o.exempted;
+        dst.notObserved += o.notObserved;
     }
     m_resourceCount += other.m_resourceCount;
     for (std::size_t i = 0; i < m_crossChecks.size() && i < other.m_crossChecks.size(); ++i)
@@ -155,26 +156,30 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     std::string message, std::vector<Evidence> evidence, bool messageMasked)
 {
     auto& outcome = outcomeOf(rule);
-    if (const std::string* reason = m_policy.exemption(rule, resource)) {
-        (void)reason;
-        ++outcome.exempted;
-        return;
-    }
     const Severity severity = effectiveSeverity(rule);
     auto& tally = m_tallies[rule.layer];
     tally.scanned = true;
-    ++tally.evaluated;
-    tally.evaluatedWeight += severityWeight(severity);
     ++outcome.evaluated;
+    if (!rule.coverage) { // what a source could not see is reported, never scored
+        ++tally.evaluated;
+        tally.evaluatedWeight += severityWeight(severity);
+    }
     if (!failed)
         return;
-    ++outcome.failed;
+    // An exempted failure is kept and shown with who exempted it and why; it never counts against the score.
+    std::optional<ExemptionInfo> exempted = m_policy.exemption(rule, resource);
+    ++(exempted ? outcome.exempted : outcome.failed);
     std::string id = fingerprint(rule.id, subject);
     std::string shown = messageMasked ? std::move(message) : maskText(message);
     if (m_sink) {
         m_evidence.clear();
         appendEvidenceJson(m_evidence, evidence);
         m_sink->append(id, rule.id, rule.title, rule.layer, severity, subject, shown, m_evidence, resource.origin);
+        const std::size_t row = m_sink->size() - 1;
+        if (exempted)
+            m_sink->setExemption(row, *exempted);
+        if (rule.coverage)
+            m_sink->setScored(row, false);
         return;
     }
     // A Finding is large to move, and a 50,000-pod scan makes ~600,000: the vector grows fourfold (its growth
@@ -193,6 +198,11 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     f.evidence = std::move(evidence);
     // remediation, references and frameworks stay in the rule: the scan record points at it once
     f.origin = resource.origin;
+    f.scored = !rule.coverage;
+    if (exempted) {
+        f.status = FindingStatus::Exempted;
+        f.exemption = std::move(*exempted);
+    }
 }
 
 RuleOutcome& RuleEngine::outcomeOf(const Rule& rule)
@@ -210,6 +220,10 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource, Resour
     auto evaluate = [&](const EvalContext& ctx, const Subject& subject) {
         if (rule.when && !rule.when->eval(ctx, nullptr, true)) {
             ++outcomeOf(rule).notApplicable;
+            return;
+        }
+        if (rule.requires_ && !rule.requires_->eval(ctx, nullptr, true)) {
+            ++outcomeOf(rule).notObserved; // the data it judges was not observed: neither a pass nor a failure
             return;
         }
         std::vector<Evidence> evidence;

@@ -15,10 +15,11 @@ namespace lg {
 
 /** Outcome counters of one rule in one scan, for control tables (pass / fail / not applicable). */
 struct RuleOutcome {
-    int evaluated = 0;
-    int failed = 0;
+    int evaluated = 0; ///< judged on data (exempted failures included)
+    int failed = 0; ///< failures not exempted
     int notApplicable = 0;
-    int exempted = 0;
+    int exempted = 0; ///< failures the policy or an annotation exempts (stored with status exempted)
+    int notObserved = 0; ///< could not be judged: the data the rule needs was not observed
 };
 
 class CrossCheck;

@@ -6,17 +6,12 @@
 namespace lg {
 
 namespace {
-std::optional<int> score(long evaluatedWeight, long failedWeight, bool openCritical, bool openHigh)
+std::optional<int> score(long evaluatedWeight, long failedWeight)
 {
     if (evaluatedWeight <= 0)
         return std::nullopt;
     const double ratio = 1.0 - double(std::min(failedWeight, evaluatedWeight)) / double(evaluatedWeight);
-    int s = int(std::lround(100.0 * ratio));
-    if (openCritical)
-        s = std::min(s, 59);
-    else if (openHigh)
-        s = std::min(s, 79);
-    return std::clamp(s, 0, 100);
+    return std::clamp(int(std::lround(100.0 * ratio)), 0, 100);
 }
 } // namespace
 
@@ -24,22 +19,28 @@ std::optional<int> layerScore(const LayerTally& t)
 {
     if (!t.scanned)
         return std::nullopt;
-    return score(t.evaluatedWeight, t.failedWeight, t.openBySeverity[0] > 0, t.openBySeverity[1] > 0);
+    return score(t.evaluatedWeight, t.failedWeight);
 }
 
 std::optional<int> overallScore(const std::map<Layer, LayerTally>& tallies)
 {
     long e = 0, f = 0;
-    bool crit = false, high = false;
     for (const auto& [layer, t] : tallies) {
         if (!t.scanned)
             continue;
         e += t.evaluatedWeight;
         f += t.failedWeight;
-        crit = crit || t.openBySeverity[0] > 0;
-        high = high || t.openBySeverity[1] > 0;
     }
-    return score(e, f, crit, high);
+    return score(e, f);
+}
+
+std::optional<Severity> scoreGate(const LayerTally& t)
+{
+    if (t.openBySeverity[std::size_t(Severity::Critical)] > 0)
+        return Severity::Critical;
+    if (t.openBySeverity[std::size_t(Severity::High)] > 0)
+        return Severity::High;
+    return std::nullopt;
 }
 
 const char* scoreBand(int s)
@@ -62,10 +63,10 @@ template <class Each> void tally(std::map<Layer, LayerTally>& tallies, Each each
         t.acceptedWeight = 0;
         t.openBySeverity.fill(0);
     }
-    each([&](Layer layer, Severity severity, FindingStatus status) {
+    each([&](Layer layer, Severity severity, FindingStatus status, bool scored) {
         auto& t = tallies[layer];
         t.scanned = true;
-        const int w = severityWeight(severity);
+        const int w = scored ? severityWeight(severity) : 0;
         if (status == FindingStatus::Accepted) {
             t.acceptedWeight += w;
         } else if (status == FindingStatus::Open) {
@@ -81,7 +82,7 @@ void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Findi
 {
     tally(tallies, [&](const auto& count) {
         for (const auto& f : findings)
-            count(f.layer, f.severity, f.status);
+            count(f.layer, f.severity, f.status, f.scored);
     });
 }
 
@@ -89,7 +90,7 @@ void tallyFindings(std::map<Layer, LayerTally>& tallies, const FindingTable& fin
 {
     tally(tallies, [&](const auto& count) {
         for (std::size_t i = 0; i < findings.size(); ++i)
-            count(findings.row(i).layer, findings.row(i).severity, findings.row(i).status);
+            count(findings.row(i).layer, findings.row(i).severity, findings.row(i).status, findings.row(i).scored);
     });
 }
 

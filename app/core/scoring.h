@@ -9,17 +9,20 @@
 namespace lg {
 
 /**
- * The one published score formula (README, "Scores").
+ * The one published score formula (README, "Scores"). It moves with every fix: no cap flattens it.
  *
- *   E = sum of severity weights over every (rule, subject) pair evaluated in the layer
- *   F = sum of severity weights over the open failures (accepted risks count as passed)
- *   score = round(100 * (1 - F / E)), capped at 59 while an open critical finding remains
- *           and at 79 while an open high finding remains.
+ *   E = sum of severity weights over every (rule, subject) pair evaluated on data in the layer
+ *   F = sum of severity weights over the open failures (accepted risks and exemptions count as passed)
+ *   score = round(100 * (1 - F / E))
  *
- * Weights: critical 10, high 6, medium 3, low 1, info 0. A layer that was not scanned, or where
- * no rule applied (E = 0), has no score.
+ * Weights: critical 10, high 6, medium 3, low 1, info 0. What a source could not see (coverage rules) never
+ * weighs. A layer that was not scanned, or where nothing was evaluated on data (E = 0), has no score.
  */
 [[nodiscard]] std::optional<int> layerScore(const LayerTally& tally);
+
+/** The gate shown beside a score, never folded into it: Critical while a critical is open, else High while a
+ * high is open, else none. */
+[[nodiscard]] std::optional<Severity> scoreGate(const LayerTally& tally);
 
 /** The same formula over every scanned layer together. */
 [[nodiscard]] std::optional<int> overallScore(const std::map<Layer, LayerTally>& tallies);

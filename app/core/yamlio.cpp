@@ -270,4 +270,24 @@ std::vector<YamlDocument> parseYamlDocuments(const std::string& text, const std:
     return out;
 }
 
+std::vector<int> sequenceItemLines(const std::string& text, const std::string& key)
+{
+    std::vector<int> lines;
+    try {
+        const auto docs = YAML::LoadAll(text);
+        for (const auto& doc : docs) {
+            if (!doc || !doc.IsMap())
+                continue;
+            const YAML::Node list = doc[key];
+            if (list && list.IsSequence())
+                for (const auto& item : list)
+                    lines.push_back(item.Mark().line + 1);
+            break;
+        }
+    } catch (const YAML::Exception&) {
+        lines.clear(); // parseYamlDocuments reports the syntax error; lines are only a help
+    }
+    return lines;
+}
+
 } // namespace lg

@@ -41,4 +41,11 @@ struct YamlDocument {
  */
 [[nodiscard]] std::vector<YamlDocument> parseYamlDocuments(const std::string& text, const std::string& fileName);
 
+/**
+ * The line (1-based) of each item of the sequence under `key` in the first document's top-level map, for
+ * messages that point into a file (a policy's exemptions); empty when there is none. Call after
+ * parseYamlDocuments accepted the text.
+ */
+[[nodiscard]] std::vector<int> sequenceItemLines(const std::string& text, const std::string& key);
+
 } // namespace lg

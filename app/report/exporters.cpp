@@ -189,7 +189,16 @@ std::string exportSarif(const ReportInput& in)
                 { { "layer", toString(f.layer) }, { "severity", toString(f.severity) },
                     { "status", toString(f.status) }, { "target", f.subject.target } } } };
         if (f.status == FindingStatus::Accepted) {
-            result["suppressions"] = nlohmann::json::array({ { { "kind", "external" }, { "status", "accepted" } } });
+            nlohmann::json suppression { { "kind", "external" }, { "status", "accepted" } };
+            if (f.acceptance)
+                suppression["justification"] = maskText(f.acceptance->reason + " (owner " + f.acceptance->owner + ")");
+            result["suppressions"] = nlohmann::json::array({ suppression });
+        } else if (f.status == FindingStatus::Exempted) {
+            // in the source (an annotation) or in a policy file beside it
+            result["suppressions"] = nlohmann::json::array({ { { "kind",
+                                                                   f.exemption.by.starts_with("annotation") ? "inSource"
+                                                                                                            : "external" },
+                { "status", "accepted" }, { "justification", maskText(f.exemption.reason + " (" + f.exemption.by + ")") } } });
         }
         results.push_back(std::move(result));
     }

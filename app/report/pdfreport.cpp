@@ -2,6 +2,7 @@
 
 #include "masking.h"
 #include "palette.h"
+#include "plural.h"
 #include "predicate.h"
 #include "scoring.h"
 
@@ -552,6 +553,28 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             { QStringLiteral("Finding"), QStringLiteral("Owner"), QStringLiteral("Reason"), QStringLiteral("Expires") },
             riskRows);
 
+    // Exemptions: failures the policy or an annotation on the resource exempts. Kept and listed, never scored.
+    doc.heading(QStringLiteral("Exemptions"), 1);
+    std::vector<std::vector<Doc::Cell>> exemptRows;
+    for (const auto& f : in.findings)
+        if (f.status == FindingStatus::Exempted)
+            exemptRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity) },
+                { q(f.rule + " on " + f.subject.kind + "/" + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/")
+                    + f.subject.name) },
+                { q(maskText(f.exemption.by)) }, { q(maskText(f.exemption.reason)) } });
+    if (exemptRows.empty())
+        doc.text(QStringLiteral("Nothing is exempted."), Font::Body);
+    else {
+        doc.text(q(counted(exemptRows.size(), "failure is", "failures are"))
+                + QStringLiteral(" exempted by the policy or by a layerguard.io/ignore annotation on the resource. "
+                                 "They do not count against the score; each says who or what exempts it and why."),
+            Font::Body);
+        doc.table({ 0.08, 0.40, 0.22, 0.30 },
+            { QStringLiteral("Severity"), QStringLiteral("Finding"), QStringLiteral("Exempted by"),
+                QStringLiteral("Reason") },
+            exemptRows);
+    }
+
     // Checklist progress.
     doc.heading(QStringLiteral("Remediation progress"), 1);
     std::vector<std::vector<Doc::Cell>> progressRows;
@@ -594,10 +617,12 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         srcRows);
     doc.text(QStringLiteral(
                  "Score. For each layer, E is the sum of severity weights over every (rule, resource) pair "
-                 "evaluated and F the sum over its open failures (accepted risks count as passed); weights are "
-                 "critical 10, high 6, medium 3, low 1, info 0. score = round(100 × (1 − F / E)), at most 59 while "
-                 "an open critical finding remains and at most 79 while an open high one remains. A layer that was "
-                 "not scanned has no score. Bands: 90–100 good, 70–89 fair, 50–69 poor, below 50 bad."),
+                 "evaluated on data and F the sum over its open failures (accepted risks and exemptions count as "
+                 "passed; what a source could not see never weighs); weights are critical 10, high 6, medium 3, "
+                 "low 1, info 0. score = round(100 × (1 − F / E)), with no cap: it moves with every fix. Beside it, "
+                 "a gate says when a critical or high finding is open. A layer that was not scanned, or where "
+                 "nothing was evaluated on data, has no score. Bands: 90–100 good, 70–89 fair, 50–69 poor, below "
+                 "50 bad."),
         Font::Body);
     doc.finishPage();
 }

@@ -3,9 +3,11 @@
 #include "exporters.h"
 #include "pdfreport.h"
 
+#include <QDateTime>
 #include <QFile>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <stdexcept>
@@ -23,16 +25,22 @@ void save(const std::string& path, const std::string& text)
 } // namespace
 
 std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
-    const std::vector<Framework>& frameworks, bool filterFindings, const std::atomic<bool>* cancel)
+    const std::vector<Framework>& frameworks, bool filterFindings, const std::atomic<bool>* cancel, std::int64_t now)
 {
-    const auto scan = store.scan(scanId);
+    // The latest scan is reported as of now (acceptances made or expired since count); an older one as recorded.
+    const std::int64_t asOf = store.statusTime(scanId, now ? now : QDateTime::currentSecsSinceEpoch());
+    const auto scan = store.scanAt(scanId, asOf);
     if (!scan)
         throw std::runtime_error("no scan " + std::to_string(scanId) + " in the cache");
     const RuleCatalog catalog = RuleCatalog::builtin();
     ReportInput in;
     in.scan = *scan;
-    in.findings = store.findings(scanId);
-    in.acceptedRisks = store.acceptedRisks();
+    FindingFilter all;
+    all.asOf = asOf;
+    in.findings = store.findings(scanId, all);
+    for (const auto& [fid, risk] : store.activeAcceptances(asOf ? asOf : scan->finishedAt))
+        if (std::any_of(in.findings.begin(), in.findings.end(), [&](const Finding& f) { return f.id == fid; }))
+            in.acceptedRisks.push_back(risk);
     in.catalog = &catalog;
     if (format == "junit") {
         save(path, exportJUnit(in.scan, frameworks, catalog, store.ruleOutcomes(scanId), in.findings));

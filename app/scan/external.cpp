@@ -73,8 +73,10 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         const auto& subj = member(d, "subject");
         Subject subject { r.target, text(subj, "kind"), text(subj, "namespace"), text(subj, "name"),
             maskText(text(subj, "container")) };
+        // Exemptions match imported results like any rule's, by id, namespace and name; an exempted failure is
+        // kept with its exemption, as a rule's is.
+        std::optional<ExemptionInfo> exempted;
         {
-            // Exemptions match imported results like any rule's, by id, namespace and name.
             Rule asRule;
             asRule.id = ruleId;
             asRule.references = strings(d, "references");
@@ -82,10 +84,7 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
             asResource.namespace_ = subject.namespace_;
             asResource.name = subject.name;
             asResource.data = { { "metadata", { { "namespace", subject.namespace_ }, { "name", subject.name } } } };
-            if (policy.exemption(asRule, asResource)) {
-                ++outcome.exempted;
-                continue;
-            }
+            exempted = policy.exemption(asRule, asResource);
         }
         const std::string source = text(d, "tool") + " " + text(d, "control") + " (" + text(d, "file") + ")";
         if (status == "fail") {
@@ -118,7 +117,7 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
             tally.evaluatedWeight += severityWeight(severity);
             if (status == "pass")
                 continue;
-            ++outcome.failed;
+            ++(exempted ? outcome.exempted : outcome.failed);
         }
         Finding f;
         f.rule = ruleId;
@@ -138,6 +137,10 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         f.references = strings(d, "references");
         f.frameworks = strings(d, "frameworks");
         f.origin = text(d, "file");
+        if (exempted) {
+            f.status = FindingStatus::Exempted;
+            f.exemption = std::move(*exempted);
+        }
         added.push_back(std::move(f));
     }
     findings.appendAll(added);

@@ -191,13 +191,31 @@ std::string textOrRef(const std::string& column)
  * "SELECT <a finding's columns> FROM ...": the rule's own text comes from scan_rules (r), the rest from
  * findings (f). `inStoredOrder` reads a scan's rows through the scan_id index, in their stored (display) order.
  */
-std::string selectFindings(bool inStoredOrder = false)
+/**
+ * A finding's status: as the scan recorded it (asOf false), or as of the time bound to ?10 (asOf true): an
+ * acceptance counts from the moment it was recorded until it expires or is revoked, whenever the scan ran.
+ */
+std::string statusSql(bool asOf)
 {
-    return std::string("SELECT f.fid, f.rule, r.title, f.layer, f.severity, f.status, f.target, f.kind, f.namespace, "
-                       "f.name, f.container, f.message, "
-               + textOrRef("evidence") + ", r.remediation, r.refs, r.frameworks, " + textOrRef("origin")
-               + " FROM findings f ")
-        + (inStoredOrder ? "INDEXED BY findings_scan " : "")
+    if (!asOf)
+        return "f.status";
+    return "(CASE WHEN f.status = 'exempted' THEN 'exempted' WHEN f.fid IN (SELECT a.fid FROM risk_acceptances a "
+           "WHERE a.accepted_at <= ?10 AND (a.expires_at IS NULL OR a.expires_at > ?10) AND (a.revoked_at IS NULL "
+           "OR a.revoked_at > ?10)) THEN 'accepted' ELSE 'open' END)";
+}
+
+/**
+ * "SELECT <a finding's columns> FROM ...": the rule's own text comes from scan_rules (r), the rest from
+ * findings (f). `inStoredOrder` reads a scan's rows through the scan_id index, in their stored (display) order;
+ * `asOf` gives statuses as of the time bound to ?10 (see statusSql).
+ */
+std::string selectFindings(bool inStoredOrder = false, bool asOf = false)
+{
+    return std::string("SELECT f.fid, f.rule, r.title, f.layer, f.severity, ") + statusSql(asOf)
+        + ", f.target, f.kind, f.namespace, f.name, f.container, f.message, " + textOrRef("evidence")
+        + ", r.remediation, r.refs, r.frameworks, " + textOrRef("origin")
+        + ", (SELECT t.text FROM scan_texts t WHERE t.scan_id = f.scan_id AND t.id = f.exemption_ref), f.scored"
+        + " FROM findings f " + (inStoredOrder ? "INDEXED BY findings_scan " : "")
         + "JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule = f.rule";
 }
 
@@ -218,6 +236,9 @@ Finding readFinding(const Stmt& q, int base = 0)
     f.references = parseOr(q.text(base + 14), nlohmann::json::array()).get<std::vector<std::string>>();
     f.frameworks = parseOr(q.text(base + 15), nlohmann::json::array()).get<std::vector<std::string>>();
     f.origin = q.text(base + 16);
+    if (!q.isNull(base + 17))
+        f.exemption = exemptionFromJson(q.text(base + 17));
+    f.scored = q.i64(base + 18) != 0;
     return f;
 }
 
@@ -569,10 +590,13 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insLayer.bind(4, std::int64_t(t.evaluatedWeight)).bindJudgement(5, t).run();
     }
 
-    Stmt insOutcome(m_db, "INSERT INTO rule_results VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Stmt insOutcome(m_db,
+        "INSERT INTO rule_results (scan_id, rule, evaluated, failed, not_applicable, exempted, not_observed) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const auto& [rule, o] : scan.outcomes) {
         insOutcome.bind(1, scanId).bind(2, rule).bind(3, std::int64_t(o.evaluated)).bind(4, std::int64_t(o.failed));
-        insOutcome.bind(5, std::int64_t(o.notApplicable)).bind(6, std::int64_t(o.exempted)).run();
+        insOutcome.bind(5, std::int64_t(o.notApplicable)).bind(6, std::int64_t(o.exempted));
+        insOutcome.bind(7, std::int64_t(o.notObserved)).run();
     }
 
     Stmt insRes(m_db, "INSERT INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -624,6 +648,8 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         for (const std::uint32_t i : layout.order) {
             used[table.row(i).evidence] = true;
             used[table.row(i).origin] = true;
+            if (table.row(i).exemption != FindingTable::kNoText)
+                used[table.row(i).exemption] = true;
         }
         Stmt insText(m_db, "INSERT INTO scan_texts VALUES (?1, ?2, ?3)");
         for (std::uint32_t id = 0; id < used.size(); ++id)
@@ -632,8 +658,9 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     }
     Stmt insFinding(m_db,
         "INSERT INTO findings (scan_id, fid, rule, layer, severity, status, target, kind, namespace, name, container, "
-        "message, evidence, origin, rank_rule, rank_resource, rank_target, rank_message, evidence_ref, origin_ref) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', '', ?13, ?14, ?15, ?16, ?17, ?18)");
+        "message, evidence, origin, rank_rule, rank_resource, rank_target, rank_message, evidence_ref, origin_ref, "
+        "exemption_ref, scored) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, '', '', ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
     std::vector<std::int64_t> rowOf(table.size());
     for (std::size_t n = 0; n < layout.order.size(); ++n) {
         const std::uint32_t i = layout.order[n];
@@ -646,6 +673,11 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         for (std::size_t k = 0; k < 4; ++k)
             insFinding.bind(13 + int(k), layout.ranks[n][k]);
         insFinding.bind(17, std::int64_t(r.evidence)).bind(18, std::int64_t(r.origin));
+        if (r.exemption != FindingTable::kNoText)
+            insFinding.bind(19, std::int64_t(r.exemption));
+        else
+            insFinding.bindNull(19);
+        insFinding.bind(20, std::int64_t(r.scored ? 1 : 0));
         insFinding.run();
         rowOf[i] = sqlite3_last_insert_rowid(m_db);
         if (delayUs > 0)
@@ -751,6 +783,19 @@ std::optional<ScanInfo> Store::scan(std::int64_t id) const
     return s;
 }
 
+std::optional<ScanInfo> Store::scanAt(std::int64_t id, std::int64_t asOf) const
+{
+    auto s = scan(id);
+    if (!s || asOf == 0)
+        return s;
+    s->layers = layerScoresAt(id, asOf);
+    std::map<Layer, LayerTally> tallies;
+    for (const auto& ls : s->layers)
+        tallies[ls.layer] = ls.tally;
+    s->overallScore = overallScore(tallies);
+    return s;
+}
+
 std::optional<std::int64_t> Store::latestScanId() const
 {
     Stmt q(m_db, "SELECT max(id) FROM scans");
@@ -802,7 +847,7 @@ std::string filterSql(const FindingFilter& filter, bool withGroup)
     if ((filter.severities & 0x1f) != 0x1f)
         sql += " AND ((?6 >> f.severity) & 1)";
     if (filter.status)
-        sql += " AND f.status = ?4";
+        sql += " AND " + statusSql(filter.asOf != 0) + " = ?4";
     if (!filter.search.empty())
         // LIKE per column (case-insensitive, no concatenation, no lower() copies); rule titles matched once.
         sql += " AND (f.message LIKE ?5 ESCAPE '\\' OR f.name LIKE ?5 ESCAPE '\\' OR f.rule LIKE ?5 ESCAPE '\\' "
@@ -834,6 +879,8 @@ void bindFilter(Stmt& q, const FindingFilter& filter, bool withGroup)
         q.bind(6, std::int64_t(filter.severities & 0x1f));
     if (withGroup && filter.groupBy != FindingGroupBy::None)
         q.bind(7, filter.groupKey);
+    if (filter.asOf != 0)
+        q.bind(10, filter.asOf);
 }
 
 } // namespace
@@ -841,15 +888,37 @@ void bindFilter(Stmt& q, const FindingFilter& filter, bool withGroup)
 std::vector<Finding> Store::findings(std::int64_t scanId, const FindingFilter& filter) const
 {
     // Stored in display order (revision 3): the scan's rows in row id order need no sort.
-    const std::string sql
-        = selectFindings(true) + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " ORDER BY f.rowid";
+    const std::string sql = selectFindings(true, filter.asOf != 0) + " WHERE f.scan_id = ?1" + filterSql(filter, true)
+        + " ORDER BY f.rowid";
     Stmt q(m_db, sql.c_str());
     q.bind(1, scanId);
     bindFilter(q, filter, true);
     std::vector<Finding> out;
     while (q.step())
         out.push_back(readFinding(q));
+    attachAcceptances(out, filter.asOf != 0 ? filter.asOf : scanTime(scanId));
     return out;
+}
+
+std::int64_t Store::scanTime(std::int64_t scanId) const
+{
+    Stmt q(m_db, "SELECT finished_at FROM scans WHERE id = ?1");
+    q.bind(1, scanId);
+    return q.step() ? q.i64(0) : 0;
+}
+
+void Store::attachAcceptances(std::vector<Finding>& findings, std::int64_t at) const
+{
+    if (std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.status == FindingStatus::Accepted; }))
+        return;
+    const auto active = activeAcceptances(at);
+    for (auto& f : findings) {
+        if (f.status != FindingStatus::Accepted)
+            continue;
+        if (auto it = active.find(f.id); it != active.end())
+            f.acceptance = AcceptanceInfo { it->second.owner, it->second.reason, it->second.acceptedBy,
+                it->second.createdAt, it->second.expiresAt };
+    }
 }
 
 std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const std::atomic<bool>* cancel) const
@@ -901,7 +970,7 @@ std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const 
         key = "f.rank_target";
         break;
     case FindingSort::Status:
-        key = "f.status = 'open'"; // accepted first, as the text sorts
+        key = statusSql(filter.asOf != 0) + " = 'open'"; // accepted and exempted first
         break;
     case FindingSort::Message:
         key = "f.rank_message";
@@ -909,7 +978,9 @@ std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const 
     }
     // Without a search or group, everything asked for is in findings_list: read that narrow index, not
     // the rows. Otherwise the scan's row range is read in order.
-    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None;
+    // A status as of now reads each row's fingerprint, which the narrow index does not hold.
+    const bool statusNow = filter.asOf != 0 && (filter.status || query.sort == FindingSort::Status);
+    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None && !statusNow;
     std::string sql = "SELECT f.rowid, " + key + " FROM findings f";
     sql += narrow ? " INDEXED BY findings_list WHERE f.scan_id = ?1"
                   : " WHERE f.rowid BETWEEN ?8 AND ?9 AND +f.scan_id = ?1";
@@ -947,7 +1018,8 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
     FindingFilter filter = query.filter;
     filter.severities = 0x1f;
     filter.minSeverity.reset();
-    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None;
+    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None
+        && !(filter.asOf != 0 && filter.status);
     Stmt q(m_db,
         (std::string("SELECT f.severity, count(*) FROM findings f") + (narrow ? " INDEXED BY findings_list" : "")
             + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " GROUP BY f.severity")
@@ -960,16 +1032,20 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
     return out;
 }
 
-std::vector<Finding> Store::findingsByRowId(std::int64_t scanId, const std::int64_t* rowIds, std::size_t count) const
+std::vector<Finding> Store::findingsByRowId(
+    std::int64_t scanId, const std::int64_t* rowIds, std::size_t count, std::int64_t asOf) const
 {
-    Stmt q(m_db, (selectFindings() + " WHERE f.rowid = ?1 AND f.scan_id = ?2").c_str());
+    Stmt q(m_db, (selectFindings(false, asOf != 0) + " WHERE f.rowid = ?1 AND f.scan_id = ?2").c_str());
     std::vector<Finding> out;
     out.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         q.bind(1, rowIds[i]).bind(2, scanId);
+        if (asOf != 0)
+            q.bind(10, asOf);
         out.push_back(q.step() ? readFinding(q) : Finding {});
         q.reset();
     }
+    attachAcceptances(out, asOf != 0 ? asOf : scanTime(scanId));
     return out;
 }
 
@@ -1014,10 +1090,11 @@ std::map<std::string, std::string> Store::lastOrigins(const std::string& target,
 std::map<std::string, RuleOutcome> Store::ruleOutcomes(std::int64_t scanId) const
 {
     std::map<std::string, RuleOutcome> out;
-    Stmt q(m_db, "SELECT rule, evaluated, failed, not_applicable, exempted FROM rule_results WHERE scan_id = ?1");
+    Stmt q(m_db,
+        "SELECT rule, evaluated, failed, not_applicable, exempted, not_observed FROM rule_results WHERE scan_id = ?1");
     q.bind(1, scanId);
     while (q.step())
-        out[q.text(0)] = { int(q.i64(1)), int(q.i64(2)), int(q.i64(3)), int(q.i64(4)) };
+        out[q.text(0)] = { int(q.i64(1)), int(q.i64(2)), int(q.i64(3)), int(q.i64(4)), int(q.i64(5)) };
     return out;
 }
 
@@ -1069,81 +1146,76 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
     return d;
 }
 
-std::vector<Finding> Store::topFindings(std::int64_t scanId, int limit) const
+std::vector<Finding> Store::topFindings(std::int64_t scanId, int limit, std::int64_t asOf) const
 {
-    // Rows are stored most severe first (revision 3), so this reads `limit` rows, not the scan.
-    Stmt q(
-        m_db, (selectFindings(true) + " WHERE f.scan_id = ?1 AND f.status = 'open' ORDER BY f.rowid LIMIT ?2").c_str());
+    // Rows are stored most severe first (revision 3), so this reads about `limit` rows, not the scan.
+    Stmt q(m_db,
+        (selectFindings(true, asOf != 0) + " WHERE f.scan_id = ?1 AND " + statusSql(asOf != 0)
+            + " = 'open' ORDER BY f.rowid LIMIT ?2")
+            .c_str());
     q.bind(1, scanId).bind(2, std::int64_t(limit));
+    if (asOf != 0)
+        q.bind(10, asOf);
     std::vector<Finding> out;
     while (q.step())
         out.push_back(readFinding(q));
     return out;
 }
 
-void Store::setStatusInLatestScan(const std::string& fid, FindingStatus status)
+bool Store::knowsFinding(const std::string& fid) const
 {
-    if (const auto latest = latestScanId()) {
-        Stmt u(m_db,
-            "UPDATE findings SET status = ?3 WHERE rowid = (SELECT row FROM finding_fids WHERE scan_id = ?1 AND fid = "
-            "?2)");
-        u.bind(1, *latest).bind(2, fid).bind(3, toString(status)).run();
-        rescore(*latest);
-    }
+    Stmt q(m_db, "SELECT 1 FROM finding_fids WHERE fid = ?1 LIMIT 1");
+    q.bind(1, fid);
+    return q.step();
 }
 
 void Store::acceptRisk(const AcceptedRisk& risk)
 {
-    Transaction tx(m_db); // the acceptance, the finding's status and the rescore land together
-    Stmt q(m_db,
-        "INSERT OR REPLACE INTO accepted_risks(fid, owner, reason, expires_at, created_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
-    q.bind(1, risk.fid).bind(2, risk.owner).bind(3, risk.reason);
-    if (risk.expiresAt)
-        q.bind(4, *risk.expiresAt);
-    else
-        q.bindNull(4);
-    q.bind(5, risk.createdAt).run();
-    // The latest scan shows the acceptance at once; older scans keep their recorded state.
-    setStatusInLatestScan(risk.fid, FindingStatus::Accepted);
-    tx.commit();
-}
-
-void Store::revokeRisk(const std::string& fid)
-{
+    // From this moment on: a stored scan keeps the statuses and scores it was written with.
     Transaction tx(m_db);
-    Stmt q(m_db, "DELETE FROM accepted_risks WHERE fid = ?1");
-    q.bind(1, fid).run();
-    setStatusInLatestScan(fid, FindingStatus::Open);
+    Stmt end(m_db,
+        "UPDATE risk_acceptances SET revoked_at = max(?2, accepted_at), revoked_by = ?3 WHERE fid = ?1 AND "
+        "revoked_at IS NULL");
+    end.bind(1, risk.fid).bind(2, risk.createdAt).bind(3, risk.acceptedBy).run(); // a new acceptance replaces one
+    Stmt q(m_db,
+        "INSERT INTO risk_acceptances(fid, owner, reason, accepted_by, accepted_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    q.bind(1, risk.fid).bind(2, risk.owner).bind(3, risk.reason).bind(4, risk.acceptedBy).bind(5, risk.createdAt);
+    if (risk.expiresAt)
+        q.bind(6, *risk.expiresAt);
+    else
+        q.bindNull(6);
+    q.run();
     tx.commit();
 }
 
-void Store::rescore(std::int64_t scanId)
+bool Store::revokeRisk(const std::string& fid, const std::string& by, std::int64_t at)
 {
-    // Accepted risks move the score: recompute the scan's layer tallies from its findings.
-    // Runs inside the caller's transaction.
-    std::map<Layer, LayerTally> tallies;
-    for (const auto& ls : layerScores(scanId))
-        tallies[ls.layer] = ls.tally;
-    tallyFindings(tallies, findings(scanId));
-    Stmt upd(m_db,
-        "UPDATE scan_layers SET failed_weight = ?3, accepted_weight = ?4, score = ?5, critical = ?6, "
-        "high = ?7, medium = ?8, low = ?9, info = ?10 WHERE scan_id = ?1 AND layer = ?2");
-    for (const auto& [layer, t] : tallies) {
-        upd.bind(1, scanId).bind(2, toString(layer)).bindJudgement(3, t).run();
-    }
-    Stmt overall(m_db, "UPDATE scans SET overall_score = ?2 WHERE id = ?1");
-    overall.bind(1, scanId).bind(2, overallScore(tallies)).run();
+    Stmt q(m_db,
+        "UPDATE risk_acceptances SET revoked_at = ?2, revoked_by = ?3 WHERE fid = ?1 AND revoked_at IS NULL "
+        "AND (expires_at IS NULL OR expires_at > ?2)");
+    q.bind(1, fid).bind(2, at).bind(3, by).run();
+    return sqlite3_changes(m_db) > 0;
 }
 
 std::vector<AcceptedRisk> Store::acceptedRisks() const
 {
     std::vector<AcceptedRisk> out;
-    Stmt q(m_db, "SELECT fid, owner, reason, expires_at, created_at FROM accepted_risks ORDER BY created_at");
+    Stmt q(m_db,
+        "SELECT fid, owner, reason, expires_at, accepted_at, accepted_by, revoked_at, revoked_by FROM "
+        "risk_acceptances ORDER BY id");
     while (q.step()) {
-        AcceptedRisk r { q.text(0), q.text(1), q.text(2), std::nullopt, q.i64(4) };
+        AcceptedRisk r;
+        r.fid = q.text(0);
+        r.owner = q.text(1);
+        r.reason = q.text(2);
         if (!q.isNull(3))
             r.expiresAt = q.i64(3);
+        r.createdAt = q.i64(4);
+        r.acceptedBy = q.text(5);
+        if (!q.isNull(6))
+            r.revokedAt = q.i64(6);
+        r.revokedBy = q.text(7);
         out.push_back(std::move(r));
     }
     return out;
@@ -1152,11 +1224,51 @@ std::vector<AcceptedRisk> Store::acceptedRisks() const
 std::map<std::string, AcceptedRisk> Store::activeAcceptances(std::int64_t now) const
 {
     std::map<std::string, AcceptedRisk> out;
-    for (auto& r : acceptedRisks()) {
-        if (!r.expiresAt || *r.expiresAt > now)
-            out.emplace(r.fid, r);
-    }
+    for (auto& r : acceptedRisks())
+        if (r.activeAt(now))
+            out[r.fid] = r; // the latest acceptance wins
     return out;
+}
+
+std::vector<LayerScore> Store::layerScoresAt(std::int64_t scanId, std::int64_t asOf) const
+{
+    // The stored tallies, moved by the findings whose acceptance began, ended or expired since the scan. Only
+    // fingerprints with an acceptance are read: a few rows, not the scan.
+    std::vector<LayerScore> layers = layerScores(scanId);
+    std::map<Layer, LayerTally> tallies;
+    for (const auto& ls : layers)
+        tallies[ls.layer] = ls.tally;
+    const std::string sql = "SELECT f.layer, f.severity, f.status, f.scored, " + statusSql(true)
+        + " FROM finding_fids ff JOIN findings f ON f.rowid = ff.row WHERE ff.scan_id = ?1 AND ff.fid IN (SELECT "
+          "fid FROM risk_acceptances)";
+    Stmt q(m_db, sql.c_str());
+    q.bind(1, scanId).bind(10, asOf);
+    bool changed = false;
+    while (q.step()) {
+        const std::string was = q.text(2), now = q.text(4);
+        if (was == now || was == "exempted")
+            continue;
+        changed = true;
+        auto& t = tallies[layerFromString(q.text(0)).value_or(Layer::Orchestrator)];
+        const auto severity = static_cast<Severity>(std::clamp<std::int64_t>(q.i64(1), 0, 4));
+        const long w = q.i64(3) != 0 ? severityWeight(severity) : 0;
+        const int sign = now == "accepted" ? 1 : -1; // accepted now: out of the failures, into the accepted
+        t.failedWeight -= sign * w;
+        t.acceptedWeight += sign * w;
+        t.openBySeverity[std::size_t(severity)] -= sign;
+    }
+    if (changed)
+        for (auto& ls : layers) {
+            ls.tally = tallies[ls.layer];
+            ls.score = layerScore(ls.tally);
+        }
+    return layers;
+}
+
+std::int64_t Store::statusTime(std::int64_t scanId, std::int64_t now) const
+{
+    const auto latest = latestScanId();
+    return latest && *latest == scanId ? now : 0;
 }
 
 void Store::setChecklistStep(const std::string& fid, int step, bool done, const std::string& who, std::int64_t when)

@@ -92,12 +92,20 @@ struct ScanInfo {
     std::vector<LayerScore> layers; ///< scanned layers only
 };
 
+/** An accepted risk: from `createdAt` until it expires or is revoked, the finding counts as accepted. */
 struct AcceptedRisk {
     std::string fid;
-    std::string owner;
+    std::string owner; ///< who owns the risk
     std::string reason;
     std::optional<std::int64_t> expiresAt;
-    std::int64_t createdAt = 0;
+    std::int64_t createdAt = 0; ///< when it was accepted: it applies from then on
+    std::string acceptedBy; ///< who recorded it
+    std::optional<std::int64_t> revokedAt;
+    std::string revokedBy;
+    [[nodiscard]] bool activeAt(std::int64_t t) const
+    {
+        return createdAt <= t && (!expiresAt || *expiresAt > t) && (!revokedAt || *revokedAt > t);
+    }
 };
 
 /** A saved connection: what to scan, without secrets (those belong in the OS keyring). */
@@ -126,6 +134,11 @@ struct FindingFilter {
     /** Only the findings of one group (e.g. rule "LG-K8S-001"); the key as findingGroups returns it. */
     FindingGroupBy groupBy = FindingGroupBy::None;
     std::string groupKey;
+    /**
+     * 0: statuses as the scan recorded them. Otherwise a time (unix seconds): statuses as of then, acceptances
+     * counted from when they were made until they expire or are revoked (Store::statusTime gives it).
+     */
+    std::int64_t asOf = 0;
 };
 
 /** Sort keys of a findings list; ties keep the default order (severity, layer, rule, target, resource). */
@@ -198,6 +211,8 @@ public:
     [[nodiscard]] std::map<std::string, std::string> lastOrigins(
         const std::string& target, const std::string& kind) const;
     [[nodiscard]] std::optional<ScanInfo> scan(std::int64_t id) const;
+    /** A scan with its scores as of `asOf` (see layerScoresAt); 0 gives the stored scores. */
+    [[nodiscard]] std::optional<ScanInfo> scanAt(std::int64_t id, std::int64_t asOf) const;
     [[nodiscard]] std::optional<std::int64_t> latestScanId() const;
     [[nodiscard]] std::optional<std::int64_t> previousScanId(std::int64_t id) const;
     [[nodiscard]] std::vector<Finding> findings(std::int64_t scanId, const FindingFilter& filter = {}) const;
@@ -215,7 +230,7 @@ public:
      * another scan) gives a Finding without id.
      */
     [[nodiscard]] std::vector<Finding> findingsByRowId(
-        std::int64_t scanId, const std::int64_t* rowIds, std::size_t count) const;
+        std::int64_t scanId, const std::int64_t* rowIds, std::size_t count, std::int64_t asOf = 0) const;
     /** The row id of a finding in a scan, if present. */
     [[nodiscard]] std::optional<std::int64_t> findingRowId(std::int64_t scanId, const std::string& fid) const;
     /** Groups of a query's findings (its sort and group filter ignored): most severe first, then largest. */
@@ -224,14 +239,33 @@ public:
     [[nodiscard]] ScanDiff diff(std::int64_t scanA, std::int64_t scanB) const;
     /** Counts of what changed from scan A to B, and the first `limit` findings of each side (no full lists). */
     [[nodiscard]] ScanDiffSummary diffSummary(std::int64_t scanA, std::int64_t scanB, int limit) const;
-    /** The `limit` most severe open findings of a scan (reads only those rows). */
-    [[nodiscard]] std::vector<Finding> topFindings(std::int64_t scanId, int limit) const;
+    /** The `limit` most severe open findings of a scan (reads only those rows); statuses as FindingFilter::asOf. */
+    [[nodiscard]] std::vector<Finding> topFindings(std::int64_t scanId, int limit, std::int64_t asOf = 0) const;
 
-    /** Accepted risks; an acceptance whose expiry passed (at `now`) no longer applies. */
+    /**
+     * Accepted risks, kept as a log: an acceptance applies from the moment it is recorded until it expires or
+     * is revoked, and never changes a stored scan's statuses or scores. Accepting a finding again replaces its
+     * acceptance from then on.
+     */
     void acceptRisk(const AcceptedRisk& risk);
-    void revokeRisk(const std::string& fid);
+    /** Ends the finding's acceptance at `at`; false when none was in force. */
+    bool revokeRisk(const std::string& fid, const std::string& by, std::int64_t at);
+    /** Every acceptance ever recorded, in the order they were recorded. */
     [[nodiscard]] std::vector<AcceptedRisk> acceptedRisks() const;
+    /** The acceptances in force at `now`, by fingerprint. */
     [[nodiscard]] std::map<std::string, AcceptedRisk> activeAcceptances(std::int64_t now) const;
+    /** Whether any stored scan has a finding with this fingerprint. */
+    [[nodiscard]] bool knowsFinding(const std::string& fid) const;
+    /**
+     * A scan's layer scores with statuses as of `asOf`: the stored tallies, moved by the acceptances that began,
+     * ended or expired since. The stored scores themselves never change.
+     */
+    [[nodiscard]] std::vector<LayerScore> layerScoresAt(std::int64_t scanId, std::int64_t asOf) const;
+    /**
+     * The time a scan's statuses are shown as of: `now` for the latest scan (the posture today, acceptances as
+     * they are now), 0 for an older one (as it was recorded).
+     */
+    [[nodiscard]] std::int64_t statusTime(std::int64_t scanId, std::int64_t now) const;
 
     void setChecklistStep(const std::string& fid, int step, bool done, const std::string& who, std::int64_t when);
     [[nodiscard]] std::vector<ChecklistEntry> checklist(const std::string& fid) const;
@@ -259,10 +293,10 @@ private:
     void exec(const char* sql) const;
     void migrate();
     void applyRetention();
-    void rescore(std::int64_t scanId);
-    /** The finding's status in the latest scan (older scans keep theirs), and that scan rescored. */
-    void setStatusInLatestScan(const std::string& fid, FindingStatus status);
     [[nodiscard]] std::vector<LayerScore> layerScores(std::int64_t scanId) const;
+    [[nodiscard]] std::int64_t scanTime(std::int64_t scanId) const;
+    /** Fills in who accepted each accepted finding, as of `at`. */
+    void attachAcceptances(std::vector<Finding>& findings, std::int64_t at) const;
     [[nodiscard]] StoreError error(const std::string& what) const;
 
     std::string m_path;

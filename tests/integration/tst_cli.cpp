@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include <csignal>
+#include <set>
 
 using nlohmann::json;
 
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void malformedYamlFailsAndKeepsCache();
     void sigkillDuringScanKeepsCacheReadable();
     void exitCodes();
+    void acceptanceTakesEffectFromNow();
     void damagedCacheSaysWhatToDo();
     void demoCoversThreeLayers();
     void reportsAreWritten();
@@ -219,7 +221,20 @@ void TestCli::editScanDiffHistory()
     }
     r = lg({ QStringLiteral("diff"), QStringLiteral("1"), QStringLiteral("2"), QStringLiteral("--db"), m_db });
     LG_COMPARE(r.code, 0);
-    QVERIFY(r.out.contains("1 new") || r.out.contains("new"));
+    // The table's head line counts what the two scans' findings say, computed here from their JSON.
+    std::set<std::string> a, b;
+    for (const auto& f : before)
+        a.insert(f["id"].get<std::string>());
+    for (const auto& f : after)
+        b.insert(f["id"].get<std::string>());
+    int added = 0, resolved = 0, unchanged = 0;
+    for (const auto& id : b)
+        ++(a.count(id) ? unchanged : added);
+    for (const auto& id : a)
+        resolved += !b.count(id);
+    const QString head = QStringLiteral("scan 1 -> 2: %1 new, %2 resolved, %3 unchanged").arg(added).arg(resolved).arg(unchanged);
+    QVERIFY2(r.out.startsWith(head.toUtf8()), r.out.constData());
+    QVERIFY(added > 0 && resolved > 0 && unchanged > 0);
 }
 
 void TestCli::malformedYamlFailsAndKeepsCache()
@@ -328,6 +343,76 @@ void TestCli::exitCodes()
                       QStringLiteral("999") })
                    .code,
         1);
+}
+
+void TestCli::acceptanceTakesEffectFromNow()
+{
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    const QStringList scan { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"),
+        m_db, QStringLiteral("--quiet") };
+    LG_COMPARE(lg(scan).code, 0);
+    LG_COMPARE(lg(scan).code, 0);
+    auto history = [&] {
+        return json::parse(lg({ QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
+                                   QStringLiteral("json") })
+                               .out.toStdString());
+    };
+    const json before = history();
+    auto findings = [&](const QStringList& extra = {}) {
+        return json::parse(lg(QStringList { QStringLiteral("findings"), QStringLiteral("--db"), m_db,
+                                  QStringLiteral("--format"), QStringLiteral("json") }
+                                  + extra)
+                               .out.toStdString());
+    };
+    std::string fid;
+    for (const auto& f : findings())
+        if (f["rule"] == "LG-PSS-PRIVILEGED")
+            fid = f["id"];
+    QVERIFY(!fid.empty());
+    const QString id = QString::fromStdString(fid);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("USER"), QStringLiteral("dana"));
+    // Refused: an unknown finding, an expiry in the past (usage: exit 2, a message, nothing recorded).
+    auto r = lg({ QStringLiteral("accept"), QStringLiteral("0123456789abcdef0123456789abcdef"), QStringLiteral("--owner"),
+                    QStringLiteral("ops"), QStringLiteral("--reason"), QStringLiteral("r"), QStringLiteral("--db"), m_db },
+        env);
+    LG_COMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("no finding"), r.err.constData());
+    r = lg({ QStringLiteral("accept"), id, QStringLiteral("--owner"), QStringLiteral("ops"), QStringLiteral("--reason"),
+               QStringLiteral("r"), QStringLiteral("--expires"), QStringLiteral("2001-01-01"), QStringLiteral("--db"), m_db },
+        env);
+    LG_COMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("in the future"), r.err.constData());
+    LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM risk_acceptances")), 0);
+    // Accepted from now on: the latest scan shows it at once, with who and why; no stored score changes.
+    r = lg({ QStringLiteral("accept"), id, QStringLiteral("--owner"), QStringLiteral("ops"), QStringLiteral("--reason"),
+               QStringLiteral("node agent"), QStringLiteral("--db"), m_db },
+        env);
+    QVERIFY2(r.code == 0, r.err.constData());
+    bool accepted = false;
+    for (const auto& f : findings())
+        if (f["id"] == fid) {
+            accepted = f["status"] == "accepted";
+            LG_COMPARE(f["acceptance"]["owner"], json("ops"));
+            LG_COMPARE(f["acceptance"]["by"], json("dana"));
+            LG_COMPARE(f["acceptance"]["reason"], json("node agent"));
+        }
+    QVERIFY(accepted);
+    for (const auto& f : findings({ QStringLiteral("--scan"), QStringLiteral("1") })) // as it was recorded
+        if (f["id"] == fid)
+            LG_COMPARE(f["status"], json("open"));
+    LG_COMPARE(history(), before);
+    // Revoked from now on; a second revoke has nothing to revoke and says so.
+    r = lg({ QStringLiteral("revoke"), id, QStringLiteral("--db"), m_db }, env);
+    LG_COMPARE(r.code, 0);
+    r = lg({ QStringLiteral("revoke"), id, QStringLiteral("--db"), m_db }, env);
+    LG_COMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("nothing to revoke"), r.err.constData());
+    for (const auto& f : findings())
+        if (f["id"] == fid)
+            LG_COMPARE(f["status"], json("open"));
+    LG_COMPARE(history(), before);
+    LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM risk_acceptances WHERE revoked_by = 'dana'")), 1);
 }
 
 void TestCli::damagedCacheSaysWhatToDo()

@@ -195,7 +195,7 @@ void TestRules::policyOverridesAndExemptions()
     auto count = [&](const ScanOutcome& o, Severity* sev = nullptr) {
         int n = 0;
         for (const auto& f : o.record.findings)
-            if (f.rule == "LG-PSS-PRIVILEGED") {
+            if (f.rule == "LG-PSS-PRIVILEGED" && f.status != FindingStatus::Exempted) {
                 ++n;
                 if (sev)
                     *sev = f.severity;
@@ -210,11 +210,26 @@ void TestRules::policyOverridesAndExemptions()
     disabled.disabled = { "LG-PSS-PRIVILEGED" };
     LG_COMPARE(count(runOn(m_catalog, file, disabled)), 0);
 
-    Policy exempt = Policy::fromJson(nlohmann::json::parse(
-        R"({"exemptions": [{"rule": "LG-PSS-PRIVILEGED", "namespace": "fixtures", "reason": "node agent"}]})"));
+    // An exempted failure is kept, with the policy file and line that exempts it and the reason.
+    Policy exempt = Policy::fromJson(
+        nlohmann::json::parse(
+            R"({"exemptions": [{"rule": "LG-PSS-PRIVILEGED", "namespace": "fixtures", "reason": "node agent"}]})"),
+        "team-policy.yaml", [](std::size_t i) { return int(i) + 4; });
     const auto o = runOn(m_catalog, file, exempt);
     LG_COMPARE(count(o), 0);
     LG_COMPARE(o.record.outcomes.at("LG-PSS-PRIVILEGED").exempted, 1);
+    LG_COMPARE(o.record.outcomes.at("LG-PSS-PRIVILEGED").failed, 0);
+    const Finding* kept = nullptr;
+    for (const auto& f : o.record.findings)
+        if (f.rule == "LG-PSS-PRIVILEGED")
+            kept = &f;
+    QVERIFY(kept);
+    LG_COMPARE(kept->status, FindingStatus::Exempted);
+    LG_COMPARE(kept->exemption.by, std::string("team-policy.yaml:4"));
+    LG_COMPARE(kept->exemption.reason, std::string("node agent"));
+    LG_COMPARE(toJson(*kept)["exemption"]["by"], nlohmann::json("team-policy.yaml:4"));
+    // it does not weigh: the layer scores as if it had passed
+    LG_COMPARE(o.record.tallies.at(Layer::Orchestrator).failedWeight, runOn(m_catalog, file, disabled).record.tallies.at(Layer::Orchestrator).failedWeight);
 
     Policy byLabel = Policy::fromJson(nlohmann::json::parse(
         R"({"exemptions": [{"rule": "*", "label": "app=nope", "reason": "label does not match"},
@@ -226,6 +241,14 @@ void TestRules::policyOverridesAndExemptions()
     LG_COMPARE(count(runOn(m_catalog, file, otherNs)), 1);
     QVERIFY_THROWS_EXCEPTION(
         std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"rule": "X"}]})")));
+    // An exemption without a rule used to exempt every rule: it is refused, naming the exemption.
+    try {
+        (void)Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"namespace": "shop", "reason": "r"}]})"),
+            "p.yaml", [](std::size_t) { return 7; });
+        QFAIL("an exemption without a rule was accepted");
+    } catch (const std::invalid_argument& e) {
+        QVERIFY2(std::string(e.what()).find("exemption 1 (line 7) names no rule") != std::string::npos, e.what());
+    }
 
     // The annotation on the resource, by rule id or by a peer id it maps to.
     QTemporaryDir dir;
@@ -235,7 +258,12 @@ void TestRules::policyOverridesAndExemptions()
             "LG-PSS-HOST-PID\"\nspec:\n  containers:\n    - name: c\n      image: c\n      securityContext:\n"
             "        privileged: true\n");
     f.close();
-    LG_COMPARE(count(runOn(m_catalog, dir.filePath(QStringLiteral("p.yaml")))), 0);
+    const auto annotated = runOn(m_catalog, dir.filePath(QStringLiteral("p.yaml")));
+    LG_COMPARE(count(annotated), 0);
+    const Finding* ignored = lg::test::exempted(annotated, "LG-PSS-PRIVILEGED", "p");
+    QVERIFY(ignored);
+    LG_COMPARE(ignored->exemption.by, std::string("annotation layerguard.io/ignore on the resource"));
+    QVERIFY(ignored->exemption.reason.find("no reason given") != std::string::npos);
 }
 
 void TestRules::hostileManifestsDoNotBreakTheScan()
@@ -404,6 +432,9 @@ void TestRules::crossCheckFindingsHonourExemptions()
     QVERIFY(!o.anySourceFailed());
     LG_COMPARE(test::fired(o, "LG-K8S-NETWORKPOLICY-COVERAGE", "cart"), coverage);
     LG_COMPARE(test::fired(o, "LG-K8S-SA-TOKEN-AUTOMOUNT", "cart"), token);
+    // what is exempted is kept as exempted, never dropped
+    LG_COMPARE(test::exempted(o, "LG-K8S-NETWORKPOLICY-COVERAGE", "cart") != nullptr, !coverage);
+    LG_COMPARE(test::exempted(o, "LG-K8S-SA-TOKEN-AUTOMOUNT", "cart") != nullptr, !token);
 }
 
 namespace {

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void findingListsAreSortedAndFilteredInSql();
     void revisionTwoCacheIsLaidOutForTheTable();
     void acceptedRisksAndExpiry();
+    void revisionFiveAcceptancesAreKept();
     void checklistSurvivesRescans();
     void retentionKeepsNewest();
     void evidenceAndOriginAreStoredOnce();
@@ -101,7 +102,7 @@ QByteArray pragma(sqlite3* db, const char* name)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 5);
+    LG_COMPARE(s.schemaVersion(), 6);
     LG_COMPARE(pragma(s.handle(), "journal_mode"), QByteArray("wal"));
     LG_COMPARE(pragma(s.handle(), "page_size"), QByteArray("32768")); // a new cache: large pages for bulk writes
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
@@ -128,7 +129,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 5);
+    LG_COMPARE(s.schemaVersion(), 6);
     const auto fs = s.findings(1);
     QCOMPARE(fs.size(), std::size_t(1));
     LG_COMPARE(fs[0].title, std::string("Privileged container"));
@@ -152,7 +153,7 @@ void TestStore::writesAndReadsAScan()
     QVERIFY(info);
     LG_COMPARE(info->resources, 2);
     LG_COMPARE(info->layers.size(), std::size_t(1));
-    LG_COMPARE(info->layers[0].score, std::optional<int>(79)); // an open high caps the layer at 79
+    LG_COMPARE(info->layers[0].score, std::optional<int>(80)); // two highs (12) of 60: 100 * (1 - 12 / 60)
     const auto findings = s.findings(id);
     LG_COMPARE(findings.size(), std::size_t(2));
     LG_COMPARE(findings[0].evidence.at(0).value, nlohmann::json(true));
@@ -459,7 +460,7 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 5);
+    LG_COMPARE(s.schemaVersion(), 6);
     std::vector<Finding> want = rec.findings;
     std::sort(want.begin(), want.end(), defaultLess);
     FindingQuery q;
@@ -485,31 +486,119 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
         LG_COMPARE(s.findingsByRowId(1, &*row, 1).at(0).id, w.id);
     }
     LG_COMPARE(s.latestScanId(), std::optional<std::int64_t>(1));
-    s.acceptRisk({ firstOpen->id, "alice", "migrated", std::nullopt, 100 });
+    AcceptedRisk migrated;
+    migrated.fid = firstOpen->id;
+    migrated.owner = "alice";
+    migrated.reason = "migrated";
+    migrated.createdAt = 100;
+    s.acceptRisk(migrated);
     const std::int64_t acceptedRow = s.findingRowId(1, firstOpen->id).value_or(-1);
-    LG_COMPARE(s.findingsByRowId(1, &acceptedRow, 1).at(0).status, FindingStatus::Accepted);
+    LG_COMPARE(s.findingsByRowId(1, &acceptedRow, 1, 200).at(0).status, FindingStatus::Accepted);
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
 }
 
 void TestStore::acceptedRisksAndExpiry()
 {
+    // An acceptance applies from the moment it is recorded until it expires or is revoked: a stored scan's
+    // statuses and scores never change, the posture as of a moment follows the acceptances in force then.
     Store s(m_path.toStdString());
-    const auto rec = record({ "a", "b" });
-    s.writeScan(rec);
-    s.acceptRisk({ rec.findings[0].id, "alice", "vendor fix due in Q3", 5000, 100 });
-    s.acceptRisk({ rec.findings[1].id, "bob", "expired one", 2000, 100 });
+    const auto rec = record({ "a", "b" }); // two open highs, written at t = 1001
+    const std::int64_t scanId = s.writeScan(rec);
+    const auto stored = s.scan(scanId)->layers.at(0);
+    auto accept = [&](const Finding& f, std::int64_t at, std::optional<std::int64_t> expires) {
+        AcceptedRisk r;
+        r.fid = f.id;
+        r.owner = "alice";
+        r.reason = "vendor fix due in Q3";
+        r.createdAt = at;
+        r.expiresAt = expires;
+        r.acceptedBy = "bob";
+        s.acceptRisk(r);
+    };
+    accept(rec.findings[0], 2000, 5000);
+    accept(rec.findings[1], 2000, 3000);
     LG_COMPARE(s.acceptedRisks().size(), std::size_t(2));
-    const auto active = s.activeAcceptances(3000);
-    LG_COMPARE(active.size(), std::size_t(1));
-    QVERIFY(active.count(rec.findings[0].id));
-    FindingFilter f;
-    f.status = FindingStatus::Accepted;
-    LG_COMPARE(s.findings(*s.latestScanId(), f).size(), std::size_t(2)); // latest scan reflects acceptances at once
-    // Accepting both highs lifts the cap and the score.
-    LG_COMPARE(s.scan(*s.latestScanId())->layers[0].score, std::optional<int>(100));
-    s.revokeRisk(rec.findings[1].id);
-    LG_COMPARE(s.findings(*s.latestScanId(), f).size(), std::size_t(1));
-    LG_COMPARE(s.scan(*s.latestScanId())->layers[0].score, std::optional<int>(79));
+    LG_COMPARE(s.acceptedRisks()[0].acceptedBy, std::string("bob"));
+    // The stored scan is as it was written: both open, the same score.
+    LG_COMPARE(s.scan(scanId)->layers.at(0).score, stored.score);
+    FindingFilter accepted;
+    accepted.status = FindingStatus::Accepted;
+    LG_COMPARE(s.findings(scanId, accepted).size(), std::size_t(0));
+    // Before the acceptances: nothing accepted; while both are in force: both accepted and the score rises.
+    auto at = [&](std::int64_t t) {
+        FindingFilter f = accepted;
+        f.asOf = t;
+        return s.findings(scanId, f).size();
+    };
+    LG_COMPARE(at(1500), std::size_t(0));
+    LG_COMPARE(at(2500), std::size_t(2));
+    const auto both = s.layerScoresAt(scanId, 2500).at(0);
+    QVERIFY(*both.score > *stored.score);
+    LG_COMPARE(both.tally.acceptedWeight, stored.tally.acceptedWeight + 12);
+    LG_COMPARE(both.tally.openBySeverity[1], 0);
+    // From its expiry on, b counts as open again without any rescan.
+    LG_COMPARE(at(3500), std::size_t(1));
+    const auto one = s.layerScoresAt(scanId, 3500).at(0);
+    QVERIFY(*one.score < *both.score && *one.score > *stored.score);
+    LG_COMPARE(one.tally.openBySeverity[1], 1);
+    LG_COMPARE(s.activeAcceptances(3500).size(), std::size_t(1));
+    // A revocation ends a's acceptance from then on; revoking what is not in force says so.
+    QVERIFY(s.revokeRisk(rec.findings[0].id, "carol", 4000));
+    LG_COMPARE(at(3900), std::size_t(1));
+    LG_COMPARE(at(4100), std::size_t(0));
+    QVERIFY(!s.revokeRisk(rec.findings[0].id, "carol", 4200));
+    QVERIFY(!s.revokeRisk(rec.findings[1].id, "carol", 4200)); // expired: nothing in force
+    LG_COMPARE(s.layerScoresAt(scanId, 4100).at(0).score, stored.score);
+    LG_COMPARE(s.scan(scanId)->layers.at(0).score, stored.score);
+    // A scan written while an acceptance is in force records it; the acceptance's owner comes with the finding.
+    accept(rec.findings[0], 4500, std::nullopt);
+    ScanRecord later = record({ "a", "b" });
+    later.startedAt = 5000;
+    later.finishedAt = 5001;
+    for (auto& f : later.findings)
+        if (f.id == rec.findings[0].id)
+            f.status = FindingStatus::Accepted;
+    const std::int64_t laterId = s.writeScan(later);
+    const auto laterAccepted = s.findings(laterId, accepted);
+    QCOMPARE(laterAccepted.size(), std::size_t(1));
+    QVERIFY(laterAccepted[0].acceptance);
+    LG_COMPARE(laterAccepted[0].acceptance->owner, std::string("alice"));
+    LG_COMPARE(laterAccepted[0].acceptance->by, std::string("bob"));
+    // The latest scan is shown as of now, an older one as recorded.
+    LG_COMPARE(s.statusTime(laterId, 9999), std::int64_t(9999));
+    LG_COMPARE(s.statusTime(scanId, 9999), std::int64_t(0));
+}
+
+void TestStore::revisionFiveAcceptancesAreKept()
+{
+    // A revision-5 cache's accepted risks become the acceptance log with their owner, reason, time and expiry.
+    {
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(m_path.toUtf8().constData(), &db), SQLITE_OK);
+        QByteArray sql;
+        for (const char* file : { "001_initial.sql", "002_rule_text_per_scan.sql", "003_findings_in_display_order.sql",
+                 "004_fingerprints_in_their_own_order.sql", "005_texts_by_reference.sql" }) {
+            QFile schema(QStringLiteral(LG_SOURCE_DIR "/resources/db/") + QLatin1String(file));
+            QVERIFY(schema.open(QIODevice::ReadOnly));
+            sql += schema.readAll();
+        }
+        sql += "INSERT INTO accepted_risks VALUES ('fid-1', 'alice', 'vendor fix', 5000, 1000);"
+               "PRAGMA user_version = 5;";
+        char* error = nullptr;
+        QVERIFY2(sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error) == SQLITE_OK, error);
+        sqlite3_close(db);
+    }
+    Store s(m_path.toStdString());
+    LG_COMPARE(s.schemaVersion(), 6);
+    const auto risks = s.acceptedRisks();
+    QCOMPARE(risks.size(), std::size_t(1));
+    LG_COMPARE(risks[0].owner, std::string("alice"));
+    LG_COMPARE(risks[0].reason, std::string("vendor fix"));
+    LG_COMPARE(risks[0].createdAt, std::int64_t(1000));
+    LG_COMPARE(risks[0].expiresAt, std::optional<std::int64_t>(5000));
+    QVERIFY(!risks[0].revokedAt);
+    QVERIFY(risks[0].activeAt(2000));
+    QVERIFY(!risks[0].activeAt(6000));
 }
 
 void TestStore::checklistSurvivesRescans()

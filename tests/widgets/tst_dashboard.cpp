@@ -422,14 +422,26 @@ void TestDashboard::acceptRiskThroughTheWindow()
     const int row = page->model()->rowOfRowId(*rowId);
     QVERIFY(row >= 0);
     QCOMPARE(page->model()->index(row, FindingsModel::StatusColumn).data().toString(), QStringLiteral("Accepted"));
-    const auto info = store.scan(*store.latestScanId());
-    const auto orch = std::find_if(
-        info->layers.begin(), info->layers.end(), [](const LayerScore& l) { return l.layer == Layer::Orchestrator; });
-    QVERIFY(orch != info->layers.end() && orch->tally.acceptedWeight > 0); // rescored at once
+    // The posture now counts it accepted; the stored scan keeps the score it was written with.
+    const auto orchestrator = [](const std::vector<LayerScore>& layers) {
+        const auto it = std::find_if(
+            layers.begin(), layers.end(), [](const LayerScore& l) { return l.layer == Layer::Orchestrator; });
+        return it == layers.end() ? LayerTally {} : it->tally;
+    };
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    QVERIFY(orchestrator(store.layerScoresAt(*store.latestScanId(), now + 1)).acceptedWeight > 0);
+    QCOMPARE(orchestrator(store.scan(*store.latestScanId())->layers).acceptedWeight, 0L);
     save(&window, QStringLiteral("22-risk-accepted"));
 
-    // An acceptance that expired before the next scan: the finding is open again, and says why.
-    store.acceptRisk({ fid, "alice", "short-lived", std::int64_t(1767225600 - 86400), 1767225600 - 2 * 86400 });
+    // An acceptance that expired since: the finding is open again, and says why.
+    AcceptedRisk expired;
+    expired.fid = fid;
+    expired.owner = "alice";
+    expired.reason = "short-lived";
+    expired.createdAt = now - 2 * 86400;
+    expired.expiresAt = now - 86400;
+    expired.acceptedBy = "alice";
+    store.acceptRisk(expired);
     seed(1);
     window.refreshAll();
     QVERIFY(page->waitUntilLoaded());
