@@ -197,6 +197,8 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
                 : id > 0                  ? tr("Scan %1 stored.").arg(id)
                                           : tr("Scan failed; the cache is unchanged."));
         showErrors(errors);
+        if (id > 0 && errors.isEmpty())
+            showUnobserved(id);
         refreshAll();
     });
 
@@ -315,6 +317,23 @@ void MainWindow::showErrors(const QStringList& errors)
     }
     m_banner->setText(tr("<b>A source failed</b> — nothing was stored for this scan:<br>")
         + errors.join(QStringLiteral("<br>")).toHtmlEscaped());
+    m_banner->setVisible(true);
+}
+
+void MainWindow::showUnobserved(qint64 scanId)
+{
+    // A layer whose sources answered with nothing to judge has no score: say so where it cannot be missed.
+    const auto info = m_store->scan(scanId);
+    QStringList layers;
+    if (info)
+        for (const auto& ls : info->layers)
+            if (ls.tally.evaluated == 0)
+                layers << theme::layerTitle(ls.layer);
+    if (layers.isEmpty())
+        return;
+    m_banner->setText(tr("<b>Not observed</b> — %1: no check had data from its sources, so the layer has no score. "
+                         "Its findings say what was missing.")
+                          .arg(layers.join(QStringLiteral(", ")).toHtmlEscaped()));
     m_banner->setVisible(true);
 }
 

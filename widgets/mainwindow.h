@@ -66,6 +66,7 @@ protected:
 
 private:
     void showErrors(const QStringList& errors);
+    void showUnobserved(qint64 scanId);
     /** Progress and Cancel shown, Scan disabled, while a scan runs. */
     void showScanning(bool scanning);
     void saveSettings() const;

@@ -88,7 +88,9 @@ protected:
         f.setBold(false);
         p.setFont(f);
         p.setPen(palette().color(QPalette::WindowText));
-        QString band = m_score ? QString::fromLatin1(scoreBand(*m_score)) : tr("no rule applied");
+        QString band = m_score   ? QString::fromLatin1(scoreBand(*m_score))
+            : m_tally.evaluated == 0 ? tr("not observed: no check had data")
+                                     : tr("no score");
         if (m_delta && *m_delta != 0)
             band += QStringLiteral("  %1%2")
                         .arg(*m_delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))

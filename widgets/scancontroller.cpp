@@ -72,6 +72,9 @@ void ScanController::start(const QString& title, SourceFactory factory)
                     errors << QString::fromStdString(
                         s.target + ": " + s.error + (s.hint.empty() ? "" : " — " + s.hint));
             }
+            if (outcome.nothingObserved && !outcome.anySourceFailed() && !outcome.cancelled)
+                errors << QObject::tr("Nothing was observed: the sources answered, but with nothing any check could "
+                                      "judge (no resource, no sample, no image). Check the path or the endpoint.");
             if (outcome.scanId)
                 scanId = *outcome.scanId;
         } catch (const StoreError& e) {

@@ -193,6 +193,10 @@ void printLayerSummary(const ScanInfo& info)
             std::cout << "  " << pad(std::string(toString(l)), 14) << "not scanned\n";
             continue;
         }
+        if (it->tally.evaluated == 0) {
+            std::cout << "  " << pad(std::string(toString(l)), 14) << "not observed (no check had data)\n";
+            continue;
+        }
         const auto& c = it->tally.openBySeverity;
         std::cout << "  " << pad(std::string(toString(l)), 14) << pad(scoreText(it->score), 7) << padNumber(c[0], 10)
                   << padNumber(c[1], 7) << padNumber(c[2], 8) << padNumber(c[3], 6) << c[4] << "\n";
@@ -475,14 +479,29 @@ int cmdScan(const QStringList& args)
                     std::cerr << "  what to do: " << src.hint << std::endl;
             }
         }
+        if (outcome.nothingObserved && !outcome.anySourceFailed()) {
+            // An empty folder or a source with nothing to judge is no posture, least of all a clean one.
+            err("nothing was observed: the sources answered, but with nothing any check could judge (no resource, "
+                "no sample, no image); the scan was not stored");
+            return failOn ? kExitFailOn : kExitFailure;
+        }
         if (!outcome.scanId) {
             err("the scan was not stored (a source failed; --allow-partial stores the rest); the cache is "
                 "unchanged");
             return kExitFailure;
         }
+        const auto unobserved = outcome.unobservedLayers();
+        for (Layer l : unobserved)
+            err(std::string(toString(l)) + ": not observed — no check had data from its sources; the layer has no "
+                                           "score (the coverage findings say what was missing)");
         const auto info = store->scan(*outcome.scanId);
         if (!quiet && info)
             printLayerSummary(*info);
+        if (failOn && !unobserved.empty()) {
+            if (!quiet)
+                std::cerr << "layerguard: a gate never passes on what it could not see" << std::endl;
+            return kExitFailOn;
+        }
         if (failOn) {
             for (const auto& [layer, tally] : outcome.record.tallies) {
                 for (Severity s : kAllSeverities) {

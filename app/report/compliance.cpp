@@ -101,7 +101,9 @@ std::vector<ControlResult> controlResults(const Framework& fw, const RuleCatalog
             c.failed = it->second.failed;
             if (c.evaluated > 0)
                 c.status = c.failed > 0 ? ControlStatus::Fail : ControlStatus::Pass;
-            else if (it->second.notApplicable > 0 || it->second.exempted > 0)
+            else if (it->second.notObserved > 0) // could not look somewhere: never "not applicable"
+                c.status = ControlStatus::NotObserved;
+            else if (it->second.notApplicable > 0)
                 c.status = ControlStatus::NotApplicable;
         }
         for (const auto& f : findings)

@@ -418,8 +418,9 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerScore& x) { return x.layer == l; });
         const auto& c = it->tally.openBySeverity;
         layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
-            { it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
-                        : QStringLiteral("no rule applied") },
+            { it->score                  ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
+                    : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
+                                               : QStringLiteral("no score") },
             { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
             { QString::number(c[1]), severityColor(Severity::High) },
             { QString::number(c[2]), severityColor(Severity::Medium) },

@@ -146,7 +146,11 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     rec.finishedAt = now;
     rec.sources = outcome.sources;
 
-    if (store && (!outcome.anySourceFailed() || m_settings.allowPartial)) {
+    long observed = 0;
+    for (const auto& [layer, t] : rec.tallies)
+        observed += t.evaluated;
+    outcome.nothingObserved = observed == 0 && rec.table.empty();
+    if (store && !outcome.nothingObserved && (!outcome.anySourceFailed() || m_settings.allowPartial)) {
         if (progress)
             progress("storing " + std::to_string(rec.table.size()) + " findings");
         outcome.scanId = store->writeScan(rec);

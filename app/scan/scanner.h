@@ -17,6 +17,20 @@ struct ScanOutcome {
     std::optional<std::int64_t> scanId;
     std::vector<SourceStatus> sources;
     bool cancelled = false;
+    /**
+     * Nothing was judged on data and nothing was found: no source saw anything a rule could judge (an empty
+     * folder, a registry without images). Such a scan is never stored: it is no posture, least of all a clean one.
+     */
+    bool nothingObserved = false;
+    /** Scanned layers where no check had data (their sources answered, but with nothing to judge): no score. */
+    [[nodiscard]] std::vector<Layer> unobservedLayers() const
+    {
+        std::vector<Layer> out;
+        for (const auto& [layer, t] : record.tallies)
+            if (t.scanned && t.evaluated == 0)
+                out.push_back(layer);
+        return out;
+    }
     [[nodiscard]] bool anySourceFailed() const
     {
         for (const auto& s : sources)

@@ -343,6 +343,17 @@ void TestCli::exitCodes()
                       QStringLiteral("999") })
                    .code,
         1);
+    // An empty folder is no posture, least of all a clean one: said, not stored, exit 1 (3 with --fail-on).
+    const QString empty = m_dir->filePath(QStringLiteral("empty"));
+    QDir().mkpath(empty);
+    const int scans = scalar(QStringLiteral("SELECT count(*) FROM scans"));
+    const QStringList emptyScan { QStringLiteral("scan"), QStringLiteral("--manifests"), empty, QStringLiteral("--db"),
+        m_db };
+    auto r = lg(emptyScan);
+    LG_COMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("nothing was observed"), r.err.constData());
+    LG_COMPARE(lg(emptyScan + QStringList { QStringLiteral("--fail-on"), QStringLiteral("critical") }).code, 3);
+    LG_COMPARE(scalar(QStringLiteral("SELECT count(*) FROM scans")), scans);
 }
 
 void TestCli::acceptanceTakesEffectFromNow()

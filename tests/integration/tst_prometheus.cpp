@@ -3,6 +3,7 @@
 // break it and not on the healthy ones; no data, query errors, auth, TLS, timeouts and dead endpoints.
 #include "promconnector.h"
 #include "scanner.h"
+#include "scoring.h"
 
 #include <QDir>
 #include <QFile>
@@ -49,6 +50,7 @@ private Q_SLOTS:
     void findingsCiteQueryAndSample();
     void liveNodeKernelIsInTheInventory();
     void noDataIsNeverAPass();
+    void noDataAtAllLeavesTheLayerUnobserved();
     void queryErrorIsReported();
     void rangeAndLongQueries();
     void dockerdIsScraped();
@@ -226,6 +228,49 @@ void TestPrometheus::noDataIsNeverAPass()
     QVERIFY(noData);
     // a check with data is not "no data"
     QVERIFY(!fired(o, "LG-PROM-NO-DATA", "container-restarts"));
+}
+
+void TestPrometheus::noDataAtAllLeavesTheLayerUnobserved()
+{
+    // Every built-in check replaced (same ids, --prom-checks) by a query the real server answers with no sample:
+    // the host layer was not observed, so it has no score, and a --fail-on gate does not pass.
+    const QString dir = m_tmp.filePath(QStringLiteral("no-data-checks"));
+    QDir().mkpath(dir);
+    std::vector<PromCheck> checks;
+    for (const auto& builtin : loadPromChecks()) {
+        nlohmann::json j { { "id", builtin.id }, { "query", "layerguard_absent_" + std::to_string(checks.size()) },
+            { "kind", builtin.kind }, { "layer", std::string(toString(builtin.layer)) },
+            { "requires", "a series this Prometheus does not have" } };
+        checks.push_back(PromCheck::fromJson(j));
+        QFile f(dir + u'/' + QString::fromStdString(builtin.id) + QStringLiteral(".json"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray::fromStdString(j.dump()));
+    }
+    QVERIFY(checks.size() >= 12);
+    PrometheusEndpoint ep;
+    ep.url = m_plain[QStringLiteral("LG_PROM_URL")].toStdString();
+    const auto o = scan(ep, checks);
+    QVERIFY(!o.anySourceFailed());
+    const auto& host = o.record.tallies.at(Layer::Host);
+    LG_COMPARE(host.evaluated, 0);
+    QVERIFY(!layerScore(host));
+    LG_COMPARE(o.unobservedLayers(), (std::vector<Layer> { Layer::Host, Layer::Runtime }));
+    int noData = 0;
+    for (const auto& f : o.record.findings)
+        noData += f.rule == "LG-PROM-NO-DATA";
+    LG_COMPARE(noData, int(checks.size()));
+
+    QProcess cli;
+    cli.start(QStringLiteral(LG_BINARY),
+        { QStringLiteral("scan"), QStringLiteral("--prometheus"), m_plain[QStringLiteral("LG_PROM_URL")],
+            QStringLiteral("--prom-checks"), dir, QStringLiteral("--db"), m_tmp.filePath(QStringLiteral("nodata.sqlite")),
+            QStringLiteral("--fail-on"), QStringLiteral("low") });
+    QVERIFY(cli.waitForFinished(60'000));
+    const QByteArray out = cli.readAllStandardOutput() + cli.readAllStandardError();
+    LG_COMPARE(cli.exitCode(), 3);
+    QVERIFY2(out.contains("host: not observed"), out.constData());
+    QVERIFY2(out.contains("not observed (no check had data)"), out.constData());
+    QVERIFY2(!out.contains("posture 100"), out.constData());
 }
 
 void TestPrometheus::queryErrorIsReported()

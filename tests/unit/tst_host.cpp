@@ -21,6 +21,7 @@ private Q_SLOTS:
     void readsDockerHost();
     void noDockerMeansNotApplicable();
     void missingRootFailsClearly();
+    void unreadableAuditRulesAreNotObserved();
 
 private:
     static void write(const QString& path, const QByteArray& text, int mode = 0644)
@@ -104,6 +105,34 @@ void TestHost::missingRootFailsClearly()
     const auto outcome = scan(QStringLiteral("/nonexistent/root"));
     QVERIFY(outcome.anySourceFailed());
     QVERIFY(outcome.sources[0].error.find("/nonexistent/root") != std::string::npos);
+}
+
+void TestHost::unreadableAuditRulesAreNotObserved()
+{
+    // A Docker host whose audit rules could not be read (Layerguard not root): the audit checks could not look,
+    // so they neither fail nor pass and weigh nothing; the other host checks still judge what they see.
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<HostConnector>(
+        "/", "test-host", std::string(LG_TEST_DATA "/host/audit-rules-unreadable.json")));
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    Scanner scanner(catalog, {});
+    CancelToken cancel { false };
+    const auto o = scanner.run(sources, nullptr, cancel, {});
+    QVERIFY(!o.anySourceFailed());
+    int auditRules = 0;
+    for (const auto& [rule, outcome] : o.record.outcomes) {
+        if (!rule.starts_with("LG-HOST-AUDIT-"))
+            continue;
+        ++auditRules;
+        LG_COMPARE(outcome.evaluated, 0);
+        LG_COMPARE(outcome.failed, 0);
+        QVERIFY2(outcome.notObserved + outcome.notApplicable > 0, rule.c_str());
+    }
+    QVERIFY(auditRules >= 10);
+    LG_COMPARE(o.record.outcomes.at("LG-HOST-AUDIT-USR-BIN-DOCKERD").notObserved, 1);
+    for (const auto& f : o.record.findings)
+        QVERIFY2(!f.rule.starts_with("LG-HOST-AUDIT-"), f.rule.c_str());
+    QVERIFY(o.record.tallies.at(Layer::Host).evaluated > 0); // the rest of the host was judged
 }
 
 QTEST_GUILESS_MAIN(TestHost)
