@@ -1,5 +1,6 @@
 #include "dockerconnector.h"
 
+#include "dockerdaemon.h"
 #include "jsonutil.h"
 #include "predicate.h"
 
@@ -304,9 +305,21 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     std::vector<std::optional<nlohmann::json>> inspected;
     std::vector<std::string> skipped;
     inspectAll(paths, "containers", inspected, skipped);
+    // What the daemon decides for every container, which `docker inspect` does not show: its security
+    // options (AppArmor or SELinux, so those checks apply only where the host has them) and, on this machine's
+    // engine, the daemon-wide no-new-privileges of daemon.json or dockerd's flags (null when it cannot be read).
+    nlohmann::json daemon { { "securityOptions", member(info, "SecurityOptions") }, { "noNewPrivileges", nullptr } };
+    if (m_endpoint.display.starts_with("unix://")) {
+        const DockerDaemonConfig local = readDockerDaemonConfig("/", m_endpoint.display.substr(7));
+        if (!local.commandLineFrom.empty() || local.fileReadable) {
+            const auto& nnp = member(local.config, "no-new-privileges");
+            daemon["noNewPrivileges"] = nnp.is_boolean() && nnp.get<bool>();
+        }
+    }
     for (auto& c : inspected) {
         if (!c || !c->is_object())
             continue;
+        (*c)["Layerguard"] = { { "daemon", daemon } };
         std::string name = text(*c, "Name");
         if (!name.empty() && name[0] == '/')
             name.erase(0, 1);

@@ -1,5 +1,6 @@
 #include "hostconnector.h"
 
+#include "dockerdaemon.h"
 #include "jsonutil.h"
 
 #include <QDir>
@@ -233,22 +234,14 @@ nlohmann::json HostConnector::readLive() const
             { { "kind", "HostFile" }, { "layer", "host" }, { "name", info["path"] }, { "data", info } });
 
     if (dockerInstalled) {
-        nlohmann::json daemon = nlohmann::json::object();
-        bool readable = false;
-        bool valid = true;
-        QFile f(QString::fromStdString((m_root == "/" ? std::string() : m_root) + "/etc/docker/daemon.json"));
-        if (f.open(QIODevice::ReadOnly)) {
-            readable = true;
-            auto parsed = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
-            if (parsed.is_object())
-                daemon = std::move(parsed);
-            else
-                valid = false;
-        }
+        // daemon.json and dockerd's own flags, the flag winning (as docker-bench reads them).
+        const DockerDaemonConfig daemon = readDockerDaemonConfig(m_root);
         resources.push_back({ { "kind", "DockerDaemonConfig" }, { "layer", "runtime" }, { "name", "daemon.json" },
             { "data",
-                { { "metadata", { { "name", hostname } } }, { "source", "/etc/docker/daemon.json" },
-                    { "readable", readable }, { "valid", valid }, { "config", daemon } } } });
+                { { "metadata", { { "name", hostname } } }, { "source", daemon.file },
+                    { "readable", daemon.fileReadable }, { "valid", daemon.fileValid }, { "config", daemon.config },
+                    { "configSources", daemon.sources }, { "commandLine", daemon.commandLine },
+                    { "commandLineFrom", daemon.commandLineFrom } } } });
     }
     return { { "resources", resources } };
 }

@@ -1,4 +1,5 @@
 // The host connector on prepared folders: what it reads, and "not applicable" where Docker is absent.
+#include "dockerdaemon.h"
 #include "hostconnector.h"
 #include "scanner.h"
 
@@ -22,6 +23,8 @@ private Q_SLOTS:
     void noDockerMeansNotApplicable();
     void missingRootFailsClearly();
     void unreadableAuditRulesAreNotObserved();
+    void dockerdFlagsCountAndWin();
+    void systemdUnitFlagsWhenDockerdIsNotRunning();
 
 private:
     static void write(const QString& path, const QByteArray& text, int mode = 0644)
@@ -133,6 +136,60 @@ void TestHost::unreadableAuditRulesAreNotObserved()
     for (const auto& f : o.record.findings)
         QVERIFY2(!f.rule.starts_with("LG-HOST-AUDIT-"), f.rule.c_str());
     QVERIFY(o.record.tallies.at(Layer::Host).evaluated > 0); // the rest of the host was judged
+}
+
+void TestHost::dockerdFlagsCountAndWin()
+{
+    // daemon.json says icc is on; the running dockerd's flags turn it off, listen on TCP without TLS and set
+    // no-new-privileges daemon-wide. The flags are read and win, as docker-bench reads them.
+    QTemporaryDir root;
+    write(root.filePath(QStringLiteral("etc/os-release")), "ID=debian\nVERSION_ID=\"12\"\n");
+    write(root.filePath(QStringLiteral("usr/bin/dockerd")), "#!/bin/sh\n", 0755);
+    write(root.filePath(QStringLiteral("etc/docker/daemon.json")), "{\"icc\": true, \"live-restore\": true}", 0644);
+    write(root.filePath(QStringLiteral("proc/4242/comm")), "dockerd\n");
+    static constexpr char kCmdline[] = "/usr/bin/dockerd\0-H\0tcp://0.0.0.0:2375\0--host=unix:///var/run/docker.sock\0"
+                                       "--icc=false\0--no-new-privileges\0--default-ulimit\0nofile=1024:2048\0";
+    write(root.filePath(QStringLiteral("proc/4242/cmdline")), QByteArray(kCmdline, sizeof kCmdline - 1));
+    write(root.filePath(QStringLiteral("proc/17/comm")), "sshd\n");
+    const auto o = scan(root.path());
+    QVERIFY(!o.anySourceFailed());
+    QVERIFY(lg::test::fired(o, "LG-DAEMON-TLS"));
+    QVERIFY(!lg::test::fired(o, "LG-DAEMON-ICC"));
+    QVERIFY(!lg::test::fired(o, "LG-DAEMON-NO-NEW-PRIVILEGES"));
+    QVERIFY(!lg::test::fired(o, "LG-DAEMON-LIVE-RESTORE")); // from daemon.json, which the flags leave alone
+    QVERIFY(!lg::test::fired(o, "LG-DAEMON-DEFAULT-ULIMITS"));
+    const auto config = readDockerDaemonConfig(root.path().toStdString());
+    LG_COMPARE(config.commandLineFrom, std::string("/proc/4242/cmdline"));
+    const nlohmann::json hosts = nlohmann::json::array({ "tcp://0.0.0.0:2375", "unix:///var/run/docker.sock" });
+    LG_COMPARE(config.config["hosts"], hosts);
+    LG_COMPARE(config.sources["icc"], nlohmann::json("command line"));
+    LG_COMPARE(config.sources["live-restore"], nlohmann::json("/etc/docker/daemon.json"));
+    LG_COMPARE(config.config["default-ulimits"]["nofile"]["Hard"], nlohmann::json(2048));
+}
+
+void TestHost::systemdUnitFlagsWhenDockerdIsNotRunning()
+{
+    // No dockerd runs: its unit's ExecStart (a drop-in replacing it, $DOCKER_OPTS from an EnvironmentFile) is read.
+    QTemporaryDir root;
+    write(root.filePath(QStringLiteral("etc/os-release")), "ID=debian\nVERSION_ID=\"12\"\n");
+    write(root.filePath(QStringLiteral("usr/bin/dockerd")), "#!/bin/sh\n", 0755);
+    write(root.filePath(QStringLiteral("lib/systemd/system/docker.service")),
+        "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/sbin/dockerd -H fd:// $DOCKER_OPTS\n");
+    write(root.filePath(QStringLiteral("etc/default/docker")), "DOCKER_OPTS=\"--icc=false --live-restore\"\n");
+    write(root.filePath(QStringLiteral("etc/systemd/system/docker.service.d/override.conf")),
+        "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// -H tcp://10.0.0.5:2376 --tlsverify \\\n"
+        "  --tlscacert=/etc/docker/ca.pem $DOCKER_OPTS\n");
+    const auto config = readDockerDaemonConfig(root.path().toStdString());
+    LG_COMPARE(config.commandLineFrom, std::string("docker.service ExecStart"));
+    const nlohmann::json hosts = nlohmann::json::array({ "fd://", "tcp://10.0.0.5:2376" });
+    LG_COMPARE(config.config["hosts"], hosts);
+    LG_COMPARE(config.config["tlsverify"], nlohmann::json(true));
+    LG_COMPARE(config.config["icc"], nlohmann::json(false));
+    LG_COMPARE(config.config["live-restore"], nlohmann::json(true));
+    LG_COMPARE(config.config["tlscacert"], nlohmann::json("/etc/docker/ca.pem"));
+    const auto o = scan(root.path());
+    QVERIFY(!lg::test::fired(o, "LG-DAEMON-TLS"));
+    QVERIFY(!lg::test::fired(o, "LG-DAEMON-ICC"));
 }
 
 QTEST_GUILESS_MAIN(TestHost)

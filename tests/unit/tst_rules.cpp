@@ -32,6 +32,7 @@ private Q_SLOTS:
     void crossChecksSpanSourcesOfOneTarget();
     void sameObjectTwiceIsOneFinding();
     void mergeKeysCannotHideRisk();
+    void mandatoryAccessControlChecksApplyWhereTheHostHasIt();
     void freshClusterRbacHasNoCriticalOrHigh();
     void rbacDefaultsAreRecognisedByContentNotName();
     void compactTableKeepsWhatTheEngineFound();
@@ -345,6 +346,32 @@ void TestRules::rbacDefaultsAreRecognisedByContentNotName()
     QVERIFY(lg::test::fired(outcome, "LG-RBAC-SECRETS", "system:basic-user"));
     QVERIFY(lg::test::fired(outcome, "LG-RBAC-AUTHENTICATED", "system:basic-user"));
     QVERIFY(lg::test::fired(outcome, "LG-RBAC-CLUSTER-ADMIN", "cluster-admin"));
+}
+
+void TestRules::mandatoryAccessControlChecksApplyWhereTheHostHasIt()
+{
+    // CIS Docker 5.2 (AppArmor) and 5.3 (SELinux) say "if applicable": on an SELinux host the AppArmor check
+    // does not apply, and the other way round. The same unconfined container on both kinds of host.
+    QTemporaryDir dir;
+    auto host = [&](const char* securityOptions) {
+        const QString path = dir.filePath(QString::fromLatin1(securityOptions).replace(u',', u'_') + u".json");
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            return ScanOutcome {};
+        f.write(QByteArray(R"({"resources": [{"kind": "DockerContainer", "layer": "runtime", "name": "/web", "data": {
+            "Id": "4f1c", "Name": "/web", "AppArmorProfile": "unconfined", "HostConfig": {"SecurityOpt": []},
+            "Layerguard": {"daemon": {"securityOptions": [")") + securityOptions + R"("], "noNewPrivileges": null}}}}]})");
+        f.close();
+        return runOn(m_catalog, path);
+    };
+    const auto apparmor = host("name=apparmor");
+    QVERIFY(lg::test::fired(apparmor, "LG-DOCKER-APPARMOR"));
+    QVERIFY(!lg::test::fired(apparmor, "LG-DOCKER-SECURITY-OPTIONS"));
+    LG_COMPARE(apparmor.record.outcomes.at("LG-DOCKER-SECURITY-OPTIONS").notApplicable, 1);
+    const auto selinux = host("name=selinux");
+    QVERIFY(!lg::test::fired(selinux, "LG-DOCKER-APPARMOR"));
+    LG_COMPARE(selinux.record.outcomes.at("LG-DOCKER-APPARMOR").notApplicable, 1);
+    QVERIFY(lg::test::fired(selinux, "LG-DOCKER-SECURITY-OPTIONS"));
 }
 
 void TestRules::sameObjectTwiceIsOneFinding()
