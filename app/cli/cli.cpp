@@ -7,6 +7,7 @@
 #include "httpclient.h"
 #include "importers.h"
 #include "kubeconnector.h"
+#include "kubeshape.h"
 #include "manifestsconnector.h"
 #include "pdfreport.h"
 #include "plural.h"
@@ -225,6 +226,10 @@ int cmdScan(const QStringList& args)
     p.addOptions({
         { QStringLiteral("manifests"), QStringLiteral("Kubernetes YAML file or folder (repeatable)."),
             QStringLiteral("PATH") },
+        { QStringLiteral("k8s-version"),
+            QStringLiteral("Kubernetes version whose Pod Security Standards manifests are judged for (default: the "
+                           "newest Layerguard knows)."),
+            QStringLiteral("1.N") },
         { QStringLiteral("host"), QStringLiteral("Scan this machine (CIS Docker sections 1 and 3, daemon.json).") },
         { QStringLiteral("host-root"), QStringLiteral("Read the host below this folder instead of /."),
             QStringLiteral("DIR") },
@@ -345,8 +350,11 @@ int cmdScan(const QStringList& args)
             return kExitFailure;
         }
     }
+    const std::string k8sVersion = s(p.value(QStringLiteral("k8s-version")));
+    if (!k8sVersion.empty() && !kubernetesMinor(k8sVersion))
+        return usage(p, QStringLiteral("--k8s-version takes a Kubernetes version such as 1.32"));
     for (const auto& path : p.values(QStringLiteral("manifests")))
-        sources.push_back(std::make_unique<ManifestsConnector>(s(path), s(target)));
+        sources.push_back(std::make_unique<ManifestsConnector>(s(path), s(target), k8sVersion));
     if (p.isSet(QStringLiteral("host")) || p.isSet(QStringLiteral("host-root"))) {
         const QString root
             = p.isSet(QStringLiteral("host-root")) ? p.value(QStringLiteral("host-root")) : QStringLiteral("/");

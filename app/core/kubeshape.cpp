@@ -102,6 +102,22 @@ const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view k
     return objectMember(objectMember(&data, "spec"), "template");
 }
 
+std::optional<int> kubernetesMinor(std::string_view version)
+{
+    if (!version.empty() && (version[0] == 'v' || version[0] == 'V'))
+        version.remove_prefix(1);
+    if (!version.starts_with("1."))
+        return std::nullopt;
+    version.remove_prefix(2);
+    int minor = 0;
+    std::size_t digits = 0;
+    while (digits < version.size() && digits < 3 && version[digits] >= '0' && version[digits] <= '9')
+        minor = minor * 10 + (version[digits++] - '0');
+    if (digits == 0 || (digits < version.size() && version[digits] >= '0' && version[digits] <= '9'))
+        return std::nullopt;
+    return minor;
+}
+
 bool isWorkloadKind(std::string_view kind)
 {
     static constexpr std::array<std::string_view, 9> kWorkloadKinds { "Pod", "Deployment", "StatefulSet",

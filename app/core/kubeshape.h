@@ -21,6 +21,22 @@ namespace lg {
 [[nodiscard]] const nlohmann::json* podTemplate(
     const nlohmann::json& data, std::string_view kind, std::string* prefix = nullptr);
 
+/**
+ * The newest Kubernetes minor whose Pod Security Admission behaviour the PSS rules know (1.37: its two new
+ * safe sysctls). A newer cluster is judged as this one, as PSA itself clamps a newer version to its newest.
+ */
+inline constexpr int kNewestKubernetesMinor = 37;
+
+/** The minor of a Kubernetes version ("v1.32.4-eks-1234" -> 32, "1.35" -> 35); nullopt when it is none. */
+[[nodiscard]] std::optional<int> kubernetesMinor(std::string_view version);
+
+/**
+ * A resource that carries no object, only the Kubernetes version a target's manifests are judged for:
+ * offline scans emit it (`--k8s-version`, or the newest supported), live scans the cluster's KubernetesVersion.
+ * Data: {"gitVersion": "v1.35", "source": "why this version"}.
+ */
+inline constexpr std::string_view kPolicyContextKind = "PolicyContext";
+
 /** Kinds that carry a pod template (Pod, the controllers, ReplicationController, PodTemplate). */
 [[nodiscard]] bool isWorkloadKind(std::string_view kind);
 

@@ -91,14 +91,51 @@ struct RuleEngine::ResourceScope {
     }
 };
 
+namespace {
+nlohmann::json kubernetesFacts(int minor, const std::string& source)
+{
+    minor = std::min(minor, kNewestKubernetesMinor); // as PSA clamps a newer version to the newest it knows
+    return { { "kubernetes",
+        { { "minor", minor }, { "version", "1." + std::to_string(minor) }, { "source", source } } } };
+}
+} // namespace
+
+const nlohmann::json& RuleEngine::clusterFacts(const std::string& target)
+{
+    auto it = m_clusterFacts.find(target);
+    if (it == m_clusterFacts.end())
+        it = m_clusterFacts
+                 .emplace(target,
+                     kubernetesFacts(kNewestKubernetesMinor, "the newest Kubernetes version Layerguard knows"))
+                 .first;
+    return it->second;
+}
+
+void RuleEngine::noteKubernetesVersion(const Resource& resource)
+{
+    const std::string version = text(resource.data, "gitVersion");
+    const auto minor = kubernetesMinor(version);
+    if (!minor)
+        return;
+    const std::string source = resource.kind == "KubernetesVersion"
+        ? "the cluster's API server (" + version + ")"
+        : text(resource.data, "source", "given as " + version);
+    m_clusterFacts[resource.target] = kubernetesFacts(*minor, source);
+}
+
 void RuleEngine::add(const Resource& resource)
 {
+    if (resource.kind == kPolicyContextKind || resource.kind == "KubernetesVersion")
+        noteKubernetesVersion(resource); // the version the target's Pod Security Standards are judged for
+    if (resource.kind == kPolicyContextKind)
+        return;
     ++m_resourceCount;
     m_scanned.insert(resource.layer);
     ResourceScope scope;
     scope.base = { resource.target, resource.kind, resource.namespace_, resource.name, {} };
     scope.resource.setNow(m_now);
     scope.resource.bind("resource", &resource.data, "");
+    scope.resource.bind("cluster", &clusterFacts(resource.target), "cluster");
     // What the engine knows of the resource beyond its own fields (root "facts"): whether an RBAC object is
     // one of the cluster's unchanged defaults.
     nlohmann::json facts;
@@ -148,6 +185,8 @@ void RuleEngine::absorb(RuleEngine& other)
         dst.notObserved += o.notObserved;
     }
     m_resourceCount += other.m_resourceCount;
+    for (auto& [target, facts] : other.m_clusterFacts)
+        m_clusterFacts.insert_or_assign(target, std::move(facts));
     for (std::size_t i = 0; i < m_crossChecks.size() && i < other.m_crossChecks.size(); ++i)
         m_crossChecks[i]->merge(*other.m_crossChecks[i]);
 }

@@ -71,8 +71,13 @@ private:
     void evaluateRule(const Rule& rule, const Resource& resource, ResourceScope& scope);
     [[nodiscard]] Severity effectiveSeverity(const Rule& rule) const;
 
+    /** The `cluster` root of a target's rules: the Kubernetes version its PSS profile is judged for. */
+    const nlohmann::json& clusterFacts(const std::string& target);
+    void noteKubernetesVersion(const Resource& resource);
+
     const RuleCatalog& m_catalog;
     Policy m_policy;
+    std::map<std::string, nlohmann::json> m_clusterFacts; ///< by target
     std::vector<Finding> m_findings;
     FindingTable* m_sink = nullptr;
     std::string m_evidence; ///< evidence JSON of the finding being recorded into m_sink (a reused buffer)

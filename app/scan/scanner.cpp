@@ -1,6 +1,7 @@
 #include "scanner.h"
 
 #include "external.h"
+#include "kubeshape.h"
 #include "scoring.h"
 
 #include <QDateTime>
@@ -74,7 +75,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                     else
                         sourceEngine.add(r);
                     // keep identity only (no copy of the data): the whole inventory is never held
-                    identities.push_back({ r.layer, r.target, r.kind, r.namespace_, r.name, r.origin, nullptr });
+                    if (r.kind != kPolicyContextKind)
+                        identities.push_back({ r.layer, r.target, r.kind, r.namespace_, r.name, r.origin, nullptr });
                 },
                 cancel, progress);
         } catch (const Cancelled&) {

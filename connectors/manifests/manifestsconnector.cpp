@@ -39,9 +39,10 @@ void flatten(const nlohmann::json& obj, const std::string& origin,
 
 } // namespace
 
-ManifestsConnector::ManifestsConnector(std::string path, std::string target)
+ManifestsConnector::ManifestsConnector(std::string path, std::string target, std::string kubernetesVersion)
     : m_path(std::move(path))
     , m_target(std::move(target))
+    , m_kubernetesVersion(std::move(kubernetesVersion))
 {
     if (m_target.empty())
         m_target = "manifests:" + QFileInfo(QString::fromStdString(m_path)).fileName().toStdString();
@@ -54,6 +55,17 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
     if (!rootInfo.exists())
         throw ConnectorError(
             m_target, "manifest path " + m_path + " does not exist", "check the path given to --manifests");
+    if (!m_kubernetesVersion.empty()) {
+        // Offline there is no API server to ask: the Pod Security Standards are judged as the version given.
+        Resource context;
+        context.layer = Layer::Orchestrator;
+        context.target = m_target;
+        context.kind = kPolicyContextKind;
+        context.name = m_kubernetesVersion;
+        context.origin = "--k8s-version";
+        context.data = { { "gitVersion", m_kubernetesVersion }, { "source", "given with --k8s-version" } };
+        sink(context);
+    }
     std::vector<QString> files;
     if (rootInfo.isDir()) {
         QDirIterator it(root, { QStringLiteral("*.yaml"), QStringLiteral("*.yml"), QStringLiteral("*.json") },

@@ -11,7 +11,11 @@ namespace lg {
  */
 class ManifestsConnector final : public Connector {
 public:
-    ManifestsConnector(std::string path, std::string target = {});
+    /**
+     * `kubernetesVersion` ("1.32", "v1.32.4") is the version whose Pod Security Standards the manifests are judged
+     * for; empty: the newest Layerguard knows.
+     */
+    ManifestsConnector(std::string path, std::string target = {}, std::string kubernetesVersion = {});
     [[nodiscard]] std::string kind() const override { return "manifests"; }
     [[nodiscard]] std::string target() const override { return m_target; }
     [[nodiscard]] std::string location() const override { return m_path; }
@@ -21,6 +25,7 @@ public:
 private:
     std::string m_path;
     std::string m_target;
+    std::string m_kubernetesVersion;
 };
 
 } // namespace lg
