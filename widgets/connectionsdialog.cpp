@@ -5,6 +5,7 @@
 #include "savedtarget.h"
 #include "secretstore.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDialogButtonBox>
@@ -26,6 +27,12 @@
 namespace lg {
 
 namespace {
+
+/** Where a connection's secret is sent: its URL and user. The keyring's secret goes nowhere else. */
+std::string secretDestination(const SavedTarget& t)
+{
+    return t.config.value("url", std::string()) + "|" + t.config.value("user", std::string());
+}
 struct KindInfo {
     const char* kind;
     const char* title;
@@ -130,6 +137,18 @@ ConnectionsDialog::ConnectionsDialog(Store* store, SecretStore* secrets, QWidget
             line(f, tr("User"), QStringLiteral("registry.user"),
                 tr("empty: the docker config, credential helpers, podman's auth.json"));
             line(f, tr("Password"), QStringLiteral("registry.password"), keyring, true);
+            // An explicit, visible choice: the scan reports it (LG-REGISTRY-TLS-UNVERIFIED) and says so.
+            auto* insecure = new QCheckBox(tr("Do not verify the registry's certificate (insecure)"));
+            insecure->setAccessibleName(QStringLiteral("registry.insecure"));
+            insecure->setObjectName(QStringLiteral("registry.insecure"));
+            insecure->setToolTip(tr("Anyone on the network path could pose as the registry. Prefer giving its CA file."));
+            connect(insecure, &QCheckBox::toggled, this, [this](bool on) {
+                if (on)
+                    setStatus(tr("TLS verification off: the registry's identity is not checked, and every scan "
+                                 "reports it as a finding."),
+                        true);
+            });
+            f->addRow(QString(), insecure);
         } else if (kind == QLatin1String("prometheus")) {
             line(f, tr("Prometheus URL"), QStringLiteral("prometheus.url"), tr("http://127.0.0.1:9090"));
             line(f, tr("CA file"), QStringLiteral("prometheus.caFile"), tr("for https; empty: the system store"));
@@ -241,6 +260,8 @@ void ConnectionsDialog::startNew(const QString& kind)
     m_kind->setEnabled(true);
     for (auto* e : m_forms->findChildren<QLineEdit*>())
         e->clear();
+    for (auto* c : m_forms->findChildren<QCheckBox*>())
+        c->setChecked(false);
     m_kind->setCurrentIndex(std::max(0, m_kind->findData(kind)));
     kindChanged();
     setStatus(tr("A new connection: fill it in, Test it, Save it. Passwords and tokens go to the OS keyring, "
@@ -259,6 +280,11 @@ bool ConnectionsDialog::setField(const QString& accessibleName, const QString& v
         if (e->accessibleName() == accessibleName) {
             e->setText(value);
             Q_EMIT e->editingFinished();
+            return true;
+        }
+    for (auto* c : findChildren<QCheckBox*>())
+        if (c->accessibleName() == accessibleName) {
+            c->setChecked(value == QLatin1String("true"));
             return true;
         }
     for (auto* c : findChildren<QComboBox*>())
@@ -328,6 +354,8 @@ void ConnectionsDialog::load(const SavedTarget& t)
     m_kind->setEnabled(false); // and so is its kind: a registry password must never become a Prometheus one
     for (auto* e : m_forms->findChildren<QLineEdit*>())
         e->clear();
+    for (auto* c : m_forms->findChildren<QCheckBox*>())
+        c->setChecked(false);
     m_kind->setCurrentIndex(std::max(0, m_kind->findData(q(t.kind))));
     kindChanged();
     const QString prefix = q(t.kind) + QLatin1Char('.');
@@ -344,6 +372,8 @@ void ConnectionsDialog::load(const SavedTarget& t)
         }
         if (auto* e = m_forms->findChild<QLineEdit*>(prefix + q(it.key())))
             e->setText(value);
+        if (auto* c = m_forms->findChild<QCheckBox*>(prefix + q(it.key())); c && it->is_boolean())
+            c->setChecked(it->get<bool>());
     }
     if (t.kind == "kubernetes") {
         refreshContexts();
@@ -396,8 +426,10 @@ SavedTarget ConnectionsDialog::fromForm(QString* error) const
         std::vector<std::string> repos;
         for (const auto& r : field("repositories").split(QLatin1Char(','), Qt::SkipEmptyParts))
             repos.push_back(r.trimmed().toStdString());
+        const auto* insecure = m_forms->findChild<QCheckBox*>(QStringLiteral("registry.insecure"));
         t.config = { { "url", field("url").toStdString() }, { "caFile", absPath(field("caFile")) },
-            { "repositories", repos }, { "user", field("user").toStdString() } };
+            { "repositories", repos }, { "user", field("user").toStdString() },
+            { "insecure", insecure && insecure->isChecked() } };
     } else if (t.kind == "prometheus") {
         if (field("url").isEmpty() || !noCredentialsInUrl(field("url"))) {
             if (error->isEmpty())
@@ -453,10 +485,7 @@ void ConnectionsDialog::save()
         t.config = std::move(merged);
     }
     // Where the secret would be sent: when that changes and no new secret is typed, the old one is dropped.
-    const auto destination = [](const SavedTarget& x) {
-        return x.config.value("url", std::string()) + "|" + x.config.value("user", std::string());
-    };
-    const bool destinationChanged = existing && destination(*existing) != destination(t);
+    const bool destinationChanged = existing && secretDestination(*existing) != secretDestination(t);
     const TargetSecret typed = TargetSecret::fromJson(secretFromForm().toStdString()); // before the form reloads
     try {
         m_store->saveTarget(t);
@@ -548,10 +577,12 @@ void ConnectionsDialog::test()
             return r;
         }));
     };
-    // The secret typed in the form, else the one the keyring holds for this connection.
+    // The secret typed in the form, else the one the keyring holds for this connection, but only to where it
+    // was saved for: a changed URL or user never receives it (as Save drops it then).
     const QString typed = secretFromForm();
     const auto toSecret = [](const QString& json) { return TargetSecret::fromJson(json.toStdString()); };
-    if (!typed.isEmpty() || secretKindOf(t).empty() || !m_store->target(t.name)) {
+    const auto saved = m_store->target(t.name);
+    if (!typed.isEmpty() || secretKindOf(t).empty() || !saved || secretDestination(*saved) != secretDestination(t)) {
         run(toSecret(typed));
         return;
     }

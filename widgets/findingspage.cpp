@@ -12,6 +12,7 @@
 #include <QDataStream>
 #include <QDateEdit>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -22,6 +23,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QShortcut>
+#include <QRegularExpression>
 #include <QSplitter>
 #include <QStackedLayout>
 #include <QStackedWidget>
@@ -39,22 +41,41 @@ QString esc(const std::string& s)
     return QString::fromStdString(s).toHtmlEscaped();
 }
 
-/** A link for a peer reference, where the peer publishes one. */
+/** Only web links open from a finding: a reference from an imported report must not run or open anything else. */
+bool isWebLink(const QUrl& url)
+{
+    return url.isValid() && (url.scheme() == QLatin1String("https") || url.scheme() == QLatin1String("http"))
+        && !url.host().isEmpty();
+}
+
+/**
+ * A link for a peer reference where the peer publishes one, or for a reference that is itself a web
+ * address. References come from imported reports too: the id is percent-encoded into the URL, the text
+ * escaped, and anything that is not a plain id or an http(s) address stays text.
+ */
 QString referenceLink(const std::string& ref)
 {
     const QString r = QString::fromStdString(ref);
-    QString url;
-    if (r.startsWith(QLatin1String("KSV-")) || r.startsWith(QLatin1String("KCV-")))
-        url = QStringLiteral("https://avd.aquasec.com/misconfig/") + r.toLower().remove(QLatin1Char('-'));
-    else if (r.startsWith(QLatin1String("C-0")))
-        url = QStringLiteral("https://hub.armosec.io/docs/") + r.toLower();
-    else if (r.startsWith(QLatin1String("CVE-")))
-        url = QStringLiteral("https://www.cve.org/CVERecord?id=") + r;
-    else if (r.startsWith(QLatin1String("PSS-")))
-        url = QStringLiteral("https://kubernetes.io/docs/concepts/security/pod-security-standards/");
-    if (url.isEmpty())
+    static const QRegularExpression plainId(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$"));
+    QUrl url;
+    if (plainId.match(r).hasMatch()) {
+        const QString id = QString::fromLatin1(QUrl::toPercentEncoding(r.toLower().remove(QLatin1Char('-'))));
+        if (r.startsWith(QLatin1String("KSV-")) || r.startsWith(QLatin1String("KCV-")))
+            url = QUrl(QStringLiteral("https://avd.aquasec.com/misconfig/") + id);
+        else if (r.startsWith(QLatin1String("C-0")))
+            url = QUrl(QStringLiteral("https://hub.armosec.io/docs/")
+                + QString::fromLatin1(QUrl::toPercentEncoding(r.toLower())));
+        else if (r.startsWith(QLatin1String("CVE-")))
+            url = QUrl(QStringLiteral("https://www.cve.org/CVERecord?id=") + QString::fromLatin1(QUrl::toPercentEncoding(r)));
+        else if (r.startsWith(QLatin1String("PSS-")))
+            url = QUrl(QStringLiteral("https://kubernetes.io/docs/concepts/security/pod-security-standards/"));
+    } else {
+        url = QUrl(r, QUrl::TolerantMode); // quotes and the like are percent-encoded; the scheme decides below
+    }
+    if (!isWebLink(url))
         return r.toHtmlEscaped();
-    return QStringLiteral("<a href=\"%1\">%2</a>").arg(url, r.toHtmlEscaped());
+    return QStringLiteral("<a href=\"%1\">%2</a>")
+        .arg(QString::fromLatin1(url.toEncoded()).toHtmlEscaped(), r.toHtmlEscaped());
 }
 } // namespace
 
@@ -170,7 +191,11 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     auto* dh = new QHBoxLayout(detail);
     dh->setContentsMargins(0, 0, 0, 0);
     m_detail = new QTextBrowser;
-    m_detail->setOpenExternalLinks(true);
+    m_detail->setOpenLinks(false);
+    connect(m_detail, &QTextBrowser::anchorClicked, this, [](const QUrl& url) {
+        if (isWebLink(url))
+            QDesktopServices::openUrl(url);
+    });
     auto* right = new QVBoxLayout;
     right->addWidget(new QLabel(tr("<b>Remediation checklist</b>")));
     m_checklist = new QListWidget;

@@ -18,6 +18,7 @@
 #include "scanner.h"
 #include "scoring.h"
 #include "store.h"
+#include "terminal.h"
 #include "user.h"
 #include "vulnreports.h"
 #include "yamlio.h"
@@ -57,21 +58,20 @@ std::string s(const QString& q)
 
 void err(const std::string& text)
 {
-    std::cerr << "layerguard: " << text << std::endl;
+    std::cerr << "layerguard: " << printable(text) << std::endl;
 }
 
 /** What a command did, for the person who ran it (stderr: stdout stays for data). */
 void say(const std::string& text)
 {
-    std::cerr << text << std::endl;
+    std::cerr << printable(text) << std::endl;
 }
 
 /** Says what failed and what to do about it; returns the failure exit code. */
+/** Says what failed and the way out, in one line; returns the failure exit code. */
 template <typename E> int failWith(const E& e, const std::string& context = {})
 {
-    err(context + e.what());
-    if (!e.hint().empty())
-        std::cerr << "  what to do: " << e.hint() << std::endl;
+    err(context + e.what() + (e.hint().empty() ? std::string() : " (what to do: " + e.hint() + ")"));
     return kExitFailure;
 }
 
@@ -110,10 +110,11 @@ bool parse(QCommandLineParser& p, const QStringList& args, int* code)
     return true;
 }
 
-std::unique_ptr<Store> openStore(const QCommandLineParser& p)
+/** The cache; commands that only read it (findings, history, diff, report, accept) never create one. */
+std::unique_ptr<Store> openStore(const QCommandLineParser& p, Store::OpenMode mode = Store::OpenMode::Create)
 {
     const std::string path = p.isSet(QStringLiteral("db")) ? s(p.value(QStringLiteral("db"))) : defaultCachePath();
-    return std::make_unique<Store>(path);
+    return std::make_unique<Store>(path, mode);
 }
 
 std::string resourceLabel(const Finding& f)
@@ -127,11 +128,11 @@ std::string resourceLabel(const Finding& f)
     return r;
 }
 
-std::string pad(const std::string& text, std::size_t width)
+/** A cell of a table: shown whole (a rule id cut short is no id) and safe for the terminal; a long one pushes on. */
+std::string pad(const std::string& raw, std::size_t width)
 {
-    if (text.size() >= width)
-        return text.substr(0, width);
-    return text + std::string(width - text.size(), ' ');
+    const std::string text = printable(raw);
+    return text + std::string(text.size() < width ? width - text.size() : 1, ' ');
 }
 
 /** A number in a column: never cut; one wider than its column pushes the next one right. */
@@ -156,7 +157,13 @@ std::optional<std::int64_t> resolveScan(const Store& store, const QCommandLinePa
     if (p.isSet(QStringLiteral("scan"))) {
         bool ok = false;
         const qint64 id = p.value(QStringLiteral("scan")).toLongLong(&ok);
-        if (!ok || !store.scan(id)) {
+        if (!ok || id <= 0) {
+            err("--scan takes a scan id (a number; `layerguard history` lists them), not \""
+                + s(p.value(QStringLiteral("scan"))) + "\"");
+            *code = kExitUsage;
+            return std::nullopt;
+        }
+        if (!store.scan(id)) {
             err("no scan " + s(p.value(QStringLiteral("scan"))) + " in " + store.path()
                 + "; `layerguard history` lists the scans");
             *code = kExitFailure;
@@ -292,6 +299,10 @@ int cmdScan(const QStringList& args)
         { QStringLiteral("fail-on"), QStringLiteral("Exit 3 when an open finding is at least this severe."),
             QStringLiteral("SEVERITY") },
         { QStringLiteral("allow-partial"), QStringLiteral("Store the scan even when a source failed.") },
+        { QStringLiteral("registry-insecure"),
+            QStringLiteral("Do not verify the registries' certificates (reported as a finding).") },
+        { QStringLiteral("allow-plain-http"),
+            QStringLiteral("Send credentials over plain http to another machine (isolated test networks only).") },
         { QStringLiteral("timeout"),
             QStringLiteral("Seconds one HTTP request of a network source may take (default: each source's own, "
                            "30 to 120)."),
@@ -309,6 +320,7 @@ int cmdScan(const QStringList& args)
         if (!failOn)
             return usage(p, QStringLiteral("--fail-on takes critical, high, medium, low or info"));
     }
+    allowPlainHttpCredentials(p.isSet(QStringLiteral("allow-plain-http")));
     if (p.isSet(QStringLiteral("timeout"))) {
         bool ok = false;
         const int secs = p.value(QStringLiteral("timeout")).toInt(&ok);
@@ -396,6 +408,7 @@ int cmdScan(const QStringList& args)
         RegistryOptions o;
         o.url = s(reg);
         o.caFile = s(p.value(QStringLiteral("ca-file")));
+        o.insecureSkipVerify = p.isSet(QStringLiteral("registry-insecure"));
         for (const auto& r : p.values(QStringLiteral("repo")))
             o.repositories.push_back(s(r));
         for (const auto& t : p.values(QStringLiteral("tag")))
@@ -474,7 +487,7 @@ int cmdScan(const QStringList& args)
         Scanner scanner(catalog, settings);
         const auto outcome = scanner.run(sources, store.get(), g_cancel, [&](const std::string& msg) {
             if (!quiet)
-                std::cerr << msg << std::endl;
+                std::cerr << printable(msg) << std::endl;
         });
         if (outcome.cancelled) {
             err("scan cancelled; the cache is unchanged");
@@ -484,7 +497,7 @@ int cmdScan(const QStringList& args)
             if (!src.ok) {
                 err("source " + src.target + " (" + src.kind + ") failed: " + src.error);
                 if (!src.hint.empty())
-                    std::cerr << "  what to do: " << src.hint << std::endl;
+                    std::cerr << "  what to do: " << printable(src.hint) << std::endl;
             }
         }
         if (outcome.nothingObserved && !outcome.anySourceFailed()) {
@@ -596,7 +609,7 @@ int cmdFindings(const QStringList& args)
     if (format != QLatin1String("table") && format != QLatin1String("json") && format != QLatin1String("csv"))
         return usage(p, QStringLiteral("--format takes table, json or csv"));
     try {
-        auto store = openStore(p);
+        auto store = openStore(p, Store::OpenMode::Existing);
         const auto scanId = resolveScan(*store, p, &code);
         if (!scanId)
             return code;
@@ -623,7 +636,7 @@ int cmdFindings(const QStringList& args)
                 else if (f.status == FindingStatus::Accepted && f.acceptance)
                     message += " [accepted by " + f.acceptance->owner + ": " + f.acceptance->reason + "]";
                 std::cout << pad(std::string(toString(f.severity)), 10) << pad(std::string(toString(f.status)), 10)
-                          << pad(f.rule, 28) << pad(resourceLabel(f), 48) << message << "\n";
+                          << pad(f.rule, 28) << pad(resourceLabel(f), 48) << printable(message) << "\n";
             }
             std::cout << counted(findings.size(), "finding", "findings") << " in scan " << *scanId << " ("
                       << accepted << " accepted, " << exempted << " exempted)\n";
@@ -649,7 +662,7 @@ int cmdHistory(const QStringList& args)
     if (format != QLatin1String("table") && format != QLatin1String("json"))
         return usage(p, QStringLiteral("--format takes table or json"));
     try {
-        auto store = openStore(p);
+        auto store = openStore(p, Store::OpenMode::Existing);
         const auto scans = store->scans();
         if (format == QLatin1String("json")) {
             nlohmann::json arr = nlohmann::json::array();
@@ -710,7 +723,7 @@ int cmdDiff(const QStringList& args)
     if (pos.size() == 1 || pos.size() > 2)
         return usage(p, QStringLiteral("give two scan ids, or none for the last two scans"));
     try {
-        auto store = openStore(p);
+        auto store = openStore(p, Store::OpenMode::Existing);
         std::int64_t a = 0, b = 0;
         if (pos.size() == 2) {
             bool okA = false, okB = false;
@@ -749,11 +762,11 @@ int cmdDiff(const QStringList& args)
         std::cout << "scan " << a << " -> " << b << ": " << d.added.size() << " new, " << d.resolved.size()
                   << " resolved, " << d.unchanged.size() << " unchanged\n";
         for (const auto& f : d.added)
-            std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28) << resourceLabel(f)
-                      << "\n";
+            std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
+                      << printable(resourceLabel(f)) << "\n";
         for (const auto& f : d.resolved)
-            std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28) << resourceLabel(f)
-                      << "\n";
+            std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
+                      << printable(resourceLabel(f)) << "\n";
         return kExitOk;
     } catch (const StoreError& e) {
         return failWith(e);
@@ -789,14 +802,14 @@ int cmdReport(const QStringList& args)
     if (!p.isSet(QStringLiteral("output")))
         return usage(p, QStringLiteral("-o FILE is required"));
     try {
-        auto store = openStore(p);
+        auto store = openStore(p, Store::OpenMode::Existing);
         const auto scanId = resolveScan(*store, p, &code);
         if (!scanId)
             return code;
         const std::string summary = writeReport(*store, *scanId, s(format), s(p.value(QStringLiteral("output"))),
             frameworks, p.isSet(QStringLiteral("framework")));
         if (format == QLatin1String("pdf"))
-            std::cerr << summary << std::endl;
+            std::cerr << printable(summary) << std::endl;
         return kExitOk;
     } catch (const StoreError& e) {
         return failWith(e);
@@ -830,8 +843,8 @@ int cmdRules(const QStringList& args)
             for (const auto& ref : r.references)
                 refs += (refs.empty() ? "" : " ") + ref;
             std::cout << pad(r.id, 30) << pad(std::string(toString(r.layer)), 14)
-                      << pad(std::string(toString(r.severity)), 10) << r.title << "\n"
-                      << std::string(54, ' ') << refs << "\n";
+                      << pad(std::string(toString(r.severity)), 10) << printable(r.title) << "\n"
+                      << std::string(54, ' ') << printable(refs) << "\n";
         }
         std::cout << catalog.rules().size() << " rules\n";
         return kExitOk;
@@ -870,7 +883,7 @@ int cmdCache(const QStringList& args)
             std::cout << "moved the old cache to " << aside << " and created a new one at " << path << "\n";
             return kExitOk;
         }
-        Store store(path);
+        Store store(path, pos[0] == QLatin1String("check") ? Store::OpenMode::Existing : Store::OpenMode::Create);
         if (pos[0] == QLatin1String("check")) {
             const std::string result = store.integrityCheck();
             std::cout << path << ": " << result << " (schema " << store.schemaVersion() << ")\n";
@@ -915,7 +928,7 @@ int cmdAccept(const QStringList& args, bool revoke)
     if (p.positionalArguments().size() != 1)
         return usage(p, QStringLiteral("give one finding id"));
     try {
-        auto store = openStore(p);
+        auto store = openStore(p, Store::OpenMode::Existing);
         const std::string fid = s(p.positionalArguments().front());
         const std::int64_t now = QDateTime::currentSecsSinceEpoch();
         if (!store->knowsFinding(fid)) {
@@ -977,6 +990,8 @@ int cmdTarget(const QStringList& args)
         { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
         { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
         { QStringLiteral("repo"), QStringLiteral("Registry repository glob (repeatable)."), QStringLiteral("PATTERN") },
+        { QStringLiteral("registry-insecure"),
+            QStringLiteral("Do not verify the registry's certificate (every scan reports it).") },
         { QStringLiteral("prom-user"), QStringLiteral("Prometheus user."), QStringLiteral("NAME") },
         { QStringLiteral("prom-token-file"), QStringLiteral("Prometheus token file."), QStringLiteral("FILE") },
         { QStringLiteral("prom-cert"), QStringLiteral("Prometheus client certificate."), QStringLiteral("FILE") },
@@ -1046,7 +1061,7 @@ int cmdTarget(const QStringList& args)
             // Credentials stay in the docker config, a credential helper or podman's auth.json.
             t.config
                 = { { "url", url }, { "caFile", ca.isEmpty() ? std::string() : s(QFileInfo(ca).absoluteFilePath()) },
-                      { "repositories", repos } };
+                      { "repositories", repos }, { "insecure", p.isSet(QStringLiteral("registry-insecure")) } };
         } else if (p.isSet(QStringLiteral("prometheus"))) {
             const std::string url = s(p.value(QStringLiteral("prometheus")));
             if (url.find('@') != std::string::npos)

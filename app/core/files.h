@@ -15,7 +15,8 @@ public:
 /**
  * The bytes of a regular file (a symlink is followed to what it names), at most `maxBytes`. Devices, pipes,
  * sockets and folders are refused before anything is read, and the bytes are counted as they are read, so a
- * file that grows, or claims a size it does not have, never makes the read unbounded. Throws FileReadError.
+ * file that grows, or claims a size it does not have, never makes the read unbounded. A path starting with ':'
+ * is a Qt resource built into the binary. Throws FileReadError.
  */
 [[nodiscard]] std::string readRegularFile(const std::string& path, std::uint64_t maxBytes);
 

@@ -1,9 +1,14 @@
 #include "masking.h"
 
 #include <QRegularExpression>
+#include <QUrl>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
 
 namespace lg {
 
@@ -107,7 +112,73 @@ bool looksLikeSecretValue(std::string_view value)
     return kPatterns.match(q(value)).hasMatch();
 }
 
+namespace {
+
+struct SentSecrets {
+    std::shared_mutex lock;
+    std::vector<std::string> secrets;
+};
+
+SentSecrets& sentSecrets()
+{
+    static SentSecrets s;
+    return s;
+}
+
+/** Every registered secret in `text` replaced by kMasked. */
+std::string scrubSentSecrets(std::string text)
+{
+    auto& reg = sentSecrets();
+    std::shared_lock guard(reg.lock);
+    for (const auto& secret : reg.secrets)
+        for (std::size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + kMasked.size()))
+            text.replace(at, secret.size(), kMasked);
+    return text;
+}
+
+/** The password of `scheme://user:password@host` masked; "git@host:path" and "user@host" have none. */
+std::string maskConnectionStrings(std::string text)
+{
+    if (text.find("://") == std::string::npos || text.find('@') == std::string::npos)
+        return text;
+    static const QRegularExpression kUserInfo(QStringLiteral(R"(([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"']*:)[^@\s/"']+@)"));
+    QString in = QString::fromStdString(text);
+    in.replace(kUserInfo, QStringLiteral("\\1") + QLatin1String(kMasked.data(), qsizetype(kMasked.size())) + u'@');
+    return in.toStdString();
+}
+
+std::string maskAssignments(std::string_view text);
+
+} // namespace
+
+void registerSentSecret(std::string_view secret)
+{
+    if (secret.size() < 6)
+        return;
+    auto& reg = sentSecrets();
+    std::unique_lock guard(reg.lock);
+    if (std::find(reg.secrets.begin(), reg.secrets.end(), secret) == reg.secrets.end())
+        reg.secrets.emplace_back(secret);
+    // longest first: a secret that contains another is removed whole
+    std::sort(reg.secrets.begin(), reg.secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+}
+
+std::string withoutCredentials(std::string_view url)
+{
+    const QUrl u(q(url));
+    if (!u.isValid() || u.scheme().isEmpty() || u.userInfo().isEmpty())
+        return std::string(url);
+    return u.toString(QUrl::RemoveUserInfo).toStdString();
+}
+
 std::string maskText(std::string_view text)
+{
+    return scrubSentSecrets(maskConnectionStrings(maskAssignments(text)));
+}
+
+namespace {
+
+std::string maskAssignments(std::string_view text)
 {
     if (text.size() > 8192)
         return std::string(text.substr(0, 200)) + " ... " + std::string(kMasked) + " (long text withheld)";
@@ -119,22 +190,29 @@ std::string maskText(std::string_view text)
     if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })
         && !mayHoldToken(text) && !mayNameSecret(text))
         return std::string(text);
+    // NAME=value, NAME: value, and "name": "value" as JSON writes it; only the value is replaced.
     static const QRegularExpression kAssign(
-        QStringLiteral(R"(([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"']+))"));
+        QStringLiteral(R"(([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;"'}\]]+))"));
     const QString in = q(text);
     QString result;
     qsizetype last = 0;
     auto it = kAssign.globalMatch(in);
     while (it.hasNext()) {
         const auto m = it.next();
-        const bool secret
-            = looksLikeSecretName(m.captured(1).toStdString()) || looksLikeSecretValue(m.captured(2).toStdString());
-        result += in.mid(last, m.capturedStart(0) - last);
-        if (secret)
-            result += m.captured(1) + u'=' + QLatin1String(kMasked.data(), qsizetype(kMasked.size()));
-        else
-            result += m.captured(0);
-        last = m.capturedEnd(0);
+        QString value = m.captured(2);
+        if (value.size() >= 2 && (value.front() == u'"' || value.front() == u'\''))
+            value = value.mid(1, value.size() - 2);
+        const bool secret = !value.isEmpty()
+            && (looksLikeSecretName(m.captured(1).toStdString()) || looksLikeSecretValue(value.toStdString()));
+        result += in.mid(last, m.capturedStart(2) - last);
+        if (secret) { // quotes kept: a masked JSON or YAML text stays well-formed
+            const QString quote = m.captured(2).size() >= 2 && (m.captured(2).front() == u'"' || m.captured(2).front() == u'\'')
+                ? QString(m.captured(2).front())
+                : QString();
+            result += quote + QLatin1String(kMasked.data(), qsizetype(kMasked.size())) + quote;
+        } else
+            result += m.captured(2);
+        last = m.capturedEnd(2);
     }
     result += in.mid(last);
     std::string out = result.toStdString();
@@ -147,6 +225,8 @@ std::string maskText(std::string_view text)
     }
     return out;
 }
+
+} // namespace
 
 nlohmann::json maskIfSecret(std::string_view path, const nlohmann::json& value)
 {

@@ -22,7 +22,21 @@ inline constexpr std::string_view kMasked = "********";
  */
 [[nodiscard]] nlohmann::json maskIfSecret(std::string_view path, const nlohmann::json& value);
 
-/** Masks "NAME=value" and free text that contains secret-looking values. */
+/**
+ * Masks "NAME=value" and "name": "value" pairs with a secret-looking name or value, the password of a connection
+ * string (scheme://user:password@host), credential-looking values, and every secret registered with
+ * registerSentSecret (a server that echoes a token back cannot get it into a finding, a log or an export).
+ */
 [[nodiscard]] std::string maskText(std::string_view text);
+
+/**
+ * Remembers a credential Layerguard itself sends (a bearer token, a password, a basic-auth header) for the rest
+ * of the process: maskText() then removes it from any text, wherever it comes from. Thread-safe; texts shorter
+ * than 6 bytes are not registered (they would mask ordinary words).
+ */
+void registerSentSecret(std::string_view secret);
+
+/** A URL without its user and password ("https://u:p@h/x" -> "https://h/x"); other text as it is. */
+[[nodiscard]] std::string withoutCredentials(std::string_view url);
 
 } // namespace lg

@@ -201,6 +201,14 @@ std::string displayValue(const nlohmann::json& value)
         QString t = QString::number(d, 'g', 6);
         return t.toStdString();
     }
+    // a list of plain values reads as words: "NET_RAW, SYS_ADMIN", not ["NET_RAW","SYS_ADMIN"]
+    if (value.is_array() && !value.empty()
+        && std::all_of(value.begin(), value.end(), [](const nlohmann::json& v) { return v.is_primitive(); })) {
+        std::string out;
+        for (const auto& v : value)
+            out += (out.empty() ? "" : ", ") + displayValue(v);
+        return out;
+    }
     return dumpJson(value);
 }
 
@@ -377,6 +385,14 @@ public:
             if (used)
                 r = resolve(*used, ctx); // again, spelling the path this time
             nlohmann::json observed = r.value ? maskIfSecret(r.path, *r.value) : nlohmann::json();
+            // A map judged by its keys is shown by the keys that decided, never with its values (a ConfigMap's
+            // data, an image's labels).
+            if (r.value && r.value->is_object() && (m_op == Op::AnyKeyMatches || m_op == Op::AnyKeyNotIn)) {
+                observed = nlohmann::json::array();
+                for (auto it = r.value->begin(); it != r.value->end(); ++it)
+                    if (m_op == Op::AnyKeyMatches ? search(it.key()) : !inList(it.key(), m_value))
+                        observed.push_back(it.key());
+            }
             // {name: PASSWORD, value: ...}: the value's secrecy is told by its sibling's name.
             if (r.value && r.parent && r.parent->is_object() && r.path.ends_with("value")) {
                 auto name = r.parent->find("name");
@@ -610,6 +626,20 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
     }
 }
 
+namespace {
+/** The key of a map entry evidence points at (data["app.yaml"] -> app.yaml), or the keys a key test listed. */
+std::string evidenceKey(const Evidence& e)
+{
+    if (e.value.is_array())
+        return displayValue(e.value);
+    const auto open = e.path.rfind("[\"");
+    if (open != std::string::npos && e.path.ends_with("\"]"))
+        return e.path.substr(open + 2, e.path.size() - open - 4);
+    const auto dot = e.path.rfind('.');
+    return dot == std::string::npos ? e.path : e.path.substr(dot + 1);
+}
+} // namespace
+
 MessageTemplate::MessageTemplate(const std::string& tmpl)
 {
     const auto text = [&](std::string literal) {
@@ -633,6 +663,8 @@ MessageTemplate::MessageTemplate(const std::string& tmpl)
             m_parts.push_back({ Part::Kind::Value, {}, {} });
         } else if (key == "path") {
             m_parts.push_back({ Part::Kind::Path, {}, {} });
+        } else if (key == "key") {
+            m_parts.push_back({ Part::Kind::Key, {}, {} });
         } else {
             try {
                 PathSpec path = parsePath(key);
@@ -661,6 +693,10 @@ std::string MessageTemplate::render(const EvalContext& ctx, const std::vector<Ev
         case Part::Kind::Path:
             if (!evidence.empty())
                 out += evidence.front().path;
+            break;
+        case Part::Kind::Key: // the map key that decided: named, where the value would say too much
+            if (!evidence.empty())
+                out += maskText(evidenceKey(evidence.front()));
             break;
         case Part::Kind::Field: {
             const Resolved r = resolve(part.path, ctx, false);

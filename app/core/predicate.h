@@ -77,7 +77,8 @@ public:
 
 /**
  * A message template: "{container.name}" is replaced by the string at that path, "{value}" and "{path}" by
- * the first evidence's; substituted values are masked. Compiled once, when the rule is read: a scan renders
+ * the first evidence's, "{key}" by the map key it points at (or the keys a key test listed); substituted
+ * values are masked. Compiled once, when the rule is read: a scan renders
  * a rule's message for every failure (~600,000 at 50,000 pods).
  */
 class MessageTemplate {
@@ -88,7 +89,7 @@ public:
 
 private:
     struct Part {
-        enum class Kind : std::uint8_t { Text, Value, Path, Field } kind = Kind::Text;
+        enum class Kind : std::uint8_t { Text, Value, Path, Key, Field } kind = Kind::Text;
         std::string text; ///< Text: the literal; Field: the key as written (it also decides masking)
         PathSpec path; ///< Field only
     };

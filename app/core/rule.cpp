@@ -131,10 +131,12 @@ void RuleCatalog::addFolder(const std::string& dir)
         throw std::runtime_error("rule folder " + dir + " does not exist");
     const auto entries = d.entryInfoList({ QStringLiteral("*.json") }, QDir::Files, QDir::Name);
     for (const auto& info : entries) {
-        QFile f(info.absoluteFilePath());
-        if (!f.open(QIODevice::ReadOnly))
-            throw std::runtime_error("cannot read rule file " + info.absoluteFilePath().toStdString());
-        loadFile(info.absoluteFilePath().toStdString(), f.readAll().toStdString());
+        const std::string file = info.absoluteFilePath().toStdString();
+        try {
+            loadFile(file, readRegularFile(file, 4u << 20));
+        } catch (const FileReadError& e) {
+            throw std::runtime_error(std::string("rule file: ") + e.what());
+        }
     }
 }
 

@@ -3,11 +3,13 @@
 
 #include "masking.h"
 #include "scoring.h"
+#include "terminal.h"
 
 #include <QDateTime>
 
 #include <map>
 #include <regex>
+#include <string_view>
 
 namespace lg {
 
@@ -76,8 +78,14 @@ std::string securitySeverity(Severity s)
 
 } // namespace
 
-std::string csvField(const std::string& value)
+std::string csvField(const std::string& raw)
 {
+    // A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or CR before one) is made text, as
+    // OWASP advises: a leading apostrophe. Messages and names come from scanned objects, i.e. from anyone, and
+    // control characters (terminal escapes) are written as \xNN: a CSV is printed as often as it is opened.
+    std::string value = printable(raw);
+    if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos)
+        value.insert(value.begin(), '\'');
     if (value.find_first_of(",\"\r\n") == std::string::npos)
         return value;
     std::string out = "\"";

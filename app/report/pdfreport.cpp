@@ -1,6 +1,7 @@
 #include "pdfreport.h"
 
 #include "masking.h"
+#include "outputfile.h"
 #include "palette.h"
 #include "plural.h"
 #include "predicate.h"
@@ -664,16 +665,18 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
         pages = doc.page();
         toc = doc.toc();
     }
-    QFile file(QString::fromStdString(path));
-    if (!file.open(QIODevice::WriteOnly))
-        throw std::runtime_error("cannot write " + path + ": " + file.errorString().toStdString());
-    QPdfWriter writer(&file);
-    setup(writer);
-    Doc doc(writer, true, header, laid);
-    doc.setCancel(in.cancel);
-    doc.setTotalPages(pages);
-    doc.toc() = toc;
-    render(doc, in, prep);
+    // Every write is checked: a full disk or a failed write leaves the old file (or none), never a truncated report.
+    OutputFile file(path);
+    {
+        QPdfWriter writer(&file.device());
+        setup(writer);
+        Doc doc(writer, true, header, laid);
+        doc.setCancel(in.cancel);
+        doc.setTotalPages(pages);
+        doc.toc() = toc;
+        render(doc, in, prep);
+    }
+    file.commit();
     return pages;
 }
 

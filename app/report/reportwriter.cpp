@@ -1,14 +1,12 @@
 #include "reportwriter.h"
 
 #include "exporters.h"
+#include "outputfile.h"
 #include "pdfreport.h"
 
 #include <QDateTime>
-#include <QFile>
-#include <QSaveFile>
 
 #include <algorithm>
-#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -17,10 +15,10 @@ namespace lg {
 namespace {
 void save(const std::string& path, const std::string& text)
 {
-    QSaveFile out(QString::fromStdString(path));
-    if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), qint64(text.size())) != qint64(text.size())
-        || !out.commit())
-        throw std::runtime_error("cannot write " + path + ": " + out.errorString().toStdString());
+    OutputFile out(path);
+    if (out.device().write(text.data(), qint64(text.size())) != qint64(text.size()))
+        throw std::runtime_error("could not write " + path + ": " + out.device().errorString().toStdString());
+    out.commit();
 }
 } // namespace
 
@@ -64,17 +62,7 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
         pdf.catalog = &catalog;
         pdf.frameworks = frameworks;
         pdf.cancel = cancel;
-        // QPdfWriter writes in place: draw into a temporary file, then move it over the target.
-        const std::string tmp = path + ".part";
-        int pages = 0;
-        try {
-            pages = writePdfReport(tmp, pdf);
-            std::filesystem::rename(tmp, path); // replaces the old report atomically
-        } catch (...) {
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            throw;
-        }
+        const int pages = writePdfReport(path, pdf); // atomically, every write checked (QSaveFile)
         return "wrote " + std::to_string(pages) + " pages to " + path;
     }
     if (filterFindings) {

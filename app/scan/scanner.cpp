@@ -2,6 +2,7 @@
 
 #include "external.h"
 #include "kubeshape.h"
+#include "masking.h"
 #include "scoring.h"
 
 #include <QDateTime>
@@ -38,8 +39,11 @@ Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
 }
 
 ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources, Store* store,
-    const CancelToken& cancel, const ProgressFn& progress)
+    const CancelToken& cancel, const ProgressFn& userProgress)
 {
+    // Progress carries servers' words too (warnings, retries): masked on the way out.
+    const ProgressFn progress = userProgress ? ProgressFn([&userProgress](const std::string& m) { userProgress(maskText(m)); })
+                                             : ProgressFn();
     ScanOutcome outcome;
     ScanRecord& rec = outcome.record;
     rec.startedAt = m_settings.clock();
@@ -52,10 +56,11 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     std::vector<Resource> external;
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
-        SourceStatus status { src->target(), src->kind(), src->location(), true, {}, {} };
+        // A location is shown and stored without credentials, whatever the user typed.
+        SourceStatus status { src->target(), src->kind(), withoutCredentials(src->location()), true, {}, {} };
         if (progress)
             progress("[" + std::to_string(i + 1) + "/" + std::to_string(sources.size()) + "] " + src->kind() + " "
-                + src->location());
+                + status.location);
         // Resources of a source are evaluated as they arrive, their findings recorded into the scan's table;
         // a failing source's rows are taken back, its tallies never merged: it contributes nothing.
         RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
@@ -96,6 +101,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
             status.hint = "please report this with the source that triggered it";
         }
         if (!status.ok) {
+            // Servers' texts end up here: nothing they echo of what Layerguard sent may be stored or shown.
+            status.error = maskText(status.error);
+            status.hint = maskText(status.hint);
             rec.table.truncate(mark);
             // its layers get no score from this source: a failed source is never shown as secure
             outcome.sources.push_back(status);

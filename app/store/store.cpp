@@ -23,6 +23,34 @@ namespace lg {
 
 namespace {
 
+/**
+ * What an SQLite error means for the user, and the way out. Only an error in Layerguard's own SQL is a bug; a
+ * damaged, foreign, read-only, locked or full cache says so.
+ */
+StoreError sqliteError(int code, const std::string& message, const std::string& path)
+{
+    const int primary = code & 0xff;
+    const std::string cache = path.empty() ? std::string("the cache") : "the cache " + path;
+    const bool foreign = message.find("no such table") != std::string::npos
+        || message.find("no such column") != std::string::npos || message.find("malformed") != std::string::npos;
+    if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB || foreign)
+        return StoreError(StoreError::Kind::Corrupt, cache + " is damaged (" + message + ")",
+            "`layerguard cache reset` moves it aside (kept as a backup) and starts a new one");
+    if (primary == SQLITE_READONLY || primary == SQLITE_PERM || primary == SQLITE_AUTH || primary == SQLITE_CANTOPEN)
+        return StoreError(StoreError::Kind::Io, cache + " cannot be written (" + message + ")",
+            "Layerguard writes its cache even to read it (SQLite's WAL): make the file and its folder writable, or "
+            "pick another with --db");
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        return StoreError(StoreError::Kind::Locked, cache + " is busy (" + message + ")",
+            "another Layerguard is using it; try again when it has finished");
+    if (primary == SQLITE_FULL)
+        return StoreError(StoreError::Kind::Full, cache + " is full (" + message + ")", "free disk space");
+    if (primary == SQLITE_IOERR)
+        return StoreError(StoreError::Kind::Io, cache + " could not be read or written (" + message + ")",
+            "check the disk and the file; `layerguard cache check` says whether the cache is whole");
+    return StoreError(StoreError::Kind::Io, "cache query failed: " + message, "this is a bug in Layerguard; please report it");
+}
+
 /** RAII prepared statement. */
 class Stmt {
 public:
@@ -30,8 +58,7 @@ public:
         : m_db(db)
     {
         if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) != SQLITE_OK)
-            throw StoreError(StoreError::Kind::Io, std::string("cache query failed: ") + sqlite3_errmsg(db),
-                "this is a bug in Layerguard; please report it");
+            throw sqliteError(sqlite3_extended_errcode(db), sqlite3_errmsg(db), {});
     }
     ~Stmt() { sqlite3_finalize(m_stmt); }
     Stmt(const Stmt&) = delete;
@@ -94,11 +121,7 @@ public:
         if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
             throw StoreError(StoreError::Kind::Locked, "the cache is busy: " + msg,
                 "another Layerguard is writing; try again when it has finished");
-        if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-            throw StoreError(StoreError::Kind::Corrupt, "the cache is damaged: " + msg,
-                "run `layerguard cache reset` to move it aside and start a new one");
-        throw StoreError(StoreError::Kind::Io, "cache error " + std::to_string(ext) + ": " + msg,
-            "check that the cache file and its folder are writable");
+        throw sqliteError(ext, msg, {});
     }
     void run()
     {
@@ -253,11 +276,22 @@ std::string readResource(const QString& path)
 
 } // namespace
 
-Store::Store(const std::string& path)
+Store::Store(const std::string& path, OpenMode mode)
     : m_path(path)
 {
     const QFileInfo info(QString::fromStdString(path));
-    QDir().mkpath(info.absolutePath());
+    if (mode == OpenMode::Existing && !info.exists())
+        throw StoreError(StoreError::Kind::Io, "no cache at " + path,
+            "run `layerguard scan` first, or name the cache with --db");
+    // A cache cut to nothing has lost its scans: never taken for a new, empty one.
+    if (info.exists() && info.isFile() && info.size() == 0)
+        throw StoreError(StoreError::Kind::Corrupt, "the cache " + path + " is empty (0 bytes): its scans are gone",
+            "`layerguard cache reset` keeps the empty file as a backup and starts a new cache; restore it from a "
+            "backup if you have one");
+    if (info.exists() && !info.isWritable())
+        throw sqliteError(SQLITE_READONLY, "the file is read-only", path);
+    if (mode == OpenMode::Create)
+        QDir().mkpath(info.absolutePath());
     // NOMUTEX: a Store is used by one thread at a time, so SQLite's per-call locking would only cost time
     const int rc = sqlite3_open_v2(
         path.c_str(), &m_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -356,16 +390,7 @@ void Store::exec(const char* sql) const
     if (rc != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
-        const int primary = rc & 0xff;
-        if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB)
-            throw StoreError(StoreError::Kind::Corrupt, "the cache " + m_path + " is damaged: " + msg,
-                "run `layerguard cache reset` to move it aside and start a new one");
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-            throw StoreError(StoreError::Kind::Locked, "the cache is busy: " + msg,
-                "another Layerguard is using it; try again when it has finished");
-        if (primary == SQLITE_FULL)
-            throw StoreError(StoreError::Kind::Full, "the cache is full: " + msg, "free disk space");
-        throw StoreError(StoreError::Kind::Io, "cache error: " + msg, "check the cache file and its folder");
+        throw sqliteError(rc, msg, m_path);
     }
 }
 

@@ -185,7 +185,9 @@ public:
      * Opens (creating when missing) the cache at `path`, applies schema migrations, switches to WAL
      * and checks integrity. Throws StoreError with a hint on a damaged, locked or newer-format file.
      */
-    explicit Store(const std::string& path);
+    /** Create (with its folder) when missing, or only open a cache that exists (read commands create nothing). */
+    enum class OpenMode { Create, Existing };
+    explicit Store(const std::string& path, OpenMode mode = OpenMode::Create);
     /**
      * A second, read-only connection to a cache another Store opened (and checked, and migrated): for
      * queries on a worker thread. Throws StoreError when the file cannot be read.

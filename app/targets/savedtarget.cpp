@@ -109,6 +109,7 @@ std::unique_ptr<Connector> connectorForTarget(
         RegistryOptions o;
         o.url = str("url");
         o.caFile = str("caFile");
+        o.insecureSkipVerify = c.value("insecure", false);
         o.repositories = c.value("repositories", std::vector<std::string>());
         if (!str("user").empty() && !secret.password.empty())
             o.credential = RegistryCredential { str("user"), secret.password, "OS keyring" };

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connector.h"
+#include "files.h"
 
 #include <QDirIterator>
 #include <QFile>
@@ -34,24 +35,27 @@ inline std::vector<InputFile> listInputFiles(const std::vector<std::string>& pat
             continue;
         }
         QDirIterator it(info.filePath(), nameFilters, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext())
-            files.push_back({ it.next(), true });
+        while (it.hasNext()) {
+            const QString file = it.next();
+            if (isRegularFile(file.toStdString())) // a link to a device or a pipe in a folder is not a report
+                files.push_back({ file, true });
+        }
     }
     std::sort(files.begin(), files.end(), [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
     return files;
 }
 
-/** A report file's bytes (at most 256 MiB); throws ConnectorError naming the file. */
+/**
+ * A report file's bytes (a regular file of at most 256 MiB, counted as read: a device or a pipe is refused);
+ * throws ConnectorError naming the file.
+ */
 inline std::string readInputFile(const QString& path, const std::string& source, const std::string& permissionHint)
 {
-    constexpr qint64 kMax = 256 * 1024 * 1024;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        throw ConnectorError(
-            source, "cannot read " + path.toStdString() + ": " + f.errorString().toStdString(), permissionHint);
-    if (f.size() > kMax)
-        throw ConnectorError(source, path.toStdString() + " is larger than 256 MiB", "check the file");
-    return f.readAll().toStdString();
+    try {
+        return readRegularFile(path.toStdString(), 256u << 20);
+    } catch (const FileReadError& e) {
+        throw ConnectorError(source, e.what(), permissionHint);
+    }
 }
 
 } // namespace lg

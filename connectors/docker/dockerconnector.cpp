@@ -2,6 +2,7 @@
 
 #include "dockerdaemon.h"
 #include "jsonutil.h"
+#include "masking.h"
 #include "predicate.h"
 
 #include <QCryptographicHash>
@@ -72,11 +73,12 @@ DockerEndpoint fromHost(const std::string& host, const std::string& source, cons
                 ep.http.clientKey = d.filePath(QStringLiteral("key.pem")).toStdString();
         }
     } else if (host.rfind("ssh://", 0) == 0) {
-        throw ConnectorError("docker", "Docker endpoint " + host + " uses ssh, which Layerguard does not tunnel",
+        throw ConnectorError("docker",
+            "Docker endpoint " + withoutCredentials(host) + " uses ssh, which Layerguard does not tunnel",
             "forward the socket first (ssh -L /tmp/docker.sock:/var/run/docker.sock host) and use "
             "--docker unix:///tmp/docker.sock");
     } else {
-        throw ConnectorError("docker", "unsupported Docker endpoint \"" + host + "\"",
+        throw ConnectorError("docker", "unsupported Docker endpoint \"" + withoutCredentials(host) + "\"",
             "use unix:///path/to/docker.sock or tcp://host:2376");
     }
     if (!caFile.empty())
@@ -227,6 +229,15 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         res.data = std::move(data);
         sink(res);
     };
+
+    // How the engine was reached: TLS verification turned off by a context is reported, never silent.
+    const bool tcp = m_endpoint.display.starts_with("tcp://");
+    if (tcp && !m_endpoint.http.verifyTls && progress)
+        progress("docker " + m_endpoint.display + ": TLS verification is turned off (" + m_endpoint.source
+            + "): the engine's certificate is not checked");
+    emit(Layer::Runtime, "DockerConnection", m_endpoint.display,
+        { { "endpoint", m_endpoint.display }, { "from", m_endpoint.source }, { "tls", m_endpoint.http.baseUrl.starts_with("https") },
+            { "tlsVerified", tcp ? nlohmann::json(m_endpoint.http.verifyTls) : nlohmann::json() } });
 
     auto info = mustGet(client, "/info");
     const std::string engineName = text(info, "Name", m_endpoint.display);

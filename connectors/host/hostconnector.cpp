@@ -1,6 +1,7 @@
 #include "hostconnector.h"
 
 #include "dockerdaemon.h"
+#include "files.h"
 #include "jsonutil.h"
 
 #include <QDir>
@@ -94,11 +95,14 @@ std::map<std::string, std::string> readOsRelease(const std::string& root)
 {
     std::map<std::string, std::string> out;
     for (const char* candidate : { "/etc/os-release", "/usr/lib/os-release" }) {
-        QFile f(QString::fromStdString((root == "/" ? std::string() : root) + candidate));
-        if (!f.open(QIODevice::ReadOnly))
+        std::string text;
+        try { // a root may be any filesystem (an image's): a link to a device here must not be read for ever
+            text = readRegularFile((root == "/" ? std::string() : root) + candidate, 64u << 10);
+        } catch (const FileReadError&) {
             continue;
-        while (!f.atEnd()) {
-            const QString line = QString::fromUtf8(f.readLine()).trimmed();
+        }
+        for (const auto& raw : QString::fromStdString(text).split(QLatin1Char('\n'))) {
+            const QString line = raw.trimmed();
             const auto eq = line.indexOf(QLatin1Char('='));
             if (eq <= 0 || line.startsWith(QLatin1Char('#')))
                 continue;
@@ -118,19 +122,19 @@ std::string readAuditRules(const std::string& root, bool* readable)
     std::string text;
     *readable = false;
     const QString base = QString::fromStdString(root == "/" ? std::string() : root);
-    QFile main(base + QStringLiteral("/etc/audit/audit.rules"));
-    if (main.open(QIODevice::ReadOnly)) {
-        *readable = true;
-        text += main.readAll().toStdString();
-    }
-    QDir dir(base + QStringLiteral("/etc/audit/rules.d"));
-    for (const auto& info : dir.entryInfoList({ QStringLiteral("*.rules") }, QDir::Files, QDir::Name)) {
-        QFile f(info.absoluteFilePath());
-        if (f.open(QIODevice::ReadOnly)) {
+    auto add = [&](const QString& file) {
+        try {
+            text += "\n" + readRegularFile(file.toStdString(), 4u << 20);
             *readable = true;
-            text += "\n" + f.readAll().toStdString();
+        } catch (const FileReadError&) {
+            // unreadable (auditd keeps its rules root-only): the rules that need them say "not observed"
         }
-    }
+    };
+    if (QFileInfo::exists(base + QStringLiteral("/etc/audit/audit.rules")))
+        add(base + QStringLiteral("/etc/audit/audit.rules"));
+    QDir dir(base + QStringLiteral("/etc/audit/rules.d"));
+    for (const auto& info : dir.entryInfoList({ QStringLiteral("*.rules") }, QDir::Files, QDir::Name))
+        add(info.absoluteFilePath());
     return text;
 }
 
@@ -250,10 +254,11 @@ void HostConnector::collect(const ResourceSink& sink, const CancelToken& cancel,
 {
     nlohmann::json snapshot;
     if (!m_snapshot.empty()) {
-        QFile f(QString::fromStdString(m_snapshot));
-        if (!f.open(QIODevice::ReadOnly))
-            throw ConnectorError(m_target, "cannot read host snapshot " + m_snapshot, "check the file");
-        snapshot = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+        try {
+            snapshot = nlohmann::json::parse(readRegularFile(m_snapshot, 64u << 20), nullptr, false);
+        } catch (const FileReadError& e) {
+            throw ConnectorError(m_target, std::string("host snapshot: ") + e.what(), "check the file");
+        }
         if (!snapshot.is_object() || !snapshot.contains("resources"))
             throw ConnectorError(
                 m_target, "host snapshot " + m_snapshot + " is not valid", "write it with `layerguard host-snapshot`");

@@ -1,5 +1,10 @@
 #include "httpclient.h"
 
+#include "masking.h"
+
+#include <QByteArray>
+#include <QUrl>
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -86,8 +91,16 @@ bool brokenConnection(int curlCode)
         || curlCode == CURLE_PARTIAL_FILE;
 }
 
-std::string hintFor(CURLcode code, const HttpEndpoint& ep)
+std::string hintFor(CURLcode code, const HttpEndpoint& ep, const std::string& detail)
 {
+    // curl says "certificate verification failed" both for an unknown CA and for a certificate of another
+    // name: its error text tells which, and the way out differs.
+    const bool wrongName = detail.find("subject name") != std::string::npos
+        || detail.find("does not match target host") != std::string::npos
+        || detail.find("no alternative certificate") != std::string::npos;
+    if (code == CURLE_PEER_FAILED_VERIFICATION && wrongName)
+        return "the server's certificate was issued for another name than the one connected to: use the name it "
+               "was issued for (or, for Kubernetes, tls-server-name in the kubeconfig)";
     switch (code) {
     case CURLE_COULDNT_CONNECT:
         return ep.unixSocket.empty() ? "is the service running and listening there? check the host and port"
@@ -134,11 +147,29 @@ struct HttpClient::Impl {
     }
 };
 
+namespace {
+/** What an Authorization header gives away: the credential, and for Basic the decoded password. */
+void registerCredential(const std::string& authorization)
+{
+    const auto space = authorization.find(' ');
+    const std::string credential = space == std::string::npos ? authorization : authorization.substr(space + 1);
+    registerSentSecret(credential);
+    if (authorization.starts_with("Basic ")) {
+        const std::string plain = QByteArray::fromBase64(QByteArray::fromStdString(credential)).toStdString();
+        if (const auto colon = plain.find(':'); colon != std::string::npos)
+            registerSentSecret(plain.substr(colon + 1));
+    }
+}
+} // namespace
+
 HttpClient::HttpClient(HttpEndpoint endpoint, const CancelToken* cancel)
     : m_impl(std::make_unique<Impl>())
     , m_endpoint(std::move(endpoint))
     , m_cancel(cancel)
 {
+    // Whatever a server echoes of the credentials it was sent can reach no finding, log or export.
+    if (!m_endpoint.authorization.empty())
+        registerCredential(m_endpoint.authorization);
     globalInit();
     m_impl->handle = curl_easy_init();
     if (!m_impl->handle)
@@ -146,6 +177,12 @@ HttpClient::HttpClient(HttpEndpoint endpoint, const CancelToken* cancel)
 }
 
 HttpClient::~HttpClient() = default;
+
+void HttpClient::setAuthorization(std::string value)
+{
+    registerCredential(value);
+    m_endpoint.authorization = std::move(value);
+}
 
 HttpResponse HttpClient::get(const std::string& path)
 {
@@ -186,6 +223,26 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
     }
 }
 
+namespace {
+std::atomic<bool> g_allowPlainCredentials { false };
+
+bool isLoopbackHost(const QString& host)
+{
+    return host == QLatin1String("localhost") || host.startsWith(QLatin1String("127.")) || host == QLatin1String("::1");
+}
+} // namespace
+
+void allowPlainHttpCredentials(bool allow)
+{
+    g_allowPlainCredentials = allow;
+}
+
+bool isPlainHttpToAnotherHost(const std::string& url)
+{
+    const QUrl u(QString::fromStdString(url));
+    return u.scheme() == QLatin1String("http") && !isLoopbackHost(u.host());
+}
+
 HttpResponse HttpClient::once(const std::string& method, const std::string& path, const std::string& body,
     const std::string& contentType, const std::vector<std::string>& extraHeaders)
 {
@@ -194,6 +251,17 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
     HttpResponse response;
     Transfer t { &response, m_endpoint.maxBody, false, m_cancel };
     const std::string url = m_endpoint.baseUrl + path;
+    // Credentials never travel in clear to another machine unless the user said so (--allow-plain-http).
+    const bool sendsCredentials = !m_endpoint.authorization.empty()
+        || std::any_of(extraHeaders.begin(), extraHeaders.end(),
+            [](const std::string& line) { return line.rfind("Authorization:", 0) == 0; });
+    if (sendsCredentials && m_endpoint.unixSocket.empty() && isPlainHttpToAnotherHost(url)
+        && !g_allowPlainCredentials.load())
+        throw HttpError("refused to send credentials in clear over http to "
+                + QUrl(QString::fromStdString(url)).host().toStdString(),
+            0,
+            "use the server's https address; on an isolated test network only, --allow-plain-http lets them travel "
+            "unencrypted");
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     if (method == "HEAD")
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L); // not CUSTOMREQUEST: curl would then wait for the body
@@ -265,6 +333,8 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
     }
+    char curlError[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curlError);
     const CURLcode rc = curl_easy_perform(h);
     if (rc == CURLE_ABORTED_BY_CALLBACK && m_cancel && m_cancel->load())
         throw Cancelled();
@@ -277,7 +347,11 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
             CURLE_WRITE_ERROR, "the endpoint sent far more data than expected; check it is the right service");
     if (rc != CURLE_OK) {
         const std::string where = m_endpoint.unixSocket.empty() ? url : "unix://" + m_endpoint.unixSocket + " " + path;
-        throw HttpError(where + ": " + curl_easy_strerror(rc), rc, hintFor(rc, m_endpoint));
+        // libcurl's category ("Timeout was reached"), then its detail when it says more (which name a
+        // certificate was for, how many bytes were missing).
+        const std::string detail = curlError;
+        throw HttpError(where + ": " + curl_easy_strerror(rc) + (detail.empty() ? std::string() : " (" + detail + ")"),
+            rc, hintFor(rc, m_endpoint, detail));
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
     return response;

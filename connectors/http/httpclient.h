@@ -38,6 +38,14 @@ struct HttpEndpoint {
  */
 void setHttpTimeoutOverride(std::chrono::seconds timeout);
 
+/**
+ * Whether credentials may be sent over plain http to a host other than this machine (`--allow-plain-http`, for
+ * isolated test networks). Off by default: such a request fails with the reason instead.
+ */
+void allowPlainHttpCredentials(bool allow);
+/** An http:// URL whose host is not this machine (credentials sent there travel in clear). */
+[[nodiscard]] bool isPlainHttpToAnotherHost(const std::string& url);
+
 struct HttpResponse {
     long status = 0;
     std::string body;
@@ -79,7 +87,7 @@ public:
 
     HttpResponse get(const std::string& path);
     /** Replaces the Authorization header of later requests (a refreshed token). */
-    void setAuthorization(std::string value) { m_endpoint.authorization = std::move(value); }
+    void setAuthorization(std::string value);
     /** `headers` are extra "Name: value" lines; an "Accept:" among them replaces the default JSON one. */
     HttpResponse request(const std::string& method, const std::string& path, const std::string& body = {},
         const std::string& contentType = {}, const std::vector<std::string>& headers = {});

@@ -112,6 +112,17 @@ struct Parsed {
     std::vector<Check> checks;
 };
 
+/** nlohmann's message without its "[json.exception.type_error.302] " tag, which means nothing to a user. */
+std::string withoutJsonTag(const nlohmann::json::exception& e)
+{
+    std::string what = e.what();
+    if (what.starts_with("[json.exception.")) {
+        if (const auto end = what.find("] "); end != std::string::npos)
+            what.erase(0, end + 2);
+    }
+    return what;
+}
+
 [[noreturn]] void fail(const std::string& file, const std::string& what)
 {
     throw std::runtime_error(file + ": " + what);
@@ -125,6 +136,8 @@ nlohmann::json parseJson(const std::string& body, const std::string& file, const
         fail(file,
             std::string("the ") + format + " report is not valid JSON (truncated or damaged?) at byte "
                 + std::to_string(e.byte));
+    } catch (const nlohmann::json::exception& e) { // a number beyond what JSON readers accept, like 1e999
+        fail(file, std::string("the ") + format + " report holds a value no JSON reader accepts: " + withoutJsonTag(e));
     }
 }
 
@@ -381,6 +394,15 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
 
 // ---- Lynis --------------------------------------------------------------------------------------
 
+/** A test id as tools write them (AUTH-9230, PLGN-1000, 1.2.3): letters, digits, dots, dashes, underscores. */
+bool isToolId(const std::string& id)
+{
+    return !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]))
+        && std::all_of(id.begin(), id.end(), [](char c) {
+               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+           });
+}
+
 Parsed parseLynis(const std::string& raw, const std::string& file)
 {
     const std::string body = utf8(raw);
@@ -417,6 +439,18 @@ Parsed parseLynis(const std::string& raw, const std::string& file)
     }
     if (single["finish"] != "true")
         fail(file, "the Lynis report is incomplete (no finish=true: Lynis stopped before the end)");
+    // Lynis runs a few hundred tests. A report that claims tens of thousands is no Lynis report: refused before
+    // a finding is made of each, so memory stays a small multiple of the file.
+    constexpr std::size_t kMaxLynisTests = 10000;
+    std::sort(executed.begin(), executed.end());
+    executed.erase(std::unique(executed.begin(), executed.end()), executed.end());
+    if (executed.size() > kMaxLynisTests || entries.size() > kMaxLynisTests)
+        fail(file,
+            "the Lynis report lists " + std::to_string(std::max(executed.size(), entries.size()))
+                + " tests or findings; Lynis runs a few hundred (is the file damaged or made up?)");
+    for (const auto& id : executed)
+        if (!isToolId(id))
+            fail(file, "tests_executed lists something that is not a Lynis test id — is the file damaged?");
     p.toolVersion = single["lynis_version"];
     p.host = single["hostname"];
     const std::string when
@@ -429,6 +463,8 @@ Parsed parseLynis(const std::string& raw, const std::string& file)
         const std::string id = f.empty() ? std::string() : f[0];
         if (id.empty() || id == "LYNIS" || id == "NONE") // the tool's own age, not the host's
             continue;
+        if (!isToolId(id)) // the id becomes a rule id and a link: nothing but a test id is taken
+            fail(file, "a Lynis finding has no test id of Lynis's shape (like AUTH-9230) — is the file damaged?");
         reported.insert(id);
         auto field = [&](std::size_t i) { return i < f.size() && f[i] != "-" ? f[i] : std::string(); };
         Check k;
@@ -784,6 +820,10 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
         std::vector<Resource> parsed;
         try {
             parsed = parse(body, file.toStdString(), m_target, QFileInfo(file).lastModified().toSecsSinceEpoch());
+        } catch (const nlohmann::json::exception& e) { // a field of the wrong type or size
+            throw ConnectorError(target(), file.toStdString() + ": a value in the report has an unexpected type or size ("
+                    + withoutJsonTag(e) + ")",
+                "import the tool's own output unchanged");
         } catch (const std::exception& e) {
             throw ConnectorError(target(), e.what(),
                 "import the tool's own output unchanged: oscap --results/--results-arf, lynis --report-file, "

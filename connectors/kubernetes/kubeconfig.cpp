@@ -1,5 +1,7 @@
 #include "kubeconfig.h"
 
+#include "files.h"
+
 #include "connector.h"
 #include "jsonutil.h"
 #include "masking.h"
@@ -28,13 +30,12 @@ QString q(const std::string& s)
 
 std::string readSmallFile(const std::string& file, const std::string& what, const std::string& source)
 {
-    QFile f(q(file));
-    if (!f.open(QIODevice::ReadOnly))
-        throw ConnectorError(source, "cannot read the " + what + " " + file + ": " + f.errorString().toStdString(),
-            "check that the file exists and that you may read it");
-    if (f.size() > kMaxKubeconfigSize)
-        throw ConnectorError(source, "the " + what + " " + file + " is larger than 16 MiB", "check the path");
-    return f.readAll().toStdString();
+    // A regular file only, its bytes counted as read: a path to /dev/zero or a FIFO fails with the reason.
+    try {
+        return readRegularFile(file, kMaxKubeconfigSize);
+    } catch (const FileReadError& e) {
+        throw ConnectorError(source, "the " + what + ": " + e.what(), "check the path, and that you may read the file");
+    }
 }
 
 /** A path from a kubeconfig: relative paths are relative to the file that holds them. */

@@ -25,6 +25,7 @@ namespace {
 
 constexpr int kMaxRetries = 3;
 constexpr int kMaxRestarts = 3;
+constexpr std::size_t kMaxPages = 20000; ///< 10 million objects of a kind at 500 a page
 
 std::string urlEncode(const std::string& s)
 {
@@ -217,7 +218,7 @@ std::string authHint(const KubeContext& ctx)
 } // namespace
 
 void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
-    const std::function<void(const std::string&)>& onContinue, const std::function<void(nlohmann::json&&)>& onItem,
+    const std::function<void(const KubeListPage&)>& onPage, const std::function<void(nlohmann::json&&)>& onItem,
     const std::function<bool(simdjson::dom::element)>& skip)
 {
     simdjson::dom::element doc;
@@ -227,12 +228,18 @@ void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
     if (doc.type() != simdjson::dom::element_type::OBJECT || doc["kind"].get(listKindName)
         || !listKindName.ends_with("List"))
         throw KubeListError("is not a Kubernetes list");
+    KubeListPage page;
     std::string_view next;
-    if (doc["metadata"]["continue"].get(next))
-        next = {};
-    onContinue(std::string(next)); // the body is no longer needed: the DOM holds the page
+    if (!doc["metadata"]["continue"].get(next))
+        page.next = std::string(next);
+    std::int64_t remaining = 0;
+    if (!doc["metadata"]["remainingItemCount"].get(remaining))
+        page.remaining = remaining;
     simdjson::dom::array arr;
-    if (doc["items"].get(arr) != simdjson::SUCCESS)
+    const bool hasItems = doc["items"].get(arr) == simdjson::SUCCESS;
+    page.items = hasItems ? arr.size() : 0;
+    onPage(page); // the body is no longer needed: the DOM holds the page
+    if (!hasItems)
         return;
     for (simdjson::dom::element item : arr) {
         if (skip && skip(item))
@@ -436,7 +443,13 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
             progress(msg);
     };
 
-    // How Layerguard reached the cluster: rules report TLS verification off and legacy auth.
+    // How Layerguard reached the cluster: rules report TLS verification off, plain http and legacy auth.
+    const bool plainHttp = QUrl(QString::fromStdString(m_context.cluster.server)).scheme() == QLatin1String("http");
+    if (plainHttp && m_notice)
+        m_notice("context " + m_context.name + " reaches " + location()
+            + " over plain http: nothing it sends or receives is encrypted or authenticated");
+    if (m_context.cluster.insecureSkipTlsVerify && m_notice)
+        m_notice("context " + m_context.name + " turns TLS verification off (insecure-skip-tls-verify)");
     {
         Resource r;
         r.layer = Layer::Orchestrator;
@@ -445,7 +458,7 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         r.name = m_context.name;
         r.origin = m_context.origin;
         r.data = { { "context", m_context.name }, { "cluster", m_context.clusterName }, { "server", location() },
-            { "insecureSkipTlsVerify", m_context.cluster.insecureSkipTlsVerify },
+            { "insecureSkipTlsVerify", m_context.cluster.insecureSkipTlsVerify }, { "plainHttp", plainHttp },
             { "tlsServerName", m_context.cluster.tlsServerName }, { "auth", m_context.user.kind() },
             { "execCommand", m_context.user.exec ? m_context.user.exec->display() : std::string() } };
         sink(r);
@@ -523,6 +536,11 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         int restarts = 0;
         std::size_t items = 0;
         std::size_t pages = 0;
+        // A server that hands out the same continue token again, or new ones for ever, is never followed to the
+        // end of time: repeated tokens fail the source, and so do more pages than the list can have.
+        std::unordered_set<std::string> tokens;
+        std::optional<std::size_t> pageBudget;
+        int stalled = 0;
         // Counts an item once (a 410 restart lists it again; false then).
         auto listed = [&](const std::string& uid) {
             if (!uid.empty() && !seen.insert(uid).second)
@@ -576,6 +594,22 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
             }
             return true;
         };
+        auto checkPage = [&](const KubeListPage& info, std::size_t done, std::unordered_set<std::string>& used,
+                             std::optional<std::size_t>& budget) {
+            auto stop = [&](const std::string& why) {
+                throw ConnectorError(m_target, "listing " + resourceName(k) + ": " + why,
+                    "the API server (or a proxy in front of it) pages wrongly; scan again, and report it if it stays");
+            };
+            if (info.items > std::max<std::size_t>(10000, std::size_t(m_pageSize) * 20))
+                stop("the server ignored limit=" + std::to_string(m_pageSize) + " and sent " + std::to_string(info.items)
+                    + " items in one page");
+            if (!info.next.empty() && !used.insert(info.next).second)
+                stop("the server handed out the same continue token twice (the list would never end)");
+            if (info.remaining && !budget) // pages the rest can fill, with room for a list that grows meanwhile
+                budget = done + 1 + std::size_t(*info.remaining) / std::size_t(m_pageSize) * 2 + 10;
+            if (done + 1 > budget.value_or(kMaxPages))
+                stop("more than " + std::to_string(budget.value_or(kMaxPages)) + " pages (the list would never end)");
+        };
         auto pending = std::async(std::launch::async, fetch, std::string());
         while (true) {
             HttpResponse page = pending.get();
@@ -584,6 +618,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                     session.fail("GET " + base + " (continue)", page);
                 say(resourceName(k) + ": the continue token expired (410 Gone); listing again from the start");
                 cont.clear();
+                tokens.clear();
+                pageBudget.reset();
                 pending = std::async(std::launch::async, fetch, std::string());
                 continue;
             }
@@ -593,13 +629,15 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                 session.fail("GET " + base, page);
             }
             std::string nextToken;
+            const std::size_t itemsBefore = items;
             try {
                 readKubeListPage(
                     parser, page.body,
-                    [&](const std::string& next) {
-                        nextToken = next;
+                    [&](const KubeListPage& info) {
+                        nextToken = info.next;
                         page.body.clear();
                         page.body.shrink_to_fit();
+                        checkPage(info, pages, tokens, pageBudget);
                         if (!nextToken.empty()) // fetch the next page while this one is evaluated
                             pending = std::async(std::launch::async, fetch, nextToken);
                     },
@@ -636,6 +674,13 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
             ++pages;
             if (nextToken.empty())
                 break;
+            // Pages that bring nothing new (every item seen before) while the list claims to go on: a loop.
+            stalled = items == itemsBefore ? stalled + 1 : 0;
+            if (stalled >= 3)
+                throw ConnectorError(m_target,
+                    "listing " + resourceName(k) + ": " + std::to_string(stalled)
+                        + " pages in a row brought nothing new while the server said the list goes on",
+                    "the API server (or a proxy in front of it) pages wrongly; scan again, and report it if it stays");
             cont = std::move(nextToken);
             if (pages % 10 == 0)
                 say(resourceName(k) + ": " + std::to_string(items) + " read");

@@ -1,6 +1,7 @@
 #include "manifestsconnector.h"
 
 #include "jsonutil.h"
+#include "files.h"
 #include "kubeshape.h"
 #include "plural.h"
 #include "yamlio.h"
@@ -67,12 +68,23 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         sink(context);
     }
     std::vector<QString> files;
+    std::size_t special = 0;
     if (rootInfo.isDir()) {
         QDirIterator it(root, { QStringLiteral("*.yaml"), QStringLiteral("*.yml"), QStringLiteral("*.json") },
-            QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext())
-            files.push_back(it.next());
+            QDir::Files | QDir::System, QDirIterator::Subdirectories); // System: pipes and devices, to say so
+        while (it.hasNext()) {
+            const QString file = it.next();
+            // A link to /dev/zero or a FIFO among the manifests would be read for ever: only regular files count.
+            if (!isRegularFile(file.toStdString())) {
+                ++special;
+                continue;
+            }
+            files.push_back(file);
+        }
         std::sort(files.begin(), files.end());
+        if (special > 0 && progress)
+            progress("skipped " + counted(special, "file that is", "files that are")
+                + " not regular (devices, pipes, or links to them)");
     } else {
         files.push_back(root);
     }
@@ -84,13 +96,12 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         if (cancel.load())
             throw Cancelled();
         const std::string name = file.toStdString();
-        QFile f(file);
-        if (!f.open(QIODevice::ReadOnly))
-            throw ConnectorError(
-                m_target, "cannot read " + name + ": " + f.errorString().toStdString(), "check the file's permissions");
-        if (f.size() > kMaxFileSize)
-            throw ConnectorError(m_target, name + " is larger than 64 MiB", "split it, or scan the cluster live");
-        const std::string text = f.readAll().toStdString();
+        std::string text;
+        try {
+            text = readRegularFile(name, kMaxFileSize);
+        } catch (const FileReadError& e) {
+            throw ConnectorError(m_target, e.what(), "check the file (and its permissions); split a file over 64 MiB");
+        }
         std::vector<YamlDocument> docs;
         try {
             docs = parseYamlDocuments(text, name);

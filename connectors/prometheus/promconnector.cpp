@@ -1,5 +1,6 @@
 #include "promconnector.h"
 
+#include "files.h"
 #include "jsonutil.h"
 #include "masking.h"
 
@@ -223,10 +224,12 @@ std::vector<PromCheck> loadPromChecks(const std::vector<std::string>& extraDirs)
             files.push_back(it.next());
         std::sort(files.begin(), files.end());
         for (const auto& file : files) {
-            QFile f(file);
-            if (!f.open(QIODevice::ReadOnly))
-                throw std::invalid_argument("cannot read " + file.toStdString());
-            const auto j = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+            nlohmann::json j;
+            try {
+                j = nlohmann::json::parse(readRegularFile(file.toStdString(), 4u << 20), nullptr, false);
+            } catch (const FileReadError& e) {
+                throw std::invalid_argument(std::string("check file: ") + e.what());
+            }
             try {
                 auto c = PromCheck::fromJson(j);
                 byId[c.id] = std::move(c);
@@ -248,8 +251,11 @@ PrometheusConnector::PrometheusConnector(
     , m_window(std::move(window))
     , m_checks(std::move(checks))
 {
-    if (m_target.empty())
-        m_target = "prometheus:" + QUrl(QString::fromStdString(m_endpoint.url)).authority().toStdString();
+    if (m_target.empty()) {
+        QUrl u(QString::fromStdString(m_endpoint.url));
+        u.setUserInfo({}); // never part of a name that is stored and shown
+        m_target = "prometheus:" + u.authority().toStdString();
+    }
 }
 
 void PrometheusConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)

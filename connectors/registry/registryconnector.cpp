@@ -88,6 +88,42 @@ std::string nextLink(const HttpResponse& r)
     return target.starts_with("/v2/") ? target : std::string();
 }
 
+/**
+ * Follows a listing's Link pages and stops a registry that never ends one: a link seen before (a loop)
+ * or more pages than any real listing has fails the source with the reason.
+ */
+class LinkPager {
+public:
+    LinkPager(std::string source, std::string what)
+        : m_source(std::move(source))
+        , m_what(std::move(what))
+    {
+    }
+    /** The next page's path after `r`, empty at the end. */
+    std::string next(const HttpResponse& r)
+    {
+        std::string path = nextLink(r);
+        if (path.empty())
+            return path;
+        if (!m_seen.insert(path).second)
+            throw ConnectorError(m_source,
+                "the registry's " + m_what + " pages loop: page " + std::to_string(m_seen.size() + 1)
+                    + " links back to " + path,
+                "a registry (or a proxy in front of it) that rewrites Link headers: report it to its operator");
+        if (m_seen.size() >= kMaxPages)
+            throw ConnectorError(m_source,
+                "the registry's " + m_what + " did not end after " + std::to_string(kMaxPages) + " pages",
+                "name the repositories to read with --repo");
+        return path;
+    }
+
+private:
+    static constexpr std::size_t kMaxPages = 10'000; // 1,000,000 repositories at 100 a page
+    std::string m_source;
+    std::string m_what;
+    std::set<std::string> m_seen;
+};
+
 std::optional<RegistryCredential> fromAuthsFile(
     const std::string& file, const std::string& host, const std::string& what)
 {
@@ -159,6 +195,8 @@ std::string RegistryConnector::hostOf(const std::string& url)
         s = s.substr(pos + 3);
     if (auto slash = s.find('/'); slash != std::string::npos)
         s = s.substr(0, slash);
+    if (auto at = s.rfind('@'); at != std::string::npos) // user:password@ never names the host (nor is shown)
+        s = s.substr(at + 1);
     return s;
 }
 
@@ -364,6 +402,17 @@ private:
             throw ConnectorError(m_source,
                 "the registry's token realm \"" + realmIt->second + "\" is not an http(s) URL",
                 "check the registry's auth.token.realm setting");
+        // Credentials go to another host only over TLS: an http realm elsewhere would receive the password in
+        // clear (a downgrade a hostile registry can ask for).
+        const QUrl registryUrl(q(m_endpoint.baseUrl));
+        const bool sameHost = realm.host().compare(registryUrl.host(), Qt::CaseInsensitive) == 0
+            && realm.port(realm.scheme() == QLatin1String("https") ? 443 : 80)
+                == registryUrl.port(registryUrl.scheme() == QLatin1String("https") ? 443 : 80);
+        if (m_credential && realm.scheme() == QLatin1String("http") && !sameHost)
+            throw ConnectorError(m_source,
+                "the registry asks for its password to be sent in clear to another host (token realm "
+                    + realm.toString(QUrl::RemoveQuery | QUrl::RemoveUserInfo).toStdString() + "); Layerguard refused",
+                "the token service must be served over https (the registry's auth.token.realm setting)");
         HttpEndpoint tokenEp = m_endpoint;
         tokenEp.baseUrl = realm.toString(QUrl::RemovePath | QUrl::RemoveQuery).toStdString();
         tokenEp.authorization.clear();
@@ -461,11 +510,24 @@ std::string registryError(const HttpResponse& r)
     return maskText(out);
 }
 
-/** Docker-inspect-like view of an OCI/Docker image config, so the image rules read registry images too. */
-
-bool isSignatureTag(const std::string& tag)
+/** cosign's tags beside an image (signature, attestation, SBOM): artifacts, never images to judge. */
+bool isCosignArtifactTag(const std::string& tag)
 {
     return tag.starts_with("sha256-") && (tag.ends_with(".sig") || tag.ends_with(".att") || tag.ends_with(".sbom"));
+}
+
+/**
+ * A referrer that is a signature: cosign's and Notation's signature artifact types, or a Sigstore bundle
+ * whose predicate is a cosign signature. SBOMs, attestations and other referrers are not signatures.
+ */
+bool isSignatureReferrer(const nlohmann::json& descriptor)
+{
+    const std::string type = text(descriptor, "artifactType");
+    if (type == "application/vnd.dev.cosign.artifact.sig.v1+json" || type == "application/vnd.cncf.notary.signature")
+        return true;
+    return type.starts_with("application/vnd.dev.sigstore.bundle")
+        && text(member(descriptor, "annotations"), "dev.sigstore.bundle.predicateType")
+        == "https://sigstore.dev/cosign/sign/v1";
 }
 
 } // namespace
@@ -543,6 +605,10 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
         if (QFileInfo::exists(q(certsD)))
             ep.caFile = certsD;
     }
+    ep.verifyTls = !m_options.insecureSkipVerify;
+    if (m_options.insecureSkipVerify && url.scheme() == QLatin1String("https"))
+        say("registry " + RegistryConnector::hostOf(m_options.url)
+            + ": TLS verification is turned off by your configuration; anyone on the path can pose as the registry");
     ep.totalTimeout = std::chrono::seconds(60);
     ep.maxBody = 64u * 1024 * 1024;
     ep.tlsHint
@@ -570,12 +636,13 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
     endpoint.name = m_options.url;
     endpoint.origin = m_options.url + "/v2/";
     endpoint.data = { { "url", m_options.url }, { "scheme", url.scheme().toStdString() },
-        { "tls", { { "verified", url.scheme() == QLatin1String("https") } } },
+        { "tls", { { "verified", url.scheme() == QLatin1String("https") && !m_options.insecureSkipVerify } } },
         { "anonymous", { { "catalog", anonCatalog.status == 200 }, { "pull", false } } },
         { "metadata", { { "name", m_options.url } } } };
 
     // Every repository of the catalog (paged with Link), filtered by the user's patterns.
     std::vector<std::string> repositories;
+    LinkPager catalogPages(m_target, "catalog");
     std::string path = "/v2/_catalog?n=100";
     while (!path.empty()) {
         if (cancel.load())
@@ -600,7 +667,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
         for (const auto& repo : member(j, "repositories"))
             if (repo.is_string() && wanted(m_options.repositories, repo.get<std::string>()))
                 repositories.push_back(repo.get<std::string>());
-        path = nextLink(r);
+        path = catalogPages.next(r);
     }
     say("registry " + host + ": " + std::to_string(repositories.size()) + " repositories");
 
@@ -612,12 +679,14 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
         say(m);
     };
     std::atomic<std::size_t> images { 0 };
-    std::atomic<int> referrersSupported { -1 }; // unknown, no, yes
     auto scanRepository = [&](Session& worker, const std::string& repo, std::vector<Resource>& out) {
         auto sinkOut = [&out](const Resource& r) { out.push_back(r); };
         const std::string scope = "repository:" + repo + ":pull";
+        // Asked per repository: a registry may serve referrers for some repositories only (a proxy cache).
+        int referrersSupported = -1; // unknown, no, yes
         std::vector<std::string> tags;
         std::set<std::string> signatureTags;
+        LinkPager tagPages(m_target, repo + " tag list");
         for (std::string tpath = "/v2/" + repo + "/tags/list?n=500"; !tpath.empty();) {
             if (cancel.load())
                 throw Cancelled();
@@ -627,16 +696,22 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                     "GET " + tpath + " answered HTTP " + std::to_string(r.status) + ": " + registryError(r),
                     r.status == 401 ? "the credentials may not pull " + repo : "check the repository");
             const auto j = nlohmann::json::parse(r.body, nullptr, false);
+            // A login page or a proxy's error page with status 200 is not "no tags": the source is unreadable.
+            // (A repository without tags answers "tags": null.)
+            if (!j.is_object() || !(member(j, "tags").is_array() || member(j, "tags").is_null()))
+                throw ConnectorError(m_target,
+                    "GET " + tpath + " did not answer a tag list but: " + registryError(r),
+                    "check that the URL points at the registry itself, not a web page or a login portal in front of it");
             for (const auto& t : member(j, "tags")) {
                 if (!t.is_string())
                     continue;
                 const std::string tag = t.get<std::string>();
-                if (isSignatureTag(tag))
+                if (isCosignArtifactTag(tag))
                     signatureTags.insert(tag);
                 else if (wanted(m_options.tags, tag))
                     tags.push_back(tag);
             }
-            tpath = nextLink(r);
+            tpath = tagPages.next(r);
         }
         // Tags that share a digest are one image (its RepoTags list them all).
         std::map<std::string, std::pair<nlohmann::json, std::vector<std::string>>> byConfig;
@@ -716,15 +791,16 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                 image.data["signature"]["cosign"] = signatureTags.count("sha256-" + digest.substr(7) + ".sig") > 0;
                 // The referrers API is tried until a registry shows it lacks it (404 on the first try).
                 HttpResponse referrers;
-                if (referrersSupported.load() != 0) {
+                if (referrersSupported != 0) {
                     referrers = worker.get("/v2/" + repo + "/referrers/" + digest, scope,
                         { "Accept: application/vnd.oci.image.index.v1+json" });
-                    int unknown = -1;
-                    referrersSupported.compare_exchange_strong(unknown, referrers.status == 200 ? 1 : 0);
+                    if (referrersSupported == -1)
+                        referrersSupported = referrers.status == 200 ? 1 : 0;
                 }
                 if (referrers.status == 200) {
                     const auto idx = nlohmann::json::parse(referrers.body, nullptr, false);
-                    image.data["signature"]["referrers"] = !member(idx, "manifests").empty();
+                    image.data["signature"]["referrers"] = std::any_of(member(idx, "manifests").begin(),
+                        member(idx, "manifests").end(), [](const nlohmann::json& d) { return isSignatureReferrer(d); });
                 }
                 image.origin = m_options.url + "/v2/" + repo + "@" + digest;
                 sinkOut(image);

@@ -45,6 +45,7 @@ struct AuthChallenge {
 struct RegistryOptions {
     std::string url; ///< https://host:port (default scheme https) or http://host:port
     std::string caFile; ///< else /etc/docker/certs.d/<host:port>/ca.crt when present, else the system store
+    bool insecureSkipVerify = false; ///< the user's explicit choice (--registry-insecure); reported as a finding
     std::vector<std::string> repositories; ///< glob patterns; empty: every repository of the catalog
     std::vector<std::string> tags; ///< glob patterns; empty: every tag
     std::optional<RegistryCredential> credential; ///< unset: looked up with findRegistryCredential

@@ -8,7 +8,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<lg::Resource> resources;
     try {
         lg::readKubeListPage(
-            parser, lg::fuzz::input(data, size), [](const std::string&) {},
+            parser, lg::fuzz::input(data, size), [](const lg::KubeListPage&) {},
             [&](nlohmann::json&& item) {
                 lg::Resource r;
                 r.kind = resources.size() % 2 ? "Deployment" : "Pod";

@@ -16,6 +16,7 @@ tmp=$(mktemp -d /tmp/lgcanary.XXXX)
 export QT_QPA_PLATFORM=offscreen
 cleanup() {
     "$tb/kube-apiserver.sh" stop "$tmp/kube" >/dev/null 2>&1 || true
+    "$tb/kube-apiserver.sh" stop "$tmp/kube-echo" >/dev/null 2>&1 || true
     "$tb/registry.sh" stop "$tmp/reg" >/dev/null 2>&1 || true
     "$tb/prometheus.sh" stop "$tmp/prom" >/dev/null 2>&1 || true
     rm -rf "$tmp"
@@ -34,7 +35,14 @@ c_annotation="canary-annotation-$(openssl rand -hex 8)"
 c_docker="canary-docker-$(openssl rand -hex 8)"
 c_label="canary-label-$(openssl rand -hex 8)"
 c_import="canary-import-$(openssl rand -hex 8)"
-canaries=("$c_manifest" "$c_annotation" "$c_docker" "$c_label" "$c_import")
+c_connstr="canary-connstr-$(openssl rand -hex 8)"
+c_nested="canary-nested-$(openssl rand -hex 8)"
+c_imagelabel="canary-imagelabel-$(openssl rand -hex 8)"
+c_url="canary-url-$(openssl rand -hex 8)"
+canaries=("$c_manifest" "$c_annotation" "$c_docker" "$c_label" "$c_import" "$c_connstr" "$c_nested" "$c_imagelabel"
+    "$c_url")
+# Settings (window layout, recent files) go here, and are searched too.
+export XDG_CONFIG_HOME="$tmp/config"
 
 mkdir -p "$tmp/manifests"
 cat >"$tmp/manifests/app.yaml" <<YAML
@@ -54,6 +62,21 @@ spec:
         image: shop/billing:1.4
         env:
         - {name: DB_PASSWORD, value: "$c_manifest"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: billing-config, namespace: shop}
+data:
+  DATABASE_URL: "postgres://admin:$c_connstr@db.shop:5432/billing"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: billing-app, namespace: shop}
+data:
+  app.yaml: |
+    db:
+      host: db.shop
+      password: $c_nested
 YAML
 
 # shellcheck disable=SC1090
@@ -63,12 +86,21 @@ cid=$(dapi -X POST -H 'Content-Type: application/json' "http://localhost/contain
     -d "{\"Image\": \"lg-busybox:1.0\", \"Cmd\": [\"sleep\", \"600\"], \"Env\": [\"API_TOKEN=$c_docker\"],
          \"Labels\": {\"secret\": \"$c_label\"}, \"HostConfig\": {\"NetworkMode\": \"none\"}}" | jq -r .Id)
 dapi -X POST "http://localhost/containers/$cid/start" >/dev/null
-trap 'dapi -X DELETE "http://localhost/containers/$cid?force=1" >/dev/null 2>&1 || true; cleanup' EXIT
+# An image whose label holds a secret (committed from the container, with the label as a change).
+label_change=$(jq -rn --arg v "$c_imagelabel" '"LABEL db_password=" + $v | @uri')
+dapi -X POST "http://localhost/commit?container=$cid&repo=lg-canary-image&tag=1.0&changes=$label_change" >/dev/null
+trap 'dapi -X DELETE "http://localhost/containers/$cid?force=1" >/dev/null 2>&1 || true
+      dapi -X DELETE "http://localhost/images/lg-canary-image:1.0?force=1" >/dev/null 2>&1 || true; cleanup' EXIT
 
 "$tb/kube-apiserver.sh" start "$tmp/kube" >/dev/null
 # shellcheck disable=SC1091
 source "$tmp/kube/kube.env"
 canaries+=("$LG_KUBE_TOKEN" "canary-secret-LG-123" "Y2FuYXJ5LXNlY3JldC1MRy0xMjM=") # the Secret's value, plain and base64
+
+# A second API server that quotes the bearer token back in its refusals ("User \"<token>\" cannot list pods").
+"$tb/kube-apiserver.sh" start "$tmp/kube-echo" --hostile echo-token --forbid pods >/dev/null
+echo_kubeconfig=$(sed -n 's/^LG_KUBE_KUBECONFIG=//p' "$tmp/kube-echo/kube.env")
+canaries+=("$(sed -n 's/^LG_KUBE_TOKEN=//p' "$tmp/kube-echo/kube.env")")
 
 "$tb/registry.sh" start "$tmp/reg" >/dev/null
 # shellcheck disable=SC1091
@@ -100,10 +132,18 @@ LAYERGUARD_PROM_PASSWORD="$LG_PROM_PASSWORD" run scan-2 scan --db "$db" --manife
     --docker "unix://$LG_DOCKER_SOCK" --kubeconfig "$LG_KUBE_KUBECONFIG" --context testbed \
     --import "$tmp/kube-bench.json" --prometheus "$LG_PROM_URL" --ca-file "$LG_PROM_CA" --prom-user "$LG_PROM_USER"
 ok "2 scans through the registry (htpasswd), manifests, dockerd, the API server, an import and Prometheus (TLS + basic)"
+# A third: the echoing API server, and a registry URL with credentials in it (refused, stored without them).
+# A failed source makes the exit 1 even when the rest is stored (--allow-partial).
+"$bin" scan --db "$db" --kubeconfig "$echo_kubeconfig" --context testbed \
+    --registry "http://alice:$c_url@127.0.0.1:9/" --allow-partial >"$out/scan-3.stdout" 2>"$out/scan-3.stderr" &&
+    fail "scan 3 passed with a refused source"
+[[ $("$bin" history --db "$db" --format json | jq length) == 3 ]] || fail "scan 3 was not stored: $(cat "$out/scan-3.stderr")"
+grep -q "carries credentials" "$out/scan-3.stderr" || fail "the registry URL with credentials was not refused"
+ok "a third scan: an API server that echoes the token, and a registry URL with credentials"
 
 # The secrets did reach the connectors (masked), so a clean result below means something.
 run findings-all findings --db "$db" --scan 2 --format json
-for key in DB_PASSWORD actual_value "canary-$$"; do # env of the Deployment, the import, the container
+for key in DB_PASSWORD actual_value "canary-$$" DATABASE_URL app.yaml db_password; do # env, import, container, ConfigMap, image label
     grep -q "$key" "$out/findings-all.stdout" || fail "scan 2 shows no trace of $key: the canary never reached a rule"
 done
 run findings-reg findings --db "$db" --scan 1 --format json
@@ -111,7 +151,7 @@ grep -q "DB_PASSWORD" "$out/findings-reg.stdout" || fail "the registry image's s
 ok "the secret-bearing fields were read and judged (their names appear, masked)"
 
 # --- every export of every scan ----------------------------------------------------------------------------
-for scan in 1 2; do
+for scan in 1 2 3; do
     for f in json csv sarif junit pdf; do
         run "report-$scan-$f" report --db "$db" --scan "$scan" --format "$f" -o "$out/report-$scan.$f"
     done
@@ -140,8 +180,16 @@ done
 ok "${#canaries[@]} canaries, ${#files[@]} files (cache, logs, exports): 0 leaks"
 
 # --- the windows --------------------------------------------------------------------------------------------
-LG_CANARY_DB="$db" LG_CANARIES="$(printf '%s\n' "${canaries[@]}")" "$dashboard" windowsShowNoSecret \
+LG_CANARY_DB="$db" LG_CANARY_SETTINGS="$XDG_CONFIG_HOME" LG_CANARIES="$(printf '%s\n' "${canaries[@]}")" "$dashboard" windowsShowNoSecret \
     >"$tmp/window.log" 2>&1 || { cat "$tmp/window.log" >&2; fail "a window shows a secret"; }
 grep -q "checked" "$tmp/window.log" || { cat "$tmp/window.log" >&2; fail "the window check did not run"; }
 ok "windows: $(grep -o 'checked [0-9]* texts and [0-9]* finding details' "$tmp/window.log"), 0 leaks"
+
+# --- the settings the windows wrote ---------------------------------------------------------------------------
+mapfile -t settings < <(find "$XDG_CONFIG_HOME" -type f 2>/dev/null)
+((${#settings[@]} > 0)) || fail "the windows wrote no settings under XDG_CONFIG_HOME: the search would prove nothing"
+for c in "${canaries[@]}"; do
+    ! grep -a -q -F -- "$c" "${settings[@]}" || fail "a canary (${c:0:10}…) is in the settings"
+done
+ok "${#settings[@]} settings files: 0 leaks"
 echo "$passed passed, 0 failed"

@@ -1,6 +1,7 @@
 // The Kubernetes connector through the real kubeconfig code against the API test server
 // (tests/testbed/kube-apiserver.sh, validated with the real kubectl by kube_kubectl.sh): every auth kind,
 // paging, 410 restarts, 403 coverage gaps, transport and auth failures, and live == offline findings.
+#include "jsonutil.h"
 #include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "scanner.h"
@@ -82,6 +83,10 @@ private Q_SLOTS:
     void failures_data();
     void failures();
     void failedSourceLeavesCacheUnchanged();
+    void hostilePagingStopsWithTheReason_data();
+    void hostilePagingStopsWithTheReason();
+    void echoedTokenIsNeverKept();
+    void plainHttpCredentialsAreRefused();
     void cliScansContexts();
 
 private:
@@ -370,6 +375,84 @@ void TestKubernetes::forbiddenKindIsACoverageGap()
     for (const auto& f : o.record.findings)
         if (f.rule == "LG-K8S-COVERAGE-GAP")
             QVERIFY2(f.message.find("forbidden") != std::string::npos, f.message.c_str());
+}
+
+void TestKubernetes::hostilePagingStopsWithTheReason_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("same continue token") << QStringLiteral("continue-repeat") << QStringLiteral("same continue token");
+    QTest::newRow("new tokens for ever") << QStringLiteral("continue-forever") << QStringLiteral("brought nothing new");
+    QTest::newRow("a million pods in one page") << QStringLiteral("huge-page") << QStringLiteral("ignored limit=");
+}
+
+void TestKubernetes::hostilePagingStopsWithTheReason()
+{
+    // A server whose pages never end, or that ignores the limit: the source fails with the reason after a few
+    // requests, never looping or growing without bound, and nothing is stored.
+    QFETCH(QString, mode);
+    QFETCH(QString, expected);
+    const Server s = start(mode, { QStringLiteral("--hostile"), mode });
+    const auto o = scan(std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()));
+    QVERIFY(o.anySourceFailed());
+    QVERIFY2(QString::fromStdString(o.sources.at(0).error).contains(expected), o.sources.at(0).error.c_str());
+    int podRequests = 0;
+    for (const auto& r : s.requests())
+        podRequests += r.value("path", std::string()).starts_with("/api/v1/pods");
+    QVERIFY2(podRequests <= 6, qPrintable(QString::number(podRequests)));
+}
+
+void TestKubernetes::echoedTokenIsNeverKept()
+{
+    // A server that quotes the bearer token back in its 403 and 401 texts: no finding, source error or cache
+    // row shows it.
+    const Server s = start(QStringLiteral("echo"),
+        { QStringLiteral("--hostile"), QStringLiteral("echo-token"), QStringLiteral("--forbid"), QStringLiteral("pods") });
+    const std::string token = s.env.at(QStringLiteral("LG_KUBE_TOKEN")).toStdString();
+    QVERIFY(token.size() > 20);
+    QTemporaryDir dir;
+    std::vector<ScanOutcome> outcomes;
+    {
+        Store store(dir.filePath(QStringLiteral("c.sqlite")).toStdString());
+        outcomes.push_back(
+            scan(std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()), &store));
+        auto ctx = Kubeconfig::load(s.kubeconfig()).resolve();
+        ctx.user.token = "refused-" + token.substr(0, 20) + "-credential";
+        outcomes.push_back(scan(std::make_unique<KubernetesConnector>(ctx), &store));
+    }
+    QVERIFY(!outcomes[0].anySourceFailed());
+    QVERIFY(fired(outcomes[0], "LG-K8S-COVERAGE-GAP", "pods"));
+    QVERIFY(outcomes[1].anySourceFailed());
+    for (const auto& o : outcomes) {
+        for (const auto& f : o.record.findings)
+            QVERIFY2(dumpJson(toJson(f)).find(token) == std::string::npos, f.message.c_str());
+        for (const auto& src : o.sources)
+            QVERIFY2(src.error.find(token.substr(0, 20)) == std::string::npos, src.error.c_str());
+    }
+    for (const char* file : { "c.sqlite", "c.sqlite-wal" }) {
+        QFile f(dir.filePath(QLatin1String(file)));
+        if (f.open(QIODevice::ReadOnly))
+            QVERIFY2(!f.readAll().contains(QByteArray::fromStdString(token)), file);
+    }
+}
+
+void TestKubernetes::plainHttpCredentialsAreRefused()
+{
+    // A kubeconfig whose server is http:// on another machine: the token is not sent; loopback and the
+    // explicit --allow-plain-http flag are the exceptions, and the connection is reported either way.
+    auto ctx = Kubeconfig::load(m_main.kubeconfig()).resolve();
+    ctx.cluster.server = "http://192.0.2.10:8080"; // TEST-NET-1: nothing answers there
+    const auto refused = scan(std::make_unique<KubernetesConnector>(ctx));
+    QVERIFY(refused.anySourceFailed());
+    QVERIFY2(refused.sources.at(0).error.find("refused to send credentials in clear") != std::string::npos,
+        refused.sources.at(0).error.c_str());
+    QVERIFY2(refused.sources.at(0).hint.find("--allow-plain-http") != std::string::npos,
+        refused.sources.at(0).hint.c_str());
+    // the same over loopback is sent (a local test server), and reported as a finding
+    ctx.cluster.server = "http://127.0.0.1:1";
+    const auto local = scan(std::make_unique<KubernetesConnector>(ctx));
+    QVERIFY(local.anySourceFailed());
+    QVERIFY2(local.sources.at(0).error.find("refused to send") == std::string::npos, local.sources.at(0).error.c_str());
 }
 
 void TestKubernetes::failures_data()

@@ -44,6 +44,11 @@ private Q_SLOTS:
     void vulnerabilityReports();
     void repushedTagIsReported();
     void secretNeverLeavesMemory();
+    void hostileListingsFailWithTheReason_data();
+    void hostileListingsFailWithTheReason();
+    void passwordNeverGoesInClearToAnotherHost();
+    void onlySignaturesCountAsSigned();
+    void unverifiedTlsIsAnExplicitChoiceAndReported();
     void wwwAuthenticateParsing();
     void credentialSources();
 
@@ -52,6 +57,15 @@ private:
     QString env(const char* name) const { return m_env.at(QLatin1String(name)); }
     int cli(const QStringList& args, QByteArray* out = nullptr, QByteArray* err = nullptr,
         const QProcessEnvironment& extra = {});
+
+    /** tests/testbed/registry-hostile.py in one mode: its URL, and the file it logs its requests to. */
+    struct Hostile {
+        std::unique_ptr<QProcess> process;
+        QString url;
+        QString log;
+    };
+    Hostile startHostile(const QString& mode);
+    static std::vector<QJsonObject> requests(const QString& log);
 
     QTemporaryDir m_tmp;
     std::map<QString, QString> m_env;
@@ -506,6 +520,116 @@ void TestRegistry::secretNeverLeavesMemory()
     QFile cache(db);
     QVERIFY(cache.open(QIODevice::ReadOnly));
     QVERIFY(!cache.readAll().contains(canary));
+}
+
+TestRegistry::Hostile TestRegistry::startHostile(const QString& mode)
+{
+    Hostile h;
+    const QString dir = m_tmp.filePath(QStringLiteral("hostile-") + mode);
+    QDir().mkpath(dir);
+    h.log = dir + QStringLiteral("/requests.log");
+    h.process = std::make_unique<QProcess>();
+    h.process->start(QStringLiteral("python3"),
+        { kTestbed + QStringLiteral("/registry-hostile.py"), QStringLiteral("--mode"), mode,
+            QStringLiteral("--ready-file"), dir + QStringLiteral("/port"), QStringLiteral("--log"), h.log });
+    for (int i = 0; i < 200 && !QFileInfo::exists(dir + QStringLiteral("/port")); ++i)
+        QTest::qWait(25);
+    QFile port(dir + QStringLiteral("/port"));
+    if (!port.open(QIODevice::ReadOnly))
+        qFatal("registry-hostile.py %s did not start", qPrintable(mode));
+    h.url = QStringLiteral("http://127.0.0.1:") + QString::fromUtf8(port.readAll().trimmed());
+    return h;
+}
+
+std::vector<QJsonObject> TestRegistry::requests(const QString& log)
+{
+    std::vector<QJsonObject> out;
+    QFile f(log);
+    if (f.open(QIODevice::ReadOnly))
+        for (const auto& line : f.readAll().split('\n'))
+            if (!line.isEmpty())
+                out.push_back(QJsonDocument::fromJson(line).object());
+    return out;
+}
+
+// Listings that never end, and a web page where a tag list belongs: the source fails with the reason, after a
+// handful of requests (a looping Link once ran 442 requests in 20 seconds and never stopped).
+void TestRegistry::hostileListingsFailWithTheReason_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("catalog Link loop") << QStringLiteral("catalog-loop") << QStringLiteral("catalog pages loop");
+    QTest::newRow("tags Link loop") << QStringLiteral("tags-loop") << QStringLiteral("tag list pages loop");
+    QTest::newRow("HTML tag list") << QStringLiteral("tags-html") << QStringLiteral("did not answer a tag list");
+}
+
+void TestRegistry::hostileListingsFailWithTheReason()
+{
+    QFETCH(QString, mode);
+    QFETCH(QString, reason);
+    const Hostile h = startHostile(mode);
+    RegistryOptions o;
+    o.url = h.url.toStdString();
+    const auto out = scan(o);
+    QVERIFY(out.anySourceFailed());
+    QVERIFY2(QString::fromStdString(out.sources.at(0).error).contains(reason), out.sources.at(0).error.c_str());
+    QVERIFY2(requests(h.log).size() < 10, qPrintable(QString::number(requests(h.log).size())));
+}
+
+// A registry whose token realm is plain http on another host asks for the password in clear: refused before
+// anything is sent there.
+void TestRegistry::passwordNeverGoesInClearToAnotherHost()
+{
+    const Hostile h = startHostile(QStringLiteral("realm-http"));
+    RegistryOptions o;
+    o.url = h.url.toStdString();
+    o.credential = RegistryCredential { "alice", "hostile-canary-password", "test" };
+    const auto out = scan(o);
+    QVERIFY(out.anySourceFailed());
+    QVERIFY2(out.sources.at(0).error.find("in clear to another host") != std::string::npos,
+        out.sources.at(0).error.c_str());
+    const auto seen = requests(h.log);
+    QVERIFY(!seen.empty());
+    for (const auto& r : seen)
+        if (r.value(QStringLiteral("path")).toString().startsWith(QStringLiteral("/token")))
+            QVERIFY2(!r.value(QStringLiteral("authorization")).toBool(), "the password went to the http realm");
+}
+
+// "Signed" means a signature: an SBOM or a provenance attestation is not one, and a repository whose referrers
+// API answers 404 does not turn the API off for the other repositories.
+void TestRegistry::onlySignaturesCountAsSigned()
+{
+    const Hostile h = startHostile(QStringLiteral("referrers"));
+    RegistryOptions o;
+    o.url = h.url.toStdString();
+    o.connections = 1; // a-noref/app is read first
+    const auto out = scan(o);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(fired(out, "LG-REGISTRY-UNSIGNED", "a-noref/app:v1"));
+    QVERIFY(fired(out, "LG-REGISTRY-UNSIGNED", "sbom/app:v1"));
+    QVERIFY(!fired(out, "LG-REGISTRY-UNSIGNED", "signed/app:v1"));
+}
+
+// Verification off is the user's explicit choice: the scan then reaches a registry whose CA it lacks, says so,
+// and reports it as a finding.
+void TestRegistry::unverifiedTlsIsAnExplicitChoiceAndReported()
+{
+    RegistryOptions o;
+    o.url = env("LG_REG_BASIC_URL").toStdString();
+    o.credential = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    auto out = scan(o); // no CA: refused
+    QVERIFY(out.anySourceFailed());
+    o.insecureSkipVerify = true;
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<RegistryConnector>(o, "reg"));
+    Scanner scanner(m_catalog, ScanSettings {});
+    CancelToken cancel { false };
+    std::vector<std::string> progress;
+    out = scanner.run(sources, nullptr, cancel, [&](const std::string& m) { progress.push_back(m); });
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(fired(out, "LG-REGISTRY-TLS-UNVERIFIED", o.url));
+    QVERIFY(std::any_of(progress.begin(), progress.end(),
+        [](const std::string& m) { return m.find("TLS verification is turned off") != std::string::npos; }));
 }
 
 void TestRegistry::wwwAuthenticateParsing()

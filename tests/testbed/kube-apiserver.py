@@ -964,7 +964,9 @@ class Handler(BaseHTTPRequestHandler):
                     user = None
                 if user:
                     return user
-            raise ApiError(401, "Unauthorized")
+            # hostile: a server that quotes back the credentials it refused
+            raise ApiError(401, f"Unauthorized: invalid bearer token {cred.strip()!r}" if "echo-token" in srv.hostile
+                           else "Unauthorized")
         if srv.anonymous:
             return ANONYMOUS
         raise ApiError(401, "Unauthorized")
@@ -982,7 +984,10 @@ class Handler(BaseHTTPRequestHandler):
         where = f'in the namespace "{ns}"' if ns else "at the cluster scope"
         details = {"name": name} if name else {}
         details.update(group=res.group, kind=res.plural)
-        raise ApiError(403, f'{who} is forbidden: User "{self.user.name}" cannot {verb} resource "{res.plural}" '
+        user = self.user.name
+        if "echo-token" in self.server.hostile:  # hostile: names the caller by the token it sent
+            user = (self.headers.get("Authorization") or "").partition(" ")[2] or user
+        raise ApiError(403, f'{who} is forbidden: User "{user}" cannot {verb} resource "{res.plural}" '
                             f'in API group "{res.group}" {where}', {k: v for k, v in details.items() if v})
 
     def check_failure(self, what):
@@ -1091,6 +1096,8 @@ class Handler(BaseHTTPRequestHandler):
         lo, hi = store.span(ns)
         rv = srv.cluster.list_rv
         bound = path + "?" + q.get("labelSelector", "") + "&" + q.get("fieldSelector", "")
+        if res.plural == "pods" and srv.hostile & {"continue-repeat", "continue-forever", "huge-page"}:
+            return self.hostile_pods(res, store, lo, hi, limit, rv, q)
         if q.get("continue"):
             expired = ApiError(410, "The provided continue parameter is too old to display a consistent list result. "
                                     "You can start a new list without the continue parameter.")
@@ -1131,6 +1138,25 @@ class Handler(BaseHTTPRequestHandler):
         head = b'{"kind":"%sList","apiVersion":"%s","metadata":%s,"items":[' % (
             res.kind.encode(), res.gv.encode(), dumps(meta))
         return 200, b"".join((head, b",".join([e.data for e in items]), b"]}"))
+
+    def hostile_pods(self, res, store, lo, hi, limit, rv, q):
+        """Pod lists that never end, or ignore the limit (--hostile): the client must stop with a reason."""
+        srv = self.server
+        meta = {"resourceVersion": rv}
+        if "huge-page" in srv.hostile:  # a million items in one page, whatever the limit
+            head = b'{"kind":"PodList","apiVersion":"v1","metadata":%s,"items":[' % dumps(meta)
+            items = b",".join(b'{"metadata":{"name":"p%d","namespace":"flood","uid":"u%d"},"spec":{}}' % (i, i)
+                              for i in range(1_000_000))
+            return 200, b"".join((head, items, b"]}"))
+        entries = store.entries[lo:min(hi, lo + limit) if limit else hi]  # always the first page again
+        if "continue-repeat" in srv.hostile:
+            meta["continue"] = "c2FtZS10b2tlbg"  # the same token every time
+        else:  # continue-forever: a new token every time, nothing new in the pages
+            with srv.lock:
+                srv.continue_seen += 1
+                meta["continue"] = base64.urlsafe_b64encode(b"page-%d" % srv.continue_seen).decode().rstrip("=")
+        head = b'{"kind":"PodList","apiVersion":"v1","metadata":%s,"items":[' % dumps(meta)
+        return 200, b"".join((head, b",".join([e.data for e in entries]), b"]}"))
 
     def review(self, res, body, ns):
         try:
@@ -1222,6 +1248,10 @@ def main():
                     help="the Nth request carrying a continue token answers 410 Expired")
     ap.add_argument("--fail", action="append", default=[], metavar="RESOURCE=CODE",
                     help="answer a Status with CODE (RESOURCE may also be version or discovery)")
+    ap.add_argument("--hostile", action="append", default=[],
+                    choices=["echo-token", "continue-repeat", "continue-forever", "huge-page"],
+                    help="misbehave: quote the caller's token in 401/403 answers; page pods with the same continue "
+                         "token, or new ones for ever; send a million pods in one page")
     ap.add_argument("--log", help="append one JSON line per request")
     ap.add_argument("--page-delay-ms", type=int, default=0)
     ap.add_argument("--version", default="v1.29.4", help="gitVersion the server reports")
@@ -1257,6 +1287,7 @@ def main():
     srv.anonymous, srv.forbid = args.anonymous, set(args.forbid)
     srv.fail = {k: int(v) for k, _, v in (f.partition("=") for f in args.fail)}
     srv.page_delay = args.page_delay_ms / 1000
+    srv.hostile = set(args.hostile)
     srv.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
     major, minor = m.group(1), int(m.group(2))
     srv.version_body = dumps({

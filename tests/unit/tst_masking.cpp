@@ -21,6 +21,9 @@ private Q_SLOTS:
     void text();
     void assignments_data();
     void assignments();
+    void sentSecretsAreRemovedFromAnyText();
+    void urlsLoseTheirCredentials_data();
+    void urlsLoseTheirCredentials();
 };
 
 void TestMasking::names_data()
@@ -88,15 +91,21 @@ void TestMasking::assignments_data()
     auto same = [](const char* t) { QTest::addRow("%s", t) << std::string(t) << std::string(t); };
     auto row = [](const char* t, const char* shown) { QTest::addRow("%s", t) << std::string(t) << std::string(shown); };
     // Secret names in any case and any form, values that are tokens.
-    row("Token: abc123def", "Token=********");
+    row("Token: abc123def", "Token: ********");
     row("db_pwd=hunter2 user=app", "db_pwd=******** user=app");
-    row("x-api-key: 0123456789", "x-api-key=********");
+    row("x-api-key: 0123456789", "x-api-key: ********");
     row("client.secret=zzz", "client.secret=********");
-    row("private_key: qqq", "private_key=********");
-    row("Passphrase = 'open sesame'", "Passphrase=********");
-    row("header: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", "header=********");
-    row("note: ghp_0123456789abcdefghijklmnopqrstuvwxyz here", "note=******** here");
+    row("private_key: qqq", "private_key: ********");
+    row("Passphrase = 'open sesame'", "Passphrase = '********'");
+    row("header: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", "header: ********");
+    row("note: ghp_0123456789abcdefghijklmnopqrstuvwxyz here", "note: ******** here");
     row("db_credential=abc", "db_credential=********");
+    // Connection strings: the password goes, the user and host stay (they say which connection it is).
+    row("DATABASE_URL: postgres://admin:S3cr3t@db/app", "DATABASE_URL: postgres://admin:********@db/app");
+    row("amqp://svc:p%40ss@mq:5672/vhost and more", "amqp://svc:********@mq:5672/vhost and more");
+    // JSON and YAML keys, quoted or not; a nested document keeps its shape.
+    row(R"({"password": "hunter2", "user": "app"})", R"({"password": "********", "user": "app"})");
+    row("db:\n  host: db\n  password: nested-value\n", "db:\n  host: db\n  password: ********\n");
     // Not ASCII: taken through Qt as before, which replaces invalid UTF-8.
     QTest::addRow("invalid UTF-8") << std::string("name: caf\xe9") << std::string("name: caf\xef\xbf\xbd");
     // Nothing secret: shown as given, whether or not a secret-looking word appears somewhere.
@@ -113,6 +122,37 @@ void TestMasking::assignments()
     QFETCH(std::string, text);
     QFETCH(std::string, shown);
     LG_COMPARE(maskText(text), shown);
+}
+
+// A server that quotes back the token Layerguard sent ("User \"<token>\" cannot list pods") gets nothing kept.
+void TestMasking::sentSecretsAreRemovedFromAnyText()
+{
+    const std::string token = "opaque-bearer-7b1f93c2d8";
+    const std::string echoed = "pods is forbidden: User \"" + token + "\" cannot list resource \"pods\"";
+    QVERIFY(maskText(echoed).find(token) != std::string::npos); // not secret-looking by itself
+    registerSentSecret(token);
+    registerSentSecret("abc"); // too short to register: ordinary words stay
+    const std::string masked = maskText(echoed);
+    QVERIFY2(masked.find(token) == std::string::npos, masked.c_str());
+    QVERIFY2(masked.find("cannot list resource") != std::string::npos, masked.c_str());
+    LG_COMPARE(maskText("abc def"), std::string("abc def"));
+}
+
+void TestMasking::urlsLoseTheirCredentials_data()
+{
+    QTest::addColumn<std::string>("url");
+    QTest::addColumn<std::string>("shown");
+    QTest::addRow("user and password") << std::string("https://alice:pw@reg.example:5000/v2/") << std::string("https://reg.example:5000/v2/");
+    QTest::addRow("user only") << std::string("http://alice@127.0.0.1:9/") << std::string("http://127.0.0.1:9/");
+    QTest::addRow("none") << std::string("https://reg.example") << std::string("https://reg.example");
+    QTest::addRow("not a url") << std::string("/var/run/docker.sock") << std::string("/var/run/docker.sock");
+}
+
+void TestMasking::urlsLoseTheirCredentials()
+{
+    QFETCH(std::string, url);
+    QFETCH(std::string, shown);
+    LG_COMPARE(withoutCredentials(url), shown);
 }
 
 QTEST_GUILESS_MAIN(TestMasking)

@@ -13,6 +13,8 @@
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -71,6 +73,34 @@ QString startWith(
     return {};
 }
 
+/** A loopback HTTP listener that answers every request with a Basic challenge and keeps every byte it got. */
+class Recorder {
+public:
+    Recorder()
+    {
+        m_server.listen(QHostAddress::LocalHost);
+        QObject::connect(&m_server, &QTcpServer::newConnection, [this] {
+            while (QTcpSocket* s = m_server.nextPendingConnection()) {
+                QObject::connect(s, &QTcpSocket::readyRead, s, [this, s] {
+                    const QByteArray got = s->readAll();
+                    received += got;
+                    if (!got.contains("\r\n\r\n"))
+                        return;
+                    s->write("HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"recorder\"\r\n"
+                             "Content-Length: 0\r\nConnection: close\r\n\r\n");
+                    s->disconnectFromHost();
+                });
+                QObject::connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
+            }
+        });
+    }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
+    QByteArray received;
+
+private:
+    QTcpServer m_server;
+};
+
 } // namespace
 
 class TestConnections : public QObject {
@@ -81,6 +111,7 @@ private Q_SLOTS:
     void passwordGoesToTheKeyringNotTheCache();
     void editingKeepsOrDropsTheSecret();
     void testReportsReachableAndUnreachable();
+    void testSendsTheSavedSecretOnlyWhereItWasSaved();
     void credentialsInAUrlAreRefused();
     void insecureContextIsShown();
     void savedConnectionIsScanned();
@@ -228,6 +259,48 @@ void TestConnections::testReportsReachableAndUnreachable()
     QVERIFY2(
         dlg.status().contains(QStringLiteral("Test failed")) && dlg.status().contains(QStringLiteral("127.0.0.1:1")),
         qPrintable(dlg.status()));
+}
+
+// Test uses the keyring's secret only for the URL and user it was saved with: edited to point elsewhere, the
+// form sends nothing saved there (Save already dropped the secret in that case; Test once sent it).
+void TestConnections::testSendsTheSavedSecretOnlyWhereItWasSaved()
+{
+    if (!keyringExpected())
+        QSKIP("this run has no keyring on purpose");
+    Store store(m_path);
+    SecretStore secrets;
+    ConnectionsDialog dlg(&store, &secrets);
+    Recorder home, elsewhere;
+    QVERIFY2(startWith(dlg, QStringLiteral("prometheus"),
+                 { { "name", QStringLiteral("prom") }, { "prometheus.url", home.url() },
+                     { "prometheus.user", QStringLiteral("bob") },
+                     { "prometheus.password", QString::fromLatin1(kCanary) } })
+                 .isEmpty(),
+        "a field was not set");
+    dlg.save();
+    QVERIFY(dlg.waitUntilIdle());
+    const QByteArray basic = QByteArray("bob:" + kCanary).toBase64();
+    // Where it was saved for, the saved secret is sent: the check below can fail.
+    dlg.select(QStringLiteral("prom"));
+    dlg.test();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(home.received.contains(basic), home.received.constData());
+    // The URL edited, Test pressed: the other server is asked, without the secret.
+    dlg.select(QStringLiteral("prom"));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.url"), elsewhere.url()));
+    dlg.test();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(!elsewhere.received.isEmpty(), "the edited URL was not tried");
+    QVERIFY2(!elsewhere.received.contains(basic) && !elsewhere.received.contains(kCanary),
+        elsewhere.received.constData());
+    // The user edited instead: the same.
+    elsewhere.received.clear();
+    home.received.clear();
+    dlg.select(QStringLiteral("prom"));
+    QVERIFY(dlg.setField(QStringLiteral("prometheus.user"), QStringLiteral("mallory")));
+    dlg.test();
+    QVERIFY(dlg.waitUntilIdle());
+    QVERIFY2(!home.received.contains(basic) && !home.received.contains(kCanary), home.received.constData());
 }
 
 void TestConnections::credentialsInAUrlAreRefused()

@@ -61,6 +61,7 @@ private Q_SLOTS:
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
     void droppedReportsAreImported();
+    void importedReferencesStayText();
     void windowsShowNoSecret();
     void layoutAndSchemeAreRemembered();
 
@@ -626,6 +627,42 @@ void TestDashboard::droppedReportsAreImported()
     QCOMPARE(Store(m_path).scans().size(), std::size_t(1));
 }
 
+// References come from imported reports: only an http(s) one becomes a link, escaped; javascript:, file: and
+// markup stay text (tests/data/hostile/xccdf-hostile-references.xml).
+void TestDashboard::importedReferencesStayText()
+{
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+    QMimeData mime;
+    mime.setUrls({ QUrl::fromLocalFile(QStringLiteral(LG_TEST_DATA "/hostile/xccdf-hostile-references.xml")) });
+    const QPoint at = window.rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    QDropEvent dropped(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &dropped);
+    QVERIFY(finished.wait(30000));
+    QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(),
+        qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
+    window.showPage(1);
+    FindingsPage* page = window.findingsPage(0);
+    QVERIFY(page->waitUntilLoaded());
+    QTableView* table = page->table();
+    QTRY_VERIFY(table->model()->rowCount() > 0);
+    table->setCurrentIndex(table->model()->index(0, 0));
+    QString html;
+    for (auto* w : page->findChildren<QTextBrowser*>())
+        html += w->toHtml();
+    QVERIFY2(html.contains(QStringLiteral("javascript:alert(1)")), qPrintable(html)); // shown, as text
+    QVERIFY2(!html.contains(QStringLiteral("href=\"javascript")), qPrintable(html));
+    QVERIFY2(!html.contains(QStringLiteral("href=\"file")), qPrintable(html));
+    QVERIFY2(!html.contains(QStringLiteral("<img")), qPrintable(html));
+    QVERIFY2(html.contains(QStringLiteral("href=\"https://example.org/advice")), qPrintable(html));
+    save(&window, QStringLiteral("25-hostile-references"));
+}
+
 // Run by tests/integration/secrets_canary.sh on a cache that saw canary secrets through every connector:
 // every page, every finding's detail and every cell and tooltip the windows show is free of them.
 void TestDashboard::windowsShowNoSecret()
@@ -635,6 +672,8 @@ void TestDashboard::windowsShowNoSecret()
         QSKIP("run by tests/integration/secrets_canary.sh (LG_CANARY_DB, LG_CANARIES)");
     const QStringList canaries = qEnvironmentVariable("LG_CANARIES").split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QVERIFY(!canaries.isEmpty());
+    if (const QString settings = qEnvironmentVariable("LG_CANARY_SETTINGS"); !settings.isEmpty())
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings); // searched by the script
     MainWindow window(std::make_unique<Store>(db.toStdString()));
     window.resize(1280, 800);
     window.show();
@@ -687,6 +726,7 @@ void TestDashboard::windowsShowNoSecret()
         }
     }
     QVERIFY(details > 0);
+    window.close(); // writes the window's settings, which the script searches next
     qInfo("checked %d texts and %d finding details for %lld canaries", texts, details, qlonglong(canaries.size()));
 }
 
