@@ -101,7 +101,8 @@ DockerEndpoint fromContext(const std::string& name, const std::string& caFile)
     const bool skipVerify = path(meta, "Endpoints", "docker", "SkipTLSVerify").is_boolean()
         && path(meta, "Endpoints", "docker", "SkipTLSVerify").get<bool>();
     const QString tlsDir = base + QStringLiteral("/tls/") + hash + QStringLiteral("/docker");
-    auto ep = fromHost(host, "context " + name, QDir(tlsDir).exists() ? tlsDir : QString(), false, caFile);
+    // skip-tls-verify still speaks TLS (as the docker CLI does), without checking the engine's certificate.
+    auto ep = fromHost(host, "context " + name, QDir(tlsDir).exists() ? tlsDir : QString(), skipVerify, caFile);
     ep.http.verifyTls = !skipVerify;
     return ep;
 }

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void misbehavingEngines_data();
     void misbehavingEngines();
     void wrongCertificateAuthority();
+    void skippedTlsVerificationIsReported();
 
 private:
     std::string create(const std::string& name, json config, bool start = false);
@@ -473,6 +474,54 @@ void TestDocker::wrongCertificateAuthority()
     o = scanEndpoint(url, dir.filePath(QStringLiteral("cert.pem")).toStdString());
     QVERIFY(o.anySourceFailed());
     QVERIFY2(o.sources[0].error.find("/info answered 404") != std::string::npos, o.sources[0].error.c_str());
+}
+
+// A docker context with skip-tls-verify is honoured as the docker CLI honours it (TLS, unverified), and never
+// silently: the scan warns and LG-DOCKER-TLS-UNVERIFIED reports it.
+void TestDocker::skippedTlsVerificationIsReported()
+{
+    QTemporaryDir dir;
+    QProcess openssl;
+    openssl.setWorkingDirectory(dir.path());
+    openssl.start(QStringLiteral("openssl"),
+        { QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+            QStringLiteral("-nodes"), QStringLiteral("-keyout"), QStringLiteral("key.pem"), QStringLiteral("-out"),
+            QStringLiteral("cert.pem"), QStringLiteral("-days"), QStringLiteral("1"), QStringLiteral("-subj"),
+            QStringLiteral("/CN=self-signed") });
+    QVERIFY(openssl.waitForFinished(30000) && openssl.exitCode() == 0);
+    FakeEngine engine(QStringLiteral("empty"), dir.path(),
+        { dir.filePath(QStringLiteral("cert.pem")), dir.filePath(QStringLiteral("key.pem")) });
+    QVERIFY(engine.port > 0);
+    const QString hash = QString::fromLatin1(QCryptographicHash::hash("insecure", QCryptographicHash::Sha256).toHex());
+    QDir().mkpath(dir.filePath(QStringLiteral("config/contexts/meta/") + hash));
+    QFile meta(dir.filePath(QStringLiteral("config/contexts/meta/") + hash + QStringLiteral("/meta.json")));
+    QVERIFY(meta.open(QIODevice::WriteOnly));
+    meta.write(QByteArray::fromStdString(json { { "Name", "insecure" },
+        { "Endpoints",
+            { { "docker",
+                { { "Host", "tcp://127.0.0.1:" + std::to_string(engine.port) }, { "SkipTLSVerify", true } } } } } }
+                                             .dump()));
+    meta.close();
+    QFile conf(dir.filePath(QStringLiteral("config/config.json")));
+    QVERIFY(conf.open(QIODevice::WriteOnly));
+    conf.write(R"({"currentContext": "insecure"})");
+    conf.close();
+    qputenv("DOCKER_CONFIG", dir.filePath(QStringLiteral("config")).toLocal8Bit());
+    const DockerEndpoint ep = resolveDockerEndpoint("");
+    qunsetenv("DOCKER_CONFIG");
+    QVERIFY(!ep.http.verifyTls);
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<DockerConnector>(ep, "insecure"));
+    Scanner scanner(catalog, {});
+    CancelToken cancel { false };
+    std::vector<std::string> progress;
+    const auto o = scanner.run(sources, nullptr, cancel, [&](const std::string& m) { progress.push_back(m); });
+    QVERIFY2(!o.anySourceFailed(), o.sources.at(0).error.c_str());
+    QVERIFY(std::any_of(progress.begin(), progress.end(),
+        [](const std::string& m) { return m.find("TLS verification is turned off") != std::string::npos; }));
+    QVERIFY(std::any_of(o.record.findings.begin(), o.record.findings.end(),
+        [](const Finding& f) { return f.rule == "LG-DOCKER-TLS-UNVERIFIED"; }));
 }
 
 QTEST_GUILESS_MAIN(TestDocker)

@@ -464,6 +464,9 @@ void TestKubernetes::failures_data()
                                  << QStringLiteral("token");
     QTest::newRow("wrong CA") << QStringLiteral("ca") << QStringLiteral("certificate")
                               << QStringLiteral("not signed by the CA of cluster");
+    // The right CA, but a certificate for other names: said as such, not as "not signed by the CA".
+    QTest::newRow("wrong name") << QStringLiteral("name") << QStringLiteral("wrong.layerguard.test")
+                                << QStringLiteral("issued for another name");
     QTest::newRow("unreachable") << QStringLiteral("unreachable") << QStringLiteral("127.0.0.1:1")
                                  << QStringLiteral("listening");
     QTest::newRow("503 on services") << QStringLiteral("503") << QStringLiteral("services")
@@ -481,6 +484,8 @@ void TestKubernetes::failures()
         ctx.user.token = "expired-or-wrong";
     else if (mode == QLatin1String("ca"))
         ctx.cluster.caFile = m_main.pki("other-ca.crt").toStdString();
+    else if (mode == QLatin1String("name"))
+        ctx.cluster.tlsServerName = "wrong.layerguard.test";
     else if (mode == QLatin1String("unreachable"))
         ctx.cluster.server = "https://127.0.0.1:1";
     else if (mode == QLatin1String("503")) {

@@ -1,7 +1,8 @@
 """A misbehaving Docker Engine API on loopback, for the connector's error paths.
 
 usage: fake_engine.py MODE PORTFILE [CERT KEY]
-MODE: old (API 1.12), malformed (broken JSON), reject (400 on versioned calls), truncated (cut body).
+MODE: old (API 1.12), malformed (broken JSON), reject (400 on versioned calls), truncated (cut body),
+empty (a healthy engine with no containers and no images, for transport tests).
 With CERT and KEY it serves TLS. Writes the port it listens on to PORTFILE, serves until killed.
 """
 import http.server
@@ -33,6 +34,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if mode == "truncated":
                 return self.send(200, '{"Version": "24.0.7"', length=4096)
             return self.send(200, json.dumps({"Version": "24.0.7", "ApiVersion": "1.43", "MinAPIVersion": "1.12"}))
+        if mode == "empty":
+            if self.path.endswith("/info"):
+                return self.send(200, json.dumps({"Name": "fake-engine", "ServerVersion": "24.0.7",
+                                                  "SecurityOptions": ["name=seccomp,profile=builtin"],
+                                                  "LoggingDriver": "json-file", "CgroupVersion": "2"}))
+            if "/containers/json" in self.path or self.path.endswith("/images/json"):
+                return self.send(200, "[]")
         if mode == "reject":
             return self.send(400, json.dumps({"message": "client version 1.43 is too new. Maximum supported API version is 1.41"}))
         return self.send(404, json.dumps({"message": "page not found"}))
