@@ -110,17 +110,45 @@ bool selects(const nlohmann::json& selector, const nlohmann::json& labels)
     return true;
 }
 
+/** Cilium's endpoint labels carry a source prefix ("k8s:app"); a selector may name it or not. */
+nlohmann::json withoutCiliumSources(const nlohmann::json& selector)
+{
+    if (!selector.is_object())
+        return selector;
+    nlohmann::json out = selector;
+    auto strip = [](const std::string& key) {
+        for (const char* source : { "k8s:", "any:", "container:", "reserved:" })
+            if (key.starts_with(source))
+                return key.substr(std::string_view(source).size());
+        return key;
+    };
+    if (auto ml = out.find("matchLabels"); ml != out.end() && ml->is_object()) {
+        nlohmann::json labels = nlohmann::json::object();
+        for (auto it = ml->begin(); it != ml->end(); ++it)
+            labels[strip(it.key())] = it.value();
+        *ml = std::move(labels);
+    }
+    if (auto me = out.find("matchExpressions"); me != out.end() && me->is_array())
+        for (auto& e : *me)
+            if (e.is_object() && e.contains("key") && e["key"].is_string())
+                e["key"] = strip(e["key"].get<std::string>());
+    return out;
+}
+
 /**
- * Workloads whose pods no NetworkPolicy isolates for ingress and for egress (CIS-K8S 5.3.2, C-0260,
- * Polaris missingNetworkPolicy). A policy isolates a direction when it selects the pod and lists the
- * direction in policyTypes (Ingress is implied; Egress when egress rules exist). A policy with a
- * direction and no rules denies that direction: that is isolation, not a gap.
+ * Network isolation of workloads, from Kubernetes NetworkPolicies and Cilium's (Clusterwide)NetworkPolicies.
+ * Two checks share it: `networkpolicy-none`, a workload no policy selects at all (Kubescape C-0260, CIS-K8S
+ * 5.3.2); `networkpolicy-coverage`, a workload that policies select but do not isolate in both directions
+ * (with the first: Kubescape C-0030, Polaris missingNetworkPolicy). A policy isolates a direction when it selects
+ * the pod and governs the direction: policyTypes (Ingress implied, Egress when egress rules exist), or a Cilium
+ * rule's ingress/egress (or Deny) section. A governed direction without rules denies it: isolation, not a gap.
  */
 class NetworkPolicyCoverage final : public CrossCheck {
 public:
     NetworkPolicyCoverage(const Rule& rule, const lg::Policy& policy)
         : m_rule(rule)
         , m_kept(keptFor(policy))
+        , m_anyPolicy(rule.check == "networkpolicy-none")
     {
     }
     void observe(const Resource& r) override
@@ -138,7 +166,30 @@ public:
                     egress = egress || t == "Egress";
                 }
             }
-            m_policies.push_back({ r.target, ns, r.name, member(spec, "podSelector"), ingress, egress });
+            // podSelector is required and defaults to {} (every pod of the namespace) when a manifest leaves it out
+            const auto& selector = member(spec, "podSelector");
+            m_policies.push_back({ r.target, ns, false, r.name,
+                selector.is_null() ? nlohmann::json::object() : selector, ingress, egress });
+            return;
+        }
+        if (r.kind == "CiliumNetworkPolicy" || r.kind == "CiliumClusterwideNetworkPolicy") {
+            // one rule in spec, or several in specs
+            std::vector<const nlohmann::json*> rules;
+            if (member(r.data, "spec").is_object())
+                rules.push_back(&member(r.data, "spec"));
+            for (const auto& rule : member(r.data, "specs"))
+                if (rule.is_object())
+                    rules.push_back(&rule);
+            for (const auto* rule : rules) {
+                if (!member(*rule, "endpointSelector").is_object())
+                    continue; // a nodeSelector rule governs hosts, not pods
+                auto has = [&](const char* a, const char* b) {
+                    return !member(*rule, a).is_null() || !member(*rule, b).is_null();
+                };
+                m_policies.push_back({ r.target, ns, r.kind == "CiliumClusterwideNetworkPolicy", r.name,
+                    withoutCiliumSources(member(*rule, "endpointSelector")), has("ingress", "ingressDeny"),
+                    has("egress", "egressDeny") });
+            }
             return;
         }
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
@@ -147,6 +198,7 @@ public:
         if (const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
             tmpl && path(*tmpl, "metadata", "labels").is_object())
             labels = path(*tmpl, "metadata", "labels");
+        labels["io.kubernetes.pod.namespace"] = ns; // the label Cilium gives every endpoint
         m_workloads.push_back({ identityOf(r, m_kept), ns, std::move(labels) });
     }
     void finish(RuleEngine& engine) override
@@ -155,23 +207,26 @@ public:
             bool ingress = false, egress = false;
             std::string names;
             for (const auto& p : m_policies) {
-                if (p.target != w.stub.target || p.ns != w.ns || !selects(p.selector, w.labels))
+                if (p.target != w.stub.target || (!p.clusterwide && p.ns != w.ns) || !selects(p.selector, w.labels))
                     continue;
                 ingress = ingress || p.ingress;
                 egress = egress || p.egress;
-                names += (names.empty() ? "" : ", ") + p.name;
+                if (names.find(p.name) == std::string::npos)
+                    names += (names.empty() ? "" : ", ") + p.name;
             }
-            const bool failed = !(ingress && egress);
+            const bool failed = m_anyPolicy ? names.empty() : !names.empty() && !(ingress && egress);
             Subject subject { w.stub.target, w.stub.kind, w.stub.namespace_, w.stub.name, {} };
             std::string message;
             std::vector<Evidence> evidence;
-            if (failed) {
+            if (failed && m_anyPolicy) {
+                message = w.stub.kind + " " + w.stub.name + " in namespace " + w.ns
+                    + " is selected by no network policy: every pod can reach it, and it can reach anything";
+                evidence.push_back({ "network policies selecting the pods", nlohmann::json::array() });
+            } else if (failed) {
                 const std::string missing = !ingress && !egress ? "ingress or egress" : !ingress ? "ingress" : "egress";
                 message = w.stub.kind + " " + w.stub.name + " in namespace " + w.ns + " is not isolated for " + missing
-                    + " by any NetworkPolicy"
-                    + (names.empty() ? std::string(" (no policy selects its pods)") : " (selected by " + names + ")");
-                evidence.push_back({ "NetworkPolicies selecting the pods",
-                    names.empty() ? nlohmann::json::array() : nlohmann::json(names) });
+                    + " (selected by " + names + ")";
+                evidence.push_back({ "network policies selecting the pods", names });
                 evidence.push_back({ "isolated.ingress", ingress });
                 evidence.push_back({ "isolated.egress", egress });
             }
@@ -188,7 +243,9 @@ public:
 
 private:
     struct Policy {
-        std::string target, ns, name;
+        std::string target, ns;
+        bool clusterwide;
+        std::string name;
         nlohmann::json selector;
         bool ingress, egress;
     };
@@ -199,6 +256,7 @@ private:
     };
     const Rule& m_rule;
     KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
+    const bool m_anyPolicy; ///< networkpolicy-none: fails only where no policy selects the pods
     std::vector<Policy> m_policies;
     std::vector<Workload> m_workloads;
 };
@@ -399,6 +457,114 @@ private:
     std::vector<std::string> m_subjects;
     std::map<RoleKey, Role> m_roles;
     std::vector<Resource> m_bindings;
+};
+
+/**
+ * Namespaces where nothing controls which pods are admitted: no Pod Security Admission `enforce` at baseline or
+ * restricted, and no admission policy covering their pods — a validating webhook on pods whose namespaceSelector
+ * matches (Kyverno, Gatekeeper and other policy engines register one), or a
+ * ValidatingAdmissionPolicyBinding whose namespaceSelector matches. Kubescape C-0192 and its baseline controls judge
+ * the same way; the system namespaces are left out as PSA's own exemptions usually are.
+ */
+class AdmissionControl final : public CrossCheck {
+public:
+    AdmissionControl(const Rule& rule, const lg::Policy& policy)
+        : m_rule(rule)
+        , m_kept(keptFor(policy))
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.layer != Layer::Orchestrator || !r.data.is_object())
+            return;
+        // Validating webhooks only: a mutating one (a sidecar injector) may admit anything it is shown.
+        if (r.kind == "ValidatingWebhookConfiguration") {
+            for (const auto& hook : member(r.data, "webhooks"))
+                if (coversPods(member(hook, "rules")))
+                    m_controls.push_back({ r.target, r.kind + "/" + r.name, selectorOrAll(member(hook, "namespaceSelector")) });
+            return;
+        }
+        if (r.kind == "ValidatingAdmissionPolicyBinding") {
+            const auto& spec = member(r.data, "spec");
+            m_controls.push_back({ r.target, r.kind + "/" + r.name,
+                selectorOrAll(path(spec, "matchResources", "namespaceSelector")) });
+            return;
+        }
+        if (r.kind != "Namespace")
+            return;
+        const std::string& name = r.name;
+        if (name == "kube-system" || name == "kube-public" || name == "kube-node-lease")
+            return;
+        const auto& labels = path(r.data, "metadata", "labels");
+        Namespace n { identityOf(r, m_kept), labels.is_object() ? labels : nlohmann::json::object(),
+            text(labels, "pod-security.kubernetes.io/enforce") };
+        n.labels["kubernetes.io/metadata.name"] = name; // set on every namespace by the API server
+        m_namespaces.push_back(std::move(n));
+    }
+    void finish(RuleEngine& engine) override
+    {
+        for (const auto& n : m_namespaces) {
+            const bool enforced = n.enforce == "baseline" || n.enforce == "restricted";
+            std::string by;
+            for (const auto& c : m_controls)
+                if (c.target == n.stub.target && selects(c.namespaceSelector, n.labels))
+                    by += (by.empty() ? "" : ", ") + c.name;
+            const bool failed = !enforced && by.empty();
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (failed) {
+                message = "Namespace " + n.stub.name + " admits any pod: "
+                    + (n.enforce.empty() ? std::string("no pod-security.kubernetes.io/enforce label")
+                                         : "Pod Security Admission enforces " + n.enforce)
+                    + ", and no admission webhook or policy covers its pods";
+                evidence.push_back({ "metadata.labels[\"pod-security.kubernetes.io/enforce\"]",
+                    n.enforce.empty() ? nlohmann::json() : nlohmann::json(n.enforce) });
+                evidence.push_back({ "admission webhooks and policies covering its pods", nlohmann::json::array() });
+            }
+            engine.record(m_rule, n.stub, { n.stub.target, n.stub.kind, n.stub.namespace_, n.stub.name, {} }, failed,
+                std::move(message), std::move(evidence));
+        }
+    }
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<AdmissionControl&>(other);
+        appendMoved(m_controls, o.m_controls);
+        appendMoved(m_namespaces, o.m_namespaces);
+    }
+
+private:
+    /** A webhook rule list that intercepts pod creation (core group, pods or *, CREATE or *, not cluster scope only). */
+    static bool coversPods(const nlohmann::json& rules)
+    {
+        for (const auto& rule : rules) {
+            const bool group = hasAll(member(rule, "apiGroups"), "") || hasAll(member(rule, "apiGroups"), "*");
+            const bool pods = hasAll(member(rule, "resources"), "pods") || hasAll(member(rule, "resources"), "*");
+            const bool create
+                = hasAll(member(rule, "operations"), "CREATE") || hasAll(member(rule, "operations"), "*");
+            const bool namespaced = text(rule, "scope", "*") != "Cluster"; // "Cluster" leaves namespaced pods out
+            if (group && pods && create && namespaced)
+                return true;
+        }
+        return false;
+    }
+    /** An absent namespaceSelector matches every namespace. */
+    static nlohmann::json selectorOrAll(const nlohmann::json& selector)
+    {
+        return selector.is_object() ? selector : nlohmann::json::object();
+    }
+    struct Control {
+        std::string target, name;
+        nlohmann::json namespaceSelector;
+    };
+    struct Namespace {
+        Resource stub;
+        nlohmann::json labels;
+        std::string enforce;
+    };
+    const Rule& m_rule;
+    KeptMetadata m_kept;
+    std::vector<Control> m_controls;
+    std::vector<Namespace> m_namespaces;
 };
 
 /**
@@ -608,12 +774,14 @@ private:
 
 std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& policy)
 {
-    if (rule.check == "networkpolicy-coverage")
+    if (rule.check == "networkpolicy-coverage" || rule.check == "networkpolicy-none")
         return std::make_unique<NetworkPolicyCoverage>(rule, policy);
     if (rule.check == "rbac-admin-binding")
         return std::make_unique<AdminBinding>(rule, policy);
     if (rule.check == "rbac-anonymous-access" || rule.check == "rbac-authenticated-access")
         return std::make_unique<PublicSubjectAccess>(rule, policy);
+    if (rule.check == "admission-control")
+        return std::make_unique<AdmissionControl>(rule, policy);
     if (rule.check == "sa-token-automount")
         return std::make_unique<ServiceAccountToken>(rule, policy);
     if (rule.check == "vulnerabilities" || rule.check == "vulnerability-report-missing"

@@ -73,6 +73,22 @@ Rule parseRule(const nlohmann::json& j)
         r.scope = RuleScope::Container;
     else
         throw std::invalid_argument("unknown scope \"" + scope + "\"");
+    if (j.contains("containers")) {
+        if (r.scope != RuleScope::Container || !j.at("containers").is_array())
+            throw std::invalid_argument("\"containers\" lists container kinds of a container-scoped rule");
+        r.containerLists = 0;
+        for (const auto& list : j.at("containers")) {
+            const std::string name = list.is_string() ? list.get<std::string>() : std::string();
+            if (name == "initContainers")
+                r.containerLists |= 1;
+            else if (name == "containers")
+                r.containerLists |= 2;
+            else if (name == "ephemeralContainers")
+                r.containerLists |= 4;
+            else
+                throw std::invalid_argument("\"containers\" takes initContainers, containers, ephemeralContainers");
+        }
+    }
     if (!j.contains("applies_to") || !j.at("applies_to").is_array() || j.at("applies_to").empty())
         throw std::invalid_argument("\"applies_to\" must list resource kinds");
     r.appliesTo = j.at("applies_to").get<std::vector<std::string>>();

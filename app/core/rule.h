@@ -30,6 +30,12 @@ struct Rule {
     Layer layer = Layer::Orchestrator;
     Severity severity = Severity::Medium;
     RuleScope scope = RuleScope::Resource;
+    /**
+     * Container scope: which lists are judged, a bit per list (1 initContainers, 2 containers, 4
+     * ephemeralContainers). Probes, for one, exist on regular containers only: the API server refuses them on
+     * the others.
+     */
+    std::uint8_t containerLists = 7;
     std::vector<std::string> appliesTo; ///< resource kinds; "@workload" = every pod-template kind
     std::shared_ptr<const Predicate> when; ///< optional precondition; false = not applicable
     /**

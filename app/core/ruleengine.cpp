@@ -49,6 +49,7 @@ struct RuleEngine::ResourceScope {
         const nlohmann::json* doc;
         std::string path;
         Subject subject;
+        std::uint8_t list; ///< the bit of its list in Rule::containerLists
     };
     Subject base;
     EvalContext resource;
@@ -74,7 +75,8 @@ struct RuleEngine::ResourceScope {
             return;
         static constexpr std::array<const char*, 3> kContainerLists { "initContainers", "containers",
             "ephemeralContainers" };
-        for (const char* list : kContainerLists) {
+        for (std::size_t l = 0; l < kContainerLists.size(); ++l) {
+            const char* list = kContainerLists[l];
             auto it = specIt->find(list);
             if (it == specIt->end() || !it->is_array())
                 continue;
@@ -85,7 +87,7 @@ struct RuleEngine::ResourceScope {
                 const std::string item = std::string(list) + "[" + std::to_string(i) + "]";
                 Subject subject = base;
                 subject.container = text(c, "name", item);
-                containers.push_back({ &c, join(prefix, "spec." + item), std::move(subject) });
+                containers.push_back({ &c, join(prefix, "spec." + item), std::move(subject), std::uint8_t(1u << l) });
             }
         }
     }
@@ -284,6 +286,8 @@ void RuleEngine::evaluateRule(const Rule& rule, const Resource& resource, Resour
         return;
     }
     for (const auto& c : scope.containers) {
+        if (!(rule.containerLists & c.list))
+            continue;
         scope.container.bind("container", c.doc, c.path);
         evaluate(scope.container, c.subject);
     }

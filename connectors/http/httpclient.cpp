@@ -101,6 +101,10 @@ std::string hintFor(CURLcode code, const HttpEndpoint& ep, const std::string& de
     if (code == CURLE_PEER_FAILED_VERIFICATION && wrongName)
         return "the server's certificate was issued for another name than the one connected to: use the name it "
                "was issued for (or, for Kubernetes, tls-server-name in the kubeconfig)";
+    // A TLS server spoken to in plain HTTP drops the connection or answers garbage.
+    if (ep.unixSocket.empty() && ep.baseUrl.starts_with("http://")
+        && (code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING || code == CURLE_WEIRD_SERVER_REPLY))
+        return "the server may expect https: check that the URL starts with https://, not http://";
     switch (code) {
     case CURLE_COULDNT_CONNECT:
         return ep.unixSocket.empty() ? "is the service running and listening there? check the host and port"
@@ -202,7 +206,7 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
         const bool last = !idempotent || attempt >= m_endpoint.retries;
         std::chrono::milliseconds pause(250 << attempt);
         try {
-            HttpResponse r = once(method, path, body, contentType, extraHeaders);
+            HttpResponse r = following(method, path, body, contentType, extraHeaders);
             if (last || !passingTrouble(r.status))
                 return r;
             if (const auto after = r.header("retry-after")) {
@@ -221,6 +225,63 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
     }
+}
+
+HttpResponse HttpClient::following(const std::string& method, const std::string& path, const std::string& body,
+    const std::string& contentType, const std::vector<std::string>& extraHeaders)
+{
+    HttpResponse r = once(method, path, body, contentType, extraHeaders);
+    if (m_endpoint.redirects <= 0 || (method != "GET" && method != "HEAD"))
+        return r;
+    const QUrl origin(QString::fromStdString(m_endpoint.baseUrl));
+    QUrl at(QString::fromStdString(m_endpoint.baseUrl + path));
+    for (int hop = 0; hop < m_endpoint.redirects; ++hop) {
+        if (r.status != 301 && r.status != 302 && r.status != 303 && r.status != 307 && r.status != 308)
+            return r;
+        const auto location = r.header("location");
+        if (!location)
+            return r;
+        at = at.resolved(QUrl(QString::fromStdString(*location)));
+        if (at.scheme() != QLatin1String("https") && at.scheme() != QLatin1String("http"))
+            throw HttpError(method + " " + at.toString(QUrl::RemoveQuery | QUrl::RemoveUserInfo).toStdString()
+                    + ": redirected to something that is not an http(s) URL",
+                0, "check the server");
+        const std::string rest = at.path(QUrl::FullyEncoded).toStdString()
+            + (at.hasQuery() ? "?" + at.query(QUrl::FullyEncoded).toStdString() : std::string());
+        const bool sameOrigin = at.scheme() == origin.scheme() && at.host() == origin.host()
+            && at.port(at.scheme() == QLatin1String("https") ? 443 : 80)
+                == origin.port(origin.scheme() == QLatin1String("https") ? 443 : 80);
+        if (sameOrigin) {
+            r = once(method, rest, body, contentType, extraHeaders);
+            continue;
+        }
+        // Another host: no credential goes there (a signed URL rejects them, and they would leak).
+        HttpEndpoint away;
+        away.baseUrl = at.toString(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveUserInfo | QUrl::RemoveFragment)
+                           .toStdString();
+        away.caFile = m_endpoint.caFile;
+        away.caPem = m_endpoint.caPem;
+        away.verifyTls = m_endpoint.verifyTls;
+        away.proxy = m_endpoint.proxy;
+        away.connectTimeout = m_endpoint.connectTimeout;
+        away.totalTimeout = m_endpoint.totalTimeout;
+        away.maxBody = m_endpoint.maxBody;
+        away.tlsHint = m_endpoint.tlsHint;
+        away.retries = 0;
+        std::vector<std::string> headers;
+        for (const auto& line : extraHeaders)
+            if (QString::fromStdString(line).section(QLatin1Char(':'), 0, 0).trimmed().compare(
+                    QLatin1String("Authorization"), Qt::CaseInsensitive)
+                != 0)
+                headers.push_back(line);
+        HttpClient elsewhere(away, m_cancel);
+        r = elsewhere.once(method, rest, body, contentType, headers);
+    }
+    if (r.status >= 300 && r.status < 400)
+        throw HttpError(method + " " + m_endpoint.baseUrl + path + ": more than " + std::to_string(m_endpoint.redirects)
+                + " redirects",
+            0, "the server redirects in a loop; check it (or the proxy in front of it)");
+    return r;
 }
 
 namespace {

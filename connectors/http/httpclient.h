@@ -30,6 +30,12 @@ struct HttpEndpoint {
     std::chrono::seconds totalTimeout { 60 };
     std::size_t maxBody = 256u * 1024 * 1024;
     int retries = 2; ///< GET/HEAD again after 429/502/503/504 or a broken connection (0: never)
+    /**
+     * Redirects of GET/HEAD followed, at most this many (0: none, the 3xx is returned). One to another host (a
+     * CDN, a signed storage URL) is fetched without the Authorization header and without credentials of any
+     * kind; each hop has the same body limit.
+     */
+    int redirects = 0;
 };
 
 /**
@@ -94,6 +100,8 @@ public:
     [[nodiscard]] const HttpEndpoint& endpoint() const { return m_endpoint; }
 
 private:
+    HttpResponse following(const std::string& method, const std::string& path, const std::string& body,
+        const std::string& contentType, const std::vector<std::string>& extraHeaders);
     HttpResponse once(const std::string& method, const std::string& path, const std::string& body,
         const std::string& contentType, const std::vector<std::string>& headers);
     struct Impl;

@@ -272,11 +272,18 @@ const std::vector<KubeKind>& kubeKinds()
         { "", "v1", "services", "Service", true },
         { "", "v1", "configmaps", "ConfigMap", true },
         { "networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true },
+        { "cilium.io", "v2", "ciliumnetworkpolicies", "CiliumNetworkPolicy", true, true },
+        { "cilium.io", "v2", "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", false, true },
         { "networking.k8s.io", "v1", "ingresses", "Ingress", true },
         { "rbac.authorization.k8s.io", "v1", "roles", "Role", true },
         { "rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true },
         { "rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false },
         { "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false },
+        // what admits pods besides Pod Security Admission (policy engines register webhooks)
+        { "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
+            false, true },
+        { "admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings",
+            "ValidatingAdmissionPolicyBinding", false, true },
     };
     return kinds;
 }
@@ -696,7 +703,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         if (cancel.load())
             throw Cancelled();
         if (!served.count(groupVersion(k))) {
-            say(resourceName(k) + ": " + groupVersion(k) + " is not served by this cluster; skipped");
+            if (!k.optional)
+                say(resourceName(k) + ": " + groupVersion(k) + " is not served by this cluster; skipped");
             continue;
         }
         std::size_t items = 0;

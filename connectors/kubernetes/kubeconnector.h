@@ -19,6 +19,7 @@ struct KubeKind {
     const char* plural;
     const char* kind;
     bool namespaced;
+    bool optional = false; ///< a CRD many clusters lack (Cilium's policies): skipped without a word when not served
 };
 
 /** Every kind a scan lists, in the order it lists them (controllers before what they own). */

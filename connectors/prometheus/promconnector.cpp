@@ -307,8 +307,12 @@ void PrometheusConnector::collect(const ResourceSink& sink, const CancelToken& c
             r.layer = check.layer;
             r.kind = check.kind;
             std::string name;
+            // "a|b/c": the first of a and b that the sample has, then c
             for (const auto& part : QString::fromStdString(check.nameLabel).split(u'/', Qt::SkipEmptyParts)) {
-                const std::string v = text(labels, part.toStdString());
+                std::string v;
+                for (const auto& label : part.split(u'|', Qt::SkipEmptyParts))
+                    if (v.empty())
+                        v = text(labels, label.toStdString());
                 if (!v.empty())
                     name += (name.empty() ? "" : "/") + v;
             }

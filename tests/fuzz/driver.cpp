@@ -24,10 +24,13 @@ int main(int argc, char** argv)
             for (const auto& e : std::filesystem::recursive_directory_iterator(p))
                 if (e.is_regular_file())
                     run(e.path());
-        } else if (std::filesystem::exists(p)) {
+        } else if (std::filesystem::is_regular_file(p)) {
             run(p);
+        } else { // a misspelt path would replay nothing and still pass
+            std::fprintf(stderr, "no such input: %s\n", argv[i]);
+            return 1;
         }
     }
     std::printf("replayed %d inputs\n", replayed);
-    return 0;
+    return replayed > 0 ? 0 : 1; // nothing replayed proves nothing
 }

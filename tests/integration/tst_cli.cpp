@@ -151,7 +151,7 @@ void TestCli::scanThenFindingsJsonFollowsTheContract()
             QVERIFY(std::find(refs.begin(), refs.end(), "KSV-0017") != refs.end());
             QVERIFY(std::find(refs.begin(), refs.end(), "KSV017") != refs.end());
             LG_COMPARE(f["layer"], json("orchestrator"));
-            LG_COMPARE(f["severity"], json("high"));
+            LG_COMPARE(f["severity"], json("critical"));
             LG_COMPARE(f["status"], json("open"));
             LG_COMPARE(f["evidence"][0]["path"], json("spec.containers[0].securityContext.privileged"));
             LG_COMPARE(f["evidence"][0]["value"], json(true));
@@ -322,11 +322,15 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
 
 void TestCli::exitCodes()
 {
-    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    // A pod whose worst finding is high (the host's PID namespace): the gate opens at critical, closes at high.
+    writeFile(QStringLiteral("a.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: pid, namespace: shop}\n"
+                                        "spec:\n  hostPID: true\n  containers: [{name: app, image: app:1.0}]\n");
     const QStringList base { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"),
         m_db, QStringLiteral("--quiet") };
     LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("high") }).code, 3);
     LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("critical") }).code, 0);
+    writeFile(QStringLiteral("a.yaml"), kPrivileged); // privileged: critical
+    LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("critical") }).code, 3);
     LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("severe") }).code, 2);
     LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--db"), m_db }).code, 2); // no source
     LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--bogus") }).code, 2);

@@ -471,7 +471,8 @@ void TestKubernetes::failures_data()
                                  << QStringLiteral("listening");
     QTest::newRow("503 on services") << QStringLiteral("503") << QStringLiteral("services")
                                      << QStringLiteral("overloaded");
-    QTest::newRow("not kubernetes") << QStringLiteral("http") << QStringLiteral("") << QStringLiteral("");
+    QTest::newRow("plain HTTP to the TLS port") << QStringLiteral("http") << QStringLiteral("/version")
+                                                << QStringLiteral("expect https");
 }
 
 void TestKubernetes::failures()
@@ -498,6 +499,7 @@ void TestKubernetes::failures()
     const auto o = scan(std::make_unique<KubernetesConnector>(ctx));
     QVERIFY(o.anySourceFailed());
     const auto& st = o.sources.at(0);
+    qInfo("%s: %s (what to do: %s)", QTest::currentDataTag(), st.error.c_str(), st.hint.c_str());
     QVERIFY2(QString::fromStdString(st.error).contains(expected), st.error.c_str());
     QVERIFY2(QString::fromStdString(st.hint).contains(hint), st.hint.c_str());
     QVERIFY2(!st.hint.empty(), "every failure says what to do");

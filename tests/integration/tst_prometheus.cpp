@@ -149,15 +149,19 @@ void TestPrometheus::checksFireOnBrokenSeriesOnly_data()
     QTest::newRow("crash loop") << "LG-PROM-CRASHLOOP"
                                 << "web-0/nginx"
                                 << "";
-    QTest::newRow("falco notice") << "LG-FALCO-NOTICE"
-                                  << "web-0/Terminal shell in container"
-                                  << "";
-    QTest::newRow("falco error") << "LG-FALCO-ERROR"
-                                 << "api-0/Write below etc"
-                                 << "";
-    QTest::newRow("falco flat counter") << "LG-FALCO-WARNING"
-                                        << ""
-                                        << "prom-0/Read sensitive file untrusted";
+    // Falco's own metrics (per node: the Falco instance) and falco-exporter's (per pod), each on its own.
+    QTest::newRow("falco native notice") << "LG-FALCO-NOTICE"
+                                         << "10.0.0.12:8765/Terminal shell in container"
+                                         << "";
+    QTest::newRow("falco native error") << "LG-FALCO-ERROR"
+                                        << "10.0.0.12:8765/Write below etc"
+                                        << "";
+    QTest::newRow("falco native flat counter") << "LG-FALCO-WARNING"
+                                               << ""
+                                               << "10.0.0.12:8765/Read sensitive file untrusted";
+    QTest::newRow("falco-exporter critical") << "LG-FALCO-CRITICAL"
+                                             << "cart-0/Drop and execute new binary in container"
+                                             << "";
 }
 
 void TestPrometheus::checksFireOnBrokenSeriesOnly()

@@ -33,23 +33,18 @@ kube-state-metrics   job="kube-state-metrics", instance="10.0.0.20:8080"
   kube_node_info{node="worker-current",kernel_version="6.1.0-21-amd64",container_runtime_version="containerd://1.7.13",
                  kubelet_version="v1.29.4",kubeproxy_version="v1.29.4",os_image="Debian GNU/Linux 12 (bookworm)",
                  internal_ip="10.0.0.13"} = 1                                       -> does not fire
-Falco, native metrics   job="falco", instance="10.0.0.12:8765"
-  falcosecurity_falco_rules_matches_total{rule="Terminal shell in container",priority="Notice",
-                                          k8s_ns_name="shop",k8s_pod_name="web-0"} = i // 3   (0..15)
-                                                                                    -> FIRES
-  falcosecurity_falco_rules_matches_total{rule="Write below etc",priority="Error",
-                                          k8s_ns_name="shop",k8s_pod_name="api-0"} = 1 + i // 6   (1..8)
-                                                                                    -> FIRES
-  falcosecurity_falco_rules_matches_total{rule="Read sensitive file untrusted",priority="Warning",
-                                          k8s_ns_name="monitoring",k8s_pod_name="prom-0"} = 4
+Falco, native metrics (0.38+)   job="falco", instance="10.0.0.12:8765"
+  falcosecurity_falco_rules_matches_total{priority="5",rule_name="Terminal shell in container",source="syscall",
+                                          tag_container="true",...} = i // 3   (0..15)      -> FIRES (notice)
+  falcosecurity_falco_rules_matches_total{priority="3",rule_name="Write below etc",...} = 1 + i // 6 (1..8)
+                                                                                    -> FIRES (error)
+  falcosecurity_falco_rules_matches_total{priority="4",rule_name="Read sensitive file untrusted",...} = 4
       flat counter: matched before the window, increase(...) == 0                   -> does not fire
-  (These labels are the ones Layerguard's connector was specified with. Falco 0.38+ itself writes
-  rule_name="...", a numeric priority ("4" = Warning), source and tag_* labels, and no pod labels.)
-Falco, older falco-exporter   job="falco-exporter", instance="10.0.0.12:9376"
-  falco_events{rule="Terminal shell in container",priority="5",hostname="worker-legacy",source="SYSCALL",
-               k8s_ns_name="shop",k8s_pod_name="web-0"} = i // 3   (0..15)          -> FIRES
+Falco, falco-exporter   job="falco-exporter", instance="10.0.0.12:9376"
+  falco_events{rule="Drop and execute new binary in container",priority="2",hostname="worker-legacy",
+               source="syscall",tags="...",k8s_ns_name="shop",k8s_pod_name="cart-0"} = i // 4   -> FIRES (critical)
       falco-exporter writes the priority as the number of Falco's gRPC enum: 0 Emergency, 1 Alert,
-      2 Critical, 3 Error, 4 Warning, 5 Notice, 6 Informational, 7 Debug.
+      2 Critical, 3 Error, 4 Warning, 5 Notice, 6 Informational, 7 Debug; Falco's own metrics use the same.
 node_exporter of a second node that is not scraped live   job="node", instance="10.0.0.12:9100"
   node_uname_info{nodename="worker-legacy",release="5.10.50",sysname="Linux",machine="x86_64",...} = 1
                                                                                     -> FIRES (old kernel)
@@ -118,21 +113,24 @@ FAMILIES = [
            "os_image": "Debian GNU/Linux 12 (bookworm)", "container_runtime_version": "containerd://1.7.13",
            "kubelet_version": "v1.29.4", "kubeproxy_version": "v1.29.4", "internal_ip": "10.0.0.13"}, const(1)),
      ]),
-    ("falcosecurity_falco_rules_matches", "counter", "Number of times rules match.",
+    # As Falco 0.38+ writes them (falco_metrics.cpp): rule_name, the priority as a number, source, one tag_*
+    # label per tag, no pod labels: the counters are per Falco instance, that is per node.
+    ("falcosecurity_falco_rules_matches", "counter", "https://falco.org/docs/metrics/",
      "falcosecurity_falco_rules_matches_total", [
-         ({"rule": "Terminal shell in container", "priority": "Notice", "k8s_ns_name": "shop",
-           "k8s_pod_name": "web-0", **FALCO}, lambda i: i // 3),
-         ({"rule": "Write below etc", "priority": "Error", "k8s_ns_name": "shop",
-           "k8s_pod_name": "api-0", **FALCO}, lambda i: 1 + i // 6),
-         ({"rule": "Read sensitive file untrusted", "priority": "Warning", "k8s_ns_name": "monitoring",
-           "k8s_pod_name": "prom-0", **FALCO}, const(4)),
+         ({"priority": "5", "rule_name": "Terminal shell in container", "source": "syscall",
+           "tag_container": "true", "tag_shell": "true", "tag_maturity_stable": "true", **FALCO}, lambda i: i // 3),
+         ({"priority": "3", "rule_name": "Write below etc", "source": "syscall", "tag_filesystem": "true", **FALCO},
+          lambda i: 1 + i // 6),
+         ({"priority": "4", "rule_name": "Read sensitive file untrusted", "source": "syscall",
+           "tag_filesystem": "true", "tag_T1555": "true", **FALCO}, const(4)),
      ]),
-    # A counter without the _total suffix cannot be typed "counter" in OpenMetrics: "unknown", as
-    # Prometheus' own text format would call it untyped.
+    # As falco-exporter writes them: rule, the priority as the number of Falco's gRPC enum, hostname, source,
+    # tags, and the pod's namespace and name. A counter without the _total suffix cannot be typed "counter" in
+    # OpenMetrics: "unknown", as Prometheus' own text format would call it untyped.
     ("falco_events", "unknown", None, None, [
-         ({"rule": "Terminal shell in container", "priority": "5", "hostname": "worker-legacy",
-           "source": "SYSCALL", "k8s_ns_name": "shop", "k8s_pod_name": "web-0", **FALCO_EXPORTER},
-          lambda i: i // 3),
+         ({"rule": "Drop and execute new binary in container", "priority": "2", "hostname": "worker-legacy",
+           "source": "syscall", "tags": "container,mitre_persistence", "k8s_ns_name": "shop",
+           "k8s_pod_name": "cart-0", **FALCO_EXPORTER}, lambda i: i // 4),
      ]),
     ("node_uname_info", "gauge", "Labeled system information as provided by the uname system call.", None, [
          ({"domainname": "(none)", "machine": "x86_64", "nodename": "worker-legacy", "release": "5.10.50",

@@ -25,6 +25,8 @@ private Q_SLOTS:
     void fixtures_data();
     void fixtures();
     void catalogueIsWellFormed();
+    void sameRiskSameSeverity_data();
+    void sameRiskSameSeverity();
     void userFolderOverridesAndAdds();
     void brokenUserRuleNamesTheFile();
     void policyOverridesAndExemptions();
@@ -152,6 +154,54 @@ void TestRules::catalogueIsWellFormed()
     QVERIFY(layers.count(Layer::Orchestrator));
     QVERIFY(layers.count(Layer::Host));
     QVERIFY(layers.count(Layer::Runtime));
+}
+
+// The severity scale (README "Severity") is one scale: the same risk found on Docker, in a pod spec or in an image
+// carries the same severity, whichever layer finds it.
+void TestRules::sameRiskSameSeverity_data()
+{
+    QTest::addColumn<QStringList>("rules");
+    QTest::addColumn<QString>("severity");
+    auto row = [](const char* risk, QStringList rules, const char* severity) {
+        QTest::addRow("%s", risk) << rules << QString::fromLatin1(severity);
+    };
+    row("privileged container", { QStringLiteral("LG-DOCKER-PRIVILEGED"), QStringLiteral("LG-PSS-PRIVILEGED") }, "critical");
+    row("container runtime socket mounted",
+        { QStringLiteral("LG-DOCKER-SOCKET-MOUNT"), QStringLiteral("LG-K8S-DOCKER-SOCKET") }, "critical");
+    row("seccomp unconfined",
+        { QStringLiteral("LG-DOCKER-SECCOMP-UNCONFINED"), QStringLiteral("LG-PSS-SECCOMP-UNCONFINED") }, "high");
+    row("capabilities added beyond the defaults",
+        { QStringLiteral("LG-DOCKER-CAP-ADD"), QStringLiteral("LG-PSS-CAPABILITIES-BASELINE") }, "high");
+    row("runs as root",
+        { QStringLiteral("LG-DOCKER-ROOT-USER"), QStringLiteral("LG-IMAGE-ROOT-USER"),
+            QStringLiteral("LG-PSS-RUN-AS-NON-ROOT"), QStringLiteral("LG-PSS-RUN-AS-USER-ROOT") },
+        "medium");
+    row("host PID namespace", { QStringLiteral("LG-DOCKER-HOST-PID"), QStringLiteral("LG-PSS-HOST-PID") }, "high");
+    row("host network", { QStringLiteral("LG-DOCKER-HOST-NETWORK"), QStringLiteral("LG-PSS-HOST-NETWORK") }, "high");
+    row("host IPC", { QStringLiteral("LG-DOCKER-HOST-IPC"), QStringLiteral("LG-PSS-HOST-IPC") }, "high");
+    row("privilege escalation allowed",
+        { QStringLiteral("LG-DOCKER-NO-NEW-PRIVILEGES"), QStringLiteral("LG-PSS-PRIVILEGE-ESCALATION") }, "medium");
+    row("AppArmor off", { QStringLiteral("LG-DOCKER-APPARMOR"), QStringLiteral("LG-PSS-APPARMOR") }, "medium");
+    row("writable root filesystem",
+        { QStringLiteral("LG-DOCKER-READONLY-ROOTFS"), QStringLiteral("LG-K8S-READONLY-ROOTFS") }, "low");
+    row("TLS not verified",
+        { QStringLiteral("LG-DOCKER-TLS-UNVERIFIED"), QStringLiteral("LG-K8S-TLS-UNVERIFIED"),
+            QStringLiteral("LG-REGISTRY-TLS-UNVERIFIED") },
+        "high");
+    row("credentials over plain HTTP", { QStringLiteral("LG-K8S-PLAIN-HTTP"), QStringLiteral("LG-REGISTRY-PLAIN-HTTP") },
+        "high");
+}
+
+void TestRules::sameRiskSameSeverity()
+{
+    QFETCH(QStringList, rules);
+    QFETCH(QString, severity);
+    for (const auto& id : rules) {
+        const Rule* r = m_catalog.find(id.toStdString());
+        QVERIFY2(r, qPrintable(id));
+        QVERIFY2(toString(r->severity) == severity.toStdString(),
+            qPrintable(id + QStringLiteral(" is ") + QString::fromLatin1(toString(r->severity))));
+    }
 }
 
 void TestRules::userFolderOverridesAndAdds()
@@ -312,8 +362,8 @@ void TestRules::crossChecksSpanSourcesOfOneTarget()
     CancelToken cancel { false };
     const auto outcome = scanner.run(sources, nullptr, cancel, {});
     for (const auto& f : outcome.record.findings)
-        QVERIFY2(f.rule != "LG-K8S-NETWORKPOLICY-COVERAGE", f.message.c_str());
-    LG_COMPARE(outcome.record.outcomes.at("LG-K8S-NETWORKPOLICY-COVERAGE").evaluated, 1);
+        QVERIFY2(f.rule != "LG-K8S-NETWORKPOLICY-NONE", f.message.c_str());
+    LG_COMPARE(outcome.record.outcomes.at("LG-K8S-NETWORKPOLICY-NONE").evaluated, 1);
 }
 
 void TestRules::mergeKeysCannotHideRisk()
@@ -412,7 +462,7 @@ void TestRules::crossCheckFindingsHonourExemptions_data()
     QTest::addColumn<bool>("coverage");
     QTest::addColumn<bool>("token");
     QTest::addRow("no exemption") << QByteArray() << QByteArray("{}") << true << true;
-    QTest::addRow("ignore annotation") << QByteArray("    layerguard.io/ignore: LG-K8S-NETWORKPOLICY-COVERAGE\n")
+    QTest::addRow("ignore annotation") << QByteArray("    layerguard.io/ignore: LG-K8S-NETWORKPOLICY-NONE\n")
                                        << QByteArray("{}") << false << true;
     QTest::addRow("by label") << QByteArray()
                               << QByteArray(
@@ -425,12 +475,12 @@ void TestRules::crossCheckFindingsHonourExemptions_data()
     QTest::addRow("by annotation")
         << QByteArray("    owner: ops\n")
         << QByteArray(
-               R"({"exemptions": [{"rule": "LG-K8S-NETWORKPOLICY-COVERAGE", "annotation": "owner=ops", "reason": "r"}]})")
+               R"({"exemptions": [{"rule": "LG-K8S-NETWORKPOLICY-NONE", "annotation": "owner=ops", "reason": "r"}]})")
         << false << true;
     // an ignore list longer than the short annotations kept for annotation exemptions
     QTest::addRow("long ignore annotation, annotation exemption")
         << QByteArray("    owner: ops\n    layerguard.io/ignore: \"") + QByteArray(300, 'x')
-            + ", LG-K8S-NETWORKPOLICY-COVERAGE\"\n"
+            + ", LG-K8S-NETWORKPOLICY-NONE\"\n"
         << QByteArray(
                R"({"exemptions": [{"rule": "LG-K8S-SA-TOKEN-AUTOMOUNT", "annotation": "owner=ops", "reason": "r"}]})")
         << false << false;
@@ -457,10 +507,10 @@ void TestRules::crossCheckFindingsHonourExemptions()
     f.close();
     const auto o = runOn(m_catalog, f.fileName(), Policy::fromJson(nlohmann::json::parse(policy.toStdString())));
     QVERIFY(!o.anySourceFailed());
-    LG_COMPARE(test::fired(o, "LG-K8S-NETWORKPOLICY-COVERAGE", "cart"), coverage);
+    LG_COMPARE(test::fired(o, "LG-K8S-NETWORKPOLICY-NONE", "cart"), coverage);
     LG_COMPARE(test::fired(o, "LG-K8S-SA-TOKEN-AUTOMOUNT", "cart"), token);
     // what is exempted is kept as exempted, never dropped
-    LG_COMPARE(test::exempted(o, "LG-K8S-NETWORKPOLICY-COVERAGE", "cart") != nullptr, !coverage);
+    LG_COMPARE(test::exempted(o, "LG-K8S-NETWORKPOLICY-NONE", "cart") != nullptr, !coverage);
     LG_COMPARE(test::exempted(o, "LG-K8S-SA-TOKEN-AUTOMOUNT", "cart") != nullptr, !token);
 }
 

@@ -170,7 +170,7 @@ void TestDashboard::findingsModelIsSound()
             >= model.data(model.index(r, FindingsModel::RuleColumn)).toString());
     model.sort(FindingsModel::SeverityColumn, Qt::AscendingOrder);
     QVERIFY(model.waitForQuery());
-    QCOMPARE(model.data(model.index(0, 0), FindingsModel::SeverityRole).toInt(), int(Severity::High));
+    QCOMPARE(model.data(model.index(0, 0), FindingsModel::SeverityRole).toInt(), int(Severity::Critical));
     const QString csv = model.toCsv({ model.index(0, 0), model.index(1, 0) });
     QCOMPARE(csv.count(QStringLiteral("\r\n")), 3);
     query.filter.search = "no finding says this";
