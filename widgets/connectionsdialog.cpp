@@ -133,7 +133,8 @@ ConnectionsDialog::ConnectionsDialog(Store* store, SecretStore* secrets, QWidget
             line(f, tr("CA file"), QStringLiteral("registry.caFile"),
                 tr("empty: /etc/docker/certs.d/<host:port>/ca.crt, else the system store"));
             line(f, tr("Repositories"), QStringLiteral("registry.repositories"),
-                tr("glob patterns, comma-separated; empty: the whole catalog"));
+                tr("names or glob patterns, comma-separated; exact names for hosted registries (no catalog there); "
+                   "empty: the whole catalog"));
             line(f, tr("User"), QStringLiteral("registry.user"),
                 tr("empty: the docker config, credential helpers, podman's auth.json"));
             line(f, tr("Password"), QStringLiteral("registry.password"), keyring, true);

@@ -271,7 +271,9 @@ int cmdScan(const QStringList& args)
             QStringLiteral("Results of another tool, or a folder of them (repeatable): OpenSCAP XCCDF/ARF, Lynis "
                            "report.dat, kube-bench, docker-bench-security or Kubescape JSON, Trivy or Grype JSON."),
             QStringLiteral("PATH") },
-        { QStringLiteral("repo"), QStringLiteral("Only registry repositories matching this glob (repeatable)."),
+        { QStringLiteral("repo"),
+            QStringLiteral("Registry repository, a name or a glob (repeatable). Exact names are read without the "
+                           "catalog, which hosted registries (Docker Hub, GHCR, ECR, ...) do not serve."),
             QStringLiteral("PATTERN") },
         { QStringLiteral("tag"), QStringLiteral("Only registry tags matching this glob (repeatable)."),
             QStringLiteral("PATTERN") },
@@ -989,7 +991,9 @@ int cmdTarget(const QStringList& args)
             QStringLiteral("NAME") },
         { QStringLiteral("prometheus"), QStringLiteral("Prometheus URL."), QStringLiteral("URL") },
         { QStringLiteral("registry"), QStringLiteral("OCI registry URL."), QStringLiteral("URL") },
-        { QStringLiteral("repo"), QStringLiteral("Registry repository glob (repeatable)."), QStringLiteral("PATTERN") },
+        { QStringLiteral("repo"),
+            QStringLiteral("Registry repository, a name or a glob (repeatable); exact names need no catalog."),
+            QStringLiteral("PATTERN") },
         { QStringLiteral("registry-insecure"),
             QStringLiteral("Do not verify the registry's certificate (every scan reports it).") },
         { QStringLiteral("prom-user"), QStringLiteral("Prometheus user."), QStringLiteral("NAME") },

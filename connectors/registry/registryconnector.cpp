@@ -24,7 +24,8 @@ namespace {
 constexpr const char* kAcceptManifests
     = "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
       "application/vnd.docker.distribution.manifest.v2+json, "
-      "application/vnd.docker.distribution.manifest.list.v2+json";
+      "application/vnd.docker.distribution.manifest.list.v2+json, "
+      "application/vnd.docker.distribution.manifest.v1+prettyjws;q=0.1"; // schema 1: to report it
 
 QString q(const std::string& s)
 {
@@ -123,6 +124,24 @@ private:
     std::string m_what;
     std::set<std::string> m_seen;
 };
+
+/** The registry kept answering 429 (after the client's bounded retries): the whole source stops, and says why. */
+class RateLimited : public ConnectorError {
+public:
+    using ConnectorError::ConnectorError;
+};
+
+RateLimited rateLimited(const std::string& source, const HttpResponse& r, const std::string& path)
+{
+    std::string limits;
+    for (const char* h : { "ratelimit-limit", "ratelimit-remaining", "retry-after" })
+        if (const auto v = r.header(h))
+            limits += std::string(limits.empty() ? "" : ", ") + h + ": " + maskText(v->substr(0, 64));
+    return RateLimited(source,
+        "the registry limits this client's requests (HTTP 429 on " + path + (limits.empty() ? "" : "; " + limits)
+            + ")",
+        "log in (authenticated clients get higher limits), scan fewer repositories (--repo, --tag), or try later");
+}
 
 std::optional<RegistryCredential> fromAuthsFile(
     const std::string& file, const std::string& host, const std::string& what)
@@ -416,7 +435,11 @@ private:
         HttpEndpoint tokenEp = m_endpoint;
         tokenEp.baseUrl = realm.toString(QUrl::RemovePath | QUrl::RemoveQuery).toStdString();
         tokenEp.authorization.clear();
-        if (m_credential)
+        tokenEp.redirects = 0;
+        // docker login's identity token (username "<token>") is an OAuth2 refresh token: it is exchanged with a
+        // POST, never sent as a Basic password (the distribution token spec's OAuth2 flow).
+        const bool identityToken = m_credential && m_credential->username == "<token>";
+        if (m_credential && !identityToken)
             tokenEp.authorization = "Basic "
                 + QByteArray::fromStdString(m_credential->username + ":" + m_credential->password)
                       .toBase64()
@@ -438,7 +461,23 @@ private:
             m_tokenHttp = std::make_unique<HttpClient>(tokenEp, m_cancel); // kept: keep-alive to the token service
         HttpResponse r;
         try {
-            r = m_tokenHttp->get(path);
+            if (identityToken) {
+                registerSentSecret(m_credential->password);
+                std::string form = "grant_type=refresh_token&client_id=layerguard&refresh_token="
+                    + QUrl::toPercentEncoding(q(m_credential->password)).toStdString();
+                if (auto sv = c.params.find("service"); sv != c.params.end())
+                    form += "&service=" + QUrl::toPercentEncoding(q(sv->second)).toStdString();
+                std::string scopes; // the OAuth2 form takes the scopes space-separated, in one field
+                for (const auto& sc : alsoFor.empty() ? std::vector<std::string> { wantScope } : alsoFor)
+                    if (!sc.empty())
+                        scopes += (scopes.empty() ? "" : " ") + sc;
+                if (!scopes.empty())
+                    form += "&scope=" + QUrl::toPercentEncoding(q(scopes)).toStdString();
+                r = m_tokenHttp->request("POST", realm.path(QUrl::FullyEncoded).toStdString(), form,
+                    "application/x-www-form-urlencoded");
+            } else {
+                r = m_tokenHttp->get(path);
+            }
         } catch (const HttpError& e) {
             throw ConnectorError(m_source, std::string("token service: ") + e.what(), e.hint());
         }
@@ -611,6 +650,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             + ": TLS verification is turned off by your configuration; anyone on the path can pose as the registry");
     ep.totalTimeout = std::chrono::seconds(60);
     ep.maxBody = 64u * 1024 * 1024;
+    ep.redirects = 5; // hosted registries send blobs (and some manifests) to a CDN or signed storage URLs
     ep.tlsHint
         = "the registry's certificate is not trusted: give its CA with --ca-file or put it in /etc/docker/certs.d/"
         + host + "/ca.crt";
@@ -625,6 +665,8 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
 
     // The endpoint: transport and what an anonymous client may do.
     const HttpResponse ping = anonymous.get("/v2/", "");
+    if (ping.status == 429)
+        throw rateLimited(m_target, ping, "/v2/");
     if (ping.status != 200 && ping.status != 401)
         throw ConnectorError(m_target, m_options.url + "/v2/ answered HTTP " + std::to_string(ping.status),
             "check that the URL points at an OCI distribution registry (Docker Registry v2 API)");
@@ -640,10 +682,16 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
         { "anonymous", { { "catalog", anonCatalog.status == 200 }, { "pull", false } } },
         { "metadata", { { "name", m_options.url } } } };
 
-    // Every repository of the catalog (paged with Link), filtered by the user's patterns.
+    // Every repository of the catalog (paged with Link), filtered by the user's patterns. Repositories named
+    // exactly are read without it: hosted registries (Docker Hub, GHCR, ECR, ...) do not serve the catalog.
     std::vector<std::string> repositories;
+    const bool exactNames = !m_options.repositories.empty()
+        && std::none_of(m_options.repositories.begin(), m_options.repositories.end(),
+            [](const std::string& r) { return r.find_first_of("*?[") != std::string::npos; });
+    if (exactNames)
+        repositories = m_options.repositories;
     LinkPager catalogPages(m_target, "catalog");
-    std::string path = "/v2/_catalog?n=100";
+    std::string path = exactNames ? std::string() : "/v2/_catalog?n=100";
     while (!path.empty()) {
         if (cancel.load())
             throw Cancelled();
@@ -657,10 +705,13 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                                             "token service and this machine"
                                           : "log in with docker login " + host
                         + " (the docker config, a credential helper or podman's auth.json are read)");
+        if (r.status == 429)
+            throw rateLimited(m_target, r, path);
         if (r.status != 200)
             throw ConnectorError(m_target,
                 "GET " + path + " answered HTTP " + std::to_string(r.status) + ": " + registryError(r),
-                "the catalog API may be disabled (some registries do): name the repositories with --repo");
+                "this registry does not list its repositories (hosted registries seldom do): name them exactly, "
+                "--repo team/app (repeatable), without wildcards");
         const auto j = nlohmann::json::parse(r.body, nullptr, false);
         if (!member(j, "repositories").is_array())
             throw ConnectorError(m_target, "GET " + path + " did not answer a repository list", "check the URL");
@@ -691,6 +742,8 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             if (cancel.load())
                 throw Cancelled();
             HttpResponse r = worker.get(tpath, scope);
+            if (r.status == 429)
+                throw rateLimited(m_target, r, tpath);
             if (r.status != 200)
                 throw ConnectorError(m_target,
                     "GET " + tpath + " answered HTTP " + std::to_string(r.status) + ": " + registryError(r),
@@ -724,6 +777,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             image.kind = "RegistryImage";
             image.name = repo + ":" + tag;
             image.data = { { "repository", repo }, { "tag", tag }, { "digest", "" }, { "readError", "" },
+                { "schema1", false },
                 { "signature", { { "cosign", false }, { "referrers", false } } },
                 { "metadata", { { "name", image.name } } } };
             if (auto prev = m_options.previousDigests.find(image.name); prev != m_options.previousDigests.end())
@@ -736,6 +790,8 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             };
             try {
                 HttpResponse m = worker.get("/v2/" + repo + "/manifests/" + tag, scope, { kAcceptManifests });
+                if (m.status == 429)
+                    throw rateLimited(m_target, m, "/v2/" + repo + "/manifests/" + tag);
                 if (m.status != 200) {
                     fail("manifest answered HTTP " + std::to_string(m.status) + ": " + registryError(m));
                     continue;
@@ -766,9 +822,20 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                         continue;
                     }
                 }
+                // Docker's schema 1 (deprecated, refused by current engines, signed with keys nobody checks): its
+                // tag is reported for what it is, not as unreadable.
+                if (member(manifest, "schemaVersion") == 1
+                    || mediaType.starts_with("application/vnd.docker.distribution.manifest.v1")) {
+                    image.data["digest"] = digest;
+                    image.data["mediaType"] = mediaType.empty() ? std::string("application/vnd.docker.distribution.manifest.v1+json") : mediaType;
+                    image.data["schema1"] = true;
+                    image.origin = m_options.url + "/v2/" + repo + "@" + digest;
+                    sinkOut(image);
+                    continue;
+                }
                 const std::string configDigest = text(member(manifest, "config"), "digest");
                 if (configDigest.empty()) {
-                    fail("the manifest has no config (a schema 1 or artifact manifest)");
+                    fail("the manifest has no config (an artifact, not an image)");
                     continue;
                 }
                 HttpResponse blob = worker.get("/v2/" + repo + "/blobs/" + configDigest, scope, { "Accept: */*" });
@@ -810,6 +877,8 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                 entry.second.push_back(repo + ":" + tag);
                 entry.first["RepoDigests"] = nlohmann::json::array({ repo + "@" + digest });
                 ++images;
+            } catch (const RateLimited&) {
+                throw; // every further request would be refused too
             } catch (const ConnectorError& e) {
                 // transport trouble on one tag (a cut connection): report it there, go on with the rest
                 if (cancel.load())

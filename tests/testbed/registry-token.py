@@ -35,7 +35,8 @@ service with a per-token limit does; the registry then answers the others' reque
 error="insufficient_scope". N = 0: a request for more than one repository is refused (400), as by a
 service that takes one scope per request.
 
-Every request is logged as one JSON line in --log (time, method, user, service, requested scopes,
+Every request is logged as one JSON line in --log (time, method ("GET", or "POST <grant_type>"), user, service,
+requested scopes,
 granted access, status, expired), so tests can assert which scopes a client asked for.
 """
 import argparse
@@ -292,7 +293,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.issuer.log(method="POST", scopes=scopes, service=service, status=400)
             self.send_json(400, {"error": "unsupported_grant_type"})
             return
-        self.issue("POST", user, service, scopes, offline=field("access_type") == "offline")
+        self.issue("POST " + grant_type, user, service, scopes, offline=field("access_type") == "offline")
 
 
 class TLSServer(http.server.ThreadingHTTPServer):

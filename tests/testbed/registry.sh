@@ -11,6 +11,9 @@
 #   token  https + auth.token: bearer tokens from registry-token.py (https, same CA, RS256 JWTs with
 #          an x5c header verified against the test CA as rootcertbundle)
 #   faults registry-faults.py, plain http: broken/app with tags gone (404), badjson, cut (short body)
+#   front  registry-front.py before token: a hosted registry (Docker Hub-like): realm on another port,
+#          blobs 307 to signed URLs on https://localhost:PORT (rejects Authorization), 429 on every 7th
+#          /v2/ request, _catalog 404 UNSUPPORTED; its upstream credentials are LG_REG_USER's
 # start pushes the standard images (registry-push.py seed) into plain, basic and token and returns when
 # they are pullable: shop/clean:1.0 (Docker v2, cosign signature tag sha256-<hex>.sig), shop/root:1.0
 # (OCI, root, DB_PASSWORD=$LG_REG_CANARY, 2021), shop/multi:2.0 (OCI index amd64+arm64), shop/web:latest.
@@ -23,7 +26,12 @@
 #   LG_REG_ISSUER_MAX_SCOPES_FILE (while it exists a token grants at most N repositories, N its content),
 #   LG_REG_FAULTS_URL, LG_REG_FAULTS_PID, LG_REG_FAULTS_LOG, LG_REG_DOCKER_CONFIG (a DOCKER_CONFIG dir
 #   with auths for basic and token), LG_REG_IMAGES (registry-images.json), LG_REG_COSIGN_KEY,
-#   LG_REG_COSIGN_PUB (the key pair the signature is made with)
+#   LG_REG_COSIGN_PUB (the key pair the signature is made with),
+#   LG_REG_FRONT_URL/_PORT/_PID/_LOG (JSON lines, front and realm requests), LG_REG_FRONT_REALM,
+#   LG_REG_FRONT_REDIRECT_URL (https://localhost:PORT), LG_REG_FRONT_REDIRECT_LOG (JSON lines {host, method,
+#   path, status, authorization: bool}), LG_REG_FRONT_EVERY (7: every Nth /v2/ request is a 429),
+#   LG_REG_FRONT_EVERY_FILE (while it exists its number replaces LG_REG_FRONT_EVERY, 0: never),
+#   LG_REG_FRONT_REDIRECT_MANIFESTS_FILE (while it exists manifests are redirected too)
 # LG_REG_TOKEN_EXPIRES_IN (default 300) sets the issuer's token lifetime.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -38,6 +46,7 @@ registry=/usr/bin/docker-registry py=/usr/bin/python3
 canary=lg-canary-REGISTRY-5f3a9c
 service=layerguard-registry
 issuer=layerguard-test-token-issuer
+front_every=7
 
 # shellcheck source=tests/testbed/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -45,13 +54,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 stop() {
     if [[ -f "$envfile" ]]; then
         local LG_REG_PLAIN_PID="" LG_REG_BASIC_PID="" LG_REG_TOKEN_PID="" LG_REG_ISSUER_PID="" LG_REG_FAULTS_PID=""
+        local LG_REG_FRONT_PID=""
         # shellcheck disable=SC1090
         source "$envfile"
         local p
         for p in "$LG_REG_PLAIN_PID" "$LG_REG_BASIC_PID" "$LG_REG_TOKEN_PID"; do
             [[ -n "$p" ]] && terminate "$p" docker-registry
         done
-        for p in "$LG_REG_ISSUER_PID" "$LG_REG_FAULTS_PID"; do
+        for p in "$LG_REG_FRONT_PID" "$LG_REG_ISSUER_PID" "$LG_REG_FAULTS_PID"; do
             [[ -n "$p" ]] && terminate "$p" python3
         done
     fi
@@ -72,6 +82,7 @@ fail() { # fail MESSAGE [LOG]: print the log's tail, tear down what was started,
     started="" user="" password="" seeded=""
     plain_port="" plain_pid="" basic_port="" basic_pid="" token_port="" token_pid=""
     issuer_port="" issuer_pid="" faults_port="" faults_pid=""
+    front_port="" front_pid="" front_redirect_port="" front_auth_port=""
 }
 
 free_port() {
@@ -99,6 +110,11 @@ write_env() {
             "$run/issuer/requests.log" "$run/issuer/expire-tokens" "$run/issuer/max-scopes"
         [[ -n "${faults_port:-}" ]] && printf 'LG_REG_FAULTS_URL=http://127.0.0.1:%s\nLG_REG_FAULTS_LOG=%s\n' \
             "$faults_port" "$run/faults/requests.log"
+        [[ -n "${front_pid:-}" ]] && printf 'LG_REG_FRONT_PID=%s\n' "$front_pid"
+        [[ -n "${front_auth_port:-}" ]] && printf 'LG_REG_FRONT_URL=%s\nLG_REG_FRONT_PORT=%s\nLG_REG_FRONT_LOG=%s\nLG_REG_FRONT_REALM=%s\nLG_REG_FRONT_REDIRECT_URL=%s\nLG_REG_FRONT_REDIRECT_LOG=%s\nLG_REG_FRONT_EVERY=%s\nLG_REG_FRONT_EVERY_FILE=%s\nLG_REG_FRONT_REDIRECT_MANIFESTS_FILE=%s\n' \
+            "https://127.0.0.1:$front_port" "$front_port" "$run/front/requests.log" "https://127.0.0.1:$front_auth_port/token" \
+            "https://localhost:$front_redirect_port" "$run/front/redirect.log" "$front_every" "$run/front/every" \
+            "$run/front/redirect-manifests"
         [[ -n "${seeded:-}" ]] && printf 'LG_REG_DOCKER_CONFIG=%s\nLG_REG_IMAGES=%s\n' "$state/docker-config" "$state/registry-images.json"
         true
     } > "$envfile.tmp"
@@ -264,6 +280,13 @@ start() {
     start_python faults registry-faults.py
     local name
     for name in plain basic token; do start_registry "$name"; done
+    # The hosted-registry front needs the token registry's challenge (its realm) to start.
+    start_python front registry-front.py --tls-cert "$run/tls/server.crt" --tls-key "$run/tls/server.key" \
+        --upstream "https://127.0.0.1:$token_port" --upstream-ca "$run/tls/ca.crt" \
+        --upstream-credentials "$run/issuer/credentials" --every "$front_every" --every-file "$run/front/every" \
+        --redirect-manifests-file "$run/front/redirect-manifests" --redirect-log "$run/front/redirect.log"
+    read -r front_port front_redirect_port front_auth_port <<<"$front_port" # the ready file: "FRONT REDIRECT AUTH"
+    write_env
 
     # DOCKER_CONFIG for the connector: credentials of the two registries that need them.
     mkdir -p "$state/docker-config"
@@ -291,7 +314,8 @@ EOF
     started=1
     echo "registry testbed ready after $(elapsed) (servers up after $ready_at; $(tail -n 1 "$run/seed.log")):" \
         "plain http://127.0.0.1:$plain_port, basic https://127.0.0.1:$basic_port, token https://127.0.0.1:$token_port" \
-        "(issuer https://127.0.0.1:$issuer_port), faults http://127.0.0.1:$faults_port"
+        "(issuer https://127.0.0.1:$issuer_port), faults http://127.0.0.1:$faults_port," \
+        "front https://127.0.0.1:$front_port (redirects https://localhost:$front_redirect_port, realm https://127.0.0.1:$front_auth_port)"
 }
 
 case "$cmd" in
