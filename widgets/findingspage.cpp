@@ -251,17 +251,25 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     connect(copy, &QShortcut::activated, this, &FindingsPage::copySelection);
 }
 
+void FindingsPage::setTarget(const QString& target)
+{
+    m_target = target.toStdString();
+    m_stale = true;
+}
+
 void FindingsPage::refresh()
 {
-    const auto latest = m_store->latestScanId();
-    if (!latest) {
-        m_emptyText->setText(tr("No scan yet. Run a scan from the toolbar."));
+    // The estate: the latest scan of each target (of the one picked), as of now.
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    const EstatePosture estate = m_store->estate(now, m_target);
+    if (estate.targets.empty()) {
+        m_emptyText->setText(m_target.empty() ? tr("No scan yet. Run a scan from the toolbar.")
+                                              : tr("No scan of %1 yet.").arg(QString::fromStdString(m_target)));
         m_stack->setCurrentIndex(0);
         return;
     }
     if (m_layer) {
-        const auto info = m_store->scan(*latest);
-        const bool scanned = info && std::any_of(info->layers.begin(), info->layers.end(), [&](const auto& ls) {
+        const bool scanned = std::any_of(estate.layers.begin(), estate.layers.end(), [&](const auto& ls) {
             return ls.layer == *m_layer;
         });
         if (!scanned) {
@@ -273,7 +281,15 @@ void FindingsPage::refresh()
     }
     m_stack->setCurrentIndex(1);
     m_stale = false;
-    const FindingQuery query = currentQuery(*latest);
+    FindingQuery query = currentQuery(estate.targets.front().scanId);
+    query.filter.asOf = now;
+    if (estate.targets.size() == 1) {
+        query.filter.target = estate.targets.front().target;
+    } else {
+        query.scanId = 0;
+        for (const auto& t : estate.targets)
+            query.parts.emplace_back(t.scanId, t.target);
+    }
     const auto by = FindingGroupBy(m_groupBy->currentData().toInt());
     if (m_openGroupSet)
         m_groupChip->setText(
@@ -353,9 +369,20 @@ void FindingsPage::queryFinished(int rows)
 {
     m_count->setText(tr("%n finding(s)", nullptr, rows));
     int row = 0;
-    if (!m_currentId.empty())
-        if (const auto rowId = m_store->findingRowId(m_model->query().scanId, m_currentId))
-            row = std::max(0, m_model->rowOfRowId(*rowId));
+    if (!m_currentId.empty()) {
+        const auto& q = m_model->query();
+        std::vector<std::int64_t> scans { q.scanId };
+        if (!q.parts.empty()) {
+            scans.clear();
+            for (const auto& part : q.parts)
+                scans.push_back(part.first);
+        }
+        for (auto scan : scans)
+            if (const auto rowId = m_store->findingRowId(scan, m_currentId)) {
+                row = std::max(0, m_model->rowOfRowId(*rowId));
+                break;
+            }
+    }
     if (rows > 0) {
         m_table->selectRow(row);
         m_table->scrollTo(m_model->index(row, 0));

@@ -35,6 +35,8 @@ class FindingsPage : public QWidget {
 public:
     FindingsPage(std::optional<Layer> layer, Store* store, QWidget* parent = nullptr);
     void refresh();
+    /** Shows one target (its latest scan), or with an empty name the estate (the latest scan of each target). */
+    void setTarget(const QString& target);
     [[nodiscard]] FindingsModel* model() const { return m_model; }
     [[nodiscard]] QTableView* table() const { return m_table; }
     [[nodiscard]] QTableView* groupsTable() const { return m_groupsTable; }
@@ -70,6 +72,7 @@ private:
     [[nodiscard]] FindingQuery currentQuery(std::int64_t scanId) const;
 
     std::optional<Layer> m_layer;
+    std::string m_target; ///< empty: the whole estate
     Store* m_store;
     FindingsModel* m_model;
     QStackedLayout* m_stack = nullptr;

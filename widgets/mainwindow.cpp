@@ -24,6 +24,7 @@
 #include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QComboBox>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -115,6 +116,20 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     });
     m_scanButton->setMenu(menu);
     toolbar->addWidget(m_scanButton);
+    // Which target every page shows: the estate (the latest scan of each target) or one target.
+    toolbar->addSeparator();
+    m_targetPicker = new QComboBox;
+    m_targetPicker->setAccessibleName(tr("Target"));
+    m_targetPicker->setToolTip(tr("Show the whole estate (the latest scan of each target) or one target"));
+    m_targetPicker->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_targetPicker->addItem(tr("All targets"), QString());
+    connect(m_targetPicker, &QComboBox::activated, this,
+        [this](int index) { setTarget(m_targetPicker->itemData(index).toString()); });
+    auto* targetLabel = new QLabel(tr("Target"));
+    targetLabel->setContentsMargins(8, 0, 6, 0);
+    targetLabel->setBuddy(m_targetPicker);
+    toolbar->addWidget(targetLabel);
+    toolbar->addWidget(m_targetPicker);
     m_progress = new QProgressBar;
     m_progress->setRange(0, 0);
     m_progress->setMaximumWidth(160);
@@ -179,6 +194,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     }
 
     connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(1 + int(l)); });
+    connect(m_overview, &OverviewPage::targetActivated, this, &MainWindow::setTarget);
     connect(m_overview, &OverviewPage::scanDemoRequested, this, &MainWindow::scanDemo);
     connect(m_overview, &OverviewPage::scanManifestsRequested, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));
@@ -256,6 +272,7 @@ void MainWindow::saveSettings() const
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
     s.setValue(QStringLiteral("window/page"), m_nav->currentRow());
+    s.setValue(QStringLiteral("window/target"), m_target);
     s.setValue(QStringLiteral("window/scheme"), int(theme::currentScheme()));
     for (std::size_t i = 0; i < m_findingPages.size(); ++i)
         s.setValue(QStringLiteral("findings/%1").arg(i), m_findingPages[i]->saveLayout());
@@ -272,6 +289,12 @@ int MainWindow::restoreSettings()
     if (scheme != int(theme::currentScheme()) && scheme >= 0 && scheme <= int(theme::Scheme::Dark))
         theme::applyScheme(theme::Scheme(scheme));
     const int page = s.value(QStringLiteral("window/page"), 0).toInt();
+    if (const QString target = s.value(QStringLiteral("window/target")).toString(); !target.isEmpty()) {
+        m_target = target; // checked against the stored targets on the first refresh
+        m_overview->setTarget(target);
+        for (auto* p : m_findingPages)
+            p->setTarget(target);
+    }
     return page >= 0 && page < m_nav->count() ? page : 0;
 }
 
@@ -297,9 +320,35 @@ void MainWindow::showPage(int index)
     m_nav->setCurrentRow(index);
 }
 
+void MainWindow::setTarget(const QString& target)
+{
+    m_target = target;
+    m_overview->setTarget(target);
+    for (auto* p : m_findingPages)
+        p->setTarget(target);
+    refreshAll();
+}
+
 void MainWindow::refreshAll()
 {
     try {
+        // the picker lists every target with a stored scan; a target no longer there falls back to all
+        const auto targets = m_store->scannedTargets();
+        m_targetPicker->blockSignals(true);
+        while (m_targetPicker->count() > 1)
+            m_targetPicker->removeItem(1);
+        for (const auto& t : targets)
+            m_targetPicker->addItem(QString::fromStdString(t), QString::fromStdString(t));
+        int index = m_targetPicker->findData(m_target);
+        if (index < 0) {
+            index = 0;
+            m_target.clear();
+            m_overview->setTarget({});
+            for (auto* p : m_findingPages)
+                p->setTarget({});
+        }
+        m_targetPicker->setCurrentIndex(index);
+        m_targetPicker->blockSignals(false);
         m_overview->refresh(*m_store);
         for (auto* p : m_findingPages)
             p->refreshWhenShown(); // hidden pages query when they are next shown
@@ -358,12 +407,13 @@ void MainWindow::scanManifests(const QString& path)
 
 void MainWindow::exportReport()
 {
-    const auto latest = m_store->latestScanId();
+    // one target's latest scan when a target is picked, else the latest scan
+    const auto latest = m_target.isEmpty() ? m_store->latestScanId() : m_store->latestScanOf(m_target.toStdString());
     if (!latest) {
         QMessageBox::information(this, tr("Export report"), tr("There is no scan to report on yet."));
         return;
     }
-    ReportDialog dialog(m_store->path(), *latest, this);
+    ReportDialog dialog(m_store->path(), *latest, this, m_target.toStdString());
     dialog.resize(1100, 820);
     dialog.exec();
 }

@@ -9,6 +9,7 @@
 #include <memory>
 
 class QAction;
+class QComboBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -54,6 +55,9 @@ public:
     /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */
     void showPage(int index);
     [[nodiscard]] FindingsPage* findingsPage(int index) const;
+    /** The target every page shows: empty for the whole estate (the latest scan of each target). */
+    void setTarget(const QString& target);
+    [[nodiscard]] QString target() const { return m_target; }
 
     /** Where the window keeps its layout and theme (XDG: ~/.config/layerguard/layerguard.ini). */
     [[nodiscard]] static QSettings settings();
@@ -87,6 +91,8 @@ private:
     QAction* m_progressAction;
     QAction* m_cancelAction;
     QToolButton* m_scanButton;
+    QComboBox* m_targetPicker;
+    QString m_target;
     SecretStore* m_secrets;
 };
 

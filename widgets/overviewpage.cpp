@@ -22,7 +22,9 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 
+#include <algorithm>
 #include <functional>
+#include <iterator>
 #include <limits>
 
 namespace lg {
@@ -52,6 +54,8 @@ public:
         update();
     }
     std::function<void(Layer)> onActivate;
+    [[nodiscard]] const LayerTally& tally() const { return m_tally; }
+    [[nodiscard]] bool scanned() const { return m_scanned; }
 
 protected:
     void paintEvent(QPaintEvent* e) override
@@ -183,7 +187,7 @@ OverviewPage::OverviewPage(QWidget* parent)
     v->addLayout(tiles);
 
     auto* trendBar = new QHBoxLayout;
-    auto* trendTitle = new QLabel(tr("<b>Risk trend</b> per layer (score, higher is better)"));
+    auto* trendTitle = new QLabel(tr("<b>Risk trend</b> per layer (score, higher is better; the estate after each scan)"));
     m_hover = new QLabel;
     m_hover->setStyleSheet(QStringLiteral("color: palette(dark);"));
     m_range = new QComboBox;
@@ -207,54 +211,71 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_worker = new CacheWorker(this);
 
     auto* bottom = new QGridLayout;
+    m_targetsTitle = new QLabel(tr("<b>Targets</b>"));
+    m_targets = new QListWidget;
+    m_targets->setAccessibleName(tr("Targets"));
+    m_targets->setToolTip(tr("The latest scan of each target; Enter or double-click shows one target"));
+    connect(m_targets, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        Q_EMIT targetActivated(item->data(Qt::UserRole).toString());
+    });
     auto* risksTitle = new QLabel(tr("<b>Top risks</b>"));
     m_topRisks = new QListWidget;
     m_changesTitle = new QLabel(tr("<b>Changed since the previous scan</b>"));
     m_changes = new QListWidget;
-    bottom->addWidget(risksTitle, 0, 0);
-    bottom->addWidget(m_changesTitle, 0, 1);
-    bottom->addWidget(m_topRisks, 1, 0);
-    bottom->addWidget(m_changes, 1, 1);
+    bottom->addWidget(m_targetsTitle, 0, 0);
+    bottom->addWidget(risksTitle, 0, 1);
+    bottom->addWidget(m_changesTitle, 0, 2);
+    bottom->addWidget(m_targets, 1, 0);
+    bottom->addWidget(m_topRisks, 1, 1);
+    bottom->addWidget(m_changes, 1, 2);
+    bottom->setColumnStretch(0, 2);
+    bottom->setColumnStretch(1, 3);
+    bottom->setColumnStretch(2, 3);
     v->addLayout(bottom, 1);
     m_stack->addWidget(content);
 }
 
 void OverviewPage::refresh(const Store& store)
 {
-    const auto scans = store.scans();
-    if (scans.empty()) {
+    // The posture today: the latest scan of each target (of the one picked), as of now (acceptances made, revoked or
+    // expired since count); the trend keeps the scores each scan was written with.
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    const EstatePosture estate = store.estate(now, m_target);
+    if (estate.targets.empty()) {
         m_stack->setCurrentIndex(0);
         return;
     }
     m_stack->setCurrentIndex(1);
-    // The posture today: the latest scan's scores as of now (acceptances made, revoked or expired since count);
-    // the trend and history keep the scores each scan was written with.
-    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
-    const ScanInfo last = store.scanAt(scans.back().id, now).value_or(scans.back());
-    const ScanInfo* prev = scans.size() > 1 ? &scans[scans.size() - 2] : nullptr;
+    m_points = store.estateHistory(m_target);
+    const EstatePoint* before = m_points.size() > 1 ? &m_points[m_points.size() - 2] : nullptr;
 
-    const auto overall = last.overallScore;
+    const auto overall = estate.score;
     m_posture->setText(
         QStringLiteral("<span style='font-size:26pt; font-weight:600; color:%1'>%2</span>")
             .arg(theme::scoreColor(overall).name(), overall ? QString::number(*overall) : QStringLiteral("—")));
-    QString detail = tr("Posture · %1").arg(overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"));
-    if (prev && prev->overallScore && overall) {
-        const int d = *overall - *prev->overallScore;
-        detail += d == 0
-            ? tr(" · unchanged")
-            : tr(" · %1%2 since %3")
-                  .arg(d > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
-                  .arg(std::abs(d))
-                  .arg(QDateTime::fromSecsSinceEpoch(prev->finishedAt).toString(QStringLiteral("d MMM HH:mm")));
+    QString detail = m_target.empty()
+        ? tr("Estate · %1").arg(overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"))
+        : tr("%1 · %2").arg(QString::fromStdString(m_target),
+              overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"));
+    if (before && before->score && overall) {
+        const int d = *overall - *before->score;
+        detail += d == 0 ? tr(" · unchanged")
+                         : tr(" · %1%2 since %3")
+                               .arg(d > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
+                               .arg(std::abs(d))
+                               .arg(QDateTime::fromSecsSinceEpoch(before->at).toString(QStringLiteral("d MMM HH:mm")));
     }
-    detail += tr("\nScan %1 · %2 · %3 resources")
-                  .arg(last.id)
-                  .arg(QDateTime::fromSecsSinceEpoch(last.finishedAt).toString(QStringLiteral("d MMM yyyy HH:mm")))
-                  .arg(last.resources);
+    const auto newest = std::max_element(estate.targets.begin(), estate.targets.end(),
+        [](const auto& a, const auto& b) { return a.scannedAt < b.scannedAt; });
+    const int stale = int(std::count_if(estate.targets.begin(), estate.targets.end(), [](const auto& t) { return t.stale; }));
+    detail += tr("\n%n target(s), latest scan %1", nullptr, int(estate.targets.size()))
+                  .arg(QDateTime::fromSecsSinceEpoch(newest->scannedAt).toString(QStringLiteral("d MMM yyyy HH:mm")));
+    if (stale > 0)
+        detail += tr(" · %n stale", nullptr, stale);
     m_postureDetail->setText(detail);
 
     std::array<int, 5> total {};
-    for (const auto& ls : last.layers)
+    for (const auto& ls : estate.layers)
         for (std::size_t i = 0; i < 5; ++i)
             total[i] += ls.tally.openBySeverity[i];
     QStringList parts;
@@ -268,50 +289,82 @@ void OverviewPage::refresh(const Store& store)
 
     for (std::size_t i = 0; i < kAllLayers.size(); ++i) {
         const Layer l = kAllLayers[i];
-        auto it = std::find_if(last.layers.begin(), last.layers.end(), [&](const auto& ls) { return ls.layer == l; });
-        if (it == last.layers.end()) {
+        auto it = std::find_if(estate.layers.begin(), estate.layers.end(), [&](const auto& ls) { return ls.layer == l; });
+        if (it == estate.layers.end()) {
             m_tiles[i]->set(std::nullopt, false, std::nullopt, {});
             continue;
         }
         std::optional<int> delta;
-        if (prev) {
-            auto pit
-                = std::find_if(prev->layers.begin(), prev->layers.end(), [&](const auto& ls) { return ls.layer == l; });
-            if (pit != prev->layers.end() && pit->score && it->score)
-                delta = *it->score - *pit->score;
-        }
+        if (before && it->score)
+            if (auto pit = before->layers.find(l); pit != before->layers.end())
+                delta = *it->score - pit->second;
         m_tiles[i]->set(it->score, true, delta, it->tally);
     }
-    m_scans = scans;
+
+    // One row per target: its score, when it was scanned, stale since when.
+    m_targets->clear();
+    m_targetsTitle->setText(m_target.empty() ? tr("<b>Targets</b> (the latest scan of each)") : tr("<b>Target</b>"));
+    for (const auto& t : estate.targets) {
+        const QString when = QDateTime::fromSecsSinceEpoch(t.scannedAt).toString(QStringLiteral("d MMM HH:mm"));
+        auto* item = new QListWidgetItem(QStringLiteral("%1  %2 · %3%4")
+                                             .arg(t.score ? QString::number(*t.score) : QStringLiteral("—"),
+                                                 QString::fromStdString(t.target),
+                                                 t.stale ? tr("stale since %1").arg(when) : when,
+                                                 t.kind.empty() ? QString() : tr(" · %1").arg(QString::fromStdString(t.kind))));
+        item->setData(Qt::UserRole, QString::fromStdString(t.target));
+        item->setForeground(t.stale ? QColor(0xB0, 0x1E, 0x2D) : theme::scoreColor(t.score));
+        item->setToolTip(tr("Scan %1 of %2%3").arg(t.scanId).arg(QString::fromStdString(t.target),
+            t.stale ? tr(": not scanned for more than %n day(s)", nullptr, int(estate.staleAfter / 86400)) : QString()));
+        m_targets->addItem(item);
+    }
     buildTrend();
 
-    // Top risks and changes read findings: in the background, so a million-finding scan never blocks.
+    // Top risks and changes read findings: in the background, so a million-finding scan never blocks. Each target
+    // is compared with its own previous scan: scanning one target never "resolves" another's findings.
+    struct Part {
+        std::string target;
+        std::int64_t scan = 0;
+        std::optional<std::int64_t> previous;
+    };
+    std::vector<Part> partsToRead;
+    for (const auto& t : estate.targets)
+        partsToRead.push_back({ t.target, t.scanId, t.previousScanId });
     struct Side {
         std::vector<Finding> top;
-        std::optional<ScanDiffSummary> diff;
+        Changes changes;
     };
-    const std::int64_t lastId = last.id;
-    const std::optional<std::int64_t> prevId = prev ? std::optional<std::int64_t>(prev->id) : std::nullopt;
-    m_changesTitle->setText(
-        prev ? tr("<b>Changed since scan %1</b>").arg(prev->id) : tr("<b>Changed since the previous scan</b>"));
     m_worker->run<Side>(
         store.path(),
-        [lastId, prevId, now](const Store& reader, const std::atomic<bool>&) {
+        [partsToRead, now](const Store& reader, const std::atomic<bool>&) {
             Side side;
-            side.top = reader.topFindings(lastId, 12, now);
-            if (prevId)
-                side.diff = reader.diffSummary(*prevId, lastId, 200);
+            for (const auto& p : partsToRead) {
+                auto top = reader.topFindings(p.scan, 12, now, p.target);
+                std::move(top.begin(), top.end(), std::back_inserter(side.top));
+                if (!p.previous)
+                    continue;
+                auto d = reader.diffSummary(*p.previous, p.scan, 200, p.target);
+                ++side.changes.compared;
+                side.changes.added += d.added;
+                side.changes.resolved += d.resolved;
+                std::move(d.addedFirst.begin(), d.addedFirst.end(), std::back_inserter(side.changes.addedFirst));
+                std::move(d.resolvedFirst.begin(), d.resolvedFirst.end(), std::back_inserter(side.changes.resolvedFirst));
+            }
+            auto bySeverity = [](const Finding& a, const Finding& b) { return a.severity < b.severity; };
+            std::stable_sort(side.top.begin(), side.top.end(), bySeverity);
+            if (side.top.size() > 12)
+                side.top.resize(12);
+            std::stable_sort(side.changes.addedFirst.begin(), side.changes.addedFirst.end(), bySeverity);
+            std::stable_sort(side.changes.resolvedFirst.begin(), side.changes.resolvedFirst.end(), bySeverity);
             return side;
         },
-        [this, prevId](Side side) { showFindings(side.top, side.diff ? &*side.diff : nullptr, prevId); },
+        [this](Side side) { showFindings(side.top, side.changes); },
         [this](const QString& message) {
             m_topRisks->clear();
             m_topRisks->addItem(tr("The cache could not be read: %1").arg(message));
         });
 }
 
-void OverviewPage::showFindings(
-    const std::vector<Finding>& top, const ScanDiffSummary* diff, std::optional<std::int64_t> prevId)
+void OverviewPage::showFindings(const std::vector<Finding>& top, const Changes& changes)
 {
     m_topRisks->clear();
     for (const auto& f : top) {
@@ -326,28 +379,44 @@ void OverviewPage::showFindings(
         m_topRisks->addItem(tr("No open findings in the scanned layers."));
 
     m_changes->clear();
-    if (!diff || !prevId) {
+    if (changes.compared == 0) {
         m_changesTitle->setText(tr("<b>Changed since the previous scan</b>"));
-        m_changes->addItem(tr("This is the first scan: the next one will show what changed."));
+        m_changes->addItem(tr("No target has been scanned twice yet: the next scan will show what changed."));
         return;
     }
-    m_changesTitle->setText(
-        tr("<b>Changed since scan %1</b>: %2 new · %3 resolved").arg(*prevId).arg(diff->added).arg(diff->resolved));
-    for (const auto& f : diff->addedFirst)
+    m_changesTitle->setText(tr("<b>Changed since each target's previous scan</b>: %1 new · %2 resolved")
+                                .arg(changes.added)
+                                .arg(changes.resolved));
+    constexpr std::size_t kShown = 200;
+    std::size_t shown = 0;
+    for (const auto& f : changes.addedFirst) {
+        if (shown++ >= kShown)
+            break;
         m_changes->addItem(
             QStringLiteral("+ %1 — %2").arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
-    for (const auto& f : diff->resolvedFirst) {
+    }
+    for (const auto& f : changes.resolvedFirst) {
+        if (shown++ >= kShown)
+            break;
         auto* item = new QListWidgetItem(QStringLiteral("− %1 — %2 (resolved)")
                                              .arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
         item->setForeground(QColor(0x2E, 0x8B, 0x57));
         m_changes->addItem(item);
     }
-    const int shown = int(diff->addedFirst.size() + diff->resolvedFirst.size());
-    if (diff->added + diff->resolved > shown)
+    const int listed = int(std::min(shown, kShown));
+    if (changes.added + changes.resolved > listed)
         m_changes->addItem(
-            tr("… and %n more (History → compare scans)", nullptr, diff->added + diff->resolved - shown));
-    if (diff->added == 0 && diff->resolved == 0)
+            tr("… and %n more (History → compare scans)", nullptr, changes.added + changes.resolved - listed));
+    if (changes.added == 0 && changes.resolved == 0)
         m_changes->addItem(tr("No change."));
+}
+
+std::optional<LayerTally> OverviewPage::tileTally(Layer layer) const
+{
+    for (std::size_t i = 0; i < kAllLayers.size(); ++i)
+        if (kAllLayers[i] == layer && m_tiles[i]->scanned())
+            return m_tiles[i]->tally();
+    return std::nullopt;
 }
 
 bool OverviewPage::waitUntilLoaded(int timeoutMs)
@@ -402,7 +471,7 @@ QList<QPointF> downsample(const QList<QPointF>& points, int buckets)
 void OverviewPage::buildTrend()
 {
     const int days = m_range->currentData().toInt();
-    const qint64 newest = m_scans.empty() ? 0 : m_scans.back().finishedAt;
+    const qint64 newest = m_points.empty() ? 0 : m_points.back().at;
     const qint64 from = days > 0 ? newest - qint64(days) * 86400 : std::numeric_limits<qint64>::min();
     auto* chart = new QChart;
     chart->setTheme(theme::isDark() ? QChart::ChartThemeDark : QChart::ChartThemeLight); // before the series
@@ -416,10 +485,10 @@ void OverviewPage::buildTrend()
     chart->addAxis(y, Qt::AlignLeft);
     qint64 minT = std::numeric_limits<qint64>::max(), maxT = std::numeric_limits<qint64>::min();
     int inRange = 0;
-    for (const auto& s : m_scans)
-        if (s.finishedAt >= from) {
-            minT = std::min<qint64>(minT, s.finishedAt);
-            maxT = std::max<qint64>(maxT, s.finishedAt);
+    for (const auto& p : m_points)
+        if (p.at >= from) {
+            minT = std::min<qint64>(minT, p.at);
+            maxT = std::max<qint64>(maxT, p.at);
             ++inRange;
         }
     m_trendPoints = 0;
@@ -427,12 +496,11 @@ void OverviewPage::buildTrend()
     const int buckets = std::max(50, m_chart->width() / 4);
     for (Layer l : kAllLayers) {
         QList<QPointF> points;
-        for (const auto& s : m_scans) {
-            if (s.finishedAt < from)
+        for (const auto& p : m_points) { // the estate after each scan: the latest of every target then
+            if (p.at < from)
                 continue;
-            auto it = std::find_if(s.layers.begin(), s.layers.end(), [&](const auto& ls) { return ls.layer == l; });
-            if (it != s.layers.end() && it->score)
-                points.append(QPointF(double(s.finishedAt) * 1000.0, *it->score));
+            if (auto it = p.layers.find(l); it != p.layers.end())
+                points.append(QPointF(double(p.at) * 1000.0, it->second));
         }
         if (points.isEmpty())
             continue;

@@ -27,6 +27,12 @@ public:
      * changes since the previous scan in the background (they read findings, which may be millions).
      */
     void refresh(const Store& store);
+    /** One target, or with an empty name the estate (the latest scan of each target). */
+    void setTarget(const QString& target) { m_target = target.toStdString(); }
+    /** The targets list: one row per target of the estate with its score and age (tests). */
+    [[nodiscard]] QListWidget* targetsList() const { return m_targets; }
+    /** What a layer's tile shows (tests): nothing when the layer is not scanned. */
+    [[nodiscard]] std::optional<LayerTally> tileTally(Layer layer) const;
     /** Processes events until the background part is done (tests, benchmarks). */
     bool waitUntilLoaded(int timeoutMs = 60000);
     [[nodiscard]] QChartView* trendView() const { return m_chart; }
@@ -37,12 +43,19 @@ public:
 
 Q_SIGNALS:
     void layerActivated(lg::Layer layer);
+    /** A target of the list was activated: the window shows it. */
+    void targetActivated(const QString& target);
     void scanDemoRequested();
     void scanManifestsRequested();
 
 private:
     void buildTrend();
-    void showFindings(const std::vector<Finding>& top, const ScanDiffSummary* diff, std::optional<std::int64_t> prevId);
+    /** What changed since each target's previous scan, added up; `compared`: how many targets had one. */
+    struct Changes {
+        int added = 0, resolved = 0, compared = 0;
+        std::vector<Finding> addedFirst, resolvedFirst;
+    };
+    void showFindings(const std::vector<Finding>& top, const Changes& changes);
 
     QStackedLayout* m_stack = nullptr;
     QLabel* m_posture = nullptr;
@@ -56,7 +69,10 @@ private:
     QComboBox* m_range = nullptr;
     QLabel* m_hover = nullptr;
     CacheWorker* m_worker = nullptr;
-    std::vector<ScanInfo> m_scans;
+    std::vector<EstatePoint> m_points; ///< the estate (or the target) after every scan
+    std::string m_target;
+    QListWidget* m_targets = nullptr;
+    QLabel* m_targetsTitle = nullptr;
     int m_trendPoints = 0;
 };
 

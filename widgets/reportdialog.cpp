@@ -50,9 +50,10 @@ std::string formatOf(const QString& path)
 
 } // namespace
 
-ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* parent)
+ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* parent, std::string target)
     : QDialog(parent)
     , m_cachePath(std::move(cachePath))
+    , m_target(std::move(target))
     , m_scanId(scanId)
     , m_debounce(new QTimer(this))
     , m_document(new QPdfDocument(this))
@@ -207,11 +208,12 @@ void ReportDialog::renderPreview()
         Q_EMIT previewReady(m_document->pageCount());
     });
     watcher->setFuture(QtConcurrent::run(&m_pool,
-        [cache = m_cachePath, scan = m_scanId, fws = selectedFrameworks(), path, generation, cancel = m_cancel] {
+        [cache = m_cachePath, scan = m_scanId, target = m_target, fws = selectedFrameworks(), path, generation,
+            cancel = m_cancel] {
             Rendered r { generation, path, {} };
             try {
                 Store store(cache);
-                (void)writeReport(store, scan, "pdf", path.toStdString(), fws, false, cancel.get());
+                (void)writeReport(store, scan, "pdf", path.toStdString(), fws, false, cancel.get(), 0, target);
             } catch (const std::exception& e) {
                 r.error = QString::fromStdString(e.what());
             }
@@ -225,7 +227,7 @@ bool ReportDialog::saveTo(const QString& path, QString* error)
         const std::string format = formatOf(path);
         if (format != "pdf") {
             Store store(m_cachePath);
-            (void)writeReport(store, m_scanId, format, path.toStdString(), selectedFrameworks(), false);
+            (void)writeReport(store, m_scanId, format, path.toStdString(), selectedFrameworks(), false, nullptr, 0, m_target);
             return true;
         }
         if (m_previewPath.isEmpty())

@@ -27,7 +27,8 @@ namespace lg {
 class ReportDialog : public QDialog {
     Q_OBJECT
 public:
-    ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* parent = nullptr);
+    /** A report of scan `scanId`; with a `target`, of that target's share of it only. */
+    ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* parent = nullptr, std::string target = {});
     ~ReportDialog() override;
 
     [[nodiscard]] QPdfDocument* document() const { return m_document; }
@@ -44,6 +45,7 @@ private:
     void chooseAndSave();
 
     std::string m_cachePath;
+    std::string m_target;
     std::int64_t m_scanId;
     QTemporaryDir m_dir;
     QString m_previewPath; ///< the last complete preview; empty while none

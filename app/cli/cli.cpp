@@ -33,6 +33,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <set>
 
 namespace lg {
@@ -579,8 +580,11 @@ int cmdImport(const QStringList& args)
 int cmdFindings(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("List the findings of the latest (or given) scan."));
+    p.setApplicationDescription(QStringLiteral(
+        "List the findings of the estate (the latest scan of each target), of one target, or of one scan."));
     p.addOptions({ { QStringLiteral("scan"), QStringLiteral("Scan id."), QStringLiteral("ID") },
+        { QStringLiteral("target"), QStringLiteral("Only this target (its latest scan unless --scan)."),
+            QStringLiteral("NAME") },
         { QStringLiteral("layer"), QStringLiteral("Only this layer."), QStringLiteral("LAYER") },
         { QStringLiteral("severity"), QStringLiteral("Only findings at least this severe."),
             QStringLiteral("SEVERITY") },
@@ -612,12 +616,37 @@ int cmdFindings(const QStringList& args)
         return usage(p, QStringLiteral("--format takes table, json or csv"));
     try {
         auto store = openStore(p, Store::OpenMode::Existing);
-        const auto scanId = resolveScan(*store, p, &code);
-        if (!scanId)
-            return code;
-        // The latest scan as of now (acceptances made, revoked or expired since count), an older one as recorded.
-        filter.asOf = store->statusTime(*scanId, QDateTime::currentSecsSinceEpoch());
-        const auto findings = store->findings(*scanId, filter);
+        const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+        // Which (scan, target) pairs: a given scan; else the latest scan of each target (of the one asked for).
+        std::vector<std::pair<std::int64_t, std::string>> parts;
+        const std::string target = s(p.value(QStringLiteral("target")));
+        if (p.isSet(QStringLiteral("scan"))) {
+            const auto scanId = resolveScan(*store, p, &code);
+            if (!scanId)
+                return code;
+            parts.emplace_back(*scanId, target);
+        } else {
+            const auto estate = store->estate(now, target);
+            if (estate.targets.empty()) {
+                err(target.empty() ? "the cache " + store->path() + " holds no scan yet; run `layerguard scan` first"
+                                   : "no scan of target " + target + " in " + store->path()
+                            + "; `layerguard posture` lists the targets");
+                return kExitFailure;
+            }
+            for (const auto& t : estate.targets)
+                parts.emplace_back(t.scanId, t.target);
+        }
+        std::vector<Finding> findings;
+        std::set<std::int64_t> scansShown;
+        for (const auto& [scanId, partTarget] : parts) {
+            FindingFilter f = filter;
+            f.target = partTarget;
+            // The posture today for the latest scan of a target (acceptances since count), an older one as recorded.
+            f.asOf = p.isSet(QStringLiteral("scan")) ? store->statusTime(scanId, now) : now;
+            auto some = store->findings(scanId, f);
+            std::move(some.begin(), some.end(), std::back_inserter(findings));
+            scansShown.insert(scanId);
+        }
         if (format == QLatin1String("json")) {
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& f : findings)
@@ -640,8 +669,16 @@ int cmdFindings(const QStringList& args)
                 std::cout << pad(std::string(toString(f.severity)), 10) << pad(std::string(toString(f.status)), 10)
                           << pad(f.rule, 28) << pad(resourceLabel(f), 48) << printable(message) << "\n";
             }
-            std::cout << counted(findings.size(), "finding", "findings") << " in scan " << *scanId << " ("
-                      << accepted << " accepted, " << exempted << " exempted)\n";
+            std::string where;
+            if (parts.size() == 1 && parts.front().second.empty())
+                where = "scan " + std::to_string(parts.front().first);
+            else if (parts.size() == 1)
+                where = parts.front().second + " (scan " + std::to_string(parts.front().first) + ")";
+            else
+                where = counted(parts.size(), "target", "targets") + " (the latest scan of each: "
+                    + counted(scansShown.size(), "scan", "scans") + ")";
+            std::cout << counted(findings.size(), "finding", "findings") << " in " << where << " (" << accepted
+                      << " accepted, " << exempted << " exempted)\n";
         }
         return kExitOk;
     } catch (const StoreError& e) {
@@ -655,8 +692,10 @@ int cmdFindings(const QStringList& args)
 int cmdHistory(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Score per layer per scan, oldest first."));
-    p.addOptions({ formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
+    p.setApplicationDescription(QStringLiteral("Score per layer per scan, oldest first; with --target, that "
+                                               "target's own scores in the scans that covered it."));
+    p.addOptions({ { QStringLiteral("target"), QStringLiteral("Only this target."), QStringLiteral("NAME") },
+        formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -665,7 +704,27 @@ int cmdHistory(const QStringList& args)
         return usage(p, QStringLiteral("--format takes table or json"));
     try {
         auto store = openStore(p, Store::OpenMode::Existing);
-        const auto scans = store->scans();
+        auto scans = store->scans();
+        if (const std::string target = s(p.value(QStringLiteral("target"))); !target.empty()) {
+            // that target's share of each scan that covered it, as recorded
+            std::vector<ScanInfo> mine;
+            for (auto& sc : scans) {
+                auto layers = store->targetLayerScoresAt(sc.id, target, 0);
+                if (layers.empty())
+                    continue;
+                std::map<Layer, LayerTally> tallies;
+                for (const auto& ls : layers)
+                    tallies[ls.layer] = ls.tally;
+                sc.layers = std::move(layers);
+                sc.overallScore = overallScore(tallies);
+                mine.push_back(std::move(sc));
+            }
+            if (mine.empty()) {
+                err("no scan of target " + target + "; `layerguard posture` lists the targets");
+                return kExitFailure;
+            }
+            scans = std::move(mine);
+        }
         if (format == QLatin1String("json")) {
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& sc : scans) {
@@ -676,7 +735,11 @@ int cmdHistory(const QStringList& args)
                     layers[std::string(toString(l))]
                         = it == sc.layers.end() || !it->score ? nlohmann::json() : nlohmann::json(*it->score);
                 }
-                arr.push_back({ { "scan", sc.id },
+                nlohmann::json targets = nlohmann::json::array();
+                for (const auto& src : sc.sources)
+                    if (src.ok && std::find(targets.begin(), targets.end(), src.target) == targets.end())
+                        targets.push_back(src.target);
+                arr.push_back({ { "scan", sc.id }, { "targets", targets },
                     { "started_at", s(QDateTime::fromSecsSinceEpoch(sc.startedAt, Qt::UTC).toString(Qt::ISODate)) },
                     { "overall", sc.overallScore ? nlohmann::json(*sc.overallScore) : nlohmann::json() },
                     { "layers", layers } });
@@ -711,10 +774,13 @@ int cmdHistory(const QStringList& args)
 int cmdDiff(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("New, resolved and unchanged findings between two scans."));
-    p.addPositionalArgument(QStringLiteral("SCAN_A"), QStringLiteral("Older scan (default: the one before B)."));
-    p.addPositionalArgument(QStringLiteral("SCAN_B"), QStringLiteral("Newer scan (default: the latest)."));
-    p.addOptions({ formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
+    p.setApplicationDescription(QStringLiteral(
+        "New, resolved and unchanged findings between two scans; without scan ids, each target's latest scan "
+        "against its own previous one."));
+    p.addPositionalArgument(QStringLiteral("SCAN_A"), QStringLiteral("Older scan."));
+    p.addPositionalArgument(QStringLiteral("SCAN_B"), QStringLiteral("Newer scan."));
+    p.addOptions({ { QStringLiteral("target"), QStringLiteral("Only this target."), QStringLiteral("NAME") },
+        formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
@@ -723,14 +789,20 @@ int cmdDiff(const QStringList& args)
         return usage(p, QStringLiteral("--format takes table or json"));
     const auto pos = p.positionalArguments();
     if (pos.size() == 1 || pos.size() > 2)
-        return usage(p, QStringLiteral("give two scan ids, or none for the last two scans"));
+        return usage(p, QStringLiteral("give two scan ids, or none for each target's last two scans"));
+    const std::string target = s(p.value(QStringLiteral("target")));
     try {
         auto store = openStore(p, Store::OpenMode::Existing);
-        std::int64_t a = 0, b = 0;
+        // What is compared: (target, from, to); an empty target means every finding of the two scans.
+        struct Pair {
+            std::string target;
+            std::int64_t a = 0, b = 0;
+        };
+        std::vector<Pair> pairs;
         if (pos.size() == 2) {
             bool okA = false, okB = false;
-            a = pos[0].toLongLong(&okA);
-            b = pos[1].toLongLong(&okB);
+            const std::int64_t a = pos[0].toLongLong(&okA);
+            const std::int64_t b = pos[1].toLongLong(&okB);
             if (!okA || !okB)
                 return usage(p, QStringLiteral("scan ids are numbers (see `layerguard history`)"));
             for (auto id : { a, b }) {
@@ -739,36 +811,158 @@ int cmdDiff(const QStringList& args)
                     return kExitFailure;
                 }
             }
+            pairs.push_back({ target, a, b });
         } else {
-            const auto latest = store->latestScanId();
-            const auto previous = latest ? store->previousScanId(*latest) : std::nullopt;
-            if (!previous) {
-                err("diff needs two scans; the cache holds " + std::string(latest ? "one" : "none"));
+            // A target is compared with its own previous scan: scanning B never "resolves" what A found.
+            const auto estate = store->estate(QDateTime::currentSecsSinceEpoch(), target);
+            for (const auto& t : estate.targets)
+                if (t.previousScanId)
+                    pairs.push_back({ t.target, *t.previousScanId, t.scanId });
+            if (pairs.empty()) {
+                err(target.empty() ? "diff needs a target scanned twice; no target of " + store->path() + " has been"
+                                   : "diff needs two scans of " + target + "; the cache holds "
+                            + (estate.targets.empty() ? "none" : "one"));
                 return kExitFailure;
             }
-            a = *previous;
-            b = *latest;
         }
-        const ScanDiff d = store->diff(a, b);
-        if (format == QLatin1String("json")) {
-            nlohmann::json added = nlohmann::json::array(), resolved = nlohmann::json::array();
+        nlohmann::json all = nlohmann::json::array();
+        nlohmann::json allNew = nlohmann::json::array(), allResolved = nlohmann::json::array();
+        std::size_t unchangedTotal = 0;
+        for (const auto& pr : pairs) {
+            ScanDiff d = store->diff(pr.a, pr.b);
+            if (!pr.target.empty()) {
+                auto other = [&](const Finding& f) { return f.subject.target != pr.target; };
+                std::erase_if(d.added, other);
+                std::erase_if(d.resolved, other);
+                std::erase_if(d.unchanged, other);
+            }
+            unchangedTotal += d.unchanged.size();
+            if (format == QLatin1String("json")) {
+                nlohmann::json added = nlohmann::json::array(), resolved = nlohmann::json::array();
+                for (const auto& f : d.added)
+                    added.push_back(toJson(f));
+                for (const auto& f : d.resolved)
+                    resolved.push_back(toJson(f));
+                for (const auto& f : added)
+                    allNew.push_back(f);
+                for (const auto& f : resolved)
+                    allResolved.push_back(f);
+                all.push_back({ { "target", pr.target }, { "from", pr.a }, { "to", pr.b }, { "new", added },
+                    { "resolved", resolved }, { "unchanged", d.unchanged.size() } });
+                continue;
+            }
+            std::cout << (pr.target.empty() ? std::string() : printable(pr.target) + ": ") << "scan " << pr.a
+                      << " -> " << pr.b << ": " << d.added.size() << " new, " << d.resolved.size() << " resolved, "
+                      << d.unchanged.size() << " unchanged\n";
             for (const auto& f : d.added)
-                added.push_back(toJson(f));
+                std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
+                          << printable(resourceLabel(f)) << "\n";
             for (const auto& f : d.resolved)
-                resolved.push_back(toJson(f));
-            std::cout << dumpJson({ { "from", a }, { "to", b }, { "new", added }, { "resolved", resolved },
-                                      { "unchanged", d.unchanged.size() } },
+                std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
+                          << printable(resourceLabel(f)) << "\n";
+        }
+        if (format == QLatin1String("json")) {
+            // one comparison: its fields at the top as well (the contract of a two-scan diff)
+            nlohmann::json out = { { "targets", all }, { "new", allNew }, { "resolved", allResolved },
+                { "unchanged", unchangedTotal } };
+            if (pairs.size() == 1) {
+                out["from"] = pairs.front().a;
+                out["to"] = pairs.front().b;
+            }
+            std::cout << dumpJson(out, 2) << "\n";
+        }
+        return kExitOk;
+    } catch (const StoreError& e) {
+        return failWith(e);
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
+        return kExitFailure;
+    }
+}
+
+/** The estate: the latest scan of each target, its scores and open findings; stale targets say since when. */
+int cmdPosture(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "The posture of the estate: the latest scan of each target, per layer, and all of them together."));
+    p.addOptions({ { QStringLiteral("target"), QStringLiteral("Only this target."), QStringLiteral("NAME") },
+        { QStringLiteral("stale-after"), QStringLiteral("Days after which a target's scan is stale (default 7)."),
+            QStringLiteral("DAYS") },
+        formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    const QString format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("table") && format != QLatin1String("json"))
+        return usage(p, QStringLiteral("--format takes table or json"));
+    std::int64_t staleAfter = kDefaultStaleAfter;
+    if (p.isSet(QStringLiteral("stale-after"))) {
+        bool ok = false;
+        const int days = p.value(QStringLiteral("stale-after")).toInt(&ok);
+        if (!ok || days < 1)
+            return usage(p, QStringLiteral("--stale-after takes a number of days"));
+        staleAfter = std::int64_t(days) * 86400;
+    }
+    try {
+        auto store = openStore(p, Store::OpenMode::Existing);
+        const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+        const std::string only = s(p.value(QStringLiteral("target")));
+        const EstatePosture e = store->estate(now, only, staleAfter);
+        if (e.targets.empty()) {
+            err(only.empty() ? "the cache " + store->path() + " holds no scan yet; run `layerguard scan` first"
+                             : "no scan of target " + only);
+            return kExitFailure;
+        }
+        auto layersJson = [](const std::vector<LayerScore>& layers) {
+            nlohmann::json out = nlohmann::json::object();
+            for (const auto& ls : layers) {
+                nlohmann::json open = nlohmann::json::object();
+                for (Severity sev : kAllSeverities)
+                    open[std::string(toString(sev))] = ls.tally.openBySeverity[std::size_t(sev)];
+                out[std::string(toString(ls.layer))]
+                    = { { "score", ls.score ? nlohmann::json(*ls.score) : nlohmann::json() }, { "open", open },
+                          { "observed", ls.tally.evaluated > 0 } };
+            }
+            return out;
+        };
+        if (format == QLatin1String("json")) {
+            nlohmann::json targets = nlohmann::json::array();
+            for (const auto& t : e.targets)
+                targets.push_back({ { "target", t.target }, { "kind", t.kind }, { "scan", t.scanId },
+                    { "scanned_at", s(QDateTime::fromSecsSinceEpoch(t.scannedAt, Qt::UTC).toString(Qt::ISODate)) },
+                    { "stale", t.stale },
+                    { "previous_scan", t.previousScanId ? nlohmann::json(*t.previousScanId) : nlohmann::json() },
+                    { "overall", t.score ? nlohmann::json(*t.score) : nlohmann::json() },
+                    { "layers", layersJson(t.layers) } });
+            std::cout << dumpJson({ { "overall", e.score ? nlohmann::json(*e.score) : nlohmann::json() },
+                                      { "layers", layersJson(e.layers) }, { "targets", targets },
+                                      { "stale_after_days", staleAfter / 86400 } },
                 2) << "\n";
             return kExitOk;
         }
-        std::cout << "scan " << a << " -> " << b << ": " << d.added.size() << " new, " << d.resolved.size()
-                  << " resolved, " << d.unchanged.size() << " unchanged\n";
-        for (const auto& f : d.added)
-            std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
-                      << printable(resourceLabel(f)) << "\n";
-        for (const auto& f : d.resolved)
-            std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
-                      << printable(resourceLabel(f)) << "\n";
+        std::cout << pad("TARGET", 32) << pad("KIND", 12) << pad("SCAN", 6) << pad("SCANNED", 21) << pad("OVERALL", 9);
+        for (Layer l : kAllLayers)
+            std::cout << pad(std::string(toString(l)), 14);
+        std::cout << "\n";
+        auto row = [&](const std::string& name, const std::string& kind, const std::string& scan,
+                       const std::string& when, std::optional<int> overall, const std::vector<LayerScore>& layers) {
+            std::cout << pad(printable(name), 32) << pad(kind, 12) << pad(scan, 6) << pad(when, 21)
+                      << pad(scoreText(overall), 9);
+            for (Layer l : kAllLayers) {
+                auto it = std::find_if(layers.begin(), layers.end(), [&](const auto& ls) { return ls.layer == l; });
+                std::cout << pad(it == layers.end() ? "-" : scoreText(it->score), 14);
+            }
+            std::cout << "\n";
+        };
+        for (const auto& t : e.targets)
+            row(t.target, t.kind, std::to_string(t.scanId),
+                dateText(t.scannedAt) + (t.stale ? " STALE" : ""), t.score, t.layers);
+        row("estate (" + counted(e.targets.size(), "target", "targets") + ")", "", "", "", e.score, e.layers);
+        for (const auto& t : e.targets)
+            if (t.stale)
+                std::cout << printable(t.target) << ": not scanned since " << dateText(t.scannedAt)
+                          << " (stale after " << staleAfter / 86400 << " days)\n";
         return kExitOk;
     } catch (const StoreError& e) {
         return failWith(e);
@@ -785,6 +979,8 @@ int cmdReport(const QStringList& args)
     p.addOptions({ formatOption(QStringLiteral("pdf, json, csv, sarif or junit"), QString()),
         { { QStringLiteral("o"), QStringLiteral("output") }, QStringLiteral("Output file."), QStringLiteral("FILE") },
         { QStringLiteral("scan"), QStringLiteral("Scan id (default: latest)."), QStringLiteral("ID") },
+        { QStringLiteral("target"), QStringLiteral("Only this target (its latest scan unless --scan)."),
+            QStringLiteral("NAME") },
         { QStringLiteral("framework"), QStringLiteral("Only findings of these frameworks (comma list)."),
             QStringLiteral("F") },
         dbOption() });
@@ -805,11 +1001,21 @@ int cmdReport(const QStringList& args)
         return usage(p, QStringLiteral("-o FILE is required"));
     try {
         auto store = openStore(p, Store::OpenMode::Existing);
-        const auto scanId = resolveScan(*store, p, &code);
+        const std::string target = s(p.value(QStringLiteral("target")));
+        std::optional<std::int64_t> scanId;
+        if (!target.empty() && !p.isSet(QStringLiteral("scan"))) {
+            scanId = store->latestScanOf(target);
+            if (!scanId) {
+                err("no scan of target " + target + "; `layerguard posture` lists the targets");
+                return kExitFailure;
+            }
+        } else {
+            scanId = resolveScan(*store, p, &code);
+        }
         if (!scanId)
             return code;
         const std::string summary = writeReport(*store, *scanId, s(format), s(p.value(QStringLiteral("output"))),
-            frameworks, p.isSet(QStringLiteral("framework")));
+            frameworks, p.isSet(QStringLiteral("framework")), nullptr, 0, target);
         if (format == QLatin1String("pdf"))
             std::cerr << printable(summary) << std::endl;
         return kExitOk;
@@ -1148,6 +1354,8 @@ int runCli(const QStringList& args)
         return cmdHistory(rest);
     if (cmd == QLatin1String("diff"))
         return cmdDiff(rest);
+    if (cmd == QLatin1String("posture"))
+        return cmdPosture(rest);
     if (cmd == QLatin1String("report"))
         return cmdReport(rest);
     if (cmd == QLatin1String("rules"))
@@ -1167,10 +1375,11 @@ int runCli(const QStringList& args)
                  "  scan           collect, evaluate and store one scan\n"
                  "  import         store the results of OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, "
                  "Trivy, Grype\n"
-                 "  findings       list findings of the latest (or given) scan\n"
-                 "  history        score per layer per scan\n"
-                 "  diff           new / resolved findings between two scans\n"
-                 "  report         write a JSON, CSV or SARIF report\n"
+                 "  posture        the estate: each target's latest scan, and all of them together\n"
+                 "  findings       list the findings of the estate, a target (--target) or a scan (--scan)\n"
+                 "  history        score per layer per scan (--target: one target's own)\n"
+                 "  diff           new / resolved findings: each target against its previous scan, or two scans\n"
+                 "  report         write a PDF, JSON, CSV, SARIF or JUnit report\n"
                  "  rules          list the rule catalogue\n"
                  "  accept/revoke  accept the risk of a finding, or take it back\n"
                  "  target         add NAME --docker URL | --manifests PATH | --host | --kubeconfig F [--context C]; "

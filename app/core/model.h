@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -126,5 +127,8 @@ struct LayerTally {
     std::array<int, 5> openBySeverity {}; ///< open findings per severity (index = Severity)
     bool scanned = false; ///< at least one source of this layer was scanned
 };
+
+/** Tallies per target and layer: what each target of a scan contributed (the estate is made of targets). */
+using TargetTallies = std::map<std::string, std::map<Layer, LayerTally>>;
 
 } // namespace lg

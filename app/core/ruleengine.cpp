@@ -178,6 +178,13 @@ void RuleEngine::absorb(RuleEngine& other)
         dst.evaluated += t.evaluated;
         dst.evaluatedWeight += t.evaluatedWeight;
     }
+    for (const auto& [target, layers] : other.m_targetTallies)
+        for (const auto& [layer, t] : layers) {
+            auto& dst = m_targetTallies[target][layer];
+            dst.scanned = true;
+            dst.evaluated += t.evaluated;
+            dst.evaluatedWeight += t.evaluatedWeight;
+        }
     for (const auto& [rule, o] : other.m_outcomes) {
         auto& dst = m_outcomes[rule];
         dst.evaluated += o.evaluated;
@@ -199,11 +206,14 @@ void RuleEngine::record(const Rule& rule, const Resource& resource, const Subjec
     auto& outcome = outcomeOf(rule);
     const Severity severity = effectiveSeverity(rule);
     auto& tally = m_tallies[rule.layer];
-    tally.scanned = true;
+    auto& targetTally = m_targetTallies[subject.target][rule.layer];
+    tally.scanned = targetTally.scanned = true;
     ++outcome.evaluated;
     if (!rule.coverage) { // what a source could not see is reported, never scored
         ++tally.evaluated;
         tally.evaluatedWeight += severityWeight(severity);
+        ++targetTally.evaluated;
+        targetTally.evaluatedWeight += severityWeight(severity);
     }
     if (!failed)
         return;

@@ -50,6 +50,8 @@ public:
     void setSink(FindingTable* table) { m_sink = table; }
     [[nodiscard]] std::vector<Finding>& findings() { return m_findings; }
     [[nodiscard]] const std::map<Layer, LayerTally>& tallies() const { return m_tallies; }
+    /** The same, per target of the evaluated subjects. */
+    [[nodiscard]] const TargetTallies& targetTallies() const { return m_targetTallies; }
     [[nodiscard]] const std::map<std::string, RuleOutcome>& outcomes() const { return m_outcomes; }
     [[nodiscard]] const std::set<Layer>& scannedLayers() const { return m_scanned; }
     [[nodiscard]] std::size_t resourceCount() const { return m_resourceCount; }
@@ -82,6 +84,7 @@ private:
     FindingTable* m_sink = nullptr;
     std::string m_evidence; ///< evidence JSON of the finding being recorded into m_sink (a reused buffer)
     std::map<Layer, LayerTally> m_tallies;
+    TargetTallies m_targetTallies;
     std::map<std::string, RuleOutcome> m_outcomes;
     std::unordered_map<const Rule*, RuleOutcome*> m_outcomeOf; ///< per-rule shortcut into m_outcomes
     RuleOutcome& outcomeOf(const Rule& rule);

@@ -86,6 +86,28 @@ void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Findi
     });
 }
 
+void tallyFindings(TargetTallies& tallies, const FindingTable& findings)
+{
+    for (auto& [target, layers] : tallies)
+        for (auto& [layer, t] : layers) {
+            t.failedWeight = 0;
+            t.acceptedWeight = 0;
+            t.openBySeverity.fill(0);
+        }
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& row = findings.row(i);
+        auto& t = tallies[std::string(findings.text(row.target))][row.layer];
+        t.scanned = true;
+        const int w = row.scored ? severityWeight(row.severity) : 0;
+        if (row.status == FindingStatus::Accepted) {
+            t.acceptedWeight += w;
+        } else if (row.status == FindingStatus::Open) {
+            t.failedWeight += w;
+            ++t.openBySeverity[static_cast<std::size_t>(row.severity)];
+        }
+    }
+}
+
 void tallyFindings(std::map<Layer, LayerTally>& tallies, const FindingTable& findings)
 {
     tally(tallies, [&](const auto& count) {

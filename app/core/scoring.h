@@ -33,5 +33,7 @@ namespace lg {
 /** Adds the open / accepted findings into tallies (the engine counts evaluations only). */
 void tallyFindings(std::map<Layer, LayerTally>& tallies, const std::vector<Finding>& findings);
 void tallyFindings(std::map<Layer, LayerTally>& tallies, const FindingTable& findings);
+/** The same per target: each finding counts in its own target's tallies. */
+void tallyFindings(TargetTallies& tallies, const FindingTable& findings);
 
 } // namespace lg

@@ -3,10 +3,12 @@
 #include "exporters.h"
 #include "outputfile.h"
 #include "pdfreport.h"
+#include "scoring.h"
 
 #include <QDateTime>
 
 #include <algorithm>
+#include <iterator>
 #include <set>
 #include <stdexcept>
 
@@ -23,18 +25,31 @@ void save(const std::string& path, const std::string& text)
 } // namespace
 
 std::string writeReport(const Store& store, std::int64_t scanId, const std::string& format, const std::string& path,
-    const std::vector<Framework>& frameworks, bool filterFindings, const std::atomic<bool>* cancel, std::int64_t now)
+    const std::vector<Framework>& frameworks, bool filterFindings, const std::atomic<bool>* cancel, std::int64_t now,
+    const std::string& target)
 {
     // The latest scan is reported as of now (acceptances made or expired since count); an older one as recorded.
-    const std::int64_t asOf = store.statusTime(scanId, now ? now : QDateTime::currentSecsSinceEpoch());
-    const auto scan = store.scanAt(scanId, asOf);
+    // A target's latest scan counts as the latest for that target.
+    const std::int64_t clock = now ? now : QDateTime::currentSecsSinceEpoch();
+    const std::int64_t asOf = !target.empty() ? (store.latestScanOf(target) == scanId ? clock : 0)
+                                              : store.statusTime(scanId, clock);
+    auto scan = store.scanAt(scanId, asOf);
     if (!scan)
         throw std::runtime_error("no scan " + std::to_string(scanId) + " in the cache");
+    if (!target.empty()) { // the target's own share of the scan
+        scan->layers = store.targetLayerScoresAt(scanId, target, asOf);
+        std::map<Layer, LayerTally> tallies;
+        for (const auto& ls : scan->layers)
+            tallies[ls.layer] = ls.tally;
+        scan->overallScore = overallScore(tallies);
+        std::erase_if(scan->sources, [&](const SourceStatus& s) { return s.target != target; });
+    }
     const RuleCatalog catalog = RuleCatalog::builtin();
     ReportInput in;
     in.scan = *scan;
     FindingFilter all;
     all.asOf = asOf;
+    all.target = target;
     in.findings = store.findings(scanId, all);
     for (const auto& [fid, risk] : store.activeAcceptances(asOf ? asOf : scan->finishedAt))
         if (std::any_of(in.findings.begin(), in.findings.end(), [&](const Finding& f) { return f.id == fid; }))
@@ -47,11 +62,41 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
     if (format == "pdf") {
         PdfReportInput pdf;
         pdf.scan = in.scan;
-        for (const auto& sc : store.scans())
-            if (sc.id <= scanId)
-                pdf.history.push_back(sc);
-        if (const auto prev = store.previousScanId(scanId))
-            pdf.diffFromPrevious = store.diff(*prev, scanId);
+        for (auto sc : store.scans()) {
+            if (sc.id > scanId)
+                continue;
+            if (!target.empty()) {
+                sc.layers = store.targetLayerScoresAt(sc.id, target, 0);
+                if (sc.layers.empty())
+                    continue; // a scan that did not cover this target
+                std::map<Layer, LayerTally> tallies;
+                for (const auto& ls : sc.layers)
+                    tallies[ls.layer] = ls.tally;
+                sc.overallScore = overallScore(tallies);
+            }
+            pdf.history.push_back(std::move(sc));
+        }
+        // Each target against its own previous scan: another target's scan never "resolves" these findings.
+        std::set<std::string> targets;
+        for (const auto& src : scan->sources)
+            if (src.ok && (target.empty() || src.target == target))
+                targets.insert(src.target);
+        for (const auto& t : targets) {
+            const auto prev = store.previousScanOf(t, scanId);
+            if (!prev)
+                continue;
+            ScanDiff d = store.diff(*prev, scanId);
+            auto other = [&](const Finding& f) { return f.subject.target != t; };
+            std::erase_if(d.added, other);
+            std::erase_if(d.resolved, other);
+            std::erase_if(d.unchanged, other);
+            if (!pdf.diffFromPrevious)
+                pdf.diffFromPrevious = ScanDiff {};
+            auto& into = *pdf.diffFromPrevious;
+            std::move(d.added.begin(), d.added.end(), std::back_inserter(into.added));
+            std::move(d.resolved.begin(), d.resolved.end(), std::back_inserter(into.resolved));
+            std::move(d.unchanged.begin(), d.unchanged.end(), std::back_inserter(into.unchanged));
+        }
         pdf.outcomes = store.ruleOutcomes(scanId);
         pdf.acceptedRisks = in.acceptedRisks;
         auto ticked = store.checklists();

@@ -38,7 +38,8 @@ std::vector<std::string> strings(const nlohmann::json& j, const char* key)
 } // namespace
 
 void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
-    FindingTable& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies)
+    FindingTable& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies,
+    TargetTallies& targetTallies)
 {
     if (checks.empty())
         return;
@@ -111,10 +112,11 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         }
         if (status != "manual") {
             ++outcome.evaluated;
-            auto& tally = tallies[r.layer];
-            tally.scanned = true;
-            ++tally.evaluated;
-            tally.evaluatedWeight += severityWeight(severity);
+            for (auto* tally : { &tallies[r.layer], &targetTallies[r.target][r.layer] }) {
+                tally->scanned = true;
+                ++tally->evaluated;
+                tally->evaluatedWeight += severityWeight(severity);
+            }
             if (status == "pass")
                 continue;
             ++(exempted ? outcome.exempted : outcome.failed);

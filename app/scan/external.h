@@ -25,6 +25,7 @@ namespace lg {
  * rule, by the imported rule id: disabled, severity overrides, exemptions (by namespace and name).
  */
 void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
-    FindingTable& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies);
+    FindingTable& findings, std::map<std::string, RuleOutcome>& outcomes, std::map<Layer, LayerTally>& tallies,
+    TargetTallies& targetTallies);
 
 } // namespace lg

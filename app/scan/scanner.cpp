@@ -54,6 +54,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     RuleEngine engine(m_catalog, m_settings.policy, rec.startedAt);
     engine.setSink(&rec.table);
     std::vector<Resource> external;
+    std::map<std::string, std::set<Layer>> targetLayers; // what each target's sources covered
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
         // A location is shown and stored without credentials, whatever the user typed.
@@ -111,8 +112,10 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         }
         // Merge the source's results; its cross-resource observations join those of the other
         // sources, so a NetworkPolicy in one folder covers the workloads of another of the same target.
-        for (Layer l : src->layers())
+        for (Layer l : src->layers()) {
             engine.markScanned(l);
+            targetLayers[src->target()].insert(l);
+        }
         engine.absorb(sourceEngine);
         rec.resources.reserve(rec.resources.size() + identities.size());
         for (auto& id : identities)
@@ -134,8 +137,10 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
             "please report this with the manifests that triggered it" });
     }
     rec.tallies = engine.tallies();
+    rec.targetTallies = engine.targetTallies();
     rec.outcomes = engine.outcomes();
-    applyExternalChecks(external, m_catalog, m_settings.policy, rec.table, rec.outcomes, rec.tallies);
+    applyExternalChecks(
+        external, m_catalog, m_settings.policy, rec.table, rec.outcomes, rec.tallies, rec.targetTallies);
     // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
     rec.table.removeDuplicates();
     for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
@@ -144,6 +149,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                 rec.rules[rule] = r;
     for (Layer l : engine.scannedLayers())
         rec.tallies[l].scanned = true;
+    for (const auto& [target, layers] : targetLayers)
+        for (Layer l : layers)
+            rec.targetTallies[target][l].scanned = true;
     const std::int64_t now = m_settings.clock();
     if (store) {
         const auto accepted = store->activeAcceptances(now);
@@ -153,6 +161,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                     rec.table.setStatus(i, FindingStatus::Accepted);
     }
     tallyFindings(rec.tallies, rec.table);
+    tallyFindings(rec.targetTallies, rec.table);
     rec.finishedAt = now;
     rec.sources = outcome.sources;
 

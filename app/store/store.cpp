@@ -615,6 +615,16 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insLayer.bind(4, std::int64_t(t.evaluatedWeight)).bindJudgement(5, t).run();
     }
 
+    Stmt insTarget(m_db, "INSERT INTO scan_targets VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    for (const auto& [target, layers] : scan.targetTallies) {
+        for (const auto& [layer, t] : layers) {
+            if (!t.scanned)
+                continue;
+            insTarget.bind(1, scanId).bind(2, target).bind(3, toString(layer)).bind(4, std::int64_t(t.evaluated));
+            insTarget.bind(5, std::int64_t(t.evaluatedWeight)).bindJudgement(6, t).run();
+        }
+    }
+
     Stmt insOutcome(m_db,
         "INSERT INTO rule_results (scan_id, rule, evaluated, failed, not_applicable, exempted, not_observed) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -880,6 +890,8 @@ std::string filterSql(const FindingFilter& filter, bool withGroup)
                "'\\' OR f.rule IN (SELECT rule FROM scan_rules WHERE scan_id = ?1 AND title LIKE ?5 ESCAPE '\\'))";
     if (withGroup && filter.groupBy != FindingGroupBy::None)
         sql += std::string(" AND ") + groupKeySql(filter.groupBy) + " = ?7";
+    if (!filter.target.empty())
+        sql += " AND f.target = ?11";
     return sql;
 }
 
@@ -904,6 +916,8 @@ void bindFilter(Stmt& q, const FindingFilter& filter, bool withGroup)
         q.bind(6, std::int64_t(filter.severities & 0x1f));
     if (withGroup && filter.groupBy != FindingGroupBy::None)
         q.bind(7, filter.groupKey);
+    if (!filter.target.empty())
+        q.bind(11, filter.target);
     if (filter.asOf != 0)
         q.bind(10, filter.asOf);
 }
@@ -948,6 +962,42 @@ void Store::attachAcceptances(std::vector<Finding>& findings, std::int64_t at) c
 
 std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const std::atomic<bool>* cancel) const
 {
+    const auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
+    std::vector<std::pair<std::int64_t, std::int64_t>> rows; // (key, row id)
+    if (query.parts.empty()) {
+        std::vector<std::int64_t> whole;
+        if (!rowKeys(query, cancel, rows, &whole))
+            return whole; // the whole scan in its stored order, or nothing (cancelled)
+    } else {
+        // Several (scan, target) parts: each part's keys, then one sort. Ranks are per scan, so rule, resource and
+        // message orders are exact within a target and interleave across targets; severity is exact throughout.
+        for (const auto& [scanId, target] : query.parts) {
+            FindingQuery part = query;
+            part.parts.clear();
+            part.scanId = scanId;
+            part.filter.target = target;
+            if (!rowKeys(part, cancel, rows, nullptr) && cancelled())
+                return {};
+        }
+    }
+    if (cancelled())
+        return {};
+    // Ties keep the default order: the row id, ascending, whichever way the key goes.
+    if (query.descending)
+        std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+    else
+        std::sort(rows.begin(), rows.end());
+    std::vector<std::int64_t> ids;
+    ids.reserve(rows.size());
+    for (const auto& r : rows)
+        ids.push_back(r.second);
+    return ids;
+}
+
+bool Store::rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
+    std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::vector<std::int64_t>* whole) const
+{
     // A scan's findings are written in one transaction, so their row ids are one range, in the default
     // order (revision 3), and each row carries its rank by every other sort key: the list is read without an
     // SQL sort and sorted here by (integer key, row id).
@@ -964,20 +1014,20 @@ std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const 
         }
     }
     if (hi < lo)
-        return {};
+        return false;
     const FindingFilter& filter = query.filter;
     const bool unfiltered = !filter.layer && !filter.minSeverity && (filter.severities & 0x1f) == 0x1f && !filter.status
-        && filter.search.empty() && filter.groupBy == FindingGroupBy::None;
-    if (unfiltered && query.sort == FindingSort::Severity && !query.descending) {
+        && filter.search.empty() && filter.groupBy == FindingGroupBy::None && filter.target.empty();
+    if (whole && unfiltered && query.sort == FindingSort::Severity && !query.descending) {
         // The default view: the scan's whole row range when no row is missing from it (the first paint of a
         // million findings reads no row).
         Stmt c(m_db, "SELECT findings FROM scans WHERE id = ?1");
         c.bind(1, query.scanId);
         if (c.step() && c.i64(0) == hi - lo + 1) {
-            std::vector<std::int64_t> ids(std::size_t(hi - lo + 1));
-            for (std::size_t i = 0; i < ids.size(); ++i)
-                ids[i] = lo + std::int64_t(i);
-            return ids;
+            whole->resize(std::size_t(hi - lo + 1));
+            for (std::size_t i = 0; i < whole->size(); ++i)
+                (*whole)[i] = lo + std::int64_t(i);
+            return false;
         }
     }
     std::string key;
@@ -1017,26 +1067,14 @@ std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const 
     bindFilter(q, filter, true);
 
     const auto cancelled = [cancel] { return cancel && cancel->load(std::memory_order_relaxed); };
-    std::vector<std::pair<std::int64_t, std::int64_t>> rows; // (key, row id)
     while (q.step()) {
         rows.emplace_back(q.i64(1), q.i64(0));
         if ((rows.size() & 0x3fff) == 0 && cancelled())
-            return {};
+            return false;
     }
-    if (cancelled())
-        return {};
-    // Ties keep the default order: the row id, ascending, whichever way the key goes.
-    if (query.descending)
-        std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-    else
-        std::sort(rows.begin(), rows.end());
-    std::vector<std::int64_t> ids;
-    ids.reserve(rows.size());
-    for (const auto& r : rows)
-        ids.push_back(r.second);
-    return ids;
+    return !cancelled();
 }
+
 
 std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
 {
@@ -1049,18 +1087,26 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
         (std::string("SELECT f.severity, count(*) FROM findings f") + (narrow ? " INDEXED BY findings_list" : "")
             + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " GROUP BY f.severity")
             .c_str());
-    q.bind(1, query.scanId);
-    bindFilter(q, filter, true);
     std::array<int, 5> out {};
-    while (q.step())
-        out[std::size_t(std::clamp<std::int64_t>(q.i64(0), 0, 4))] = int(q.i64(1));
+    const auto parts = query.parts.empty() ? std::vector<std::pair<std::int64_t, std::string>> { { query.scanId, filter.target } }
+                                           : query.parts;
+    for (const auto& [scanId, target] : parts) {
+        FindingFilter f = filter;
+        f.target = target;
+        q.reset();
+        q.bind(1, scanId);
+        bindFilter(q, f, true);
+        while (q.step())
+            out[std::size_t(std::clamp<std::int64_t>(q.i64(0), 0, 4))] += int(q.i64(1));
+    }
     return out;
 }
 
 std::vector<Finding> Store::findingsByRowId(
     std::int64_t scanId, const std::int64_t* rowIds, std::size_t count, std::int64_t asOf) const
 {
-    Stmt q(m_db, (selectFindings(false, asOf != 0) + " WHERE f.rowid = ?1 AND f.scan_id = ?2").c_str());
+    // scanId 0: the rows may belong to several scans (a query over the estate's parts)
+    Stmt q(m_db, (selectFindings(false, asOf != 0) + " WHERE f.rowid = ?1 AND (?2 = 0 OR f.scan_id = ?2)").c_str());
     std::vector<Finding> out;
     out.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -1070,7 +1116,7 @@ std::vector<Finding> Store::findingsByRowId(
         out.push_back(q.step() ? readFinding(q) : Finding {});
         q.reset();
     }
-    attachAcceptances(out, asOf != 0 ? asOf : scanTime(scanId));
+    attachAcceptances(out, asOf != 0 ? asOf : (scanId != 0 ? scanTime(scanId) : QDateTime::currentSecsSinceEpoch()));
     return out;
 }
 
@@ -1089,14 +1135,33 @@ std::vector<FindingGroup> Store::findingGroups(const FindingQuery& query, Findin
         return {};
     std::string sql = std::string("SELECT ") + groupKeySql(by)
         + ", count(*), min(f.severity), count(DISTINCT f.layer) FROM findings f";
-    sql += " WHERE f.scan_id = ?1" + filterSql(query.filter, false) + " GROUP BY 1 ORDER BY 3, 2 DESC, 1";
+    sql += " WHERE f.scan_id = ?1" + filterSql(query.filter, false) + " GROUP BY 1";
     Stmt q(m_db, sql.c_str());
-    q.bind(1, query.scanId);
-    bindFilter(q, query.filter, false);
+    std::map<std::string, FindingGroup> byKey; // several parts: one group per key across them
+    const auto parts = query.parts.empty()
+        ? std::vector<std::pair<std::int64_t, std::string>> { { query.scanId, query.filter.target } }
+        : query.parts;
+    for (const auto& [scanId, target] : parts) {
+        FindingFilter f = query.filter;
+        f.target = target;
+        q.reset();
+        q.bind(1, scanId);
+        bindFilter(q, f, false);
+        while (q.step()) {
+            auto [it, fresh] = byKey.try_emplace(q.text(0), FindingGroup { q.text(0), 0, Severity::Info, 0 });
+            it->second.findings += int(q.i64(1));
+            it->second.worst = std::min(it->second.worst, static_cast<Severity>(std::clamp<std::int64_t>(q.i64(2), 0, 4)));
+            it->second.layers = std::max(it->second.layers, int(q.i64(3)));
+        }
+    }
     std::vector<FindingGroup> out;
-    while (q.step())
-        out.push_back({ q.text(0), int(q.i64(1)), static_cast<Severity>(std::clamp<std::int64_t>(q.i64(2), 0, 4)),
-            int(q.i64(3)) });
+    out.reserve(byKey.size());
+    for (auto& [key, g] : byKey)
+        out.push_back(std::move(g));
+    // most severe first, then largest, then by key
+    std::sort(out.begin(), out.end(), [](const FindingGroup& a, const FindingGroup& b) {
+        return a.worst != b.worst ? a.worst < b.worst : a.findings != b.findings ? a.findings > b.findings : a.key < b.key;
+    });
     return out;
 }
 
@@ -1145,19 +1210,30 @@ ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
     return d;
 }
 
-ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int limit) const
+ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int limit, const std::string& target) const
 {
     ScanDiffSummary d;
-    // "In X, not in Y", by fingerprint through finding_fids; rows in X's stored (display) order.
+    // "In X, not in Y", by fingerprint through finding_fids; rows in X's stored (display) order. With a target,
+    // only its findings count (a fingerprint includes its target, so the other side needs no filter).
     const auto side = [&](std::int64_t x, std::int64_t y, int& count, std::vector<Finding>& first) {
         constexpr const char* kNotIn = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o WHERE "
                                        "o.scan_id = ?2 AND o.fid = f.fid)";
-        // the count reads the narrow fingerprint table only; the first rows come from findings
-        Stmt c(m_db, (std::string("SELECT count(*) FROM finding_fids f") + kNotIn).c_str());
-        c.bind(1, x).bind(2, y);
-        count = c.step() ? int(c.i64(0)) : 0;
-        Stmt q(m_db, (selectFindings(true) + kNotIn + " ORDER BY f.rowid LIMIT ?3").c_str());
+        if (target.empty()) {
+            // the count reads the narrow fingerprint table only; the first rows come from findings
+            Stmt c(m_db, (std::string("SELECT count(*) FROM finding_fids f") + kNotIn).c_str());
+            c.bind(1, x).bind(2, y);
+            count = c.step() ? int(c.i64(0)) : 0;
+        } else {
+            Stmt c(m_db, (std::string("SELECT count(*) FROM findings f") + kNotIn + " AND f.target = ?4").c_str());
+            c.bind(1, x).bind(2, y).bind(4, target);
+            count = c.step() ? int(c.i64(0)) : 0;
+        }
+        Stmt q(m_db,
+            (selectFindings(true) + kNotIn + (target.empty() ? "" : " AND f.target = ?4") + " ORDER BY f.rowid LIMIT ?3")
+                .c_str());
         q.bind(1, x).bind(2, y).bind(3, std::int64_t(limit));
+        if (!target.empty())
+            q.bind(4, target);
         while (q.step())
             first.push_back(readFinding(q));
     };
@@ -1165,20 +1241,29 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
     side(scanA, scanB, d.resolved, d.resolvedFirst);
     for (auto& f : d.resolvedFirst)
         f.status = FindingStatus::Resolved;
-    Stmt total(m_db, "SELECT findings FROM scans WHERE id = ?1"); // counted when the scan was written
-    total.bind(1, scanB);
-    d.unchanged = (total.step() ? int(total.i64(0)) : 0) - d.added;
+    if (target.empty()) {
+        Stmt total(m_db, "SELECT findings FROM scans WHERE id = ?1"); // counted when the scan was written
+        total.bind(1, scanB);
+        d.unchanged = (total.step() ? int(total.i64(0)) : 0) - d.added;
+    } else {
+        Stmt total(m_db, "SELECT count(*) FROM findings WHERE scan_id = ?1 AND target = ?2");
+        total.bind(1, scanB).bind(2, target);
+        d.unchanged = (total.step() ? int(total.i64(0)) : 0) - d.added;
+    }
     return d;
 }
 
-std::vector<Finding> Store::topFindings(std::int64_t scanId, int limit, std::int64_t asOf) const
+std::vector<Finding> Store::topFindings(
+    std::int64_t scanId, int limit, std::int64_t asOf, const std::string& target) const
 {
     // Rows are stored most severe first (revision 3), so this reads about `limit` rows, not the scan.
     Stmt q(m_db,
-        (selectFindings(true, asOf != 0) + " WHERE f.scan_id = ?1 AND " + statusSql(asOf != 0)
-            + " = 'open' ORDER BY f.rowid LIMIT ?2")
+        (selectFindings(true, asOf != 0) + " WHERE f.scan_id = ?1 AND " + statusSql(asOf != 0) + " = 'open'"
+            + (target.empty() ? "" : " AND f.target = ?3") + " ORDER BY f.rowid LIMIT ?2")
             .c_str());
     q.bind(1, scanId).bind(2, std::int64_t(limit));
+    if (!target.empty())
+        q.bind(3, target);
     if (asOf != 0)
         q.bind(10, asOf);
     std::vector<Finding> out;
@@ -1257,17 +1342,27 @@ std::map<std::string, AcceptedRisk> Store::activeAcceptances(std::int64_t now) c
 
 std::vector<LayerScore> Store::layerScoresAt(std::int64_t scanId, std::int64_t asOf) const
 {
+    std::vector<LayerScore> layers = layerScores(scanId);
+    moveToAsOf(layers, scanId, asOf, {});
+    return layers;
+}
+
+void Store::moveToAsOf(
+    std::vector<LayerScore>& layers, std::int64_t scanId, std::int64_t asOf, const std::string& target) const
+{
     // The stored tallies, moved by the findings whose acceptance began, ended or expired since the scan. Only
     // fingerprints with an acceptance are read: a few rows, not the scan.
-    std::vector<LayerScore> layers = layerScores(scanId);
     std::map<Layer, LayerTally> tallies;
     for (const auto& ls : layers)
         tallies[ls.layer] = ls.tally;
     const std::string sql = "SELECT f.layer, f.severity, f.status, f.scored, " + statusSql(true)
         + " FROM finding_fids ff JOIN findings f ON f.rowid = ff.row WHERE ff.scan_id = ?1 AND ff.fid IN (SELECT "
-          "fid FROM risk_acceptances)";
+          "fid FROM risk_acceptances)"
+        + (target.empty() ? std::string() : std::string(" AND f.target = ?2"));
     Stmt q(m_db, sql.c_str());
     q.bind(1, scanId).bind(10, asOf);
+    if (!target.empty())
+        q.bind(2, target);
     bool changed = false;
     while (q.step()) {
         const std::string was = q.text(2), now = q.text(4);
@@ -1287,7 +1382,174 @@ std::vector<LayerScore> Store::layerScoresAt(std::int64_t scanId, std::int64_t a
             ls.tally = tallies[ls.layer];
             ls.score = layerScore(ls.tally);
         }
+}
+
+std::vector<LayerScore> Store::targetLayerScores(std::int64_t scanId, const std::string& target) const
+{
+    std::vector<LayerScore> out;
+    Stmt q(m_db,
+        "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, score, critical, high, "
+        "medium, low, info FROM scan_targets WHERE scan_id = ?1 AND target = ?2");
+    q.bind(1, scanId).bind(2, target);
+    while (q.step()) {
+        LayerScore ls;
+        ls.layer = layerFromString(q.text(0)).value_or(Layer::Orchestrator);
+        ls.tally.scanned = true;
+        ls.tally.evaluated = int(q.i64(1));
+        ls.tally.evaluatedWeight = long(q.i64(2));
+        ls.tally.failedWeight = long(q.i64(3));
+        ls.tally.acceptedWeight = long(q.i64(4));
+        if (!q.isNull(5))
+            ls.score = int(q.i64(5));
+        for (int i = 0; i < 5; ++i)
+            ls.tally.openBySeverity[std::size_t(i)] = int(q.i64(6 + i));
+        out.push_back(ls);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
+    return out;
+}
+
+std::vector<LayerScore> Store::targetLayerScoresAt(
+    std::int64_t scanId, const std::string& target, std::int64_t asOf) const
+{
+    std::vector<LayerScore> layers = targetLayerScores(scanId, target);
+    moveToAsOf(layers, scanId, asOf, target);
     return layers;
+}
+
+std::vector<std::string> Store::scannedTargets() const
+{
+    std::vector<std::string> out;
+    Stmt q(m_db, "SELECT DISTINCT target FROM scan_targets ORDER BY target");
+    while (q.step())
+        out.push_back(q.text(0));
+    return out;
+}
+
+std::optional<std::int64_t> Store::latestScanOf(const std::string& target) const
+{
+    Stmt q(m_db, "SELECT max(scan_id) FROM scan_targets WHERE target = ?1");
+    q.bind(1, target);
+    if (q.step() && !q.isNull(0))
+        return q.i64(0);
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> Store::previousScanOf(const std::string& target, std::int64_t scanId) const
+{
+    Stmt q(m_db, "SELECT max(scan_id) FROM scan_targets WHERE target = ?1 AND scan_id < ?2");
+    q.bind(1, target).bind(2, scanId);
+    if (q.step() && !q.isNull(0))
+        return q.i64(0);
+    return std::nullopt;
+}
+
+namespace {
+/** Adds a target's layers into the estate's. */
+void addInto(std::map<Layer, LayerTally>& sum, const std::vector<LayerScore>& layers)
+{
+    for (const auto& ls : layers) {
+        auto& t = sum[ls.layer];
+        t.scanned = true;
+        t.evaluated += ls.tally.evaluated;
+        t.evaluatedWeight += ls.tally.evaluatedWeight;
+        t.failedWeight += ls.tally.failedWeight;
+        t.acceptedWeight += ls.tally.acceptedWeight;
+        for (std::size_t i = 0; i < 5; ++i)
+            t.openBySeverity[i] += ls.tally.openBySeverity[i];
+    }
+}
+} // namespace
+
+EstatePosture Store::estate(std::int64_t now, const std::string& only, std::int64_t staleAfter) const
+{
+    EstatePosture e;
+    e.staleAfter = staleAfter;
+    Stmt q(m_db,
+        "SELECT t.target, t.scan_id, s.finished_at, s.sources FROM (SELECT target, max(scan_id) AS scan_id FROM "
+        "scan_targets GROUP BY target) t JOIN scans s ON s.id = t.scan_id ORDER BY t.target");
+    std::map<Layer, LayerTally> sum;
+    while (q.step()) {
+        TargetPosture t;
+        t.target = q.text(0);
+        if (!only.empty() && t.target != only)
+            continue;
+        t.scanId = q.i64(1);
+        t.scannedAt = q.i64(2);
+        for (const auto& src : sourcesFromJson(q.text(3)))
+            if (src.target == t.target && src.ok) {
+                t.kind = src.kind;
+                break;
+            }
+        t.stale = staleAfter > 0 && now - t.scannedAt > staleAfter;
+        t.previousScanId = previousScanOf(t.target, t.scanId);
+        t.layers = targetLayerScoresAt(t.scanId, t.target, now);
+        std::map<Layer, LayerTally> mine;
+        addInto(mine, t.layers);
+        t.score = overallScore(mine);
+        addInto(sum, t.layers);
+        e.targets.push_back(std::move(t));
+    }
+    for (const auto& [layer, tally] : sum)
+        e.layers.push_back({ layer, layerScore(tally), tally });
+    e.score = overallScore(sum);
+    return e;
+}
+
+std::vector<EstatePoint> Store::estateHistory(const std::string& only) const
+{
+    // Each scan replaces its targets' contribution; the estate after it is the sum of the latest of each.
+    std::vector<EstatePoint> out;
+    Stmt q(m_db,
+        "SELECT t.scan_id, s.finished_at, t.target, t.layer, t.evaluated, t.evaluated_weight, t.failed_weight, "
+        "t.accepted_weight FROM scan_targets t JOIN scans s ON s.id = t.scan_id ORDER BY t.scan_id, t.target");
+    std::map<std::string, std::map<Layer, LayerTally>> latest;
+    std::int64_t scan = -1, at = 0;
+    std::set<std::string> replaced; // the targets this scan has replaced so far
+    auto close = [&] {
+        if (scan < 0)
+            return;
+        std::map<Layer, LayerTally> sum;
+        for (const auto& [target, layers] : latest)
+            for (const auto& [layer, t] : layers) {
+                auto& s = sum[layer];
+                s.scanned = true;
+                s.evaluated += t.evaluated;
+                s.evaluatedWeight += t.evaluatedWeight;
+                s.failedWeight += t.failedWeight;
+                s.acceptedWeight += t.acceptedWeight;
+            }
+        EstatePoint p;
+        p.at = at;
+        p.scanId = scan;
+        p.score = overallScore(sum);
+        for (const auto& [layer, t] : sum)
+            if (const auto sc = layerScore(t))
+                p.layers[layer] = *sc;
+        out.push_back(std::move(p));
+    };
+    while (q.step()) {
+        const std::string target = q.text(2);
+        if (!only.empty() && target != only)
+            continue;
+        if (q.i64(0) != scan) {
+            close();
+            scan = q.i64(0);
+            at = q.i64(1);
+            replaced.clear();
+        }
+        if (replaced.insert(target).second)
+            latest[target].clear();
+        LayerTally t;
+        t.scanned = true;
+        t.evaluated = int(q.i64(4));
+        t.evaluatedWeight = long(q.i64(5));
+        t.failedWeight = long(q.i64(6));
+        t.acceptedWeight = long(q.i64(7));
+        latest[target][layerFromString(q.text(3)).value_or(Layer::Orchestrator)] = t;
+    }
+    close();
+    return out;
 }
 
 std::int64_t Store::statusTime(std::int64_t scanId, std::int64_t now) const

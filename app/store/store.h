@@ -71,6 +71,7 @@ struct ScanRecord {
     std::vector<Finding> findings;
     std::map<std::string, const Rule*> rules; ///< rule id -> its catalogue entry (outlives the record)
     std::map<Layer, LayerTally> tallies;
+    TargetTallies targetTallies; ///< the same per target (a scan may cover several)
     std::map<std::string, RuleOutcome> outcomes;
 };
 
@@ -131,6 +132,7 @@ struct FindingFilter {
     unsigned severities = 0x1f; ///< bit (1 << Severity): the severities shown (the dashboard's chips)
     std::optional<FindingStatus> status;
     std::string search; ///< substring over rule, title, resource, message (case-insensitive)
+    std::string target; ///< only this target's findings (a scan may cover several)
     /** Only the findings of one group (e.g. rule "LG-K8S-001"); the key as findingGroups returns it. */
     FindingGroupBy groupBy = FindingGroupBy::None;
     std::string groupKey;
@@ -147,6 +149,11 @@ enum class FindingSort { Severity, Rule, Resource, Target, Status, Message };
 /** A filtered, sorted findings list of one scan, as the windowed dashboard table asks for it. */
 struct FindingQuery {
     std::int64_t scanId = 0;
+    /**
+     * Instead of one scan: these (scan, target) parts together, e.g. the latest scan of each target of the estate
+     * (scanId is then 0).
+     */
+    std::vector<std::pair<std::int64_t, std::string>> parts;
     FindingFilter filter;
     FindingSort sort = FindingSort::Severity;
     bool descending = false;
@@ -174,6 +181,37 @@ struct ScanDiffSummary {
     std::vector<Finding> addedFirst; ///< up to the limit asked for, most severe first
     std::vector<Finding> resolvedFirst; ///< as in the older scan, status Resolved
 };
+
+/** One target of the estate: the latest scan in which its source succeeded, and what it found then. */
+struct TargetPosture {
+    std::string target;
+    std::string kind; ///< the kind of its source (kubernetes, docker, registry, ...)
+    std::int64_t scanId = 0;
+    std::int64_t scannedAt = 0;
+    bool stale = false; ///< not scanned for longer than the estate's stale age
+    std::optional<std::int64_t> previousScanId; ///< its own previous scan
+    std::vector<LayerScore> layers; ///< as of the time asked for (acceptances since count)
+    std::optional<int> score;
+};
+
+/** The estate: the latest scan of each target, together. */
+struct EstatePosture {
+    std::vector<TargetPosture> targets; ///< by name
+    std::vector<LayerScore> layers; ///< every target's latest tallies, added up per layer
+    std::optional<int> score;
+    std::int64_t staleAfter = 0;
+};
+
+/** The estate's scores right after one scan: the latest of each target at that moment. */
+struct EstatePoint {
+    std::int64_t at = 0;
+    std::int64_t scanId = 0;
+    std::optional<int> score;
+    std::map<Layer, int> layers; ///< the layers with a score
+};
+
+/** Targets not scanned for longer than this are shown as stale (and say since when). */
+inline constexpr std::int64_t kDefaultStaleAfter = 7 * 86400;
 
 /**
  * The local SQLite cache. The only code that speaks SQL. Every scan is written in one transaction:
@@ -228,8 +266,8 @@ public:
     /** Findings per severity the query selects before its severity chips (the chips' counts). */
     [[nodiscard]] std::array<int, 5> severityCounts(const FindingQuery& query) const;
     /**
-     * The findings of scan `scanId` with these row ids, in the same order; an id no longer present (or of
-     * another scan) gives a Finding without id.
+     * The findings of scan `scanId` (0: of any scan) with these row ids, in the same order; an id no longer
+     * present (or of another scan) gives a Finding without id.
      */
     [[nodiscard]] std::vector<Finding> findingsByRowId(
         std::int64_t scanId, const std::int64_t* rowIds, std::size_t count, std::int64_t asOf = 0) const;
@@ -240,9 +278,28 @@ public:
     [[nodiscard]] std::map<std::string, RuleOutcome> ruleOutcomes(std::int64_t scanId) const;
     [[nodiscard]] ScanDiff diff(std::int64_t scanA, std::int64_t scanB) const;
     /** Counts of what changed from scan A to B, and the first `limit` findings of each side (no full lists). */
-    [[nodiscard]] ScanDiffSummary diffSummary(std::int64_t scanA, std::int64_t scanB, int limit) const;
+    [[nodiscard]] ScanDiffSummary diffSummary(
+        std::int64_t scanA, std::int64_t scanB, int limit, const std::string& target = {}) const;
     /** The `limit` most severe open findings of a scan (reads only those rows); statuses as FindingFilter::asOf. */
-    [[nodiscard]] std::vector<Finding> topFindings(std::int64_t scanId, int limit, std::int64_t asOf = 0) const;
+    [[nodiscard]] std::vector<Finding> topFindings(
+        std::int64_t scanId, int limit, std::int64_t asOf = 0, const std::string& target = {}) const;
+
+    /**
+     * The estate as of `now`: each target's latest scan (where its source succeeded), its layers and score,
+     * stale when older than `staleAfter`; and all of them together. `only` narrows it to one target.
+     */
+    [[nodiscard]] EstatePosture estate(
+        std::int64_t now, const std::string& only = {}, std::int64_t staleAfter = kDefaultStaleAfter) const;
+    /** The estate after every scan, as the scans recorded it (`only`: one target's own line). */
+    [[nodiscard]] std::vector<EstatePoint> estateHistory(const std::string& only = {}) const;
+    /** Names of every target with a stored scan, sorted. */
+    [[nodiscard]] std::vector<std::string> scannedTargets() const;
+    /** A target's latest scan, and its scan before `scanId`. */
+    [[nodiscard]] std::optional<std::int64_t> latestScanOf(const std::string& target) const;
+    [[nodiscard]] std::optional<std::int64_t> previousScanOf(const std::string& target, std::int64_t scanId) const;
+    /** One target's layers in a scan, as of `asOf` (see layerScoresAt). */
+    [[nodiscard]] std::vector<LayerScore> targetLayerScoresAt(
+        std::int64_t scanId, const std::string& target, std::int64_t asOf) const;
 
     /**
      * Accepted risks, kept as a log: an acceptance applies from the moment it is recorded until it expires or
@@ -296,6 +353,16 @@ private:
     void migrate();
     void applyRetention();
     [[nodiscard]] std::vector<LayerScore> layerScores(std::int64_t scanId) const;
+    /**
+     * Appends (sort key, row id) of one scan's findings a query selects; false when it did not (cancelled, or the
+     * whole scan in stored order went to `whole` instead, when given).
+     */
+    bool rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
+        std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::vector<std::int64_t>* whole) const;
+    [[nodiscard]] std::vector<LayerScore> targetLayerScores(std::int64_t scanId, const std::string& target) const;
+    /** Moves stored layer scores to `asOf`; `target` (non-empty) counts that target's findings only. */
+    void moveToAsOf(std::vector<LayerScore>& layers, std::int64_t scanId, std::int64_t asOf,
+        const std::string& target) const;
     [[nodiscard]] std::int64_t scanTime(std::int64_t scanId) const;
     /** Fills in who accepted each accepted finding, as of `at`. */
     void attachAcceptances(std::vector<Finding>& findings, std::int64_t at) const;

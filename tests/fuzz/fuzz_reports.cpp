@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     engine.finish();
     auto outcomes = engine.outcomes();
     auto tallies = engine.tallies();
-    lg::applyExternalChecks(checks, lg::fuzz::catalog(), lg::Policy {}, findings, outcomes, tallies);
+    auto targetTallies = engine.targetTallies();
+    lg::applyExternalChecks(checks, lg::fuzz::catalog(), lg::Policy {}, findings, outcomes, tallies, targetTallies);
     findings.removeDuplicates();
     (void)findings.findings();
     return 0;

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include <csignal>
+#include <map>
 #include <set>
 
 using nlohmann::json;
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void damagedCacheSaysWhatToDo();
     void demoCoversThreeLayers();
     void reportsAreWritten();
+    void estateIsTheLatestScanOfEachTarget();
 
 private:
     struct Run {
@@ -490,6 +492,114 @@ void TestCli::reportsAreWritten()
                       QStringLiteral("--db"), m_db })
                    .code,
         2);
+}
+
+// Three targets scanned at different times, one of them failing: the estate is the latest scan of each target
+// that succeeded; every number of `posture` equals an independent count over the contract JSON of `findings`;
+// `diff` compares each target with its own previous scan; accepting a finding of an older scan shows at once.
+void TestCli::estateIsTheLatestScanOfEachTarget()
+{
+    const QString alpha = m_dir->filePath(QStringLiteral("alpha")), beta = m_dir->filePath(QStringLiteral("beta"));
+    QDir().mkpath(alpha);
+    QDir().mkpath(beta);
+    auto write = [](const QString& file, const QByteArray& text) {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+    };
+    auto scanOf = [&](const QString& dir, const QString& target) {
+        return lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), dir, QStringLiteral("--target"), target,
+            QStringLiteral("--db"), m_db, QStringLiteral("--quiet") });
+    };
+    write(alpha + QStringLiteral("/pod.yaml"), kPrivileged);
+    LG_COMPARE(scanOf(alpha, QStringLiteral("alpha")).code, 0); // scan 1
+    write(beta + QStringLiteral("/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: pid, namespace: shop}\n"
+        "spec:\n  hostPID: true\n  containers: [{name: app, image: app:1.0}]\n");
+    LG_COMPARE(scanOf(beta, QStringLiteral("beta")).code, 0); // scan 2
+    write(alpha + QStringLiteral("/pod.yaml"), kRestricted); // alpha fixed its pod
+    LG_COMPARE(scanOf(alpha, QStringLiteral("alpha")).code, 0); // scan 3
+    const auto failed = scanOf(m_dir->filePath(QStringLiteral("missing")), QStringLiteral("gamma"));
+    LG_COMPARE(failed.code, 1); // not stored
+
+    // The contract JSON of each target's findings, counted here, is what posture must say.
+    auto postureJson = [&] {
+        const auto r = lg({ QStringLiteral("posture"), QStringLiteral("--format"), QStringLiteral("json"),
+            QStringLiteral("--db"), m_db });
+        return json::parse(r.out.toStdString());
+    };
+    auto checkAgainstFindings = [&](const json& posture) {
+        std::map<std::string, std::map<std::string, int>> estate; // layer -> severity -> open
+        for (const auto& t : posture["targets"]) {
+            const auto r = lg({ QStringLiteral("findings"), QStringLiteral("--target"),
+                QString::fromStdString(t["target"].get<std::string>()), QStringLiteral("--format"),
+                QStringLiteral("json"), QStringLiteral("--db"), m_db });
+            std::map<std::string, std::map<std::string, int>> counted;
+            for (const auto& f : json::parse(r.out.toStdString()))
+                if (f["status"] == "open") {
+                    ++counted[f["layer"].get<std::string>()][f["severity"].get<std::string>()];
+                    ++estate[f["layer"].get<std::string>()][f["severity"].get<std::string>()];
+                }
+            for (auto l = t["layers"].begin(); l != t["layers"].end(); ++l)
+                for (auto n = (*l)["open"].begin(); n != (*l)["open"].end(); ++n)
+                    QVERIFY2(n->get<int>() == counted[l.key()][n.key()],
+                        (t["target"].get<std::string>() + " " + l.key() + " " + n.key()).c_str());
+        }
+        for (auto l = posture["layers"].begin(); l != posture["layers"].end(); ++l)
+            for (auto n = (*l)["open"].begin(); n != (*l)["open"].end(); ++n)
+                QVERIFY2(n->get<int>() == estate[l.key()][n.key()], ("estate " + l.key() + " " + n.key()).c_str());
+    };
+    json posture = postureJson();
+    LG_COMPARE(posture["targets"].size(), std::size_t(2)); // gamma failed: never part of the estate
+    LG_COMPARE(posture["targets"][0]["target"], json("alpha"));
+    LG_COMPARE(posture["targets"][0]["scan"], json(3));
+    LG_COMPARE(posture["targets"][0]["previous_scan"], json(1));
+    LG_COMPARE(posture["targets"][1]["target"], json("beta"));
+    LG_COMPARE(posture["targets"][1]["scan"], json(2)); // not replaced by alpha's later scan
+    LG_COMPARE(posture["targets"][1]["layers"]["orchestrator"]["open"]["high"].get<int>() > 0, true);
+    checkAgainstFindings(posture);
+    if (QTest::currentTestFailed())
+        return;
+
+    // diff without ids: alpha against its own scan 1; beta has nothing to compare with, and nothing of beta's
+    // counts as resolved by alpha's scan.
+    auto r = lg({ QStringLiteral("diff"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"),
+        m_db });
+    QVERIFY2(r.code == 0, r.err.constData());
+    const json d = json::parse(r.out.toStdString());
+    LG_COMPARE(d["targets"].size(), std::size_t(1));
+    LG_COMPARE(d["targets"][0]["target"], json("alpha"));
+    LG_COMPARE(d["from"], json(1));
+    LG_COMPARE(d["to"], json(3));
+    bool privilegedResolved = false;
+    for (const auto& f : d["resolved"]) {
+        LG_COMPARE(f["target"], json("alpha"));
+        privilegedResolved = privilegedResolved || f["rule"] == "LG-PSS-PRIVILEGED";
+    }
+    QVERIFY(privilegedResolved);
+
+    // Accepting a finding of beta's (older) scan shows at once in the estate.
+    r = lg({ QStringLiteral("findings"), QStringLiteral("--target"), QStringLiteral("beta"), QStringLiteral("--severity"),
+        QStringLiteral("high"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json high = json::parse(r.out.toStdString());
+    QVERIFY(!high.empty());
+    const int before = posture["targets"][1]["layers"]["orchestrator"]["open"]["high"].get<int>();
+    LG_COMPARE(lg({ QStringLiteral("accept"), QString::fromStdString(high[0]["id"].get<std::string>()),
+                 QStringLiteral("--owner"), QStringLiteral("ops"), QStringLiteral("--reason"), QStringLiteral("known"),
+                 QStringLiteral("--db"), m_db })
+                 .code,
+        0);
+    posture = postureJson();
+    LG_COMPARE(posture["targets"][1]["layers"]["orchestrator"]["open"]["high"].get<int>(), before - 1);
+    checkAgainstFindings(posture);
+
+    // history --target: that target's own scans only.
+    r = lg({ QStringLiteral("history"), QStringLiteral("--target"), QStringLiteral("alpha"), QStringLiteral("--format"),
+        QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json h = json::parse(r.out.toStdString());
+    LG_COMPARE(h.size(), std::size_t(2));
+    LG_COMPARE(h[0]["scan"], json(1));
+    LG_COMPARE(h[1]["scan"], json(3));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -35,6 +35,8 @@ private Q_SLOTS:
     void revisionTwoCacheIsLaidOutForTheTable();
     void acceptedRisksAndExpiry();
     void revisionFiveAcceptancesAreKept();
+    void revisionSixScansJoinTheEstate();
+    void estateIsTheLatestOfEachTarget();
     void checklistSurvivesRescans();
     void retentionKeepsNewest();
     void evidenceAndOriginAreStoredOnce();
@@ -102,7 +104,7 @@ QByteArray pragma(sqlite3* db, const char* name)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 6);
+    LG_COMPARE(s.schemaVersion(), 7);
     LG_COMPARE(pragma(s.handle(), "journal_mode"), QByteArray("wal"));
     LG_COMPARE(pragma(s.handle(), "page_size"), QByteArray("32768")); // a new cache: large pages for bulk writes
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
@@ -129,7 +131,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 6);
+    LG_COMPARE(s.schemaVersion(), 7);
     const auto fs = s.findings(1);
     QCOMPARE(fs.size(), std::size_t(1));
     LG_COMPARE(fs[0].title, std::string("Privileged container"));
@@ -460,7 +462,7 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 6);
+    LG_COMPARE(s.schemaVersion(), 7);
     std::vector<Finding> want = rec.findings;
     std::sort(want.begin(), want.end(), defaultLess);
     FindingQuery q;
@@ -589,7 +591,7 @@ void TestStore::revisionFiveAcceptancesAreKept()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 6);
+    LG_COMPARE(s.schemaVersion(), 7);
     const auto risks = s.acceptedRisks();
     QCOMPARE(risks.size(), std::size_t(1));
     LG_COMPARE(risks[0].owner, std::string("alice"));
@@ -599,6 +601,96 @@ void TestStore::revisionFiveAcceptancesAreKept()
     QVERIFY(!risks[0].revokedAt);
     QVERIFY(risks[0].activeAt(2000));
     QVERIFY(!risks[0].activeAt(6000));
+}
+
+void TestStore::revisionSixScansJoinTheEstate()
+{
+    // Revision 6 kept one tally per layer: a scan of one target gives it to that target, a scan of several to
+    // one target named after all of them; a failed source is never part of it.
+    {
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(m_path.toUtf8().constData(), &db), SQLITE_OK);
+        QByteArray sql;
+        for (const char* file : { "001_initial.sql", "002_rule_text_per_scan.sql", "003_findings_in_display_order.sql",
+                 "004_fingerprints_in_their_own_order.sql", "005_texts_by_reference.sql",
+                 "006_exemptions_and_acceptance_log.sql" }) {
+            QFile schema(QStringLiteral(LG_SOURCE_DIR "/resources/db/") + QLatin1String(file));
+            QVERIFY(schema.open(QIODevice::ReadOnly));
+            sql += schema.readAll();
+        }
+        sql += R"(INSERT INTO scans (id, started_at, finished_at, tool_version, run_by, sources, resources, overall_score)
+                  VALUES (1, 100, 110, 'v', '', '[{"target":"alpha","kind":"manifests","location":"a","ok":true}]', 1, 50),
+                         (2, 200, 210, 'v', '', '[{"target":"beta","kind":"docker","location":"b","ok":true},
+                                                  {"target":"gamma","kind":"host","location":"g","ok":false}]', 1, 70),
+                         (3, 300, 310, 'v', '', '[{"target":"beta","kind":"docker","location":"b","ok":true},
+                                                  {"target":"alpha","kind":"manifests","location":"a","ok":true}]', 1, 90);
+                  INSERT INTO scan_layers VALUES (1, 'orchestrator', 10, 60, 30, 0, 50, 0, 5, 0, 0, 0),
+                                                 (2, 'runtime', 10, 60, 18, 0, 70, 0, 3, 0, 0, 0),
+                                                 (3, 'runtime', 10, 60, 6, 0, 90, 0, 1, 0, 0, 0);
+                  PRAGMA user_version = 6;)";
+        char* error = nullptr;
+        QVERIFY2(sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error) == SQLITE_OK, error);
+        sqlite3_close(db);
+    }
+    Store s(m_path.toStdString());
+    LG_COMPARE(s.schemaVersion(), 7);
+    LG_COMPARE(s.scannedTargets(), (std::vector<std::string> { "alpha", "alpha + beta", "beta" }));
+    const auto e = s.estate(1000, {}, 0);
+    QCOMPARE(e.targets.size(), std::size_t(3));
+    LG_COMPARE(e.targets[0].target, std::string("alpha"));
+    LG_COMPARE(e.targets[0].scanId, std::int64_t(1));
+    LG_COMPARE(e.targets[0].score, std::optional<int>(50));
+    LG_COMPARE(e.targets[2].target, std::string("beta"));
+    LG_COMPARE(e.targets[2].scanId, std::int64_t(2)); // gamma failed in scan 2: beta alone
+    LG_COMPARE(e.targets[2].kind, std::string("docker"));
+}
+
+// Targets scanned at different times: each keeps its latest scan; the estate adds their tallies; a target's
+// history is its own; stale after the age given.
+void TestStore::estateIsTheLatestOfEachTarget()
+{
+    Store s(m_path.toStdString());
+    auto scanOf = [&](const std::string& target, std::int64_t at, long failedWeight, int high) {
+        ScanRecord r;
+        r.startedAt = at;
+        r.finishedAt = at + 1;
+        r.toolVersion = "test";
+        r.sources = { { target, "manifests", "/x", true, {}, {} } };
+        auto& t = r.tallies[Layer::Orchestrator];
+        t.scanned = true;
+        t.evaluated = 10;
+        t.evaluatedWeight = 60;
+        t.failedWeight = failedWeight;
+        t.openBySeverity[std::size_t(Severity::High)] = high;
+        r.targetTallies[target][Layer::Orchestrator] = t;
+        return s.writeScan(r);
+    };
+    const auto a1 = scanOf("alpha", 1000, 30, 5); // alpha 50
+    const auto b1 = scanOf("beta", 2000, 0, 0); // beta 100
+    const auto a2 = scanOf("alpha", 3000, 12, 2); // alpha 80
+    auto e = s.estate(3001 + 86400, {}, 86400);
+    QCOMPARE(e.targets.size(), std::size_t(2));
+    LG_COMPARE(e.targets[0].scanId, a2);
+    LG_COMPARE(e.targets[0].previousScanId, std::optional<std::int64_t>(a1));
+    LG_COMPARE(e.targets[0].score, std::optional<int>(80));
+    LG_COMPARE(e.targets[1].scanId, b1);
+    LG_COMPARE(e.targets[1].stale, true); // 2001 + 1 day < now
+    LG_COMPARE(e.targets[0].stale, false);
+    // together: (60 + 60) evaluated, 12 failed: 90
+    QCOMPARE(e.layers.size(), std::size_t(1));
+    LG_COMPARE(e.layers[0].score, std::optional<int>(90));
+    LG_COMPARE(e.layers[0].tally.openBySeverity[std::size_t(Severity::High)], 2);
+    LG_COMPARE(e.score, std::optional<int>(90));
+    // the estate over time: alpha alone 50, then alpha 50 + beta 100 = 75, then alpha 80 + beta 100 = 90
+    const auto h = s.estateHistory();
+    QCOMPARE(h.size(), std::size_t(3));
+    LG_COMPARE(h[0].score, std::optional<int>(50));
+    LG_COMPARE(h[1].score, std::optional<int>(75));
+    LG_COMPARE(h[2].score, std::optional<int>(90));
+    const auto own = s.estateHistory("alpha");
+    QCOMPARE(own.size(), std::size_t(2));
+    LG_COMPARE(own[1].score, std::optional<int>(80));
+    LG_COMPARE(s.estate(5000, "beta").targets.size(), std::size_t(1));
 }
 
 void TestStore::checklistSurvivesRescans()

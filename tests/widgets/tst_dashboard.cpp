@@ -57,6 +57,7 @@ private Q_SLOTS:
     void acceptRiskThroughTheWindow();
     void scanShowsProgressAndCancels();
     void trendIsDownsampledAndRanged();
+    void estateOfTwoTargetsScannedApart();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
@@ -355,6 +356,8 @@ void TestDashboard::trendIsDownsampledAndRanged()
             t.evaluated = 10;
             t.evaluatedWeight = 100;
             t.failedWeight = i % 97 == 0 ? 90 : 10; // rare dips must survive downsampling
+            rec.sources = { { "lab", "host", "/", true, {}, {} } };
+            rec.targetTallies["lab"] = rec.tallies;
             store.writeScan(rec);
         }
     }
@@ -378,6 +381,82 @@ void TestDashboard::trendIsDownsampledAndRanged()
     overview.setTrendRange(7);
     QCOMPARE(overview.trendPoints(), 22); // 7 days of three a day, and the scan at the start of the range
     save(&overview, QStringLiteral("17-trend-two-years"));
+}
+
+// Two targets scanned minutes apart: the overview shows both, and every tile's numbers equal the open findings of
+// each target's latest scan counted here from the findings themselves; picking one target narrows every page.
+void TestDashboard::estateOfTwoTargetsScannedApart()
+{
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    {
+        Store store(m_path);
+        std::int64_t at = 1767225600;
+        for (const auto& [folder, target] : { std::pair { ":/demo/manifests", "shop-cluster" },
+                 std::pair { ":/demo/manifests", "staging-cluster" } }) {
+            std::vector<std::unique_ptr<Connector>> sources;
+            sources.push_back(std::make_unique<ManifestsConnector>(folder, target));
+            ScanSettings settings;
+            settings.clock = [at] { return at; };
+            if (std::string(target) == "staging-cluster")
+                settings.policy.disabled = { "LG-PSS-HOST-PORTS" }; // the two differ
+            Scanner scanner(catalog, settings);
+            CancelToken cancel { false };
+            QVERIFY(scanner.run(sources, &store, cancel, {}).scanId);
+            at += 300; // five minutes apart
+        }
+    }
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.setTarget({});
+    window.showPage(0);
+    auto* overview = window.findChild<OverviewPage*>();
+    QVERIFY(overview);
+    QVERIFY(overview->waitUntilLoaded());
+    QCOMPARE(overview->targetsList()->count(), 2);
+    // independently: the open findings of each target's latest scan, as of now
+    Store store(m_path);
+    std::map<Layer, std::array<int, 5>> open;
+    for (const char* target : { "shop-cluster", "staging-cluster" }) {
+        const auto scan = store.latestScanOf(target);
+        QVERIFY(scan);
+        FindingFilter f;
+        f.target = target;
+        f.status = FindingStatus::Open;
+        f.asOf = QDateTime::currentSecsSinceEpoch();
+        for (const auto& finding : store.findings(*scan, f))
+            if (finding.scored)
+                ++open[finding.layer][std::size_t(finding.severity)];
+    }
+    for (Layer l : kAllLayers) {
+        const auto tally = overview->tileTally(l);
+        if (!tally) {
+            QVERIFY2(!open.count(l), std::string(toString(l)).c_str());
+            continue;
+        }
+        for (std::size_t s = 0; s < 5; ++s)
+            QVERIFY2(tally->openBySeverity[s] == open[l][s], std::string(toString(l)).c_str());
+    }
+    save(&window, QStringLiteral("26-estate-two-targets"));
+    // The all-findings page shows both targets; picking one narrows it (and the overview) to that target.
+    window.showPage(6);
+    FindingsPage* all = window.findingsPage(5);
+    QVERIFY(all->waitUntilLoaded());
+    std::set<QString> targets;
+    for (int r = 0; r < all->table()->model()->rowCount(); ++r)
+        targets.insert(all->table()->model()->index(r, FindingsModel::TargetColumn).data().toString());
+    QCOMPARE(targets.size(), std::size_t(2));
+    window.setTarget(QStringLiteral("staging-cluster"));
+    QVERIFY(all->waitUntilLoaded());
+    for (int r = 0; r < all->table()->model()->rowCount(); ++r)
+        QCOMPARE(all->table()->model()->index(r, FindingsModel::TargetColumn).data().toString(),
+            QStringLiteral("staging-cluster"));
+    QVERIFY(all->table()->model()->rowCount() > 0);
+    window.showPage(0);
+    QVERIFY(overview->waitUntilLoaded());
+    QCOMPARE(overview->targetsList()->count(), 1);
+    window.setTarget({});
 }
 
 void TestDashboard::acceptRiskThroughTheWindow()
