@@ -55,6 +55,13 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     engine.setSink(&rec.table);
     std::vector<Resource> external;
     std::map<std::string, std::set<Layer>> targetLayers; // what each target's sources covered
+    // A source the user did not name takes the name its identity already goes by: the folder scanned from the
+    // window is the one a saved connection or `--target` named, and its findings keep their ids.
+    if (store)
+        for (const auto& src : sources)
+            if (src->defaultNamed())
+                if (auto known = store->targetNameFor(src->identity()); known && *known != src->target())
+                    src->rename(*known);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
         // A location is shown and stored without credentials, whatever the user typed.
@@ -173,6 +180,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         if (progress)
             progress("storing " + std::to_string(rec.table.size()) + " findings");
         outcome.scanId = store->writeScan(rec);
+        for (std::size_t i = 0; i < sources.size() && i < outcome.sources.size(); ++i)
+            if (outcome.sources[i].ok)
+                store->rememberTargetName(sources[i]->identity(), sources[i]->target(), !sources[i]->defaultNamed());
     }
     if (m_settings.keepFindings) {
         rec.findings = rec.table.findings();

@@ -1417,6 +1417,22 @@ std::vector<LayerScore> Store::targetLayerScoresAt(
     return layers;
 }
 
+std::optional<std::string> Store::targetNameFor(const std::string& identity) const
+{
+    Stmt q(m_db, "SELECT name FROM target_identities WHERE identity = ?1");
+    q.bind(1, identity);
+    if (q.step())
+        return q.text(0);
+    return std::nullopt;
+}
+
+void Store::rememberTargetName(const std::string& identity, const std::string& name, bool givenByUser)
+{
+    Stmt q(m_db, givenByUser ? "INSERT OR REPLACE INTO target_identities (identity, name) VALUES (?1, ?2)"
+                             : "INSERT OR IGNORE INTO target_identities (identity, name) VALUES (?1, ?2)");
+    q.bind(1, identity).bind(2, name).run();
+}
+
 std::vector<std::string> Store::scannedTargets() const
 {
     std::vector<std::string> out;

@@ -292,6 +292,13 @@ public:
         std::int64_t now, const std::string& only = {}, std::int64_t staleAfter = kDefaultStaleAfter) const;
     /** The estate after every scan, as the scans recorded it (`only`: one target's own line). */
     [[nodiscard]] std::vector<EstatePoint> estateHistory(const std::string& only = {}) const;
+    /** The name a source's identity goes by (see Connector::identity), if it was ever scanned by a name. */
+    [[nodiscard]] std::optional<std::string> targetNameFor(const std::string& identity) const;
+    /**
+     * Remembers the name an identity goes by. A name the user gave replaces the one before; a default name is
+     * only kept while the identity has none.
+     */
+    void rememberTargetName(const std::string& identity, const std::string& name, bool givenByUser);
     /** Names of every target with a stored scan, sorted. */
     [[nodiscard]] std::vector<std::string> scannedTargets() const;
     /** A target's latest scan, and its scan before `scanId`. */

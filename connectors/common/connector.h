@@ -68,6 +68,28 @@ public:
     /** The layers this source observes (they get a score once it succeeded). */
     [[nodiscard]] virtual std::vector<Layer> layers() const = 0;
     virtual void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) = 0;
+
+    /**
+     * What the source is, however it is reached or named (a folder's canonical path, a cluster's server, a
+     * registry's host): the same target scanned from the CLI, the window or a saved connection has one identity.
+     */
+    [[nodiscard]] virtual std::string identity() const { return kind() + ":" + location(); }
+    /** True while the target's name is the one the connector made up (the user gave none). */
+    [[nodiscard]] bool defaultNamed() const { return m_defaultNamed; }
+    /** Takes the name the cache knows this identity by (the name the user last gave it). */
+    void rename(const std::string& name)
+    {
+        renameTarget(name);
+        m_defaultNamed = false;
+    }
+
+protected:
+    void setDefaultNamed(bool defaultNamed) { m_defaultNamed = defaultNamed; }
+    /** Connectors that name their target override this to take another name. */
+    virtual void renameTarget(const std::string&) { }
+
+private:
+    bool m_defaultNamed = false;
 };
 
 } // namespace lg

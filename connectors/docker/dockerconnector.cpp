@@ -6,6 +6,7 @@
 #include "predicate.h"
 
 #include <QCryptographicHash>
+#include <QSysInfo>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -146,13 +147,20 @@ DockerEndpoint resolveDockerEndpoint(const std::string& explicitUrl, const std::
         "start Docker, or pass --docker unix:///path/to/docker.sock or tcp://host:2376");
 }
 
+std::string machineName()
+{
+    return QSysInfo::machineHostName().toStdString();
+}
+
 DockerConnector::DockerConnector(DockerEndpoint endpoint, std::string target, int connections)
     : m_endpoint(std::move(endpoint))
     , m_target(std::move(target))
     , m_connections(std::max(1, connections))
 {
-    if (m_target.empty())
+    if (m_target.empty()) {
         m_target = "docker:" + m_endpoint.display;
+        setDefaultNamed(true);
+    }
 }
 
 namespace {

@@ -29,11 +29,21 @@ struct DockerEndpoint {
  * The API version is negotiated from /version, never hard-coded. Inspections run concurrently on a
  * bounded number of keep-alive connections. A container removed mid-scan is skipped and reported.
  */
+/** This machine's host name (a local socket's engine is this machine's). */
+[[nodiscard]] std::string machineName();
+
 class DockerConnector final : public Connector {
 public:
     DockerConnector(DockerEndpoint endpoint, std::string target = {}, int connections = 4);
     [[nodiscard]] std::string kind() const override { return "docker"; }
     [[nodiscard]] std::string target() const override { return m_target; }
+    void renameTarget(const std::string& name) override { m_target = name; }
+    /** The engine: its TCP endpoint, or this machine's socket (every machine has /var/run/docker.sock). */
+    [[nodiscard]] std::string identity() const override
+    {
+        return m_endpoint.http.unixSocket.empty() ? "docker:" + m_endpoint.display
+                                                  : "docker:" + machineName() + ":" + m_endpoint.display;
+    }
     [[nodiscard]] std::string location() const override { return m_endpoint.display; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Runtime, Layer::Image }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;

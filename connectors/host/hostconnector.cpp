@@ -156,13 +156,26 @@ bool ruleMentions(const std::string& rules, const std::string& path)
 
 } // namespace
 
+std::string HostConnector::identity() const
+{
+    if (!m_snapshot.empty())
+        return "host-snapshot:" + QFileInfo(QString::fromStdString(m_snapshot)).absoluteFilePath().toStdString();
+    QFile id(QString::fromStdString((m_root == "/" ? std::string() : m_root) + "/etc/machine-id"));
+    if (id.open(QIODevice::ReadOnly))
+        if (const QByteArray machine = id.read(64).trimmed(); !machine.isEmpty())
+            return "host:" + machine.toStdString();
+    return "host:" + QSysInfo::machineHostName().toStdString() + ":" + m_root;
+}
+
 HostConnector::HostConnector(std::string root, std::string target, std::string snapshotFile)
     : m_root(std::move(root))
     , m_target(std::move(target))
     , m_snapshot(std::move(snapshotFile))
 {
-    if (m_target.empty())
+    if (m_target.empty()) {
         m_target = "host:" + QSysInfo::machineHostName().toStdString();
+        setDefaultNamed(true);
+    }
 }
 
 nlohmann::json HostConnector::readLive() const

@@ -19,6 +19,9 @@ public:
     explicit HostConnector(std::string root = "/", std::string target = {}, std::string snapshotFile = {});
     [[nodiscard]] std::string kind() const override { return "host"; }
     [[nodiscard]] std::string target() const override { return m_target; }
+    void renameTarget(const std::string& name) override { m_target = name; }
+    /** The machine (its machine-id), or the snapshot file: not the root folder every host shares. */
+    [[nodiscard]] std::string identity() const override;
     [[nodiscard]] std::string location() const override { return m_snapshot.empty() ? m_root : m_snapshot; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Host, Layer::Runtime }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;

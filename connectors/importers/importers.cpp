@@ -759,7 +759,11 @@ std::vector<Resource> ImportConnector::parse(
         p.generated = mtime;
         p.generatedFrom = "the file's modification time (the report does not say when it was written)";
     }
-    const std::string tgt = !target.empty() ? target : !p.host.empty() ? p.host : p.tool;
+    // The target the report describes: a host report joins the host's own target (named as `scan --host` names
+    // it), a cluster's report its cluster; only a report that names neither stands on its own (the tool's name).
+    const std::string tgt = !target.empty() ? target
+        : !p.host.empty()                 ? (p.layer == Layer::Host ? "host:" + p.host : p.host)
+                                          : p.tool;
     const std::string fileName = QFileInfo(QString::fromStdString(file)).fileName().toStdString();
     std::map<std::string, int> byStatus;
     for (const auto& c : p.checks)

@@ -433,8 +433,10 @@ KubernetesConnector::KubernetesConnector(KubeContext context, std::string target
     , m_target(std::move(target))
     , m_pageSize(std::clamp(pageSize, 1, 5000))
 {
-    if (m_target.empty())
+    if (m_target.empty()) {
         m_target = "kube:" + m_context.name;
+        setDefaultNamed(true);
+    }
 }
 
 std::string KubernetesConnector::location() const

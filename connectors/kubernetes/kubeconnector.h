@@ -61,6 +61,7 @@ public:
     explicit KubernetesConnector(KubeContext context, std::string target = {}, int pageSize = 500);
     [[nodiscard]] std::string kind() const override { return "kubernetes"; }
     [[nodiscard]] std::string target() const override { return m_target; }
+    void renameTarget(const std::string& name) override { m_target = name; }
     [[nodiscard]] std::string location() const override;
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Orchestrator, Layer::Host }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;

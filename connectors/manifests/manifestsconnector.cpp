@@ -45,8 +45,17 @@ ManifestsConnector::ManifestsConnector(std::string path, std::string target, std
     , m_target(std::move(target))
     , m_kubernetesVersion(std::move(kubernetesVersion))
 {
-    if (m_target.empty())
+    if (m_target.empty()) {
         m_target = "manifests:" + QFileInfo(QString::fromStdString(m_path)).fileName().toStdString();
+        setDefaultNamed(true);
+    }
+}
+
+std::string ManifestsConnector::identity() const
+{
+    const QFileInfo info(QString::fromStdString(m_path));
+    const QString canonical = info.canonicalFilePath();
+    return "manifests:" + (canonical.isEmpty() ? info.absoluteFilePath() : canonical).toStdString();
 }
 
 void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)

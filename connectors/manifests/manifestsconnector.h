@@ -18,6 +18,9 @@ public:
     ManifestsConnector(std::string path, std::string target = {}, std::string kubernetesVersion = {});
     [[nodiscard]] std::string kind() const override { return "manifests"; }
     [[nodiscard]] std::string target() const override { return m_target; }
+    void renameTarget(const std::string& name) override { m_target = name; }
+    /** The canonical absolute path: a folder is the same target however it was given. */
+    [[nodiscard]] std::string identity() const override;
     [[nodiscard]] std::string location() const override { return m_path; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Orchestrator }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;

@@ -255,6 +255,7 @@ PrometheusConnector::PrometheusConnector(
         QUrl u(QString::fromStdString(m_endpoint.url));
         u.setUserInfo({}); // never part of a name that is stored and shown
         m_target = "prometheus:" + u.authority().toStdString();
+        setDefaultNamed(true);
     }
 }
 

@@ -100,6 +100,7 @@ public:
         std::vector<PromCheck> checks = loadPromChecks());
     [[nodiscard]] std::string kind() const override { return "prometheus"; }
     [[nodiscard]] std::string target() const override { return m_target; }
+    void renameTarget(const std::string& name) override { m_target = name; }
     [[nodiscard]] std::string location() const override { return m_endpoint.url; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Host, Layer::Runtime }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;

@@ -617,8 +617,10 @@ RegistryConnector::RegistryConnector(RegistryOptions options, std::string target
         m_options.url = "https://" + m_options.url;
     while (m_options.url.ends_with("/"))
         m_options.url.pop_back();
-    if (m_target.empty())
+    if (m_target.empty()) {
         m_target = "registry:" + hostOf(m_options.url);
+        setDefaultNamed(true);
+    }
 }
 
 void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)

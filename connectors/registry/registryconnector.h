@@ -67,6 +67,7 @@ public:
     explicit RegistryConnector(RegistryOptions options, std::string target = {});
     [[nodiscard]] std::string kind() const override { return "registry"; }
     [[nodiscard]] std::string target() const override { return m_target; }
+    void renameTarget(const std::string& name) override { m_target = name; }
     [[nodiscard]] std::string location() const override { return m_options.url; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Registry, Layer::Image }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;

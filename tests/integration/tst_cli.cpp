@@ -32,6 +32,7 @@ private Q_SLOTS:
     void demoCoversThreeLayers();
     void reportsAreWritten();
     void estateIsTheLatestScanOfEachTarget();
+    void aTargetIsTheSameHoweverItWasScanned();
 
 private:
     struct Run {
@@ -600,6 +601,33 @@ void TestCli::estateIsTheLatestScanOfEachTarget()
     LG_COMPARE(h.size(), std::size_t(2));
     LG_COMPARE(h[0]["scan"], json(1));
     LG_COMPARE(h[1]["scan"], json(3));
+}
+
+// The folder named acme-prod once is acme-prod when scanned again without a name, from another working folder
+// and by a relative path: its findings keep their ids, and nothing is "new" or "resolved".
+void TestCli::aTargetIsTheSameHoweverItWasScanned()
+{
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    auto r = lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--target"),
+        QStringLiteral("acme-prod"), QStringLiteral("--db"), m_db, QStringLiteral("--quiet") });
+    QVERIFY2(r.code == 0, r.err.constData());
+    QProcess p; // unnamed, relative to its parent folder
+    p.setWorkingDirectory(m_dir->path());
+    p.start(QStringLiteral(LG_BINARY), { QStringLiteral("scan"), QStringLiteral("--manifests"),
+                                           QStringLiteral("manifests/../manifests"), QStringLiteral("--db"), m_db,
+                                           QStringLiteral("--quiet") });
+    QVERIFY(p.waitForFinished(60'000));
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+    r = lg({ QStringLiteral("posture"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json posture = json::parse(r.out.toStdString());
+    LG_COMPARE(posture["targets"].size(), std::size_t(1));
+    LG_COMPARE(posture["targets"][0]["target"], json("acme-prod"));
+    LG_COMPARE(posture["targets"][0]["scan"], json(2));
+    r = lg({ QStringLiteral("diff"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json d = json::parse(r.out.toStdString());
+    LG_COMPARE(d["new"].size(), std::size_t(0));
+    LG_COMPARE(d["resolved"].size(), std::size_t(0));
+    QVERIFY(d["unchanged"].get<int>() > 0);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -256,6 +256,8 @@ void TestImporters::lynisReportFormat()
     for (const auto& fnd : o.record.findings)
         if (fnd.rule.rfind("LYNIS-", 0) == 0) {
             LG_COMPARE(fnd.subject.name, std::string("web-01"));
+            // the host's own target, named as `scan --host` on web-01 names it: one target in the estate
+            LG_COMPARE(fnd.subject.target, std::string("host:web-01"));
             LG_COMPARE(fnd.layer, Layer::Host);
             messages.insert(fnd.message);
         }

@@ -104,7 +104,7 @@ QByteArray pragma(sqlite3* db, const char* name)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 7);
+    LG_COMPARE(s.schemaVersion(), 8);
     LG_COMPARE(pragma(s.handle(), "journal_mode"), QByteArray("wal"));
     LG_COMPARE(pragma(s.handle(), "page_size"), QByteArray("32768")); // a new cache: large pages for bulk writes
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
@@ -131,7 +131,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 7);
+    LG_COMPARE(s.schemaVersion(), 8);
     const auto fs = s.findings(1);
     QCOMPARE(fs.size(), std::size_t(1));
     LG_COMPARE(fs[0].title, std::string("Privileged container"));
@@ -462,7 +462,7 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 7);
+    LG_COMPARE(s.schemaVersion(), 8);
     std::vector<Finding> want = rec.findings;
     std::sort(want.begin(), want.end(), defaultLess);
     FindingQuery q;
@@ -591,7 +591,7 @@ void TestStore::revisionFiveAcceptancesAreKept()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 7);
+    LG_COMPARE(s.schemaVersion(), 8);
     const auto risks = s.acceptedRisks();
     QCOMPARE(risks.size(), std::size_t(1));
     LG_COMPARE(risks[0].owner, std::string("alice"));
@@ -633,7 +633,7 @@ void TestStore::revisionSixScansJoinTheEstate()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 7);
+    LG_COMPARE(s.schemaVersion(), 8);
     LG_COMPARE(s.scannedTargets(), (std::vector<std::string> { "alpha", "alpha + beta", "beta" }));
     const auto e = s.estate(1000, {}, 0);
     QCOMPARE(e.targets.size(), std::size_t(3));
