@@ -180,6 +180,23 @@ QString FindingsModel::resourceText(const Finding& f)
     return r;
 }
 
+namespace {
+bool isOverdue(const Finding& f, const std::array<int, 5>& sla, std::int64_t now)
+{
+    return f.status == FindingStatus::Open && overdue(f.severity, f.firstSeen, now, sla);
+}
+} // namespace
+
+QString FindingsModel::ageText(std::int64_t firstSeen, std::int64_t now)
+{
+    const std::int64_t s = std::max<std::int64_t>(now - firstSeen, 0);
+    if (s < 3600)
+        return tr("%1 min").arg(s / 60);
+    if (s < 86400)
+        return tr("%1 h").arg(s / 3600);
+    return s < 2 * 86400 ? tr("1 day") : tr("%1 days").arg(s / 86400);
+}
+
 QVariant FindingsModel::data(const QModelIndex& index, int role) const
 {
     const Finding* f = index.isValid() ? findingAt(index.row()) : nullptr;
@@ -205,15 +222,34 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
             default:
                 return QStringLiteral("Open");
             }
+        case AgeColumn: {
+            if (f->firstSeen <= 0)
+                return QString();
+            const auto now = QDateTime::currentSecsSinceEpoch();
+            const QString age = ageText(f->firstSeen, now);
+            return isOverdue(*f, m_query.filter.slaDays, now) ? tr("%1, overdue").arg(age) : age;
+        }
         case MessageColumn:
             return QString::fromStdString(f->message);
         }
         break;
+    case OverdueRole:
+        return isOverdue(*f, m_query.filter.slaDays, QDateTime::currentSecsSinceEpoch());
     case Qt::DecorationRole:
         if (index.column() == SeverityColumn)
             return severityIcon(f->severity);
         break;
     case Qt::ToolTipRole:
+        if (index.column() == AgeColumn && f->firstSeen > 0) {
+            const int days = m_query.filter.slaDays[std::size_t(f->severity)];
+            const QString seen = tr("First seen %1").arg(
+                QDateTime::fromSecsSinceEpoch(f->firstSeen).toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+            return days > 0 ? tr("%1\nTo be fixed within %2 days of that (%3 findings)")
+                                  .arg(seen)
+                                  .arg(days)
+                                  .arg(theme::severityTitle(f->severity).toLower())
+                            : seen;
+        }
         return QString::fromStdString(f->title + "\n" + f->message);
     case FindingIdRole:
         return QString::fromStdString(f->id);
@@ -222,6 +258,8 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
     case Qt::ForegroundRole:
         if (f->status == FindingStatus::Accepted || f->status == FindingStatus::Exempted)
             return QColor(0x80, 0x80, 0x80);
+        if (index.column() == AgeColumn && isOverdue(*f, m_query.filter.slaDays, QDateTime::currentSecsSinceEpoch()))
+            return theme::severityColor(Severity::Critical);
         break;
     }
     return {};
@@ -242,6 +280,8 @@ QVariant FindingsModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Target");
     case StatusColumn:
         return tr("Status");
+    case AgeColumn:
+        return tr("Age");
     case MessageColumn:
         return tr("Message");
     }
@@ -261,6 +301,8 @@ FindingSort FindingsModel::sortForColumn(int column)
         return FindingSort::Status;
     case MessageColumn:
         return FindingSort::Message;
+    case AgeColumn:
+        return FindingSort::Age;
     default:
         return FindingSort::Severity;
     }

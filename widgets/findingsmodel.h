@@ -23,8 +23,17 @@ class CacheWorker;
 class FindingsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { SeverityColumn, RuleColumn, ResourceColumn, TargetColumn, StatusColumn, MessageColumn, ColumnCount };
-    enum Role { FindingIdRole = Qt::UserRole + 1, SeverityRole };
+    enum Column {
+        SeverityColumn,
+        RuleColumn,
+        ResourceColumn,
+        TargetColumn,
+        StatusColumn,
+        AgeColumn,
+        MessageColumn,
+        ColumnCount
+    };
+    enum Role { FindingIdRole = Qt::UserRole + 1, SeverityRole, OverdueRole };
     static constexpr int kWindow = 256; ///< rows read at a time
 
     explicit FindingsModel(QObject* parent = nullptr);
@@ -62,6 +71,8 @@ public:
     [[nodiscard]] QString toCsv(const QModelIndexList& rows) const;
 
     [[nodiscard]] static QString resourceText(const Finding& f);
+    /** How long ago a finding was first seen: "5 h", "12 days". */
+    [[nodiscard]] static QString ageText(std::int64_t firstSeen, std::int64_t now);
     [[nodiscard]] static FindingSort sortForColumn(int column);
 
 Q_SIGNALS:

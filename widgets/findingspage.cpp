@@ -122,6 +122,22 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
         m_chips[std::size_t(s)] = chip;
         bar->addWidget(chip);
     }
+    // Open findings past the deadline their severity has (see Policy::slaDays).
+    m_overdueChip = new QToolButton;
+    m_overdueChip->setCheckable(true);
+    m_overdueChip->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_overdueChip->setText(tr("Overdue"));
+    m_overdueChip->setToolTip(tr("Only open findings past their deadline: critical %1 days, high %2, medium %3, "
+                                 "low %4 after they were first seen")
+                                  .arg(kDefaultSlaDays[0])
+                                  .arg(kDefaultSlaDays[1])
+                                  .arg(kDefaultSlaDays[2])
+                                  .arg(kDefaultSlaDays[3]));
+    m_overdueChip->setStyleSheet(QStringLiteral("QToolButton { border: 1px dashed palette(mid); border-radius: 10px; "
+                                                "padding: 2px 8px; } QToolButton:checked { border-style: solid; "
+                                                "background: palette(highlight); color: palette(highlighted-text); }"));
+    connect(m_overdueChip, &QToolButton::toggled, this, &FindingsPage::refresh);
+    bar->addWidget(m_overdueChip);
     m_status = new QComboBox;
     m_status->addItem(tr("Any status"), -1);
     m_status->addItem(tr("Open"), int(FindingStatus::Open));
@@ -133,7 +149,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
         { FindingGroupBy::Rule, FindingGroupBy::Resource, FindingGroupBy::Namespace, FindingGroupBy::Target })
         m_groupBy->addItem(tr("Group by %1").arg(FindingGroupsModel::groupTitle(by).toLower()), int(by));
     m_count = new QLabel;
-    m_count->setMinimumWidth(110);
+    m_count->setMinimumWidth(80);
     m_count->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     bar->addWidget(m_status);
     bar->addWidget(m_groupBy);
@@ -168,6 +184,7 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     m_table->setColumnWidth(FindingsModel::ResourceColumn, 300);
     m_table->setColumnWidth(FindingsModel::TargetColumn, 110);
     m_table->setColumnWidth(FindingsModel::StatusColumn, 80);
+    m_table->setColumnWidth(FindingsModel::AgeColumn, 140);
     m_groupsModel = new FindingGroupsModel(this);
     m_groupsWorker = new CacheWorker(this);
     m_groupsTable = new QTableView;
@@ -321,6 +338,8 @@ FindingQuery FindingsPage::currentQuery(std::int64_t scanId) const
             q.filter.severities |= 1U << i;
     if (const int st = m_status->currentData().toInt(); st >= 0)
         q.filter.status = FindingStatus(st);
+    if (m_overdueChip->isChecked())
+        q.filter.overdueAt = QDateTime::currentSecsSinceEpoch();
     if (m_openGroupSet) {
         q.filter.groupBy = FindingGroupBy(m_groupBy->currentData().toInt());
         q.filter.groupKey = m_openGroup.toStdString();
@@ -390,7 +409,8 @@ void FindingsPage::queryFinished(int rows)
         const auto& f = m_model->query().filter;
         m_detail->setHtml(
             tr("<p>No finding matches. %1</p>")
-                .arg(f.search.empty() && f.severities == 0x1f && !f.status && f.groupBy == FindingGroupBy::None
+                .arg(f.search.empty() && f.severities == 0x1f && !f.status && !f.overdueAt
+                            && f.groupBy == FindingGroupBy::None
                         ? tr("Every rule that applied to this layer passed in the latest scan.")
                         : tr("Clear the filters to see all findings.")));
     }
@@ -412,6 +432,11 @@ void FindingsPage::openGroup(const QString& key)
 void FindingsPage::setSeverityShown(Severity severity, bool shown)
 {
     m_chips[std::size_t(severity)]->setChecked(shown);
+}
+
+void FindingsPage::setOverdueOnly(bool only)
+{
+    m_overdueChip->setChecked(only);
 }
 
 QByteArray FindingsPage::saveLayout() const
@@ -483,6 +508,26 @@ void FindingsPage::showDetail()
     }
     if (!f->origin.empty())
         html += QStringLiteral("<p><b>Source</b> <code>%1</code></p>").arg(esc(f->origin));
+    if (f->firstSeen > 0) {
+        const std::int64_t at = QDateTime::currentSecsSinceEpoch();
+        const int days = m_model->query().filter.slaDays[std::size_t(f->severity)];
+        QString due;
+        if (days > 0 && f->status == FindingStatus::Open) {
+            const std::int64_t deadline = f->firstSeen + std::int64_t(days) * 86400;
+            const QString date = QDateTime::fromSecsSinceEpoch(deadline).date().toString(Qt::ISODate);
+            due = deadline < at ? QStringLiteral(" &nbsp; <b style='color:%1'>%2</b>")
+                                      .arg(theme::severityColor(Severity::Critical).name(),
+                                          tr("Overdue since %1 (%2 days for %3 findings)")
+                                              .arg(date)
+                                              .arg(days)
+                                              .arg(theme::severityTitle(f->severity).toLower()))
+                                : tr(" &nbsp; <b>Due</b> %1").arg(date);
+        }
+        html += QStringLiteral("<p><b>%1</b> %2 (%3)%4</p>")
+                    .arg(tr("First seen"),
+                        QDateTime::fromSecsSinceEpoch(f->firstSeen).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                        FindingsModel::ageText(f->firstSeen, at), due);
+    }
     QStringList refs;
     for (const auto& r : f->references)
         refs << referenceLink(r);

@@ -47,6 +47,8 @@ public:
     void openGroup(const QString& key);
     /** Severity chip on/off. */
     void setSeverityShown(Severity severity, bool shown);
+    /** The overdue chip on/off: only open findings past their deadline. */
+    void setOverdueOnly(bool only);
     /** Processes events until the page's queries are done (tests, benchmarks). */
     bool waitUntilLoaded(int timeoutMs = 60000);
     /** Column widths and order, sort column, table/detail split: for QSettings. */
@@ -79,6 +81,7 @@ private:
     QLabel* m_emptyText = nullptr;
     QLineEdit* m_search = nullptr;
     std::array<QToolButton*, 5> m_chips {};
+    QToolButton* m_overdueChip = nullptr;
     QComboBox* m_status = nullptr;
     QComboBox* m_groupBy = nullptr;
     QToolButton* m_groupChip = nullptr;

@@ -195,6 +195,10 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
 
     connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(1 + int(l)); });
     connect(m_overview, &OverviewPage::targetActivated, this, &MainWindow::setTarget);
+    connect(m_overview, &OverviewPage::overdueActivated, this, [this, all] {
+        all->setOverdueOnly(true);
+        showPage(m_pages->indexOf(all));
+    });
     connect(m_overview, &OverviewPage::scanDemoRequested, this, &MainWindow::scanDemo);
     connect(m_overview, &OverviewPage::scanManifestsRequested, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));

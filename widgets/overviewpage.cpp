@@ -23,6 +23,7 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <numeric>
 #include <functional>
 #include <iterator>
 #include <limits>
@@ -176,6 +177,11 @@ OverviewPage::OverviewPage(QWidget* parent)
     header->addStretch();
     header->addWidget(m_counts);
     v->addLayout(header);
+    m_lifecycle = new QLabel;
+    m_lifecycle->setTextFormat(Qt::RichText);
+    m_lifecycle->setAccessibleName(tr("Overdue findings and time to remediate"));
+    connect(m_lifecycle, &QLabel::linkActivated, this, [this] { Q_EMIT overdueActivated(); });
+    v->addWidget(m_lifecycle);
 
     auto* tiles = new QHBoxLayout;
     for (Layer l : kAllLayers) {
@@ -198,7 +204,10 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_range->addItem(tr("Last year"), 365);
     m_range->addItem(tr("All scans"), 0);
     m_range->setCurrentIndex(4);
-    connect(m_range, &QComboBox::currentIndexChanged, this, [this] { buildTrend(); });
+    connect(m_range, &QComboBox::currentIndexChanged, this, [this] {
+        buildTrend();
+        loadLifecycle();
+    });
     trendBar->addWidget(trendTitle);
     trendBar->addStretch();
     trendBar->addWidget(m_hover);
@@ -209,6 +218,7 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_chart->setMinimumHeight(220);
     v->addWidget(m_chart, 2);
     m_worker = new CacheWorker(this);
+    m_lifecycleWorker = new CacheWorker(this);
 
     auto* bottom = new QGridLayout;
     m_targetsTitle = new QLabel(tr("<b>Targets</b>"));
@@ -318,6 +328,11 @@ void OverviewPage::refresh(const Store& store)
         m_targets->addItem(item);
     }
     buildTrend();
+    m_storePath = store.path();
+    m_parts.clear();
+    for (const auto& t : estate.targets)
+        m_parts.emplace_back(t.scanId, t.target);
+    loadLifecycle();
 
     // Top risks and changes read findings: in the background, so a million-finding scan never blocks. Each target
     // is compared with its own previous scan: scanning one target never "resolves" another's findings.
@@ -421,7 +436,66 @@ std::optional<LayerTally> OverviewPage::tileTally(Layer layer) const
 
 bool OverviewPage::waitUntilLoaded(int timeoutMs)
 {
-    return m_worker->waitForIdle(timeoutMs);
+    return m_worker->waitForIdle(timeoutMs) && m_lifecycleWorker->waitForIdle(timeoutMs);
+}
+
+void OverviewPage::loadLifecycle()
+{
+    if (m_storePath.empty() || m_parts.empty())
+        return;
+    struct Lifecycle {
+        std::array<int, 5> overdue {};
+        std::array<RemediationTime, 5> mttr {};
+    };
+    const int days = m_range->currentData().toInt();
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    const std::int64_t from = days > 0 ? now - std::int64_t(days) * 86400 : 0;
+    const auto parts = m_parts;
+    const std::string target = m_target;
+    const QString period = days > 0 ? m_range->currentText().toLower() : tr("all scans");
+    m_lifecycleWorker->run<Lifecycle>(
+        m_storePath,
+        [parts, target, now, from](const Store& reader, const std::atomic<bool>&) {
+            Lifecycle out;
+            FindingQuery q;
+            q.parts = parts;
+            q.filter.asOf = now;
+            q.filter.overdueAt = now;
+            out.overdue = reader.severityCounts(q);
+            out.mttr = reader.remediationTimes(from, now, target);
+            return out;
+        },
+        [this, period](Lifecycle l) {
+            const int overdue = std::accumulate(l.overdue.begin(), l.overdue.end(), 0);
+            QStringList bySeverity, fixed;
+            for (Severity s : kAllSeverities) {
+                const auto i = std::size_t(s);
+                if (l.overdue[i] > 0)
+                    bySeverity << QStringLiteral("%1 %2").arg(l.overdue[i]).arg(theme::severityTitle(s).toLower());
+                if (l.mttr[i].fixed > 0)
+                    fixed << tr("%1 %2 days (%3 fixed)")
+                                 .arg(theme::severityTitle(s).toLower())
+                                 .arg(double(l.mttr[i].meanSeconds) / 86400.0, 0, 'f', 1)
+                                 .arg(l.mttr[i].fixed);
+            }
+            const QString late = overdue == 0
+                ? tr("No finding past its deadline")
+                : tr("<a href='overdue' style='color:%1; font-weight:600'>%2 overdue</a> (%3)")
+                      .arg(theme::severityColor(Severity::Critical).name())
+                      .arg(overdue)
+                      .arg(bySeverity.join(QStringLiteral(", ")));
+            m_lifecycle->setText(tr("%1 &nbsp;·&nbsp; <b>Mean time to remediate</b>, %2: %3")
+                                     .arg(late, period,
+                                         fixed.isEmpty() ? tr("nothing fixed yet") : fixed.join(QStringLiteral(" · "))));
+            m_lifecycle->setToolTip(tr("Deadlines after a finding is first seen: critical %1 days, high %2, medium %3, "
+                                       "low %4. Time to remediate: from the scan that found a finding to the first "
+                                       "scan of its target without it.")
+                                        .arg(kDefaultSlaDays[0])
+                                        .arg(kDefaultSlaDays[1])
+                                        .arg(kDefaultSlaDays[2])
+                                        .arg(kDefaultSlaDays[3]));
+        },
+        [this](const QString& message) { m_lifecycle->setText(tr("The cache could not be read: %1").arg(message)); });
 }
 
 void OverviewPage::setTrendRange(int days)

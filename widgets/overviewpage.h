@@ -40,16 +40,22 @@ public:
     void setTrendRange(int days);
     /** Points drawn per layer series after downsampling (tests). */
     [[nodiscard]] int trendPoints() const { return m_trendPoints; }
+    /** The overdue findings and time-to-remediate line (tests). */
+    [[nodiscard]] QLabel* lifecycleLabel() const { return m_lifecycle; }
 
 Q_SIGNALS:
     void layerActivated(lg::Layer layer);
     /** A target of the list was activated: the window shows it. */
     void targetActivated(const QString& target);
     void scanDemoRequested();
+    /** The overdue figure was activated: the window lists the overdue findings. */
+    void overdueActivated();
     void scanManifestsRequested();
 
 private:
     void buildTrend();
+    /** Overdue findings now and the mean time to remediate over the trend's range, in the background. */
+    void loadLifecycle();
     /** What changed since each target's previous scan, added up; `compared`: how many targets had one. */
     struct Changes {
         int added = 0, resolved = 0, compared = 0;
@@ -69,6 +75,10 @@ private:
     QComboBox* m_range = nullptr;
     QLabel* m_hover = nullptr;
     CacheWorker* m_worker = nullptr;
+    CacheWorker* m_lifecycleWorker = nullptr;
+    QLabel* m_lifecycle = nullptr;
+    std::string m_storePath;
+    std::vector<std::pair<std::int64_t, std::string>> m_parts; ///< the (scan, target) pairs shown
     std::vector<EstatePoint> m_points; ///< the estate (or the target) after every scan
     std::string m_target;
     QListWidget* m_targets = nullptr;

@@ -143,6 +143,28 @@ std::string padNumber(std::int64_t n, std::size_t width)
     return t + std::string(t.size() < width ? width - t.size() : 1, ' ');
 }
 
+/** "30d" or "30" as a whole number of days (at least 0). */
+std::optional<std::int64_t> parseDays(QString text)
+{
+    if (text.endsWith(QLatin1Char('d')))
+        text.chop(1);
+    bool ok = false;
+    const qlonglong days = text.toLongLong(&ok);
+    if (!ok || days < 0 || days > 36500)
+        return std::nullopt;
+    return days;
+}
+
+/** How long ago, in the largest whole unit: 45m, 5h, 12d. */
+std::string ageText(std::int64_t seconds)
+{
+    if (seconds < 3600)
+        return std::to_string(std::max<std::int64_t>(seconds, 0) / 60) + "m";
+    if (seconds < 86400)
+        return std::to_string(seconds / 3600) + "h";
+    return std::to_string(seconds / 86400) + "d";
+}
+
 std::string scoreText(const std::optional<int>& score)
 {
     return score ? std::to_string(*score) : "-";
@@ -590,11 +612,33 @@ int cmdFindings(const QStringList& args)
             QStringLiteral("SEVERITY") },
         { QStringLiteral("status"), QStringLiteral("open, accepted or exempted."), QStringLiteral("STATUS") },
         { QStringLiteral("search"), QStringLiteral("Text to look for."), QStringLiteral("TEXT") },
+        { QStringLiteral("overdue"),
+            QStringLiteral("Only open findings past their deadline (the policy's sla, by default critical 7 "
+                           "days, high 30, medium 90, low 180).") },
+        { QStringLiteral("older-than"), QStringLiteral("Only findings first seen more than this long ago (30d)."),
+            QStringLiteral("DAYS") },
+        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."), QStringLiteral("FILE") },
         formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
     FindingFilter filter;
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    if (p.isSet(QStringLiteral("policy"))) {
+        try {
+            filter.slaDays = Policy::load(s(p.value(QStringLiteral("policy")))).slaDays;
+        } catch (const std::exception& e) {
+            return usage(p, QString::fromStdString(std::string("--policy: ") + e.what()));
+        }
+    }
+    if (p.isSet(QStringLiteral("overdue")))
+        filter.overdueAt = now;
+    if (p.isSet(QStringLiteral("older-than"))) {
+        const auto days = parseDays(p.value(QStringLiteral("older-than")));
+        if (!days)
+            return usage(p, QStringLiteral("--older-than takes a number of days, e.g. 30d"));
+        filter.firstSeenBefore = now - *days * 86400;
+    }
     if (p.isSet(QStringLiteral("layer"))) {
         filter.layer = layerFromString(s(p.value(QStringLiteral("layer"))));
         if (!filter.layer)
@@ -616,7 +660,6 @@ int cmdFindings(const QStringList& args)
         return usage(p, QStringLiteral("--format takes table, json or csv"));
     try {
         auto store = openStore(p, Store::OpenMode::Existing);
-        const std::int64_t now = QDateTime::currentSecsSinceEpoch();
         // Which (scan, target) pairs: a given scan; else the latest scan of each target (of the one asked for).
         std::vector<std::pair<std::int64_t, std::string>> parts;
         const std::string target = s(p.value(QStringLiteral("target")));
@@ -655,9 +698,9 @@ int cmdFindings(const QStringList& args)
         } else if (format == QLatin1String("csv")) {
             std::cout << exportCsv(findings);
         } else {
-            std::cout << pad("SEVERITY", 10) << pad("STATUS", 10) << pad("RULE", 28) << pad("RESOURCE", 48)
-                      << "MESSAGE\n";
-            int exempted = 0, accepted = 0;
+            std::cout << pad("SEVERITY", 10) << pad("STATUS", 10) << pad("AGE", 9) << pad("RULE", 28)
+                      << pad("RESOURCE", 48) << "MESSAGE\n";
+            int exempted = 0, accepted = 0, late = 0;
             for (const auto& f : findings) {
                 exempted += f.status == FindingStatus::Exempted;
                 accepted += f.status == FindingStatus::Accepted;
@@ -666,8 +709,14 @@ int cmdFindings(const QStringList& args)
                     message += " [exempted by " + f.exemption.by + ": " + f.exemption.reason + "]";
                 else if (f.status == FindingStatus::Accepted && f.acceptance)
                     message += " [accepted by " + f.acceptance->owner + ": " + f.acceptance->reason + "]";
+                const bool isLate
+                    = f.status == FindingStatus::Open && overdue(f.severity, f.firstSeen, now, filter.slaDays);
+                late += isLate;
+                std::string age = f.firstSeen > 0 ? ageText(now - f.firstSeen) : "-";
+                if (isLate)
+                    age += "!";
                 std::cout << pad(std::string(toString(f.severity)), 10) << pad(std::string(toString(f.status)), 10)
-                          << pad(f.rule, 28) << pad(resourceLabel(f), 48) << printable(message) << "\n";
+                          << pad(age, 9) << pad(f.rule, 28) << pad(resourceLabel(f), 48) << printable(message) << "\n";
             }
             std::string where;
             if (parts.size() == 1 && parts.front().second.empty())
@@ -678,7 +727,7 @@ int cmdFindings(const QStringList& args)
                 where = counted(parts.size(), "target", "targets") + " (the latest scan of each: "
                     + counted(scansShown.size(), "scan", "scans") + ")";
             std::cout << counted(findings.size(), "finding", "findings") << " in " << where << " (" << accepted
-                      << " accepted, " << exempted << " exempted)\n";
+                      << " accepted, " << exempted << " exempted, " << late << " overdue)\n";
         }
         return kExitOk;
     } catch (const StoreError& e) {
@@ -889,6 +938,10 @@ int cmdPosture(const QStringList& args)
     p.addOptions({ { QStringLiteral("target"), QStringLiteral("Only this target."), QStringLiteral("NAME") },
         { QStringLiteral("stale-after"), QStringLiteral("Days after which a target's scan is stale (default 7)."),
             QStringLiteral("DAYS") },
+        { QStringLiteral("period"),
+            QStringLiteral("Days over which the mean time to remediate is measured (default 90)."),
+            QStringLiteral("DAYS") },
+        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."), QStringLiteral("FILE") },
         formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
@@ -904,6 +957,21 @@ int cmdPosture(const QStringList& args)
             return usage(p, QStringLiteral("--stale-after takes a number of days"));
         staleAfter = std::int64_t(days) * 86400;
     }
+    std::int64_t period = 90;
+    if (p.isSet(QStringLiteral("period"))) {
+        const auto days = parseDays(p.value(QStringLiteral("period")));
+        if (!days || *days < 1)
+            return usage(p, QStringLiteral("--period takes a number of days, e.g. 90d"));
+        period = *days;
+    }
+    std::array<int, 5> sla = kDefaultSlaDays;
+    if (p.isSet(QStringLiteral("policy"))) {
+        try {
+            sla = Policy::load(s(p.value(QStringLiteral("policy")))).slaDays;
+        } catch (const std::exception& e) {
+            return usage(p, QString::fromStdString(std::string("--policy: ") + e.what()));
+        }
+    }
     try {
         auto store = openStore(p, Store::OpenMode::Existing);
         const std::int64_t now = QDateTime::currentSecsSinceEpoch();
@@ -914,6 +982,30 @@ int cmdPosture(const QStringList& args)
                              : "no scan of target " + only);
             return kExitFailure;
         }
+        // Past their deadline now, over the latest scan of each target; and how fast findings were fixed.
+        FindingQuery late;
+        for (const auto& t : e.targets)
+            late.parts.emplace_back(t.scanId, t.target);
+        late.filter.asOf = now;
+        late.filter.overdueAt = now;
+        late.filter.slaDays = sla;
+        const auto overdueCounts = store->severityCounts(late);
+        const auto mttr = store->remediationTimes(now - period * 86400, now, only);
+        auto lifecycleJson = [&] {
+            nlohmann::json overdue = nlohmann::json::object(), fixed = nlohmann::json::object(),
+                           deadlines = nlohmann::json::object();
+            for (Severity sev : kAllSeverities) {
+                const auto i = std::size_t(sev);
+                const std::string name(toString(sev));
+                overdue[name] = overdueCounts[i];
+                deadlines[name] = sla[i] > 0 ? nlohmann::json(sla[i]) : nlohmann::json();
+                fixed[name] = { { "fixed", mttr[i].fixed },
+                    { "mean_days", mttr[i].fixed ? nlohmann::json(double(mttr[i].meanSeconds) / 86400.0)
+                                                 : nlohmann::json() } };
+            }
+            return nlohmann::json { { "overdue", overdue }, { "sla_days", deadlines },
+                { "time_to_remediate", { { "period_days", period }, { "by_severity", fixed } } } };
+        };
         auto layersJson = [](const std::vector<LayerScore>& layers) {
             nlohmann::json out = nlohmann::json::object();
             for (const auto& ls : layers) {
@@ -937,7 +1029,8 @@ int cmdPosture(const QStringList& args)
                     { "layers", layersJson(t.layers) } });
             std::cout << dumpJson({ { "overall", e.score ? nlohmann::json(*e.score) : nlohmann::json() },
                                       { "layers", layersJson(e.layers) }, { "targets", targets },
-                                      { "stale_after_days", staleAfter / 86400 } },
+                                      { "stale_after_days", staleAfter / 86400 },
+                                      { "lifecycle", lifecycleJson() } },
                 2) << "\n";
             return kExitOk;
         }
@@ -963,6 +1056,22 @@ int cmdPosture(const QStringList& args)
             if (t.stale)
                 std::cout << printable(t.target) << ": not scanned since " << dateText(t.scannedAt)
                           << " (stale after " << staleAfter / 86400 << " days)\n";
+        std::string overdueLine, mttrLine;
+        for (Severity sev : kAllSeverities) {
+            const auto i = std::size_t(sev);
+            if (overdueCounts[i] > 0)
+                overdueLine += (overdueLine.empty() ? "" : ", ") + std::to_string(overdueCounts[i]) + " "
+                    + std::string(toString(sev)) + " (deadline " + std::to_string(sla[i]) + " days)";
+            if (mttr[i].fixed > 0) {
+                char days[32];
+                std::snprintf(days, sizeof days, "%.1f", double(mttr[i].meanSeconds) / 86400.0);
+                mttrLine += (mttrLine.empty() ? "" : ", ") + std::string(toString(sev)) + " " + days + " days ("
+                    + counted(std::size_t(mttr[i].fixed), "fixed", "fixed") + ")";
+            }
+        }
+        std::cout << "Overdue: " << (overdueLine.empty() ? "none" : overdueLine) << "\n";
+        std::cout << "Mean time to remediate, last " << period << " days: "
+                  << (mttrLine.empty() ? "nothing fixed" : mttrLine) << "\n";
         return kExitOk;
     } catch (const StoreError& e) {
         return failWith(e);

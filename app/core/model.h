@@ -105,6 +105,7 @@ struct Finding {
     ExemptionInfo exemption; ///< set when status is Exempted
     std::optional<AcceptanceInfo> acceptance; ///< set when status is Accepted (as the cache knows it)
     bool scored = true; ///< false for coverage findings (what a source could not see): never in a score
+    std::int64_t firstSeen = 0; ///< unix seconds: when its fingerprint was first stored (0: not stored yet)
 };
 
 /** Computes the stable fingerprint of a finding (hex, 16 bytes of SHA-256). */

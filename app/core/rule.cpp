@@ -262,6 +262,19 @@ Policy Policy::fromJson(
             throw std::invalid_argument("import_max_age_days must be a whole number of days, at least 1");
         p.importMaxAgeDays = days.get<int>();
     }
+    if (j.contains("sla")) { // sla: {critical: 3, high: 14, ...}: days to fix, 0 for none
+        const auto& sla = j.at("sla");
+        if (!sla.is_object())
+            throw std::invalid_argument("sla must map severities to days, e.g. {critical: 7, high: 30}");
+        for (const auto& [name, days] : sla.items()) {
+            const auto s = severityFromString(name);
+            if (!s)
+                throw std::invalid_argument("sla: unknown severity \"" + name + "\"");
+            if (!days.is_number_integer() || days.get<int>() < 0)
+                throw std::invalid_argument("sla: " + name + " takes a whole number of days (0: no deadline)");
+            p.slaDays[static_cast<std::size_t>(*s)] = days.get<int>();
+        }
+    }
     std::size_t index = 0;
     for (const auto& e : j.value("exemptions", nlohmann::json::array())) {
         Exemption ex;

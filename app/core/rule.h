@@ -3,6 +3,7 @@
 #include "model.h"
 #include "predicate.h"
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -90,6 +91,16 @@ private:
  * exemptions by namespace / name / label / annotation, each with a reason. Resources may also carry
  * the annotation `layerguard.io/ignore: RULE-ID[,RULE-ID...]`.
  */
+/** The deadlines a policy sets unless it says otherwise: critical 7 days, high 30, medium 90, low 180. */
+inline constexpr std::array<int, 5> kDefaultSlaDays { 7, 30, 90, 180, 0 };
+
+/** Whether an open finding first seen at `firstSeen` is past its deadline at `now`. */
+[[nodiscard]] inline bool overdue(Severity severity, std::int64_t firstSeen, std::int64_t now, const std::array<int, 5>& sla)
+{
+    const int days = sla[static_cast<std::size_t>(severity)];
+    return days > 0 && firstSeen > 0 && now - firstSeen > std::int64_t(days) * 86400;
+}
+
 struct Policy {
     struct Exemption {
         std::string rule; ///< rule id or a peer id it cites (KSV017); "*" only when written so
@@ -104,6 +115,8 @@ struct Policy {
     std::vector<std::string> disabled;
     std::vector<Exemption> exemptions;
     int importMaxAgeDays = 30; ///< an imported report older than this is itself a finding
+    /** Days to fix an open finding, per severity (critical, high, medium, low, info; 0: no deadline). */
+    std::array<int, 5> slaDays = kDefaultSlaDays;
 
     [[nodiscard]] bool isDisabled(std::string_view ruleId) const;
     /**

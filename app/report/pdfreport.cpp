@@ -534,6 +534,60 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             importedRows);
     }
 
+    // Overdue: open findings past the deadline their severity has, counted from when each was first seen.
+    doc.heading(QStringLiteral("Overdue findings"), 1);
+    {
+        const std::int64_t at = in.deadlinesAt ? in.deadlinesAt : s.finishedAt;
+        std::vector<const Finding*> late;
+        for (const auto& f : in.findings)
+            if (f.status == FindingStatus::Open && overdue(f.severity, f.firstSeen, at, in.slaDays))
+                late.push_back(&f);
+        std::stable_sort(late.begin(), late.end(), [](const Finding* a, const Finding* b) {
+            return std::tie(a->severity, a->firstSeen) < std::tie(b->severity, b->firstSeen);
+        });
+        QStringList deadlines;
+        for (Severity sev : kAllSeverities)
+            if (const int d = in.slaDays[std::size_t(sev)]; d > 0)
+                deadlines << QStringLiteral("%1 %2 days").arg(q(std::string(toString(sev)))).arg(d);
+        doc.text(QStringLiteral("Deadlines from when a finding was first seen: %1. As of %2, %3.")
+                     .arg(deadlines.join(QStringLiteral(", ")), dateTime(at),
+                         late.empty() ? QStringLiteral("no open finding is past its deadline")
+                                      : q(counted(late.size(), "open finding is", "open findings are"))
+                                 + QStringLiteral(" past it")),
+            Font::Body);
+        constexpr std::size_t kListed = 300; // the rest are in the JSON and CSV exports
+        std::vector<std::vector<Doc::Cell>> lateRows;
+        for (std::size_t i = 0; i < late.size() && i < kListed; ++i) {
+            const Finding& f = *late[i];
+            const std::int64_t due = f.firstSeen + std::int64_t(in.slaDays[std::size_t(f.severity)]) * 86400;
+            lateRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity) },
+                { q(f.rule + " on " + f.subject.kind + "/"
+                    + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/") + f.subject.name) },
+                { dateTime(f.firstSeen) }, { QStringLiteral("%1 days").arg((at - due) / 86400) } });
+        }
+        if (!lateRows.empty())
+            doc.table({ 0.10, 0.52, 0.22, 0.16 },
+                { QStringLiteral("Severity"), QStringLiteral("Finding"), QStringLiteral("First seen"),
+                    QStringLiteral("Late by") },
+                lateRows);
+        if (late.size() > kListed)
+            doc.text(QStringLiteral("… and %1 more (layerguard findings --overdue lists them all).")
+                         .arg(late.size() - kListed),
+                Font::Body);
+        QStringList mttr;
+        for (Severity sev : kAllSeverities) {
+            const auto& r = in.remediation[std::size_t(sev)];
+            if (r.fixed > 0)
+                mttr << QStringLiteral("%1 %2 days (%3 fixed)")
+                            .arg(q(std::string(toString(sev))))
+                            .arg(double(r.meanSeconds) / 86400.0, 0, 'f', 1)
+                            .arg(r.fixed);
+        }
+        doc.text(QStringLiteral("Mean time to remediate over the 90 days before: %1.")
+                     .arg(mttr.isEmpty() ? QStringLiteral("nothing was fixed") : mttr.join(QStringLiteral("; "))),
+            Font::Body);
+    }
+
     // Accepted risks.
     doc.heading(QStringLiteral("Accepted risks"), 1);
     std::vector<std::vector<Doc::Cell>> riskRows;

@@ -19,12 +19,17 @@ struct PdfReportInput {
     const RuleCatalog* catalog = nullptr;
     std::vector<Framework> frameworks;
     const std::atomic<bool>* cancel = nullptr; ///< checked at every page: set, the writer stops ("cancelled")
+    /** Open findings past these deadlines (days per severity) at `deadlinesAt` are listed as overdue. */
+    std::array<int, 5> slaDays = kDefaultSlaDays;
+    std::int64_t deadlinesAt = 0; ///< 0: when the scan finished
+    /** Mean time to remediate per severity over the 90 days before `deadlinesAt`. */
+    std::array<RemediationTime, 5> remediation {};
 };
 
 /**
  * Draws the compliance report with QPainter on QPdfWriter (A4): cover, contents, executive summary
  * with scores and the trend, a section per framework (control table, then failing resources with
- * evidence and remediation), accepted risks, checklist progress, and an appendix (method, sources,
+ * evidence and remediation), overdue findings and time to remediate, accepted risks, checklist progress, and an appendix (method, sources,
  * score formula). Running headers, "page X of N", tables that repeat their header across pages.
  * Needs a QGuiApplication (fonts). Returns the number of pages; throws std::runtime_error.
  */

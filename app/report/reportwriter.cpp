@@ -107,6 +107,8 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
         pdf.catalog = &catalog;
         pdf.frameworks = frameworks;
         pdf.cancel = cancel;
+        pdf.deadlinesAt = asOf ? asOf : scan->finishedAt;
+        pdf.remediation = store.remediationTimes(pdf.deadlinesAt - 90 * 86400, pdf.deadlinesAt, target);
         const int pages = writePdfReport(path, pdf); // atomically, every write checked (QSaveFile)
         return "wrote " + std::to_string(pages) + " pages to " + path;
     }

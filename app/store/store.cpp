@@ -18,6 +18,7 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 namespace lg {
 
@@ -238,6 +239,7 @@ std::string selectFindings(bool inStoredOrder = false, bool asOf = false)
         + ", f.target, f.kind, f.namespace, f.name, f.container, f.message, " + textOrRef("evidence")
         + ", r.remediation, r.refs, r.frameworks, " + textOrRef("origin")
         + ", (SELECT t.text FROM scan_texts t WHERE t.scan_id = f.scan_id AND t.id = f.exemption_ref), f.scored"
+          ", (SELECT fs.first_seen FROM finding_first_seen fs WHERE fs.fid = f.fid)"
         + " FROM findings f " + (inStoredOrder ? "INDEXED BY findings_scan " : "")
         + "JOIN scan_rules r ON r.scan_id = f.scan_id AND r.rule = f.rule";
 }
@@ -262,6 +264,7 @@ Finding readFinding(const Stmt& q, int base = 0)
     if (!q.isNull(base + 17))
         f.exemption = exemptionFromJson(q.text(base + 17));
     f.scored = q.i64(base + 18) != 0;
+    f.firstSeen = q.isNull(base + 19) ? 0 : q.i64(base + 19);
     return f;
 }
 
@@ -722,6 +725,13 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
     for (const std::uint32_t i : layout.byFid)
         insFid.bind(1, scanId).bindStatic(2, table.fid(i)).bind(3, rowOf[i]).run();
     {
+        // a fingerprint seen for the first time starts its age now; one seen before keeps its first sighting
+        Stmt first(m_db,
+            "INSERT OR IGNORE INTO finding_first_seen (fid, first_seen, first_scan) SELECT fid, ?2, ?1 FROM "
+            "finding_fids WHERE scan_id = ?1");
+        first.bind(1, scanId).bind(2, scan.finishedAt).run();
+    }
+    {
         Stmt count(m_db, "UPDATE scans SET findings = ?2 WHERE id = ?1");
         count.bind(1, scanId).bind(2, std::int64_t(layout.order.size())).run();
     }
@@ -892,6 +902,20 @@ std::string filterSql(const FindingFilter& filter, bool withGroup)
         sql += std::string(" AND ") + groupKeySql(filter.groupBy) + " = ?7";
     if (!filter.target.empty())
         sql += " AND f.target = ?11";
+    // Times and deadlines are computed numbers, written into the SQL (no text from outside goes there).
+    const std::string firstSeen = "(SELECT fs.first_seen FROM finding_first_seen fs WHERE fs.fid = f.fid)";
+    if (filter.firstSeenBefore)
+        sql += " AND " + firstSeen + " < " + std::to_string(*filter.firstSeenBefore);
+    if (filter.overdueAt) {
+        std::string cases;
+        for (std::size_t s = 0; s < 5; ++s)
+            if (filter.slaDays[s] > 0)
+                cases += " WHEN " + std::to_string(s) + " THEN "
+                    + std::to_string(*filter.overdueAt - std::int64_t(filter.slaDays[s]) * 86400);
+        sql += cases.empty() ? std::string(" AND 0")
+                             : " AND " + statusSql(filter.asOf != 0) + " = 'open' AND " + firstSeen + " < (CASE f.severity"
+                + cases + " ELSE -1 END)";
+    }
     return sql;
 }
 
@@ -1017,7 +1041,8 @@ bool Store::rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
         return false;
     const FindingFilter& filter = query.filter;
     const bool unfiltered = !filter.layer && !filter.minSeverity && (filter.severities & 0x1f) == 0x1f && !filter.status
-        && filter.search.empty() && filter.groupBy == FindingGroupBy::None && filter.target.empty();
+        && filter.search.empty() && filter.groupBy == FindingGroupBy::None && filter.target.empty()
+        && !filter.firstSeenBefore && !filter.overdueAt;
     if (whole && unfiltered && query.sort == FindingSort::Severity && !query.descending) {
         // The default view: the scan's whole row range when no row is missing from it (the first paint of a
         // million findings reads no row).
@@ -1050,12 +1075,16 @@ bool Store::rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
     case FindingSort::Message:
         key = "f.rank_message";
         break;
+    case FindingSort::Age: // by first sighting: the oldest first
+        key = "(SELECT fs.first_seen FROM finding_first_seen fs WHERE fs.fid = f.fid)";
+        break;
     }
     // Without a search or group, everything asked for is in findings_list: read that narrow index, not
     // the rows. Otherwise the scan's row range is read in order.
     // A status as of now reads each row's fingerprint, which the narrow index does not hold.
-    const bool statusNow = filter.asOf != 0 && (filter.status || query.sort == FindingSort::Status);
-    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None && !statusNow;
+    const bool statusNow = filter.asOf != 0 && (filter.status || filter.overdueAt || query.sort == FindingSort::Status);
+    const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None && !statusNow
+        && !filter.firstSeenBefore && query.sort != FindingSort::Age;
     std::string sql = "SELECT f.rowid, " + key + " FROM findings f";
     sql += narrow ? " INDEXED BY findings_list WHERE f.scan_id = ?1"
                   : " WHERE f.rowid BETWEEN ?8 AND ?9 AND +f.scan_id = ?1";
@@ -1082,7 +1111,7 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
     filter.severities = 0x1f;
     filter.minSeverity.reset();
     const bool narrow = filter.search.empty() && filter.groupBy == FindingGroupBy::None
-        && !(filter.asOf != 0 && filter.status);
+        && !(filter.asOf != 0 && (filter.status || filter.overdueAt)) && !filter.firstSeenBefore;
     Stmt q(m_db,
         (std::string("SELECT f.severity, count(*) FROM findings f") + (narrow ? " INDEXED BY findings_list" : "")
             + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " GROUP BY f.severity")
@@ -1510,6 +1539,59 @@ EstatePosture Store::estate(std::int64_t now, const std::string& only, std::int6
         e.layers.push_back({ layer, layerScore(tally), tally });
     e.score = overallScore(sum);
     return e;
+}
+
+std::array<RemediationTime, 5> Store::remediationTimes(std::int64_t from, std::int64_t to, const std::string& only) const
+{
+    // Only scans that observed a target (a row in scan_targets) say anything about its findings: a scan whose
+    // source failed resolves nothing.
+    Stmt scans(m_db,
+        "SELECT DISTINCT t.target, t.scan_id, s.finished_at FROM scan_targets t JOIN scans s ON s.id = t.scan_id "
+        "WHERE (?1 = '' OR t.target = ?1) ORDER BY t.target, s.finished_at, t.scan_id");
+    scans.bind(1, only);
+    Stmt rows(m_db,
+        "SELECT ff.fid, f.severity, (SELECT fs.first_seen FROM finding_first_seen fs WHERE fs.fid = ff.fid) "
+        "FROM finding_fids ff JOIN findings f ON f.rowid = ff.row WHERE ff.scan_id = ?1 AND f.target = ?2");
+    std::array<std::int64_t, 5> total {};
+    std::array<RemediationTime, 5> out {};
+    struct Open {
+        std::int64_t since;
+        int severity;
+    };
+    std::string target;
+    std::unordered_map<std::string, Open> open;
+    bool firstScan = false; // the target's oldest scan kept: what it shows has been open since its first sighting
+    while (scans.step()) {
+        firstScan = scans.text(0) != target;
+        if (firstScan) {
+            target = scans.text(0);
+            open.clear();
+        }
+        const std::int64_t scanId = scans.i64(1), at = scans.i64(2);
+        std::unordered_map<std::string, Open> now;
+        rows.reset();
+        rows.bind(1, scanId).bind(2, target);
+        while (rows.step()) {
+            std::string fid = rows.text(0);
+            const int severity = int(rows.i64(1));
+            std::int64_t since = at;
+            if (const auto was = open.find(fid); was != open.end())
+                since = was->second.since;
+            else if (firstScan && !rows.isNull(2))
+                since = std::min(at, rows.i64(2)); // in the oldest scan kept: open since its first sighting
+            now.emplace(std::move(fid), Open { since, severity });
+        }
+        for (const auto& [fid, o] : open)
+            if (!now.count(fid) && at >= from && at <= to && o.severity >= 0 && o.severity < 5) {
+                ++out[std::size_t(o.severity)].fixed;
+                total[std::size_t(o.severity)] += at - o.since;
+            }
+        open = std::move(now);
+    }
+    for (std::size_t s = 0; s < 5; ++s)
+        if (out[s].fixed > 0)
+            out[s].meanSeconds = total[s] / out[s].fixed;
+    return out;
 }
 
 std::vector<EstatePoint> Store::estateHistory(const std::string& only) const

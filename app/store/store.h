@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -133,6 +134,11 @@ struct FindingFilter {
     std::optional<FindingStatus> status;
     std::string search; ///< substring over rule, title, resource, message (case-insensitive)
     std::string target; ///< only this target's findings (a scan may cover several)
+    /** Only findings first seen before this time (unix seconds; `--older-than`). */
+    std::optional<std::int64_t> firstSeenBefore;
+    /** Only open findings past their deadline at this time (unix seconds), by `slaDays`. */
+    std::optional<std::int64_t> overdueAt;
+    std::array<int, 5> slaDays = kDefaultSlaDays; ///< see Policy::slaDays
     /** Only the findings of one group (e.g. rule "LG-K8S-001"); the key as findingGroups returns it. */
     FindingGroupBy groupBy = FindingGroupBy::None;
     std::string groupKey;
@@ -144,7 +150,7 @@ struct FindingFilter {
 };
 
 /** Sort keys of a findings list; ties keep the default order (severity, layer, rule, target, resource). */
-enum class FindingSort { Severity, Rule, Resource, Target, Status, Message };
+enum class FindingSort { Severity, Rule, Resource, Target, Status, Message, Age };
 
 /** A filtered, sorted findings list of one scan, as the windowed dashboard table asks for it. */
 struct FindingQuery {
@@ -208,6 +214,12 @@ struct EstatePoint {
     std::int64_t scanId = 0;
     std::optional<int> score;
     std::map<Layer, int> layers; ///< the layers with a score
+};
+
+/** How long findings of one severity stayed open before a scan no longer found them. */
+struct RemediationTime {
+    int fixed = 0; ///< open intervals that ended in the period
+    std::int64_t meanSeconds = 0; ///< their mean length (0 when none)
 };
 
 /** Targets not scanned for longer than this are shown as stale (and say since when). */
@@ -292,6 +304,14 @@ public:
         std::int64_t now, const std::string& only = {}, std::int64_t staleAfter = kDefaultStaleAfter) const;
     /** The estate after every scan, as the scans recorded it (`only`: one target's own line). */
     [[nodiscard]] std::vector<EstatePoint> estateHistory(const std::string& only = {}) const;
+    /**
+     * Mean time to remediate per severity (critical first): each target's scans in order, a finding's open
+     * interval runs from the scan that found it to the first later scan of the same target without it;
+     * intervals that ended in [from, to] count. What the oldest scan kept shows is open since its first
+     * sighting (earlier intervals went with the scans retention removed).
+     */
+    [[nodiscard]] std::array<RemediationTime, 5> remediationTimes(
+        std::int64_t from, std::int64_t to, const std::string& only = {}) const;
     /** The name a source's identity goes by (see Connector::identity), if it was ever scanned by a name. */
     [[nodiscard]] std::optional<std::string> targetNameFor(const std::string& identity) const;
     /**

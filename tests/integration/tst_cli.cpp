@@ -1,4 +1,5 @@
 // The headless CLI as scripts use it (ARCHITECTURE.md "contract — CLI"), run as a real process.
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <cmath>
 #include <csignal>
 #include <map>
 #include <set>
@@ -33,6 +35,7 @@ private Q_SLOTS:
     void reportsAreWritten();
     void estateIsTheLatestScanOfEachTarget();
     void aTargetIsTheSameHoweverItWasScanned();
+    void ageDeadlinesAndTimeToRemediate();
 
 private:
     struct Run {
@@ -628,6 +631,129 @@ void TestCli::aTargetIsTheSameHoweverItWasScanned()
     LG_COMPARE(d["new"].size(), std::size_t(0));
     LG_COMPARE(d["resolved"].size(), std::size_t(0));
     QVERIFY(d["unchanged"].get<int>() > 0);
+}
+
+// The risky pod's findings were first seen 40 days ago (the cache is aged here), the rest today: what
+// --overdue, --older-than and posture say is worked out again from each finding's first_seen.
+void TestCli::ageDeadlinesAndTimeToRemediate()
+{
+    writeFile(QStringLiteral("pods.yaml"),
+        kPrivileged + "---\n" + kRestricted
+            + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: pid, namespace: shop}\n"
+              "spec:\n  hostPID: true\n  containers: [{name: app, image: app:1.0}]\n");
+    auto scan = [&] {
+        return lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+            .code;
+    };
+    LG_COMPARE(scan(), 0);
+    {
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(m_db.toLocal8Bit().constData(), &db), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(db,
+                     "UPDATE finding_first_seen SET first_seen = first_seen - 40 * 86400 WHERE fid IN "
+                     "(SELECT fid FROM findings WHERE name = 'risky')",
+                     nullptr, nullptr, nullptr),
+            SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto list = [&](QStringList extra) {
+        extra << QStringLiteral("--format") << QStringLiteral("json") << QStringLiteral("--db") << m_db;
+        const auto r = lg(QStringList { QStringLiteral("findings") } + extra);
+        [&] { QVERIFY2(r.code == 0, r.err.constData()); }();
+        return json::parse(r.out.toStdString());
+    };
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    const std::map<std::string, int> sla { { "critical", 7 }, { "high", 30 }, { "medium", 90 }, { "low", 180 } };
+    std::set<std::string> overdue, old, riskyIds;
+    std::map<std::string, int> overdueBySeverity;
+    std::map<std::string, std::int64_t> firstSeen;
+    for (const auto& f : list({})) {
+        const std::string id = f["id"], severity = f["severity"];
+        const std::int64_t seen
+            = QDateTime::fromString(QString::fromStdString(f["first_seen"].get<std::string>()), Qt::ISODate)
+                  .toSecsSinceEpoch();
+        QVERIFY(seen > 0 && seen <= now);
+        firstSeen[id] = seen;
+        if (f["resource"]["name"] == "risky")
+            riskyIds.insert(id);
+        const auto deadline = sla.find(severity);
+        if (f["status"] == "open" && deadline != sla.end() && now - seen > deadline->second * 86400) {
+            overdue.insert(id);
+            ++overdueBySeverity[severity];
+        }
+        if (seen < now - 30 * 86400)
+            old.insert(id);
+    }
+    QVERIFY(!overdue.empty() && overdue.size() < riskyIds.size()); // criticals and highs, not the medium ones
+    LG_COMPARE(old, riskyIds);
+    auto ids = [](const json& findings) {
+        std::set<std::string> out;
+        for (const auto& f : findings)
+            out.insert(f["id"].get<std::string>());
+        return out;
+    };
+    LG_COMPARE(ids(list({ QStringLiteral("--overdue") })), overdue);
+    LG_COMPARE(ids(list({ QStringLiteral("--older-than"), QStringLiteral("30d") })), old);
+    LG_COMPARE(ids(list({ QStringLiteral("--older-than"), QStringLiteral("41") })), std::set<std::string>());
+    // a policy's own deadlines: critical 60 days, high none
+    const QString policy = m_dir->filePath(QStringLiteral("policy.yaml"));
+    {
+        QFile f(policy);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("sla: {critical: 60, high: 0, medium: 30}\n");
+    }
+    std::set<std::string> mediumOnly;
+    for (const auto& f : list({}))
+        if (f["severity"] == "medium" && riskyIds.count(f["id"].get<std::string>()))
+            mediumOnly.insert(f["id"].get<std::string>());
+    LG_COMPARE(ids(list({ QStringLiteral("--overdue"), QStringLiteral("--policy"), policy })), mediumOnly);
+    LG_COMPARE(lg({ QStringLiteral("findings"), QStringLiteral("--older-than"), QStringLiteral("soon"),
+                      QStringLiteral("--db"), m_db })
+                   .code,
+        2);
+    // the table marks an overdue finding's age
+    const auto table = lg({ QStringLiteral("findings"), QStringLiteral("--overdue"), QStringLiteral("--db"), m_db });
+    QVERIFY2(table.out.contains(" 40d! ") && table.out.contains(QByteArray(QByteArray::number(int(overdue.size())) + " overdue)")),
+        table.out.constData());
+    auto posture = [&] {
+        return json::parse(lg({ QStringLiteral("posture"), QStringLiteral("--format"), QStringLiteral("json"),
+                                  QStringLiteral("--db"), m_db })
+                               .out.toStdString());
+    };
+    auto p = posture();
+    for (const auto& [severity, n] : overdueBySeverity)
+        LG_COMPARE(p["lifecycle"]["overdue"][severity].get<int>(), n);
+    LG_COMPARE(p["lifecycle"]["time_to_remediate"]["by_severity"]["critical"]["fixed"].get<int>(), 0);
+
+    // the risky pod is fixed: its findings were open 40 days, the hostPID pod's stay
+    writeFile(QStringLiteral("pods.yaml"),
+        kRestricted
+            + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: pid, namespace: shop}\n"
+              "spec:\n  hostPID: true\n  containers: [{name: app, image: app:1.0}]\n");
+    LG_COMPARE(scan(), 0);
+    const std::int64_t fixedAt = QDateTime::currentSecsSinceEpoch();
+    std::map<std::string, std::pair<int, double>> expected; // severity -> fixed, sum of days
+    const auto remaining = ids(list({}));
+    for (const auto& f : json::parse(lg({ QStringLiteral("findings"), QStringLiteral("--scan"), QStringLiteral("1"),
+                                           QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db })
+                                         .out.toStdString()))
+        if (!remaining.count(f["id"].get<std::string>())) {
+            auto& e = expected[f["severity"].get<std::string>()];
+            ++e.first;
+            e.second += double(fixedAt - firstSeen.at(f["id"].get<std::string>())) / 86400.0;
+        }
+    QVERIFY(!expected.empty());
+    p = posture();
+    for (const char* severity : { "critical", "high", "medium", "low", "info" }) {
+        const auto& got = p["lifecycle"]["time_to_remediate"]["by_severity"][severity];
+        const auto e = expected.find(severity);
+        LG_COMPARE(got["fixed"].get<int>(), e == expected.end() ? 0 : e->second.first);
+        if (e != expected.end())
+            QVERIFY2(std::abs(got["mean_days"].get<double>() - e->second.second / e->second.first) < 0.01, severity);
+    }
+    const auto text = lg({ QStringLiteral("posture"), QStringLiteral("--db"), m_db }).out;
+    QVERIFY2(text.contains("Mean time to remediate, last 90 days: critical 40.0 days"), text.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -12,6 +12,10 @@
 
 #include "testsupport.h"
 
+#include <sqlite3.h>
+
+#include <algorithm>
+
 using namespace lg;
 
 class TestReport : public QObject {
@@ -30,6 +34,7 @@ private:
     QString m_db, m_pdf;
     std::string m_acceptedOwner = "alice.security";
     int m_overall = -1;
+    int m_overdue = 0;
 };
 
 int TestReport::lg(const QStringList& args)
@@ -69,6 +74,16 @@ void TestReport::initTestCase()
     risk.acceptedBy = "carol";
     store.acceptRisk(risk);
     store.setChecklistStep(findings.front().id, 0, true, "bob.ops", 1700000100);
+    // The runtime socket findings were first seen 40 days ago: past the 7 days critical findings have.
+    m_overdue = int(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
+        return f.rule == "LG-K8S-DOCKER-SOCKET" && f.status == FindingStatus::Open;
+    }));
+    QVERIFY(m_overdue > 0);
+    QCOMPARE(sqlite3_exec(store.handle(),
+                 "UPDATE finding_first_seen SET first_seen = first_seen - 40 * 86400 WHERE fid IN "
+                 "(SELECT fid FROM findings WHERE rule = 'LG-K8S-DOCKER-SOCKET')",
+                 nullptr, nullptr, nullptr),
+        SQLITE_OK);
     // The report of the latest scan is as of now: the acceptance above counts in its score.
     m_overall = *store.scanAt(*store.latestScanId(), QDateTime::currentSecsSinceEpoch())->overallScore;
     QVERIFY(m_overall != *store.scan(*store.latestScanId())->overallScore);
@@ -97,6 +112,12 @@ void TestReport::pdfHoldsWhatTheCacheHolds()
     QVERIFY(text.contains(QLatin1String("1 failure is exempted")));
     QVERIFY(text.contains(QLatin1String("ignore on the resource")));
     QVERIFY(!text.contains(QLatin1String("s3cr3t-demo-password")));
+    // Overdue findings: the aged ones alone, 33 days late
+    // (pdftotext gives "fi" as its ligature)
+    QVERIFY(text.contains(QRegularExpression(QStringLiteral("\\nOverdue (ﬁ|fi)ndings\\n"))));
+    QVERIFY2(text.contains(QRegularExpression(QStringLiteral("%1 open (ﬁ|fi)ndings? (is|are) past it").arg(m_overdue))),
+        qPrintable(QString::number(m_overdue)));
+    QCOMPARE(int(text.count(QRegularExpression(QStringLiteral("LG-K8S-DOCKER-SOCKET on .*33 days")))), m_overdue);
     // Every control is judged: pass, fail, not applicable or not observed.
     QVERIFY(text.contains(QLatin1String("not observed")) && text.contains(QLatin1String("fail")));
     // Page numbers and the page count agree with pdfinfo.

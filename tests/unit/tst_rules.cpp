@@ -292,6 +292,13 @@ void TestRules::policyOverridesAndExemptions()
     LG_COMPARE(count(runOn(m_catalog, file, otherNs)), 1);
     QVERIFY_THROWS_EXCEPTION(
         std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"rule": "X"}]})")));
+    // Deadlines: the defaults unless the policy sets them; an unknown severity or a negative number is refused.
+    LG_COMPARE(Policy {}.slaDays, (std::array<int, 5> { 7, 30, 90, 180, 0 }));
+    LG_COMPARE(Policy::fromJson(nlohmann::json::parse(R"({"sla": {"critical": 3, "low": 0}})")).slaDays,
+        (std::array<int, 5> { 3, 30, 90, 0, 0 }));
+    for (const char* bad : { R"({"sla": {"urgent": 3}})", R"({"sla": {"high": -1}})", R"({"sla": {"high": "soon"}})",
+             R"({"sla": [7, 30]})" })
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Policy::fromJson(nlohmann::json::parse(bad)));
     // An exemption without a rule used to exempt every rule: it is refused, naming the exemption.
     try {
         (void)Policy::fromJson(nlohmann::json::parse(R"({"exemptions": [{"namespace": "shop", "reason": "r"}]})"),

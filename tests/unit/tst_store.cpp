@@ -13,6 +13,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <set>
+#include <random>
+#include <numeric>
+#include <map>
 #include <cctype>
 #include <tuple>
 
@@ -39,6 +43,7 @@ private Q_SLOTS:
     void estateIsTheLatestOfEachTarget();
     void checklistSurvivesRescans();
     void retentionKeepsNewest();
+    void ageDeadlinesAndTimeToRemediate();
     void evidenceAndOriginAreStoredOnce();
     void fullDiskKeepsPreviousState();
     void secondInstanceWaitsForTheLock();
@@ -104,7 +109,7 @@ QByteArray pragma(sqlite3* db, const char* name)
 void TestStore::migratesAndUsesWal()
 {
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 8);
+    LG_COMPARE(s.schemaVersion(), 9);
     LG_COMPARE(pragma(s.handle(), "journal_mode"), QByteArray("wal"));
     LG_COMPARE(pragma(s.handle(), "page_size"), QByteArray("32768")); // a new cache: large pages for bulk writes
     LG_COMPARE(s.integrityCheck(), std::string("ok"));
@@ -131,7 +136,7 @@ void TestStore::revisionOneCacheKeepsItsFindings()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 8);
+    LG_COMPARE(s.schemaVersion(), 9);
     const auto fs = s.findings(1);
     QCOMPARE(fs.size(), std::size_t(1));
     LG_COMPARE(fs[0].title, std::string("Privileged container"));
@@ -345,7 +350,7 @@ void TestStore::findingListsAreSortedAndFilteredInSql_data()
     QTest::addColumn<QString>("search");
     QTest::addColumn<unsigned>("chips");
     QTest::addColumn<int>("findings");
-    for (int sort = 0; sort <= int(FindingSort::Message); ++sort)
+    for (int sort = 0; sort <= int(FindingSort::Age); ++sort)
         for (bool desc : { false, true }) {
             QTest::addRow("sort %d%s", sort, desc ? " desc" : "") << sort << desc << QString() << 0x1fU << 400;
             QTest::addRow("sort %d%s, search, chips", sort, desc ? " desc" : "")
@@ -404,6 +409,8 @@ void TestStore::findingListsAreSortedAndFilteredInSql()
             return f.status == FindingStatus::Accepted ? "0" : "1"; // accepted first, as the words sort
         case FindingSort::Message:
             return f.message;
+        case FindingSort::Age:
+            return {}; // one scan: all first seen together (ageDeadlinesAndTimeToRemediate sorts by age)
         }
         return {};
     };
@@ -462,7 +469,7 @@ void TestStore::revisionTwoCacheIsLaidOutForTheTable()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 8);
+    LG_COMPARE(s.schemaVersion(), 9);
     std::vector<Finding> want = rec.findings;
     std::sort(want.begin(), want.end(), defaultLess);
     FindingQuery q;
@@ -591,7 +598,7 @@ void TestStore::revisionFiveAcceptancesAreKept()
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 8);
+    LG_COMPARE(s.schemaVersion(), 9);
     const auto risks = s.acceptedRisks();
     QCOMPARE(risks.size(), std::size_t(1));
     LG_COMPARE(risks[0].owner, std::string("alice"));
@@ -627,13 +634,14 @@ void TestStore::revisionSixScansJoinTheEstate()
                   INSERT INTO scan_layers VALUES (1, 'orchestrator', 10, 60, 30, 0, 50, 0, 5, 0, 0, 0),
                                                  (2, 'runtime', 10, 60, 18, 0, 70, 0, 3, 0, 0, 0),
                                                  (3, 'runtime', 10, 60, 6, 0, 90, 0, 1, 0, 0, 0);
+                  INSERT INTO finding_fids VALUES (3, 'aa', 7), (1, 'aa', 1), (2, 'bb', 5), (3, 'bb', 8);
                   PRAGMA user_version = 6;)";
         char* error = nullptr;
         QVERIFY2(sqlite3_exec(db, sql.constData(), nullptr, nullptr, &error) == SQLITE_OK, error);
         sqlite3_close(db);
     }
     Store s(m_path.toStdString());
-    LG_COMPARE(s.schemaVersion(), 8);
+    LG_COMPARE(s.schemaVersion(), 9);
     LG_COMPARE(s.scannedTargets(), (std::vector<std::string> { "alpha", "alpha + beta", "beta" }));
     const auto e = s.estate(1000, {}, 0);
     QCOMPARE(e.targets.size(), std::size_t(3));
@@ -643,6 +651,13 @@ void TestStore::revisionSixScansJoinTheEstate()
     LG_COMPARE(e.targets[2].target, std::string("beta"));
     LG_COMPARE(e.targets[2].scanId, std::int64_t(2)); // gamma failed in scan 2: beta alone
     LG_COMPARE(e.targets[2].kind, std::string("docker"));
+    // revision 9: a finding's first sighting is the first scan that had it
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(s.handle(), "SELECT group_concat(fid || ':' || first_seen || ':' || first_scan, ' ') FROM "
+                                   "(SELECT * FROM finding_first_seen ORDER BY fid)", -1, &st, nullptr);
+    QCOMPARE(sqlite3_step(st), SQLITE_ROW);
+    LG_COMPARE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), std::string("aa:110:1 bb:210:2"));
+    sqlite3_finalize(st);
 }
 
 // Targets scanned at different times: each keeps its latest scan; the estate adds their tallies; a target's
@@ -731,6 +746,152 @@ void TestStore::retentionKeepsNewest()
         QVERIFY2(sqlite3_column_int(st, 0) == 2, table); // cascaded
         sqlite3_finalize(st);
     }
+}
+
+// A target's findings come and go over 40 daily scans (drawn at random, a fixed seed); what the cache says of
+// their age, of what is overdue and of the mean time to remediate is checked against the same figures worked
+// out here from the scans alone. Scans 3 and 17 of the target fail: they resolve nothing.
+void TestStore::ageDeadlinesAndTimeToRemediate()
+{
+    Store s(m_path.toStdString());
+    s.setRetention(25); // first sightings outlive the scans retention removes
+    constexpr int kNames = 30, kScans = 40;
+    constexpr std::int64_t kDay = 86400, kStart = 1'700'000'000;
+    std::mt19937 rng(20261207);
+    std::array<Severity, kNames> severity {};
+    for (auto& sv : severity)
+        sv = Severity(rng() % 5);
+    const std::array<int, 5> sla { 3, 10, 20, 0, 0 };
+    std::map<int, std::int64_t> firstSeen, openSince;
+    std::array<std::int64_t, 5> total {};
+    std::array<int, 5> fixed {};
+    const std::int64_t periodFrom = kStart + 16 * kDay; // after the oldest scan kept (index 15)
+    std::set<int> present;
+    std::int64_t lastAt = 0;
+    for (int scan = 0; scan < kScans; ++scan) {
+        const std::int64_t at = kStart + scan * kDay;
+        lastAt = at;
+        ScanRecord r;
+        r.startedAt = at - 5;
+        r.finishedAt = at;
+        r.toolVersion = "test";
+        const bool failed = scan == 3 || scan == 17;
+        r.sources = { { "t", "manifests", "/x", !failed, failed ? "unreachable" : "", {} } };
+        r.sources.push_back({ "other", "manifests", "/y", true, {}, {} });
+        std::set<int> now;
+        if (!failed)
+            for (int n = 0; n < kNames; ++n)
+                if (rng() % 100 < (present.count(n) ? 85u : 25u))
+                    now.insert(n);
+        auto add = [&](const std::string& target, int n) {
+            Finding f;
+            f.rule = "LG-PSS-PRIVILEGED";
+            f.title = "Privileged container";
+            f.layer = Layer::Orchestrator;
+            f.severity = severity[std::size_t(n)];
+            f.subject = { target, "Pod", "ns", "pod-" + std::to_string(n), "c" };
+            f.id = fingerprint(f.rule, f.subject);
+            f.message = "privileged";
+            r.findings.push_back(f);
+        };
+        for (const int n : now)
+            add("t", n);
+        add("other", scan % kNames); // another target's findings never count as the target's
+        auto& tally = r.targetTallies["other"][Layer::Orchestrator];
+        tally.scanned = true;
+        tally.evaluated = 1;
+        tally.evaluatedWeight = 6;
+        if (!failed) {
+            auto& mine = r.targetTallies["t"][Layer::Orchestrator];
+            mine.scanned = true;
+            mine.evaluated = kNames;
+            mine.evaluatedWeight = 6 * kNames;
+        }
+        tallyFindings(r.tallies, r.findings);
+        s.writeScan(r);
+        if (failed)
+            continue;
+        for (const int n : now) {
+            firstSeen.emplace(n, at);
+            openSince.emplace(n, at);
+        }
+        if (scan == kScans - 25) // the oldest scan retention keeps: what it shows is open since first seen
+            for (const int n : now)
+                openSince[n] = firstSeen.at(n);
+        for (const int n : present)
+            if (!now.count(n)) {
+                if (at >= periodFrom) {
+                    const auto sv = std::size_t(severity[std::size_t(n)]);
+                    ++fixed[sv];
+                    total[sv] += at - openSince.at(n);
+                }
+                openSince.erase(n);
+            }
+        present = now;
+    }
+    QVERIFY(present.size() > 3);
+
+    // ages: the first sighting, even when the scan it was in is gone
+    const auto latest = s.estate(lastAt, "t").targets.at(0).scanId;
+    FindingFilter mine;
+    mine.target = "t";
+    for (const auto& f : s.findings(latest, mine)) {
+        const int n = std::stoi(f.subject.name.substr(4));
+        LG_COMPARE(f.firstSeen, firstSeen.at(n));
+    }
+    // overdue 30 days after the last scan and by --older-than
+    const std::int64_t when = lastAt + 2 * kDay;
+    FindingFilter late = mine;
+    late.asOf = when;
+    late.overdueAt = when;
+    late.slaDays = sla;
+    std::set<std::string> expected, got;
+    for (const int n : present) {
+        const int days = sla[std::size_t(severity[std::size_t(n)])];
+        if (days > 0 && when - firstSeen.at(n) > days * kDay)
+            expected.insert("pod-" + std::to_string(n));
+    }
+    for (const auto& f : s.findings(latest, late))
+        got.insert(f.subject.name);
+    QVERIFY(!expected.empty());
+    LG_COMPARE(got, expected);
+    FindingQuery q;
+    q.scanId = latest;
+    q.filter = late;
+    const auto counts = s.severityCounts(q);
+    LG_COMPARE(std::accumulate(counts.begin(), counts.end(), 0), int(expected.size()));
+    FindingFilter old = mine;
+    old.firstSeenBefore = kStart + 10 * kDay;
+    expected.clear();
+    got.clear();
+    for (const int n : present)
+        if (firstSeen.at(n) < kStart + 10 * kDay)
+            expected.insert("pod-" + std::to_string(n));
+    for (const auto& f : s.findings(latest, old))
+        got.insert(f.subject.name);
+    LG_COMPARE(got, expected);
+
+    // the table sorted by age: the oldest first, then as the default order
+    FindingQuery byAge;
+    byAge.scanId = latest;
+    byAge.filter = mine;
+    byAge.sort = FindingSort::Age;
+    const auto rowIds = s.findingRowIds(byAge);
+    const auto sorted = s.findingsByRowId(latest, rowIds.data(), rowIds.size());
+    QCOMPARE(sorted.size(), present.size());
+    for (std::size_t i = 1; i < sorted.size(); ++i)
+        QVERIFY(sorted[i - 1].firstSeen <= sorted[i].firstSeen);
+    QVERIFY(sorted.front().firstSeen < sorted.back().firstSeen);
+
+    // time to remediate: intervals that ended in the period
+    const auto mttr = s.remediationTimes(periodFrom, lastAt, "t");
+    int anyFixed = 0;
+    for (std::size_t sv = 0; sv < 5; ++sv) {
+        LG_COMPARE(mttr[sv].fixed, fixed[sv]);
+        LG_COMPARE(mttr[sv].meanSeconds, fixed[sv] ? total[sv] / fixed[sv] : 0);
+        anyFixed += fixed[sv];
+    }
+    QVERIFY(anyFixed > 5);
 }
 
 void TestStore::evidenceAndOriginAreStoredOnce()

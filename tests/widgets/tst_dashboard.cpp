@@ -58,6 +58,7 @@ private Q_SLOTS:
     void scanShowsProgressAndCancels();
     void trendIsDownsampledAndRanged();
     void estateOfTwoTargetsScannedApart();
+    void overdueFindingsAndTimeToRemediate();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
@@ -457,6 +458,76 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
     QVERIFY(overview->waitUntilLoaded());
     QCOMPARE(overview->targetsList()->count(), 1);
     window.setTarget({});
+}
+
+// The demo cluster scanned 40 days ago and again 10 days ago with one rule fixed: the overview's overdue figure
+// and time to remediate are worked out again here from the stored findings; the figure opens the overdue list.
+void TestDashboard::overdueFindingsAndTimeToRemediate()
+{
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    const std::int64_t first = now - 40 * 86400, second = now - 10 * 86400;
+    {
+        Store store(m_path);
+        for (const std::int64_t at : { first, second }) {
+            std::vector<std::unique_ptr<Connector>> sources;
+            sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "shop-cluster"));
+            ScanSettings settings;
+            settings.clock = [at] { return at; };
+            if (at == second)
+                settings.policy.disabled = { "LG-PSS-PRIVILEGED", "LG-PSS-HOST-PORTS" }; // "fixed"
+            Scanner scanner(catalog, settings);
+            CancelToken cancel { false };
+            QVERIFY(scanner.run(sources, &store, cancel, {}).scanId);
+        }
+    }
+    Store store(m_path);
+    const auto scans = store.scans();
+    QCOMPARE(scans.size(), std::size_t(2));
+    FindingFilter all;
+    all.asOf = now;
+    std::map<std::string, Finding> before, after;
+    for (const auto& f : store.findings(scans[0].id, all))
+        before[f.id] = f;
+    int overdue = 0;
+    for (const auto& f : store.findings(scans[1].id, all)) {
+        after[f.id] = f;
+        const int days = kDefaultSlaDays[std::size_t(f.severity)];
+        overdue += f.status == FindingStatus::Open && days > 0 && now - first > days * 86400;
+    }
+    std::array<int, 5> fixed {};
+    for (const auto& [id, f] : before)
+        fixed[std::size_t(f.severity)] += !after.count(id);
+    QVERIFY(overdue > 0);
+    QVERIFY(fixed[std::size_t(Severity::Critical)] > 0);
+
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.setTarget({});
+    window.showPage(0);
+    auto* overview = window.findChild<OverviewPage*>();
+    QVERIFY(overview->waitUntilLoaded());
+    const QString text = overview->lifecycleLabel()->text();
+    QVERIFY2(text.contains(QStringLiteral(">%1 overdue</a>").arg(overdue)), qPrintable(text));
+    // every fixed finding was open for the 30 days between the scans
+    QVERIFY2(text.contains(QStringLiteral("critical 30.0 days (%1 fixed)").arg(fixed[std::size_t(Severity::Critical)])),
+        qPrintable(text));
+    save(&window, QStringLiteral("27-overdue-and-time-to-remediate"));
+
+    Q_EMIT overview->lifecycleLabel()->linkActivated(QStringLiteral("overdue"));
+    FindingsPage* list = window.findingsPage(5);
+    QVERIFY(list->isVisible());
+    QVERIFY(list->waitUntilLoaded());
+    const auto* model = list->table()->model();
+    QCOMPARE(model->rowCount(), overdue);
+    for (int r = 0; r < model->rowCount(); ++r) {
+        QCOMPARE(model->index(r, FindingsModel::AgeColumn).data().toString(), QStringLiteral("40 days, overdue"));
+        QVERIFY(model->index(r, 0).data(FindingsModel::OverdueRole).toBool());
+    }
+    save(&window, QStringLiteral("28-overdue-findings"));
+    list->setOverdueOnly(false);
 }
 
 void TestDashboard::acceptRiskThroughTheWindow()
