@@ -348,6 +348,48 @@ private:
     std::vector<Resource> m_bindings;
 };
 
+/** The roles of the inventory, to resolve what a binding grants. */
+class RoleIndex {
+public:
+    void add(const Resource& r)
+    {
+        m_roles[{ r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name }]
+            = { member(r.data, "rules"), member(r.data, "aggregationRule"), path(r.data, "metadata", "labels") };
+    }
+    void merge(RoleIndex& other) { m_roles.merge(other.m_roles); }
+
+    /**
+     * The rules a binding's roleRef grants: the role listed in the scan (an aggregated role's from the roles it
+     * selects), else the default of that name; null when neither is known.
+     */
+    [[nodiscard]] nlohmann::json rulesOf(const Resource& binding) const
+    {
+        const auto& roleRef = member(binding.data, "roleRef");
+        const std::string kind = text(roleRef, "kind"), name = text(roleRef, "name");
+        const std::string ns = kind == "Role" ? binding.namespace_ : std::string();
+        auto it = m_roles.find({ binding.target, kind, ns, name });
+        if (it == m_roles.end()) {
+            const nlohmann::json* known = RbacDefaults::builtin().role(kind, ns, name);
+            return known ? member(*known, "rules") : nlohmann::json();
+        }
+        nlohmann::json rules = it->second.rules.is_array() ? it->second.rules : nlohmann::json::array();
+        for (const auto& selector : member(it->second.aggregation, "clusterRoleSelectors"))
+            for (const auto& [key, role] : m_roles)
+                if (std::get<0>(key) == binding.target && std::get<1>(key) == "ClusterRole"
+                    && selects(selector, role.labels))
+                    for (const auto& rule : role.rules)
+                        rules.push_back(rule);
+        return rules;
+    }
+
+private:
+    struct Role {
+        nlohmann::json rules, aggregation, labels;
+    };
+    using RoleKey = std::tuple<std::string, std::string, std::string, std::string>; // target, kind, ns, name
+    std::map<RoleKey, Role> m_roles;
+};
+
 /**
  * Bindings that give anonymous users (system:anonymous, system:unauthenticated) or every authenticated user
  * (system:authenticated) more than the public information every cluster serves them: what the bound role
@@ -367,12 +409,10 @@ public:
     {
         if (r.layer != Layer::Orchestrator || !r.data.is_object())
             return;
-        if (r.kind == "ClusterRole" || r.kind == "Role") {
-            m_roles[{ r.target, r.kind, r.kind == "Role" ? r.namespace_ : std::string(), r.name }]
-                = { member(r.data, "rules"), member(r.data, "aggregationRule"), path(r.data, "metadata", "labels") };
-        } else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
+        if (r.kind == "ClusterRole" || r.kind == "Role")
+            m_roles.add(r);
+        else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding")
             m_bindings.push_back(r);
-        }
     }
     void finish(RuleEngine& engine) override
     {
@@ -392,7 +432,7 @@ public:
             }
             const auto& roleRef = member(b.data, "roleRef");
             const std::string kind = text(roleRef, "kind"), name = text(roleRef, "name");
-            const nlohmann::json rules = rulesOf(b.target, kind, kind == "Role" ? b.namespace_ : std::string(), name);
+            const nlohmann::json rules = m_roles.rulesOf(b);
             std::vector<std::string> excess;
             std::string what;
             if (rules.is_null()) {
@@ -422,11 +462,6 @@ public:
     }
 
 private:
-    struct Role {
-        nlohmann::json rules, aggregation, labels;
-    };
-    using RoleKey = std::tuple<std::string, std::string, std::string, std::string>; // target, kind, ns, name
-
     static std::string join(const std::vector<std::string>& items)
     {
         std::string out;
@@ -435,27 +470,9 @@ private:
         return out;
     }
 
-    /** The rules a role grants: listed in the scan (an aggregated role's from the roles it selects), else a default's. */
-    nlohmann::json rulesOf(const std::string& target, const std::string& kind, const std::string& ns,
-        const std::string& name) const
-    {
-        auto it = m_roles.find({ target, kind, ns, name });
-        if (it == m_roles.end()) {
-            const nlohmann::json* known = RbacDefaults::builtin().role(kind, ns, name);
-            return known ? member(*known, "rules") : nlohmann::json();
-        }
-        nlohmann::json rules = it->second.rules.is_array() ? it->second.rules : nlohmann::json::array();
-        for (const auto& selector : member(it->second.aggregation, "clusterRoleSelectors"))
-            for (const auto& [key, role] : m_roles)
-                if (std::get<0>(key) == target && std::get<1>(key) == "ClusterRole" && selects(selector, role.labels))
-                    for (const auto& rule : role.rules)
-                        rules.push_back(rule);
-        return rules;
-    }
-
     const Rule& m_rule;
     std::vector<std::string> m_subjects;
-    std::map<RoleKey, Role> m_roles;
+    RoleIndex m_roles;
     std::vector<Resource> m_bindings;
 };
 
@@ -770,6 +787,231 @@ private:
     std::vector<Image> m_images;
 };
 
+/** Whether an RBAC rule lists one of `values` (or "*") in `field`. */
+bool lists(const nlohmann::json& rule, const char* field, std::initializer_list<std::string_view> values)
+{
+    const auto& list = member(rule, field);
+    if (!list.is_array())
+        return false;
+    for (const auto& v : list)
+        if (v.is_string() && (v == "*" || std::find(values.begin(), values.end(), v.get<std::string>()) != values.end()))
+            return true;
+    return false;
+}
+
+/**
+ * Workloads that run with the token of a service account bound to powerful permissions: whoever gets into the pod
+ * has them. `workload-sa-takeover` (Kubescape C-0267): the account may create or change pods or workload controllers,
+ * read secrets, or escalate, bind or impersonate. `workload-sa-admin` (C-0272): every verb on every resource of the
+ * core group or of all groups. The token counts as mounted as the ServiceAccountToken check resolves it; a binding
+ * counts wherever it is (a RoleBinding in another namespace still grants there), its role resolved through the
+ * inventory or the Kubernetes defaults.
+ */
+class WorkloadServiceAccountRoles final : public CrossCheck {
+public:
+    WorkloadServiceAccountRoles(const Rule& rule, const lg::Policy& policy)
+        : m_rule(rule)
+        , m_kept(keptFor(policy))
+        , m_admin(rule.check == "workload-sa-admin")
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.layer != Layer::Orchestrator || !r.data.is_object())
+            return;
+        const std::string ns = r.namespace_.empty() ? std::string("default") : r.namespace_;
+        if (r.kind == "ServiceAccount") {
+            if (auto it = r.data.find("automountServiceAccountToken"); it != r.data.end() && it->is_boolean())
+                m_accounts[{ r.target, ns, r.name }] = it->get<bool>();
+            return;
+        }
+        if (r.kind == "ClusterRole" || r.kind == "Role") {
+            m_roles.add(r);
+            return;
+        }
+        if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
+            for (const auto& s : member(r.data, "subjects"))
+                if (text(s, "kind") == "ServiceAccount") {
+                    m_bindings.push_back(r);
+                    break;
+                }
+            return;
+        }
+        if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
+            return;
+        const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
+        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
+        if (!spec.is_object())
+            return;
+        Pod p;
+        p.stub = identityOf(r, m_kept);
+        p.ns = ns;
+        p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
+        if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
+            p.podSetting = a->get<bool>();
+        m_pods.push_back(std::move(p));
+    }
+    void finish(RuleEngine& engine) override
+    {
+        // what each account may do: (target, namespace, name) -> the grants that matter, as text
+        std::map<std::tuple<std::string, std::string, std::string>, std::vector<std::string>> grants;
+        for (const auto& b : m_bindings) {
+            const nlohmann::json rules = m_roles.rulesOf(b);
+            std::vector<std::string> powers;
+            for (const auto& rule : rules) {
+                if (m_admin) {
+                    if (lists(rule, "verbs", {}) && lists(rule, "resources", {}) && lists(rule, "apiGroups", { "" }))
+                        powers.push_back("every verb on every resource");
+                    continue;
+                }
+                const bool write = lists(rule, "verbs", { "create", "update", "patch" });
+                if (write && lists(rule, "apiGroups", { "" }) && lists(rule, "resources", { "pods", "replicationcontrollers" }))
+                    powers.push_back("create or change pods");
+                if (write && lists(rule, "apiGroups", { "apps", "batch" })
+                    && lists(rule, "resources", { "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs" }))
+                    powers.push_back("create or change workload controllers");
+                if (lists(rule, "verbs", { "get", "list", "watch" }) && lists(rule, "apiGroups", { "" })
+                    && lists(rule, "resources", { "secrets" }))
+                    powers.push_back("read secrets");
+                if (lists(rule, "verbs", { "escalate", "bind" }) && lists(rule, "apiGroups", { "rbac.authorization.k8s.io" })
+                    && lists(rule, "resources", { "roles", "clusterroles" }))
+                    powers.push_back("escalate or bind roles");
+                if (lists(rule, "verbs", { "impersonate" }) && lists(rule, "resources", { "users", "groups", "serviceaccounts" }))
+                    powers.push_back("impersonate");
+            }
+            if (powers.empty())
+                continue;
+            std::sort(powers.begin(), powers.end());
+            powers.erase(std::unique(powers.begin(), powers.end()), powers.end());
+            const auto& roleRef = member(b.data, "roleRef");
+            std::string how;
+            for (const auto& p : powers)
+                how += (how.empty() ? "" : ", ") + p;
+            how += " (" + b.kind + " " + (b.namespace_.empty() ? "" : b.namespace_ + "/") + b.name + " → "
+                + text(roleRef, "kind") + " " + text(roleRef, "name") + ")";
+            for (const auto& s : member(b.data, "subjects"))
+                if (text(s, "kind") == "ServiceAccount") {
+                    // a subject's namespace defaults to the RoleBinding's
+                    const std::string sns = text(s, "namespace", b.namespace_.empty() ? "default" : b.namespace_);
+                    grants[{ b.target, sns, text(s, "name") }].push_back(how);
+                }
+        }
+        for (const auto& p : m_pods) {
+            std::optional<bool> accountSetting;
+            if (auto it = m_accounts.find({ p.stub.target, p.ns, p.account }); it != m_accounts.end())
+                accountSetting = it->second;
+            const bool mounted = p.podSetting.value_or(accountSetting.value_or(true));
+            const auto g = grants.find({ p.stub.target, p.ns, p.account });
+            const bool failed = mounted && g != grants.end();
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (failed) {
+                std::string what;
+                for (const auto& how : g->second)
+                    what += (what.empty() ? "" : "; ") + how;
+                message = p.stub.kind + " " + p.stub.name + " runs with the token of service account " + p.account
+                    + ", which may " + what + ": whoever gets into the pod may too";
+                evidence.push_back({ "serviceAccountName", p.account });
+                evidence.push_back({ "grants", g->second });
+            }
+            engine.record(m_rule, p.stub, { p.stub.target, p.stub.kind, p.stub.namespace_, p.stub.name, {} }, failed,
+                std::move(message), std::move(evidence));
+        }
+    }
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<WorkloadServiceAccountRoles&>(other);
+        m_accounts.merge(o.m_accounts);
+        m_roles.merge(o.m_roles);
+        appendMoved(m_bindings, o.m_bindings);
+        appendMoved(m_pods, o.m_pods);
+    }
+
+private:
+    struct Pod {
+        Resource stub;
+        std::string ns, account;
+        std::optional<bool> podSetting;
+    };
+    const Rule& m_rule;
+    KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
+    const bool m_admin;
+    std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
+    RoleIndex m_roles;
+    std::vector<Resource> m_bindings;
+    std::vector<Pod> m_pods;
+};
+
+/**
+ * Images from registries the policy does not allow (KSV-0125, Kubescape C-0078). Judged only when the policy lists
+ * registries: without a list the rule is not applicable. Each container of each workload is one subject.
+ */
+class AllowedRegistries final : public CrossCheck {
+public:
+    AllowedRegistries(const Rule& rule, const lg::Policy& policy)
+        : m_rule(rule)
+        , m_kept(keptFor(policy))
+        , m_allowed(policy.allowedRegistries)
+    {
+    }
+    void observe(const Resource& r) override
+    {
+        if (m_allowed.empty() || r.layer != Layer::Orchestrator || !r.data.is_object() || !isWorkloadKind(r.kind))
+            return;
+        std::string prefix;
+        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
+        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
+        if (!spec.is_object())
+            return;
+        const Resource stub = identityOf(r, m_kept);
+        for (const char* list : { "initContainers", "containers", "ephemeralContainers" }) {
+            const auto& containers = member(spec, list);
+            if (!containers.is_array())
+                continue;
+            for (std::size_t i = 0; i < containers.size(); ++i) {
+                const std::string image = text(containers[i], "image");
+                if (image.empty())
+                    continue;
+                m_containers.push_back({ stub, text(containers[i], "name"), image,
+                    (prefix.empty() ? prefix : prefix + ".") + "spec." + list + "[" + std::to_string(i) + "].image" });
+            }
+        }
+    }
+    void finish(RuleEngine& engine) override
+    {
+        std::string allowed;
+        for (const auto& a : m_allowed)
+            allowed += (allowed.empty() ? "" : ", ") + a;
+        for (const auto& c : m_containers) {
+            const bool failed = !imageFromAllowedRegistry(c.image, m_allowed);
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (failed) {
+                message = "Container " + c.name + " of " + c.stub.kind + " " + c.stub.name + " runs image " + c.image
+                    + ", from a registry the policy does not allow (allowed: " + allowed + ")";
+                evidence.push_back({ c.path, c.image });
+                evidence.push_back({ "policy.allowed_registries", m_allowed });
+            }
+            engine.record(m_rule, c.stub, { c.stub.target, c.stub.kind, c.stub.namespace_, c.stub.name, c.name },
+                failed, std::move(message), std::move(evidence));
+        }
+    }
+    void merge(CrossCheck& other) override
+    {
+        appendMoved(m_containers, static_cast<AllowedRegistries&>(other).m_containers);
+    }
+
+private:
+    struct Container {
+        Resource stub;
+        std::string name, image, path;
+    };
+    const Rule& m_rule;
+    KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
+    std::vector<std::string> m_allowed;
+    std::vector<Container> m_containers;
+};
+
 } // namespace
 
 std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& policy)
@@ -784,6 +1026,10 @@ std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& polic
         return std::make_unique<AdmissionControl>(rule, policy);
     if (rule.check == "sa-token-automount")
         return std::make_unique<ServiceAccountToken>(rule, policy);
+    if (rule.check == "allowed-registries")
+        return std::make_unique<AllowedRegistries>(rule, policy);
+    if (rule.check == "workload-sa-takeover" || rule.check == "workload-sa-admin")
+        return std::make_unique<WorkloadServiceAccountRoles>(rule, policy);
     if (rule.check == "vulnerabilities" || rule.check == "vulnerability-report-missing"
         || rule.check == "vulnerability-report-stale")
         return std::make_unique<VulnerabilityReports>(rule, policy);

@@ -11,6 +11,7 @@
 #include <QFileInfo>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 namespace lg {
@@ -262,6 +263,20 @@ Policy Policy::fromJson(
             throw std::invalid_argument("import_max_age_days must be a whole number of days, at least 1");
         p.importMaxAgeDays = days.get<int>();
     }
+    if (j.contains("allowed_registries")) { // allowed_registries: [registry.example, ghcr.io/acme]
+        const auto& list = j.at("allowed_registries");
+        if (!list.is_array())
+            throw std::invalid_argument("allowed_registries must be a list of registries, e.g. [registry.example]");
+        for (const auto& e : list) {
+            if (!e.is_string() || e.get<std::string>().empty() || e.get<std::string>().find_first_of(" \t*") != std::string::npos)
+                throw std::invalid_argument(
+                    "allowed_registries: each entry is a registry host or host/path prefix, without spaces or *");
+            std::string entry = e.get<std::string>();
+            while (entry.size() > 1 && entry.back() == '/')
+                entry.pop_back();
+            p.allowedRegistries.push_back(std::move(entry));
+        }
+    }
     if (j.contains("sla")) { // sla: {critical: 3, high: 14, ...}: days to fix, 0 for none
         const auto& sla = j.at("sla");
         if (!sla.is_object())
@@ -322,5 +337,43 @@ Policy Policy::load(const std::string& path)
     return fromJson(docs.empty() ? nlohmann::json::object() : docs.front().json, name,
         [&](std::size_t i) { return i < lines.size() ? lines[i] : 0; });
 }
+
+bool imageFromAllowedRegistry(std::string_view image, const std::vector<std::string>& allowed)
+{
+    // The registry is the first component when it looks like a host (a dot, a port or localhost), as the
+    // container runtimes decide; otherwise the image is Docker Hub's, under library/ when it has no path.
+    auto lower = [](std::string_view s) {
+        std::string out(s);
+        std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+        return out;
+    };
+    std::string_view name = image.substr(0, image.find('@'));
+    std::string host = "docker.io", path;
+    const auto slash = name.find('/');
+    const std::string_view first = name.substr(0, slash);
+    if (slash != std::string_view::npos
+        && (first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos || first == "localhost")) {
+        host = lower(first);
+        path = std::string(name.substr(slash + 1));
+    } else {
+        path = slash == std::string_view::npos ? "library/" + std::string(name) : std::string(name);
+    }
+    if (const auto colon = path.rfind(':'); colon != std::string::npos && path.find('/', colon) == std::string::npos)
+        path.resize(colon); // the tag
+    if (host == "index.docker.io" || host == "registry-1.docker.io")
+        host = "docker.io";
+    const std::string full = host + "/" + path;
+    for (const auto& raw : allowed) {
+        const std::string entry = lower(raw);
+        if (entry.find('/') == std::string::npos) {
+            if (host == entry || (host.size() > entry.size() && host.ends_with("." + entry)))
+                return true;
+        } else if (lower(full) == entry || lower(full).starts_with(entry + "/")) {
+            return true;
+        }
+    }
+    return false;
+}
+
 
 } // namespace lg

@@ -94,6 +94,9 @@ private:
 /** The deadlines a policy sets unless it says otherwise: critical 7 days, high 30, medium 90, low 180. */
 inline constexpr std::array<int, 5> kDefaultSlaDays { 7, 30, 90, 180, 0 };
 
+/** Whether image reference `image` comes from one of `allowed` (see Policy::allowedRegistries). */
+[[nodiscard]] bool imageFromAllowedRegistry(std::string_view image, const std::vector<std::string>& allowed);
+
 /** Whether an open finding first seen at `firstSeen` is past its deadline at `now`. */
 [[nodiscard]] inline bool overdue(Severity severity, std::int64_t firstSeen, std::int64_t now, const std::array<int, 5>& sla)
 {
@@ -115,6 +118,12 @@ struct Policy {
     std::vector<std::string> disabled;
     std::vector<Exemption> exemptions;
     int importMaxAgeDays = 30; ///< an imported report older than this is itself a finding
+    /**
+     * Registries workloads may pull from (LG-K8S-ALLOWED-REGISTRIES; empty: not judged). An entry without "/" is a
+     * registry host, matching it and its subdomains ("amazonaws.com" takes every ECR); with "/", a repository
+     * prefix ("ghcr.io/acme"). Images without a registry are Docker Hub's ("docker.io").
+     */
+    std::vector<std::string> allowedRegistries;
     /** Days to fix an open finding, per severity (critical, high, medium, low, info; 0: no deadline). */
     std::array<int, 5> slaDays = kDefaultSlaDays;
 

@@ -53,7 +53,24 @@ struct Case {
     bool expectFail = false;
     std::set<std::string> objects; ///< Kubescape: Kind/name of the objects it fails (empty: verdict only)
     std::vector<std::string> controls; ///< Kubescape: the controls of the rule (C-xxxx)
+    nlohmann::json policy; ///< the Layerguard policy equal to the case's configuration (null: none)
 };
+
+/**
+ * The Layerguard policy that configures a rule as a Kubescape case's data.json configures the peer's, for the
+ * settings both have; null when Layerguard has no such setting.
+ */
+nlohmann::json policyFor(const std::string& rule, const QString& caseDir)
+{
+    QFile f(caseDir + QStringLiteral("/data.json"));
+    if (!f.open(QIODevice::ReadOnly))
+        return nullptr;
+    const auto data = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
+    const auto inputs = data.is_object() ? data.value("postureControlInputs", nlohmann::json::object()) : nlohmann::json();
+    if (rule == "container-image-repository" && inputs.contains("imageRepositoryAllowList"))
+        return { { "allowed_registries", inputs["imageRepositoryAllowList"] } };
+    return nullptr;
+}
 
 std::vector<Case> readCases(const QString& root, int* configured)
 {
@@ -67,20 +84,24 @@ std::vector<Case> readCases(const QString& root, int* configured)
                 continue; // trivy-checks/docker judges Dockerfiles, which Layerguard does not read
             const std::string peer = c["peer_check"];
             out.push_back({ corpus == "polaris" ? "polaris" : "trivy", corpus == "polaris" ? "polaris:" + peer : peer,
-                c["inputs"][0], c["expected"] == "fail", {}, {} });
+                c["inputs"][0], c["expected"] == "fail", {}, {}, nullptr });
         }
     }
-    // Kubescape: all files of a case's input/ are one evaluation; a case that configures the rule
-    // (data.json) tests a setting Layerguard does not have, and is not compared.
+    // Kubescape: all files of a case's input/ are one evaluation; a case that configures the rule (data.json) is
+    // compared under the same setting where Layerguard has it (policyFor), and otherwise not compared.
     readTsv(root + QStringLiteral("/kubescape-regolibrary/expectations.tsv"), [&](const QStringList& cols) {
         if (cols.size() < 8 || cols[0] == QLatin1String("rule_dir"))
             return;
+        nlohmann::json policy;
         if (cols[6] == QLatin1String("True")) {
-            ++*configured;
-            return;
+            policy = policyFor(s(cols[0]), root + QStringLiteral("/kubescape-regolibrary/") + cols[7]);
+            if (policy.is_null()) {
+                ++*configured;
+                return;
+            }
         }
         Case k { "kubescape", "kubescape:" + s(cols[0]), "kubescape-regolibrary/" + s(cols[7]) + "/input",
-            cols[4].startsWith(QLatin1String("fail")), {}, {} };
+            cols[4].startsWith(QLatin1String("fail")), {}, {}, std::move(policy) };
         for (const auto& o : cols[5].split(QLatin1Char(','), Qt::SkipEmptyParts))
             k.objects.insert(s(o));
         for (const auto& c : cols[2].split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -184,7 +205,11 @@ void TestConformance::corpora()
         sources.push_back(
             std::make_unique<ManifestsConnector>(s(root) + "/" + c.input, "conformance"));
         CancelToken cancel { false };
-        const auto outcome = scanner.run(sources, nullptr, cancel, {});
+        ScanSettings withPolicy;
+        if (!c.policy.is_null())
+            withPolicy.policy = Policy::fromJson(c.policy);
+        const auto outcome = c.policy.is_null() ? scanner.run(sources, nullptr, cancel, {})
+                                                : Scanner(catalog, withPolicy).run(sources, nullptr, cancel, {});
         std::set<std::string> fired;
         for (const auto& f : outcome.record.findings)
             if (std::find(it->second.begin(), it->second.end(), f.rule) != it->second.end())

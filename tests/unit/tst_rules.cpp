@@ -5,6 +5,7 @@
 #include "scanner.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 
@@ -41,6 +42,8 @@ private Q_SLOTS:
     void sourceFailingAfterItsFindingsAddsNone();
     void crossCheckFindingsHonourExemptions_data();
     void crossCheckFindingsHonourExemptions();
+    void allowedRegistries_data();
+    void allowedRegistries();
 
 private:
     RuleCatalog m_catalog;
@@ -110,7 +113,10 @@ void TestRules::fixtures()
     QFETCH(QString, file);
     QFETCH(bool, shouldFail);
     QVERIFY2(m_catalog.find(rule), ("fixture folder for unknown rule " + rule).c_str());
-    const auto outcome = runOn(m_catalog, file);
+    // A rule judged only under a policy setting has its fixtures' policy beside them.
+    const QString policyFile = QFileInfo(file).dir().filePath(QStringLiteral("../policy.yaml"));
+    const auto outcome = runOn(m_catalog, file,
+        QFileInfo::exists(policyFile) ? Policy::load(QFileInfo(policyFile).absoluteFilePath().toStdString()) : Policy {});
     QVERIFY2(!outcome.anySourceFailed(), outcome.sources.empty() ? "" : outcome.sources[0].error.c_str());
     int hits = 0;
     for (const auto& f : outcome.record.findings) {
@@ -619,6 +625,55 @@ void TestRules::compactTableKeepsWhatTheEngineFound()
         }
     }
     QVERIFY(compared > 100);
+}
+
+void TestRules::allowedRegistries_data()
+{
+    QTest::addColumn<QString>("image");
+    QTest::addColumn<QStringList>("allowed");
+    QTest::addColumn<bool>("expected");
+    const QStringList hosts { QStringLiteral("registry.example"), QStringLiteral("amazonaws.com") };
+    QTest::newRow("the host") << "registry.example/a/b:1" << hosts << true;
+    QTest::newRow("a subdomain") << "1234.dkr.ecr.eu-west-1.amazonaws.com/app:1" << hosts << true;
+    QTest::newRow("a lookalike suffix") << "evilamazonaws.com/app:1" << hosts << false;
+    QTest::newRow("a lookalike prefix") << "registry.example.evil.io/app" << hosts << false;
+    QTest::newRow("host case") << "Registry.Example/app" << hosts << true;
+    QTest::newRow("with a port, not allowed") << "registry.example:5000/app" << hosts << false;
+    QTest::newRow("a port allowed") << "registry.example:5000/app" << QStringList { QStringLiteral("registry.example:5000") }
+                                    << true;
+    QTest::newRow("localhost") << "localhost/app" << QStringList { QStringLiteral("localhost") } << true;
+    QTest::newRow("Docker Hub official") << "nginx:1.27" << QStringList { QStringLiteral("docker.io") } << true;
+    QTest::newRow("Docker Hub library prefix") << "nginx" << QStringList { QStringLiteral("docker.io/library") }
+                                               << true;
+    QTest::newRow("Docker Hub user not library") << "someone/nginx" << QStringList { QStringLiteral("docker.io/library") }
+                                                 << false;
+    QTest::newRow("Docker Hub by its index name") << "index.docker.io/library/nginx" << QStringList { QStringLiteral("docker.io") }
+                                                  << true;
+    QTest::newRow("a repository prefix") << "ghcr.io/acme/web@sha256:ab" << QStringList { QStringLiteral("ghcr.io/acme") }
+                                         << true;
+    QTest::newRow("a longer organisation") << "ghcr.io/acme-fork/web" << QStringList { QStringLiteral("ghcr.io/acme") }
+                                           << false;
+    QTest::newRow("a name that looks like a host path") << "gcr.io" << QStringList { QStringLiteral("gcr.io") } << false;
+}
+
+void TestRules::allowedRegistries()
+{
+    QFETCH(QString, image);
+    QFETCH(QStringList, allowed);
+    QFETCH(bool, expected);
+    std::vector<std::string> list;
+    for (const auto& a : allowed)
+        list.push_back(a.toStdString());
+    QCOMPARE(imageFromAllowedRegistry(image.toStdString(), list), expected);
+    // Without a list the rule judges nothing: not applicable, never a pass.
+    const auto outcome
+        = runOn(m_catalog, QStringLiteral(LG_TEST_DATA "/rules/LG-K8S-ALLOWED-REGISTRIES/fail/other-org.yaml"));
+    const auto it = outcome.record.outcomes.find("LG-K8S-ALLOWED-REGISTRIES");
+    QVERIFY(it == outcome.record.outcomes.end() || it->second.evaluated == 0);
+    QVERIFY_THROWS_EXCEPTION(
+        std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"allowed_registries": ["*.example"]})")));
+    QVERIFY_THROWS_EXCEPTION(
+        std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"allowed_registries": "registry.example"})")));
 }
 
 QTEST_GUILESS_MAIN(TestRules)
