@@ -253,6 +253,20 @@ nlohmann::json HostConnector::readLive() const
     if (dockerInstalled) {
         // daemon.json and dockerd's own flags, the flag winning (as docker-bench reads them).
         const DockerDaemonConfig daemon = readDockerDaemonConfig(m_root);
+        // The TLS CA, certificate and key dockerd is configured with (CIS 3.9-3.14: their owner and mode).
+        for (const auto& [key, role] : { std::pair { "tlscacert", "ca" }, std::pair { "tlscert", "cert" },
+                 std::pair { "tlskey", "key" } }) {
+            const auto it = daemon.config.find(key);
+            if (it == daemon.config.end() || !it->is_string() || it->get<std::string>().empty()
+                || it->get<std::string>().front() != '/')
+                continue;
+            auto info = fileInfo(m_root, it->get<std::string>());
+            if (!info["exists"].get<bool>())
+                continue;
+            info["dockerTls"] = role;
+            resources.push_back(
+                { { "kind", "HostFile" }, { "layer", "host" }, { "name", info["path"] }, { "data", std::move(info) } });
+        }
         resources.push_back({ { "kind", "DockerDaemonConfig" }, { "layer", "runtime" }, { "name", "daemon.json" },
             { "data",
                 { { "metadata", { { "name", hostname } } }, { "source", daemon.file },

@@ -13,6 +13,7 @@
 #include <set>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 using namespace lg;
 
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void unreadableAuditRulesAreNotObserved();
     void dockerdFlagsCountAndWin();
     void systemdUnitFlagsWhenDockerdIsNotRunning();
+    void dockerdTlsFilesAreJudged();
 
 private:
     static void write(const QString& path, const QByteArray& text, int mode = 0644)
@@ -190,6 +192,35 @@ void TestHost::systemdUnitFlagsWhenDockerdIsNotRunning()
     const auto o = scan(root.path());
     QVERIFY(!lg::test::fired(o, "LG-DAEMON-TLS"));
     QVERIFY(!lg::test::fired(o, "LG-DAEMON-ICC"));
+}
+
+void TestHost::dockerdTlsFilesAreJudged()
+{
+    // The CA and certificate come from daemon.json, the key from dockerd's flags (the flag wins); a wide key and a
+    // tight certificate: only the key's mode fails. A relative or missing path is not a file to judge.
+    QTemporaryDir root;
+    write(root.filePath(QStringLiteral("etc/os-release")), "ID=debian\nVERSION_ID=\"12\"\n");
+    write(root.filePath(QStringLiteral("usr/bin/dockerd")), "#!/bin/sh\n", 0755);
+    write(root.filePath(QStringLiteral("etc/docker/daemon.json")),
+        R"({"tlsverify": true, "tlscacert": "/etc/docker/tls/ca.pem", "tlscert": "/etc/docker/tls/cert.pem",
+            "tlskey": "/etc/docker/tls/old-key.pem"})",
+        0644);
+    write(root.filePath(QStringLiteral("etc/docker/tls/ca.pem")), "ca", 0444);
+    write(root.filePath(QStringLiteral("etc/docker/tls/cert.pem")), "cert", 0444);
+    write(root.filePath(QStringLiteral("etc/docker/tls/key.pem")), "key", 0640);
+    write(root.filePath(QStringLiteral("proc/4242/comm")), "dockerd\n");
+    static constexpr char kCmdline[] = "/usr/bin/dockerd\0--tlskey=/etc/docker/tls/key.pem\0";
+    write(root.filePath(QStringLiteral("proc/4242/cmdline")), QByteArray(kCmdline, sizeof kCmdline - 1));
+    const auto o = scan(root.path());
+    QVERIFY(!o.anySourceFailed());
+    QVERIFY(lg::test::fired(o, "LG-HOST-MODE-DOCKER-TLS-KEY", "/etc/docker/tls/key.pem"));
+    QVERIFY(!lg::test::fired(o, "LG-HOST-MODE-DOCKER-TLS-CA"));
+    QVERIFY(!lg::test::fired(o, "LG-HOST-MODE-DOCKER-TLS-CERT"));
+    for (const char* rule : { "LG-HOST-MODE-DOCKER-TLS-CA", "LG-HOST-MODE-DOCKER-TLS-CERT", "LG-HOST-MODE-DOCKER-TLS-KEY",
+             "LG-HOST-OWNER-DOCKER-TLS-CA", "LG-HOST-OWNER-DOCKER-TLS-CERT", "LG-HOST-OWNER-DOCKER-TLS-KEY" })
+        QVERIFY2(o.record.outcomes.at(rule).evaluated == 1, rule); // each file judged once, the old key not at all
+    // Owned by whoever runs the test: the owner rules fire unless that is root.
+    QCOMPARE(lg::test::fired(o, "LG-HOST-OWNER-DOCKER-TLS-CA"), ::getuid() != 0);
 }
 
 QTEST_GUILESS_MAIN(TestHost)
