@@ -256,8 +256,11 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         progress("docker " + m_endpoint.display + ": engine " + text(version, "Version") + ", API " + api);
 
     // Inspect in parallel on a few keep-alive connections; emit in order on this thread.
+    // `tolerant`: an answer other than 200 skips the path instead of failing the source (what a container shows
+    // while it runs: it may stop meanwhile).
     auto inspectAll = [&](const std::vector<std::string>& paths, const char* what,
-                          std::vector<std::optional<nlohmann::json>>& out, std::vector<std::string>& skipped) {
+                          std::vector<std::optional<nlohmann::json>>& out, std::vector<std::string>& skipped,
+                          bool tolerant = false) {
         out.assign(paths.size(), std::nullopt);
         std::atomic<std::size_t> next { 0 };
         std::mutex lock;
@@ -269,7 +272,7 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
                     if (cancel.load())
                         return;
                     const auto r = call(c, prefix + paths[i]);
-                    if (r.status == 404) {
+                    if (r.status == 404 || (tolerant && r.status != 200)) {
                         std::lock_guard g(lock);
                         skipped.push_back(paths[i]);
                         continue;
@@ -336,10 +339,44 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
             daemon["noNewPrivileges"] = nnp.is_boolean() && nnp.get<bool>();
         }
     }
-    for (auto& c : inspected) {
+    // The processes of each running container (GET /containers/{id}/top, as `docker top` shows them): CIS 5.7 looks
+    // for sshd there. A stopped container, or one that stops meanwhile, shows none: not observed.
+    std::vector<std::string> topPaths;
+    std::vector<std::size_t> topOf;
+    for (std::size_t i = 0; i < inspected.size(); ++i)
+        if (inspected[i] && path(*inspected[i], "State", "Running").is_boolean()
+            && path(*inspected[i], "State", "Running").get<bool>()) {
+            topPaths.push_back("/containers/" + ids[i] + "/top");
+            topOf.push_back(i);
+        }
+    std::vector<std::optional<nlohmann::json>> tops;
+    std::vector<std::string> topSkipped;
+    inspectAll(topPaths, "container process lists", tops, topSkipped, true);
+    std::vector<nlohmann::json> processes(inspected.size());
+    for (std::size_t k = 0; k < tops.size(); ++k) {
+        if (!tops[k])
+            continue;
+        // the command column, whatever its place; at most 500 processes, each cut at 512 bytes
+        const auto& titles = member(*tops[k], "Titles");
+        std::size_t column = std::string::npos;
+        for (std::size_t c = 0; titles.is_array() && c < titles.size(); ++c)
+            if (titles[c] == "CMD" || titles[c] == "COMMAND")
+                column = c;
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& row : member(*tops[k], "Processes"))
+            if (column != std::string::npos && row.is_array() && column < row.size() && row[column].is_string()
+                && list.size() < 500)
+                list.push_back(row[column].get<std::string>().substr(0, 512));
+        if (column != std::string::npos)
+            processes[topOf[k]] = std::move(list);
+    }
+    for (std::size_t i = 0; i < inspected.size(); ++i) {
+        auto& c = inspected[i];
         if (!c || !c->is_object())
             continue;
         (*c)["Layerguard"] = { { "daemon", daemon } };
+        if (!processes[i].is_null())
+            (*c)["Layerguard"]["processes"] = std::move(processes[i]);
         std::string name = text(*c, "Name");
         if (!name.empty() && name[0] == '/')
             name.erase(0, 1);

@@ -229,6 +229,32 @@ nlohmann::json HostConnector::readLive() const
         }
     }
 
+    // Members of the docker group (CIS 1.1.2): each can run anything as root through the engine. Null when
+    // /etc/group cannot be read.
+    nlohmann::json dockerGroup = nullptr;
+    try {
+        const std::string groups = readRegularFile((m_root == "/" ? std::string() : m_root) + "/etc/group", 4u << 20);
+        dockerGroup = nlohmann::json::array();
+        std::size_t pos = 0;
+        while (pos < groups.size()) {
+            const std::size_t end = std::min(groups.find('\n', pos), groups.size());
+            const std::string line = groups.substr(pos, end - pos);
+            pos = end + 1;
+            if (!line.starts_with("docker:"))
+                continue;
+            const std::size_t members = line.rfind(':');
+            std::size_t at = members + 1;
+            while (at < line.size()) {
+                const std::size_t comma = std::min(line.find(',', at), line.size());
+                if (comma > at)
+                    dockerGroup.push_back(line.substr(at, comma - at));
+                at = comma + 1;
+            }
+        }
+    } catch (const std::exception&) {
+        dockerGroup = nullptr; // unreadable: not observed
+    }
+
     nlohmann::json host { { "metadata", { { "name", hostname } } },
         { "os",
             { { "id", os.count("ID") ? os.at("ID") : "" },
@@ -237,6 +263,7 @@ nlohmann::json HostConnector::readLive() const
         { "kernel", { { "release", std::string(uts.release) }, { "machine", std::string(uts.machine) } } },
         { "docker",
             { { "installed", dockerInstalled }, { "dataRootSeparatePartition", separatePartition },
+                { "groupMembers", dockerGroup },
                 { "dataRootExists", files["/var/lib/docker"]["exists"] } } },
         { "audit", { { "rulesReadable", auditReadable }, { "paths", audit } } } };
     resources.push_back({ { "kind", "Host" }, { "layer", "host" }, { "name", hostname }, { "data", host } });

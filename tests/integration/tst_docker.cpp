@@ -149,6 +149,11 @@ void TestDocker::initTestCase()
         { { "Mounts",
             { { { "Type", "bind" }, { "Source", "/tmp" }, { "Target", "/mnt" },
                 { "BindOptions", { { "Propagation", "rshared" } } } } } } });
+    { // running, with a process whose command line names sshd (docker top shows it; CIS 5.7)
+        json c = safeConfig();
+        c["Cmd"] = { "sh", "-c", "sleep 600; : sshd" };
+        create("sshd", c, true);
+    }
     QTest::qWait(1500); // the safe container's first health check
 
     std::vector<std::unique_ptr<Connector>> sources;
@@ -197,6 +202,7 @@ void TestDocker::runtimeRules_data()
         { "LG-DOCKER-HEALTHCHECK", "bare" },
         { "LG-DOCKER-ULIMITS", "bare" },
         { "LG-DOCKER-SECURITY-OPTIONS", "bare" },
+        { "LG-DOCKER-SSHD", "sshd" },
     };
     for (const auto& [rule, container] : rows)
         QTest::addRow("%s", rule) << std::string(rule) << std::string(container);
@@ -221,6 +227,10 @@ void TestDocker::runtimeRules()
 
 void TestDocker::imagesAndEngineAreChecked()
 {
+    // Processes are shown for running containers only (ours are two; other tests may run theirs on the shared
+    // engine): CIS 5.7 does not apply to the stopped ones.
+    QVERIFY(m_outcome.record.outcomes.at("LG-DOCKER-SSHD").evaluated >= 2);
+    QVERIFY(m_outcome.record.outcomes.at("LG-DOCKER-SSHD").notApplicable > 10);
     std::set<std::string> kinds;
     for (const auto& r : m_outcome.record.resources)
         kinds.insert(r.kind);

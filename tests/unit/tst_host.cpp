@@ -219,6 +219,14 @@ void TestHost::dockerdTlsFilesAreJudged()
     for (const char* rule : { "LG-HOST-MODE-DOCKER-TLS-CA", "LG-HOST-MODE-DOCKER-TLS-CERT", "LG-HOST-MODE-DOCKER-TLS-KEY",
              "LG-HOST-OWNER-DOCKER-TLS-CA", "LG-HOST-OWNER-DOCKER-TLS-CERT", "LG-HOST-OWNER-DOCKER-TLS-KEY" })
         QVERIFY2(o.record.outcomes.at(rule).evaluated == 1, rule); // each file judged once, the old key not at all
+    // The docker group's members from /etc/group; without the file, not observed
+    QCOMPARE(o.record.outcomes.at("LG-HOST-DOCKER-GROUP").notObserved, 1);
+    write(root.filePath(QStringLiteral("etc/group")), "root:x:0:\ndocker:x:998:deploy,ci-runner\nusers:x:100:\n");
+    const auto withGroup = scan(root.path());
+    QVERIFY(lg::test::fired(withGroup, "LG-HOST-DOCKER-GROUP"));
+    for (const auto& f : withGroup.record.findings)
+        if (f.rule == "LG-HOST-DOCKER-GROUP")
+            LG_COMPARE(f.evidence.at(0).value, nlohmann::json({ "deploy", "ci-runner" }));
     // Owned by whoever runs the test: the owner rules fire unless that is root.
     QCOMPARE(lg::test::fired(o, "LG-HOST-OWNER-DOCKER-TLS-CA"), ::getuid() != 0);
 }
