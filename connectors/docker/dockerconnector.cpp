@@ -370,11 +370,38 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         if (column != std::string::npos)
             processes[topOf[k]] = std::move(list);
     }
+    // The exec sessions running in each container (ExecIDs, then GET /exec/{id}/json): CIS 5.23 and 5.24 look for
+    // privileged and root ones. Only sessions the engine still runs are shown; finished ones are gone.
+    std::vector<std::string> execPaths;
+    std::vector<std::size_t> execOf;
+    for (std::size_t i = 0; i < inspected.size(); ++i)
+        if (inspected[i])
+            for (const auto& e : member(*inspected[i], "ExecIDs"))
+                if (e.is_string() && std::regex_match(e.get<std::string>(), kId) && execPaths.size() < 10000) {
+                    execPaths.push_back("/exec/" + e.get<std::string>() + "/json");
+                    execOf.push_back(i);
+                }
+    std::vector<std::optional<nlohmann::json>> execs;
+    std::vector<std::string> execSkipped;
+    inspectAll(execPaths, "exec sessions", execs, execSkipped, true);
+    std::vector<nlohmann::json> sessions(inspected.size(), nlohmann::json::array());
+    for (std::size_t k = 0; k < execs.size(); ++k) {
+        if (!execs[k] || !member(*execs[k], "Running").is_boolean() || !member(*execs[k], "Running").get<bool>())
+            continue;
+        const auto& process = member(*execs[k], "ProcessConfig");
+        std::string command = text(process, "entrypoint");
+        for (const auto& a : member(process, "arguments"))
+            if (a.is_string())
+                command += " " + a.get<std::string>();
+        sessions[execOf[k]].push_back({ { "privileged", member(process, "privileged").is_boolean()
+                                                   && member(process, "privileged").get<bool>() },
+            { "user", text(process, "user") }, { "command", command.substr(0, 512) } });
+    }
     for (std::size_t i = 0; i < inspected.size(); ++i) {
         auto& c = inspected[i];
         if (!c || !c->is_object())
             continue;
-        (*c)["Layerguard"] = { { "daemon", daemon } };
+        (*c)["Layerguard"] = { { "daemon", daemon }, { "execs", std::move(sessions[i]) } };
         if (!processes[i].is_null())
             (*c)["Layerguard"]["processes"] = std::move(processes[i]);
         std::string name = text(*c, "Name");

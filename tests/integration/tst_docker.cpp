@@ -154,6 +154,16 @@ void TestDocker::initTestCase()
         c["Cmd"] = { "sh", "-c", "sleep 600; : sshd" };
         create("sshd", c, true);
     }
+    { // running, with an exec session as root (CIS 5.24), still running when the scan looks. (A privileged one,
+      // CIS 5.23, is refused by the testbed's engine, which runs without every capability: its fixtures judge it.)
+        json c = safeConfig();
+        const std::string id = create("execd", c, true);
+        const auto e = api("POST", "/v1.41/containers/" + id + "/exec", R"({"Cmd": ["sleep", "300"], "User": "root"})");
+        QCOMPARE(e.status, 201L);
+        const auto s = api("POST", "/v1.41/exec/" + json::parse(e.body)["Id"].get<std::string>() + "/start",
+            R"({"Detach": true})");
+        QVERIFY2(s.status == 200, s.body.c_str());
+    }
     QTest::qWait(1500); // the safe container's first health check
 
     std::vector<std::unique_ptr<Connector>> sources;
@@ -203,6 +213,7 @@ void TestDocker::runtimeRules_data()
         { "LG-DOCKER-ULIMITS", "bare" },
         { "LG-DOCKER-SECURITY-OPTIONS", "bare" },
         { "LG-DOCKER-SSHD", "sshd" },
+        { "LG-DOCKER-EXEC-ROOT", "execd" },
     };
     for (const auto& [rule, container] : rows)
         QTest::addRow("%s", rule) << std::string(rule) << std::string(container);
@@ -227,10 +238,13 @@ void TestDocker::runtimeRules()
 
 void TestDocker::imagesAndEngineAreChecked()
 {
-    // Processes are shown for running containers only (ours are two; other tests may run theirs on the shared
+    // Processes are shown for running containers only (ours are three; other tests may run theirs on the shared
     // engine): CIS 5.7 does not apply to the stopped ones.
-    QVERIFY(m_outcome.record.outcomes.at("LG-DOCKER-SSHD").evaluated >= 2);
+    QVERIFY(m_outcome.record.outcomes.at("LG-DOCKER-SSHD").evaluated >= 3);
     QVERIFY(m_outcome.record.outcomes.at("LG-DOCKER-SSHD").notApplicable > 10);
+    // the exec session is seen, as root and not privileged
+    QVERIFY(!fired("LG-DOCKER-EXEC-PRIVILEGED", "execd"));
+    QVERIFY(m_outcome.record.outcomes.at("LG-DOCKER-EXEC-PRIVILEGED").evaluated >= 3);
     std::set<std::string> kinds;
     for (const auto& r : m_outcome.record.resources)
         kinds.insert(r.kind);
