@@ -4,6 +4,8 @@
 #include "masking.h"
 
 #include <QDateTime>
+
+#include <regex>
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -238,6 +240,7 @@ enum class Op {
     OlderThanDays,
     VersionLt,
     VersionGte,
+    EndOfLife,
     AnyKeyMatches,
     SizeGt
 };
@@ -268,6 +271,7 @@ const std::vector<std::pair<std::string_view, Op>>& opTable()
         { "older_than_days", Op::OlderThanDays },
         { "version_lt", Op::VersionLt },
         { "version_gte", Op::VersionGte },
+        { "end_of_life", Op::EndOfLife },
         { "any_key_matches", Op::AnyKeyMatches },
         { "size_gt", Op::SizeGt },
     };
@@ -452,6 +456,29 @@ private:
             const int c = compareVersions(v->get<std::string>(), value.get<std::string>());
             return m_op == Op::VersionLt ? c < 0 : c >= 0;
         }
+        case Op::EndOfLife: {
+            // value: release line ("1.33") -> the vendor's end-of-life date ("2026-06-28"). A version on a listed line
+            // is past its end of life from that date (the scan's clock); one older than every listed line is too; one
+            // on a newer line than the table knows is not judged past it.
+            if (!v || !v->is_string() || v->get_ref<const std::string&>().empty() || now <= 0)
+                return false;
+            const std::string version = v->get<std::string>();
+            std::string oldest;
+            for (const auto& [line, date] : value.items()) {
+                if (oldest.empty() || compareVersions(line, oldest) < 0)
+                    oldest = line;
+                const int c = compareVersions(version, line);
+                // on this line: at least the line, and below the next minor
+                std::string next = line;
+                const auto dot = next.rfind('.');
+                next = next.substr(0, dot + 1) + std::to_string(std::stol(next.substr(dot + 1)) + 1);
+                if (c >= 0 && compareVersions(version, next) < 0) {
+                    const QDate end = QDate::fromString(QString::fromStdString(date.get<std::string>()), Qt::ISODate);
+                    return end.isValid() && QDateTime(end, QTime(0, 0), Qt::UTC).toSecsSinceEpoch() <= now;
+                }
+            }
+            return !oldest.empty() && compareVersions(version, oldest) < 0;
+        }
         case Op::Exists:
             return v != nullptr;
         case Op::Absent:
@@ -615,6 +642,15 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
     if ((it->second == Op::Matches || it->second == Op::AnyKeyMatches)
         && !j.value("value", nlohmann::json()).is_string())
         throw std::invalid_argument("matches needs a regular expression string");
+    if (it->second == Op::EndOfLife) {
+        const auto& dates = j.value("value", nlohmann::json());
+        if (!dates.is_object() || dates.empty())
+            throw std::invalid_argument("end_of_life needs a table of release lines and dates, e.g. {\"1.33\": \"2026-06-28\"}");
+        static const std::regex kLine("^[0-9]+\\.[0-9]+$"), kDate("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+        for (const auto& [line, date] : dates.items())
+            if (!std::regex_match(line, kLine) || !date.is_string() || !std::regex_match(date.get<std::string>(), kDate))
+                throw std::invalid_argument("end_of_life: \"" + line + "\" needs a MAJOR.MINOR line and a YYYY-MM-DD date");
+    }
     try {
         std::optional<PathSpec> valuePath;
         if (j.contains("value_path"))

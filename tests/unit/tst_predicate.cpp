@@ -2,6 +2,7 @@
 #include "masking.h"
 #include "predicate.h"
 
+#include <QDateTime>
 #include <QTest>
 
 #include "testsupport.h"
@@ -27,6 +28,8 @@ private Q_SLOTS:
     void versions_data();
     void versions();
     void ageUsesTheScanClock();
+    void endOfLifeUsesTheScanClock_data();
+    void endOfLifeUsesTheScanClock();
     void envValueIsMaskedByItsName();
 };
 
@@ -62,6 +65,36 @@ void TestPredicate::ageUsesTheScanClock()
     ctx.setNow(1767225600 + 31 * 86400);
     QVERIFY(p->eval(ctx, nullptr, true));
     ctx.setNow(0); // no clock: never judged old
+    QVERIFY(!p->eval(ctx, nullptr, true));
+}
+
+void TestPredicate::endOfLifeUsesTheScanClock_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<QString>("now");
+    QTest::addColumn<bool>("pastIt");
+    QTest::newRow("the day before") << "v1.33.4" << "2026-06-27T23:59:59Z" << false;
+    QTest::newRow("on its date") << "v1.33.4" << "2026-06-28T00:00:00Z" << true;
+    QTest::newRow("a vendor suffix") << "v1.33.4-eks-1a2b3c" << "2026-07-01T00:00:00Z" << true;
+    QTest::newRow("the next line still supported") << "1.34.0+k3s1" << "2026-07-01T00:00:00Z" << false;
+    QTest::newRow("older than the table") << "v1.19.16" << "2020-01-01T00:00:00Z" << true;
+    QTest::newRow("newer than the table") << "v1.40.1" << "2030-01-01T00:00:00Z" << false;
+    QTest::newRow("a two-digit minor is not the line of one") << "v1.3.10" << "2026-07-01T00:00:00Z" << true;
+}
+
+void TestPredicate::endOfLifeUsesTheScanClock()
+{
+    QFETCH(QString, version);
+    QFETCH(QString, now);
+    QFETCH(bool, pastIt);
+    const json d = { { "version", version.toStdString() } };
+    EvalContext ctx;
+    ctx.bind("doc", &d, "");
+    const auto p = compilePredicate(json::parse(
+        R"({"path": "doc.version", "op": "end_of_life", "value": {"1.32": "2026-02-28", "1.33": "2026-06-28", "1.34": "2026-10-27"}})"));
+    ctx.setNow(QDateTime::fromString(now, Qt::ISODate).toSecsSinceEpoch());
+    QCOMPARE(p->eval(ctx, nullptr, true), pastIt);
+    ctx.setNow(0); // no clock: never judged
     QVERIFY(!p->eval(ctx, nullptr, true));
 }
 
@@ -278,6 +311,9 @@ void TestPredicate::rejectsBadPredicates_data()
     QTest::addRow("empty segment") << std::string(R"({"path": "a..b", "op": "exists"})");
     QTest::addRow("malformed ${path} in a key") << std::string(R"({"path": "a[\"x/${[b.c}\"]", "op": "exists"})");
     QTest::addRow("empty ${} in a key") << std::string(R"({"path": "a[\"x/${}\"]", "op": "exists"})");
+    QTest::addRow("end_of_life without a table") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": "1.33"})");
+    QTest::addRow("end_of_life with a bad date") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"1.33": "June 2026"}})");
+    QTest::addRow("end_of_life with a bad line") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"1": "2026-06-28"}})");
 }
 
 void TestPredicate::rejectsBadPredicates()
