@@ -10,6 +10,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <regex>
 #include <set>
 #include <tuple>
 
@@ -943,6 +944,79 @@ private:
 };
 
 /**
+ * Sandboxed runtimes (informational): whether a cluster offers a RuntimeClass whose handler is a sandbox (gVisor's
+ * runsc, Kata Containers, Firecracker), which gives a pod its own kernel. Judged for clusters whose nodes the scan
+ * listed (a live cluster, or manifests that include the nodes): a folder of workloads says nothing about them.
+ */
+class SandboxRuntimes final : public CrossCheck {
+public:
+    explicit SandboxRuntimes(const Rule& rule)
+        : m_rule(rule)
+    {
+    }
+    static bool sandboxed(const std::string& handler)
+    {
+        static const std::regex kSandbox("(runsc|gvisor|kata|firecracker)", std::regex::icase);
+        return std::regex_search(handler, kSandbox);
+    }
+    void observe(const Resource& r) override
+    {
+        if (r.layer != Layer::Orchestrator && r.kind != "Node")
+            return;
+        if (r.kind == "Node") {
+            m_clusters.insert(r.target);
+        } else if (r.kind == "RuntimeClass") {
+            const std::string handler = text(r.data, "handler");
+            if (sandboxed(handler))
+                m_sandboxes[r.target].push_back(r.name + " (" + handler + ")");
+        } else if (isWorkloadKind(r.kind) && r.kind != "PodTemplate") {
+            const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
+            const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
+            if (!text(spec, "runtimeClassName").empty())
+                ++m_using[r.target];
+        }
+    }
+    void finish(RuleEngine& engine) override
+    {
+        for (const auto& target : m_clusters) {
+            const auto it = m_sandboxes.find(target);
+            const bool failed = it == m_sandboxes.end();
+            Resource stub;
+            stub.target = target;
+            stub.kind = "Cluster";
+            stub.name = "cluster"; // one per target; named alike however the cluster was read (live or its manifests)
+            stub.layer = Layer::Orchestrator;
+            std::string message;
+            std::vector<Evidence> evidence;
+            if (failed) {
+                message = "Cluster " + target
+                    + " offers no sandboxed runtime (a RuntimeClass for gVisor or Kata Containers): every pod shares its "
+                      "node's kernel, so one kernel exploit reaches every pod of the node";
+                evidence.push_back({ "RuntimeClasses with a sandbox handler", nlohmann::json::array() });
+                evidence.push_back({ "workloads naming a runtimeClassName", m_using[target] });
+            }
+            engine.record(m_rule, stub, { target, "Cluster", {}, "cluster", {} }, failed, std::move(message),
+                std::move(evidence));
+        }
+    }
+    void merge(CrossCheck& other) override
+    {
+        auto& o = static_cast<SandboxRuntimes&>(other);
+        m_clusters.merge(o.m_clusters);
+        for (auto& [t, list] : o.m_sandboxes)
+            appendMoved(m_sandboxes[t], list);
+        for (const auto& [t, n] : o.m_using)
+            m_using[t] += n;
+    }
+
+private:
+    const Rule& m_rule;
+    std::set<std::string> m_clusters;
+    std::map<std::string, std::vector<std::string>> m_sandboxes;
+    std::map<std::string, int> m_using;
+};
+
+/**
  * Images from registries the policy does not allow (KSV-0125, Kubescape C-0078). Judged only when the policy lists
  * registries: without a list the rule is not applicable. Each container of each workload is one subject.
  */
@@ -1028,6 +1102,8 @@ std::unique_ptr<CrossCheck> makeCrossCheck(const Rule& rule, const Policy& polic
         return std::make_unique<ServiceAccountToken>(rule, policy);
     if (rule.check == "allowed-registries")
         return std::make_unique<AllowedRegistries>(rule, policy);
+    if (rule.check == "sandbox-runtimes")
+        return std::make_unique<SandboxRuntimes>(rule);
     if (rule.check == "workload-sa-takeover" || rule.check == "workload-sa-admin")
         return std::make_unique<WorkloadServiceAccountRoles>(rule, policy);
     if (rule.check == "vulnerabilities" || rule.check == "vulnerability-report-missing"

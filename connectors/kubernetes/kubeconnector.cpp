@@ -279,6 +279,8 @@ const std::vector<KubeKind>& kubeKinds()
         { "rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true },
         { "rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false },
         { "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false },
+        // the runtimes pods may ask for (sandboxes such as gVisor or Kata)
+        { "node.k8s.io", "v1", "runtimeclasses", "RuntimeClass", false, true },
         // what admits pods besides Pod Security Admission (policy engines register webhooks)
         { "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
             false, true },

@@ -177,6 +177,7 @@ void TestKubernetes::tokenAuthScansTheCluster()
     QVERIFY(!fired(o, "LG-PSS-PRIVILEGED", "api"));
     QVERIFY(fired(o, "LG-K8S-SERVER-UNSUPPORTED"));
     QVERIFY(fired(o, "LG-K8S-KUBELET-UNSUPPORTED"));
+    QVERIFY(fired(o, "LG-K8S-SANDBOX-RUNTIME", "cluster")); // RuntimeClasses listed: runc under another name only
     QVERIFY(fired(o, "LG-K8S-NODE-KERNEL-DIRTYPIPE", "worker-legacy"));
     QVERIFY(!fired(o, "LG-K8S-NODE-KERNEL-DIRTYPIPE", "worker-current"));
     QVERIFY(!fired(o, "LG-K8S-COVERAGE-GAP"));

@@ -57,6 +57,7 @@ batch v1 jobs Job 1 - all status
 batch v1 cronjobs CronJob 1 cj all status
 networking.k8s.io v1 networkpolicies NetworkPolicy 1 netpol - -
 networking.k8s.io v1 ingresses Ingress 1 ing - status
+node.k8s.io v1 runtimeclasses RuntimeClass 0 - - -
 policy v1 poddisruptionbudgets PodDisruptionBudget 1 pdb - status
 rbac.authorization.k8s.io v1 clusterrolebindings ClusterRoleBinding 0 - - -
 rbac.authorization.k8s.io v1 clusterroles ClusterRole 0 - - -
@@ -598,7 +599,7 @@ class Synthetic:
             while quota > 0:
                 replicas = min(quota, self.SIZES[g % len(self.SIZES)])
                 quota -= replicas
-                sec, sidecar, owned = self.SEC[g % len(self.SEC)], g % 3 == 0, g % 11 != 5
+                sec, sidecar, owned = self.SEC[g % len(self.SEC)], g % 3 == 0, g % 20 != 5  # 1 workload in 20: bare pods
                 app = f"svc-{g:05d}"
                 hsh = short_hash(ns + app, 10)
                 labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": ns, "tier": "backend"}
