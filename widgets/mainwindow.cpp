@@ -411,8 +411,9 @@ void MainWindow::scanManifests(const QString& path)
 
 void MainWindow::exportReport()
 {
-    // one target's latest scan when a target is picked, else the latest scan
-    const auto latest = m_target.isEmpty() ? m_store->latestScanId() : m_store->latestScanOf(m_target.toStdString());
+    // one target's latest scan when a target is picked, else the estate (0: the latest scan of each target)
+    const auto latest = m_target.isEmpty() ? (m_store->latestScanId() ? std::optional<std::int64_t>(0) : std::nullopt)
+                                           : m_store->latestScanOf(m_target.toStdString());
     if (!latest) {
         QMessageBox::information(this, tr("Export report"), tr("There is no scan to report on yet."));
         return;

@@ -62,7 +62,7 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
     , m_status(new QLabel(this))
     , m_save(new QPushButton(tr("&Save as…"), this))
 {
-    setWindowTitle(tr("Export report of scan %1").arg(scanId));
+    setWindowTitle(scanId == 0 ? tr("Export report of the estate") : tr("Export report of scan %1").arg(scanId));
 
     auto* frameworks = new QGroupBox(tr("Framework sections"), this);
     auto* fwLayout = new QVBoxLayout(frameworks);
@@ -204,7 +204,8 @@ void ReportDialog::renderPreview()
         m_page->setEnabled(true);
         m_page->setMaximum(m_document->pageCount());
         m_page->setSuffix(tr(" of %1").arg(m_document->pageCount()));
-        m_status->setText(tr("%n page(s), scan %1", nullptr, m_document->pageCount()).arg(m_scanId));
+        m_status->setText(m_scanId == 0 ? tr("%n page(s), the estate", nullptr, m_document->pageCount())
+                                        : tr("%n page(s), scan %1", nullptr, m_document->pageCount()).arg(m_scanId));
         Q_EMIT previewReady(m_document->pageCount());
     });
     watcher->setFuture(QtConcurrent::run(&m_pool,
@@ -248,7 +249,7 @@ bool ReportDialog::saveTo(const QString& path, QString* error)
 void ReportDialog::chooseAndSave()
 {
     const QString path
-        = QFileDialog::getSaveFileName(this, windowTitle(), QStringLiteral("layerguard-scan-%1.pdf").arg(m_scanId),
+        = QFileDialog::getSaveFileName(this, windowTitle(), (m_scanId == 0 ? QStringLiteral("layerguard-estate.pdf") : QStringLiteral("layerguard-scan-%1.pdf").arg(m_scanId)),
             tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"));
     if (path.isEmpty())
         return;

@@ -1084,10 +1084,11 @@ int cmdPosture(const QStringList& args)
 int cmdReport(const QStringList& args)
 {
     QCommandLineParser p;
-    p.setApplicationDescription(QStringLiteral("Write a report of one scan."));
+    p.setApplicationDescription(QStringLiteral(
+        "Write a report of the estate (the latest scan of each target), of one target, or of one scan."));
     p.addOptions({ formatOption(QStringLiteral("pdf, json, csv, sarif or junit"), QString()),
         { { QStringLiteral("o"), QStringLiteral("output") }, QStringLiteral("Output file."), QStringLiteral("FILE") },
-        { QStringLiteral("scan"), QStringLiteral("Scan id (default: latest)."), QStringLiteral("ID") },
+        { QStringLiteral("scan"), QStringLiteral("Scan id (default: the estate)."), QStringLiteral("ID") },
         { QStringLiteral("target"), QStringLiteral("Only this target (its latest scan unless --scan)."),
             QStringLiteral("NAME") },
         { QStringLiteral("framework"), QStringLiteral("Only findings of these frameworks (comma list)."),
@@ -1118,8 +1119,13 @@ int cmdReport(const QStringList& args)
                 err("no scan of target " + target + "; `layerguard posture` lists the targets");
                 return kExitFailure;
             }
-        } else {
+        } else if (p.isSet(QStringLiteral("scan"))) {
             scanId = resolveScan(*store, p, &code);
+        } else if (store->latestScanId()) {
+            scanId = 0; // the estate: the latest scan of each target
+        } else {
+            err("the cache " + store->path() + " holds no scan yet; run `layerguard scan` first");
+            return kExitFailure;
         }
         if (!scanId)
             return code;

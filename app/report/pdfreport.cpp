@@ -300,11 +300,6 @@ std::optional<int> layerScoreOf(const ScanInfo& s, Layer l)
     return std::nullopt;
 }
 
-bool layerScanned(const ScanInfo& s, Layer l)
-{
-    return std::any_of(s.layers.begin(), s.layers.end(), [&](const LayerScore& ls) { return ls.layer == l; });
-}
-
 void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
 {
     const double h = 150;
@@ -379,7 +374,13 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     QStringList targets;
     for (const auto& src : s.sources)
         targets << q(src.target + " (" + src.kind + ": " + src.location + ")" + (src.ok ? "" : " — FAILED"));
-    doc.text(QStringLiteral("Scan %1, finished %2").arg(s.id).arg(dateTime(s.finishedAt)), Font::Body);
+    if (in.targets.empty())
+        doc.text(QStringLiteral("Scan %1, finished %2").arg(s.id).arg(dateTime(s.finishedAt)), Font::Body);
+    else
+        doc.text(QStringLiteral("Estate of %1: the latest scan of each, %2 to %3")
+                     .arg(q(counted(in.targets.size(), "target", "targets")), dateTime(s.startedAt),
+                         dateTime(s.finishedAt)),
+            Font::Body);
     doc.text(QStringLiteral("Targets: ") + targets.join(QStringLiteral("; ")), Font::Body);
     doc.text(QStringLiteral("Produced by %1 for %2; report written %3")
                  .arg(q(s.toolVersion), q(s.runBy.empty() ? std::string("unknown") : s.runBy),
@@ -408,31 +409,37 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
 
     // Executive summary.
     doc.heading(QStringLiteral("Executive summary"), 1);
-    std::vector<std::vector<Doc::Cell>> layerRows;
-    for (Layer l : kAllLayers) {
-        if (!layerScanned(s, l)) {
-            layerRows.push_back({ { q(std::string(toString(l))) },
-                { QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70) }, {}, {}, {}, {}, {} });
-            continue;
+    // One row per layer: score, checks run, open findings by severity.
+    auto layerTable = [&doc](const std::vector<LayerScore>& layers) {
+        std::vector<std::vector<Doc::Cell>> layerRows;
+        for (Layer l : kAllLayers) {
+            const auto it
+                = std::find_if(layers.begin(), layers.end(), [&](const LayerScore& x) { return x.layer == l; });
+            if (it == layers.end()) {
+                layerRows.push_back({ { q(std::string(toString(l))) },
+                    { QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70) }, {}, {}, {}, {}, {} });
+                continue;
+            }
+            const auto& c = it->tally.openBySeverity;
+            layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
+                { it->score                  ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
+                        : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
+                                                   : QStringLiteral("no score") },
+                { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
+                { QString::number(c[1]), severityColor(Severity::High) },
+                { QString::number(c[2]), severityColor(Severity::Medium) },
+                { QString::number(c[3]), severityColor(Severity::Low) } });
         }
-        const auto it
-            = std::find_if(s.layers.begin(), s.layers.end(), [&](const LayerScore& x) { return x.layer == l; });
-        const auto& c = it->tally.openBySeverity;
-        layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
-            { it->score                  ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
-                    : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
-                                               : QStringLiteral("no score") },
-            { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
-            { QString::number(c[1]), severityColor(Severity::High) },
-            { QString::number(c[2]), severityColor(Severity::Medium) },
-            { QString::number(c[3]), severityColor(Severity::Low) } });
-    }
-    doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
-        { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
-            QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
-        layerRows);
+        doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
+            { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
+                QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
+            layerRows);
+    };
+    layerTable(s.layers);
     if (in.diffFromPrevious)
-        doc.text(QStringLiteral("Since the previous scan: %1 new findings, %2 resolved, %3 unchanged.")
+        doc.text((in.targets.empty() ? QStringLiteral("Since the previous scan")
+                                     : QStringLiteral("Since each target's previous scan"))
+                + QStringLiteral(": %1 new findings, %2 resolved, %3 unchanged.")
                      .arg(in.diffFromPrevious->added.size())
                      .arg(in.diffFromPrevious->resolved.size())
                      .arg(in.diffFromPrevious->unchanged.size()),
@@ -441,6 +448,26 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), Font::Body);
     doc.heading(QStringLiteral("Risk trend per layer"), 2);
     drawTrend(doc, in.history);
+
+    // The estate: a section per target, its own latest scan.
+    if (!in.targets.empty()) {
+        doc.heading(QStringLiteral("Targets"), 1);
+        doc.text(QStringLiteral("The estate is the latest scan of each target; each is compared with its own previous "
+                                "scan. A target not scanned for more than %1 days is stale.")
+                     .arg(kDefaultStaleAfter / 86400),
+            Font::Body);
+        for (const auto& t : in.targets) {
+            doc.heading(q(t.target), 2);
+            doc.text(QStringLiteral("%1 · scan %2, finished %3 · overall %4%5")
+                         .arg(q(t.kind.empty() ? std::string("target") : t.kind))
+                         .arg(t.scanId)
+                         .arg(dateTime(t.scannedAt))
+                         .arg(t.score ? QString::number(*t.score) : QStringLiteral("—"))
+                         .arg(t.stale ? QStringLiteral(" · STALE") : QString()),
+                Font::Body, t.stale ? QColor(0xB0, 0x1E, 0x2D) : QColor(0x40, 0x40, 0x40));
+            layerTable(t.layers);
+        }
+    }
 
     // Framework sections.
     for (const auto& fw : in.frameworks) {

@@ -22,6 +22,8 @@ struct PdfReportInput {
     /** Open findings past these deadlines (days per severity) at `deadlinesAt` are listed as overdue. */
     std::array<int, 5> slaDays = kDefaultSlaDays;
     std::int64_t deadlinesAt = 0; ///< 0: when the scan finished
+    /** Set for an estate report: each target's latest scan (a section each); `scan` then holds the estate. */
+    std::vector<TargetPosture> targets;
     /** Mean time to remediate per severity over the 90 days before `deadlinesAt`. */
     std::array<RemediationTime, 5> remediation {};
 };

@@ -604,6 +604,39 @@ void TestCli::estateIsTheLatestScanOfEachTarget()
     LG_COMPARE(h.size(), std::size_t(2));
     LG_COMPARE(h[0]["scan"], json(1));
     LG_COMPARE(h[1]["scan"], json(3));
+
+    // The report of the estate: both targets' findings (as of now), a section per target in the PDF.
+    const QString estateJson = m_dir->filePath(QStringLiteral("estate.json"));
+    r = lg({ QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("-o"),
+        estateJson, QStringLiteral("--db"), m_db });
+    QVERIFY2(r.code == 0, r.err.constData());
+    QFile reportFile(estateJson);
+    QVERIFY(reportFile.open(QIODevice::ReadOnly));
+    const json report = json::parse(reportFile.readAll().toStdString());
+    std::set<std::string> reported, expected;
+    for (const auto& f : report["findings"])
+        reported.insert(f["id"].get<std::string>());
+    for (const char* target : { "alpha", "beta" })
+        for (const auto& f : json::parse(lg({ QStringLiteral("findings"), QStringLiteral("--target"),
+                                                QLatin1String(target), QStringLiteral("--format"),
+                                                QStringLiteral("json"), QStringLiteral("--db"), m_db })
+                                              .out.toStdString()))
+            expected.insert(f["id"].get<std::string>());
+    QVERIFY(!expected.empty());
+    LG_COMPARE(reported, expected);
+    const QString pdf = m_dir->filePath(QStringLiteral("estate.pdf"));
+    r = lg({ QStringLiteral("report"), QStringLiteral("--format"), QStringLiteral("pdf"), QStringLiteral("-o"), pdf,
+        QStringLiteral("--db"), m_db });
+    QVERIFY2(r.code == 0, r.err.constData());
+    QProcess text;
+    text.start(QStringLiteral("pdftotext"), { QStringLiteral("-layout"), pdf, QStringLiteral("-") });
+    QVERIFY(text.waitForFinished(60000));
+    const QString pages = QString::fromUtf8(text.readAllStandardOutput());
+    QVERIFY2(pages.contains(QLatin1String("Estate of 2 targets")), qPrintable(pages.left(2000)));
+    QVERIFY(pages.contains(QRegularExpression(QStringLiteral("\\nTargets\\n"))));
+    QVERIFY(pages.contains(QRegularExpression(QStringLiteral("\\nalpha\\n[^\\n]*scan 3, (ﬁ|fi)nished"))));
+    QVERIFY(pages.contains(QRegularExpression(QStringLiteral("\\nbeta\\n[^\\n]*scan 2, (ﬁ|fi)nished"))));
+    QVERIFY(pages.contains(QLatin1String("Since each target's previous scan")));
 }
 
 // The folder named acme-prod once is acme-prod when scanned again without a name, from another working folder
