@@ -468,10 +468,11 @@ private:
                 if (oldest.empty() || compareVersions(line, oldest) < 0)
                     oldest = line;
                 const int c = compareVersions(version, line);
-                // on this line: at least the line, and below the next minor
+                // on this line: at least the line, and below the next one ("1.33" -> "1.34", Debian's "12" -> "13")
                 std::string next = line;
                 const auto dot = next.rfind('.');
-                next = next.substr(0, dot + 1) + std::to_string(std::stol(next.substr(dot + 1)) + 1);
+                const std::size_t last = dot == std::string::npos ? 0 : dot + 1;
+                next = next.substr(0, last) + std::to_string(std::stol(next.substr(last)) + 1);
                 if (c >= 0 && compareVersions(version, next) < 0) {
                     const QDate end = QDate::fromString(QString::fromStdString(date.get<std::string>()), Qt::ISODate);
                     return end.isValid() && QDateTime(end, QTime(0, 0), Qt::UTC).toSecsSinceEpoch() <= now;
@@ -646,10 +647,10 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
         const auto& dates = j.value("value", nlohmann::json());
         if (!dates.is_object() || dates.empty())
             throw std::invalid_argument("end_of_life needs a table of release lines and dates, e.g. {\"1.33\": \"2026-06-28\"}");
-        static const std::regex kLine("^[0-9]+\\.[0-9]+$"), kDate("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
+        static const std::regex kLine("^[0-9]+(\\.[0-9]+)?$"), kDate("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
         for (const auto& [line, date] : dates.items())
             if (!std::regex_match(line, kLine) || !date.is_string() || !std::regex_match(date.get<std::string>(), kDate))
-                throw std::invalid_argument("end_of_life: \"" + line + "\" needs a MAJOR.MINOR line and a YYYY-MM-DD date");
+                throw std::invalid_argument("end_of_life: \"" + line + "\" needs a release line (MAJOR or MAJOR.MINOR) and a YYYY-MM-DD date");
     }
     try {
         std::optional<PathSpec> valuePath;

@@ -510,6 +510,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
     }
 
     OwnershipIndex owners; // every controller listed, with its UID and template digest
+    std::vector<std::string> nodeNames; // whose kubelets' configuration is read after the lists
+    constexpr std::size_t kMaxKubeletConfigs = 1000;
     std::size_t viaController = 0;
     std::size_t inactiveRevisions = 0;
     simdjson::dom::parser parser;
@@ -671,6 +673,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                         r.data["apiVersion"] = groupVersion(k);
                         r.kind = k.kind;
                         r.layer = r.kind == "Node" ? Layer::Host : Layer::Orchestrator;
+                        if (r.kind == "Node" && nodeNames.size() < kMaxKubeletConfigs)
+                            nodeNames.push_back(r.name);
                         r.target = m_target;
                         r.origin = location() + apiPrefix(k)
                             + (r.namespace_.empty() ? "" : "/namespaces/" + r.namespace_) + "/" + k.plural + "/"
@@ -728,6 +732,39 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         }
         emitCoverage(k, k.namespaced ? "all namespaces" : "cluster", 0, &r);
     }
+    // Each kubelet's configuration as it runs (/configz through the API server's node proxy; CIS-K8S 4.2). Where
+    // the identity may not go through (managed control planes let nobody), the kubelet checks are not observed.
+    std::size_t configs = 0;
+    std::string hidden;
+    for (const auto& node : nodeNames) {
+        if (cancel.load())
+            throw Cancelled();
+        const std::string path = "/api/v1/nodes/" + urlEncode(node) + "/proxy/configz";
+        const HttpResponse r = session.get(path);
+        Resource kc;
+        kc.layer = Layer::Host;
+        kc.target = m_target;
+        kc.kind = "KubeletConfig";
+        kc.name = node;
+        kc.origin = location() + path;
+        kc.data = { { "metadata", { { "name", node } } } };
+        nlohmann::json answer = r.status == 200 ? nlohmann::json::parse(r.body, nullptr, false) : nlohmann::json();
+        if (answer.is_object() && member(answer, "kubeletconfig").is_object()) {
+            kc.data["kubeletconfig"] = std::move(answer["kubeletconfig"]);
+            ++configs;
+        } else if (hidden.empty() && r.status == 200) {
+            hidden = "an answer without kubeletconfig";
+        } else if (hidden.empty()) {
+            std::string reason;
+            (void)statusMessage(r, &reason);
+            hidden = std::to_string(r.status) + " " + reason;
+        }
+        sink(kc);
+    }
+    if (!nodeNames.empty())
+        say("kubelet configuration read from " + std::to_string(configs) + " of "
+            + counted(nodeNames.size(), "node", "nodes")
+            + (hidden.empty() ? std::string() : " (the others answered " + hidden + ": not observed)"));
     if (viaController > 0)
         say(counted(viaController, "pod, replica set or job", "pods, replica sets and jobs")
             + " judged through their controllers");

@@ -53,7 +53,9 @@ using Key = std::tuple<std::string, std::string, std::string, std::string, std::
 /** What a finding is about, without the target (live and offline scans name their targets differently). */
 std::set<Key> keys(const std::vector<Finding>& findings, bool manifestKindsOnly)
 {
-    static const std::set<std::string> connectionKinds { "KubeConnection", "KubernetesVersion", "KubeCoverage" };
+    // what only a live cluster shows (its version, what could be listed, its kubelets' running configuration)
+    static const std::set<std::string> connectionKinds { "KubeConnection", "KubernetesVersion", "KubeCoverage",
+        "KubeletConfig" };
     std::set<Key> out;
     for (const auto& f : findings) {
         if (manifestKindsOnly && connectionKinds.count(f.subject.kind))
@@ -178,6 +180,13 @@ void TestKubernetes::tokenAuthScansTheCluster()
     QVERIFY(fired(o, "LG-K8S-SERVER-UNSUPPORTED"));
     QVERIFY(fired(o, "LG-K8S-KUBELET-UNSUPPORTED"));
     QVERIFY(fired(o, "LG-K8S-SANDBOX-RUNTIME", "cluster")); // RuntimeClasses listed: runc under another name only
+    // each kubelet's running configuration through the node proxy: the legacy one is open, the current one is not
+    for (const char* rule : { "LG-K8S-KUBELET-ANONYMOUS-AUTH", "LG-K8S-KUBELET-ALWAYS-ALLOW",
+             "LG-K8S-KUBELET-CLIENT-CA", "LG-K8S-KUBELET-READONLY-PORT" }) {
+        QVERIFY2(fired(o, rule, "worker-legacy"), rule);
+        QVERIFY2(!fired(o, rule, "worker-current"), rule);
+        QVERIFY2(o.record.outcomes.at(rule).evaluated == 2, rule);
+    }
     QVERIFY(fired(o, "LG-K8S-NODE-KERNEL-DIRTYPIPE", "worker-legacy"));
     QVERIFY(!fired(o, "LG-K8S-NODE-KERNEL-DIRTYPIPE", "worker-current"));
     QVERIFY(!fired(o, "LG-K8S-COVERAGE-GAP"));
@@ -367,7 +376,8 @@ void TestKubernetes::expiredContinueRestartsTheList()
 
 void TestKubernetes::forbiddenKindIsACoverageGap()
 {
-    const auto s = start(QStringLiteral("forbid"), { QStringLiteral("--forbid"), QStringLiteral("roles") });
+    const auto s = start(QStringLiteral("forbid"),
+        { QStringLiteral("--forbid"), QStringLiteral("roles"), QStringLiteral("--forbid"), QStringLiteral("nodes/proxy") });
     const auto o = scan(std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()));
     QVERIFY2(!o.anySourceFailed(), "a kind that may not be listed does not fail the whole cluster");
     QVERIFY(fired(o, "LG-K8S-COVERAGE-GAP", "roles.rbac.authorization.k8s.io"));
@@ -376,6 +386,12 @@ void TestKubernetes::forbiddenKindIsACoverageGap()
     for (const auto& f : o.record.findings)
         if (f.rule == "LG-K8S-COVERAGE-GAP")
             QVERIFY2(f.message.find("forbidden") != std::string::npos, f.message.c_str());
+    // The node proxy closed (as managed control planes keep it): the kubelets' checks are not observed, never passed.
+    for (const char* rule : { "LG-K8S-KUBELET-ANONYMOUS-AUTH", "LG-K8S-KUBELET-ALWAYS-ALLOW" }) {
+        QVERIFY2(!fired(o, rule, "worker-legacy"), rule);
+        LG_COMPARE(o.record.outcomes.at(rule).evaluated, 0);
+        LG_COMPARE(o.record.outcomes.at(rule).notObserved, 2);
+    }
 }
 
 void TestKubernetes::hostilePagingStopsWithTheReason_data()

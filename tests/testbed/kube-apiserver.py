@@ -1031,6 +1031,10 @@ class Handler(BaseHTTPRequestHandler):
         ns = None
         if rest[0] == "namespaces" and len(rest) > 2:
             ns, rest = rest[1], rest[2:]
+        if gv == "v1" and ns is None and len(rest) == 4 and rest[0] == "nodes" and rest[2:] == ["proxy", "configz"]:
+            if method != "GET":
+                raise ApiError(405, "the server does not allow this method on the requested resource")
+            return self.node_configz(rest[1])
         res = BY_PATH.get((gv, rest[0]))
         if res is None or len(rest) > 3 or (ns is not None and not res.namespaced):
             raise ApiError(404, "the server could not find the requested resource", {}, "NotFound")
@@ -1073,6 +1077,31 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 2 and parts[0] == "apis" and parts[1] in GROUP_ORDER:
             return 200, dumps(dict({"kind": "APIGroup", "apiVersion": "v1"}, **group_info(parts[1])))
         raise ApiError(404, "the server could not find the requested resource", {}, "NotFound")
+
+    # ------------------------------------------------------------------ node proxy
+    # What a kubelet answers on /configz, through the API server's node proxy: the node's annotation
+    # testbed.layerguard.io/kubelet-config (JSON) over a hardened default. --forbid nodes/proxy plays a managed
+    # control plane that lets nobody through.
+    KUBELET_DEFAULT = {"authentication": {"anonymous": {"enabled": False}, "webhook": {"enabled": True},
+                                          "x509": {"clientCAFile": "/etc/kubernetes/pki/ca.crt"}},
+                       "authorization": {"mode": "Webhook"}, "readOnlyPort": 0, "protectKernelDefaults": True}
+
+    def node_configz(self, name):
+        res = BY_PATH[("v1", "nodes")]
+        self.authorize(res, "get", None, name)
+        store = self.server.cluster.stores["nodes"]
+        i = bisect.bisect_left(store.keys, ("", name))
+        if i == len(store.keys) or store.keys[i] != ("", name):
+            raise ApiError(404, f'nodes "{name}" not found', {"name": name, "kind": "nodes"})
+        node = json.loads(store.entries[i].data)
+        notes = node.get("metadata", {}).get("annotations", {}) or {}
+        if "nodes/proxy" in self.server.forbid:
+            raise ApiError(403, f'nodes "{name}" is forbidden: User "{self.user.name}" cannot get resource '
+                                f'"nodes/proxy" in API group "" at the cluster scope', {"name": name, "kind": "nodes"},
+                           "Forbidden")
+        config = dict(self.KUBELET_DEFAULT)
+        config.update(json.loads(notes.get("testbed.layerguard.io/kubelet-config", "{}")))
+        return 200, dumps({"kubeletconfig": config})
 
     # ------------------------------------------------------------------ reads
     def get_one(self, res, store, ns, name, table_v, q):

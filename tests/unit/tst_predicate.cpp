@@ -80,6 +80,9 @@ void TestPredicate::endOfLifeUsesTheScanClock_data()
     QTest::newRow("older than the table") << "v1.19.16" << "2020-01-01T00:00:00Z" << true;
     QTest::newRow("newer than the table") << "v1.40.1" << "2030-01-01T00:00:00Z" << false;
     QTest::newRow("a two-digit minor is not the line of one") << "v1.3.10" << "2026-07-01T00:00:00Z" << true;
+    // major-only lines, as Debian numbers its releases (the table below has "11" and "12")
+    QTest::newRow("a major-only line past its date") << "11" << "2026-09-01T00:00:00Z" << true;
+    QTest::newRow("the next major-only line") << "12" << "2026-09-01T00:00:00Z" << false;
 }
 
 void TestPredicate::endOfLifeUsesTheScanClock()
@@ -91,7 +94,7 @@ void TestPredicate::endOfLifeUsesTheScanClock()
     EvalContext ctx;
     ctx.bind("doc", &d, "");
     const auto p = compilePredicate(json::parse(
-        R"({"path": "doc.version", "op": "end_of_life", "value": {"1.32": "2026-02-28", "1.33": "2026-06-28", "1.34": "2026-10-27"}})"));
+        R"({"path": "doc.version", "op": "end_of_life", "value": {"1.32": "2026-02-28", "1.33": "2026-06-28", "1.34": "2026-10-27", "11": "2026-08-31", "12": "2028-06-30"}})"));
     ctx.setNow(QDateTime::fromString(now, Qt::ISODate).toSecsSinceEpoch());
     QCOMPARE(p->eval(ctx, nullptr, true), pastIt);
     ctx.setNow(0); // no clock: never judged
@@ -313,7 +316,7 @@ void TestPredicate::rejectsBadPredicates_data()
     QTest::addRow("empty ${} in a key") << std::string(R"({"path": "a[\"x/${}\"]", "op": "exists"})");
     QTest::addRow("end_of_life without a table") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": "1.33"})");
     QTest::addRow("end_of_life with a bad date") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"1.33": "June 2026"}})");
-    QTest::addRow("end_of_life with a bad line") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"1": "2026-06-28"}})");
+    QTest::addRow("end_of_life with a bad line") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"v1.x": "2026-06-28"}})");
 }
 
 void TestPredicate::rejectsBadPredicates()
