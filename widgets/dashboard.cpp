@@ -49,13 +49,13 @@ private:
 };
 } // namespace
 
-int runDashboard(int argc, char** argv)
+int runDashboard(int argc, char** argv, const std::string& cachePath)
 {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("layerguard"));
     QApplication::setApplicationDisplayName(QStringLiteral("Layerguard"));
     QApplication::setStyle(QStringLiteral("Fusion"));
-    const std::string path = defaultCachePath();
+    const std::string path = cachePath.empty() ? defaultCachePath() : cachePath;
     std::unique_ptr<Store> store;
     while (!store) {
         try {

@@ -24,6 +24,7 @@
 #include <QPushButton>
 #include <QShortcut>
 #include <QRegularExpression>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedLayout>
 #include <QStackedWidget>
@@ -437,6 +438,26 @@ void FindingsPage::setSeverityShown(Severity severity, bool shown)
 void FindingsPage::setOverdueOnly(bool only)
 {
     m_overdueChip->setChecked(only);
+}
+
+void FindingsPage::selectFinding(const std::string& findingId)
+{
+    { // one refresh below, not one per cleared filter
+        const QSignalBlocker search(m_search), overdue(m_overdueChip), status(m_status), group(m_groupBy);
+        m_search->clear();
+        for (auto* chip : m_chips) {
+            const QSignalBlocker quiet(chip);
+            chip->setChecked(true);
+        }
+        m_overdueChip->setChecked(false);
+        m_status->setCurrentIndex(0);
+        m_groupBy->setCurrentIndex(0);
+    }
+    m_openGroupSet = false;
+    m_openGroup.clear();
+    m_currentId = findingId; // selected when the rows arrive (queryFinished)
+    m_stale = true;
+    refresh();
 }
 
 QByteArray FindingsPage::saveLayout() const

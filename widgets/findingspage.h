@@ -49,6 +49,8 @@ public:
     void setSeverityShown(Severity severity, bool shown);
     /** The overdue chip on/off: only open findings past their deadline. */
     void setOverdueOnly(bool only);
+    /** Shows and selects one finding: filters and grouping that would hide it are cleared. */
+    void selectFinding(const std::string& findingId);
     /** Processes events until the page's queries are done (tests, benchmarks). */
     bool waitUntilLoaded(int timeoutMs = 60000);
     /** Column widths and order, sort column, table/detail split: for QSettings. */

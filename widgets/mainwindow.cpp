@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "connectionsdialog.h"
+#include "plurals.h"
 #include "prompts.h"
 #include "savedtarget.h"
 #include "secretstore.h"
@@ -39,6 +40,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QShortcut>
+#include <QTimer>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QToolBar>
@@ -52,7 +54,9 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     : QMainWindow(parent)
     , m_store(std::move(store))
 {
-    setWindowTitle(tr("Layerguard — container security posture"));
+    EnglishPlurals::install();
+    // the application's display name (Layerguard) follows the title
+    setWindowTitle(tr("Container security posture"));
     resize(1280, 800);
     m_scans = new ScanController(QString::fromStdString(m_store->path()), this);
     m_secrets = new SecretStore(this);
@@ -195,6 +199,14 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
 
     connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(1 + int(l)); });
     connect(m_overview, &OverviewPage::targetActivated, this, &MainWindow::setTarget);
+    connect(m_overview, &OverviewPage::findingActivated, this, &MainWindow::showFinding);
+    // F5 reloads; a scan or an acceptance made from the CLI shows up by itself (the cache is asked every 2 s
+    // whether another process committed: one cheap pragma)
+    auto* reload = new QShortcut(QKeySequence(Qt::Key_F5), this);
+    connect(reload, &QShortcut::activated, this, &MainWindow::refreshAll);
+    auto* watch = new QTimer(this);
+    connect(watch, &QTimer::timeout, this, &MainWindow::refreshIfChangedElsewhere);
+    watch->start(2000);
     connect(m_overview, &OverviewPage::overdueActivated, this, [this, all] {
         all->setOverdueOnly(true);
         showPage(m_pages->indexOf(all));
@@ -333,9 +345,29 @@ void MainWindow::setTarget(const QString& target)
     refreshAll();
 }
 
+void MainWindow::refreshIfChangedElsewhere()
+{
+    try {
+        if (m_store->dataVersion() != m_dataVersion && !m_scans->isRunning())
+            refreshAll();
+    } catch (const StoreError&) {
+        // the next refresh says what is wrong with the cache
+    }
+}
+
+void MainWindow::showFinding(const QString& findingId, const QString& target)
+{
+    if (!target.isEmpty() && !m_target.isEmpty() && target != m_target)
+        setTarget(target);
+    FindingsPage* all = m_findingPages.back();
+    showPage(m_pages->indexOf(all));
+    all->selectFinding(findingId.toStdString());
+}
+
 void MainWindow::refreshAll()
 {
     try {
+        m_dataVersion = m_store->dataVersion();
         // the picker lists every target with a stored scan; a target no longer there falls back to all
         const auto targets = m_store->scannedTargets();
         m_targetPicker->blockSignals(true);

@@ -35,6 +35,10 @@ public:
 
     /** Reloads every page from the cache. */
     void refreshAll();
+    /** Reloads when another process (the CLI, another window) changed the cache since it was last shown. */
+    void refreshIfChangedElsewhere();
+    /** Shows one finding in All findings (from a top risk, a change, a history row). */
+    void showFinding(const QString& findingId, const QString& target);
     void scanDemo();
     void scanManifests(const QString& path);
     void scanHost();
@@ -78,6 +82,7 @@ private:
     int restoreSettings();
 
     std::unique_ptr<Store> m_store;
+    std::int64_t m_dataVersion = 0; ///< the cache as last shown; another process's commit changes it
     ScanController* m_scans;
     QListWidget* m_nav;
     QStackedWidget* m_pages;

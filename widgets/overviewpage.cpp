@@ -232,6 +232,15 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_topRisks = new QListWidget;
     m_changesTitle = new QLabel(tr("<b>Changed since the previous scan</b>"));
     m_changes = new QListWidget;
+    // a finding in either list opens in All findings (its id and target ride on the item)
+    for (auto* list : { m_topRisks, m_changes }) {
+        list->setToolTip(tr("Enter or double-click shows the finding"));
+        connect(list, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+            const QString id = item->data(Qt::UserRole).toString();
+            if (!id.isEmpty())
+                Q_EMIT findingActivated(id, item->data(Qt::UserRole + 1).toString());
+        });
+    }
     bottom->addWidget(m_targetsTitle, 0, 0);
     bottom->addWidget(risksTitle, 0, 1);
     bottom->addWidget(m_changesTitle, 0, 2);
@@ -388,6 +397,8 @@ void OverviewPage::showFindings(const std::vector<Finding>& top, const Changes& 
                                                  FindingsModel::resourceText(f)));
         item->setForeground(theme::severityColor(f.severity));
         item->setToolTip(QString::fromStdString(f.message));
+        item->setData(Qt::UserRole, QString::fromStdString(f.id));
+        item->setData(Qt::UserRole + 1, QString::fromStdString(f.subject.target));
         m_topRisks->addItem(item);
     }
     if (top.empty())
@@ -407,8 +418,11 @@ void OverviewPage::showFindings(const std::vector<Finding>& top, const Changes& 
     for (const auto& f : changes.addedFirst) {
         if (shown++ >= kShown)
             break;
-        m_changes->addItem(
+        auto* item = new QListWidgetItem(
             QStringLiteral("+ %1 — %2").arg(QString::fromStdString(f.title), FindingsModel::resourceText(f)));
+        item->setData(Qt::UserRole, QString::fromStdString(f.id));
+        item->setData(Qt::UserRole + 1, QString::fromStdString(f.subject.target));
+        m_changes->addItem(item);
     }
     for (const auto& f : changes.resolvedFirst) {
         if (shown++ >= kShown)

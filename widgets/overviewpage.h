@@ -42,6 +42,9 @@ public:
     [[nodiscard]] int trendPoints() const { return m_trendPoints; }
     /** The overdue findings and time-to-remediate line (tests). */
     [[nodiscard]] QLabel* lifecycleLabel() const { return m_lifecycle; }
+    /** The top risks and the changes since each target's previous scan (tests). */
+    [[nodiscard]] QListWidget* topRisks() const { return m_topRisks; }
+    [[nodiscard]] QListWidget* changes() const { return m_changes; }
 
 Q_SIGNALS:
     void layerActivated(lg::Layer layer);
@@ -50,6 +53,8 @@ Q_SIGNALS:
     void scanDemoRequested();
     /** The overdue figure was activated: the window lists the overdue findings. */
     void overdueActivated();
+    /** A top risk or a new finding was activated (Enter or double-click): the window shows that finding. */
+    void findingActivated(const QString& findingId, const QString& target);
     void scanManifestsRequested();
 
 private:

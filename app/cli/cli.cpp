@@ -1441,13 +1441,25 @@ int cmdHostSnapshot(const QStringList& args)
 
 } // namespace
 
+QString dashboardCache(const QStringList& args)
+{
+    if (args.size() == 3 && args[1] == QLatin1String("--db") && !args[2].isEmpty())
+        return args[2];
+    if (args.size() == 2 && args[1].startsWith(QLatin1String("--db=")) && args[1].size() > 5)
+        return args[1].mid(5);
+    if (args.size() == 2 && !args[1].startsWith(QLatin1Char('-'))
+        && (args[1].endsWith(QLatin1String(".sqlite")) || args[1].endsWith(QLatin1String(".db"))))
+        return args[1];
+    return {};
+}
+
 bool isCliCommand(const QStringList& args)
 {
     // Any argument means the headless CLI (an unknown one is a usage error there, never a window).
     // Qt's own window options (-platform, -style, ...) still open the dashboard.
     static const QStringList qtOptions { QStringLiteral("-platform"), QStringLiteral("-style"),
         QStringLiteral("-geometry"), QStringLiteral("-reverse") };
-    return args.size() > 1 && !qtOptions.contains(args[1]);
+    return args.size() > 1 && !qtOptions.contains(args[1]) && dashboardCache(args).isEmpty();
 }
 
 int runCli(const QStringList& args)

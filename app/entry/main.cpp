@@ -43,7 +43,7 @@ int main(int argc, char** argv)
         return lg::runCli(args);
     }
 #ifdef LG_HAVE_GUI
-    return lg::runDashboard(argc, argv);
+    return lg::runDashboard(argc, argv, lg::dashboardCache(args).toStdString());
 #else
     return lg::runCli(args);
 #endif

@@ -403,6 +403,12 @@ int Store::schemaVersion() const
     return q.step() ? int(q.i64(0)) : 0;
 }
 
+std::int64_t Store::dataVersion() const
+{
+    Stmt q(m_db, "PRAGMA data_version");
+    return q.step() ? q.i64(0) : 0;
+}
+
 void Store::migrate()
 {
     QDirIterator it(QStringLiteral(":/db"), { QStringLiteral("*.sql") }, QDir::Files);

@@ -254,6 +254,8 @@ public:
 
     [[nodiscard]] const std::string& path() const { return m_path; }
     [[nodiscard]] int schemaVersion() const;
+    /** Changes whenever another connection (another process: the CLI, another window) commits to the cache. */
+    [[nodiscard]] std::int64_t dataVersion() const;
 
     /** Writes one scan; returns its id. Throws StoreError (the cache is unchanged then). */
     std::int64_t writeScan(const ScanRecord& scan);

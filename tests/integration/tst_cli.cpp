@@ -2,6 +2,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QRegularExpression>
@@ -36,6 +37,7 @@ private Q_SLOTS:
     void estateIsTheLatestScanOfEachTarget();
     void aTargetIsTheSameHoweverItWasScanned();
     void ageDeadlinesAndTimeToRemediate();
+    void windowOpensTheCacheItIsGiven();
 
 private:
     struct Run {
@@ -787,6 +789,36 @@ void TestCli::ageDeadlinesAndTimeToRemediate()
     }
     const auto text = lg({ QStringLiteral("posture"), QStringLiteral("--db"), m_db }).out;
     QVERIFY2(text.contains("Mean time to remediate, last 90 days: critical 40.0 days"), text.constData());
+}
+
+// `layerguard --db FILE` and `layerguard FILE.sqlite` open the window on that cache (here until its first frame is
+// painted): the default cache is never created, and a cache given by name is not confused with a subcommand.
+void TestCli::windowOpensTheCacheItIsGiven()
+{
+    writeFile(QStringLiteral("pods.yaml"), kPrivileged);
+    LG_COMPARE(lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db,
+                      QStringLiteral("--quiet") })
+                   .code,
+        0);
+    const QString home = m_dir->filePath(QStringLiteral("home"));
+    QDir().mkpath(home);
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("LAYERGUARD_DB"));
+    env.insert(QStringLiteral("HOME"), home);
+    env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("LG_STARTUP_PROBE"), QStringLiteral("1"));
+    const QString named = m_dir->filePath(QStringLiteral("named.sqlite"));
+    QVERIFY(QFile::copy(m_db, named));
+    for (const QStringList& args : { QStringList { QStringLiteral("--db"), m_db }, QStringList { named } }) {
+        const auto r = lg(args, env);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(!QFileInfo::exists(home + QStringLiteral("/data/layerguard/cache.sqlite")),
+            qPrintable(args.join(QLatin1Char(' '))));
+    }
+    // anything else is still the CLI: an unknown word is a usage error, not a window
+    LG_COMPARE(lg({ QStringLiteral("cache.txt") }, env).code, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -59,6 +59,7 @@ private Q_SLOTS:
     void trendIsDownsampledAndRanged();
     void estateOfTwoTargetsScannedApart();
     void overdueFindingsAndTimeToRemediate();
+    void drillDownsAndChangesMadeElsewhere();
     void backgroundScanStoresAndRefreshes();
     void unreachableClusterIsShownWhereItFailed();
     void reportPreviewIsTheSavedPdf();
@@ -527,7 +528,71 @@ void TestDashboard::overdueFindingsAndTimeToRemediate()
         QVERIFY(model->index(r, 0).data(FindingsModel::OverdueRole).toBool());
     }
     save(&window, QStringLiteral("28-overdue-findings"));
+    // English plural forms wherever a count is shown: "10 findings", "1 target", never "(s)"
+    bool countShown = false;
+    for (const auto* label : window.findChildren<QLabel*>()) {
+        QVERIFY2(!label->text().contains(QLatin1String("(s)")), qPrintable(label->text()));
+        countShown = countShown || label->text() == QStringLiteral("%1 findings").arg(overdue);
+    }
+    QVERIFY(countShown);
+    window.showPage(0);
+    bool oneTarget = false;
+    for (const auto* label : overview->findChildren<QLabel*>())
+        oneTarget = oneTarget || label->text().contains(QLatin1String("\n1 target, latest scan"));
+    QVERIFY(oneTarget);
     list->setOverdueOnly(false);
+}
+
+// A top risk and a new finding open in All findings, selected; a scan written by another process (the CLI)
+// shows up without a restart, F5 or not.
+void TestDashboard::drillDownsAndChangesMadeElsewhere()
+{
+    seed(2); // the second scan leaves out LG-PSS-HOST-PORTS ...
+    {
+        static const RuleCatalog catalog = RuleCatalog::builtin();
+        Store store(m_path);
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
+        Scanner scanner(catalog, {});
+        CancelToken cancel { false };
+        QVERIFY(scanner.run(sources, &store, cancel, {}).scanId); // ... which come back as new findings
+    }
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.setTarget({});
+    window.showPage(0);
+    auto* overview = window.findChild<OverviewPage*>();
+    QVERIFY(overview->waitUntilLoaded());
+    FindingsPage* all = window.findingsPage(5);
+    all->setSeverityShown(Severity::Low, false); // a filter that would hide low findings is cleared by the drill-down
+    for (QListWidget* list : { overview->topRisks(), overview->changes() }) {
+        QListWidgetItem* item = nullptr;
+        for (int i = 0; i < list->count() && !item; ++i)
+            if (!list->item(i)->data(Qt::UserRole).toString().isEmpty())
+                item = list->item(i);
+        QVERIFY2(item, "no finding in the list");
+        const QString id = item->data(Qt::UserRole).toString();
+        window.showPage(0);
+        Q_EMIT list->itemActivated(item);
+        QVERIFY(all->isVisible());
+        QVERIFY(all->waitUntilLoaded());
+        QTRY_COMPARE(all->table()->currentIndex().data(FindingsModel::FindingIdRole).toString(), id);
+    }
+    // another process writes a scan of a new target: the window shows it within the watch interval
+    QCOMPARE(overview->targetsList()->count(), 2);
+    {
+        static const RuleCatalog catalog = RuleCatalog::builtin();
+        Store elsewhere(m_path);
+        std::vector<std::unique_ptr<Connector>> sources;
+        sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "staging"));
+        Scanner scanner(catalog, {});
+        CancelToken cancel { false };
+        QVERIFY(scanner.run(sources, &elsewhere, cancel, {}).scanId);
+    }
+    window.showPage(0);
+    QTRY_COMPARE_WITH_TIMEOUT(overview->targetsList()->count(), 3, 5000);
 }
 
 void TestDashboard::acceptRiskThroughTheWindow()
