@@ -7,6 +7,7 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QRegularExpression>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QGroupBox>
@@ -246,13 +247,27 @@ bool ReportDialog::saveTo(const QString& path, QString* error)
     }
 }
 
+QString ReportDialog::withFormatExtension(const QString& path, const QString& filter)
+{
+    // the extension of the chosen filter ("SARIF 2.1.0 (*.sarif)") when the typed name has none of the formats'
+    static const QRegularExpression pattern(QStringLiteral("\\(\\*(\\.[a-z]+)\\)"));
+    for (const char* known : { ".pdf", ".sarif", ".json", ".csv", ".xml" })
+        if (path.endsWith(QLatin1String(known), Qt::CaseInsensitive))
+            return path;
+    const auto match = pattern.match(filter);
+    return path + (match.hasMatch() ? match.captured(1) : QStringLiteral(".pdf"));
+}
+
 void ReportDialog::chooseAndSave()
 {
-    const QString path
-        = QFileDialog::getSaveFileName(this, windowTitle(), (m_scanId == 0 ? QStringLiteral("layerguard-estate.pdf") : QStringLiteral("layerguard-scan-%1.pdf").arg(m_scanId)),
-            tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"));
+    QString filter;
+    QString path = QFileDialog::getSaveFileName(this, windowTitle(),
+        m_scanId == 0 ? QStringLiteral("layerguard-estate.pdf") : QStringLiteral("layerguard-scan-%1.pdf").arg(m_scanId),
+        tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"),
+        &filter);
     if (path.isEmpty())
         return;
+    path = withFormatExtension(path, filter);
     QString error;
     if (!saveTo(path, &error)) {
         QMessageBox::warning(this, windowTitle(), tr("The report was not saved: %1").arg(error));

@@ -35,6 +35,8 @@ public:
     [[nodiscard]] std::vector<Framework> selectedFrameworks() const;
     /** Writes the report to `path` in the format its suffix names; the PDF is the previewed file. */
     [[nodiscard]] bool saveTo(const QString& path, QString* error = nullptr);
+    /** `path` with the extension of the format chosen in the save dialog's `filter` unless it names one already. */
+    [[nodiscard]] static QString withFormatExtension(const QString& path, const QString& filter);
 
 Q_SIGNALS:
     void previewReady(int pages);

@@ -793,6 +793,13 @@ void TestDashboard::reportPreviewIsTheSavedPdf()
     QVERIFY(j.open(QIODevice::ReadOnly));
     QVERIFY(j.readAll().contains("\"findings\""));
     QVERIFY(!dialog.saveTo(m_dir->filePath(QStringLiteral("missing/dir/report.csv")), &error));
+    // a name typed without an extension gets the chosen format's; one with a format's extension keeps it
+    QCOMPARE(ReportDialog::withFormatExtension(QStringLiteral("/tmp/q4"), QStringLiteral("SARIF 2.1.0 (*.sarif)")),
+        QStringLiteral("/tmp/q4.sarif"));
+    QCOMPARE(ReportDialog::withFormatExtension(QStringLiteral("/tmp/q4.v2"), QStringLiteral("PDF compliance report (*.pdf)")),
+        QStringLiteral("/tmp/q4.v2.pdf"));
+    QCOMPARE(ReportDialog::withFormatExtension(QStringLiteral("/tmp/q4.JSON"), QStringLiteral("CSV (*.csv)")),
+        QStringLiteral("/tmp/q4.JSON"));
     QVERIFY(!error.isEmpty());
 }
 
