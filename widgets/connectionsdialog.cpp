@@ -142,7 +142,8 @@ ConnectionsDialog::ConnectionsDialog(Store* store, SecretStore* secrets, QWidget
             auto* insecure = new QCheckBox(tr("Do not verify the registry's certificate (insecure)"));
             insecure->setAccessibleName(QStringLiteral("registry.insecure"));
             insecure->setObjectName(QStringLiteral("registry.insecure"));
-            insecure->setToolTip(tr("Anyone on the network path could pose as the registry. Prefer giving its CA file."));
+            insecure->setToolTip(
+                tr("Anyone on the network path could pose as the registry. Prefer giving its CA file."));
             connect(insecure, &QCheckBox::toggled, this, [this](bool on) {
                 if (on)
                     setStatus(tr("TLS verification off: the registry's identity is not checked, and every scan "

@@ -242,8 +242,9 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
     case Qt::ToolTipRole:
         if (index.column() == AgeColumn && f->firstSeen > 0) {
             const int days = m_query.filter.slaDays[std::size_t(f->severity)];
-            const QString seen = tr("First seen %1").arg(
-                QDateTime::fromSecsSinceEpoch(f->firstSeen).toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+            const QString seen
+                = tr("First seen %1")
+                      .arg(QDateTime::fromSecsSinceEpoch(f->firstSeen).toString(QStringLiteral("yyyy-MM-dd HH:mm")));
             return days > 0 ? tr("%1\nTo be fixed within %2 days of that (%3 findings)")
                                   .arg(seen)
                                   .arg(days)

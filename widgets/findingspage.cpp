@@ -22,8 +22,8 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QShortcut>
 #include <QRegularExpression>
+#include <QShortcut>
 #include <QSignalBlocker>
 #include <QSplitter>
 #include <QStackedLayout>
@@ -67,7 +67,8 @@ QString referenceLink(const std::string& ref)
             url = QUrl(QStringLiteral("https://hub.armosec.io/docs/")
                 + QString::fromLatin1(QUrl::toPercentEncoding(r.toLower())));
         else if (r.startsWith(QLatin1String("CVE-")))
-            url = QUrl(QStringLiteral("https://www.cve.org/CVERecord?id=") + QString::fromLatin1(QUrl::toPercentEncoding(r)));
+            url = QUrl(
+                QStringLiteral("https://www.cve.org/CVERecord?id=") + QString::fromLatin1(QUrl::toPercentEncoding(r)));
         else if (r.startsWith(QLatin1String("PSS-")))
             url = QUrl(QStringLiteral("https://kubernetes.io/docs/concepts/security/pod-security-standards/"));
     } else {
@@ -254,8 +255,8 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
         if (m_filling || m_currentId.empty())
             return;
         const bool done = item->checkState() == Qt::Checked;
-        m_store->setChecklistStep(m_currentId, m_checklist->row(item), done,
-            currentUser(), QDateTime::currentSecsSinceEpoch());
+        m_store->setChecklistStep(
+            m_currentId, m_checklist->row(item), done, currentUser(), QDateTime::currentSecsSinceEpoch());
         showDetail();
         Q_EMIT stateChanged();
     });
@@ -287,9 +288,8 @@ void FindingsPage::refresh()
         return;
     }
     if (m_layer) {
-        const bool scanned = std::any_of(estate.layers.begin(), estate.layers.end(), [&](const auto& ls) {
-            return ls.layer == *m_layer;
-        });
+        const bool scanned = std::any_of(
+            estate.layers.begin(), estate.layers.end(), [&](const auto& ls) { return ls.layer == *m_layer; });
         if (!scanned) {
             m_emptyText->setText(QStringLiteral("<h3>%1 — not scanned</h3>%2")
                                      .arg(theme::layerTitle(*m_layer), theme::layerHint(*m_layer)));
@@ -408,12 +408,11 @@ void FindingsPage::queryFinished(int rows)
         m_table->scrollTo(m_model->index(row, 0));
     } else {
         const auto& f = m_model->query().filter;
-        m_detail->setHtml(
-            tr("<p>No finding matches. %1</p>")
-                .arg(f.search.empty() && f.severities == 0x1f && !f.status && !f.overdueAt
-                            && f.groupBy == FindingGroupBy::None
-                        ? tr("Every rule that applied to this layer passed in the latest scan.")
-                        : tr("Clear the filters to see all findings.")));
+        m_detail->setHtml(tr("<p>No finding matches. %1</p>")
+                              .arg(f.search.empty() && f.severities == 0x1f && !f.status && !f.overdueAt
+                                          && f.groupBy == FindingGroupBy::None
+                                      ? tr("Every rule that applied to this layer passed in the latest scan.")
+                                      : tr("Clear the filters to see all findings.")));
     }
     showDetail();
 }

@@ -23,10 +23,10 @@
 #include <QValueAxis>
 
 #include <algorithm>
-#include <numeric>
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <numeric>
 
 namespace lg {
 
@@ -93,7 +93,7 @@ protected:
         f.setBold(false);
         p.setFont(f);
         p.setPen(palette().color(QPalette::WindowText));
-        QString band = m_score   ? QString::fromLatin1(scoreBand(*m_score))
+        QString band = m_score       ? QString::fromLatin1(scoreBand(*m_score))
             : m_tally.evaluated == 0 ? tr("not observed: no check had data")
                                      : tr("no score");
         if (m_delta && *m_delta != 0)
@@ -193,7 +193,8 @@ OverviewPage::OverviewPage(QWidget* parent)
     v->addLayout(tiles);
 
     auto* trendBar = new QHBoxLayout;
-    auto* trendTitle = new QLabel(tr("<b>Risk trend</b> per layer (score, higher is better; the estate after each scan)"));
+    auto* trendTitle
+        = new QLabel(tr("<b>Risk trend</b> per layer (score, higher is better; the estate after each scan)"));
     m_hover = new QLabel;
     m_hover->setStyleSheet(QStringLiteral("color: palette(dark);"));
     m_range = new QComboBox;
@@ -225,9 +226,8 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_targets = new QListWidget;
     m_targets->setAccessibleName(tr("Targets"));
     m_targets->setToolTip(tr("The latest scan of each target; Enter or double-click shows one target"));
-    connect(m_targets, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
-        Q_EMIT targetActivated(item->data(Qt::UserRole).toString());
-    });
+    connect(m_targets, &QListWidget::itemActivated, this,
+        [this](QListWidgetItem* item) { Q_EMIT targetActivated(item->data(Qt::UserRole).toString()); });
     auto* risksTitle = new QLabel(tr("<b>Top risks</b>"));
     m_topRisks = new QListWidget;
     m_changesTitle = new QLabel(tr("<b>Changed since the previous scan</b>"));
@@ -274,8 +274,8 @@ void OverviewPage::refresh(const Store& store)
             .arg(theme::scoreColor(overall).name(), overall ? QString::number(*overall) : QStringLiteral("—")));
     QString detail = m_target.empty()
         ? tr("Estate · %1").arg(overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"))
-        : tr("%1 · %2").arg(QString::fromStdString(m_target),
-              overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"));
+        : tr("%1 · %2").arg(
+            QString::fromStdString(m_target), overall ? QString::fromLatin1(scoreBand(*overall)) : tr("no score"));
     if (before && before->score && overall) {
         const int d = *overall - *before->score;
         detail += d == 0 ? tr(" · unchanged")
@@ -286,7 +286,8 @@ void OverviewPage::refresh(const Store& store)
     }
     const auto newest = std::max_element(estate.targets.begin(), estate.targets.end(),
         [](const auto& a, const auto& b) { return a.scannedAt < b.scannedAt; });
-    const int stale = int(std::count_if(estate.targets.begin(), estate.targets.end(), [](const auto& t) { return t.stale; }));
+    const int stale
+        = int(std::count_if(estate.targets.begin(), estate.targets.end(), [](const auto& t) { return t.stale; }));
     detail += tr("\n%n target(s), latest scan %1", nullptr, int(estate.targets.size()))
                   .arg(QDateTime::fromSecsSinceEpoch(newest->scannedAt).toString(QStringLiteral("d MMM yyyy HH:mm")));
     if (stale > 0)
@@ -308,7 +309,8 @@ void OverviewPage::refresh(const Store& store)
 
     for (std::size_t i = 0; i < kAllLayers.size(); ++i) {
         const Layer l = kAllLayers[i];
-        auto it = std::find_if(estate.layers.begin(), estate.layers.end(), [&](const auto& ls) { return ls.layer == l; });
+        auto it
+            = std::find_if(estate.layers.begin(), estate.layers.end(), [&](const auto& ls) { return ls.layer == l; });
         if (it == estate.layers.end()) {
             m_tiles[i]->set(std::nullopt, false, std::nullopt, {});
             continue;
@@ -325,15 +327,19 @@ void OverviewPage::refresh(const Store& store)
     m_targetsTitle->setText(m_target.empty() ? tr("<b>Targets</b> (the latest scan of each)") : tr("<b>Target</b>"));
     for (const auto& t : estate.targets) {
         const QString when = QDateTime::fromSecsSinceEpoch(t.scannedAt).toString(QStringLiteral("d MMM HH:mm"));
-        auto* item = new QListWidgetItem(QStringLiteral("%1  %2 · %3%4")
-                                             .arg(t.score ? QString::number(*t.score) : QStringLiteral("—"),
-                                                 QString::fromStdString(t.target),
-                                                 t.stale ? tr("stale since %1").arg(when) : when,
-                                                 t.kind.empty() ? QString() : tr(" · %1").arg(QString::fromStdString(t.kind))));
+        auto* item = new QListWidgetItem(
+            QStringLiteral("%1  %2 · %3%4")
+                .arg(t.score ? QString::number(*t.score) : QStringLiteral("—"), QString::fromStdString(t.target),
+                    t.stale ? tr("stale since %1").arg(when) : when,
+                    t.kind.empty() ? QString() : tr(" · %1").arg(QString::fromStdString(t.kind))));
         item->setData(Qt::UserRole, QString::fromStdString(t.target));
         item->setForeground(t.stale ? QColor(0xB0, 0x1E, 0x2D) : theme::scoreColor(t.score));
-        item->setToolTip(tr("Scan %1 of %2%3").arg(t.scanId).arg(QString::fromStdString(t.target),
-            t.stale ? tr(": not scanned for more than %n day(s)", nullptr, int(estate.staleAfter / 86400)) : QString()));
+        item->setToolTip(
+            tr("Scan %1 of %2%3")
+                .arg(t.scanId)
+                .arg(QString::fromStdString(t.target),
+                    t.stale ? tr(": not scanned for more than %n day(s)", nullptr, int(estate.staleAfter / 86400))
+                            : QString()));
         m_targets->addItem(item);
     }
     buildTrend();
@@ -371,7 +377,8 @@ void OverviewPage::refresh(const Store& store)
                 side.changes.added += d.added;
                 side.changes.resolved += d.resolved;
                 std::move(d.addedFirst.begin(), d.addedFirst.end(), std::back_inserter(side.changes.addedFirst));
-                std::move(d.resolvedFirst.begin(), d.resolvedFirst.end(), std::back_inserter(side.changes.resolvedFirst));
+                std::move(
+                    d.resolvedFirst.begin(), d.resolvedFirst.end(), std::back_inserter(side.changes.resolvedFirst));
             }
             auto bySeverity = [](const Finding& a, const Finding& b) { return a.severity < b.severity; };
             std::stable_sort(side.top.begin(), side.top.end(), bySeverity);
@@ -498,9 +505,9 @@ void OverviewPage::loadLifecycle()
                       .arg(theme::severityColor(Severity::Critical).name())
                       .arg(overdue)
                       .arg(bySeverity.join(QStringLiteral(", ")));
-            m_lifecycle->setText(tr("%1 &nbsp;·&nbsp; <b>Mean time to remediate</b>, %2: %3")
-                                     .arg(late, period,
-                                         fixed.isEmpty() ? tr("nothing fixed yet") : fixed.join(QStringLiteral(" · "))));
+            m_lifecycle->setText(
+                tr("%1 &nbsp;·&nbsp; <b>Mean time to remediate</b>, %2: %3")
+                    .arg(late, period, fixed.isEmpty() ? tr("nothing fixed yet") : fixed.join(QStringLiteral(" · "))));
             m_lifecycle->setToolTip(tr("Deadlines after a finding is first seen: critical %1 days, high %2, medium %3, "
                                        "low %4. Time to remediate: from the scan that found a finding to the first "
                                        "scan of its target without it.")

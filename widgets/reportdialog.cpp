@@ -7,7 +7,6 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
-#include <QRegularExpression>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QGroupBox>
@@ -19,6 +18,7 @@
 #include <QPdfView>
 #include <QPointer>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QSpinBox>
 #include <QTimer>
@@ -229,7 +229,8 @@ bool ReportDialog::saveTo(const QString& path, QString* error)
         const std::string format = formatOf(path);
         if (format != "pdf") {
             Store store(m_cachePath);
-            (void)writeReport(store, m_scanId, format, path.toStdString(), selectedFrameworks(), false, nullptr, 0, m_target);
+            (void)writeReport(
+                store, m_scanId, format, path.toStdString(), selectedFrameworks(), false, nullptr, 0, m_target);
             return true;
         }
         if (m_previewPath.isEmpty())
@@ -262,7 +263,8 @@ void ReportDialog::chooseAndSave()
 {
     QString filter;
     QString path = QFileDialog::getSaveFileName(this, windowTitle(),
-        m_scanId == 0 ? QStringLiteral("layerguard-estate.pdf") : QStringLiteral("layerguard-scan-%1.pdf").arg(m_scanId),
+        m_scanId == 0 ? QStringLiteral("layerguard-estate.pdf")
+                      : QStringLiteral("layerguard-scan-%1.pdf").arg(m_scanId),
         tr("PDF compliance report (*.pdf);;SARIF 2.1.0 (*.sarif);;JSON (*.json);;CSV (*.csv);;JUnit XML (*.xml)"),
         &filter);
     if (path.isEmpty())

@@ -538,8 +538,9 @@ int cmdScan(const QStringList& args)
         }
         const auto unobserved = outcome.unobservedLayers();
         for (Layer l : unobserved)
-            err(std::string(toString(l)) + ": not observed — no check had data from its sources; the layer has no "
-                                           "score (the coverage findings say what was missing)");
+            err(std::string(toString(l))
+                + ": not observed — no check had data from its sources; the layer has no "
+                  "score (the coverage findings say what was missing)");
         const auto info = store->scan(*outcome.scanId);
         if (!quiet && info)
             printLayerSummary(*info);
@@ -617,7 +618,8 @@ int cmdFindings(const QStringList& args)
                            "days, high 30, medium 90, low 180).") },
         { QStringLiteral("older-than"), QStringLiteral("Only findings first seen more than this long ago (30d)."),
             QStringLiteral("DAYS") },
-        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."), QStringLiteral("FILE") },
+        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."),
+            QStringLiteral("FILE") },
         formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
@@ -724,8 +726,8 @@ int cmdFindings(const QStringList& args)
             else if (parts.size() == 1)
                 where = parts.front().second + " (scan " + std::to_string(parts.front().first) + ")";
             else
-                where = counted(parts.size(), "target", "targets") + " (the latest scan of each: "
-                    + counted(scansShown.size(), "scan", "scans") + ")";
+                where = counted(parts.size(), "target", "targets")
+                    + " (the latest scan of each: " + counted(scansShown.size(), "scan", "scans") + ")";
             std::cout << counted(findings.size(), "finding", "findings") << " in " << where << " (" << accepted
                       << " accepted, " << exempted << " exempted, " << late << " overdue)\n";
         }
@@ -900,8 +902,8 @@ int cmdDiff(const QStringList& args)
                     { "resolved", resolved }, { "unchanged", d.unchanged.size() } });
                 continue;
             }
-            std::cout << (pr.target.empty() ? std::string() : printable(pr.target) + ": ") << "scan " << pr.a
-                      << " -> " << pr.b << ": " << d.added.size() << " new, " << d.resolved.size() << " resolved, "
+            std::cout << (pr.target.empty() ? std::string() : printable(pr.target) + ": ") << "scan " << pr.a << " -> "
+                      << pr.b << ": " << d.added.size() << " new, " << d.resolved.size() << " resolved, "
                       << d.unchanged.size() << " unchanged\n";
             for (const auto& f : d.added)
                 std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
@@ -941,7 +943,8 @@ int cmdPosture(const QStringList& args)
         { QStringLiteral("period"),
             QStringLiteral("Days over which the mean time to remediate is measured (default 90)."),
             QStringLiteral("DAYS") },
-        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."), QStringLiteral("FILE") },
+        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."),
+            QStringLiteral("FILE") },
         formatOption(QStringLiteral("table or json"), QStringLiteral("table")), dbOption() });
     int code = kExitOk;
     if (!parse(p, args, &code))
@@ -1000,8 +1003,8 @@ int cmdPosture(const QStringList& args)
                 overdue[name] = overdueCounts[i];
                 deadlines[name] = sla[i] > 0 ? nlohmann::json(sla[i]) : nlohmann::json();
                 fixed[name] = { { "fixed", mttr[i].fixed },
-                    { "mean_days", mttr[i].fixed ? nlohmann::json(double(mttr[i].meanSeconds) / 86400.0)
-                                                 : nlohmann::json() } };
+                    { "mean_days",
+                        mttr[i].fixed ? nlohmann::json(double(mttr[i].meanSeconds) / 86400.0) : nlohmann::json() } };
             }
             return nlohmann::json { { "overdue", overdue }, { "sla_days", deadlines },
                 { "time_to_remediate", { { "period_days", period }, { "by_severity", fixed } } } };
@@ -1029,8 +1032,7 @@ int cmdPosture(const QStringList& args)
                     { "layers", layersJson(t.layers) } });
             std::cout << dumpJson({ { "overall", e.score ? nlohmann::json(*e.score) : nlohmann::json() },
                                       { "layers", layersJson(e.layers) }, { "targets", targets },
-                                      { "stale_after_days", staleAfter / 86400 },
-                                      { "lifecycle", lifecycleJson() } },
+                                      { "stale_after_days", staleAfter / 86400 }, { "lifecycle", lifecycleJson() } },
                 2) << "\n";
             return kExitOk;
         }
@@ -1049,13 +1051,13 @@ int cmdPosture(const QStringList& args)
             std::cout << "\n";
         };
         for (const auto& t : e.targets)
-            row(t.target, t.kind, std::to_string(t.scanId),
-                dateText(t.scannedAt) + (t.stale ? " STALE" : ""), t.score, t.layers);
+            row(t.target, t.kind, std::to_string(t.scanId), dateText(t.scannedAt) + (t.stale ? " STALE" : ""), t.score,
+                t.layers);
         row("estate (" + counted(e.targets.size(), "target", "targets") + ")", "", "", "", e.score, e.layers);
         for (const auto& t : e.targets)
             if (t.stale)
-                std::cout << printable(t.target) << ": not scanned since " << dateText(t.scannedAt)
-                          << " (stale after " << staleAfter / 86400 << " days)\n";
+                std::cout << printable(t.target) << ": not scanned since " << dateText(t.scannedAt) << " (stale after "
+                          << staleAfter / 86400 << " days)\n";
         std::string overdueLine, mttrLine;
         for (Severity sev : kAllSeverities) {
             const auto i = std::size_t(sev);
@@ -1070,8 +1072,8 @@ int cmdPosture(const QStringList& args)
             }
         }
         std::cout << "Overdue: " << (overdueLine.empty() ? "none" : overdueLine) << "\n";
-        std::cout << "Mean time to remediate, last " << period << " days: "
-                  << (mttrLine.empty() ? "nothing fixed" : mttrLine) << "\n";
+        std::cout << "Mean time to remediate, last " << period
+                  << " days: " << (mttrLine.empty() ? "nothing fixed" : mttrLine) << "\n";
         return kExitOk;
     } catch (const StoreError& e) {
         return failWith(e);

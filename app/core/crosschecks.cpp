@@ -450,7 +450,8 @@ public:
                 evidence.push_back({ "roleRef", roleRef });
                 evidence.push_back({ "subjects", nlohmann::json(named) });
                 if (!excess.empty())
-                    evidence.push_back({ kind + "/" + name + ".rules beyond public information", nlohmann::json(excess) });
+                    evidence.push_back(
+                        { kind + "/" + name + ".rules beyond public information", nlohmann::json(excess) });
             }
             engine.record(m_rule, b, subject, failed, std::move(message), std::move(evidence));
         }
@@ -499,13 +500,14 @@ public:
         if (r.kind == "ValidatingWebhookConfiguration") {
             for (const auto& hook : member(r.data, "webhooks"))
                 if (coversPods(member(hook, "rules")))
-                    m_controls.push_back({ r.target, r.kind + "/" + r.name, selectorOrAll(member(hook, "namespaceSelector")) });
+                    m_controls.push_back(
+                        { r.target, r.kind + "/" + r.name, selectorOrAll(member(hook, "namespaceSelector")) });
             return;
         }
         if (r.kind == "ValidatingAdmissionPolicyBinding") {
             const auto& spec = member(r.data, "spec");
-            m_controls.push_back({ r.target, r.kind + "/" + r.name,
-                selectorOrAll(path(spec, "matchResources", "namespaceSelector")) });
+            m_controls.push_back(
+                { r.target, r.kind + "/" + r.name, selectorOrAll(path(spec, "matchResources", "namespaceSelector")) });
             return;
         }
         if (r.kind != "Namespace")
@@ -551,14 +553,14 @@ public:
     }
 
 private:
-    /** A webhook rule list that intercepts pod creation (core group, pods or *, CREATE or *, not cluster scope only). */
+    /** A webhook rule list that intercepts pod creation (core group, pods or *, CREATE or *, not cluster scope only).
+     */
     static bool coversPods(const nlohmann::json& rules)
     {
         for (const auto& rule : rules) {
             const bool group = hasAll(member(rule, "apiGroups"), "") || hasAll(member(rule, "apiGroups"), "*");
             const bool pods = hasAll(member(rule, "resources"), "pods") || hasAll(member(rule, "resources"), "*");
-            const bool create
-                = hasAll(member(rule, "operations"), "CREATE") || hasAll(member(rule, "operations"), "*");
+            const bool create = hasAll(member(rule, "operations"), "CREATE") || hasAll(member(rule, "operations"), "*");
             const bool namespaced = text(rule, "scope", "*") != "Cluster"; // "Cluster" leaves namespaced pods out
             if (group && pods && create && namespaced)
                 return true;
@@ -795,7 +797,8 @@ bool lists(const nlohmann::json& rule, const char* field, std::initializer_list<
     if (!list.is_array())
         return false;
     for (const auto& v : list)
-        if (v.is_string() && (v == "*" || std::find(values.begin(), values.end(), v.get<std::string>()) != values.end()))
+        if (v.is_string()
+            && (v == "*" || std::find(values.begin(), values.end(), v.get<std::string>()) != values.end()))
             return true;
     return false;
 }
@@ -866,18 +869,22 @@ public:
                     continue;
                 }
                 const bool write = lists(rule, "verbs", { "create", "update", "patch" });
-                if (write && lists(rule, "apiGroups", { "" }) && lists(rule, "resources", { "pods", "replicationcontrollers" }))
+                if (write && lists(rule, "apiGroups", { "" })
+                    && lists(rule, "resources", { "pods", "replicationcontrollers" }))
                     powers.push_back("create or change pods");
                 if (write && lists(rule, "apiGroups", { "apps", "batch" })
-                    && lists(rule, "resources", { "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs" }))
+                    && lists(rule, "resources",
+                        { "deployments", "replicasets", "statefulsets", "daemonsets", "jobs", "cronjobs" }))
                     powers.push_back("create or change workload controllers");
                 if (lists(rule, "verbs", { "get", "list", "watch" }) && lists(rule, "apiGroups", { "" })
                     && lists(rule, "resources", { "secrets" }))
                     powers.push_back("read secrets");
-                if (lists(rule, "verbs", { "escalate", "bind" }) && lists(rule, "apiGroups", { "rbac.authorization.k8s.io" })
+                if (lists(rule, "verbs", { "escalate", "bind" })
+                    && lists(rule, "apiGroups", { "rbac.authorization.k8s.io" })
                     && lists(rule, "resources", { "roles", "clusterroles" }))
                     powers.push_back("escalate or bind roles");
-                if (lists(rule, "verbs", { "impersonate" }) && lists(rule, "resources", { "users", "groups", "serviceaccounts" }))
+                if (lists(rule, "verbs", { "impersonate" })
+                    && lists(rule, "resources", { "users", "groups", "serviceaccounts" }))
                     powers.push_back("impersonate");
             }
             if (powers.empty())
@@ -990,7 +997,8 @@ public:
             std::vector<Evidence> evidence;
             if (failed) {
                 message = "Cluster " + target
-                    + " offers no sandboxed runtime (a RuntimeClass for gVisor or Kata Containers): every pod shares its "
+                    + " offers no sandboxed runtime (a RuntimeClass for gVisor or Kata Containers): every pod shares "
+                      "its "
                       "node's kernel, so one kernel exploit reaches every pod of the node";
                 evidence.push_back({ "RuntimeClasses with a sandbox handler", nlohmann::json::array() });
                 evidence.push_back({ "workloads naming a runtimeClassName", m_using[target] });

@@ -206,7 +206,8 @@ std::string maskAssignments(std::string_view text)
             && (looksLikeSecretName(m.captured(1).toStdString()) || looksLikeSecretValue(value.toStdString()));
         result += in.mid(last, m.capturedStart(2) - last);
         if (secret) { // quotes kept: a masked JSON or YAML text stays well-formed
-            const QString quote = m.captured(2).size() >= 2 && (m.captured(2).front() == u'"' || m.captured(2).front() == u'\'')
+            const QString quote
+                = m.captured(2).size() >= 2 && (m.captured(2).front() == u'"' || m.captured(2).front() == u'\'')
                 ? QString(m.captured(2).front())
                 : QString();
             result += quote + QLatin1String(kMasked.data(), qsizetype(kMasked.size())) + quote;

@@ -130,7 +130,8 @@ nlohmann::json toJson(const Finding& f)
         { "severity", toString(f.severity) }, { "status", toString(f.status) }, { "target", f.subject.target },
         { "resource", std::move(resource) }, { "message", f.message }, { "evidence", std::move(evidence) },
         { "remediation", std::move(remediation) }, { "references", f.references }, { "frameworks", f.frameworks } };
-    auto iso = [](std::int64_t t) { return QDateTime::fromSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODate).toStdString(); };
+    auto iso
+        = [](std::int64_t t) { return QDateTime::fromSecsSinceEpoch(t, Qt::UTC).toString(Qt::ISODate).toStdString(); };
     if (f.firstSeen > 0)
         out["first_seen"] = iso(f.firstSeen);
     if (f.status == FindingStatus::Exempted)
@@ -166,7 +167,8 @@ Finding findingFromJson(const nlohmann::json& j)
     f.references = j.value("references", std::vector<std::string>());
     f.frameworks = j.value("frameworks", std::vector<std::string>());
     if (const auto it = j.find("first_seen"); it != j.end() && it->is_string())
-        f.firstSeen = QDateTime::fromString(QString::fromStdString(it->get<std::string>()), Qt::ISODate).toSecsSinceEpoch();
+        f.firstSeen
+            = QDateTime::fromString(QString::fromStdString(it->get<std::string>()), Qt::ISODate).toSecsSinceEpoch();
     if (const auto it = j.find("exemption"); it != j.end() && it->is_object()) {
         f.exemption.by = it->value("by", std::string());
         f.exemption.reason = it->value("reason", std::string());

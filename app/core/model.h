@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>

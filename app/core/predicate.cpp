@@ -5,8 +5,8 @@
 
 #include <QDateTime>
 
-#include <regex>
 #include <QRegularExpression>
+#include <regex>
 
 #include <algorithm>
 #include <cctype>
@@ -646,11 +646,14 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
     if (it->second == Op::EndOfLife) {
         const auto& dates = j.value("value", nlohmann::json());
         if (!dates.is_object() || dates.empty())
-            throw std::invalid_argument("end_of_life needs a table of release lines and dates, e.g. {\"1.33\": \"2026-06-28\"}");
+            throw std::invalid_argument(
+                "end_of_life needs a table of release lines and dates, e.g. {\"1.33\": \"2026-06-28\"}");
         static const std::regex kLine("^[0-9]+(\\.[0-9]+)?$"), kDate("^[0-9]{4}-[0-9]{2}-[0-9]{2}$");
         for (const auto& [line, date] : dates.items())
-            if (!std::regex_match(line, kLine) || !date.is_string() || !std::regex_match(date.get<std::string>(), kDate))
-                throw std::invalid_argument("end_of_life: \"" + line + "\" needs a release line (MAJOR or MAJOR.MINOR) and a YYYY-MM-DD date");
+            if (!std::regex_match(line, kLine) || !date.is_string()
+                || !std::regex_match(date.get<std::string>(), kDate))
+                throw std::invalid_argument(
+                    "end_of_life: \"" + line + "\" needs a release line (MAJOR or MAJOR.MINOR) and a YYYY-MM-DD date");
     }
     try {
         std::optional<PathSpec> valuePath;

@@ -1,7 +1,7 @@
 #include "rule.h"
 
-#include "jsonutil.h"
 #include "files.h"
+#include "jsonutil.h"
 #include "kubeshape.h"
 #include "yamlio.h"
 
@@ -194,7 +194,8 @@ bool Policy::isDisabled(std::string_view ruleId) const
 std::optional<ExemptionInfo> Policy::exemption(const Rule& rule, const Resource& resource) const
 {
     auto names = [&](const std::string& item) {
-        return item == rule.id || std::find(rule.references.begin(), rule.references.end(), item) != rule.references.end();
+        return item == rule.id
+            || std::find(rule.references.begin(), rule.references.end(), item) != rule.references.end();
     };
     // Called for every failure: references into the resource, never copies of its metadata.
     const auto& meta = member(resource.data, "metadata");
@@ -268,7 +269,8 @@ Policy Policy::fromJson(
         if (!list.is_array())
             throw std::invalid_argument("allowed_registries must be a list of registries, e.g. [registry.example]");
         for (const auto& e : list) {
-            if (!e.is_string() || e.get<std::string>().empty() || e.get<std::string>().find_first_of(" \t*") != std::string::npos)
+            if (!e.is_string() || e.get<std::string>().empty()
+                || e.get<std::string>().find_first_of(" \t*") != std::string::npos)
                 throw std::invalid_argument(
                     "allowed_registries: each entry is a registry host or host/path prefix, without spaces or *");
             std::string entry = e.get<std::string>();
@@ -301,8 +303,9 @@ Policy Policy::fromJson(
             throw std::invalid_argument(where + " must be a map of rule, namespace, name, label, annotation, reason");
         // An exemption without a rule used to exempt every rule of the resource: it must now say so ("*").
         if (!e.contains("rule") || !e.at("rule").is_string() || e.at("rule").get<std::string>().empty())
-            throw std::invalid_argument(where + " names no rule: give the rule id it exempts (or a peer id such as "
-                                                "KSV017; rule: \"*\" exempts every rule and must be written out)");
+            throw std::invalid_argument(where
+                + " names no rule: give the rule id it exempts (or a peer id such as "
+                  "KSV017; rule: \"*\" exempts every rule and must be written out)");
         ex.rule = e.at("rule").get<std::string>();
         ex.namespace_ = e.value("namespace", std::string());
         ex.name = e.value("name", std::string());
@@ -352,7 +355,8 @@ bool imageFromAllowedRegistry(std::string_view image, const std::vector<std::str
     const auto slash = name.find('/');
     const std::string_view first = name.substr(0, slash);
     if (slash != std::string_view::npos
-        && (first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos || first == "localhost")) {
+        && (first.find('.') != std::string_view::npos || first.find(':') != std::string_view::npos
+            || first == "localhost")) {
         host = lower(first);
         path = std::string(name.substr(slash + 1));
     } else {
@@ -374,6 +378,5 @@ bool imageFromAllowedRegistry(std::string_view image, const std::vector<std::str
     }
     return false;
 }
-
 
 } // namespace lg

@@ -6,8 +6,8 @@
 #include <array>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +62,6 @@ struct Rule {
     [[nodiscard]] nlohmann::json toJson() const; ///< reference form for `layerguard rules --format json`
 };
 
-
 /** Parses one rule; throws std::invalid_argument with the reason (the caller adds the file name). */
 [[nodiscard]] Rule parseRule(const nlohmann::json& json);
 
@@ -98,7 +97,8 @@ inline constexpr std::array<int, 5> kDefaultSlaDays { 7, 30, 90, 180, 0 };
 [[nodiscard]] bool imageFromAllowedRegistry(std::string_view image, const std::vector<std::string>& allowed);
 
 /** Whether an open finding first seen at `firstSeen` is past its deadline at `now`. */
-[[nodiscard]] inline bool overdue(Severity severity, std::int64_t firstSeen, std::int64_t now, const std::array<int, 5>& sla)
+[[nodiscard]] inline bool overdue(
+    Severity severity, std::int64_t firstSeen, std::int64_t now, const std::array<int, 5>& sla)
 {
     const int days = sla[static_cast<std::size_t>(severity)];
     return days > 0 && firstSeen > 0 && now - firstSeen > std::int64_t(days) * 86400;

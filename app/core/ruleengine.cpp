@@ -2,8 +2,8 @@
 
 #include "jsonutil.h"
 #include "kubeshape.h"
-#include "rbacdefaults.h"
 #include "masking.h"
+#include "rbacdefaults.h"
 
 #include <algorithm>
 #include <array>
@@ -107,8 +107,8 @@ const nlohmann::json& RuleEngine::clusterFacts(const std::string& target)
     auto it = m_clusterFacts.find(target);
     if (it == m_clusterFacts.end())
         it = m_clusterFacts
-                 .emplace(target,
-                     kubernetesFacts(kNewestKubernetesMinor, "the newest Kubernetes version Layerguard knows"))
+                 .emplace(
+                     target, kubernetesFacts(kNewestKubernetesMinor, "the newest Kubernetes version Layerguard knows"))
                  .first;
     return it->second;
 }

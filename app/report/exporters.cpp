@@ -203,10 +203,10 @@ std::string exportSarif(const ReportInput& in)
             result["suppressions"] = nlohmann::json::array({ suppression });
         } else if (f.status == FindingStatus::Exempted) {
             // in the source (an annotation) or in a policy file beside it
-            result["suppressions"] = nlohmann::json::array({ { { "kind",
-                                                                   f.exemption.by.starts_with("annotation") ? "inSource"
-                                                                                                            : "external" },
-                { "status", "accepted" }, { "justification", maskText(f.exemption.reason + " (" + f.exemption.by + ")") } } });
+            result["suppressions"] = nlohmann::json::array(
+                { { { "kind", f.exemption.by.starts_with("annotation") ? "inSource" : "external" },
+                    { "status", "accepted" },
+                    { "justification", maskText(f.exemption.reason + " (" + f.exemption.by + ")") } } });
         }
         results.push_back(std::move(result));
     }

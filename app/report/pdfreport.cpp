@@ -377,9 +377,9 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     if (in.targets.empty())
         doc.text(QStringLiteral("Scan %1, finished %2").arg(s.id).arg(dateTime(s.finishedAt)), Font::Body);
     else
-        doc.text(QStringLiteral("Estate of %1: the latest scan of each, %2 to %3")
-                     .arg(q(counted(in.targets.size(), "target", "targets")), dateTime(s.startedAt),
-                         dateTime(s.finishedAt)),
+        doc.text(
+            QStringLiteral("Estate of %1: the latest scan of each, %2 to %3")
+                .arg(q(counted(in.targets.size(), "target", "targets")), dateTime(s.startedAt), dateTime(s.finishedAt)),
             Font::Body);
     doc.text(QStringLiteral("Targets: ") + targets.join(QStringLiteral("; ")), Font::Body);
     doc.text(QStringLiteral("Produced by %1 for %2; report written %3")
@@ -422,7 +422,7 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             }
             const auto& c = it->tally.openBySeverity;
             layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
-                { it->score                  ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
+                { it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
                         : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
                                                    : QStringLiteral("no score") },
                 { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
@@ -431,8 +431,8 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 { QString::number(c[3]), severityColor(Severity::Low) } });
         }
         doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
-            { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
-                QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
+            { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"),
+                QStringLiteral("Critical"), QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
             layerRows);
     };
     layerTable(s.layers);
@@ -440,9 +440,9 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         doc.text((in.targets.empty() ? QStringLiteral("Since the previous scan")
                                      : QStringLiteral("Since each target's previous scan"))
                 + QStringLiteral(": %1 new findings, %2 resolved, %3 unchanged.")
-                     .arg(in.diffFromPrevious->added.size())
-                     .arg(in.diffFromPrevious->resolved.size())
-                     .arg(in.diffFromPrevious->unchanged.size()),
+                      .arg(in.diffFromPrevious->added.size())
+                      .arg(in.diffFromPrevious->resolved.size())
+                      .arg(in.diffFromPrevious->unchanged.size()),
             Font::Body);
     else
         doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), Font::Body);
@@ -642,8 +642,8 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     for (const auto& f : in.findings)
         if (f.status == FindingStatus::Exempted)
             exemptRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity) },
-                { q(f.rule + " on " + f.subject.kind + "/" + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/")
-                    + f.subject.name) },
+                { q(f.rule + " on " + f.subject.kind + "/"
+                    + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/") + f.subject.name) },
                 { q(maskText(f.exemption.by)) }, { q(maskText(f.exemption.reason)) } });
     if (exemptRows.empty())
         doc.text(QStringLiteral("Nothing is exempted."), Font::Body);

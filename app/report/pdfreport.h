@@ -31,9 +31,9 @@ struct PdfReportInput {
 /**
  * Draws the compliance report with QPainter on QPdfWriter (A4): cover, contents, executive summary
  * with scores and the trend, a section per framework (control table, then failing resources with
- * evidence and remediation), overdue findings and time to remediate, accepted risks, checklist progress, and an appendix (method, sources,
- * score formula). Running headers, "page X of N", tables that repeat their header across pages.
- * Needs a QGuiApplication (fonts). Returns the number of pages; throws std::runtime_error.
+ * evidence and remediation), overdue findings and time to remediate, accepted risks, checklist progress, and an
+ * appendix (method, sources, score formula). Running headers, "page X of N", tables that repeat their header across
+ * pages. Needs a QGuiApplication (fonts). Returns the number of pages; throws std::runtime_error.
  */
 int writePdfReport(const std::string& path, const PdfReportInput& input);
 

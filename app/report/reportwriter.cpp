@@ -48,13 +48,13 @@ void addChanges(const Store& store, const std::string& target, std::int64_t prev
     std::move(d.unchanged.begin(), d.unchanged.end(), std::back_inserter(into->unchanged));
 }
 
-void gatherScan(const Store& store, std::int64_t scanId, const std::string& target, std::int64_t clock, bool pdf,
-    Gathered& g)
+void gatherScan(
+    const Store& store, std::int64_t scanId, const std::string& target, std::int64_t clock, bool pdf, Gathered& g)
 {
     // The latest scan is reported as of now (acceptances made or expired since count); an older one as recorded.
     // A target's latest scan counts as the latest for that target.
-    const std::int64_t asOf = !target.empty() ? (store.latestScanOf(target) == scanId ? clock : 0)
-                                              : store.statusTime(scanId, clock);
+    const std::int64_t asOf
+        = !target.empty() ? (store.latestScanOf(target) == scanId ? clock : 0) : store.statusTime(scanId, clock);
     auto scan = store.scanAt(scanId, asOf);
     if (!scan)
         throw std::runtime_error("no scan " + std::to_string(scanId) + " in the cache");
@@ -205,8 +205,8 @@ std::string writeReport(const Store& store, std::int64_t scanId, const std::stri
         pdf.catalog = &catalog;
         pdf.frameworks = frameworks;
         pdf.cancel = cancel;
-        pdf.remediation
-            = store.remediationTimes(pdf.deadlinesAt - 90 * 86400, pdf.deadlinesAt, scanId == 0 ? std::string() : target);
+        pdf.remediation = store.remediationTimes(
+            pdf.deadlinesAt - 90 * 86400, pdf.deadlinesAt, scanId == 0 ? std::string() : target);
         const int pages = writePdfReport(path, pdf); // atomically, every write checked (QSaveFile)
         return "wrote " + std::to_string(pages) + " pages to " + path;
     }

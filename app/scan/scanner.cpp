@@ -42,8 +42,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     const CancelToken& cancel, const ProgressFn& userProgress)
 {
     // Progress carries servers' words too (warnings, retries): masked on the way out.
-    const ProgressFn progress = userProgress ? ProgressFn([&userProgress](const std::string& m) { userProgress(maskText(m)); })
-                                             : ProgressFn();
+    const ProgressFn progress = userProgress
+        ? ProgressFn([&userProgress](const std::string& m) { userProgress(maskText(m)); })
+        : ProgressFn();
     ScanOutcome outcome;
     ScanRecord& rec = outcome.record;
     rec.startedAt = m_settings.clock();

@@ -49,7 +49,8 @@ StoreError sqliteError(int code, const std::string& message, const std::string& 
     if (primary == SQLITE_IOERR)
         return StoreError(StoreError::Kind::Io, cache + " could not be read or written (" + message + ")",
             "check the disk and the file; `layerguard cache check` says whether the cache is whole");
-    return StoreError(StoreError::Kind::Io, "cache query failed: " + message, "this is a bug in Layerguard; please report it");
+    return StoreError(
+        StoreError::Kind::Io, "cache query failed: " + message, "this is a bug in Layerguard; please report it");
 }
 
 /** RAII prepared statement. */
@@ -284,8 +285,8 @@ Store::Store(const std::string& path, OpenMode mode)
 {
     const QFileInfo info(QString::fromStdString(path));
     if (mode == OpenMode::Existing && !info.exists())
-        throw StoreError(StoreError::Kind::Io, "no cache at " + path,
-            "run `layerguard scan` first, or name the cache with --db");
+        throw StoreError(
+            StoreError::Kind::Io, "no cache at " + path, "run `layerguard scan` first, or name the cache with --db");
     // A cache cut to nothing has lost its scans: never taken for a new, empty one.
     if (info.exists() && info.isFile() && info.size() == 0)
         throw StoreError(StoreError::Kind::Corrupt, "the cache " + path + " is empty (0 bytes): its scans are gone",
@@ -919,8 +920,8 @@ std::string filterSql(const FindingFilter& filter, bool withGroup)
                 cases += " WHEN " + std::to_string(s) + " THEN "
                     + std::to_string(*filter.overdueAt - std::int64_t(filter.slaDays[s]) * 86400);
         sql += cases.empty() ? std::string(" AND 0")
-                             : " AND " + statusSql(filter.asOf != 0) + " = 'open' AND " + firstSeen + " < (CASE f.severity"
-                + cases + " ELSE -1 END)";
+                             : " AND " + statusSql(filter.asOf != 0) + " = 'open' AND " + firstSeen
+                + " < (CASE f.severity" + cases + " ELSE -1 END)";
     }
     return sql;
 }
@@ -978,7 +979,8 @@ std::int64_t Store::scanTime(std::int64_t scanId) const
 
 void Store::attachAcceptances(std::vector<Finding>& findings, std::int64_t at) const
 {
-    if (std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.status == FindingStatus::Accepted; }))
+    if (std::none_of(
+            findings.begin(), findings.end(), [](const Finding& f) { return f.status == FindingStatus::Accepted; }))
         return;
     const auto active = activeAcceptances(at);
     for (auto& f : findings) {
@@ -1110,7 +1112,6 @@ bool Store::rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
     return !cancelled();
 }
 
-
 std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
 {
     FindingFilter filter = query.filter;
@@ -1123,8 +1124,9 @@ std::array<int, 5> Store::severityCounts(const FindingQuery& query) const
             + " WHERE f.scan_id = ?1" + filterSql(filter, true) + " GROUP BY f.severity")
             .c_str());
     std::array<int, 5> out {};
-    const auto parts = query.parts.empty() ? std::vector<std::pair<std::int64_t, std::string>> { { query.scanId, filter.target } }
-                                           : query.parts;
+    const auto parts = query.parts.empty()
+        ? std::vector<std::pair<std::int64_t, std::string>> { { query.scanId, filter.target } }
+        : query.parts;
     for (const auto& [scanId, target] : parts) {
         FindingFilter f = filter;
         f.target = target;
@@ -1185,7 +1187,8 @@ std::vector<FindingGroup> Store::findingGroups(const FindingQuery& query, Findin
         while (q.step()) {
             auto [it, fresh] = byKey.try_emplace(q.text(0), FindingGroup { q.text(0), 0, Severity::Info, 0 });
             it->second.findings += int(q.i64(1));
-            it->second.worst = std::min(it->second.worst, static_cast<Severity>(std::clamp<std::int64_t>(q.i64(2), 0, 4)));
+            it->second.worst
+                = std::min(it->second.worst, static_cast<Severity>(std::clamp<std::int64_t>(q.i64(2), 0, 4)));
             it->second.layers = std::max(it->second.layers, int(q.i64(3)));
         }
     }
@@ -1195,7 +1198,9 @@ std::vector<FindingGroup> Store::findingGroups(const FindingQuery& query, Findin
         out.push_back(std::move(g));
     // most severe first, then largest, then by key
     std::sort(out.begin(), out.end(), [](const FindingGroup& a, const FindingGroup& b) {
-        return a.worst != b.worst ? a.worst < b.worst : a.findings != b.findings ? a.findings > b.findings : a.key < b.key;
+        return a.worst != b.worst      ? a.worst < b.worst
+            : a.findings != b.findings ? a.findings > b.findings
+                                       : a.key < b.key;
     });
     return out;
 }
@@ -1264,7 +1269,8 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
             count = c.step() ? int(c.i64(0)) : 0;
         }
         Stmt q(m_db,
-            (selectFindings(true) + kNotIn + (target.empty() ? "" : " AND f.target = ?4") + " ORDER BY f.rowid LIMIT ?3")
+            (selectFindings(true) + kNotIn + (target.empty() ? "" : " AND f.target = ?4")
+                + " ORDER BY f.rowid LIMIT ?3")
                 .c_str());
         q.bind(1, x).bind(2, y).bind(3, std::int64_t(limit));
         if (!target.empty())
@@ -1463,8 +1469,9 @@ std::optional<std::string> Store::targetNameFor(const std::string& identity) con
 
 void Store::rememberTargetName(const std::string& identity, const std::string& name, bool givenByUser)
 {
-    Stmt q(m_db, givenByUser ? "INSERT OR REPLACE INTO target_identities (identity, name) VALUES (?1, ?2)"
-                             : "INSERT OR IGNORE INTO target_identities (identity, name) VALUES (?1, ?2)");
+    Stmt q(m_db,
+        givenByUser ? "INSERT OR REPLACE INTO target_identities (identity, name) VALUES (?1, ?2)"
+                    : "INSERT OR IGNORE INTO target_identities (identity, name) VALUES (?1, ?2)");
     q.bind(1, identity).bind(2, name).run();
 }
 
@@ -1547,7 +1554,8 @@ EstatePosture Store::estate(std::int64_t now, const std::string& only, std::int6
     return e;
 }
 
-std::array<RemediationTime, 5> Store::remediationTimes(std::int64_t from, std::int64_t to, const std::string& only) const
+std::array<RemediationTime, 5> Store::remediationTimes(
+    std::int64_t from, std::int64_t to, const std::string& only) const
 {
     // Only scans that observed a target (a row in scan_targets) say anything about its findings: a scan whose
     // source failed resolves nothing.

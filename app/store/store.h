@@ -390,8 +390,8 @@ private:
         std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::vector<std::int64_t>* whole) const;
     [[nodiscard]] std::vector<LayerScore> targetLayerScores(std::int64_t scanId, const std::string& target) const;
     /** Moves stored layer scores to `asOf`; `target` (non-empty) counts that target's findings only. */
-    void moveToAsOf(std::vector<LayerScore>& layers, std::int64_t scanId, std::int64_t asOf,
-        const std::string& target) const;
+    void moveToAsOf(
+        std::vector<LayerScore>& layers, std::int64_t scanId, std::int64_t asOf, const std::string& target) const;
     [[nodiscard]] std::int64_t scanTime(std::int64_t scanId) const;
     /** Fills in who accepted each accepted finding, as of `at`. */
     void attachAcceptances(std::vector<Finding>& findings, std::int64_t at) const;

@@ -6,10 +6,10 @@
 #include "predicate.h"
 
 #include <QCryptographicHash>
-#include <QSysInfo>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSysInfo>
 
 #include <atomic>
 #include <cstdlib>
@@ -245,7 +245,8 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         progress("docker " + m_endpoint.display + ": TLS verification is turned off (" + m_endpoint.source
             + "): the engine's certificate is not checked");
     emit(Layer::Runtime, "DockerConnection", m_endpoint.display,
-        { { "endpoint", m_endpoint.display }, { "from", m_endpoint.source }, { "tls", m_endpoint.http.baseUrl.starts_with("https") },
+        { { "endpoint", m_endpoint.display }, { "from", m_endpoint.source },
+            { "tls", m_endpoint.http.baseUrl.starts_with("https") },
             { "tlsVerified", tcp ? nlohmann::json(m_endpoint.http.verifyTls) : nlohmann::json() } });
 
     auto info = mustGet(client, "/info");
@@ -258,57 +259,57 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
     // Inspect in parallel on a few keep-alive connections; emit in order on this thread.
     // `tolerant`: an answer other than 200 skips the path instead of failing the source (what a container shows
     // while it runs: it may stop meanwhile).
-    auto inspectAll = [&](const std::vector<std::string>& paths, const char* what,
-                          std::vector<std::optional<nlohmann::json>>& out, std::vector<std::string>& skipped,
-                          bool tolerant = false) {
-        out.assign(paths.size(), std::nullopt);
-        std::atomic<std::size_t> next { 0 };
-        std::mutex lock;
-        std::exception_ptr failure;
-        auto worker = [&] {
-            try {
-                HttpClient c(m_endpoint.http, &cancel);
-                for (std::size_t i = next++; i < paths.size(); i = next++) {
-                    if (cancel.load())
-                        return;
-                    const auto r = call(c, prefix + paths[i]);
-                    if (r.status == 404 || (tolerant && r.status != 200)) {
-                        std::lock_guard g(lock);
-                        skipped.push_back(paths[i]);
-                        continue;
-                    }
-                    if (r.status != 200)
-                        throw ConnectorError(m_target,
-                            "GET " + paths[i] + " answered " + std::to_string(r.status) + ": " + apiMessage(r),
-                            "check the engine's logs");
-                    out[i] = parseAnswer(r, paths[i], m_target);
-                }
-            } catch (...) {
-                std::lock_guard g(lock);
-                if (!failure)
-                    failure = std::current_exception();
-                next = paths.size();
-            }
-        };
-        std::vector<std::thread> threads;
-        const int n = std::min<int>(m_connections, int(paths.size()));
-        try {
-            for (int t = 0; t < n; ++t)
-                threads.emplace_back(worker);
-        } catch (const std::system_error&) {
-            if (threads.empty())
-                worker(); // no thread to be had: inspect on this one
-        }
-        for (auto& t : threads)
-            t.join();
-        if (cancel.load())
-            throw Cancelled();
-        if (failure)
-            std::rethrow_exception(failure);
-        if (progress)
-            progress("docker " + m_endpoint.display + ": inspected " + std::to_string(paths.size() - skipped.size())
-                + " " + what);
-    };
+    auto inspectAll
+        = [&](const std::vector<std::string>& paths, const char* what, std::vector<std::optional<nlohmann::json>>& out,
+              std::vector<std::string>& skipped, bool tolerant = false) {
+              out.assign(paths.size(), std::nullopt);
+              std::atomic<std::size_t> next { 0 };
+              std::mutex lock;
+              std::exception_ptr failure;
+              auto worker = [&] {
+                  try {
+                      HttpClient c(m_endpoint.http, &cancel);
+                      for (std::size_t i = next++; i < paths.size(); i = next++) {
+                          if (cancel.load())
+                              return;
+                          const auto r = call(c, prefix + paths[i]);
+                          if (r.status == 404 || (tolerant && r.status != 200)) {
+                              std::lock_guard g(lock);
+                              skipped.push_back(paths[i]);
+                              continue;
+                          }
+                          if (r.status != 200)
+                              throw ConnectorError(m_target,
+                                  "GET " + paths[i] + " answered " + std::to_string(r.status) + ": " + apiMessage(r),
+                                  "check the engine's logs");
+                          out[i] = parseAnswer(r, paths[i], m_target);
+                      }
+                  } catch (...) {
+                      std::lock_guard g(lock);
+                      if (!failure)
+                          failure = std::current_exception();
+                      next = paths.size();
+                  }
+              };
+              std::vector<std::thread> threads;
+              const int n = std::min<int>(m_connections, int(paths.size()));
+              try {
+                  for (int t = 0; t < n; ++t)
+                      threads.emplace_back(worker);
+              } catch (const std::system_error&) {
+                  if (threads.empty())
+                      worker(); // no thread to be had: inspect on this one
+              }
+              for (auto& t : threads)
+                  t.join();
+              if (cancel.load())
+                  throw Cancelled();
+              if (failure)
+                  std::rethrow_exception(failure);
+              if (progress)
+                  progress("docker " + m_endpoint.display + ": inspected "
+                      + std::to_string(paths.size() - skipped.size()) + " " + what);
+          };
 
     const auto containers = mustGet(client, "/containers/json?all=1");
     // Ids go into URL paths: only well-formed ones are used.
@@ -393,9 +394,9 @@ void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cance
         for (const auto& a : member(process, "arguments"))
             if (a.is_string())
                 command += " " + a.get<std::string>();
-        sessions[execOf[k]].push_back({ { "privileged", member(process, "privileged").is_boolean()
-                                                   && member(process, "privileged").get<bool>() },
-            { "user", text(process, "user") }, { "command", command.substr(0, 512) } });
+        sessions[execOf[k]].push_back(
+            { { "privileged", member(process, "privileged").is_boolean() && member(process, "privileged").get<bool>() },
+                { "user", text(process, "user") }, { "command", command.substr(0, 512) } });
     }
     for (std::size_t i = 0; i < inspected.size(); ++i) {
         auto& c = inspected[i];

@@ -263,8 +263,7 @@ nlohmann::json HostConnector::readLive() const
         { "kernel", { { "release", std::string(uts.release) }, { "machine", std::string(uts.machine) } } },
         { "docker",
             { { "installed", dockerInstalled }, { "dataRootSeparatePartition", separatePartition },
-                { "groupMembers", dockerGroup },
-                { "dataRootExists", files["/var/lib/docker"]["exists"] } } },
+                { "groupMembers", dockerGroup }, { "dataRootExists", files["/var/lib/docker"]["exists"] } } },
         { "audit", { { "rulesReadable", auditReadable }, { "paths", audit } } } };
     resources.push_back({ { "kind", "Host" }, { "layer", "host" }, { "name", hostname }, { "data", host } });
 
@@ -281,8 +280,8 @@ nlohmann::json HostConnector::readLive() const
         // daemon.json and dockerd's own flags, the flag winning (as docker-bench reads them).
         const DockerDaemonConfig daemon = readDockerDaemonConfig(m_root);
         // The TLS CA, certificate and key dockerd is configured with (CIS 3.9-3.14: their owner and mode).
-        for (const auto& [key, role] : { std::pair { "tlscacert", "ca" }, std::pair { "tlscert", "cert" },
-                 std::pair { "tlskey", "key" } }) {
+        for (const auto& [key, role] :
+            { std::pair { "tlscacert", "ca" }, std::pair { "tlscert", "cert" }, std::pair { "tlskey", "key" } }) {
             const auto it = daemon.config.find(key);
             if (it == daemon.config.end() || !it->is_string() || it->get<std::string>().empty()
                 || it->get<std::string>().front() != '/')

@@ -270,8 +270,10 @@ HttpResponse HttpClient::following(const std::string& method, const std::string&
         away.retries = 0;
         std::vector<std::string> headers;
         for (const auto& line : extraHeaders)
-            if (QString::fromStdString(line).section(QLatin1Char(':'), 0, 0).trimmed().compare(
-                    QLatin1String("Authorization"), Qt::CaseInsensitive)
+            if (QString::fromStdString(line)
+                    .section(QLatin1Char(':'), 0, 0)
+                    .trimmed()
+                    .compare(QLatin1String("Authorization"), Qt::CaseInsensitive)
                 != 0)
                 headers.push_back(line);
         HttpClient elsewhere(away, m_cancel);

@@ -398,9 +398,8 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
 bool isToolId(const std::string& id)
 {
     return !id.empty() && id.size() <= 64 && std::isalnum(static_cast<unsigned char>(id[0]))
-        && std::all_of(id.begin(), id.end(), [](char c) {
-               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-           });
+        && std::all_of(id.begin(), id.end(),
+            [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
 }
 
 Parsed parseLynis(const std::string& raw, const std::string& file)
@@ -762,8 +761,8 @@ std::vector<Resource> ImportConnector::parse(
     // The target the report describes: a host report joins the host's own target (named as `scan --host` names
     // it), a cluster's report its cluster; only a report that names neither stands on its own (the tool's name).
     const std::string tgt = !target.empty() ? target
-        : !p.host.empty()                 ? (p.layer == Layer::Host ? "host:" + p.host : p.host)
-                                          : p.tool;
+        : !p.host.empty()                   ? (p.layer == Layer::Host ? "host:" + p.host : p.host)
+                                            : p.tool;
     const std::string fileName = QFileInfo(QString::fromStdString(file)).fileName().toStdString();
     std::map<std::string, int> byStatus;
     for (const auto& c : p.checks)
@@ -825,8 +824,9 @@ void ImportConnector::collect(const ResourceSink& sink, const CancelToken& cance
         try {
             parsed = parse(body, file.toStdString(), m_target, QFileInfo(file).lastModified().toSecsSinceEpoch());
         } catch (const nlohmann::json::exception& e) { // a field of the wrong type or size
-            throw ConnectorError(target(), file.toStdString() + ": a value in the report has an unexpected type or size ("
-                    + withoutJsonTag(e) + ")",
+            throw ConnectorError(target(),
+                file.toStdString() + ": a value in the report has an unexpected type or size (" + withoutJsonTag(e)
+                    + ")",
                 "import the tool's own output unchanged");
         } catch (const std::exception& e) {
             throw ConnectorError(target(), e.what(),

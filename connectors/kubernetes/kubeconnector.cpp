@@ -284,8 +284,8 @@ const std::vector<KubeKind>& kubeKinds()
         // what admits pods besides Pod Security Admission (policy engines register webhooks)
         { "admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration",
             false, true },
-        { "admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings",
-            "ValidatingAdmissionPolicyBinding", false, true },
+        { "admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding",
+            false, true },
     };
     return kinds;
 }
@@ -614,8 +614,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
                     "the API server (or a proxy in front of it) pages wrongly; scan again, and report it if it stays");
             };
             if (info.items > std::max<std::size_t>(10000, std::size_t(m_pageSize) * 20))
-                stop("the server ignored limit=" + std::to_string(m_pageSize) + " and sent " + std::to_string(info.items)
-                    + " items in one page");
+                stop("the server ignored limit=" + std::to_string(m_pageSize) + " and sent "
+                    + std::to_string(info.items) + " items in one page");
             if (!info.next.empty() && !used.insert(info.next).second)
                 stop("the server handed out the same continue token twice (the list would never end)");
             if (info.remaining && !budget) // pages the rest can fill, with room for a list that grows meanwhile
@@ -769,7 +769,8 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
         say(counted(viaController, "pod, replica set or job", "pods, replica sets and jobs")
             + " judged through their controllers");
     if (inactiveRevisions > 0)
-        say(counted(inactiveRevisions, "replica set", "replica sets") + " of older revisions scaled to zero: they run nothing");
+        say(counted(inactiveRevisions, "replica set", "replica sets")
+            + " of older revisions scaled to zero: they run nothing");
 }
 
 } // namespace lg

@@ -1,7 +1,7 @@
 #include "manifestsconnector.h"
 
-#include "jsonutil.h"
 #include "files.h"
+#include "jsonutil.h"
 #include "kubeshape.h"
 #include "plural.h"
 #include "yamlio.h"
@@ -148,7 +148,8 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
             const std::string kind = text(obj, "kind");
             const bool scaledToZero = kind == "ReplicaSet" && path(obj, "spec", "replicas") == 0
                 && (path(obj, "status", "replicas").is_null() || path(obj, "status", "replicas") == 0);
-            switch (owners.verdict(*owner, text(member(obj, "metadata"), "namespace"), kind, *digests[i], scaledToZero)) {
+            switch (
+                owners.verdict(*owner, text(member(obj, "metadata"), "namespace"), kind, *digests[i], scaledToZero)) {
             case Ownership::ThroughController:
                 ++through;
                 continue;
@@ -174,7 +175,8 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
         progress(counted(through, "pod, replica set or job", "pods, replica sets and jobs")
             + " judged through their controllers");
     if (progress && inactive > 0)
-        progress(counted(inactive, "replica set", "replica sets") + " of older revisions scaled to zero: they run nothing");
+        progress(
+            counted(inactive, "replica set", "replica sets") + " of older revisions scaled to zero: they run nothing");
 }
 
 } // namespace lg

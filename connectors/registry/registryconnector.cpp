@@ -138,8 +138,7 @@ RateLimited rateLimited(const std::string& source, const HttpResponse& r, const 
         if (const auto v = r.header(h))
             limits += std::string(limits.empty() ? "" : ", ") + h + ": " + maskText(v->substr(0, 64));
     return RateLimited(source,
-        "the registry limits this client's requests (HTTP 429 on " + path + (limits.empty() ? "" : "; " + limits)
-            + ")",
+        "the registry limits this client's requests (HTTP 429 on " + path + (limits.empty() ? "" : "; " + limits) + ")",
         "log in (authenticated clients get higher limits), scan fewer repositories (--repo, --tag), or try later");
 }
 
@@ -473,8 +472,8 @@ private:
                         scopes += (scopes.empty() ? "" : " ") + sc;
                 if (!scopes.empty())
                     form += "&scope=" + QUrl::toPercentEncoding(q(scopes)).toStdString();
-                r = m_tokenHttp->request("POST", realm.path(QUrl::FullyEncoded).toStdString(), form,
-                    "application/x-www-form-urlencoded");
+                r = m_tokenHttp->request(
+                    "POST", realm.path(QUrl::FullyEncoded).toStdString(), form, "application/x-www-form-urlencoded");
             } else {
                 r = m_tokenHttp->get(path);
             }
@@ -754,9 +753,9 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             // A login page or a proxy's error page with status 200 is not "no tags": the source is unreadable.
             // (A repository without tags answers "tags": null.)
             if (!j.is_object() || !(member(j, "tags").is_array() || member(j, "tags").is_null()))
-                throw ConnectorError(m_target,
-                    "GET " + tpath + " did not answer a tag list but: " + registryError(r),
-                    "check that the URL points at the registry itself, not a web page or a login portal in front of it");
+                throw ConnectorError(m_target, "GET " + tpath + " did not answer a tag list but: " + registryError(r),
+                    "check that the URL points at the registry itself, not a web page or a login portal in front of "
+                    "it");
             for (const auto& t : member(j, "tags")) {
                 if (!t.is_string())
                     continue;
@@ -779,8 +778,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
             image.kind = "RegistryImage";
             image.name = repo + ":" + tag;
             image.data = { { "repository", repo }, { "tag", tag }, { "digest", "" }, { "readError", "" },
-                { "schema1", false },
-                { "signature", { { "cosign", false }, { "referrers", false } } },
+                { "schema1", false }, { "signature", { { "cosign", false }, { "referrers", false } } },
                 { "metadata", { { "name", image.name } } } };
             if (auto prev = m_options.previousDigests.find(image.name); prev != m_options.previousDigests.end())
                 image.data["previousDigest"] = prev->second;
@@ -829,7 +827,9 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                 if (member(manifest, "schemaVersion") == 1
                     || mediaType.starts_with("application/vnd.docker.distribution.manifest.v1")) {
                     image.data["digest"] = digest;
-                    image.data["mediaType"] = mediaType.empty() ? std::string("application/vnd.docker.distribution.manifest.v1+json") : mediaType;
+                    image.data["mediaType"] = mediaType.empty()
+                        ? std::string("application/vnd.docker.distribution.manifest.v1+json")
+                        : mediaType;
                     image.data["schema1"] = true;
                     image.origin = m_options.url + "/v2/" + repo + "@" + digest;
                     sinkOut(image);

@@ -66,7 +66,8 @@ nlohmann::json policyFor(const std::string& rule, const QString& caseDir)
     if (!f.open(QIODevice::ReadOnly))
         return nullptr;
     const auto data = nlohmann::json::parse(f.readAll().toStdString(), nullptr, false);
-    const auto inputs = data.is_object() ? data.value("postureControlInputs", nlohmann::json::object()) : nlohmann::json();
+    const auto inputs
+        = data.is_object() ? data.value("postureControlInputs", nlohmann::json::object()) : nlohmann::json();
     if (rule == "container-image-repository" && inputs.contains("imageRepositoryAllowList"))
         return { { "allowed_registries", inputs["imageRepositoryAllowList"] } };
     return nullptr;
@@ -177,11 +178,13 @@ void TestConformance::corpora()
     for (const auto& rule : catalog.rules()) {
         for (const auto& ref : rule.references) {
             const bool kubescape = ref.starts_with("C-0");
-            const bool peer = kubescape || ref.starts_with("polaris:") || ref.starts_with("KSV-") || ref.starts_with("KCV-");
+            const bool peer
+                = kubescape || ref.starts_with("polaris:") || ref.starts_with("KSV-") || ref.starts_with("KCV-");
             if (!peer || notCompared.count(ref))
                 continue;
-            const bool compared = kubescape ? kubescapeControlsMapped.count(ref) > 0 || !kubescapeControlsWithCases.count(ref)
-                                            : mapping.count(ref) > 0 || !withCases.count(ref);
+            const bool compared = kubescape
+                ? kubescapeControlsMapped.count(ref) > 0 || !kubescapeControlsWithCases.count(ref)
+                : mapping.count(ref) > 0 || !withCases.count(ref);
             if (!compared)
                 unmapped << QString::fromStdString(rule.id + " cites " + ref);
         }
@@ -202,8 +205,7 @@ void TestConformance::corpora()
         if (it == mapping.end())
             continue;
         std::vector<std::unique_ptr<Connector>> sources;
-        sources.push_back(
-            std::make_unique<ManifestsConnector>(s(root) + "/" + c.input, "conformance"));
+        sources.push_back(std::make_unique<ManifestsConnector>(s(root) + "/" + c.input, "conformance"));
         CancelToken cancel { false };
         ScanSettings withPolicy;
         if (!c.policy.is_null())
@@ -270,7 +272,8 @@ void TestConformance::corpora()
     const Tally all = perCorpus["all"];
     QVERIFY(all.total > 0);
     QVERIFY2(unexplained.empty(),
-        qPrintable(QStringLiteral("%1 differences without a reason in accepted-differences.tsv").arg(unexplained.size())));
+        qPrintable(
+            QStringLiteral("%1 differences without a reason in accepted-differences.tsv").arg(unexplained.size())));
     const double strict = 100.0 * all.agree / all.total;
     const double threshold = qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN") > 0
         ? qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN")

@@ -240,7 +240,8 @@ void TestCli::editScanDiffHistory()
         ++(a.count(id) ? unchanged : added);
     for (const auto& id : a)
         resolved += !b.count(id);
-    const QString head = QStringLiteral("scan 1 -> 2: %1 new, %2 resolved, %3 unchanged").arg(added).arg(resolved).arg(unchanged);
+    const QString head
+        = QStringLiteral("scan 1 -> 2: %1 new, %2 resolved, %3 unchanged").arg(added).arg(resolved).arg(unchanged);
     QVERIFY2(r.out.startsWith(head.toUtf8()), r.out.constData());
     QVERIFY(added > 0 && resolved > 0 && unchanged > 0);
 }
@@ -331,8 +332,9 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
 void TestCli::exitCodes()
 {
     // A pod whose worst finding is high (the host's PID namespace): the gate opens at critical, closes at high.
-    writeFile(QStringLiteral("a.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: pid, namespace: shop}\n"
-                                        "spec:\n  hostPID: true\n  containers: [{name: app, image: app:1.0}]\n");
+    writeFile(QStringLiteral("a.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: pid, namespace: shop}\n"
+        "spec:\n  hostPID: true\n  containers: [{name: app, image: app:1.0}]\n");
     const QStringList base { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"),
         m_db, QStringLiteral("--quiet") };
     LG_COMPARE(lg(base + QStringList { QStringLiteral("--fail-on"), QStringLiteral("high") }).code, 3);
@@ -377,14 +379,14 @@ void TestCli::acceptanceTakesEffectFromNow()
     LG_COMPARE(lg(scan).code, 0);
     auto history = [&] {
         return json::parse(lg({ QStringLiteral("history"), QStringLiteral("--db"), m_db, QStringLiteral("--format"),
-                                   QStringLiteral("json") })
+                                  QStringLiteral("json") })
                                .out.toStdString());
     };
     const json before = history();
     auto findings = [&](const QStringList& extra = {}) {
         return json::parse(lg(QStringList { QStringLiteral("findings"), QStringLiteral("--db"), m_db,
                                   QStringLiteral("--format"), QStringLiteral("json") }
-                                  + extra)
+            + extra)
                                .out.toStdString());
     };
     std::string fid;
@@ -396,13 +398,15 @@ void TestCli::acceptanceTakesEffectFromNow()
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("USER"), QStringLiteral("dana"));
     // Refused: an unknown finding, an expiry in the past (usage: exit 2, a message, nothing recorded).
-    auto r = lg({ QStringLiteral("accept"), QStringLiteral("0123456789abcdef0123456789abcdef"), QStringLiteral("--owner"),
-                    QStringLiteral("ops"), QStringLiteral("--reason"), QStringLiteral("r"), QStringLiteral("--db"), m_db },
-        env);
+    auto r
+        = lg({ QStringLiteral("accept"), QStringLiteral("0123456789abcdef0123456789abcdef"), QStringLiteral("--owner"),
+                 QStringLiteral("ops"), QStringLiteral("--reason"), QStringLiteral("r"), QStringLiteral("--db"), m_db },
+            env);
     LG_COMPARE(r.code, 2);
     QVERIFY2(r.err.contains("no finding"), r.err.constData());
     r = lg({ QStringLiteral("accept"), id, QStringLiteral("--owner"), QStringLiteral("ops"), QStringLiteral("--reason"),
-               QStringLiteral("r"), QStringLiteral("--expires"), QStringLiteral("2001-01-01"), QStringLiteral("--db"), m_db },
+               QStringLiteral("r"), QStringLiteral("--expires"), QStringLiteral("2001-01-01"), QStringLiteral("--db"),
+               m_db },
         env);
     LG_COMPARE(r.code, 2);
     QVERIFY2(r.err.contains("in the future"), r.err.constData());
@@ -569,8 +573,8 @@ void TestCli::estateIsTheLatestScanOfEachTarget()
 
     // diff without ids: alpha against its own scan 1; beta has nothing to compare with, and nothing of beta's
     // counts as resolved by alpha's scan.
-    auto r = lg({ QStringLiteral("diff"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"),
-        m_db });
+    auto r = lg(
+        { QStringLiteral("diff"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
     QVERIFY2(r.code == 0, r.err.constData());
     const json d = json::parse(r.out.toStdString());
     LG_COMPARE(d["targets"].size(), std::size_t(1));
@@ -585,15 +589,16 @@ void TestCli::estateIsTheLatestScanOfEachTarget()
     QVERIFY(privilegedResolved);
 
     // Accepting a finding of beta's (older) scan shows at once in the estate.
-    r = lg({ QStringLiteral("findings"), QStringLiteral("--target"), QStringLiteral("beta"), QStringLiteral("--severity"),
-        QStringLiteral("high"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    r = lg(
+        { QStringLiteral("findings"), QStringLiteral("--target"), QStringLiteral("beta"), QStringLiteral("--severity"),
+            QStringLiteral("high"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
     const json high = json::parse(r.out.toStdString());
     QVERIFY(!high.empty());
     const int before = posture["targets"][1]["layers"]["orchestrator"]["open"]["high"].get<int>();
     LG_COMPARE(lg({ QStringLiteral("accept"), QString::fromStdString(high[0]["id"].get<std::string>()),
-                 QStringLiteral("--owner"), QStringLiteral("ops"), QStringLiteral("--reason"), QStringLiteral("known"),
-                 QStringLiteral("--db"), m_db })
-                 .code,
+                      QStringLiteral("--owner"), QStringLiteral("ops"), QStringLiteral("--reason"),
+                      QStringLiteral("known"), QStringLiteral("--db"), m_db })
+                   .code,
         0);
     posture = postureJson();
     LG_COMPARE(posture["targets"][1]["layers"]["orchestrator"]["open"]["high"].get<int>(), before - 1);
@@ -619,10 +624,10 @@ void TestCli::estateIsTheLatestScanOfEachTarget()
     for (const auto& f : report["findings"])
         reported.insert(f["id"].get<std::string>());
     for (const char* target : { "alpha", "beta" })
-        for (const auto& f : json::parse(lg({ QStringLiteral("findings"), QStringLiteral("--target"),
-                                                QLatin1String(target), QStringLiteral("--format"),
-                                                QStringLiteral("json"), QStringLiteral("--db"), m_db })
-                                              .out.toStdString()))
+        for (const auto& f :
+            json::parse(lg({ QStringLiteral("findings"), QStringLiteral("--target"), QLatin1String(target),
+                               QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db })
+                            .out.toStdString()))
             expected.insert(f["id"].get<std::string>());
     QVERIFY(!expected.empty());
     LG_COMPARE(reported, expected);
@@ -651,17 +656,19 @@ void TestCli::aTargetIsTheSameHoweverItWasScanned()
     QVERIFY2(r.code == 0, r.err.constData());
     QProcess p; // unnamed, relative to its parent folder
     p.setWorkingDirectory(m_dir->path());
-    p.start(QStringLiteral(LG_BINARY), { QStringLiteral("scan"), QStringLiteral("--manifests"),
-                                           QStringLiteral("manifests/../manifests"), QStringLiteral("--db"), m_db,
-                                           QStringLiteral("--quiet") });
+    p.start(QStringLiteral(LG_BINARY),
+        { QStringLiteral("scan"), QStringLiteral("--manifests"), QStringLiteral("manifests/../manifests"),
+            QStringLiteral("--db"), m_db, QStringLiteral("--quiet") });
     QVERIFY(p.waitForFinished(60'000));
     QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
-    r = lg({ QStringLiteral("posture"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    r = lg({ QStringLiteral("posture"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"),
+        m_db });
     const json posture = json::parse(r.out.toStdString());
     LG_COMPARE(posture["targets"].size(), std::size_t(1));
     LG_COMPARE(posture["targets"][0]["target"], json("acme-prod"));
     LG_COMPARE(posture["targets"][0]["scan"], json(2));
-    r = lg({ QStringLiteral("diff"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    r = lg(
+        { QStringLiteral("diff"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
     const json d = json::parse(r.out.toStdString());
     LG_COMPARE(d["new"].size(), std::size_t(0));
     LG_COMPARE(d["resolved"].size(), std::size_t(0));
@@ -749,7 +756,8 @@ void TestCli::ageDeadlinesAndTimeToRemediate()
         2);
     // the table marks an overdue finding's age
     const auto table = lg({ QStringLiteral("findings"), QStringLiteral("--overdue"), QStringLiteral("--db"), m_db });
-    QVERIFY2(table.out.contains(" 40d! ") && table.out.contains(QByteArray(QByteArray::number(int(overdue.size())) + " overdue)")),
+    QVERIFY2(table.out.contains(" 40d! ")
+            && table.out.contains(QByteArray(QByteArray::number(int(overdue.size())) + " overdue)")),
         table.out.constData());
     auto posture = [&] {
         return json::parse(lg({ QStringLiteral("posture"), QStringLiteral("--format"), QStringLiteral("json"),
@@ -770,9 +778,10 @@ void TestCli::ageDeadlinesAndTimeToRemediate()
     const std::int64_t fixedAt = QDateTime::currentSecsSinceEpoch();
     std::map<std::string, std::pair<int, double>> expected; // severity -> fixed, sum of days
     const auto remaining = ids(list({}));
-    for (const auto& f : json::parse(lg({ QStringLiteral("findings"), QStringLiteral("--scan"), QStringLiteral("1"),
-                                           QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db })
-                                         .out.toStdString()))
+    for (const auto& f :
+        json::parse(lg({ QStringLiteral("findings"), QStringLiteral("--scan"), QStringLiteral("1"),
+                           QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db })
+                        .out.toStdString()))
         if (!remaining.count(f["id"].get<std::string>())) {
             auto& e = expected[f["severity"].get<std::string>()];
             ++e.first;

@@ -108,8 +108,7 @@ void TestDocker::initTestCase()
     ep.unixSocket = m_sock;
     m_client = std::make_unique<HttpClient>(ep);
     const auto info = json::parse(api("GET", "/v1.41/info").body);
-    for (const auto& o : info["SecurityOptions"])
-    {
+    for (const auto& o : info["SecurityOptions"]) {
         m_apparmor = m_apparmor || o.get<std::string>().find("apparmor") != std::string::npos;
         m_selinux = m_selinux || o.get<std::string>().find("selinux") != std::string::npos;
     }
@@ -160,8 +159,8 @@ void TestDocker::initTestCase()
         const std::string id = create("execd", c, true);
         const auto e = api("POST", "/v1.41/containers/" + id + "/exec", R"({"Cmd": ["sleep", "300"], "User": "root"})");
         QCOMPARE(e.status, 201L);
-        const auto s = api("POST", "/v1.41/exec/" + json::parse(e.body)["Id"].get<std::string>() + "/start",
-            R"({"Detach": true})");
+        const auto s = api(
+            "POST", "/v1.41/exec/" + json::parse(e.body)["Id"].get<std::string>() + "/start", R"({"Detach": true})");
         QVERIFY2(s.status == 200, s.body.c_str());
     }
     QTest::qWait(1500); // the safe container's first health check

@@ -92,8 +92,8 @@ TestHostile::Run TestHostile::lg(const QStringList& args, const QString& shellPr
         p.start(QStringLiteral(LG_BINARY), args);
     } else { // limits set by the shell, then replaced by the binary: "$0" "$@" keeps every argument intact
         p.start(QStringLiteral("bash"),
-            QStringList { QStringLiteral("-c"), shellPrefix + QStringLiteral("; exec \"$0\" \"$@\""),
-                QStringLiteral(LG_BINARY) }
+            QStringList {
+                QStringLiteral("-c"), shellPrefix + QStringLiteral("; exec \"$0\" \"$@\""), QStringLiteral(LG_BINARY) }
                 + args);
     }
     if (!p.waitForFinished(60'000)) {
@@ -157,7 +157,8 @@ void TestHostile::specialFilesAreRefused()
     const QString db = m_dir.filePath(QStringLiteral("special.sqlite"));
     // Memory is capped so that reading the device would fail fast rather than exhaust the machine.
     const auto r = lg(args + QStringList { QStringLiteral("--db"), db }, memoryCap());
-    QVERIFY2(r.code == 1 || r.code == 2, qPrintable(QString::number(r.code) + QLatin1Char(' ') + QString::fromUtf8(r.err)));
+    QVERIFY2(
+        r.code == 1 || r.code == 2, qPrintable(QString::number(r.code) + QLatin1Char(' ') + QString::fromUtf8(r.err)));
     QVERIFY2(r.err.contains("/dev/zero is a device, not a regular file"), r.err.constData());
     QVERIFY2(!r.err.contains("bad_alloc"), r.err.constData());
 }
@@ -176,11 +177,13 @@ void TestHostile::specialFilesInAFolderAreSkipped()
         memoryCap());
     QVERIFY2(r.code == 0, r.err.constData());
     QVERIFY2(r.err.contains("skipped 2 files that are not regular"), r.err.constData());
-    const auto f = lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("mixed.sqlite")) });
+    const auto f
+        = lg({ QStringLiteral("findings"), QStringLiteral("--db"), m_dir.filePath(QStringLiteral("mixed.sqlite")) });
     QVERIFY2(f.out.contains("LG-PSS-PRIVILEGED"), f.out.constData());
     // The same with an import folder: the link and the pipe are not reports.
-    const auto i = lg({ QStringLiteral("import"), dir, QStringLiteral("--db"), m_dir.filePath(QStringLiteral("i.sqlite")) },
-        memoryCap());
+    const auto i
+        = lg({ QStringLiteral("import"), dir, QStringLiteral("--db"), m_dir.filePath(QStringLiteral("i.sqlite")) },
+            memoryCap());
     QCOMPARE(i.code, 1); // no report in the folder; nothing was read from the device
     QVERIFY2(i.err.contains("no report"), i.err.constData());
 }
@@ -188,7 +191,8 @@ void TestHostile::specialFilesInAFolderAreSkipped()
 // 600,000 test ids in 5 MB once took 3.5 GB: the importer refuses the flood in memory near the file's size.
 void TestHostile::lynisFloodStaysSmall()
 {
-    QByteArray body = "# Lynis Report\nlynis_version=3.0.8\nhostname=flood\nreport_datetime_end=2026-12-01 10:00:00\ntests_executed=";
+    QByteArray body = "# Lynis Report\nlynis_version=3.0.8\nhostname=flood\nreport_datetime_end=2026-12-01 "
+                      "10:00:00\ntests_executed=";
     for (int i = 0; i < 600'000; ++i)
         body += "T" + QByteArray::number(i) + "|";
     body += "\nfinish=true\n";
@@ -278,8 +282,8 @@ void TestHostile::csvCellsAreNeverFormulas()
     const QByteArray text = f.readAll();
     QVERIFY2(text.contains("HYPERLINK") && text.contains("@SUM"), text.constData());
     // Every cell, quoted or not, starts with something other than a formula trigger.
-    static const QRegularExpression formulaCell(QStringLiteral("(^|,)\"?[=+@\\t\\r-]"),
-        QRegularExpression::MultilineOption);
+    static const QRegularExpression formulaCell(
+        QStringLiteral("(^|,)\"?[=+@\\t\\r-]"), QRegularExpression::MultilineOption);
     const auto m = formulaCell.match(QString::fromUtf8(text));
     QVERIFY2(!m.hasMatch(), qPrintable(m.captured(0) + QStringLiteral(" in ") + QString::fromUtf8(text)));
 }
@@ -288,8 +292,8 @@ void TestHostile::csvCellsAreNeverFormulas()
 void TestHostile::terminalEscapesArePrintedAsText()
 {
     const QString db = m_dir.filePath(QStringLiteral("escapes.sqlite"));
-    const auto imported = lg({ QStringLiteral("import"), QStringLiteral(LG_TEST_DATA "/hostile/lynis-terminal-escapes.dat"),
-        QStringLiteral("--db"), db });
+    const auto imported = lg({ QStringLiteral("import"),
+        QStringLiteral(LG_TEST_DATA "/hostile/lynis-terminal-escapes.dat"), QStringLiteral("--db"), db });
     QVERIFY2(imported.code == 0, imported.err.constData());
     QVERIFY2(!imported.out.contains('\x1b') && !imported.err.contains('\x1b'), imported.err.constData());
     for (const char* format : { "table", "csv" }) {
@@ -306,7 +310,8 @@ void TestHostile::outOfRangeNumbersAreExplained()
     const QString file = write(QStringLiteral("numbers/kube-bench.json"),
         R"({"Controls":[{"id":"1","version":"cis-1.8","node_type":"master","tests":[{"section":"1.1","results":[
            {"test_number":"1.1.1","test_desc":"x","status":"PASS","scored":true}]}],"total_pass":1e999}]})");
-    const auto r = lg({ QStringLiteral("import"), file, QStringLiteral("--db"), m_dir.filePath(QStringLiteral("n.sqlite")) });
+    const auto r
+        = lg({ QStringLiteral("import"), file, QStringLiteral("--db"), m_dir.filePath(QStringLiteral("n.sqlite")) });
     QCOMPARE(r.code, 1);
     QVERIFY2(!r.err.contains("json.exception"), r.err.constData());
     QVERIFY2(r.err.contains("kube-bench.json"), r.err.constData());
@@ -328,12 +333,13 @@ void TestHostile::cacheTroubleSaysWhatToDo()
 {
     QFETCH(QByteArray, content);
     QFETCH(QString, says);
-    const QString db = write(
-        QStringLiteral("trouble/") + QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-') + QStringLiteral(".sqlite"),
+    const QString db = write(QStringLiteral("trouble/")
+            + QString::fromLatin1(QTest::currentDataTag()).replace(u' ', u'-') + QStringLiteral(".sqlite"),
         content);
-    for (const QStringList& cmd : { QStringList { QStringLiteral("findings") }, QStringList { QStringLiteral("history") },
-             QStringList { QStringLiteral("cache"), QStringLiteral("check") },
-             QStringList { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests } }) {
+    for (const QStringList& cmd :
+        { QStringList { QStringLiteral("findings") }, QStringList { QStringLiteral("history") },
+            QStringList { QStringLiteral("cache"), QStringLiteral("check") },
+            QStringList { QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests } }) {
         const auto r = lg(cmd + QStringList { QStringLiteral("--db"), db });
         const QString what = cmd.join(u' ') + QStringLiteral(": ") + QString::fromUtf8(r.err);
         QVERIFY2(r.code == 1, qPrintable(what));
@@ -366,7 +372,8 @@ void TestHostile::readOnlyCacheIsNamed()
         QVERIFY2(r.err.contains("cannot be written"), r.err.constData());
         QVERIFY2(!r.err.contains("bug"), r.err.constData());
     }
-    QFile::setPermissions(QFileInfo(db).absolutePath(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(
+        QFileInfo(db).absolutePath(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 }
 
 // Reading commands never create a cache, nor the folders for one.

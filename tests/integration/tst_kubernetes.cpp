@@ -170,8 +170,8 @@ void TestKubernetes::tokenAuthScansTheCluster()
     QVERIFY2(!o.anySourceFailed(), o.sources.empty() ? "no source" : o.sources[0].error.c_str());
     // Every owned object of the state is judged through its controller, counted from the parsed page: the
     // web, api and coredns replica sets, two web, two api, two node-exporter and one coredns pod.
-    QVERIFY(std::find(
-                progress.begin(), progress.end(), "10 pods, replica sets and jobs judged through their controllers")
+    QVERIFY(
+        std::find(progress.begin(), progress.end(), "10 pods, replica sets and jobs judged through their controllers")
         != progress.end());
     // orchestrator rules on the risky workload, host rules from node status, version rules from /version
     QVERIFY(fired(o, "LG-PSS-PRIVILEGED", "web"));
@@ -235,8 +235,8 @@ void TestKubernetes::ownershipIsProvenNotClaimed()
     const QString state = QStringLiteral(LG_TEST_DATA "/evasions/owners");
     const Server s = start(QStringLiteral("owners"), { QStringLiteral("--state"), state });
     std::vector<std::string> liveProgress, offlineProgress;
-    const auto live = scan(std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()), nullptr,
-        &liveProgress);
+    const auto live = scan(
+        std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()), nullptr, &liveProgress);
     const auto offline = scan(std::make_unique<ManifestsConnector>(state.toStdString()), nullptr, &offlineProgress);
     QVERIFY(!live.anySourceFailed());
     QVERIFY(!offline.anySourceFailed());
@@ -260,8 +260,8 @@ void TestKubernetes::ownershipIsProvenNotClaimed()
     }
     for (const auto* progress : { &liveProgress, &offlineProgress }) {
         const std::string through = "3 pods, replica sets and jobs judged through their controllers";
-        QVERIFY2(std::any_of(progress->begin(), progress->end(),
-                     [&](const std::string& m) { return m.starts_with(through); }),
+        QVERIFY2(std::any_of(
+                     progress->begin(), progress->end(), [&](const std::string& m) { return m.starts_with(through); }),
             through.c_str());
     }
     LG_COMPARE(keys(live.record.findings, true), keys(offline.record.findings, true));
@@ -377,7 +377,8 @@ void TestKubernetes::expiredContinueRestartsTheList()
 void TestKubernetes::forbiddenKindIsACoverageGap()
 {
     const auto s = start(QStringLiteral("forbid"),
-        { QStringLiteral("--forbid"), QStringLiteral("roles"), QStringLiteral("--forbid"), QStringLiteral("nodes/proxy") });
+        { QStringLiteral("--forbid"), QStringLiteral("roles"), QStringLiteral("--forbid"),
+            QStringLiteral("nodes/proxy") });
     const auto o = scan(std::make_unique<KubernetesConnector>(Kubeconfig::load(s.kubeconfig()).resolve()));
     QVERIFY2(!o.anySourceFailed(), "a kind that may not be listed does not fail the whole cluster");
     QVERIFY(fired(o, "LG-K8S-COVERAGE-GAP", "roles.rbac.authorization.k8s.io"));
@@ -424,7 +425,8 @@ void TestKubernetes::echoedTokenIsNeverKept()
     // A server that quotes the bearer token back in its 403 and 401 texts: no finding, source error or cache
     // row shows it.
     const Server s = start(QStringLiteral("echo"),
-        { QStringLiteral("--hostile"), QStringLiteral("echo-token"), QStringLiteral("--forbid"), QStringLiteral("pods") });
+        { QStringLiteral("--hostile"), QStringLiteral("echo-token"), QStringLiteral("--forbid"),
+            QStringLiteral("pods") });
     const std::string token = s.env.at(QStringLiteral("LG_KUBE_TOKEN")).toStdString();
     QVERIFY(token.size() > 20);
     QTemporaryDir dir;
@@ -463,8 +465,8 @@ void TestKubernetes::plainHttpCredentialsAreRefused()
     QVERIFY(refused.anySourceFailed());
     QVERIFY2(refused.sources.at(0).error.find("refused to send credentials in clear") != std::string::npos,
         refused.sources.at(0).error.c_str());
-    QVERIFY2(refused.sources.at(0).hint.find("--allow-plain-http") != std::string::npos,
-        refused.sources.at(0).hint.c_str());
+    QVERIFY2(
+        refused.sources.at(0).hint.find("--allow-plain-http") != std::string::npos, refused.sources.at(0).hint.c_str());
     // the same over loopback is sent (a local test server), and reported as a finding
     ctx.cluster.server = "http://127.0.0.1:1";
     const auto local = scan(std::make_unique<KubernetesConnector>(ctx));
@@ -488,8 +490,8 @@ void TestKubernetes::failures_data()
                                  << QStringLiteral("listening");
     QTest::newRow("503 on services") << QStringLiteral("503") << QStringLiteral("services")
                                      << QStringLiteral("overloaded");
-    QTest::newRow("plain HTTP to the TLS port") << QStringLiteral("http") << QStringLiteral("/version")
-                                                << QStringLiteral("expect https");
+    QTest::newRow("plain HTTP to the TLS port")
+        << QStringLiteral("http") << QStringLiteral("/version") << QStringLiteral("expect https");
 }
 
 void TestKubernetes::failures()

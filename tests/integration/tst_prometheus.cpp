@@ -267,8 +267,8 @@ void TestPrometheus::noDataAtAllLeavesTheLayerUnobserved()
     QProcess cli;
     cli.start(QStringLiteral(LG_BINARY),
         { QStringLiteral("scan"), QStringLiteral("--prometheus"), m_plain[QStringLiteral("LG_PROM_URL")],
-            QStringLiteral("--prom-checks"), dir, QStringLiteral("--db"), m_tmp.filePath(QStringLiteral("nodata.sqlite")),
-            QStringLiteral("--fail-on"), QStringLiteral("low") });
+            QStringLiteral("--prom-checks"), dir, QStringLiteral("--db"),
+            m_tmp.filePath(QStringLiteral("nodata.sqlite")), QStringLiteral("--fail-on"), QStringLiteral("low") });
     QVERIFY(cli.waitForFinished(60'000));
     const QByteArray out = cli.readAllStandardOutput() + cli.readAllStandardError();
     LG_COMPARE(cli.exitCode(), 3);

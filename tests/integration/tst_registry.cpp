@@ -6,8 +6,8 @@
 #include "scanner.h"
 
 #include <QDir>
-#include <QFile>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -592,8 +592,8 @@ void TestRegistry::passwordNeverGoesInClearToAnotherHost()
     o.credential = RegistryCredential { "alice", "hostile-canary-password", "test" };
     const auto out = scan(o);
     QVERIFY(out.anySourceFailed());
-    QVERIFY2(out.sources.at(0).error.find("in clear to another host") != std::string::npos,
-        out.sources.at(0).error.c_str());
+    QVERIFY2(
+        out.sources.at(0).error.find("in clear to another host") != std::string::npos, out.sources.at(0).error.c_str());
     const auto seen = requests(h.log);
     QVERIFY(!seen.empty());
     for (const auto& r : seen)
@@ -622,7 +622,8 @@ void TestRegistry::unverifiedTlsIsAnExplicitChoiceAndReported()
 {
     RegistryOptions o;
     o.url = env("LG_REG_BASIC_URL").toStdString();
-    o.credential = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    o.credential
+        = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
     auto out = scan(o); // no CA: refused
     QVERIFY(out.anySourceFailed());
     o.insecureSkipVerify = true;
@@ -668,7 +669,8 @@ void TestRegistry::hostedRegistryThroughTheFront()
     direct.url = env("LG_REG_TOKEN_URL").toStdString();
     direct.caFile = env("LG_REG_CA").toStdString();
     direct.repositories = repos;
-    direct.credential = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    direct.credential
+        = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
     const auto expected = scan(direct);
     QVERIFY2(!expected.anySourceFailed(), expected.sources.at(0).error.c_str());
 
@@ -732,7 +734,8 @@ void TestRegistry::rateLimitIsNamedWithItsHeaders()
     o.url = env("LG_REG_FRONT_URL").toStdString();
     o.caFile = env("LG_REG_CA").toStdString();
     o.repositories = { "shop/clean" };
-    o.credential = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    o.credential
+        = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
     QElapsedTimer timer;
     timer.start();
     const auto out = scan(o);

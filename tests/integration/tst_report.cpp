@@ -86,9 +86,8 @@ void TestReport::initTestCase()
     QVERIFY(privilegedAccepted > 0);
     store.setChecklistStep(findings.front().id, 0, true, "bob.ops", 1700000100);
     // The runtime socket findings were first seen 40 days ago: past the 7 days critical findings have.
-    m_overdue = int(std::count_if(findings.begin(), findings.end(), [](const Finding& f) {
-        return f.rule == "LG-K8S-DOCKER-SOCKET" && f.status == FindingStatus::Open;
-    }));
+    m_overdue = int(std::count_if(findings.begin(), findings.end(),
+        [](const Finding& f) { return f.rule == "LG-K8S-DOCKER-SOCKET" && f.status == FindingStatus::Open; }));
     QVERIFY(m_overdue > 0);
     QCOMPARE(sqlite3_exec(store.handle(),
                  "UPDATE finding_first_seen SET first_seen = first_seen - 40 * 86400 WHERE fid IN "

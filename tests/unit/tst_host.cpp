@@ -216,8 +216,9 @@ void TestHost::dockerdTlsFilesAreJudged()
     QVERIFY(lg::test::fired(o, "LG-HOST-MODE-DOCKER-TLS-KEY", "/etc/docker/tls/key.pem"));
     QVERIFY(!lg::test::fired(o, "LG-HOST-MODE-DOCKER-TLS-CA"));
     QVERIFY(!lg::test::fired(o, "LG-HOST-MODE-DOCKER-TLS-CERT"));
-    for (const char* rule : { "LG-HOST-MODE-DOCKER-TLS-CA", "LG-HOST-MODE-DOCKER-TLS-CERT", "LG-HOST-MODE-DOCKER-TLS-KEY",
-             "LG-HOST-OWNER-DOCKER-TLS-CA", "LG-HOST-OWNER-DOCKER-TLS-CERT", "LG-HOST-OWNER-DOCKER-TLS-KEY" })
+    for (const char* rule :
+        { "LG-HOST-MODE-DOCKER-TLS-CA", "LG-HOST-MODE-DOCKER-TLS-CERT", "LG-HOST-MODE-DOCKER-TLS-KEY",
+            "LG-HOST-OWNER-DOCKER-TLS-CA", "LG-HOST-OWNER-DOCKER-TLS-CERT", "LG-HOST-OWNER-DOCKER-TLS-KEY" })
         QVERIFY2(o.record.outcomes.at(rule).evaluated == 1, rule); // each file judged once, the old key not at all
     // The docker group's members from /etc/group; without the file, not observed
     QCOMPARE(o.record.outcomes.at("LG-HOST-DOCKER-GROUP").notObserved, 1);

@@ -142,7 +142,8 @@ void TestMasking::urlsLoseTheirCredentials_data()
 {
     QTest::addColumn<std::string>("url");
     QTest::addColumn<std::string>("shown");
-    QTest::addRow("user and password") << std::string("https://alice:pw@reg.example:5000/v2/") << std::string("https://reg.example:5000/v2/");
+    QTest::addRow("user and password") << std::string("https://alice:pw@reg.example:5000/v2/")
+                                       << std::string("https://reg.example:5000/v2/");
     QTest::addRow("user only") << std::string("http://alice@127.0.0.1:9/") << std::string("http://127.0.0.1:9/");
     QTest::addRow("none") << std::string("https://reg.example") << std::string("https://reg.example");
     QTest::addRow("not a url") << std::string("/var/run/docker.sock") << std::string("/var/run/docker.sock");

@@ -73,16 +73,25 @@ void TestPredicate::endOfLifeUsesTheScanClock_data()
     QTest::addColumn<QString>("version");
     QTest::addColumn<QString>("now");
     QTest::addColumn<bool>("pastIt");
-    QTest::newRow("the day before") << "v1.33.4" << "2026-06-27T23:59:59Z" << false;
-    QTest::newRow("on its date") << "v1.33.4" << "2026-06-28T00:00:00Z" << true;
-    QTest::newRow("a vendor suffix") << "v1.33.4-eks-1a2b3c" << "2026-07-01T00:00:00Z" << true;
-    QTest::newRow("the next line still supported") << "1.34.0+k3s1" << "2026-07-01T00:00:00Z" << false;
-    QTest::newRow("older than the table") << "v1.19.16" << "2020-01-01T00:00:00Z" << true;
-    QTest::newRow("newer than the table") << "v1.40.1" << "2030-01-01T00:00:00Z" << false;
-    QTest::newRow("a two-digit minor is not the line of one") << "v1.3.10" << "2026-07-01T00:00:00Z" << true;
+    QTest::newRow("the day before") << "v1.33.4"
+                                    << "2026-06-27T23:59:59Z" << false;
+    QTest::newRow("on its date") << "v1.33.4"
+                                 << "2026-06-28T00:00:00Z" << true;
+    QTest::newRow("a vendor suffix") << "v1.33.4-eks-1a2b3c"
+                                     << "2026-07-01T00:00:00Z" << true;
+    QTest::newRow("the next line still supported") << "1.34.0+k3s1"
+                                                   << "2026-07-01T00:00:00Z" << false;
+    QTest::newRow("older than the table") << "v1.19.16"
+                                          << "2020-01-01T00:00:00Z" << true;
+    QTest::newRow("newer than the table") << "v1.40.1"
+                                          << "2030-01-01T00:00:00Z" << false;
+    QTest::newRow("a two-digit minor is not the line of one") << "v1.3.10"
+                                                              << "2026-07-01T00:00:00Z" << true;
     // major-only lines, as Debian numbers its releases (the table below has "11" and "12")
-    QTest::newRow("a major-only line past its date") << "11" << "2026-09-01T00:00:00Z" << true;
-    QTest::newRow("the next major-only line") << "12" << "2026-09-01T00:00:00Z" << false;
+    QTest::newRow("a major-only line past its date") << "11"
+                                                     << "2026-09-01T00:00:00Z" << true;
+    QTest::newRow("the next major-only line") << "12"
+                                              << "2026-09-01T00:00:00Z" << false;
 }
 
 void TestPredicate::endOfLifeUsesTheScanClock()
@@ -314,9 +323,12 @@ void TestPredicate::rejectsBadPredicates_data()
     QTest::addRow("empty segment") << std::string(R"({"path": "a..b", "op": "exists"})");
     QTest::addRow("malformed ${path} in a key") << std::string(R"({"path": "a[\"x/${[b.c}\"]", "op": "exists"})");
     QTest::addRow("empty ${} in a key") << std::string(R"({"path": "a[\"x/${}\"]", "op": "exists"})");
-    QTest::addRow("end_of_life without a table") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": "1.33"})");
-    QTest::addRow("end_of_life with a bad date") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"1.33": "June 2026"}})");
-    QTest::addRow("end_of_life with a bad line") << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"v1.x": "2026-06-28"}})");
+    QTest::addRow("end_of_life without a table")
+        << std::string(R"({"path": "a.v", "op": "end_of_life", "value": "1.33"})");
+    QTest::addRow("end_of_life with a bad date")
+        << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"1.33": "June 2026"}})");
+    QTest::addRow("end_of_life with a bad line")
+        << std::string(R"({"path": "a.v", "op": "end_of_life", "value": {"v1.x": "2026-06-28"}})");
 }
 
 void TestPredicate::rejectsBadPredicates()

@@ -116,7 +116,8 @@ void TestRules::fixtures()
     // A rule judged only under a policy setting has its fixtures' policy beside them.
     const QString policyFile = QFileInfo(file).dir().filePath(QStringLiteral("../policy.yaml"));
     const auto outcome = runOn(m_catalog, file,
-        QFileInfo::exists(policyFile) ? Policy::load(QFileInfo(policyFile).absoluteFilePath().toStdString()) : Policy {});
+        QFileInfo::exists(policyFile) ? Policy::load(QFileInfo(policyFile).absoluteFilePath().toStdString())
+                                      : Policy {});
     QVERIFY2(!outcome.anySourceFailed(), outcome.sources.empty() ? "" : outcome.sources[0].error.c_str());
     int hits = 0;
     for (const auto& f : outcome.record.findings) {
@@ -171,7 +172,8 @@ void TestRules::sameRiskSameSeverity_data()
     auto row = [](const char* risk, QStringList rules, const char* severity) {
         QTest::addRow("%s", risk) << rules << QString::fromLatin1(severity);
     };
-    row("privileged container", { QStringLiteral("LG-DOCKER-PRIVILEGED"), QStringLiteral("LG-PSS-PRIVILEGED") }, "critical");
+    row("privileged container", { QStringLiteral("LG-DOCKER-PRIVILEGED"), QStringLiteral("LG-PSS-PRIVILEGED") },
+        "critical");
     row("container runtime socket mounted",
         { QStringLiteral("LG-DOCKER-SOCKET-MOUNT"), QStringLiteral("LG-K8S-DOCKER-SOCKET") }, "critical");
     row("seccomp unconfined",
@@ -194,8 +196,8 @@ void TestRules::sameRiskSameSeverity_data()
         { QStringLiteral("LG-DOCKER-TLS-UNVERIFIED"), QStringLiteral("LG-K8S-TLS-UNVERIFIED"),
             QStringLiteral("LG-REGISTRY-TLS-UNVERIFIED") },
         "high");
-    row("credentials over plain HTTP", { QStringLiteral("LG-K8S-PLAIN-HTTP"), QStringLiteral("LG-REGISTRY-PLAIN-HTTP") },
-        "high");
+    row("credentials over plain HTTP",
+        { QStringLiteral("LG-K8S-PLAIN-HTTP"), QStringLiteral("LG-REGISTRY-PLAIN-HTTP") }, "high");
 }
 
 void TestRules::sameRiskSameSeverity()
@@ -286,7 +288,8 @@ void TestRules::policyOverridesAndExemptions()
     LG_COMPARE(kept->exemption.reason, std::string("node agent"));
     LG_COMPARE(toJson(*kept)["exemption"]["by"], nlohmann::json("team-policy.yaml:4"));
     // it does not weigh: the layer scores as if it had passed
-    LG_COMPARE(o.record.tallies.at(Layer::Orchestrator).failedWeight, runOn(m_catalog, file, disabled).record.tallies.at(Layer::Orchestrator).failedWeight);
+    LG_COMPARE(o.record.tallies.at(Layer::Orchestrator).failedWeight,
+        runOn(m_catalog, file, disabled).record.tallies.at(Layer::Orchestrator).failedWeight);
 
     Policy byLabel = Policy::fromJson(nlohmann::json::parse(
         R"({"exemptions": [{"rule": "*", "label": "app=nope", "reason": "label does not match"},
@@ -423,7 +426,8 @@ void TestRules::mandatoryAccessControlChecksApplyWhereTheHostHasIt()
             return ScanOutcome {};
         f.write(QByteArray(R"({"resources": [{"kind": "DockerContainer", "layer": "runtime", "name": "/web", "data": {
             "Id": "4f1c", "Name": "/web", "AppArmorProfile": "unconfined", "HostConfig": {"SecurityOpt": []},
-            "Layerguard": {"daemon": {"securityOptions": [")") + securityOptions + R"("], "noNewPrivileges": null}}}}]})");
+            "Layerguard": {"daemon": {"securityOptions": [")")
+            + securityOptions + R"("], "noNewPrivileges": null}}}}]})");
         f.close();
         return runOn(m_catalog, path);
     };
@@ -639,21 +643,22 @@ void TestRules::allowedRegistries_data()
     QTest::newRow("a lookalike prefix") << "registry.example.evil.io/app" << hosts << false;
     QTest::newRow("host case") << "Registry.Example/app" << hosts << true;
     QTest::newRow("with a port, not allowed") << "registry.example:5000/app" << hosts << false;
-    QTest::newRow("a port allowed") << "registry.example:5000/app" << QStringList { QStringLiteral("registry.example:5000") }
-                                    << true;
+    QTest::newRow("a port allowed") << "registry.example:5000/app"
+                                    << QStringList { QStringLiteral("registry.example:5000") } << true;
     QTest::newRow("localhost") << "localhost/app" << QStringList { QStringLiteral("localhost") } << true;
     QTest::newRow("Docker Hub official") << "nginx:1.27" << QStringList { QStringLiteral("docker.io") } << true;
-    QTest::newRow("Docker Hub library prefix") << "nginx" << QStringList { QStringLiteral("docker.io/library") }
-                                               << true;
-    QTest::newRow("Docker Hub user not library") << "someone/nginx" << QStringList { QStringLiteral("docker.io/library") }
-                                                 << false;
-    QTest::newRow("Docker Hub by its index name") << "index.docker.io/library/nginx" << QStringList { QStringLiteral("docker.io") }
-                                                  << true;
-    QTest::newRow("a repository prefix") << "ghcr.io/acme/web@sha256:ab" << QStringList { QStringLiteral("ghcr.io/acme") }
-                                         << true;
-    QTest::newRow("a longer organisation") << "ghcr.io/acme-fork/web" << QStringList { QStringLiteral("ghcr.io/acme") }
-                                           << false;
-    QTest::newRow("a name that looks like a host path") << "gcr.io" << QStringList { QStringLiteral("gcr.io") } << false;
+    QTest::newRow("Docker Hub library prefix")
+        << "nginx" << QStringList { QStringLiteral("docker.io/library") } << true;
+    QTest::newRow("Docker Hub user not library")
+        << "someone/nginx" << QStringList { QStringLiteral("docker.io/library") } << false;
+    QTest::newRow("Docker Hub by its index name")
+        << "index.docker.io/library/nginx" << QStringList { QStringLiteral("docker.io") } << true;
+    QTest::newRow("a repository prefix") << "ghcr.io/acme/web@sha256:ab"
+                                         << QStringList { QStringLiteral("ghcr.io/acme") } << true;
+    QTest::newRow("a longer organisation")
+        << "ghcr.io/acme-fork/web" << QStringList { QStringLiteral("ghcr.io/acme") } << false;
+    QTest::newRow("a name that looks like a host path")
+        << "gcr.io" << QStringList { QStringLiteral("gcr.io") } << false;
 }
 
 void TestRules::allowedRegistries()
@@ -672,8 +677,8 @@ void TestRules::allowedRegistries()
     QVERIFY(it == outcome.record.outcomes.end() || it->second.evaluated == 0);
     QVERIFY_THROWS_EXCEPTION(
         std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"allowed_registries": ["*.example"]})")));
-    QVERIFY_THROWS_EXCEPTION(
-        std::invalid_argument, Policy::fromJson(nlohmann::json::parse(R"({"allowed_registries": "registry.example"})")));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+        Policy::fromJson(nlohmann::json::parse(R"({"allowed_registries": "registry.example"})")));
 }
 
 QTEST_GUILESS_MAIN(TestRules)

@@ -13,11 +13,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <set>
-#include <random>
-#include <numeric>
-#include <map>
 #include <cctype>
+#include <map>
+#include <numeric>
+#include <random>
+#include <set>
 #include <tuple>
 
 using namespace lg;
@@ -548,7 +548,7 @@ void TestStore::acceptedRisksAndExpiry()
     // From its expiry on, b counts as open again without any rescan.
     LG_COMPARE(at(3500), std::size_t(1));
     const auto one = s.layerScoresAt(scanId, 3500).at(0);
-    QVERIFY(*one.score < *both.score && *one.score > *stored.score);
+    QVERIFY(*one.score<*both.score&& * one.score> * stored.score);
     LG_COMPARE(one.tally.openBySeverity[1], 1);
     LG_COMPARE(s.activeAcceptances(3500).size(), std::size_t(1));
     // A revocation ends a's acceptance from then on; revoking what is not in force says so.
@@ -653,10 +653,13 @@ void TestStore::revisionSixScansJoinTheEstate()
     LG_COMPARE(e.targets[2].kind, std::string("docker"));
     // revision 9: a finding's first sighting is the first scan that had it
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(s.handle(), "SELECT group_concat(fid || ':' || first_seen || ':' || first_scan, ' ') FROM "
-                                   "(SELECT * FROM finding_first_seen ORDER BY fid)", -1, &st, nullptr);
+    sqlite3_prepare_v2(s.handle(),
+        "SELECT group_concat(fid || ':' || first_seen || ':' || first_scan, ' ') FROM "
+        "(SELECT * FROM finding_first_seen ORDER BY fid)",
+        -1, &st, nullptr);
     QCOMPARE(sqlite3_step(st), SQLITE_ROW);
-    LG_COMPARE(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), std::string("aa:110:1 bb:210:2"));
+    LG_COMPARE(
+        std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))), std::string("aa:110:1 bb:210:2"));
     sqlite3_finalize(st);
 }
 

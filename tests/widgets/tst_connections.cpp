@@ -271,11 +271,11 @@ void TestConnections::testSendsTheSavedSecretOnlyWhereItWasSaved()
     SecretStore secrets;
     ConnectionsDialog dlg(&store, &secrets);
     Recorder home, elsewhere;
-    QVERIFY2(startWith(dlg, QStringLiteral("prometheus"),
-                 { { "name", QStringLiteral("prom") }, { "prometheus.url", home.url() },
-                     { "prometheus.user", QStringLiteral("bob") },
-                     { "prometheus.password", QString::fromLatin1(kCanary) } })
-                 .isEmpty(),
+    QVERIFY2(
+        startWith(dlg, QStringLiteral("prometheus"),
+            { { "name", QStringLiteral("prom") }, { "prometheus.url", home.url() },
+                { "prometheus.user", QStringLiteral("bob") }, { "prometheus.password", QString::fromLatin1(kCanary) } })
+            .isEmpty(),
         "a field was not set");
     dlg.save();
     QVERIFY(dlg.waitUntilIdle());
@@ -291,8 +291,8 @@ void TestConnections::testSendsTheSavedSecretOnlyWhereItWasSaved()
     dlg.test();
     QVERIFY(dlg.waitUntilIdle());
     QVERIFY2(!elsewhere.received.isEmpty(), "the edited URL was not tried");
-    QVERIFY2(!elsewhere.received.contains(basic) && !elsewhere.received.contains(kCanary),
-        elsewhere.received.constData());
+    QVERIFY2(
+        !elsewhere.received.contains(basic) && !elsewhere.received.contains(kCanary), elsewhere.received.constData());
     // The user edited instead: the same.
     elsewhere.received.clear();
     home.received.clear();

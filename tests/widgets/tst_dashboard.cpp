@@ -393,8 +393,8 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
     {
         Store store(m_path);
         std::int64_t at = 1767225600;
-        for (const auto& [folder, target] : { std::pair { ":/demo/manifests", "shop-cluster" },
-                 std::pair { ":/demo/manifests", "staging-cluster" } }) {
+        for (const auto& [folder, target] :
+            { std::pair { ":/demo/manifests", "shop-cluster" }, std::pair { ":/demo/manifests", "staging-cluster" } }) {
             std::vector<std::unique_ptr<Connector>> sources;
             sources.push_back(std::make_unique<ManifestsConnector>(folder, target));
             ScanSettings settings;
@@ -796,7 +796,8 @@ void TestDashboard::reportPreviewIsTheSavedPdf()
     // a name typed without an extension gets the chosen format's; one with a format's extension keeps it
     QCOMPARE(ReportDialog::withFormatExtension(QStringLiteral("/tmp/q4"), QStringLiteral("SARIF 2.1.0 (*.sarif)")),
         QStringLiteral("/tmp/q4.sarif"));
-    QCOMPARE(ReportDialog::withFormatExtension(QStringLiteral("/tmp/q4.v2"), QStringLiteral("PDF compliance report (*.pdf)")),
+    QCOMPARE(ReportDialog::withFormatExtension(
+                 QStringLiteral("/tmp/q4.v2"), QStringLiteral("PDF compliance report (*.pdf)")),
         QStringLiteral("/tmp/q4.v2.pdf"));
     QCOMPARE(ReportDialog::withFormatExtension(QStringLiteral("/tmp/q4.JSON"), QStringLiteral("CSV (*.csv)")),
         QStringLiteral("/tmp/q4.JSON"));
