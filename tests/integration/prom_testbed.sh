@@ -75,6 +75,12 @@ expect() {
     jq -e ".data.result | $2" <<<"$out" >/dev/null || fail "$3: '$1' returned $(jq -c .data.result <<<"$out")"
     ok "$3"
 }
+# The testbed is ready once two targets are up; the third (the fake docker endpoint) is up after its first scrape,
+# which a loaded machine may delay by a few of the 1 s scrape intervals: wait for it, up to 15 s.
+for _ in $(seq 60); do
+    [[ $(get 'count(up==1)' | jq -r '.data.result[0].value[1] // 0') -ge 3 ]] && break
+    sleep 0.25
+done
 live_instance="127.0.0.1:${LG_NODE_EXPORTER_PORT}"
 release=$(uname -r)
 
