@@ -143,6 +143,37 @@ std::string padNumber(std::int64_t n, std::size_t width)
     return t + std::string(t.size() < width ? width - t.size() : 1, ' ');
 }
 
+/**
+ * Runs a command's work: a cache error says in one line what happened and the way out (failWith), anything else is
+ * named as unexpected; both exit 1.
+ */
+template <class Body> int guarded(Body&& body)
+{
+    try {
+        return body();
+    } catch (const StoreError& e) {
+        return failWith(e);
+    } catch (const std::exception& e) {
+        err(std::string("unexpected error: ") + e.what());
+        return kExitFailure;
+    }
+}
+
+/** The deadlines of `--policy FILE` (its sla) into `sla`, left as they are without the option; false on a usage error.
+ */
+bool readDeadlines(const QCommandLineParser& p, std::array<int, 5>& sla, int* code)
+{
+    if (!p.isSet(QStringLiteral("policy")))
+        return true;
+    try {
+        sla = Policy::load(s(p.value(QStringLiteral("policy")))).slaDays;
+        return true;
+    } catch (const std::exception& e) {
+        *code = usage(p, QString::fromStdString(std::string("--policy: ") + e.what()));
+        return false;
+    }
+}
+
 /** "30d" or "30" as a whole number of days (at least 0). */
 std::optional<std::int64_t> parseDays(QString text)
 {
@@ -626,13 +657,8 @@ int cmdFindings(const QStringList& args)
         return code;
     FindingFilter filter;
     const std::int64_t now = QDateTime::currentSecsSinceEpoch();
-    if (p.isSet(QStringLiteral("policy"))) {
-        try {
-            filter.slaDays = Policy::load(s(p.value(QStringLiteral("policy")))).slaDays;
-        } catch (const std::exception& e) {
-            return usage(p, QString::fromStdString(std::string("--policy: ") + e.what()));
-        }
-    }
+    if (!readDeadlines(p, filter.slaDays, &code))
+        return code;
     if (p.isSet(QStringLiteral("overdue")))
         filter.overdueAt = now;
     if (p.isSet(QStringLiteral("older-than"))) {
@@ -660,7 +686,7 @@ int cmdFindings(const QStringList& args)
     const QString format = p.value(QStringLiteral("format"));
     if (format != QLatin1String("table") && format != QLatin1String("json") && format != QLatin1String("csv"))
         return usage(p, QStringLiteral("--format takes table, json or csv"));
-    try {
+    return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         // Which (scan, target) pairs: a given scan; else the latest scan of each target (of the one asked for).
         std::vector<std::pair<std::int64_t, std::string>> parts;
@@ -732,12 +758,7 @@ int cmdFindings(const QStringList& args)
                       << " accepted, " << exempted << " exempted, " << late << " overdue)\n";
         }
         return kExitOk;
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 int cmdHistory(const QStringList& args)
@@ -753,7 +774,7 @@ int cmdHistory(const QStringList& args)
     const QString format = p.value(QStringLiteral("format"));
     if (format != QLatin1String("table") && format != QLatin1String("json"))
         return usage(p, QStringLiteral("--format takes table or json"));
-    try {
+    return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         auto scans = store->scans();
         if (const std::string target = s(p.value(QStringLiteral("target"))); !target.empty()) {
@@ -814,12 +835,7 @@ int cmdHistory(const QStringList& args)
         if (scans.empty())
             std::cout << "no scans yet; run `layerguard scan --demo` or `layerguard scan --manifests DIR`\n";
         return kExitOk;
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 int cmdDiff(const QStringList& args)
@@ -842,7 +858,7 @@ int cmdDiff(const QStringList& args)
     if (pos.size() == 1 || pos.size() > 2)
         return usage(p, QStringLiteral("give two scan ids, or none for each target's last two scans"));
     const std::string target = s(p.value(QStringLiteral("target")));
-    try {
+    return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         // What is compared: (target, from, to); an empty target means every finding of the two scans.
         struct Pair {
@@ -923,12 +939,7 @@ int cmdDiff(const QStringList& args)
             std::cout << dumpJson(out, 2) << "\n";
         }
         return kExitOk;
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 /** The estate: the latest scan of each target, its scores and open findings; stale targets say since when. */
@@ -968,14 +979,9 @@ int cmdPosture(const QStringList& args)
         period = *days;
     }
     std::array<int, 5> sla = kDefaultSlaDays;
-    if (p.isSet(QStringLiteral("policy"))) {
-        try {
-            sla = Policy::load(s(p.value(QStringLiteral("policy")))).slaDays;
-        } catch (const std::exception& e) {
-            return usage(p, QString::fromStdString(std::string("--policy: ") + e.what()));
-        }
-    }
-    try {
+    if (!readDeadlines(p, sla, &code))
+        return code;
+    return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         const std::int64_t now = QDateTime::currentSecsSinceEpoch();
         const std::string only = s(p.value(QStringLiteral("target")));
@@ -1075,12 +1081,7 @@ int cmdPosture(const QStringList& args)
         std::cout << "Mean time to remediate, last " << period
                   << " days: " << (mttrLine.empty() ? "nothing fixed" : mttrLine) << "\n";
         return kExitOk;
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 int cmdReport(const QStringList& args)
@@ -1111,7 +1112,7 @@ int cmdReport(const QStringList& args)
     }
     if (!p.isSet(QStringLiteral("output")))
         return usage(p, QStringLiteral("-o FILE is required"));
-    try {
+    return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         const std::string target = s(p.value(QStringLiteral("target")));
         std::optional<std::int64_t> scanId;
@@ -1136,12 +1137,7 @@ int cmdReport(const QStringList& args)
         if (format == QLatin1String("pdf"))
             std::cerr << printable(summary) << std::endl;
         return kExitOk;
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 int cmdRules(const QStringList& args)
@@ -1193,7 +1189,7 @@ int cmdCache(const QStringList& args)
     if (pos.isEmpty())
         return usage(p, QStringLiteral("give an action"));
     const std::string path = p.isSet(QStringLiteral("db")) ? s(p.value(QStringLiteral("db"))) : defaultCachePath();
-    try {
+    return guarded([&] {
         if (pos[0] == QLatin1String("path")) {
             std::cout << path << "\n";
             return kExitOk;
@@ -1229,12 +1225,7 @@ int cmdCache(const QStringList& args)
             return kExitOk;
         }
         return usage(p, QStringLiteral("unknown action ") + pos[0]);
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 int cmdAccept(const QStringList& args, bool revoke)
@@ -1252,7 +1243,7 @@ int cmdAccept(const QStringList& args, bool revoke)
         return code;
     if (p.positionalArguments().size() != 1)
         return usage(p, QStringLiteral("give one finding id"));
-    try {
+    return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         const std::string fid = s(p.positionalArguments().front());
         const std::int64_t now = QDateTime::currentSecsSinceEpoch();
@@ -1288,12 +1279,7 @@ int cmdAccept(const QStringList& args, bool revoke)
         say("accepted " + fid + " from now on" + (r.expiresAt ? " until " + dateText(*r.expiresAt) : std::string())
             + " (owner " + r.owner + ", recorded by " + r.acceptedBy + "); stored scans keep their scores");
         return kExitOk;
-    } catch (const StoreError& e) {
-        return failWith(e);
-    } catch (const std::exception& e) {
-        err(std::string("unexpected error: ") + e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 int cmdTarget(const QStringList& args)

@@ -588,6 +588,60 @@ private:
 };
 
 /**
+ * Which service account's token each workload gets: the pod's automountServiceAccountToken wins, else the
+ * ServiceAccount's (when the inventory has it), else Kubernetes mounts it. Shared by the checks that judge the token.
+ */
+class TokenMounts {
+public:
+    struct Pod {
+        Resource stub;
+        std::string ns, account, path; ///< path: where the pod's own setting is (or would be)
+        std::optional<bool> podSetting;
+    };
+    /** Records a ServiceAccount's setting or a workload's pod; anything else is left alone. */
+    void observe(const Resource& r, const KeptMetadata& kept)
+    {
+        const std::string ns = r.namespace_.empty() ? std::string("default") : r.namespace_;
+        if (r.kind == "ServiceAccount") {
+            if (auto it = r.data.find("automountServiceAccountToken"); it != r.data.end() && it->is_boolean())
+                m_accounts[{ r.target, ns, r.name }] = it->get<bool>();
+            return;
+        }
+        if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
+            return;
+        std::string prefix;
+        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
+        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
+        if (!spec.is_object())
+            return;
+        Pod p;
+        p.stub = identityOf(r, kept);
+        p.ns = ns;
+        p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
+        if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
+            p.podSetting = a->get<bool>();
+        p.path = (prefix.empty() ? prefix : prefix + ".") + "spec.automountServiceAccountToken";
+        m_pods.push_back(std::move(p));
+    }
+    [[nodiscard]] std::optional<bool> accountSetting(const Pod& p) const
+    {
+        const auto it = m_accounts.find({ p.stub.target, p.ns, p.account });
+        return it == m_accounts.end() ? std::nullopt : std::optional<bool>(it->second);
+    }
+    [[nodiscard]] bool mounted(const Pod& p) const { return p.podSetting.value_or(accountSetting(p).value_or(true)); }
+    [[nodiscard]] const std::vector<Pod>& pods() const { return m_pods; }
+    void merge(TokenMounts& other)
+    {
+        m_accounts.merge(other.m_accounts);
+        appendMoved(m_pods, other.m_pods);
+    }
+
+private:
+    std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
+    std::vector<Pod> m_pods;
+};
+
+/**
  * Pods that get a service account token mounted: the pod's automountServiceAccountToken wins, else
  * the ServiceAccount's (when the inventory has it), else Kubernetes mounts it (CIS-K8S 5.1.6, C-0034,
  * Polaris automountServiceAccountToken).
@@ -601,38 +655,14 @@ public:
     }
     void observe(const Resource& r) override
     {
-        if (r.layer != Layer::Orchestrator || !r.data.is_object())
-            return;
-        const std::string ns = r.namespace_.empty() ? std::string("default") : r.namespace_;
-        if (r.kind == "ServiceAccount") {
-            auto it = r.data.find("automountServiceAccountToken");
-            if (it != r.data.end() && it->is_boolean())
-                m_accounts[{ r.target, ns, r.name }] = it->get<bool>();
-            return;
-        }
-        if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
-            return;
-        std::string prefix;
-        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
-        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
-        if (!spec.is_object())
-            return;
-        Pod p;
-        p.stub = identityOf(r, m_kept);
-        p.ns = ns;
-        p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
-        if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
-            p.podSetting = a->get<bool>();
-        p.path = (prefix.empty() ? prefix : prefix + ".") + "spec.automountServiceAccountToken";
-        m_pods.push_back(std::move(p));
+        if (r.layer == Layer::Orchestrator && r.data.is_object())
+            m_tokens.observe(r, m_kept);
     }
     void finish(RuleEngine& engine) override
     {
-        for (const auto& p : m_pods) {
-            std::optional<bool> accountSetting;
-            if (auto it = m_accounts.find({ p.stub.target, p.ns, p.account }); it != m_accounts.end())
-                accountSetting = it->second;
-            const bool mounted = p.podSetting.value_or(accountSetting.value_or(true));
+        for (const auto& p : m_tokens.pods()) {
+            const std::optional<bool> accountSetting = m_tokens.accountSetting(p);
+            const bool mounted = m_tokens.mounted(p);
             std::string message;
             std::vector<Evidence> evidence;
             if (mounted) {
@@ -650,23 +680,12 @@ public:
         }
     }
 
-    void merge(CrossCheck& other) override
-    {
-        auto& o = static_cast<ServiceAccountToken&>(other);
-        m_accounts.merge(o.m_accounts);
-        appendMoved(m_pods, o.m_pods);
-    }
+    void merge(CrossCheck& other) override { m_tokens.merge(static_cast<ServiceAccountToken&>(other).m_tokens); }
 
 private:
-    struct Pod {
-        Resource stub;
-        std::string ns, account, path;
-        std::optional<bool> podSetting;
-    };
     const Rule& m_rule;
     KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
-    std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
-    std::vector<Pod> m_pods;
+    TokenMounts m_tokens;
 };
 
 /**
@@ -807,7 +826,7 @@ bool lists(const nlohmann::json& rule, const char* field, std::initializer_list<
  * Workloads that run with the token of a service account bound to powerful permissions: whoever gets into the pod
  * has them. `workload-sa-takeover` (Kubescape C-0267): the account may create or change pods or workload controllers,
  * read secrets, or escalate, bind or impersonate. `workload-sa-admin` (C-0272): every verb on every resource of the
- * core group or of all groups. The token counts as mounted as the ServiceAccountToken check resolves it; a binding
+ * core group or of all groups. The token counts as mounted as TokenMounts resolves it; a binding
  * counts wherever it is (a RoleBinding in another namespace still grants there), its role resolved through the
  * inventory or the Kubernetes defaults.
  */
@@ -823,37 +842,16 @@ public:
     {
         if (r.layer != Layer::Orchestrator || !r.data.is_object())
             return;
-        const std::string ns = r.namespace_.empty() ? std::string("default") : r.namespace_;
-        if (r.kind == "ServiceAccount") {
-            if (auto it = r.data.find("automountServiceAccountToken"); it != r.data.end() && it->is_boolean())
-                m_accounts[{ r.target, ns, r.name }] = it->get<bool>();
-            return;
-        }
         if (r.kind == "ClusterRole" || r.kind == "Role") {
             m_roles.add(r);
-            return;
+        } else if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
+            const auto& subjects = member(r.data, "subjects");
+            if (std::any_of(subjects.begin(), subjects.end(),
+                    [](const nlohmann::json& s) { return text(s, "kind") == "ServiceAccount"; }))
+                m_bindings.push_back(r);
+        } else {
+            m_tokens.observe(r, m_kept);
         }
-        if (r.kind == "ClusterRoleBinding" || r.kind == "RoleBinding") {
-            for (const auto& s : member(r.data, "subjects"))
-                if (text(s, "kind") == "ServiceAccount") {
-                    m_bindings.push_back(r);
-                    break;
-                }
-            return;
-        }
-        if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
-            return;
-        const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
-        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
-        if (!spec.is_object())
-            return;
-        Pod p;
-        p.stub = identityOf(r, m_kept);
-        p.ns = ns;
-        p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
-        if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
-            p.podSetting = a->get<bool>();
-        m_pods.push_back(std::move(p));
     }
     void finish(RuleEngine& engine) override
     {
@@ -904,13 +902,9 @@ public:
                     grants[{ b.target, sns, text(s, "name") }].push_back(how);
                 }
         }
-        for (const auto& p : m_pods) {
-            std::optional<bool> accountSetting;
-            if (auto it = m_accounts.find({ p.stub.target, p.ns, p.account }); it != m_accounts.end())
-                accountSetting = it->second;
-            const bool mounted = p.podSetting.value_or(accountSetting.value_or(true));
+        for (const auto& p : m_tokens.pods()) {
             const auto g = grants.find({ p.stub.target, p.ns, p.account });
-            const bool failed = mounted && g != grants.end();
+            const bool failed = m_tokens.mounted(p) && g != grants.end();
             std::string message;
             std::vector<Evidence> evidence;
             if (failed) {
@@ -929,25 +923,18 @@ public:
     void merge(CrossCheck& other) override
     {
         auto& o = static_cast<WorkloadServiceAccountRoles&>(other);
-        m_accounts.merge(o.m_accounts);
+        m_tokens.merge(o.m_tokens);
         m_roles.merge(o.m_roles);
         appendMoved(m_bindings, o.m_bindings);
-        appendMoved(m_pods, o.m_pods);
     }
 
 private:
-    struct Pod {
-        Resource stub;
-        std::string ns, account;
-        std::optional<bool> podSetting;
-    };
     const Rule& m_rule;
     KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
     const bool m_admin;
-    std::map<std::tuple<std::string, std::string, std::string>, bool> m_accounts;
+    TokenMounts m_tokens;
     RoleIndex m_roles;
     std::vector<Resource> m_bindings;
-    std::vector<Pod> m_pods;
 };
 
 /**

@@ -768,13 +768,14 @@ int Store::retention() const
     return q.step() ? std::atoi(q.text(0).c_str()) : 0;
 }
 
-std::vector<LayerScore> Store::layerScores(std::int64_t scanId) const
+namespace {
+// The columns scan_layers and scan_targets share, as layer scores in layer order.
+constexpr const char* kLayerColumns = "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, "
+                                      "score, critical, high, medium, low, info FROM ";
+
+std::vector<LayerScore> readLayerScores(Stmt& q)
 {
     std::vector<LayerScore> out;
-    Stmt q(m_db,
-        "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, score, critical, high, "
-        "medium, low, info FROM scan_layers WHERE scan_id = ?1");
-    q.bind(1, scanId);
     while (q.step()) {
         LayerScore ls;
         ls.layer = layerFromString(q.text(0)).value_or(Layer::Orchestrator);
@@ -791,6 +792,14 @@ std::vector<LayerScore> Store::layerScores(std::int64_t scanId) const
     }
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
     return out;
+}
+} // namespace
+
+std::vector<LayerScore> Store::layerScores(std::int64_t scanId) const
+{
+    Stmt q(m_db, (std::string(kLayerColumns) + "scan_layers WHERE scan_id = ?1").c_str());
+    q.bind(1, scanId);
+    return readLayerScores(q);
 }
 
 namespace {
@@ -1427,27 +1436,9 @@ void Store::moveToAsOf(
 
 std::vector<LayerScore> Store::targetLayerScores(std::int64_t scanId, const std::string& target) const
 {
-    std::vector<LayerScore> out;
-    Stmt q(m_db,
-        "SELECT layer, evaluated, evaluated_weight, failed_weight, accepted_weight, score, critical, high, "
-        "medium, low, info FROM scan_targets WHERE scan_id = ?1 AND target = ?2");
+    Stmt q(m_db, (std::string(kLayerColumns) + "scan_targets WHERE scan_id = ?1 AND target = ?2").c_str());
     q.bind(1, scanId).bind(2, target);
-    while (q.step()) {
-        LayerScore ls;
-        ls.layer = layerFromString(q.text(0)).value_or(Layer::Orchestrator);
-        ls.tally.scanned = true;
-        ls.tally.evaluated = int(q.i64(1));
-        ls.tally.evaluatedWeight = long(q.i64(2));
-        ls.tally.failedWeight = long(q.i64(3));
-        ls.tally.acceptedWeight = long(q.i64(4));
-        if (!q.isNull(5))
-            ls.score = int(q.i64(5));
-        for (int i = 0; i < 5; ++i)
-            ls.tally.openBySeverity[std::size_t(i)] = int(q.i64(6 + i));
-        out.push_back(ls);
-    }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
-    return out;
+    return readLayerScores(q);
 }
 
 std::vector<LayerScore> Store::targetLayerScoresAt(

@@ -76,6 +76,25 @@ private:
     QTemporaryDir m_config; ///< QSettings of these windows, not the user's
 };
 
+namespace {
+/** Scans the demo lab's manifests as `target` into the cache at `path` at time `at` (0: now), without `disabled`. */
+std::optional<std::int64_t> scanDemoManifests(
+    const std::string& path, const std::string& target, std::int64_t at = 0, std::vector<std::string> disabled = {})
+{
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    Store store(path);
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", target));
+    ScanSettings settings;
+    if (at)
+        settings.clock = [at] { return at; };
+    settings.policy.disabled = std::move(disabled);
+    Scanner scanner(catalog, settings);
+    CancelToken cancel { false };
+    return scanner.run(sources, &store, cancel, {}).scanId;
+}
+} // namespace
+
 void TestDashboard::initTestCase()
 {
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_config.path());
@@ -389,24 +408,8 @@ void TestDashboard::trendIsDownsampledAndRanged()
 // each target's latest scan counted here from the findings themselves; picking one target narrows every page.
 void TestDashboard::estateOfTwoTargetsScannedApart()
 {
-    static const RuleCatalog catalog = RuleCatalog::builtin();
-    {
-        Store store(m_path);
-        std::int64_t at = 1767225600;
-        for (const auto& [folder, target] :
-            { std::pair { ":/demo/manifests", "shop-cluster" }, std::pair { ":/demo/manifests", "staging-cluster" } }) {
-            std::vector<std::unique_ptr<Connector>> sources;
-            sources.push_back(std::make_unique<ManifestsConnector>(folder, target));
-            ScanSettings settings;
-            settings.clock = [at] { return at; };
-            if (std::string(target) == "staging-cluster")
-                settings.policy.disabled = { "LG-PSS-HOST-PORTS" }; // the two differ
-            Scanner scanner(catalog, settings);
-            CancelToken cancel { false };
-            QVERIFY(scanner.run(sources, &store, cancel, {}).scanId);
-            at += 300; // five minutes apart
-        }
-    }
+    QVERIFY(scanDemoManifests(m_path, "shop-cluster", 1767225600));
+    QVERIFY(scanDemoManifests(m_path, "staging-cluster", 1767225600 + 300, { "LG-PSS-HOST-PORTS" })); // 5 min later
     MainWindow window(std::make_unique<Store>(m_path));
     window.resize(1280, 800);
     window.show();
@@ -465,23 +468,10 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
 // and time to remediate are worked out again here from the stored findings; the figure opens the overdue list.
 void TestDashboard::overdueFindingsAndTimeToRemediate()
 {
-    static const RuleCatalog catalog = RuleCatalog::builtin();
     const std::int64_t now = QDateTime::currentSecsSinceEpoch();
     const std::int64_t first = now - 40 * 86400, second = now - 10 * 86400;
-    {
-        Store store(m_path);
-        for (const std::int64_t at : { first, second }) {
-            std::vector<std::unique_ptr<Connector>> sources;
-            sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "shop-cluster"));
-            ScanSettings settings;
-            settings.clock = [at] { return at; };
-            if (at == second)
-                settings.policy.disabled = { "LG-PSS-PRIVILEGED", "LG-PSS-HOST-PORTS" }; // "fixed"
-            Scanner scanner(catalog, settings);
-            CancelToken cancel { false };
-            QVERIFY(scanner.run(sources, &store, cancel, {}).scanId);
-        }
-    }
+    QVERIFY(scanDemoManifests(m_path, "shop-cluster", first));
+    QVERIFY(scanDemoManifests(m_path, "shop-cluster", second, { "LG-PSS-PRIVILEGED", "LG-PSS-HOST-PORTS" })); // fixed
     Store store(m_path);
     const auto scans = store.scans();
     QCOMPARE(scans.size(), std::size_t(2));
@@ -548,15 +538,7 @@ void TestDashboard::overdueFindingsAndTimeToRemediate()
 void TestDashboard::drillDownsAndChangesMadeElsewhere()
 {
     seed(2); // the second scan leaves out LG-PSS-HOST-PORTS ...
-    {
-        static const RuleCatalog catalog = RuleCatalog::builtin();
-        Store store(m_path);
-        std::vector<std::unique_ptr<Connector>> sources;
-        sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "demo-shop"));
-        Scanner scanner(catalog, {});
-        CancelToken cancel { false };
-        QVERIFY(scanner.run(sources, &store, cancel, {}).scanId); // ... which come back as new findings
-    }
+    QVERIFY(scanDemoManifests(m_path, "demo-shop")); // ... which come back as new findings
     MainWindow window(std::make_unique<Store>(m_path));
     window.resize(1280, 800);
     window.show();
@@ -582,15 +564,7 @@ void TestDashboard::drillDownsAndChangesMadeElsewhere()
     }
     // another process writes a scan of a new target: the window shows it within the watch interval
     QCOMPARE(overview->targetsList()->count(), 2);
-    {
-        static const RuleCatalog catalog = RuleCatalog::builtin();
-        Store elsewhere(m_path);
-        std::vector<std::unique_ptr<Connector>> sources;
-        sources.push_back(std::make_unique<ManifestsConnector>(":/demo/manifests", "staging"));
-        Scanner scanner(catalog, {});
-        CancelToken cancel { false };
-        QVERIFY(scanner.run(sources, &elsewhere, cancel, {}).scanId);
-    }
+    QVERIFY(scanDemoManifests(m_path, "staging")); // its own connection, as the CLI's would be
     window.showPage(0);
     QTRY_COMPARE_WITH_TIMEOUT(overview->targetsList()->count(), 3, 5000);
 }
