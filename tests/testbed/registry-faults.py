@@ -25,6 +25,8 @@ import sys
 import threading
 import urllib.parse
 
+from testbed_http import Server, registry_reply
+
 V2 = "application/vnd.docker.distribution.manifest.v2+json"
 REPO = "broken/app"
 TAGS = ["gone", "badjson", "cut"]
@@ -69,15 +71,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.log_file.flush()
 
     def reply(self, status, body: bytes, content_type="application/json; charset=utf-8", extra=()):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        registry_reply(self, status, body, content_type, extra)
 
     def error(self, status, code, message, detail=None):
         err = {"code": code, "message": message}
@@ -124,13 +118,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.error(404, "BLOB_UNKNOWN", "blob unknown to registry", path.rsplit("/", 1)[1])
         else:
             self.error(404, "NAME_UNKNOWN", "repository name not known to registry", {"path": path})
-
-
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
 
 
 def main():

@@ -47,6 +47,8 @@ import threading
 import time
 import urllib.parse
 
+from testbed_http import Server
+
 FORWARDED = ("Accept", "Authorization", "Content-Type", "Range", "If-None-Match")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate",
               "content-length"}
@@ -314,30 +316,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.relay(*self.front.upstream.request(self.command, self.path, headers, self.body(), origin=realm))
 
 
-class TLSServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
+class TLSServer(Server):
+    """One of the front's three hosts (front, redirect, auth), named so the handler knows which it plays."""
 
     def __init__(self, name, address, context):
         self.name = name
-        self.context = context
-        super().__init__(address, Handler)
-
-    def finish_request(self, request, client_address):
-        request.settimeout(60)
-        try:
-            tls = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        try:
-            super().finish_request(tls, client_address)
-        finally:
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        pass
+        super().__init__(address, Handler, context, timeout=60)
 
 
 def main():

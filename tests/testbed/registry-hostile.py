@@ -18,10 +18,11 @@ import argparse
 import hashlib
 import http.server
 import json
-import os
 import sys
 import threading
 import urllib.parse
+
+from testbed_http import Server, registry_reply, write_ready_file
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -80,15 +81,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.log_file.flush()
 
     def reply(self, status, body: bytes, content_type="application/json", extra=()):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
-        for k, v in extra:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        registry_reply(self, status, body, content_type, extra)
 
     def not_found(self, code="NAME_UNKNOWN"):
         self.reply(404, json.dumps({"errors": [{"code": code, "message": "unknown"}]}).encode())
@@ -139,13 +132,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.not_found()
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=0)
@@ -160,9 +146,7 @@ def main():
     server = Server(("127.0.0.1", args.port), Handler)
     port = server.server_address[1]
     if args.ready_file:
-        with open(args.ready_file + ".tmp", "w") as f:
-            f.write(f"{port}\n")
-        os.replace(args.ready_file + ".tmp", args.ready_file)
+        write_ready_file(args.ready_file, f"{port}\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -53,6 +53,8 @@ import threading
 import time
 import urllib.parse
 
+from testbed_http import Server
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
@@ -296,32 +298,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.issue("POST " + grant_type, user, service, scopes, offline=field("access_type") == "offline")
 
 
-class TLSServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address, handler, context):
-        self.context = context
-        super().__init__(address, handler)
-
-    def finish_request(self, request, client_address):
-        # The handshake runs in the request's thread, not in the accept loop.
-        request.settimeout(30)
-        try:
-            tls = self.context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        try:
-            super().finish_request(tls, client_address)
-        finally:
-            try:
-                tls.close()
-            except OSError:
-                pass
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--port", type=int, default=0)
@@ -344,7 +320,7 @@ def main():
     Handler.issuer = Issuer(args)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.tls_cert, args.tls_key)
-    server = TLSServer(("127.0.0.1", args.port), Handler, context)
+    server = Server(("127.0.0.1", args.port), Handler, context)
     port = server.server_address[1]
     if args.ready_file:
         tmp = args.ready_file + ".tmp"
