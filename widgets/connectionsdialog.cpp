@@ -1,6 +1,5 @@
 #include "connectionsdialog.h"
 
-#include "kubeconfig.h"
 #include "prompts.h"
 #include "savedtarget.h"
 #include "secretstore.h"
@@ -33,28 +32,11 @@ std::string secretDestination(const SavedTarget& t)
 {
     return t.config.value("url", std::string()) + "|" + t.config.value("user", std::string());
 }
-struct KindInfo {
-    const char* kind;
-    const char* title;
-};
-constexpr KindInfo kKinds[] = {
-    { "docker", "Docker engine" },
-    { "kubernetes", "Kubernetes context" },
-    { "registry", "Registry" },
-    { "prometheus", "Prometheus" },
-    { "manifests", "Manifests folder" },
-    { "host", "This host" },
-};
-
 QString q(const std::string& s)
 {
     return QString::fromStdString(s);
 }
 
-std::string absPath(const QString& path)
-{
-    return path.trimmed().isEmpty() ? std::string() : QFileInfo(path.trimmed()).absoluteFilePath().toStdString();
-}
 } // namespace
 
 ConnectionsDialog::ConnectionsDialog(Store* store, SecretStore* secrets, QWidget* parent)
@@ -86,86 +68,17 @@ ConnectionsDialog::ConnectionsDialog(Store* store, SecretStore* secrets, QWidget
     m_name->setPlaceholderText(tr("e.g. prod-cluster"));
     m_kind = new QComboBox;
     m_kind->setAccessibleName(QStringLiteral("kind"));
-    for (const auto& k : kKinds)
-        m_kind->addItem(tr(k.title), QLatin1String(k.kind));
+    for (const auto& k : sourceKinds())
+        if (k.savable)
+            m_kind->addItem(q(k.title), q(k.id));
     head->addRow(tr("Name"), m_name);
     head->addRow(tr("Kind"), m_kind);
     right->addLayout(head);
 
     m_forms = new QStackedWidget;
-    const auto line = [](QFormLayout* f, const QString& label, const QString& key, const QString& placeholder,
-                          bool secret = false) {
-        auto* e = new QLineEdit;
-        e->setAccessibleName(key);
-        e->setObjectName(key);
-        e->setPlaceholderText(placeholder);
-        if (secret)
-            e->setEchoMode(QLineEdit::Password);
-        f->addRow(label, e);
-        return e;
-    };
-    const QString keyring = tr("kept in the OS keyring; empty: unchanged");
-    for (const auto& k : kKinds) {
-        auto* page = new QWidget;
-        auto* f = new QFormLayout(page);
-        const QString kind = QLatin1String(k.kind);
-        if (kind == QLatin1String("docker")) {
-            line(f, tr("Engine URL"), QStringLiteral("docker.url"),
-                tr("unix:///var/run/docker.sock or tcp://host:2376; empty: DOCKER_HOST, the docker context, the "
-                   "socket"));
-            line(f, tr("CA file"), QStringLiteral("docker.caFile"),
-                tr("for tcp:// with TLS; DOCKER_CERT_PATH otherwise"));
-        } else if (kind == QLatin1String("kubernetes")) {
-            auto* kc = line(f, tr("Kubeconfig"), QStringLiteral("kubernetes.kubeconfig"),
-                tr("empty: KUBECONFIG, else ~/.kube/config (as kubectl)"));
-            m_context = new QComboBox;
-            m_context->setAccessibleName(QStringLiteral("kubernetes.context"));
-            m_context->setEditable(false);
-            f->addRow(tr("Context"), m_context);
-            connect(kc, &QLineEdit::editingFinished, this, &ConnectionsDialog::refreshContexts);
-            connect(m_context, &QComboBox::currentIndexChanged, this, [this] {
-                const QString warn = m_context->currentData().toString();
-                if (!warn.isEmpty())
-                    setStatus(warn, true);
-            });
-        } else if (kind == QLatin1String("registry")) {
-            line(f, tr("Registry URL"), QStringLiteral("registry.url"), tr("https://registry.example:5000"));
-            line(f, tr("CA file"), QStringLiteral("registry.caFile"),
-                tr("empty: /etc/docker/certs.d/<host:port>/ca.crt, else the system store"));
-            line(f, tr("Repositories"), QStringLiteral("registry.repositories"),
-                tr("names or glob patterns, comma-separated; exact names for hosted registries (no catalog there); "
-                   "empty: the whole catalog"));
-            line(f, tr("User"), QStringLiteral("registry.user"),
-                tr("empty: the docker config, credential helpers, podman's auth.json"));
-            line(f, tr("Password"), QStringLiteral("registry.password"), keyring, true);
-            // An explicit, visible choice: the scan reports it (LG-REGISTRY-TLS-UNVERIFIED) and says so.
-            auto* insecure = new QCheckBox(tr("Do not verify the registry's certificate (insecure)"));
-            insecure->setAccessibleName(QStringLiteral("registry.insecure"));
-            insecure->setObjectName(QStringLiteral("registry.insecure"));
-            insecure->setToolTip(
-                tr("Anyone on the network path could pose as the registry. Prefer giving its CA file."));
-            connect(insecure, &QCheckBox::toggled, this, [this](bool on) {
-                if (on)
-                    setStatus(tr("TLS verification off: the registry's identity is not checked, and every scan "
-                                 "reports it as a finding."),
-                        true);
-            });
-            f->addRow(QString(), insecure);
-        } else if (kind == QLatin1String("prometheus")) {
-            line(f, tr("Prometheus URL"), QStringLiteral("prometheus.url"), tr("http://127.0.0.1:9090"));
-            line(f, tr("CA file"), QStringLiteral("prometheus.caFile"), tr("for https; empty: the system store"));
-            line(f, tr("User"), QStringLiteral("prometheus.user"), tr("basic auth; empty: none"));
-            line(f, tr("Password"), QStringLiteral("prometheus.password"), keyring, true);
-            line(f, tr("Bearer token"), QStringLiteral("prometheus.token"), keyring, true);
-            line(f, tr("Token file"), QStringLiteral("prometheus.tokenFile"), tr("read at scan time instead"));
-        } else if (kind == QLatin1String("manifests")) {
-            line(
-                f, tr("Folder or file"), QStringLiteral("manifests.path"), tr("Kubernetes YAML, searched recursively"));
-        } else {
-            f->addRow(new QLabel(tr("This machine, read from /: CIS Docker sections 1 and 3, daemon.json, kernel.")));
-        }
-        m_forms->addWidget(page);
-    }
+    for (const auto& k : sourceKinds())
+        if (k.savable)
+            m_forms->addWidget(formFor(k));
     right->addWidget(m_forms);
     m_status = new QLabel;
     m_status->setWordWrap(true);
@@ -223,6 +136,9 @@ ConnectionsDialog::ConnectionsDialog(Store* store, SecretStore* secrets, QWidget
 
 ConnectionsDialog::~ConnectionsDialog()
 {
+    // A field losing focus while the dialog goes away must not reach it (it refreshes the choices).
+    for (auto* e : findChildren<QLineEdit*>())
+        e->disconnect(this);
     if (m_testCancel)
         m_testCancel->store(true);
     m_testWatcher.waitForFinished();
@@ -233,10 +149,8 @@ void ConnectionsDialog::fillList()
     const QString keep = m_list->currentItem() ? m_list->currentItem()->data(Qt::UserRole).toString() : QString();
     m_list->clear();
     for (const auto& t : m_store->targets()) {
-        QString kindTitle = q(t.kind);
-        for (const auto& k : kKinds)
-            if (t.kind == k.kind)
-                kindTitle = tr(k.title);
+        const auto* kind = sourceKind(t.kind);
+        const QString kindTitle = kind ? q(kind->title) : q(t.kind);
         auto* item = new QListWidgetItem(QStringLiteral("%1\n%2").arg(q(t.name), kindTitle));
         item->setData(Qt::UserRole, q(t.name));
         m_list->addItem(item);
@@ -311,42 +225,119 @@ void ConnectionsDialog::setStatus(const QString& html, bool error)
 void ConnectionsDialog::kindChanged()
 {
     m_forms->setCurrentIndex(m_kind->currentIndex());
-    if (m_kind->currentData().toString() == QLatin1String("kubernetes"))
-        refreshContexts();
+    refreshChoices();
 }
 
-void ConnectionsDialog::refreshContexts()
+QWidget* ConnectionsDialog::formFor(const SourceKind& kind)
 {
-    if (!m_context)
-        return;
-    const QString keep = m_context->currentText();
-    m_context->clear();
-    const QString file = findChild<QLineEdit*>(QStringLiteral("kubernetes.kubeconfig"))->text().trimmed();
-    try {
-        const auto kc = Kubeconfig::load(file.toStdString());
-        for (const auto& name : kc.contextNames()) {
-            QString warning;
-            try {
-                const auto ctx = kc.resolve(name);
-                if (ctx.cluster.insecureSkipTlsVerify)
-                    warning = tr("Context %1 turns TLS verification off (insecure-skip-tls-verify in its kubeconfig): "
-                                 "the server is not authenticated, and each scan reports it as a finding.")
-                                  .arg(q(name).toHtmlEscaped());
-                else if (ctx.user.exec)
-                    warning = tr("Context %1 runs a credential plugin for each scan: %2")
-                                  .arg(q(name).toHtmlEscaped(), q(ctx.user.exec->display()).toHtmlEscaped());
-            } catch (const ConnectorError&) {
-                // shown when the context is tested or scanned
-            }
-            m_context->addItem(q(name), warning);
+    auto* page = new QWidget;
+    auto* f = new QFormLayout(page);
+    const QString kindId = q(kind.id);
+    bool any = false;
+    for (const auto& field : kind.fields) {
+        if (field.label.empty())
+            continue;
+        any = true;
+        const QString key = kindId + QLatin1Char('.') + q(field.key);
+        switch (field.input) {
+        case FieldInput::Switch: {
+            auto* box = new QCheckBox(q(field.label));
+            box->setAccessibleName(key);
+            box->setObjectName(key);
+            box->setToolTip(q(field.placeholder));
+            if (!field.warnWhenOn.empty())
+                connect(box, &QCheckBox::toggled, this, [this, warn = q(field.warnWhenOn)](bool on) {
+                    if (on)
+                        setStatus(warn.toHtmlEscaped(), true);
+                });
+            f->addRow(QString(), box);
+            break;
         }
-        if (m_context->count() == 0)
-            setStatus(tr("The kubeconfig has no context."), true);
-    } catch (const ConnectorError& e) {
-        setStatus(tr("The kubeconfig cannot be read: %1").arg(errorText(e).toHtmlEscaped()), true);
+        case FieldInput::Choice: {
+            auto* box = new QComboBox;
+            box->setAccessibleName(key);
+            box->setObjectName(key);
+            connect(box, &QComboBox::currentIndexChanged, this, [this, box] {
+                const QString warn = box->currentData().toString();
+                if (!warn.isEmpty())
+                    setStatus(warn.toHtmlEscaped(), true);
+            });
+            f->addRow(q(field.label), box);
+            break;
+        }
+        default: {
+            auto* e = new QLineEdit;
+            e->setAccessibleName(key);
+            e->setObjectName(key);
+            const bool secret = field.input == FieldInput::Password || field.input == FieldInput::Token;
+            e->setPlaceholderText(secret && field.placeholder.empty() ? tr("kept in the OS keyring; empty: unchanged")
+                                                                      : q(field.placeholder));
+            if (secret)
+                e->setEchoMode(QLineEdit::Password);
+            else // a Choice may depend on it (a kubeconfig's contexts)
+                connect(e, &QLineEdit::editingFinished, this, &ConnectionsDialog::refreshChoices);
+            f->addRow(q(field.label), e);
+        }
+        }
     }
-    if (const int i = m_context->findText(keep); i >= 0)
-        m_context->setCurrentIndex(i);
+    if (!any) {
+        auto* text = new QLabel(q(kind.description));
+        text->setWordWrap(true);
+        f->addRow(text);
+    }
+    return page;
+}
+
+SourceValues ConnectionsDialog::formValues(const SourceKind& kind) const
+{
+    SourceValues values;
+    for (const auto& field : kind.fields) {
+        const QString key = q(kind.id) + QLatin1Char('.') + q(field.key);
+        if (field.label.empty() || field.input == FieldInput::Password || field.input == FieldInput::Token)
+            continue;
+        if (field.input == FieldInput::Switch) {
+            if (const auto* box = m_forms->findChild<QCheckBox*>(key); box && box->isChecked())
+                values[field.key] = { "true" };
+        } else if (field.input == FieldInput::Choice) {
+            if (const auto* box = m_forms->findChild<QComboBox*>(key); box && !box->currentText().isEmpty())
+                values[field.key] = { box->currentText().toStdString() };
+        } else if (const auto* e = m_forms->findChild<QLineEdit*>(key); e && !e->text().trimmed().isEmpty()) {
+            if (field.input == FieldInput::List) {
+                for (const auto& part : e->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+                    values[field.key].push_back(part.trimmed().toStdString());
+            } else {
+                values[field.key] = { e->text().trimmed().toStdString() };
+            }
+        }
+    }
+    return values;
+}
+
+void ConnectionsDialog::refreshChoices()
+{
+    const auto* kind = sourceKind(m_kind->currentData().toString().toStdString());
+    if (!kind)
+        return;
+    for (const auto& field : kind->fields) {
+        auto* box
+            = field.choices ? m_forms->findChild<QComboBox*>(q(kind->id) + QLatin1Char('.') + q(field.key)) : nullptr;
+        if (!box)
+            continue;
+        const QString keep = box->currentText();
+        SourceValues others = formValues(*kind);
+        others.erase(field.key);
+        box->clear();
+        try {
+            for (const auto& choice : field.choices(others))
+                box->addItem(q(choice.value), q(choice.warning));
+            if (box->count() == 0)
+                setStatus(tr("Nothing to choose as %1.").arg(q(field.label)).toHtmlEscaped(), true);
+        } catch (const ConnectorError& e) {
+            setStatus(tr("No %1 to offer: %2").arg(q(field.label).toLower(), errorText(e)).toHtmlEscaped(), true);
+        }
+        if (const int i = box->findText(keep); i >= 0)
+            box->setCurrentIndex(i);
+    }
 }
 
 void ConnectionsDialog::load(const SavedTarget& t)
@@ -377,10 +368,13 @@ void ConnectionsDialog::load(const SavedTarget& t)
         if (auto* c = m_forms->findChild<QCheckBox*>(prefix + q(it.key())); c && it->is_boolean())
             c->setChecked(it->get<bool>());
     }
-    if (t.kind == "kubernetes") {
-        refreshContexts();
-        m_context->setCurrentIndex(std::max(0, m_context->findText(q(t.config.value("context", std::string())))));
-    }
+    refreshChoices();
+    for (auto* box : m_forms->findChildren<QComboBox*>())
+        if (box->objectName().startsWith(prefix)) {
+            const auto it = t.config.find(box->objectName().mid(prefix.size()).toStdString());
+            if (it != t.config.end() && it->is_string())
+                box->setCurrentIndex(std::max(0, box->findText(q(it->get<std::string>()))));
+        }
     setStatus(tr("Saved %1. Secrets, if any, are in the OS keyring.")
                   .arg(QDateTime::fromSecsSinceEpoch(t.createdAt).toString(QStringLiteral("d MMM yyyy HH:mm"))));
 }
@@ -392,74 +386,47 @@ SavedTarget ConnectionsDialog::fromForm(QString* error) const
     t.kind = m_kind->currentData().toString().toStdString();
     t.createdAt = QDateTime::currentSecsSinceEpoch();
     t.config = nlohmann::json::object();
-    const auto field = [this, &t](const char* key) {
-        auto* e = m_forms->findChild<QLineEdit*>(q(t.kind) + QLatin1Char('.') + QLatin1String(key));
-        return e ? e->text().trimmed() : QString();
-    };
     if (t.name.empty()) {
         *error = tr("Give the connection a name.");
         return t;
     }
-    const auto noCredentialsInUrl = [&](const QString& url) {
-        // Any '@' (as the CLI): "alice:pw@host:5000" has no scheme, so QUrl would not see its user info.
-        if (!url.contains(QLatin1Char('@')))
-            return true;
-        *error = tr("Credentials do not belong in the URL: the cache is not a secret store. Use the User and "
-                    "Password fields (the password goes to the OS keyring).");
-        return false;
+    const auto* kind = sourceKind(t.kind);
+    if (!kind) {
+        *error = tr("Pick a kind of source.");
+        return t;
+    }
+    const auto sentence = [](const std::string& text) {
+        QString out = q(text);
+        if (!out.isEmpty())
+            out[0] = out[0].toUpper();
+        return out.endsWith(QLatin1Char('.')) ? out : out + QLatin1Char('.');
     };
-    if (t.kind == "docker") {
-        if (!noCredentialsInUrl(field("url")))
-            return t;
-        t.config = { { "url", field("url").toStdString() }, { "caFile", absPath(field("caFile")) } };
-    } else if (t.kind == "kubernetes") {
-        if (!m_context || m_context->currentText().isEmpty()) {
-            *error = tr("Pick a context of the kubeconfig.");
-            return t;
-        }
-        t.config
-            = { { "kubeconfig", absPath(field("kubeconfig")) }, { "context", m_context->currentText().toStdString() } };
-    } else if (t.kind == "registry") {
-        if (field("url").isEmpty() || !noCredentialsInUrl(field("url"))) {
-            if (error->isEmpty())
-                *error = tr("Give the registry URL.");
-            return t;
-        }
-        std::vector<std::string> repos;
-        for (const auto& r : field("repositories").split(QLatin1Char(','), Qt::SkipEmptyParts))
-            repos.push_back(r.trimmed().toStdString());
-        const auto* insecure = m_forms->findChild<QCheckBox*>(QStringLiteral("registry.insecure"));
-        t.config = { { "url", field("url").toStdString() }, { "caFile", absPath(field("caFile")) },
-            { "repositories", repos }, { "user", field("user").toStdString() },
-            { "insecure", insecure && insecure->isChecked() } };
-    } else if (t.kind == "prometheus") {
-        if (field("url").isEmpty() || !noCredentialsInUrl(field("url"))) {
-            if (error->isEmpty())
-                *error = tr("Give the Prometheus URL.");
-            return t;
-        }
-        t.config = { { "url", field("url").toStdString() }, { "caFile", absPath(field("caFile")) },
-            { "user", field("user").toStdString() }, { "tokenFile", absPath(field("tokenFile")) } };
-    } else if (t.kind == "manifests") {
-        if (field("path").isEmpty()) {
-            *error = tr("Give the folder or file of manifests.");
-            return t;
-        }
-        t.config = { { "path", absPath(field("path")) } };
-    } else {
-        t.config = { { "root", "/" } };
+    try {
+        const auto configs = kind->configsFor(formValues(*kind));
+        if (configs.size() == 1) {
+            kind->checkSavable(configs.front());
+            t.config = configs.front();
+        } else
+            *error = tr("A connection is one source: give one of each.");
+    } catch (const std::invalid_argument& e) {
+        *error = sentence(e.what());
+    } catch (const ConnectorError& e) {
+        *error = errorText(e);
     }
     return t;
 }
 
 QString ConnectionsDialog::secretFromForm() const
 {
-    const QString kind = m_kind->currentData().toString();
-    const auto field = [&](const char* key) {
-        auto* e = m_forms->findChild<QLineEdit*>(kind + QLatin1Char('.') + QLatin1String(key));
-        return e ? e->text() : QString();
-    };
-    const TargetSecret secret { field("password").toStdString(), field("token").trimmed().toStdString() };
+    const auto* kind = sourceKind(m_kind->currentData().toString().toStdString());
+    TargetSecret secret;
+    for (const auto& field : kind ? kind->fields : std::vector<SourceField>()) {
+        const auto* e = m_forms->findChild<QLineEdit*>(q(kind->id) + QLatin1Char('.') + q(field.key));
+        if (e && field.input == FieldInput::Password)
+            secret.password = e->text().toStdString();
+        else if (e && field.input == FieldInput::Token)
+            secret.token = e->text().trimmed().toStdString();
+    }
     return secret.empty() ? QString() : QString::fromStdString(secret.toJson());
 }
 
@@ -547,11 +514,9 @@ void ConnectionsDialog::test()
         setStatus(error, true);
         return;
     }
-    if (t.kind == "kubernetes") {
+    if (const auto* kind = sourceKind(t.kind); kind && kind->runsCommand) {
         try {
-            const auto ctx = Kubeconfig::load(t.config.value("kubeconfig", std::string()))
-                                 .resolve(t.config.value("context", std::string()));
-            if (!confirmCredentialPlugin(this, ctx, tr("this test")))
+            if (!confirmCommand(this, q(kind->runsCommand(t.config)), tr("this test")))
                 return;
         } catch (const ConnectorError& e) {
             setStatus(tr("<b>Test failed.</b> %1").arg(errorText(e).toHtmlEscaped()), true);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sourcekind.h"
 #include "store.h"
 
 #include <QDialog>
@@ -60,7 +61,12 @@ private:
     void fillList();
     void load(const SavedTarget& t);
     void kindChanged();
-    void refreshContexts();
+    /** The Choice fields of the current kind, offered anew from its other fields (a kubeconfig's contexts). */
+    void refreshChoices();
+    /** A kind's form, from its fields (connectors/sources.cpp). */
+    QWidget* formFor(const SourceKind& kind);
+    /** What the form holds for a kind's fields, secrets aside. */
+    [[nodiscard]] SourceValues formValues(const SourceKind& kind) const;
     [[nodiscard]] SavedTarget fromForm(QString* error) const;
     [[nodiscard]] QString secretFromForm() const;
     void setStatus(const QString& html, bool error = false);
@@ -75,7 +81,6 @@ private:
     QPushButton* m_test = nullptr;
     QPushButton* m_save = nullptr;
     QPushButton* m_scan = nullptr;
-    QComboBox* m_context = nullptr;
     int m_pendingSecretJobs = 0;
     QFutureWatcher<TestResult> m_testWatcher;
     std::shared_ptr<std::atomic<bool>> m_testCancel;

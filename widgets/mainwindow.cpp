@@ -6,14 +6,11 @@
 #include "savedtarget.h"
 #include "secretstore.h"
 
-#include "dockerconnector.h"
 #include "findingspage.h"
 #include "hostconnector.h"
 #include "importers.h"
-#include "kubeconnector.h"
 #include "manifestsconnector.h"
 #include "overviewpage.h"
-#include "promconnector.h"
 #include "reportdialog.h"
 #include "scancontroller.h"
 #include "scanspage.h"
@@ -85,39 +82,12 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
         saved->addAction(tr("Manage connections…"), this, &MainWindow::openConnections);
     });
     menu->addAction(tr("Demo lab"), this, &MainWindow::scanDemo);
-    menu->addAction(tr("Manifests folder…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));
-        if (!dir.isEmpty())
-            scanManifests(dir);
-    });
-    menu->addAction(tr("This host"), this, &MainWindow::scanHost);
-    menu->addAction(tr("Docker engine (DOCKER_HOST / context / default socket)"), this, &MainWindow::scanDocker);
-    // The contexts of the user's kubeconfig, read when the menu opens (KUBECONFIG or ~/.kube/config).
-    auto* kube = menu->addMenu(tr("Kubernetes context"));
-    connect(kube, &QMenu::aboutToShow, this, [this, kube] {
-        kube->clear();
-        try {
-            const auto kc = Kubeconfig::load();
-            for (const auto& name : kc.contextNames()) {
-                QString label = QString::fromStdString(name);
-                if (name == kc.currentContext())
-                    label += tr(" (current)");
-                kube->addAction(label, this, [this, name] { scanKubernetes(name); });
-            }
-            if (kc.contextNames().empty())
-                kube->addAction(tr("No context in the kubeconfig"))->setEnabled(false);
-        } catch (const ConnectorError& e) {
-            kube->addAction(QString::fromStdString(e.what()))->setEnabled(false);
-        }
-    });
+    menu->addSeparator();
+    for (const auto& kind : sourceKinds())
+        if (kind.savable)
+            addScanAction(menu, kind);
+    menu->addSeparator();
     menu->addAction(tr("Import reports of other tools…"), this, &MainWindow::chooseReportsToImport);
-    menu->addAction(tr("Prometheus…"), this, [this] {
-        bool ok = false;
-        const QString url = QInputDialog::getText(this, tr("Scan Prometheus"), tr("Prometheus, Thanos or Mimir URL:"),
-            QLineEdit::Normal, QStringLiteral("http://localhost:9090"), &ok);
-        if (ok && !url.trimmed().isEmpty())
-            scanPrometheus(url.trimmed());
-    });
     m_scanButton->setMenu(menu);
     toolbar->addWidget(m_scanButton);
     // Which target every page shows: the estate (the latest scan of each target) or one target.
@@ -215,7 +185,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     connect(m_overview, &OverviewPage::scanManifestsRequested, this, [this] {
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Kubernetes manifests folder"));
         if (!dir.isEmpty())
-            scanManifests(dir);
+            scanSource(QStringLiteral("manifests"), { { "path", { dir.toStdString() } } });
     });
 
     connect(m_scans, &ScanController::started, this, [this](const QString& title) {
@@ -432,11 +402,93 @@ void MainWindow::scanDemo()
     });
 }
 
-void MainWindow::scanManifests(const QString& path)
+namespace {
+
+/** A source that finds itself (this machine, the default Docker engine) is scanned without a question. */
+bool needsNothing(const SourceKind& kind)
 {
-    m_scans->start(path, [p = path.toStdString()] {
+    try {
+        return !kind.configsFor({}).empty();
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+} // namespace
+
+void MainWindow::addScanAction(QMenu* menu, const SourceKind& kind)
+{
+    const QString id = QString::fromStdString(kind.id);
+    const QString title = QString::fromStdString(kind.title);
+    const auto choice
+        = std::find_if(kind.fields.begin(), kind.fields.end(), [](const auto& f) { return bool(f.choices); });
+    const auto firstField
+        = std::find_if(kind.fields.begin(), kind.fields.end(), [](const auto& f) { return !f.label.empty(); });
+    if (choice != kind.fields.end()) {
+        // What there is to choose (a kubeconfig's contexts), read when the menu opens.
+        auto* sub = menu->addMenu(title);
+        connect(sub, &QMenu::aboutToShow, this, [this, sub, id, key = choice->key, choices = choice->choices] {
+            sub->clear();
+            try {
+                for (const auto& c : choices({})) {
+                    auto* a = sub->addAction(QString::fromStdString(c.value), this, [this, id, key, value = c.value] {
+                        scanSource(id, { { key, { value } } });
+                    });
+                    a->setToolTip(QString::fromStdString(c.warning));
+                }
+                if (sub->isEmpty())
+                    sub->addAction(tr("Nothing to choose"))->setEnabled(false);
+            } catch (const ConnectorError& e) {
+                sub->addAction(QString::fromStdString(e.what()))->setEnabled(false);
+            }
+        });
+    } else if (firstField != kind.fields.end()
+        && (firstField->input == FieldInput::Path || firstField->input == FieldInput::File)) {
+        const bool file = firstField->input == FieldInput::File;
+        menu->addAction(title + QStringLiteral("…"), this, [this, id, title, file, key = firstField->key] {
+            const QString path
+                = file ? QFileDialog::getOpenFileName(this, title) : QFileDialog::getExistingDirectory(this, title);
+            if (!path.isEmpty())
+                scanSource(id, { { key, { path.toStdString() } } });
+        });
+    } else if (needsNothing(kind)) {
+        // Nothing to ask: the source finds itself (this machine, the default Docker engine).
+        menu->addAction(title, this, [this, id] { scanSource(id, {}); });
+    } else {
+        // Needs an address and perhaps a secret: a connection, made once and kept.
+        menu->addAction(title + QStringLiteral("…"), this, [this, id] { openConnections()->startNew(id); });
+    }
+}
+
+void MainWindow::scanSource(const QString& kindId, const SourceValues& values)
+{
+    const auto* kind = sourceKind(kindId.toStdString());
+    if (!kind)
+        return;
+    std::vector<nlohmann::json> configs;
+    try {
+        configs = kind->configsFor(values);
+        if (kind->runsCommand)
+            for (const auto& c : configs)
+                if (!confirmCommand(this, QString::fromStdString(kind->runsCommand(c)), tr("this scan")))
+                    return;
+    } catch (const ConnectorError& e) {
+        showErrors({ errorText(e) });
+        return;
+    } catch (const std::exception& e) {
+        showErrors({ QString::fromStdString(e.what()) });
+        return;
+    }
+    QString title = QString::fromStdString(kind->title);
+    if (!values.empty() && !values.begin()->second.empty())
+        title += QLatin1Char(' ') + QString::fromStdString(values.begin()->second.front());
+    m_scans->start(title, [kind = *kind, configs] {
         std::vector<std::unique_ptr<Connector>> s;
-        s.push_back(std::make_unique<ManifestsConnector>(p));
+        for (const auto& c : configs) {
+            SourceContext ctx;
+            ctx.earlier = &s;
+            s.push_back(kind.create(c, ctx));
+        }
         return s;
     });
 }
@@ -502,45 +554,6 @@ void MainWindow::dropEvent(QDropEvent* event)
     importReports(files);
 }
 
-void MainWindow::scanDocker()
-{
-    m_scans->start(tr("Docker engine"), [] {
-        std::vector<std::unique_ptr<Connector>> s;
-        s.push_back(std::make_unique<DockerConnector>(resolveDockerEndpoint({})));
-        return s;
-    });
-}
-
-void MainWindow::scanKubernetes(const std::string& context)
-{
-    KubeContext ctx;
-    try {
-        ctx = Kubeconfig::load().resolve(context);
-    } catch (const ConnectorError& e) {
-        showErrors({ errorText(e) });
-        return;
-    }
-    if (!confirmCredentialPlugin(this, ctx, tr("this scan")))
-        return;
-    const QString title = tr("Kubernetes context %1").arg(QString::fromStdString(ctx.name));
-    m_scans->start(title, [ctx] {
-        std::vector<std::unique_ptr<Connector>> s;
-        s.push_back(std::make_unique<KubernetesConnector>(ctx));
-        return s;
-    });
-}
-
-void MainWindow::scanPrometheus(const QString& url)
-{
-    m_scans->start(tr("Prometheus %1").arg(url), [url] {
-        PrometheusEndpoint ep;
-        ep.url = url.toStdString();
-        std::vector<std::unique_ptr<Connector>> s;
-        s.push_back(std::make_unique<PrometheusConnector>(ep));
-        return s;
-    });
-}
-
 ConnectionsDialog* MainWindow::openConnections()
 {
     auto* dlg = new ConnectionsDialog(m_store.get(), m_secrets, this);
@@ -561,11 +574,9 @@ void MainWindow::scanSavedTarget(const QString& name)
         return;
     }
     const SavedTarget t = *saved;
-    if (t.kind == "kubernetes") {
+    if (const auto* kind = sourceKind(t.kind); kind && kind->runsCommand) {
         try {
-            const auto ctx = Kubeconfig::load(t.config.value("kubeconfig", std::string()))
-                                 .resolve(t.config.value("context", std::string()));
-            if (!confirmCredentialPlugin(this, ctx, tr("this scan")))
+            if (!confirmCommand(this, QString::fromStdString(kind->runsCommand(t.config)), tr("this scan")))
                 return;
         } catch (const ConnectorError& e) {
             showErrors({ tr("%1: %2").arg(name, errorText(e)) });
@@ -595,15 +606,6 @@ void MainWindow::scanSavedTarget(const QString& name)
                                          .arg(error),
                 10000);
         start(secret);
-    });
-}
-
-void MainWindow::scanHost()
-{
-    m_scans->start(tr("this host"), [] {
-        std::vector<std::unique_ptr<Connector>> s;
-        s.push_back(std::make_unique<HostConnector>("/"));
-        return s;
     });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "sourcekind.h"
 #include "store.h"
 #include "theme.h"
 
@@ -10,6 +11,7 @@
 
 class QAction;
 class QComboBox;
+class QMenu;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -40,12 +42,11 @@ public:
     /** Shows one finding in All findings (from a top risk, a change, a history row). */
     void showFinding(const QString& findingId, const QString& target);
     void scanDemo();
-    void scanManifests(const QString& path);
-    void scanHost();
-    void scanDocker();
-    /** Scans one kubeconfig context; asks first when it would run an exec credential plugin. */
-    void scanKubernetes(const std::string& context);
-    void scanPrometheus(const QString& url);
+    /**
+     * Scans one source of a kind (connectors/sources.cpp) with these settings: a folder, a kubeconfig context;
+     * asks first when it would run a command (a credential plugin).
+     */
+    void scanSource(const QString& kindId, const SourceValues& values);
     /** Imports other tools' reports (OpenSCAP, Lynis, kube-bench, docker-bench, Kubescape, Trivy, Grype) as a scan. */
     void importReports(const QStringList& paths);
     void chooseReportsToImport();
@@ -73,6 +74,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    /** The Scan menu's entry for a kind of source: a list to choose from, a folder, or a new connection. */
+    void addScanAction(QMenu* menu, const SourceKind& kind);
     void showErrors(const QStringList& errors);
     void showUnobserved(qint64 scanId);
     /** Progress and Cancel shown, Scan disabled, while a scan runs. */

@@ -17,4 +17,13 @@ bool confirmCredentialPlugin(QWidget* parent, const KubeContext& context, const 
         == QMessageBox::Yes;
 }
 
+bool confirmCommand(QWidget* parent, const QString& command, const QString& forWhat)
+{
+    if (command.isEmpty())
+        return true;
+    return QMessageBox::question(
+               parent, QObject::tr("Run the command?"), QObject::tr("%1\n\nRun it for %2?").arg(command, forWhat))
+        == QMessageBox::Yes;
+}
+
 } // namespace lg

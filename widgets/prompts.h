@@ -21,5 +21,7 @@ template <class Error> QString errorText(const Error& e)
  * the user agrees. True when the context has no plugin or the user said yes.
  */
 bool confirmCredentialPlugin(QWidget* parent, const KubeContext& context, const QString& forWhat);
+/** Asks before a source runs a command (SourceKind::runsCommand says which); true when there is none. */
+bool confirmCommand(QWidget* parent, const QString& command, const QString& forWhat);
 
 } // namespace lg

@@ -63,7 +63,7 @@ void ScanController::start(const QString& title, SourceFactory factory)
             settings.keepFindings = false; // the dashboard reads them from the cache
             Scanner scanner(catalog, settings);
             const auto sources = factory();
-            applyPreviousDigests(store, sources); // a re-pointed tag is judged against the last scan
+            applyPreviousScan(store, sources); // a re-pointed tag is judged against the last scan
             const auto outcome = scanner.run(
                 sources, &store, *cancel, [&](const std::string& msg) { report(QString::fromStdString(msg)); });
             cancelled = outcome.cancelled;

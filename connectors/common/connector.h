@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -74,6 +75,11 @@ public:
      * registry's host): the same target scanned from the CLI, the window or a saved connection has one identity.
      */
     [[nodiscard]] virtual std::string identity() const { return kind() + ":" + location(); }
+    /**
+     * What the target's previous scan recorded for the resources of the kind SourceKind::previousOrigins names
+     * (resource name -> origin); sources that compare against it override this.
+     */
+    virtual void rememberPrevious(const std::map<std::string, std::string>& /*originsByName*/) { }
     /** True while the target's name is the one the connector made up (the user gave none). */
     [[nodiscard]] bool defaultNamed() const { return m_defaultNamed; }
     /** Takes the name the cache knows this identity by (the name the user last gave it). */

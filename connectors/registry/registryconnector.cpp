@@ -956,4 +956,12 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
     say("registry " + host + ": " + std::to_string(images.load()) + " images read");
 }
 
+void RegistryConnector::rememberPrevious(const std::map<std::string, std::string>& originsByName)
+{
+    m_options.previousDigests.clear();
+    for (const auto& [name, origin] : originsByName)
+        if (auto at = origin.rfind('@'); at != std::string::npos)
+            m_options.previousDigests[name] = origin.substr(at + 1);
+}
+
 } // namespace lg

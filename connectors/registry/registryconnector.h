@@ -71,11 +71,8 @@ public:
     [[nodiscard]] std::string location() const override { return m_options.url; }
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Registry, Layer::Image }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
-    /** The digests of the previous scan ("repo:tag" -> digest), to report re-pointed tags. */
-    void setPreviousDigests(std::map<std::string, std::string> digests)
-    {
-        m_options.previousDigests = std::move(digests);
-    }
+    /** The previous scan's images ("repo:tag" -> origin ending in "@<digest>"), to report re-pointed tags. */
+    void rememberPrevious(const std::map<std::string, std::string>& originsByName) override;
 
     /** "host:port" of a registry URL. */
     [[nodiscard]] static std::string hostOf(const std::string& url);

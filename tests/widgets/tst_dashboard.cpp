@@ -662,7 +662,8 @@ void TestDashboard::scanShowsProgressAndCancels()
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QSignalSpy finished(window.scanController(), &ScanController::finished);
     QSignalSpy progress(window.scanController(), &ScanController::progress);
-    window.scanManifests(m_dir->filePath(QStringLiteral("many")));
+    window.scanSource(
+        QStringLiteral("manifests"), { { "path", { m_dir->filePath(QStringLiteral("many")).toStdString() } } });
     auto* cancel = window.findChild<QPushButton*>(QStringLiteral("cancelScan"));
     QVERIFY(cancel);
     QTRY_VERIFY_WITH_TIMEOUT(cancel->isVisible(), 5000);
@@ -691,7 +692,8 @@ void TestDashboard::backgroundScanStoresAndRefreshes()
     window.showPage(5); // pages query when shown
     QTRY_VERIFY(window.findingsPage(4)->model()->rowCount() > 0);
     // A failing source: error shown, nothing stored.
-    window.scanManifests(m_dir->filePath(QStringLiteral("does-not-exist")));
+    window.scanSource(QStringLiteral("manifests"),
+        { { "path", { m_dir->filePath(QStringLiteral("does-not-exist")).toStdString() } } });
     QVERIFY(finished.wait(30000));
     LG_COMPARE(finished.at(1).at(0).toLongLong(), qint64(0));
     QVERIFY(finished.at(1).at(1).toStringList().join(QString()).contains(QStringLiteral("does-not-exist")));
@@ -712,7 +714,7 @@ void TestDashboard::unreachableClusterIsShownWhereItFailed()
     MainWindow window(std::make_unique<Store>(m_path));
     window.show();
     QSignalSpy finished(window.scanController(), &ScanController::finished);
-    window.scanKubernetes("lab");
+    window.scanSource(QStringLiteral("kubernetes"), { { "context", { "lab" } } });
     QVERIFY(finished.wait(30000));
     qunsetenv("KUBECONFIG");
     LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(0));

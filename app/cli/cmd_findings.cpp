@@ -1,0 +1,141 @@
+#include "clicommon.h"
+#include "exporters.h"
+#include "jsonutil.h"
+#include "plural.h"
+#include "scoring.h"
+#include <QDateTime>
+#include <set>
+
+namespace lg::cli {
+
+int cmdFindings(const QStringList& args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(QStringLiteral(
+        "List the findings of the estate (the latest scan of each target), of one target, or of one scan."));
+    p.addOptions({ { QStringLiteral("scan"), QStringLiteral("Scan id."), QStringLiteral("ID") },
+        { QStringLiteral("target"), QStringLiteral("Only this target (its latest scan unless --scan)."),
+            QStringLiteral("NAME") },
+        { QStringLiteral("layer"), QStringLiteral("Only this layer."), QStringLiteral("LAYER") },
+        { QStringLiteral("severity"), QStringLiteral("Only findings at least this severe."),
+            QStringLiteral("SEVERITY") },
+        { QStringLiteral("status"), QStringLiteral("open, accepted or exempted."), QStringLiteral("STATUS") },
+        { QStringLiteral("search"), QStringLiteral("Text to look for."), QStringLiteral("TEXT") },
+        { QStringLiteral("overdue"),
+            QStringLiteral("Only open findings past their deadline (the policy's sla, by default critical 7 "
+                           "days, high 30, medium 90, low 180).") },
+        { QStringLiteral("older-than"), QStringLiteral("Only findings first seen more than this long ago (30d)."),
+            QStringLiteral("DAYS") },
+        { QStringLiteral("policy"), QStringLiteral("Policy file whose sla sets the deadlines."),
+            QStringLiteral("FILE") },
+        formatOption(QStringLiteral("table, json or csv"), QStringLiteral("table")), dbOption() });
+    int code = kExitOk;
+    if (!parse(p, args, &code))
+        return code;
+    FindingFilter filter;
+    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+    if (!readDeadlines(p, filter.slaDays, &code))
+        return code;
+    if (p.isSet(QStringLiteral("overdue")))
+        filter.overdueAt = now;
+    if (p.isSet(QStringLiteral("older-than"))) {
+        const auto days = parseDays(p.value(QStringLiteral("older-than")));
+        if (!days)
+            return usage(p, QStringLiteral("--older-than takes a number of days, e.g. 30d"));
+        filter.firstSeenBefore = now - *days * 86400;
+    }
+    if (p.isSet(QStringLiteral("layer"))) {
+        filter.layer = layerFromString(s(p.value(QStringLiteral("layer"))));
+        if (!filter.layer)
+            return usage(p, QStringLiteral("--layer takes host, image, runtime, registry or orchestrator"));
+    }
+    if (p.isSet(QStringLiteral("severity"))) {
+        filter.minSeverity = severityFromString(s(p.value(QStringLiteral("severity"))));
+        if (!filter.minSeverity)
+            return usage(p, QStringLiteral("--severity takes critical, high, medium, low or info"));
+    }
+    if (p.isSet(QStringLiteral("status"))) {
+        filter.status = statusFromString(s(p.value(QStringLiteral("status"))));
+        if (!filter.status || *filter.status == FindingStatus::Resolved)
+            return usage(p, QStringLiteral("--status takes open, accepted or exempted"));
+    }
+    filter.search = s(p.value(QStringLiteral("search")));
+    const QString format = p.value(QStringLiteral("format"));
+    if (format != QLatin1String("table") && format != QLatin1String("json") && format != QLatin1String("csv"))
+        return usage(p, QStringLiteral("--format takes table, json or csv"));
+    return guarded([&] {
+        auto store = openStore(p, Store::OpenMode::Existing);
+        // Which (scan, target) pairs: a given scan; else the latest scan of each target (of the one asked for).
+        std::vector<std::pair<std::int64_t, std::string>> parts;
+        const std::string target = s(p.value(QStringLiteral("target")));
+        if (p.isSet(QStringLiteral("scan"))) {
+            const auto scanId = resolveScan(*store, p, &code);
+            if (!scanId)
+                return code;
+            parts.emplace_back(*scanId, target);
+        } else {
+            const auto estate = store->estate(now, target);
+            if (estate.targets.empty()) {
+                err(target.empty() ? "the cache " + store->path() + " holds no scan yet; run `layerguard scan` first"
+                                   : "no scan of target " + target + " in " + store->path()
+                            + "; `layerguard posture` lists the targets");
+                return kExitFailure;
+            }
+            for (const auto& t : estate.targets)
+                parts.emplace_back(t.scanId, t.target);
+        }
+        std::vector<Finding> findings;
+        std::set<std::int64_t> scansShown;
+        for (const auto& [scanId, partTarget] : parts) {
+            FindingFilter f = filter;
+            f.target = partTarget;
+            // The posture today for the latest scan of a target (acceptances since count), an older one as recorded.
+            f.asOf = p.isSet(QStringLiteral("scan")) ? store->statusTime(scanId, now) : now;
+            auto some = store->findings(scanId, f);
+            std::move(some.begin(), some.end(), std::back_inserter(findings));
+            scansShown.insert(scanId);
+        }
+        if (format == QLatin1String("json")) {
+            nlohmann::json arr = nlohmann::json::array();
+            for (const auto& f : findings)
+                arr.push_back(toJson(f));
+            std::cout << dumpJson(arr, 2) << "\n";
+        } else if (format == QLatin1String("csv")) {
+            std::cout << exportCsv(findings);
+        } else {
+            std::cout << pad("SEVERITY", 10) << pad("STATUS", 10) << pad("AGE", 9) << pad("RULE", 28)
+                      << pad("RESOURCE", 48) << "MESSAGE\n";
+            int exempted = 0, accepted = 0, late = 0;
+            for (const auto& f : findings) {
+                exempted += f.status == FindingStatus::Exempted;
+                accepted += f.status == FindingStatus::Accepted;
+                std::string message = f.message;
+                if (f.status == FindingStatus::Exempted)
+                    message += " [exempted by " + f.exemption.by + ": " + f.exemption.reason + "]";
+                else if (f.status == FindingStatus::Accepted && f.acceptance)
+                    message += " [accepted by " + f.acceptance->owner + ": " + f.acceptance->reason + "]";
+                const bool isLate
+                    = f.status == FindingStatus::Open && overdue(f.severity, f.firstSeen, now, filter.slaDays);
+                late += isLate;
+                std::string age = f.firstSeen > 0 ? ageText(now - f.firstSeen) : "-";
+                if (isLate)
+                    age += "!";
+                std::cout << pad(std::string(toString(f.severity)), 10) << pad(std::string(toString(f.status)), 10)
+                          << pad(age, 9) << pad(f.rule, 28) << pad(resourceLabel(f), 48) << printable(message) << "\n";
+            }
+            std::string where;
+            if (parts.size() == 1 && parts.front().second.empty())
+                where = "scan " + std::to_string(parts.front().first);
+            else if (parts.size() == 1)
+                where = parts.front().second + " (scan " + std::to_string(parts.front().first) + ")";
+            else
+                where = counted(parts.size(), "target", "targets")
+                    + " (the latest scan of each: " + counted(scansShown.size(), "scan", "scans") + ")";
+            std::cout << counted(findings.size(), "finding", "findings") << " in " << where << " (" << accepted
+                      << " accepted, " << exempted << " exempted, " << late << " overdue)\n";
+        }
+        return kExitOk;
+    });
+}
+
+} // namespace lg::cli

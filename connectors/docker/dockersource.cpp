@@ -1,0 +1,49 @@
+#include "dockerconnector.h"
+#include "sourcekind.h"
+
+namespace lg {
+
+SourceKind dockerSource()
+{
+    SourceKind k;
+    k.id = "docker";
+    k.title = "Docker engine";
+    k.description = "A Docker engine's containers, images and daemon settings (CIS Docker sections 2, 4 and 5).";
+    k.layers = { Layer::Runtime, Layer::Image };
+    k.fields = {
+        { .key = "url",
+            .flag = "docker",
+            .valueName = "URL",
+            .help = "Docker engine: unix:///path/docker.sock, tcp://host:2376, or \"auto\" (DOCKER_HOST, the docker "
+                    "context, the default sockets).",
+            .label = "Engine URL",
+            .placeholder = "unix:///var/run/docker.sock or tcp://host:2376; empty: DOCKER_HOST, the docker context, "
+                           "the socket",
+            .selects = true,
+            .url = true },
+        { .key = "caFile",
+            .flag = "ca-file",
+            .valueName = "FILE",
+            .help = "Extra CA certificate to trust for this source.",
+            .label = "CA file",
+            .placeholder = "for tcp:// with TLS; DOCKER_CERT_PATH otherwise",
+            .input = FieldInput::File },
+    };
+    k.configure = [](const SourceValues& values) {
+        std::string url = firstValue(values, "url");
+        if (url == "auto")
+            url.clear();
+        refuseCredentialsInUrl(url); // the engine API takes none in its URL
+        const std::string ca = absolutePath(firstValue(values, "caFile"));
+        if (!url.empty())
+            (void)resolveDockerEndpoint(url, ca); // refuse what cannot work before it is saved
+        return std::vector<nlohmann::json> { { { "url", url }, { "caFile", ca } } };
+    };
+    k.create = [](const nlohmann::json& c, const SourceContext& ctx) -> std::unique_ptr<Connector> {
+        return std::make_unique<DockerConnector>(
+            resolveDockerEndpoint(c.value("url", std::string()), c.value("caFile", std::string())), ctx.target);
+    };
+    return k;
+}
+
+} // namespace lg
