@@ -602,12 +602,6 @@ FindingLayout layOut(const FindingTable& t)
 
 std::int64_t Store::writeScan(const ScanRecord& scan)
 {
-    // Fault-injection hook for the crash-safety test: slows the write so a kill lands inside it.
-    static const long delayUs = [] {
-        const char* v = std::getenv("LAYERGUARD_TEST_WRITE_DELAY_US");
-        return v ? std::atol(v) : 0L;
-    }();
-
     Transaction tx(m_db);
     Stmt insScan(m_db,
         "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
@@ -725,8 +719,6 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insFinding.bind(20, std::int64_t(r.scored ? 1 : 0));
         insFinding.run();
         rowOf[i] = sqlite3_last_insert_rowid(m_db);
-        if (delayUs > 0)
-            std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     }
     Stmt insFid(m_db, "INSERT INTO finding_fids VALUES (?1, ?2, ?3)");
     for (const std::uint32_t i : layout.byFid)

@@ -3,7 +3,8 @@
 # usage: tests/bench/b5_b8_dashboard.sh [FINDINGS] [RUNS] [BUILD_DIR]   (default 1000000 5 build/release)
 #   B5/B6: bench_dashboard on a cache of 365 daily scans plus one scan of FINDINGS findings (run RUNS times).
 #   B8: `layerguard` started RUNS times on the 365-scan cache (and on the large one), offscreen, until its
-#       first frame is painted and its event loop idle (LG_STARTUP_PROBE): process start to interactive.
+#       first frame is painted and its event loop idle (bench_startup: the dashboard as `layerguard` starts it,
+#       with the probe outside the product): process start to interactive.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 findings=${1:-1000000}
@@ -25,8 +26,8 @@ done
 echo "== B8: process start to an interactive window, $runs runs each"
 for cache in year large; do
     for i in $(seq "$runs"); do
-        out=$(LAYERGUARD_DB="$work/$cache.sqlite" LG_STARTUP_PROBE=1 /usr/bin/time -f "%e s %M KB" \
-            "$build/app/entry/layerguard" 2>&1 | grep -v -e propagateSizeHints -e XDG_RUNTIME_DIR | tr '\n' ' ')
+        out=$(LAYERGUARD_DB="$work/$cache.sqlite" /usr/bin/time -f "%e s %M KB" \
+            "$build/tests/bench/bench_startup" 2>&1 | grep -v -e propagateSizeHints -e XDG_RUNTIME_DIR | tr '\n' ' ')
         echo "$cache cache: $out"
     done
 done

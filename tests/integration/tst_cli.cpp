@@ -269,7 +269,7 @@ void TestCli::malformedYamlFailsAndKeepsCache()
 
 void TestCli::sigkillDuringScanKeepsCacheReadable()
 {
-    // Many pods, so that the scan's write transaction is long; the test hook slows each row further.
+    // Many pods, so that the scan's write transaction is long; a preloaded shim slows each row further.
     QByteArray big;
     for (int i = 0; i < 1500; ++i) {
         QByteArray pod = kPrivileged;
@@ -285,7 +285,11 @@ void TestCli::sigkillDuringScanKeepsCacheReadable()
     QVERIFY(findingsPerScan > 1500);
 
     auto env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("LAYERGUARD_TEST_WRITE_DELAY_US"), QStringLiteral("100"));
+    env.insert(QStringLiteral("LD_PRELOAD"), QStringLiteral(LG_SLOW_SQLITE));
+    env.insert(QStringLiteral("LG_SLOW_SQLITE_US"), QStringLiteral("100"));
+    // Under AddressSanitizer the shim is loaded before its runtime, which is harmless here.
+    env.insert(QStringLiteral("ASAN_OPTIONS"),
+        env.value(QStringLiteral("ASAN_OPTIONS")) + QStringLiteral(":verify_asan_link_order=0"));
     int completed = 1;
     const int kills = qEnvironmentVariableIntValue("LG_KILLS") > 0 ? qEnvironmentVariableIntValue("LG_KILLS") : 8;
     for (int k = 0; k < kills; ++k) {
@@ -800,8 +804,8 @@ void TestCli::ageDeadlinesAndTimeToRemediate()
     QVERIFY2(text.contains("Mean time to remediate, last 90 days: critical 40.0 days"), text.constData());
 }
 
-// `layerguard --db FILE` and `layerguard FILE.sqlite` open the window on that cache (here until its first frame is
-// painted): the default cache is never created, and a cache given by name is not confused with a subcommand.
+// `layerguard --db FILE` and `layerguard FILE.sqlite` open the window on that cache (here until it has the cache open,
+// its WAL file there): the default cache is never created, and a cache given by name is not confused with a subcommand.
 void TestCli::windowOpensTheCacheItIsGiven()
 {
     writeFile(QStringLiteral("pods.yaml"), kPrivileged);
@@ -817,12 +821,20 @@ void TestCli::windowOpensTheCacheItIsGiven()
     env.insert(QStringLiteral("XDG_DATA_HOME"), home + QStringLiteral("/data"));
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), home + QStringLiteral("/config"));
     env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    env.insert(QStringLiteral("LG_STARTUP_PROBE"), QStringLiteral("1"));
     const QString named = m_dir->filePath(QStringLiteral("named.sqlite"));
     QVERIFY(QFile::copy(m_db, named));
     for (const QStringList& args : { QStringList { QStringLiteral("--db"), m_db }, QStringList { named } }) {
-        const auto r = lg(args, env);
-        QVERIFY2(r.code == 0, r.err.constData());
+        const QString cache = args.last();
+        QVERIFY(!QFileInfo::exists(cache + QStringLiteral("-wal")));
+        QProcess window;
+        window.setProcessEnvironment(env);
+        window.start(QStringLiteral(LG_BINARY), args);
+        QVERIFY(window.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            QFileInfo::exists(cache + QStringLiteral("-wal")) || window.state() != QProcess::Running, 30000);
+        QVERIFY2(window.state() == QProcess::Running, window.readAllStandardError().constData()); // a window
+        window.kill();
+        window.waitForFinished();
         QVERIFY2(!QFileInfo::exists(home + QStringLiteral("/data/layerguard/cache.sqlite")),
             qPrintable(args.join(QLatin1Char(' '))));
     }
