@@ -1,4 +1,4 @@
-#include "cacheworker.h"
+#include "widgets/cacheworker.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "prompts.h"
-#include "store.h"
+#include "store/store.h"
+#include "widgets/prompts.h"
 
 #include <QObject>
 #include <QPointer>

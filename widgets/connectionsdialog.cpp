@@ -1,8 +1,8 @@
-#include "connectionsdialog.h"
+#include "widgets/connectionsdialog.h"
 
-#include "prompts.h"
-#include "savedtarget.h"
-#include "secretstore.h"
+#include "targets/savedtarget.h"
+#include "widgets/prompts.h"
+#include "widgets/secretstore.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "sourcekind.h"
-#include "store.h"
+#include "connectors/common/sourcekind.h"
+#include "store/store.h"
 
 #include <QDialog>
 #include <QFutureWatcher>

@@ -1,7 +1,7 @@
-#include "dashboard.h"
+#include "widgets/dashboard.h"
 
-#include "mainwindow.h"
-#include "store.h"
+#include "store/store.h"
+#include "widgets/mainwindow.h"
 
 #include <QApplication>
 #include <QFile>

@@ -1,8 +1,8 @@
-#include "findingsmodel.h"
+#include "widgets/findingsmodel.h"
 
-#include "cacheworker.h"
-#include "exporters.h"
-#include "theme.h"
+#include "report/exporters.h"
+#include "widgets/cacheworker.h"
+#include "widgets/theme.h"
 
 #include <QDateTime>
 #include <QIcon>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "model.h"
-#include "store.h"
+#include "core/model.h"
+#include "store/store.h"
 
 #include <QAbstractTableModel>
 

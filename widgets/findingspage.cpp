@@ -1,10 +1,10 @@
-#include "findingspage.h"
-#include "jsonutil.h"
+#include "widgets/findingspage.h"
+#include "core/jsonutil.h"
 
-#include "cacheworker.h"
-#include "findingsmodel.h"
-#include "theme.h"
-#include "user.h"
+#include "core/user.h"
+#include "widgets/cacheworker.h"
+#include "widgets/findingsmodel.h"
+#include "widgets/theme.h"
 
 #include <QApplication>
 #include <QClipboard>

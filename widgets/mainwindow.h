@@ -1,8 +1,8 @@
 #pragma once
 
-#include "sourcekind.h"
-#include "store.h"
-#include "theme.h"
+#include "connectors/common/sourcekind.h"
+#include "store/store.h"
+#include "widgets/theme.h"
 
 #include <QMainWindow>
 #include <QSettings>

@@ -1,9 +1,9 @@
-#include "overviewpage.h"
+#include "widgets/overviewpage.h"
 
-#include "cacheworker.h"
-#include "findingsmodel.h"
-#include "scoring.h"
-#include "theme.h"
+#include "core/scoring.h"
+#include "widgets/cacheworker.h"
+#include "widgets/findingsmodel.h"
+#include "widgets/theme.h"
 
 #include <QChart>
 #include <QChartView>

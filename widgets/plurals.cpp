@@ -1,4 +1,4 @@
-#include "plurals.h"
+#include "widgets/plurals.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,6 @@
-#include "prompts.h"
+#include "widgets/prompts.h"
 
-#include "kubeconfig.h"
+#include "connectors/kubernetes/kubeconfig.h"
 
 #include <QMessageBox>
 

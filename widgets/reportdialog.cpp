@@ -1,7 +1,7 @@
-#include "reportdialog.h"
+#include "widgets/reportdialog.h"
 
-#include "reportwriter.h"
-#include "store.h"
+#include "report/reportwriter.h"
+#include "store/store.h"
 
 #include <QCheckBox>
 #include <QComboBox>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "compliance.h"
+#include "report/compliance.h"
 
 #include <QDialog>
 #include <QTemporaryDir>

@@ -1,11 +1,11 @@
-#include "scancontroller.h"
+#include "widgets/scancontroller.h"
 
-#include "prompts.h"
-#include "savedtarget.h"
-#include "user.h"
+#include "core/user.h"
+#include "targets/savedtarget.h"
+#include "widgets/prompts.h"
 
-#include "scanner.h"
-#include "store.h"
+#include "scan/scanner.h"
+#include "store/store.h"
 
 #include <QPointer>
 #include <QtConcurrent>

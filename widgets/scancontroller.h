@@ -1,6 +1,6 @@
 #pragma once
 
-#include "connector.h"
+#include "connectors/common/connector.h"
 
 #include <QFutureWatcher>
 #include <QObject>

@@ -1,8 +1,8 @@
-#include "scanspage.h"
+#include "widgets/scanspage.h"
 
-#include "cacheworker.h"
-#include "findingsmodel.h"
-#include "theme.h"
+#include "widgets/cacheworker.h"
+#include "widgets/findingsmodel.h"
+#include "widgets/theme.h"
 
 #include <QComboBox>
 #include <QDateTime>

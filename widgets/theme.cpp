@@ -1,6 +1,6 @@
-#include "theme.h"
+#include "widgets/theme.h"
 
-#include "palette.h"
+#include "report/palette.h"
 
 #include <QApplication>
 #include <QPalette>

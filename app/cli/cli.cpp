@@ -1,7 +1,7 @@
-#include "cli.h"
+#include "cli/cli.h"
 
-#include "clicommon.h"
-#include "scanner.h"
+#include "cli/clicommon.h"
+#include "scan/scanner.h"
 
 #include <iostream>
 

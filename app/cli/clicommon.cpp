@@ -1,4 +1,4 @@
-#include "clicommon.h"
+#include "cli/clicommon.h"
 
 #include <QDateTime>
 

@@ -1,11 +1,11 @@
 #pragma once
 // What every subcommand shares: exit codes, messages, option parsing, table cells, the cache.
 
-#include "connector.h"
-#include "ruleengine.h"
-#include "sourcekind.h"
-#include "store.h"
-#include "terminal.h"
+#include "connectors/common/connector.h"
+#include "connectors/common/sourcekind.h"
+#include "core/ruleengine.h"
+#include "core/terminal.h"
+#include "store/store.h"
 
 #include <QCommandLineParser>
 #include <QString>

@@ -1,7 +1,7 @@
-#include "clicommon.h"
-#include "hostconnector.h"
-#include "jsonutil.h"
-#include "user.h"
+#include "cli/clicommon.h"
+#include "connectors/host/hostconnector.h"
+#include "core/jsonutil.h"
+#include "core/user.h"
 #include <QDateTime>
 #include <QFileInfo>
 

@@ -1,8 +1,8 @@
-#include "clicommon.h"
-#include "exporters.h"
-#include "jsonutil.h"
-#include "plural.h"
-#include "scoring.h"
+#include "cli/clicommon.h"
+#include "core/jsonutil.h"
+#include "core/plural.h"
+#include "core/scoring.h"
+#include "report/exporters.h"
 #include <QDateTime>
 #include <set>
 

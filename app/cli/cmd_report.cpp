@@ -1,9 +1,9 @@
-#include "clicommon.h"
-#include "exporters.h"
-#include "jsonutil.h"
-#include "pdfreport.h"
-#include "reportwriter.h"
-#include "scoring.h"
+#include "cli/clicommon.h"
+#include "core/jsonutil.h"
+#include "core/scoring.h"
+#include "report/exporters.h"
+#include "report/pdfreport.h"
+#include "report/reportwriter.h"
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>

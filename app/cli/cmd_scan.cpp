@@ -1,12 +1,12 @@
-#include "clicommon.h"
-#include "hostconnector.h"
-#include "httpclient.h"
-#include "jsonutil.h"
-#include "manifestsconnector.h"
-#include "savedtarget.h"
-#include "scanner.h"
-#include "scoring.h"
-#include "user.h"
+#include "cli/clicommon.h"
+#include "connectors/host/hostconnector.h"
+#include "connectors/http/httpclient.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "core/jsonutil.h"
+#include "core/scoring.h"
+#include "core/user.h"
+#include "scan/scanner.h"
+#include "targets/savedtarget.h"
 #include <csignal>
 
 namespace lg::cli {

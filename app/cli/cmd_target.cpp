@@ -1,6 +1,6 @@
-#include "clicommon.h"
-#include "jsonutil.h"
-#include "savedtarget.h"
+#include "cli/clicommon.h"
+#include "core/jsonutil.h"
+#include "targets/savedtarget.h"
 #include <QDateTime>
 
 namespace lg::cli {

@@ -1,8 +1,8 @@
 // Checks that span resources: they need to see the whole inventory before they can decide.
-#include "jsonutil.h"
-#include "kubeshape.h"
-#include "rbacdefaults.h"
-#include "ruleengine.h"
+#include "core/jsonutil.h"
+#include "core/kubeshape.h"
+#include "core/rbacdefaults.h"
+#include "core/ruleengine.h"
 
 #include <QDateTime>
 

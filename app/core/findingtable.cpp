@@ -1,6 +1,6 @@
-#include "findingtable.h"
+#include "core/findingtable.h"
 
-#include "jsonutil.h"
+#include "core/jsonutil.h"
 
 #include <algorithm>
 #include <cstring>

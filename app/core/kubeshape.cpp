@@ -1,7 +1,7 @@
-#include "kubeshape.h"
+#include "core/kubeshape.h"
 
-#include "jsonutil.h"
-#include "kubeshapecanonical.h"
+#include "core/jsonutil.h"
+#include "core/kubeshapecanonical.h"
 
 #include <openssl/evp.h>
 
@@ -91,8 +91,7 @@ const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view k
     }
     if (kind == "CronJob") {
         *prefix = "spec.jobTemplate.spec.template";
-        return objectMember(
-            objectMember(objectMember(objectMember(&data, "spec"), "jobTemplate"), "spec"), "template");
+        return objectMember(objectMember(objectMember(objectMember(&data, "spec"), "jobTemplate"), "spec"), "template");
     }
     if (kind == "PodTemplate") {
         *prefix = "template";
@@ -120,15 +119,15 @@ std::optional<int> kubernetesMinor(std::string_view version)
 
 bool isWorkloadKind(std::string_view kind)
 {
-    static constexpr std::array<std::string_view, 9> kWorkloadKinds { "Pod", "Deployment", "StatefulSet",
-        "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate" };
+    static constexpr std::array<std::string_view, 9> kWorkloadKinds { "Pod", "Deployment", "StatefulSet", "DaemonSet",
+        "ReplicaSet", "ReplicationController", "Job", "CronJob", "PodTemplate" };
     return std::find(kWorkloadKinds.begin(), kWorkloadKinds.end(), kind) != kWorkloadKinds.end();
 }
 
 bool isControllerKind(std::string_view kind)
 {
-    return kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" || kind == "DaemonSet"
-        || kind == "Job" || kind == "CronJob";
+    return kind == "Deployment" || kind == "ReplicaSet" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "Job"
+        || kind == "CronJob";
 }
 
 std::optional<ControllingOwner> controllingOwner(const nlohmann::json& data)
@@ -177,8 +176,8 @@ std::string controllerId(std::string_view kind, std::string_view ns, std::string
 }
 } // namespace
 
-void OwnershipIndex::addController(
-    std::string_view kind, std::string_view ns, std::string_view name, std::string_view uid, const TemplateDigest& digest)
+void OwnershipIndex::addController(std::string_view kind, std::string_view ns, std::string_view name,
+    std::string_view uid, const TemplateDigest& digest)
 {
     if (uid.empty() || name.empty() || !isControllerKind(kind))
         return;

@@ -2,7 +2,7 @@
 // The shapes of Kubernetes objects that the connectors and the rule engine share: pod templates, controllers,
 // owner references, and whether an owned object is the very replica its controller's template describes.
 
-#include "model.h"
+#include "core/model.h"
 
 #include <array>
 #include <cstdint>

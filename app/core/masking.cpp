@@ -1,4 +1,4 @@
-#include "masking.h"
+#include "core/masking.h"
 
 #include <QRegularExpression>
 #include <QUrl>

@@ -1,7 +1,7 @@
-#include "predicate.h"
-#include "jsonutil.h"
+#include "core/predicate.h"
+#include "core/jsonutil.h"
 
-#include "masking.h"
+#include "core/masking.h"
 
 #include <QDateTime>
 

@@ -1,7 +1,7 @@
-#include "rbacdefaults.h"
+#include "core/rbacdefaults.h"
 
-#include "jsonutil.h"
-#include "yamlio.h"
+#include "core/jsonutil.h"
+#include "core/yamlio.h"
 
 #include <QDirIterator>
 #include <QFile>
@@ -189,7 +189,8 @@ void RbacDefaults::addDocuments(const std::string& text, const std::string& file
 
 const nlohmann::json* RbacDefaults::role(std::string_view kind, std::string_view ns, std::string_view name) const
 {
-    auto it = m_objects.find({ std::string(kind), kind == "Role" ? std::string(ns) : std::string(), std::string(name) });
+    auto it
+        = m_objects.find({ std::string(kind), kind == "Role" ? std::string(ns) : std::string(), std::string(name) });
     return it == m_objects.end() ? nullptr : &it->second;
 }
 
@@ -210,9 +211,9 @@ bool RbacDefaults::isDefault(const Resource& r) const
         return rules.is_array() && !rules.empty() && member(r.data, "aggregationRule").is_null()
             && rulesCoveredBy(member(r.data, "rules"), rules);
     }
-    if (member(r.data, "roleRef") != member(expected, "roleRef") && (text(member(r.data, "roleRef"), "kind")
-            != text(member(expected, "roleRef"), "kind")
-        || text(member(r.data, "roleRef"), "name") != text(member(expected, "roleRef"), "name")))
+    if (member(r.data, "roleRef") != member(expected, "roleRef")
+        && (text(member(r.data, "roleRef"), "kind") != text(member(expected, "roleRef"), "kind")
+            || text(member(r.data, "roleRef"), "name") != text(member(expected, "roleRef"), "name")))
         return false;
     std::vector<std::string> allowed;
     for (const auto& s : member(expected, "subjects"))

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "model.h"
+#include "core/model.h"
 
 #include <map>
 #include <string>

@@ -1,9 +1,9 @@
-#include "rule.h"
+#include "core/rule.h"
 
-#include "files.h"
-#include "jsonutil.h"
-#include "kubeshape.h"
-#include "yamlio.h"
+#include "core/files.h"
+#include "core/jsonutil.h"
+#include "core/kubeshape.h"
+#include "core/yamlio.h"
 
 #include <QDir>
 #include <QDirIterator>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "model.h"
-#include "predicate.h"
+#include "core/model.h"
+#include "core/predicate.h"
 
 #include <array>
 #include <functional>

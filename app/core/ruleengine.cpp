@@ -1,9 +1,9 @@
-#include "ruleengine.h"
+#include "core/ruleengine.h"
 
-#include "jsonutil.h"
-#include "kubeshape.h"
-#include "masking.h"
-#include "rbacdefaults.h"
+#include "core/jsonutil.h"
+#include "core/kubeshape.h"
+#include "core/masking.h"
+#include "core/rbacdefaults.h"
 
 #include <algorithm>
 #include <array>

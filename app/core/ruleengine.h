@@ -1,8 +1,8 @@
 #pragma once
 
-#include "findingtable.h"
-#include "model.h"
-#include "rule.h"
+#include "core/findingtable.h"
+#include "core/model.h"
+#include "core/rule.h"
 
 #include <map>
 #include <memory>

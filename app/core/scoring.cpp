@@ -1,4 +1,4 @@
-#include "scoring.h"
+#include "core/scoring.h"
 
 #include <algorithm>
 #include <cmath>

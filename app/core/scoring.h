@@ -1,7 +1,7 @@
 #pragma once
 
-#include "findingtable.h"
-#include "model.h"
+#include "core/findingtable.h"
+#include "core/model.h"
 
 #include <map>
 #include <optional>

@@ -1,4 +1,4 @@
-#include "user.h"
+#include "core/user.h"
 
 #include <cstdlib>
 

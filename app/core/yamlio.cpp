@@ -1,4 +1,4 @@
-#include "yamlio.h"
+#include "core/yamlio.h"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>

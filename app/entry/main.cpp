@@ -1,12 +1,12 @@
 // layerguard: no argument opens the dashboard; a subcommand runs headless (see `layerguard --help`).
-#include "allocator.h"
-#include "cli.h"
+#include "cli/cli.h"
+#include "entry/allocator.h"
 
 #include <QCoreApplication>
 #include <QGuiApplication>
 
 #ifdef LG_HAVE_GUI
-#include "dashboard.h"
+#include "widgets/dashboard.h"
 #endif
 
 int main(int argc, char** argv)

@@ -1,7 +1,7 @@
-#include "compliance.h"
+#include "report/compliance.h"
 
-#include "masking.h"
-#include "predicate.h"
+#include "core/masking.h"
+#include "core/predicate.h"
 
 #include <QDateTime>
 #include <QString>

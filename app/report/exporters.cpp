@@ -1,9 +1,9 @@
-#include "exporters.h"
-#include "jsonutil.h"
+#include "report/exporters.h"
+#include "core/jsonutil.h"
 
-#include "masking.h"
-#include "scoring.h"
-#include "terminal.h"
+#include "core/masking.h"
+#include "core/scoring.h"
+#include "core/terminal.h"
 
 #include <QDateTime>
 

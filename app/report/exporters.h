@@ -1,7 +1,7 @@
 #pragma once
 
-#include "rule.h"
-#include "store.h"
+#include "core/rule.h"
+#include "store/store.h"
 
 #include <string>
 #include <vector>

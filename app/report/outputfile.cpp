@@ -1,6 +1,6 @@
-#include "outputfile.h"
+#include "report/outputfile.h"
 
-#include "files.h"
+#include "core/files.h"
 
 #include <QFileInfo>
 

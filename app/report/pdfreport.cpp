@@ -1,11 +1,11 @@
-#include "pdfreport.h"
+#include "report/pdfreport.h"
 
-#include "masking.h"
-#include "outputfile.h"
-#include "palette.h"
-#include "plural.h"
-#include "predicate.h"
-#include "scoring.h"
+#include "core/masking.h"
+#include "core/plural.h"
+#include "core/predicate.h"
+#include "core/scoring.h"
+#include "report/outputfile.h"
+#include "report/palette.h"
 
 #include <QBuffer>
 #include <QDateTime>

@@ -1,9 +1,9 @@
-#include "reportwriter.h"
+#include "report/reportwriter.h"
 
-#include "exporters.h"
-#include "outputfile.h"
-#include "pdfreport.h"
-#include "scoring.h"
+#include "core/scoring.h"
+#include "report/exporters.h"
+#include "report/outputfile.h"
+#include "report/pdfreport.h"
 
 #include <QDateTime>
 

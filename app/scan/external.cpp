@@ -1,7 +1,7 @@
-#include "external.h"
+#include "scan/external.h"
 
-#include "jsonutil.h"
-#include "masking.h"
+#include "core/jsonutil.h"
+#include "core/masking.h"
 
 #include <algorithm>
 #include <unordered_map>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "connector.h"
-#include "model.h"
-#include "rule.h"
-#include "ruleengine.h"
+#include "connectors/common/connector.h"
+#include "core/model.h"
+#include "core/rule.h"
+#include "core/ruleengine.h"
 
 #include <map>
 #include <string>

@@ -1,9 +1,9 @@
-#include "scanner.h"
+#include "scan/scanner.h"
 
-#include "external.h"
-#include "kubeshape.h"
-#include "masking.h"
-#include "scoring.h"
+#include "core/kubeshape.h"
+#include "core/masking.h"
+#include "core/scoring.h"
+#include "scan/external.h"
 
 #include <QDateTime>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "connector.h"
-#include "rule.h"
-#include "store.h"
+#include "connectors/common/connector.h"
+#include "core/rule.h"
+#include "store/store.h"
 
 #include <functional>
 #include <memory>

@@ -1,4 +1,4 @@
-#include "findinglayout.h"
+#include "store/findinglayout.h"
 
 #include <algorithm>
 #include <future>

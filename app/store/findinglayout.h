@@ -2,7 +2,7 @@
 // How a scan's findings are laid out in the cache: one per fingerprint, in the dashboard's default order, with the
 // ranks its table sorts by. Pure (no SQLite), so its tests need no cache.
 
-#include "findingtable.h"
+#include "core/findingtable.h"
 
 #include <array>
 #include <cstdint>

@@ -1,5 +1,5 @@
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 
 #include <QDateTime>
 #include <QDir>

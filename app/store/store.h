@@ -1,9 +1,9 @@
 #pragma once
 
-#include "findingtable.h"
-#include "model.h"
-#include "rule.h"
-#include "ruleengine.h"
+#include "core/findingtable.h"
+#include "core/model.h"
+#include "core/rule.h"
+#include "core/ruleengine.h"
 
 #include <nlohmann/json.hpp>
 

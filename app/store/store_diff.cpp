@@ -1,6 +1,6 @@
 // Comparing scans: what is new, resolved or changed, and the top risks.
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 #include <algorithm>
 #include <set>
 

@@ -1,6 +1,6 @@
 // The estate: each target's latest scan together, its history, remediation times.
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 #include <algorithm>
 #include <map>
 

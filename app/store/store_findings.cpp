@@ -1,6 +1,6 @@
 // Finding queries: one scan's or the estate's rows, windowed and sorted for the dashboard, counted, grouped.
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 
 #include <QDateTime>
 #include <algorithm>

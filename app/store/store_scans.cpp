@@ -1,6 +1,6 @@
 // Scans and their layer scores.
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 
 #include <algorithm>
 

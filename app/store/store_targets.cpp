@@ -1,6 +1,6 @@
 // Targets: their scans, the names identities go by, saved connections.
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 #include <algorithm>
 
 namespace lg {

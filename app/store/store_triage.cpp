@@ -1,6 +1,6 @@
 // Triage: accepted risks, statuses as of a moment, remediation checklists.
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/storedb.h"
 #include <algorithm>
 #include <set>
 

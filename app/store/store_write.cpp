@@ -1,7 +1,7 @@
 // Writing one scan, in one transaction.
-#include "findinglayout.h"
-#include "jsonutil.h"
-#include "storedb.h"
+#include "core/jsonutil.h"
+#include "store/findinglayout.h"
+#include "store/storedb.h"
 #include <algorithm>
 #include <unordered_map>
 

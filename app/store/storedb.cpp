@@ -1,4 +1,4 @@
-#include "storedb.h"
+#include "store/storedb.h"
 
 #include <QFile>
 

@@ -1,8 +1,8 @@
 #pragma once
 // The cache's SQLite plumbing, shared by the store's parts (store_*.cpp); nothing outside app/store includes it.
 
-#include "scoring.h"
-#include "store.h"
+#include "core/scoring.h"
+#include "store/store.h"
 
 #include <sqlite3.h>
 

@@ -1,4 +1,4 @@
-#include "savedtarget.h"
+#include "targets/savedtarget.h"
 
 namespace lg {
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "connector.h"
-#include "sourcekind.h"
-#include "store.h"
+#include "connectors/common/connector.h"
+#include "connectors/common/sourcekind.h"
+#include "store/store.h"
 
 #include <functional>
 #include <memory>

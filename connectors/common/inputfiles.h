@@ -1,7 +1,7 @@
 #pragma once
 
-#include "connector.h"
-#include "files.h"
+#include "connectors/common/connector.h"
+#include "core/files.h"
 
 #include <QDirIterator>
 #include <QFile>

@@ -1,4 +1,4 @@
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
 
 #include <filesystem>
 #include <stdexcept>

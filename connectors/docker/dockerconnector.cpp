@@ -1,9 +1,9 @@
-#include "dockerconnector.h"
+#include "connectors/docker/dockerconnector.h"
 
-#include "dockerdaemon.h"
-#include "jsonutil.h"
-#include "masking.h"
-#include "predicate.h"
+#include "connectors/host/dockerdaemon.h"
+#include "core/jsonutil.h"
+#include "core/masking.h"
+#include "core/predicate.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -1,5 +1,5 @@
-#include "dockerconnector.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/docker/dockerconnector.h"
 
 namespace lg {
 

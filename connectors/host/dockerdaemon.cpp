@@ -1,15 +1,15 @@
-#include "dockerdaemon.h"
+#include "connectors/host/dockerdaemon.h"
 
-#include "files.h"
+#include "core/files.h"
 
 #include <QDir>
 #include <QFile>
 #include <QString>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
-#include <array>
 #include <map>
 #include <string_view>
 
@@ -142,8 +142,8 @@ std::string expand(const std::string& word, const std::map<std::string, std::str
 std::vector<std::string> unitCommandLine(const std::string& root, std::string* from)
 {
     std::vector<std::string> files;
-    for (const char* unit :
-        { "/etc/systemd/system/docker.service", "/lib/systemd/system/docker.service", "/usr/lib/systemd/system/docker.service" })
+    for (const char* unit : { "/etc/systemd/system/docker.service", "/lib/systemd/system/docker.service",
+             "/usr/lib/systemd/system/docker.service" })
         if (isRegularFile(under(root, unit))) {
             files.push_back(under(root, unit));
             break;

@@ -1,8 +1,8 @@
-#include "hostconnector.h"
+#include "connectors/host/hostconnector.h"
 
-#include "dockerdaemon.h"
-#include "files.h"
-#include "jsonutil.h"
+#include "connectors/host/dockerdaemon.h"
+#include "core/files.h"
+#include "core/jsonutil.h"
 
 #include <QDir>
 #include <QFile>

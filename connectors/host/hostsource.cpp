@@ -1,5 +1,5 @@
-#include "hostconnector.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/host/hostconnector.h"
 
 namespace lg {
 

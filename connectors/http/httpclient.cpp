@@ -1,6 +1,6 @@
-#include "httpclient.h"
+#include "connectors/http/httpclient.h"
 
-#include "masking.h"
+#include "core/masking.h"
 
 #include <QByteArray>
 #include <QUrl>

@@ -1,8 +1,8 @@
-#include "importers.h"
+#include "connectors/importers/importers.h"
 
-#include "inputfiles.h"
-#include "jsonutil.h"
-#include "vulnreports.h"
+#include "connectors/common/inputfiles.h"
+#include "connectors/vulnreports/vulnreports.h"
+#include "core/jsonutil.h"
 
 #include <QDateTime>
 #include <QDirIterator>

@@ -1,5 +1,5 @@
-#include "importers.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/importers/importers.h"
 
 namespace lg {
 

@@ -1,11 +1,11 @@
-#include "kubeconfig.h"
+#include "connectors/kubernetes/kubeconfig.h"
 
-#include "files.h"
+#include "core/files.h"
 
-#include "connector.h"
-#include "jsonutil.h"
-#include "masking.h"
-#include "yamlio.h"
+#include "connectors/common/connector.h"
+#include "core/jsonutil.h"
+#include "core/masking.h"
+#include "core/yamlio.h"
 
 #include <QByteArray>
 #include <QDateTime>

@@ -1,10 +1,10 @@
-#include "kubeconnector.h"
+#include "connectors/kubernetes/kubelistpage.h"
 
-#include "jsonutil.h"
-#include "kubeshape.h"
-#include "kubeshapecanonical.h"
-#include "masking.h"
-#include "plural.h"
+#include "core/jsonutil.h"
+#include "core/kubeshape.h"
+#include "core/kubeshapecanonical.h"
+#include "core/masking.h"
+#include "core/plural.h"
 
 #include <QByteArray>
 #include <QFile>

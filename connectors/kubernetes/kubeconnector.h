@@ -1,10 +1,8 @@
 #pragma once
 
-#include "connector.h"
-#include "httpclient.h"
-#include "kubeconfig.h"
-
-#include <simdjson.h>
+#include "connectors/common/connector.h"
+#include "connectors/http/httpclient.h"
+#include "connectors/kubernetes/kubeconfig.h"
 
 #include <functional>
 #include <optional>
@@ -30,22 +28,6 @@ class KubeListError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
-
-/** What a list page says of the list: its continue token (empty on the last page), its size, what remains. */
-struct KubeListPage {
-    std::string next;
-    std::size_t items = 0;
-    std::optional<std::int64_t> remaining; ///< metadata.remainingItemCount, when the server says
-};
-
-/**
- * Reads one page of a Kubernetes list with simdjson: calls `onPage` once the page is parsed (the body may then
- * be freed), then `onItem` with each item as JSON (managedFields and last-applied-configuration dropped). An
- * item `skip` returns true for is never converted (a pod judged through its controller). Throws KubeListError.
- */
-void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
-    const std::function<void(const KubeListPage&)>& onPage, const std::function<void(nlohmann::json&&)>& onItem,
-    const std::function<bool(simdjson::dom::element)>& skip = {});
 
 /**
  * A live Kubernetes cluster through its API server: /version, discovery, then paged lists (`limit` +

@@ -1,6 +1,6 @@
-#include "kubeconfig.h"
-#include "kubeconnector.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/kubernetes/kubeconfig.h"
+#include "connectors/kubernetes/kubeconnector.h"
 
 #include <stdexcept>
 

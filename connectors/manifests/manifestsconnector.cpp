@@ -1,10 +1,10 @@
-#include "manifestsconnector.h"
+#include "connectors/manifests/manifestsconnector.h"
 
-#include "files.h"
-#include "jsonutil.h"
-#include "kubeshape.h"
-#include "plural.h"
-#include "yamlio.h"
+#include "core/files.h"
+#include "core/jsonutil.h"
+#include "core/kubeshape.h"
+#include "core/plural.h"
+#include "core/yamlio.h"
 
 #include <QDirIterator>
 #include <QFile>

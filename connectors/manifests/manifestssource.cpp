@@ -1,6 +1,6 @@
-#include "kubeshape.h"
-#include "manifestsconnector.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "core/kubeshape.h"
 
 #include <stdexcept>
 

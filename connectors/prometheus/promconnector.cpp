@@ -1,8 +1,8 @@
-#include "promconnector.h"
+#include "connectors/prometheus/promconnector.h"
 
-#include "files.h"
-#include "jsonutil.h"
-#include "masking.h"
+#include "core/files.h"
+#include "core/jsonutil.h"
+#include "core/masking.h"
 
 #include <QByteArray>
 #include <QDir>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "connector.h"
-#include "httpclient.h"
+#include "connectors/common/connector.h"
+#include "connectors/http/httpclient.h"
 
 #include <nlohmann/json.hpp>
 

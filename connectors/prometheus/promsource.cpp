@@ -1,5 +1,5 @@
-#include "promconnector.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/prometheus/promconnector.h"
 
 #include <QFile>
 #include <QString>

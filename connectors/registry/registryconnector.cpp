@@ -1,7 +1,7 @@
-#include "registryconnector.h"
+#include "connectors/registry/registryconnector.h"
 
-#include "jsonutil.h"
-#include "masking.h"
+#include "core/jsonutil.h"
+#include "core/masking.h"
 
 #include <QByteArray>
 #include <QCryptographicHash>

@@ -1,5 +1,5 @@
-#include "registryconnector.h"
-#include "sourcekind.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/registry/registryconnector.h"
 
 #include <stdexcept>
 

@@ -1,7 +1,7 @@
-#include "vulnreports.h"
+#include "connectors/vulnreports/vulnreports.h"
 
-#include "inputfiles.h"
-#include "jsonutil.h"
+#include "connectors/common/inputfiles.h"
+#include "core/jsonutil.h"
 
 #include <QDateTime>
 #include <QDirIterator>

@@ -1,5 +1,5 @@
-#include "sourcekind.h"
-#include "vulnreports.h"
+#include "connectors/common/sourcekind.h"
+#include "connectors/vulnreports/vulnreports.h"
 
 namespace lg {
 

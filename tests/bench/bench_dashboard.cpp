@@ -4,10 +4,10 @@
 // each timed from the request to the repainted table, with the longest stall of the event loop meanwhile
 // (a 5 ms timer records the largest gap between its ticks: the UI is blocked for at most that long).
 // B6: the overview's risk trend over every scan: building it and redrawing it.
-#include "findingsmodel.h"
-#include "findingspage.h"
-#include "overviewpage.h"
-#include "store.h"
+#include "store/store.h"
+#include "widgets/findingsmodel.h"
+#include "widgets/findingspage.h"
+#include "widgets/overviewpage.h"
 
 #include <QApplication>
 #include <QChartView>

@@ -1,7 +1,7 @@
 // B8: the dashboard as `layerguard` starts it, on the cache LAYERGUARD_DB names; prints the time from process start
 // to the first painted frame with an idle event loop, then quits. The probe lives here, not in the product.
-#include "allocator.h"
-#include "dashboard.h"
+#include "entry/allocator.h"
+#include "widgets/dashboard.h"
 
 #include <QCoreApplication>
 #include <QEvent>

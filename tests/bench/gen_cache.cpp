@@ -3,8 +3,8 @@
 // HISTORY_SCANS scans, one a day, each with a few hundred findings whose count drifts (so the trend has a
 // shape), then one last scan with FINDINGS_IN_LATEST findings spread over the built-in rules. Prints the
 // time the last scan took to store (B4: writeScan of N findings, indexes included).
-#include "rule.h"
-#include "store.h"
+#include "core/rule.h"
+#include "store/store.h"
 
 #include <QCoreApplication>
 

@@ -5,8 +5,8 @@
 // counts) and explained (differences with a written reason in accepted-differences.tsv); the test fails below
 // the strict threshold, on any difference without a reason, on a cited peer check the mapping leaves out, and
 // on a mapped check with no case.
-#include "manifestsconnector.h"
-#include "scanner.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "scan/scanner.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,8 +1,8 @@
 #pragma once
 // Shared by the fuzz targets: every parsed thing also goes through the rule engine, where hostile shapes
 // meet predicates, message templates and cross-resource checks.
-#include "connector.h"
-#include "ruleengine.h"
+#include "connectors/common/connector.h"
+#include "core/ruleengine.h"
 
 #include <cstddef>
 #include <cstdint>

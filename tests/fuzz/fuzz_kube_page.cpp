@@ -1,6 +1,6 @@
 // One page of a Kubernetes list as the API server sends it (simdjson), its items through the pod rules.
+#include "connectors/kubernetes/kubelistpage.h"
 #include "fuzz.h"
-#include "kubeconnector.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -1,6 +1,6 @@
 // kubeconfig files: parsing, merging and resolving every context (exec plugins are resolved, never run).
+#include "connectors/kubernetes/kubeconfig.h"
 #include "fuzz.h"
-#include "kubeconfig.h"
 
 #include <cstdio>
 #include <fstream>

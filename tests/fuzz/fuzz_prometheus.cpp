@@ -1,6 +1,6 @@
 // Prometheus HTTP API answers (and check files), their samples through the host and runtime rules.
+#include "connectors/prometheus/promconnector.h"
 #include "fuzz.h"
-#include "promconnector.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -1,6 +1,6 @@
 // Registry answers: the first line is a WWW-Authenticate header, the rest a manifest, index or config blob.
+#include "connectors/registry/registryconnector.h"
 #include "fuzz.h"
-#include "registryconnector.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -1,8 +1,8 @@
 // Other tools' reports: OpenSCAP XCCDF/ARF, Lynis, kube-bench, docker-bench, Kubescape, Trivy, Grype;
 // what they give goes through the rules and the merge with Layerguard's findings.
-#include "external.h"
+#include "connectors/importers/importers.h"
 #include "fuzz.h"
-#include "importers.h"
+#include "scan/external.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -1,6 +1,6 @@
 // Manifests and policy files: YAML 1.1 as Kubernetes reads it, then the manifests' rules.
+#include "core/yamlio.h"
 #include "fuzz.h"
-#include "yamlio.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

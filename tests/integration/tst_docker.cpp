@@ -1,7 +1,7 @@
 // The Docker connector against a real dockerd started by tests/testbed/dockerd.sh (a ctest fixture).
 // Every runtime rule fires on a container that breaks it and not on the safe one.
-#include "dockerconnector.h"
-#include "scanner.h"
+#include "connectors/docker/dockerconnector.h"
+#include "scan/scanner.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -1,8 +1,8 @@
 // Importers: other tools' reports (fixtures in their documented formats, real outputs in importers_real.sh)
 // become findings with the tools' ids, merge with Layerguard's own findings, age, and fail cleanly.
-#include "importers.h"
-#include "manifestsconnector.h"
-#include "scanner.h"
+#include "connectors/importers/importers.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "scan/scanner.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,11 +1,11 @@
 // The Kubernetes connector through the real kubeconfig code against the API test server
 // (tests/testbed/kube-apiserver.sh, validated with the real kubectl by kube_kubectl.sh): every auth kind,
 // paging, 410 restarts, 403 coverage gaps, transport and auth failures, and live == offline findings.
-#include "jsonutil.h"
-#include "kubeconnector.h"
-#include "manifestsconnector.h"
-#include "scanner.h"
-#include "store.h"
+#include "connectors/kubernetes/kubeconnector.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "core/jsonutil.h"
+#include "scan/scanner.h"
+#include "store/store.h"
 
 #include <QDir>
 #include <QFile>

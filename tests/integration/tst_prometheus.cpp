@@ -1,9 +1,9 @@
 // The Prometheus connector against a real Prometheus and node_exporter (tests/testbed/prometheus.sh), with
 // kube-state-metrics, Falco and a second node backfilled by promtool: every check fires on the series that
 // break it and not on the healthy ones; no data, query errors, auth, TLS, timeouts and dead endpoints.
-#include "promconnector.h"
-#include "scanner.h"
-#include "scoring.h"
+#include "connectors/prometheus/promconnector.h"
+#include "core/scoring.h"
+#include "scan/scanner.h"
 
 #include <QDir>
 #include <QFile>
@@ -12,7 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
-#include "jsonutil.h"
+#include "core/jsonutil.h"
 #include "testsupport.h"
 
 #include <map>

@@ -2,8 +2,8 @@
 // TLS + htpasswd, TLS + bearer tokens from a local issuer) with crafted images pushed without an engine:
 // every registry and image rule fires on what breaks it and not on the clean image, through each auth mode;
 // credential helpers, re-pushed tags, faults, and the fake secret never leaving memory.
-#include "registryconnector.h"
-#include "scanner.h"
+#include "connectors/registry/registryconnector.h"
+#include "scan/scanner.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
 // The PDF and JUnit reports, read back: pdftotext for the content, pdftoppm renders every page
 // (saved to <build>/screenshots/report-*.png for a person to look at), JUnit parsed as XML.
-#include "store.h"
+#include "store/store.h"
 
 #include <QDateTime>
 #include <QDir>

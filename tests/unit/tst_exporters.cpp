@@ -1,5 +1,5 @@
 // JSON, CSV and SARIF exporters: shape, quoting, masking.
-#include "exporters.h"
+#include "report/exporters.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // How writeScan lays a scan's findings out, without a cache: one row per fingerprint (the last given wins), in the
 // dashboard's default order, with dense ranks; checked against a plain sort of the same findings.
-#include "findinglayout.h"
+#include "store/findinglayout.h"
 
 #include <QRandomGenerator>
 #include <QTest>

@@ -1,6 +1,6 @@
 // The compact findings table a scan fills: what goes in comes out, texts are pooled, a failed source's rows
 // are taken back, copies of one fingerprint are merged.
-#include "findingtable.h"
+#include "core/findingtable.h"
 
 #include <QCryptographicHash>
 #include <QTest>

@@ -1,7 +1,7 @@
 // The host connector on prepared folders: what it reads, and "not applicable" where Docker is absent.
-#include "dockerdaemon.h"
-#include "hostconnector.h"
-#include "scanner.h"
+#include "connectors/host/dockerdaemon.h"
+#include "connectors/host/hostconnector.h"
+#include "scan/scanner.h"
 
 #include <QDir>
 #include <QFile>

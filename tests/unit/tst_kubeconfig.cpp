@@ -1,8 +1,8 @@
 // kubeconfig reading as kubectl does it: file selection and merge, relative paths, *-data fields,
 // contexts, exec plugins (run, cached until expiry, bad output), legacy auth-providers, in-cluster mode.
-#include "connector.h"
-#include "kubeconfig.h"
-#include "kubeconnector.h"
+#include "connectors/common/connector.h"
+#include "connectors/kubernetes/kubeconfig.h"
+#include "connectors/kubernetes/kubeconnector.h"
 
 #include <QDateTime>
 #include <QDir>

@@ -1,5 +1,5 @@
 // Secret-looking values never reach evidence, exports or logs.
-#include "masking.h"
+#include "core/masking.h"
 
 #include <QTest>
 

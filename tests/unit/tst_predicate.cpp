@@ -1,6 +1,6 @@
 // The closed operator set of rule predicates, one row per behaviour.
-#include "masking.h"
-#include "predicate.h"
+#include "core/masking.h"
+#include "core/predicate.h"
 
 #include <QDateTime>
 #include <QTest>

@@ -1,9 +1,9 @@
 // The Pod Security Standards as the Pod Security Admission controller enforces them, version by version:
 // every fixture of tests/data/pss-versions judged for Kubernetes 1.31 to 1.35 gives PSA's verdict at each level
 // (cases.tsv, read from k8s.io/pod-security-admission policy/check_*.go).
-#include "kubeshape.h"
-#include "manifestsconnector.h"
-#include "scanner.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "core/kubeshape.h"
+#include "scan/scanner.h"
 
 #include <QFile>
 #include <QTest>
@@ -45,7 +45,8 @@ ScanOutcome TestPss::scan(const std::string& file, const std::string& version) c
     return scanner.run(sources, nullptr, cancel, {});
 }
 
-bool TestPss::denied(const std::string& file, const std::string& level, const std::string& version, std::string* why) const
+bool TestPss::denied(
+    const std::string& file, const std::string& level, const std::string& version, std::string* why) const
 {
     const auto o = scan(file, version);
     if (o.anySourceFailed())

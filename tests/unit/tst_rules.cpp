@@ -1,8 +1,8 @@
 // Every rule in the catalogue fires on its fail fixtures and passes (is evaluated, no finding) on
 // its pass fixtures: tests/data/rules/<RULE-ID>/{pass,fail}/*.yaml (manifests) or *.json (host snapshots).
-#include "hostconnector.h"
-#include "manifestsconnector.h"
-#include "scanner.h"
+#include "connectors/host/hostconnector.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "scan/scanner.h"
 
 #include <QDir>
 #include <QFileInfo>

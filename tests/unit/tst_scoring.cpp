@@ -1,5 +1,5 @@
 // The published score formula (README "Scores").
-#include "scoring.h"
+#include "core/scoring.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // The SQLite cache: migrations, one transaction per scan, damage detection, risk and checklist state.
-#include "store.h"
+#include "store/store.h"
 
-#include "scoring.h"
+#include "core/scoring.h"
 
 #include <QFile>
 #include <QStringList>

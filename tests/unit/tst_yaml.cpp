@@ -1,5 +1,5 @@
 // YAML as Kubernetes reads it, and errors that name the place.
-#include "yamlio.h"
+#include "core/yamlio.h"
 
 #include <QTest>
 
@@ -123,20 +123,21 @@ void TestYaml::mergeKeys_data()
     QTest::addRow("anchor merged into a map")
         << "base: &sc {privileged: true, runAsUser: 0}\nsc: {<<: *sc}\n"
         << R"({"base":{"privileged":true,"runAsUser":0},"sc":{"privileged":true,"runAsUser":0}})";
-    QTest::addRow("a key after the merge wins")
-        << "a: &a {x: 1, y: 1}\nb:\n  <<: *a\n  y: 2\n" << R"({"a":{"x":1,"y":1},"b":{"x":1,"y":2}})";
-    QTest::addRow("the merge overwrites a key before it")
-        << "a: &a {x: 1}\nb:\n  x: 2\n  <<: *a\n" << R"({"a":{"x":1},"b":{"x":1}})";
-    QTest::addRow("of a sequence of maps the first wins")
-        << "a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc: {<<: [*a, *b]}\n"
-        << R"({"a":{"x":1},"b":{"x":2,"y":2},"c":{"x":1,"y":2}})";
-    QTest::addRow("an inline map") << "c: {<<: {hostPID: true}}\n" << R"({"c":{"hostPID":true}})";
+    QTest::addRow("a key after the merge wins") << "a: &a {x: 1, y: 1}\nb:\n  <<: *a\n  y: 2\n"
+                                                << R"({"a":{"x":1,"y":1},"b":{"x":1,"y":2}})";
+    QTest::addRow("the merge overwrites a key before it") << "a: &a {x: 1}\nb:\n  x: 2\n  <<: *a\n"
+                                                          << R"({"a":{"x":1},"b":{"x":1}})";
+    QTest::addRow("of a sequence of maps the first wins") << "a: &a {x: 1}\nb: &b {x: 2, y: 2}\nc: {<<: [*a, *b]}\n"
+                                                          << R"({"a":{"x":1},"b":{"x":2,"y":2},"c":{"x":1,"y":2}})";
+    QTest::addRow("an inline map") << "c: {<<: {hostPID: true}}\n"
+                                   << R"({"c":{"hostPID":true}})";
     QTest::addRow("merged into a pod spec")
         << "p: &pod {hostNetwork: true, hostPID: true}\nspec:\n  <<: *pod\n  containers: []\n"
         << R"({"p":{"hostNetwork":true,"hostPID":true},"spec":{"containers":[],"hostNetwork":true,"hostPID":true}})";
-    QTest::addRow("explicit !!merge tag") << "a: &a {x: 1}\nb: {!!merge <<: *a}\n" << R"({"a":{"x":1},"b":{"x":1}})";
+    QTest::addRow("explicit !!merge tag") << "a: &a {x: 1}\nb: {!!merge <<: *a}\n"
+                                          << R"({"a":{"x":1},"b":{"x":1}})";
     QTest::addRow("a quoted << is an ordinary key") << "a: &a {x: 1}\nb: {\"<<\": *a}\n"
-                                                     << R"({"a":{"x":1},"b":{"<<":{"x":1}}})";
+                                                    << R"({"a":{"x":1},"b":{"<<":{"x":1}}})";
     QTest::addRow("nested merges") << "a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b}\n"
                                    << R"({"a":{"x":1},"b":{"x":1,"y":2},"c":{"x":1,"y":2}})";
 }

@@ -1,9 +1,9 @@
 // The connections manager driven as a user would, against a real OS keyring: GNOME Keyring's Secret
 // Service on a private D-Bus session (with_keyring.sh). Secrets go to the keyring and never to the cache.
-#include "connectionsdialog.h"
-#include "mainwindow.h"
-#include "scancontroller.h"
-#include "secretstore.h"
+#include "widgets/connectionsdialog.h"
+#include "widgets/mainwindow.h"
+#include "widgets/scancontroller.h"
+#include "widgets/secretstore.h"
 
 #include <QApplication>
 #include <QComboBox>

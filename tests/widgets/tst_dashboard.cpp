@@ -1,15 +1,15 @@
 // The dashboard rendered offscreen: pages, models, keyboard, checklist, scans in the background.
 // Screenshots go to <build>/screenshots/ for a person to look at.
-#include "findingsmodel.h"
-#include "findingspage.h"
-#include "hostconnector.h"
-#include "mainwindow.h"
-#include "manifestsconnector.h"
-#include "overviewpage.h"
-#include "reportdialog.h"
-#include "scancontroller.h"
-#include "scanner.h"
-#include "scanspage.h"
+#include "connectors/host/hostconnector.h"
+#include "connectors/manifests/manifestsconnector.h"
+#include "scan/scanner.h"
+#include "widgets/findingsmodel.h"
+#include "widgets/findingspage.h"
+#include "widgets/mainwindow.h"
+#include "widgets/overviewpage.h"
+#include "widgets/reportdialog.h"
+#include "widgets/scancontroller.h"
+#include "widgets/scanspage.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>

@@ -1,12 +1,12 @@
 // Adding a source touches its folder, its registry entry and its tests, nothing else: this test declares a
 // read-only "podman" kind (containers from `podman inspect` output) in this file only, registers it, and
 // finds it in the CLI's scan and target help, in saved targets, in the Connections dialog and the Scan menu.
-#include "cli.h"
-#include "connectionsdialog.h"
-#include "mainwindow.h"
-#include "secretstore.h"
-#include "sourcekind.h"
-#include "store.h"
+#include "cli/cli.h"
+#include "connectors/common/sourcekind.h"
+#include "store/store.h"
+#include "widgets/connectionsdialog.h"
+#include "widgets/mainwindow.h"
+#include "widgets/secretstore.h"
 
 #include <QAction>
 #include <QFile>
