@@ -140,34 +140,26 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     outer->addLayout(h, 1);
     setCentralWidget(central);
 
+    // The pages, each by a stable id: the shortcuts and the remembered page name the id, never a position.
     m_overview = new OverviewPage;
-    m_pages->addWidget(m_overview);
-    m_nav->addItem(tr("Overview"));
+    addPage(QStringLiteral("overview"), tr("Overview"), m_overview, Qt::Key_1);
+    int key = Qt::Key_2;
     for (Layer l : kAllLayers) {
         auto* page = new FindingsPage(l, m_store.get());
         m_findingPages.push_back(page);
-        m_pages->addWidget(page);
-        auto* item = new QListWidgetItem(theme::layerTitle(l));
-        item->setForeground(theme::layerColor(l).darker(110));
-        m_nav->addItem(item);
+        addPage(layerPageId(l), theme::layerTitle(l), page, Qt::Key(key++), theme::layerColor(l).darker(110));
         connect(page, &FindingsPage::stateChanged, this, &MainWindow::refreshAll);
     }
     auto* all = new FindingsPage(std::nullopt, m_store.get());
     m_findingPages.push_back(all);
-    m_pages->addWidget(all);
-    m_nav->addItem(tr("All findings"));
+    addPage(QStringLiteral("findings"), tr("All findings"), all, Qt::Key(key++));
     connect(all, &FindingsPage::stateChanged, this, &MainWindow::refreshAll);
     m_history = new ScansPage;
-    m_pages->addWidget(m_history);
-    m_nav->addItem(tr("History"));
+    addPage(QStringLiteral("history"), tr("History"), m_history, Qt::Key(key++));
     connect(m_nav, &QListWidget::currentRowChanged, m_pages, &QStackedWidget::setCurrentIndex);
     m_nav->setCurrentRow(0);
-    for (int i = 0; i < m_nav->count() && i < 9; ++i) {
-        auto* sc = new QShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)), this);
-        connect(sc, &QShortcut::activated, this, [this, i] { showPage(i); });
-    }
 
-    connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(1 + int(l)); });
+    connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(layerPageId(l)); });
     connect(m_overview, &OverviewPage::targetActivated, this, &MainWindow::setTarget);
     connect(m_overview, &OverviewPage::findingActivated, this, &MainWindow::showFinding);
     // F5 reloads; a scan or an acceptance made from the CLI shows up by itself (the cache is asked every 2 s
@@ -179,7 +171,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     watch->start(2000);
     connect(m_overview, &OverviewPage::overdueActivated, this, [this, all] {
         all->setOverdueOnly(true);
-        showPage(m_pages->indexOf(all));
+        showPage(QStringLiteral("findings"));
     });
     connect(m_overview, &OverviewPage::scanDemoRequested, this, &MainWindow::scanDemo);
     connect(m_overview, &OverviewPage::scanManifestsRequested, this, [this] {
@@ -230,7 +222,7 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
                                  .arg(QString::fromStdString(m_store->path())));
     setAcceptDrops(true);
     // Layouts (sort columns) and the colour scheme first, so the first refresh is the only one.
-    const int page = restoreSettings();
+    const QString page = restoreSettings();
     refreshAll();
     showPage(page);
 }
@@ -257,31 +249,32 @@ void MainWindow::saveSettings() const
     QSettings s = settings();
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
     s.setValue(QStringLiteral("window/state"), saveState());
-    s.setValue(QStringLiteral("window/page"), m_nav->currentRow());
+    s.setValue(QStringLiteral("window/page"), currentPage());
     s.setValue(QStringLiteral("window/target"), m_target);
     s.setValue(QStringLiteral("window/scheme"), int(theme::currentScheme()));
     for (std::size_t i = 0; i < m_findingPages.size(); ++i)
-        s.setValue(QStringLiteral("findings/%1").arg(i), m_findingPages[i]->saveLayout());
+        s.setValue(QStringLiteral("findings/%1").arg(pageId(m_findingPages[i])), m_findingPages[i]->saveLayout());
 }
 
-int MainWindow::restoreSettings()
+QString MainWindow::restoreSettings()
 {
     QSettings s = settings();
     restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("window/state")).toByteArray());
     for (std::size_t i = 0; i < m_findingPages.size(); ++i)
-        m_findingPages[i]->restoreLayout(s.value(QStringLiteral("findings/%1").arg(i)).toByteArray());
+        m_findingPages[i]->restoreLayout(
+            s.value(QStringLiteral("findings/%1").arg(pageId(m_findingPages[i]))).toByteArray());
     const int scheme = s.value(QStringLiteral("window/scheme"), int(theme::Scheme::System)).toInt();
     if (scheme != int(theme::currentScheme()) && scheme >= 0 && scheme <= int(theme::Scheme::Dark))
         theme::applyScheme(theme::Scheme(scheme));
-    const int page = s.value(QStringLiteral("window/page"), 0).toInt();
+    const QString page = s.value(QStringLiteral("window/page")).toString();
     if (const QString target = s.value(QStringLiteral("window/target")).toString(); !target.isEmpty()) {
         m_target = target; // checked against the stored targets on the first refresh
         m_overview->setTarget(target);
         for (auto* p : m_findingPages)
             p->setTarget(target);
     }
-    return page >= 0 && page < m_nav->count() ? page : 0;
+    return page;
 }
 
 void MainWindow::setScheme(theme::Scheme scheme)
@@ -301,9 +294,44 @@ FindingsPage* MainWindow::findingsPage(int index) const
     return index >= 0 && index < int(m_findingPages.size()) ? m_findingPages[std::size_t(index)] : nullptr;
 }
 
-void MainWindow::showPage(int index)
+QString MainWindow::layerPageId(Layer layer)
 {
-    m_nav->setCurrentRow(index);
+    return QStringLiteral("layer/") + QLatin1String(toString(layer));
+}
+
+void MainWindow::addPage(const QString& id, const QString& title, QWidget* page, Qt::Key key, const QColor& color)
+{
+    m_pages->addWidget(page);
+    auto* item = new QListWidgetItem(title);
+    item->setData(Qt::UserRole, id);
+    item->setToolTip(tr("%1 (Alt+%2)").arg(title, QKeySequence(key).toString()));
+    if (color.isValid())
+        item->setForeground(color);
+    m_nav->addItem(item);
+    auto* shortcut = new QShortcut(QKeySequence(Qt::ALT | key), this);
+    connect(shortcut, &QShortcut::activated, this, [this, id] { showPage(id); });
+}
+
+QString MainWindow::pageId(const QWidget* page) const
+{
+    const int row = m_pages->indexOf(page);
+    return row >= 0 ? m_nav->item(row)->data(Qt::UserRole).toString() : QString();
+}
+
+QString MainWindow::currentPage() const
+{
+    return pageId(m_pages->currentWidget());
+}
+
+bool MainWindow::showPage(const QString& id)
+{
+    for (int row = 0; row < m_nav->count(); ++row)
+        if (m_nav->item(row)->data(Qt::UserRole).toString() == id) {
+            m_nav->setCurrentRow(row);
+            return true;
+        }
+    m_nav->setCurrentRow(0); // an unknown id (a page of another version): the overview
+    return false;
 }
 
 void MainWindow::setTarget(const QString& target)
@@ -330,7 +358,7 @@ void MainWindow::showFinding(const QString& findingId, const QString& target)
     if (!target.isEmpty() && !m_target.isEmpty() && target != m_target)
         setTarget(target);
     FindingsPage* all = m_findingPages.back();
-    showPage(m_pages->indexOf(all));
+    showPage(QStringLiteral("findings"));
     all->selectFinding(findingId.toStdString());
 }
 

@@ -57,8 +57,14 @@ public:
     void scanSavedTarget(const QString& name);
     [[nodiscard]] SecretStore* secretStore() const { return m_secrets; }
     [[nodiscard]] ScanController* scanController() const { return m_scans; }
-    /** Shows a page: 0 overview, 1..5 layers, 6 all findings, 7 scans. */
-    void showPage(int index);
+    /**
+     * Shows a page by its id: "overview", "layer/host" ... "layer/orchestrator", "findings", "history"; an unknown
+     * id shows the overview and gives false.
+     */
+    bool showPage(const QString& id);
+    /** The id of the page shown. */
+    [[nodiscard]] QString currentPage() const;
+    [[nodiscard]] static QString layerPageId(Layer layer);
     [[nodiscard]] FindingsPage* findingsPage(int index) const;
     /** The target every page shows: empty for the whole estate (the latest scan of each target). */
     void setTarget(const QString& target);
@@ -74,6 +80,8 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    void addPage(const QString& id, const QString& title, QWidget* page, Qt::Key key, const QColor& color = {});
+    [[nodiscard]] QString pageId(const QWidget* page) const;
     /** The Scan menu's entry for a kind of source: a list to choose from, a folder, or a new connection. */
     void addScanAction(QMenu* menu, const SourceKind& kind);
     void showErrors(const QStringList& errors);
@@ -82,7 +90,7 @@ private:
     void showScanning(bool scanning);
     void saveSettings() const;
     /** Restores geometry, layouts and the colour scheme; returns the page to show. */
-    int restoreSettings();
+    QString restoreSettings();
 
     std::unique_ptr<Store> m_store;
     std::int64_t m_dataVersion = 0; ///< the cache as last shown; another process's commit changes it

@@ -142,7 +142,8 @@ void TestDashboard::emptyCacheShowsWhatToDo()
         found = found || (label->isVisible() && label->text().contains(QStringLiteral("No scan yet")));
     QVERIFY(found);
     save(&window, QStringLiteral("01-empty-cache"));
-    window.showPage(5); // orchestrator page without a scan: says so, offers no fake "secure"
+    window.showPage(
+        QStringLiteral("layer/orchestrator")); // orchestrator page without a scan: says so, offers no fake "secure"
     save(&window, QStringLiteral("02-empty-layer"));
 }
 
@@ -154,19 +155,19 @@ void TestDashboard::overviewAndPagesRender()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     save(&window, QStringLiteral("10-overview"));
-    window.showPage(5);
+    window.showPage(QStringLiteral("layer/orchestrator"));
     QTest::qWait(50);
     auto* orchestrator = window.findingsPage(4);
     QVERIFY(orchestrator->waitUntilLoaded());
     QVERIFY(orchestrator->model()->rowCount() > 5);
     save(&window, QStringLiteral("11-orchestrator"));
-    window.showPage(1);
+    window.showPage(QStringLiteral("layer/host"));
     save(&window, QStringLiteral("12-host"));
-    window.showPage(2); // image: not scanned in the demo
+    window.showPage(QStringLiteral("layer/image")); // image: not scanned in the demo
     save(&window, QStringLiteral("13-image-not-scanned"));
-    window.showPage(7);
+    window.showPage(QStringLiteral("history"));
     save(&window, QStringLiteral("14-scans"));
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     QVERIFY(window.findChild<OverviewPage*>()->waitUntilLoaded());
     save(&window, QStringLiteral("10-overview"));
 }
@@ -331,7 +332,7 @@ void TestDashboard::historyComparesScans()
     window.resize(1280, 800);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.showPage(7);
+    window.showPage(QStringLiteral("history"));
     auto* history = window.findChild<ScansPage*>();
     QVERIFY(history);
     QVERIFY(history->waitUntilCompared());
@@ -415,7 +416,7 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.setTarget({});
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     auto* overview = window.findChild<OverviewPage*>();
     QVERIFY(overview);
     QVERIFY(overview->waitUntilLoaded());
@@ -445,7 +446,7 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
     }
     save(&window, QStringLiteral("26-estate-two-targets"));
     // The all-findings page shows both targets; picking one narrows it (and the overview) to that target.
-    window.showPage(6);
+    window.showPage(QStringLiteral("findings"));
     FindingsPage* all = window.findingsPage(5);
     QVERIFY(all->waitUntilLoaded());
     std::set<QString> targets;
@@ -458,7 +459,7 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
         QCOMPARE(all->table()->model()->index(r, FindingsModel::TargetColumn).data().toString(),
             QStringLiteral("staging-cluster"));
     QVERIFY(all->table()->model()->rowCount() > 0);
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     QVERIFY(overview->waitUntilLoaded());
     QCOMPARE(overview->targetsList()->count(), 1);
     window.setTarget({});
@@ -497,7 +498,7 @@ void TestDashboard::overdueFindingsAndTimeToRemediate()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.setTarget({});
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     auto* overview = window.findChild<OverviewPage*>();
     QVERIFY(overview->waitUntilLoaded());
     const QString text = overview->lifecycleLabel()->text();
@@ -525,7 +526,7 @@ void TestDashboard::overdueFindingsAndTimeToRemediate()
         countShown = countShown || label->text() == QStringLiteral("%1 findings").arg(overdue);
     }
     QVERIFY(countShown);
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     bool oneTarget = false;
     for (const auto* label : overview->findChildren<QLabel*>())
         oneTarget = oneTarget || label->text().contains(QLatin1String("\n1 target, latest scan"));
@@ -544,7 +545,7 @@ void TestDashboard::drillDownsAndChangesMadeElsewhere()
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.setTarget({});
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     auto* overview = window.findChild<OverviewPage*>();
     QVERIFY(overview->waitUntilLoaded());
     FindingsPage* all = window.findingsPage(5);
@@ -556,7 +557,7 @@ void TestDashboard::drillDownsAndChangesMadeElsewhere()
                 item = list->item(i);
         QVERIFY2(item, "no finding in the list");
         const QString id = item->data(Qt::UserRole).toString();
-        window.showPage(0);
+        window.showPage(QStringLiteral("overview"));
         Q_EMIT list->itemActivated(item);
         QVERIFY(all->isVisible());
         QVERIFY(all->waitUntilLoaded());
@@ -565,7 +566,7 @@ void TestDashboard::drillDownsAndChangesMadeElsewhere()
     // another process writes a scan of a new target: the window shows it within the watch interval
     QCOMPARE(overview->targetsList()->count(), 2);
     QVERIFY(scanDemoManifests(m_path, "staging")); // its own connection, as the CLI's would be
-    window.showPage(0);
+    window.showPage(QStringLiteral("overview"));
     QTRY_COMPARE_WITH_TIMEOUT(overview->targetsList()->count(), 3, 5000);
 }
 
@@ -576,7 +577,7 @@ void TestDashboard::acceptRiskThroughTheWindow()
     window.resize(1280, 800);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.showPage(5);
+    window.showPage(QStringLiteral("layer/orchestrator"));
     auto* page = window.findingsPage(4);
     QVERIFY(page->waitUntilLoaded());
     page->table()->selectRow(0);
@@ -689,7 +690,7 @@ void TestDashboard::backgroundScanStoresAndRefreshes()
     QVERIFY(finished.wait(30000));
     LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(1));
     QVERIFY(finished.at(0).at(1).toStringList().isEmpty());
-    window.showPage(5); // pages query when shown
+    window.showPage(QStringLiteral("layer/orchestrator")); // pages query when shown
     QTRY_VERIFY(window.findingsPage(4)->model()->rowCount() > 0);
     // A failing source: error shown, nothing stored.
     window.scanSource(QStringLiteral("manifests"),
@@ -806,7 +807,7 @@ void TestDashboard::droppedReportsAreImported()
         qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
     LG_COMPARE(finished.at(0).at(0).toLongLong(), qint64(1));
     // The imported findings are on the orchestrator page, under the tools' own ids.
-    window.showPage(5);
+    window.showPage(QStringLiteral("layer/orchestrator"));
     auto* model = window.findingsPage(4)->model();
     QTRY_VERIFY(model->rowCount() > 0);
     bool kubescape = false, kubeBench = false;
@@ -845,7 +846,7 @@ void TestDashboard::importedReferencesStayText()
     QVERIFY(finished.wait(30000));
     QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(),
         qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
-    window.showPage(1);
+    window.showPage(QStringLiteral("layer/host"));
     FindingsPage* page = window.findingsPage(0);
     QVERIFY(page->waitUntilLoaded());
     QTableView* table = page->table();
@@ -903,8 +904,12 @@ void TestDashboard::windowsShowNoSecret()
         }
     };
     int details = 0;
-    for (int page = 0; page <= 7; ++page) {
-        window.showPage(page);
+    QStringList pages { QStringLiteral("overview") }; // every page, in the sidebar's order
+    for (Layer l : kAllLayers)
+        pages << MainWindow::layerPageId(l);
+    pages << QStringLiteral("findings") << QStringLiteral("history");
+    for (int page = 0; page < pages.size(); ++page) {
+        QVERIFY(window.showPage(pages[page]));
         QTest::qWait(20);
         if (page >= 1 && page <= 6)
             QVERIFY(window.findingsPage(page - 1)->waitUntilLoaded());
@@ -937,7 +942,7 @@ void TestDashboard::layoutAndSchemeAreRemembered()
         window.resize(1111, 777);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        window.showPage(6);
+        window.showPage(QStringLiteral("findings"));
         QVERIFY(window.findingsPage(5)->waitUntilLoaded());
         window.findingsPage(5)->table()->setColumnWidth(FindingsModel::RuleColumn, 333);
         window.setScheme(theme::Scheme::Dark);
@@ -949,16 +954,27 @@ void TestDashboard::layoutAndSchemeAreRemembered()
     again.show();
     QVERIFY(QTest::qWaitForWindowExposed(&again));
     QCOMPARE(again.size(), QSize(1111, 777));
-    QCOMPARE(again.findChild<QStackedWidget*>()->currentIndex(), 6);
+    QCOMPARE(again.currentPage(), QStringLiteral("findings")); // by its id, not its position
+    QCOMPARE(again.findChild<QStackedWidget*>()->currentWidget(), again.findingsPage(5));
     QCOMPARE(again.findingsPage(5)->table()->columnWidth(FindingsModel::RuleColumn), 333);
     QCOMPARE(theme::currentScheme(), theme::Scheme::Dark);
     QVERIFY(theme::isDark());
     QVERIFY(again.findingsPage(5)->waitUntilLoaded());
-    again.showPage(0);
+    again.showPage(QStringLiteral("overview"));
     QVERIFY(again.findChild<OverviewPage*>()->waitUntilLoaded());
     save(&again, QStringLiteral("21-overview-dark"));
+    again.showPage(QStringLiteral("layer/registry"));
     again.setScheme(theme::Scheme::System);
     again.close();
+    {
+        MainWindow third(std::make_unique<Store>(m_path));
+        QCOMPARE(third.currentPage(), QStringLiteral("layer/registry"));
+        QCOMPARE(third.findChild<QStackedWidget*>()->currentWidget(), third.findingsPage(int(Layer::Registry)));
+    }
+    // A page a previous version remembered by its position is not taken for whatever sits there now.
+    MainWindow::settings().setValue(QStringLiteral("window/page"), 3);
+    MainWindow fourth(std::make_unique<Store>(m_path));
+    QCOMPARE(fourth.currentPage(), QStringLiteral("overview"));
 }
 
 QTEST_MAIN(TestDashboard)
