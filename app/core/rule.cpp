@@ -127,7 +127,8 @@ Rule parseRule(const nlohmann::json& j)
 RuleCatalog RuleCatalog::builtin()
 {
     RuleCatalog catalog;
-    QDirIterator it(QStringLiteral(":/rules"), { QStringLiteral("*.json") }, QDir::Files);
+    // resources/rules/<platform>/<ID>.json
+    QDirIterator it(QStringLiteral(":/rules"), { QStringLiteral("*.json") }, QDir::Files, QDirIterator::Subdirectories);
     std::vector<QString> files;
     while (it.hasNext())
         files.push_back(it.next());

@@ -1,5 +1,6 @@
 // Every rule in the catalogue fires on its fail fixtures and passes (is evaluated, no finding) on
-// its pass fixtures: tests/data/rules/<RULE-ID>/{pass,fail}/*.yaml (manifests) or *.json (host snapshots).
+// its pass fixtures: tests/data/rules/<platform>/<RULE-ID>/{pass,fail}/*.yaml (manifests) or *.json (host
+// snapshots), beside resources/rules/<platform>/<RULE-ID>.json.
 #include "connectors/host/hostconnector.h"
 #include "connectors/manifests/manifestsconnector.h"
 #include "scan/scanner.h"
@@ -55,6 +56,28 @@ QString fixtureRoot()
     return QStringLiteral(LG_TEST_DATA "/rules");
 }
 
+/** Every rule's fixture folder, tests/data/rules/<platform>/<ID>. */
+QStringList ruleFixtureDirs()
+{
+    QStringList out;
+    const QDir root(fixtureRoot());
+    for (const auto& platform : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QDir platformDir(root.filePath(platform));
+        for (const auto& rule : platformDir.entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+            out << platformDir.filePath(rule);
+    }
+    return out;
+}
+
+/** The fixture folder of one rule, whatever its platform. */
+QString fixtureDir(const QString& ruleId)
+{
+    for (const auto& dir : ruleFixtureDirs())
+        if (QFileInfo(dir).fileName() == ruleId)
+            return dir;
+    return fixtureRoot() + QStringLiteral("/missing/") + ruleId;
+}
+
 ScanOutcome runOn(const RuleCatalog& catalog, const QString& file, Policy policy = {})
 {
     std::vector<std::unique_ptr<Connector>> sources;
@@ -80,7 +103,12 @@ void TestRules::everyRuleHasFixtures()
 {
     QStringList missing;
     for (const auto& rule : m_catalog.rules()) {
-        const QDir dir(fixtureRoot() + QLatin1Char('/') + QString::fromStdString(rule.id));
+        // The rule's file names it, and its fixtures sit under the same platform and id.
+        const QFileInfo file(QString::fromStdString(rule.sourceFile));
+        QCOMPARE(file.completeBaseName(), QString::fromStdString(rule.id));
+        const QString platform = file.dir().dirName();
+        const QDir dir(
+            fixtureRoot() + QLatin1Char('/') + platform + QLatin1Char('/') + QString::fromStdString(rule.id));
         for (const char* kind : { "pass", "fail" }) {
             if (QDir(dir.filePath(QLatin1String(kind))).entryList(QDir::Files).isEmpty())
                 missing << QString::fromStdString(rule.id) + QLatin1Char('/') + QLatin1String(kind);
@@ -95,10 +123,10 @@ void TestRules::fixtures_data()
     QTest::addColumn<std::string>("rule");
     QTest::addColumn<QString>("file");
     QTest::addColumn<bool>("shouldFail");
-    const QDir root(fixtureRoot());
-    for (const auto& ruleDir : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+    for (const auto& dir : ruleFixtureDirs()) {
+        const QString ruleDir = QFileInfo(dir).fileName();
         for (const char* kind : { "pass", "fail" }) {
-            const QDir d(root.filePath(ruleDir) + QLatin1Char('/') + QLatin1String(kind));
+            const QDir d(dir + QLatin1Char('/') + QLatin1String(kind));
             for (const auto& f : d.entryList(QDir::Files)) {
                 QTest::addRow("%s/%s/%s", qPrintable(ruleDir), kind, qPrintable(f))
                     << ruleDir.toStdString() << d.filePath(f) << (std::string_view(kind) == "fail");
@@ -248,7 +276,7 @@ void TestRules::brokenUserRuleNamesTheFile()
 
 void TestRules::policyOverridesAndExemptions()
 {
-    const QString file = fixtureRoot() + QStringLiteral("/LG-PSS-PRIVILEGED/fail/pod.yaml");
+    const QString file = fixtureDir(QStringLiteral("LG-PSS-PRIVILEGED")) + QStringLiteral("/fail/pod.yaml");
     Policy severity;
     severity.severityOverrides["LG-PSS-PRIVILEGED"] = Severity::Critical;
     auto count = [&](const ScanOutcome& o, Severity* sev = nullptr) {
@@ -559,10 +587,12 @@ private:
 void TestRules::sourceFailingAfterItsFindingsAddsNone()
 {
     // Three sources; the second records findings, then fails: the scan keeps the first's and the third's only.
-    const QString root = fixtureRoot();
-    const std::string first = QString(root + QStringLiteral("/LG-PSS-PRIVILEGED/fail")).toStdString();
-    const std::string second = QString(root + QStringLiteral("/LG-PSS-HOST-PID/fail")).toStdString();
-    const std::string third = QString(root + QStringLiteral("/LG-PSS-HOST-NETWORK/fail")).toStdString();
+    const std::string first
+        = QString(fixtureDir(QStringLiteral("LG-PSS-PRIVILEGED")) + QStringLiteral("/fail")).toStdString();
+    const std::string second
+        = QString(fixtureDir(QStringLiteral("LG-PSS-HOST-PID")) + QStringLiteral("/fail")).toStdString();
+    const std::string third
+        = QString(fixtureDir(QStringLiteral("LG-PSS-HOST-NETWORK")) + QStringLiteral("/fail")).toStdString();
     const auto scan = [&](bool failSecond) {
         std::vector<std::unique_ptr<Connector>> sources;
         sources.push_back(std::make_unique<ManifestsConnector>(first, "fixture"));
@@ -600,10 +630,9 @@ void TestRules::sourceFailingAfterItsFindingsAddsNone()
 void TestRules::compactTableKeepsWhatTheEngineFound()
 {
     // Every fail fixture through two engines: one keeps Finding objects, one writes the compact table scans use.
-    const QDir root(fixtureRoot());
     int compared = 0;
-    for (const auto& ruleDir : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        const QDir d(root.filePath(ruleDir) + QStringLiteral("/fail"));
+    for (const auto& ruleDir : ruleFixtureDirs()) {
+        const QDir d(ruleDir + QStringLiteral("/fail"));
         for (const auto& file : d.entryList({ QStringLiteral("*.yaml") }, QDir::Files)) {
             ManifestsConnector source(d.filePath(file).toStdString(), "fixture");
             std::vector<Resource> resources;
@@ -671,8 +700,8 @@ void TestRules::allowedRegistries()
         list.push_back(a.toStdString());
     QCOMPARE(imageFromAllowedRegistry(image.toStdString(), list), expected);
     // Without a list the rule judges nothing: not applicable, never a pass.
-    const auto outcome
-        = runOn(m_catalog, QStringLiteral(LG_TEST_DATA "/rules/LG-K8S-ALLOWED-REGISTRIES/fail/other-org.yaml"));
+    const auto outcome = runOn(
+        m_catalog, QStringLiteral(LG_TEST_DATA "/rules/kubernetes/LG-K8S-ALLOWED-REGISTRIES/fail/other-org.yaml"));
     const auto it = outcome.record.outcomes.find("LG-K8S-ALLOWED-REGISTRIES");
     QVERIFY(it == outcome.record.outcomes.end() || it->second.evaluated == 0);
     QVERIFY_THROWS_EXCEPTION(
