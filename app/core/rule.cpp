@@ -1,5 +1,7 @@
 #include "core/rule.h"
 
+#include "core/frameworks.h"
+
 #include "core/files.h"
 #include "core/jsonutil.h"
 #include "core/kubeshape.h"
@@ -139,6 +141,9 @@ RuleCatalog RuleCatalog::builtin()
             throw std::runtime_error("cannot read built-in rule " + path.toStdString());
         catalog.loadFile(path.toStdString(), f.readAll().toStdString());
     }
+    // Which framework controls a built-in rule judges is written once, in resources/frameworks/.
+    for (auto& rule : catalog.m_rules)
+        rule.frameworks = frameworksOfRule(rule.id);
     return catalog;
 }
 

@@ -11,25 +11,12 @@
 
 namespace lg {
 
-const std::vector<Framework>& allFrameworks()
-{
-    static const std::vector<Framework> all {
-        { "cis-docker-1.6.0", "CIS Docker Benchmark 1.6.0", "CIS-DOCKER-" },
-        { "cis-kubernetes", "CIS Kubernetes Benchmark", "CIS-K8S-" },
-        { "pss-baseline", "Pod Security Standards — baseline", "PSS-baseline:" },
-        { "pss-restricted", "Pod Security Standards — restricted", "PSS-" },
-        { "nsa-cisa", "NSA/CISA Kubernetes Hardening Guidance", "" },
-    };
-    return all;
-}
-
 std::vector<Framework> parseFrameworks(const std::string& commaList)
 {
     std::vector<Framework> out;
-    auto add = [&](const std::string& id) {
-        for (const auto& f : allFrameworks())
-            if (f.id == id && std::none_of(out.begin(), out.end(), [&](const Framework& x) { return x.id == id; }))
-                out.push_back(f);
+    const auto add = [&out](const Framework& fw) {
+        if (std::none_of(out.begin(), out.end(), [&](const Framework& x) { return x.id == fw.id; }))
+            out.push_back(fw);
     };
     std::size_t start = 0;
     while (start <= commaList.size()) {
@@ -41,22 +28,20 @@ std::vector<Framework> parseFrameworks(const std::string& commaList)
         name.erase(name.find_last_not_of(' ') + 1);
         if (name == "all" || name.empty()) {
             if (!name.empty() || commaList.empty())
-                for (const auto& f : allFrameworks())
-                    add(f.id);
-        } else if (name == "cis-docker" || name == "cis-docker-1.6.0") {
-            add("cis-docker-1.6.0");
-        } else if (name == "cis-k8s" || name == "cis-kubernetes") {
-            add("cis-kubernetes");
-        } else if (name == "pss") {
-            add("pss-baseline");
-            add("pss-restricted");
-        } else if (name == "pss-baseline" || name == "pss-restricted") {
-            add(name);
-        } else if (name == "nsa" || name == "nsa-cisa") {
-            add("nsa-cisa");
+                for (const auto& fw : allFrameworks())
+                    add(fw);
+        } else if (const auto named = frameworksNamed(name); !named.empty()) {
+            for (const Framework* fw : named)
+                add(*fw);
         } else {
-            throw std::invalid_argument("unknown framework \"" + name
-                + "\" (cis-docker, cis-k8s, pss, pss-baseline, pss-restricted, nsa, all)");
+            std::string known;
+            for (const auto& fw : allFrameworks())
+                for (const auto& alias : fw.aliases)
+                    if (known.find(alias + ",") == std::string::npos)
+                        known += alias + ", ";
+            for (const auto& fw : allFrameworks())
+                known += fw.id + ", ";
+            throw std::invalid_argument("unknown framework \"" + name + "\" (" + known + "all)");
         }
         start = end + 1;
     }
@@ -83,18 +68,20 @@ std::vector<ControlResult> controlResults(const Framework& fw, const RuleCatalog
 {
     std::vector<ControlResult> out;
     for (const auto& rule : catalog.rules()) {
-        if (std::find(rule.frameworks.begin(), rule.frameworks.end(), fw.id) == rule.frameworks.end())
+        // A built-in rule's controls are in the framework's file; a user's rule names its frameworks itself.
+        std::vector<std::string> controls = fw.controlsOf(rule.id);
+        if (controls.empty()
+            && std::find(rule.frameworks.begin(), rule.frameworks.end(), fw.id) != rule.frameworks.end())
+            controls.push_back(rule.id);
+        if (controls.empty())
             continue;
         ControlResult c;
         c.rule = &rule;
         std::string ids;
-        for (const auto& ref : rule.references) {
-            if (!fw.referencePrefix.empty() && ref.rfind(fw.referencePrefix, 0) == 0
-                && (fw.id != "pss-restricted" || ref.rfind("PSS-restricted:", 0) == 0
-                    || ref.rfind("PSS-baseline:", 0) == 0))
+        for (const auto& ref : rule.references) // in the rule's own order, as its findings list them
+            if (std::find(controls.begin(), controls.end(), ref) != controls.end())
                 ids += (ids.empty() ? "" : ", ") + ref;
-        }
-        c.control = ids.empty() ? rule.id : ids;
+        c.control = ids.empty() ? controls.front() : ids;
         auto it = outcomes.find(rule.id);
         if (it != outcomes.end()) {
             c.evaluated = it->second.evaluated;
@@ -117,7 +104,9 @@ std::vector<ControlResult> controlResults(const Framework& fw, const RuleCatalog
     }
     std::sort(out.begin(), out.end(), [](const ControlResult& a, const ControlResult& b) {
         const int v = compareVersions(a.control, b.control);
-        return v != 0 ? v < 0 : a.control < b.control;
+        if (v != 0)
+            return v < 0;
+        return a.control != b.control ? a.control < b.control : a.rule->id < b.rule->id; // never the load order
     });
     return out;
 }

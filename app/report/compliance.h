@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/frameworks.h"
 #include "core/rule.h"
 #include "store/store.h"
 
@@ -8,14 +9,6 @@
 
 namespace lg {
 
-/** A framework a report can have a section for. */
-struct Framework {
-    std::string id; ///< as in rule files: cis-docker-1.6.0, cis-kubernetes, pss-baseline, pss-restricted, nsa-cisa
-    std::string title;
-    std::string referencePrefix; ///< the reference spelling that names its controls ("CIS-DOCKER-"); empty: the rule id
-};
-
-[[nodiscard]] const std::vector<Framework>& allFrameworks();
 /** Resolves user spellings (cis-docker, cis-k8s, pss, nsa, ...) to frameworks; throws std::invalid_argument. */
 [[nodiscard]] std::vector<Framework> parseFrameworks(const std::string& commaList);
 

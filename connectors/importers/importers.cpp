@@ -1,5 +1,7 @@
 #include "connectors/importers/importers.h"
 
+#include "core/frameworks.h"
+
 #include "connectors/common/inputfiles.h"
 #include "connectors/vulnreports/vulnreports.h"
 #include "core/jsonutil.h"
@@ -189,7 +191,7 @@ Parsed parseKubeBench(const nlohmann::json& j, const std::string& file)
                 k.remediation = text(r, "remediation");
                 k.references = { "CIS-K8S-" + k.control };
                 k.sameAs = k.references;
-                k.frameworks = { "cis-kubernetes" };
+                k.frameworks = frameworksOfReference(k.references.front());
                 k.kind = "Node";
                 k.name = nodeType; // the JSON names no node: the file (and --target) tell nodes apart
                 k.container = fileName;
@@ -247,7 +249,7 @@ Parsed parseDockerBench(const nlohmann::json& j, const std::string& file)
             base.remediation = text(r, "remediation");
             base.references = { "CIS-DOCKER-" + base.control };
             base.sameAs = base.references;
-            base.frameworks = { "cis-docker-1.6.0" };
+            base.frameworks = frameworksOfReference(base.references.front());
             base.kind = "DockerHost";
             base.name = "docker";
             base.evidenceOf("details", text(r, "details"));
@@ -332,10 +334,10 @@ Parsed parseKubescape(const nlohmann::json& j, const std::string& file)
         controls[id] = std::move(info);
     }
     for (const auto& fw : member(summary, "frameworks")) {
-        if (lower(text(fw, "name")) != "nsa") // the one Kubescape framework Layerguard reports on
-            continue;
-        for (const auto& [id, c] : member(fw, "controls").items())
-            controls[id].frameworks.push_back("nsa-cisa");
+        // Kubescape's framework names ("NSA") as Layerguard's frameworks know them (resources/frameworks)
+        for (const Framework* known : frameworksNamed(lower(text(fw, "name"))))
+            for (const auto& [id, c] : member(fw, "controls").items())
+                controls[id].frameworks.push_back(known->id);
     }
     if (!member(j, "results").is_array())
         fail(file, "the Kubescape report has no results (was it written with --format json?)");

@@ -3,6 +3,7 @@
 // snapshots), beside resources/rules/<platform>/<RULE-ID>.json.
 #include "connectors/host/hostconnector.h"
 #include "connectors/manifests/manifestsconnector.h"
+#include "core/frameworks.h"
 #include "scan/scanner.h"
 
 #include <QDir>
@@ -24,6 +25,7 @@ class TestRules : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void everyRuleHasFixtures();
+    void frameworksNameRulesThatExist();
     void fixtures_data();
     void fixtures();
     void catalogueIsWellFormed();
@@ -116,6 +118,27 @@ void TestRules::everyRuleHasFixtures()
     }
     QVERIFY2(
         missing.isEmpty(), qPrintable(QStringLiteral("rules without fixtures: ") + missing.join(QStringLiteral(", "))));
+}
+
+void TestRules::frameworksNameRulesThatExist()
+{
+    // resources/frameworks/*.json: every control is judged by rules of the catalogue, and each rule knows them.
+    QCOMPARE(allFrameworks().size(), std::size_t(5));
+    for (const auto& fw : allFrameworks()) {
+        QVERIFY2(!fw.controls.empty(), fw.id.c_str());
+        for (const auto& control : fw.controls)
+            for (const auto& id : control.rules) {
+                const Rule* rule = m_catalog.find(id);
+                QVERIFY2(rule, qPrintable(QString::fromStdString(fw.id + " " + control.id + ": no rule " + id)));
+                QVERIFY(std::find(rule->frameworks.begin(), rule->frameworks.end(), fw.id) != rule->frameworks.end());
+            }
+    }
+    std::vector<std::string> named;
+    for (const Framework* fw : frameworksNamed("pss"))
+        named.push_back(fw->id);
+    LG_COMPARE(named, (std::vector<std::string> { "pss-baseline", "pss-restricted" }));
+    LG_COMPARE(frameworksOfReference("CIS-K8S-1.2.1"), std::vector<std::string> { "cis-kubernetes" });
+    LG_COMPARE(frameworksOfRule("LG-PSS-PRIVILEGED").size(), std::size_t(3)); // baseline, restricted, NSA/CISA
 }
 
 void TestRules::fixtures_data()
