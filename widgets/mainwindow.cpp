@@ -181,10 +181,12 @@ MainWindow::MainWindow(std::unique_ptr<Store> store, QWidget* parent)
     });
 
     connect(m_scans, &ScanController::started, this, [this](const QString& title) {
+        m_scanClock.start();
+        m_progress->setRange(0, 0); // busy until a source says how far it is
         showScanning(true);
         m_progressText->setText(tr("Scanning %1…").arg(title));
     });
-    connect(m_scans, &ScanController::progress, this, [this](const QString& text) { m_progressText->setText(text); });
+    connect(m_scans, &ScanController::progress, this, &MainWindow::showProgress);
     connect(m_scans, &ScanController::finished, this, [this](qint64 id, const QStringList& errors, bool cancelled) {
         showScanning(false);
         m_progressText->setText(cancelled ? tr("Scan cancelled; the cache is unchanged.")
@@ -234,6 +236,27 @@ void MainWindow::showScanning(bool scanning)
     m_progressAction->setVisible(scanning);
     m_cancelAction->setVisible(scanning);
     m_scanButton->setEnabled(!scanning);
+}
+
+void MainWindow::showProgress(const QString& text, qint64 done, qint64 total)
+{
+    if (total <= 0) {
+        m_progress->setRange(0, 0);
+        m_progressText->setText(text);
+        return;
+    }
+    m_progress->setRange(0, 1000);
+    m_progress->setValue(int(std::clamp<qint64>(done, 0, total) * 1000 / total));
+    // Time left from the pace so far, once there is a pace to go by.
+    const qint64 elapsed = m_scanClock.elapsed();
+    if (done <= 0 || done >= total || elapsed < 2000) {
+        m_progressText->setText(text);
+        return;
+    }
+    const qint64 leftSecs = elapsed * (total - done) / done / 1000;
+    m_progressText->setText(leftSecs < 60
+            ? tr("%1 — about %n s left", nullptr, int(std::max<qint64>(leftSecs, 1))).arg(text)
+            : tr("%1 — about %n min left", nullptr, int((leftSecs + 30) / 60)).arg(text));
 }
 
 MainWindow::~MainWindow() = default;

@@ -4,6 +4,7 @@
 #include "store/store.h"
 #include "widgets/theme.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QSettings>
 
@@ -86,6 +87,8 @@ private:
     void addScanAction(QMenu* menu, const SourceKind& kind);
     void showErrors(const QStringList& errors);
     void showUnobserved(qint64 scanId);
+    /** The scan's line, a determinate bar and the time left when the sources say how far they are. */
+    void showProgress(const QString& text, qint64 done, qint64 total);
     /** Progress and Cancel shown, Scan disabled, while a scan runs. */
     void showScanning(bool scanning);
     void saveSettings() const;
@@ -93,6 +96,7 @@ private:
     QString restoreSettings();
 
     std::unique_ptr<Store> m_store;
+    QElapsedTimer m_scanClock; ///< since the running scan started, for the time left
     std::int64_t m_dataVersion = 0; ///< the cache as last shown; another process's commit changes it
     ScanController* m_scans;
     QListWidget* m_nav;

@@ -587,7 +587,7 @@ void OverviewPage::buildTrend()
             ++inRange;
         }
     m_trendPoints = 0;
-    // Two points per pixel of the plot at most (BENCH.md: 100k points cost ~100 ms a frame).
+    // Two points per pixel of the plot at most: more cost frame time and show nothing more.
     const int buckets = std::max(50, m_chart->width() / 4);
     for (Layer l : kAllLayers) {
         QList<QPointF> points;

@@ -1,5 +1,9 @@
 #include "widgets/scancontroller.h"
 
+#include <QTimer>
+
+#include <mutex>
+
 #include "core/user.h"
 #include "targets/savedtarget.h"
 #include "widgets/prompts.h"
@@ -46,12 +50,34 @@ void ScanController::start(const QString& title, SourceFactory factory)
         QStringList errors;
         qint64 scanId = 0;
         bool cancelled = false;
-        auto report = [&](const QString& text) {
+        // The worker only leaves the latest state in a mailbox; the GUI thread takes it 100 ms after the first of
+        // a burst, so a chatty source never floods the event loop (~10 updates a second at most).
+        struct Mailbox {
+            std::mutex mutex;
+            Progress latest { std::string() };
+            std::atomic<bool> posted { false };
+        };
+        auto box = std::make_shared<Mailbox>();
+        auto report = [self, job, box](const Progress& p) {
+            {
+                std::lock_guard lock(box->mutex);
+                box->latest = p;
+            }
+            if (box->posted.exchange(true))
+                return;
             QMetaObject::invokeMethod(
                 qApp,
-                [self, text, job] {
-                    if (self && self->m_job == job)
-                        Q_EMIT self->progress(text);
+                [self, job, box] {
+                    QTimer::singleShot(100, qApp, [self, job, box] {
+                        Progress latest { std::string() };
+                        {
+                            std::lock_guard lock(box->mutex);
+                            latest = box->latest;
+                            box->posted = false;
+                        }
+                        if (self && self->m_job == job && self->m_running)
+                            Q_EMIT self->progress(QString::fromStdString(latest.text), latest.done, latest.total);
+                    });
                 },
                 Qt::QueuedConnection);
         };
@@ -64,8 +90,7 @@ void ScanController::start(const QString& title, SourceFactory factory)
             Scanner scanner(catalog, settings);
             const auto sources = factory();
             applyPreviousScan(store, sources); // a re-pointed tag is judged against the last scan
-            const auto outcome = scanner.run(
-                sources, &store, *cancel, [&](const std::string& msg) { report(QString::fromStdString(msg)); });
+            const auto outcome = scanner.run(sources, &store, *cancel, report);
             cancelled = outcome.cancelled;
             for (const auto& s : outcome.sources) {
                 if (!s.ok && s.error != "cancelled")

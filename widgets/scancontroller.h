@@ -32,7 +32,11 @@ public:
 
 Q_SIGNALS:
     void started(const QString& title);
-    void progress(const QString& text);
+    /**
+     * How far the scan is: a line, and `done` of `total` when the sources say (total 0: not known). The latest
+     * state, at most about ten times a second however often the sources speak.
+     */
+    void progress(const QString& text, qint64 done, qint64 total);
     /** The scan was stored (scanId > 0) or failed/cancelled (scanId == 0, errors say why). */
     void finished(qint64 scanId, const QStringList& errors, bool cancelled);
 

@@ -137,9 +137,9 @@ int cmdScan(const QStringList& args)
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
         Scanner scanner(catalog, settings);
-        const auto outcome = scanner.run(sources, store.get(), g_cancel, [&](const std::string& msg) {
+        const auto outcome = scanner.run(sources, store.get(), g_cancel, [&](const Progress& msg) {
             if (!quiet)
-                std::cerr << printable(msg) << std::endl;
+                std::cerr << printable(msg.text) << std::endl;
         });
         if (outcome.cancelled) {
             err("scan cancelled; the cache is unchanged");

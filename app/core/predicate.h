@@ -58,7 +58,7 @@ struct Resolved {
 
 /**
  * A compiled predicate. It is true when the resource violates the rule. The closed set of operators
- * (documented in resources/rules/README.md): all, any, not, each (over array items), and leaf tests
+ * (documented in README.md, "Rules"): all, any, not, each (over array items), and leaf tests
  * exists, absent, equals, not_equals, in, not_in, true, not_true, matches, gt, gte, lt, lte,
  * contains, contains_any, any_not_in, empty, not_empty, bits_outside (octal file modes), any_key_not_in,
  * older_than_days (RFC 3339 timestamps, against the scan clock), version_lt, version_gte (dotted versions,

@@ -1,5 +1,7 @@
 #include "report/exporters.h"
+
 #include "core/jsonutil.h"
+#include "core/version.h"
 
 #include "core/masking.h"
 #include "core/scoring.h"
@@ -215,7 +217,7 @@ std::string exportSarif(const ReportInput& in)
             nlohmann::json::array(
                 { { { "tool",
                         { { "driver",
-                            { { "name", "Layerguard" }, { "version", "0.1.0" },
+                            { { "name", "Layerguard" }, { "version", kVersion },
                                 { "informationUri", "https://layerguard.io" }, { "rules", rules } } } } },
                     { "invocations",
                         nlohmann::json::array(

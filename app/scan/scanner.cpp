@@ -3,6 +3,7 @@
 #include "core/kubeshape.h"
 #include "core/masking.h"
 #include "core/scoring.h"
+#include "core/version.h"
 #include "scan/external.h"
 
 #include <QDateTime>
@@ -11,7 +12,7 @@ namespace lg {
 
 std::string toolVersion()
 {
-    return "layerguard 0.1.0";
+    return std::string("layerguard ") + kVersion;
 }
 
 namespace {
@@ -41,10 +42,16 @@ Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
 ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources, Store* store,
     const CancelToken& cancel, const ProgressFn& userProgress)
 {
-    // Progress carries servers' words too (warnings, retries): masked on the way out.
-    const ProgressFn progress = userProgress
-        ? ProgressFn([&userProgress](const std::string& m) { userProgress(maskText(m)); })
-        : ProgressFn();
+    // Progress carries servers' words too (warnings, retries): masked on the way out. The scan's own measure gives
+    // each source an equal share, filled as far as the source says, and storing one share more.
+    constexpr std::int64_t kShare = 1000;
+    std::size_t current = 0;
+    const ProgressFn progress = userProgress ? ProgressFn([&](const Progress& p) {
+        const std::int64_t within = p.total > 0 ? std::clamp<std::int64_t>(p.done, 0, p.total) * kShare / p.total : 0;
+        userProgress(Progress(
+            maskText(p.text), std::int64_t(current) * kShare + within, std::int64_t(sources.size() + 1) * kShare));
+    })
+                                             : ProgressFn();
     ScanOutcome outcome;
     ScanRecord& rec = outcome.record;
     rec.startedAt = m_settings.clock();
@@ -65,6 +72,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
                     src->rename(*known);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
+        current = i;
         // A location is shown and stored without credentials, whatever the user typed.
         SourceStatus status { src->target(), src->kind(), withoutCredentials(src->location()), true, {}, {} };
         if (progress)
@@ -178,6 +186,7 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         observed += t.evaluated;
     outcome.nothingObserved = observed == 0 && rec.table.empty();
     if (store && !outcome.nothingObserved && (!outcome.anySourceFailed() || m_settings.allowPartial)) {
+        current = sources.size();
         if (progress)
             progress("storing " + std::to_string(rec.table.size()) + " findings");
         outcome.scanId = store->writeScan(rec);

@@ -52,9 +52,7 @@ Store::Store(const std::string& path, OpenMode mode)
     sqlite3_busy_timeout(m_db, 5000);
     try {
         // A new cache gets 32 KiB pages (SQLite's default is 4 KiB): a scan writes hundreds of MB in one
-        // transaction, and with 8 times fewer pages its B-trees split and its WAL frames are written 8 times
-        // less often (619,000 findings written in 4.7 s instead of 5.7 s). A cache that exists keeps
-        // its page size: SQLite ignores this for it.
+        // transaction, and fewer pages split and log less (README, "Benchmarks"). An existing cache keeps its own.
         exec("PRAGMA page_size = 32768");
         // A file that is not a database fails here with SQLITE_NOTADB.
         exec("PRAGMA foreign_keys = ON");

@@ -3,6 +3,7 @@
 #include "core/model.h"
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <stdexcept>
@@ -52,8 +53,24 @@ inline constexpr std::string_view kImportedReportKind = "ImportedReport";
 
 /** Receives resources one by one; the connector may reuse its memory after the call returns. */
 using ResourceSink = std::function<void(const Resource&)>;
-/** Progress text for the user ("read 120 of 300 files"); may be called often. */
-using ProgressFn = std::function<void(const std::string&)>;
+/** How far a source is: a line for the user and, when it knows them, how much of how much is done. */
+struct Progress {
+    Progress(std::string line, std::int64_t doneSoFar = 0, std::int64_t outOf = 0)
+        : text(std::move(line))
+        , done(doneSoFar)
+        , total(outOf)
+    {
+    }
+    Progress(const char* line)
+        : text(line)
+    {
+    }
+    std::string text;
+    std::int64_t done = 0;
+    std::int64_t total = 0; ///< 0: not known
+};
+/** Progress for the user ("read 120 of 300 files"); may be called often, the window shows ~10 a second. */
+using ProgressFn = std::function<void(const Progress&)>;
 
 /**
  * One endpoint turned into normalised resources. Knows transport, auth and pagination; knows

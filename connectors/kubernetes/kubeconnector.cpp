@@ -449,9 +449,10 @@ std::string KubernetesConnector::location() const
 void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
 {
     Session session(m_context, cancel, m_target, m_notice);
+    std::size_t kindsListed = 0; // how far the scan is: kinds listed of kubeKinds()
     auto say = [&](const std::string& msg) {
         if (progress)
-            progress(msg);
+            progress(Progress(msg, std::int64_t(kindsListed), std::int64_t(kubeKinds().size())));
     };
 
     // How Layerguard reached the cluster: rules report TLS verification off, plain http and legacy auth.
@@ -710,6 +711,7 @@ void KubernetesConnector::collect(const ResourceSink& sink, const CancelToken& c
     for (const auto& k : kubeKinds()) {
         if (cancel.load())
             throw Cancelled();
+        kindsListed = std::size_t(&k - kubeKinds().data());
         if (!served.count(groupVersion(k))) {
             if (!k.optional)
                 say(resourceName(k) + ": " + groupVersion(k) + " is not served by this cluster; skipped");

@@ -122,7 +122,9 @@ void ManifestsConnector::collect(const ResourceSink& sink, const CancelToken& ca
             flatten(doc.json, name + ":" + std::to_string(doc.line), objects, 0);
         ++done;
         if (progress && (done % 50 == 0 || done == files.size()))
-            progress("read " + std::to_string(done) + " of " + std::to_string(files.size()) + " manifest files");
+            progress(
+                Progress("read " + std::to_string(done) + " of " + std::to_string(files.size()) + " manifest files",
+                    std::int64_t(done), std::int64_t(files.size())));
     }
     // A Pod, ReplicaSet or Job is judged through its controller only when the manifests prove it is that
     // controller's replica (both UIDs given and equal, the same template); see OwnershipIndex.

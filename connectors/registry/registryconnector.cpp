@@ -914,6 +914,7 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
     const std::size_t workers = std::clamp<std::size_t>(std::size_t(std::max(1, m_options.connections)), 1, 16);
     std::vector<std::vector<Resource>> results(repositories.size());
     std::atomic<std::size_t> next { 0 };
+    std::atomic<std::size_t> reposDone { 0 };
     std::vector<std::future<void>> pool;
     for (std::size_t w = 0; w < std::min(workers, repositories.size()); ++w) {
         pool.push_back(std::async(std::launch::async, [&] {
@@ -922,6 +923,13 @@ void RegistryConnector::collect(const ResourceSink& sink, const CancelToken& can
                 if (cancel.load())
                     return;
                 scanRepository(own, repositories[i], results[i]);
+                const std::size_t finished = ++reposDone;
+                if (progress && (finished % 10 == 0 || finished == repositories.size())) {
+                    std::lock_guard lock(sayMutex);
+                    progress(Progress("registry " + host + ": " + std::to_string(finished) + " of "
+                            + std::to_string(repositories.size()) + " repositories read",
+                        std::int64_t(finished), std::int64_t(repositories.size())));
+                }
             }
         }));
     }

@@ -8,6 +8,10 @@ build=${2:?build dir}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 desktop-file-validate "$src/installer/desktop/io.layerguard.Layerguard.desktop" || fail "desktop-file-validate"
 appstreamcli validate --no-net "$src/installer/desktop/io.layerguard.Layerguard.metainfo.xml" || fail "appstreamcli validate"
+# The version is set once (CMakeLists.txt); the newest release the metainfo describes is that version.
+version=$(sed -n 's/^project(Layerguard VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+newest=$(grep -o '<release version="[^"]*"' "$src/installer/desktop/io.layerguard.Layerguard.metainfo.xml" | head -1 | cut -d'"' -f2)
+[[ -n "$version" && "$newest" == "$version" ]] || fail "metainfo's newest release is $newest, the project's version $version"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$build" && cpack -G DEB -B "$work" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log" >&2; fail "cpack"; }

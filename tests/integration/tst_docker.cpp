@@ -367,7 +367,7 @@ void TestDocker::removedContainerIsSkipped()
     Scanner scanner(catalog, {});
     CancelToken cancel { false };
     std::string said;
-    const auto o = scanner.run(sources, nullptr, cancel, [&](const std::string& msg) { said += msg + "\n"; });
+    const auto o = scanner.run(sources, nullptr, cancel, [&](const Progress& msg) { said += msg.text + "\n"; });
     QVERIFY2(!o.anySourceFailed(), o.sources.at(0).error.c_str());
     QVERIFY2(said.find("disappeared during the scan") != std::string::npos, said.c_str());
     for (const auto& r : o.record.resources)
@@ -539,7 +539,7 @@ void TestDocker::skippedTlsVerificationIsReported()
     Scanner scanner(catalog, {});
     CancelToken cancel { false };
     std::vector<std::string> progress;
-    const auto o = scanner.run(sources, nullptr, cancel, [&](const std::string& m) { progress.push_back(m); });
+    const auto o = scanner.run(sources, nullptr, cancel, [&](const Progress& m) { progress.push_back(m.text); });
     QVERIFY2(!o.anySourceFailed(), o.sources.at(0).error.c_str());
     QVERIFY(std::any_of(progress.begin(), progress.end(),
         [](const std::string& m) { return m.find("TLS verification is turned off") != std::string::npos; }));

@@ -142,9 +142,9 @@ ScanOutcome TestKubernetes::scan(std::unique_ptr<Connector> c, Store* store, std
     settings.clock = [] { return std::int64_t(1795910400); };
     Scanner scanner(m_catalog, settings);
     CancelToken cancel { false };
-    return scanner.run(sources, store, cancel, [&](const std::string& m) {
+    return scanner.run(sources, store, cancel, [&](const Progress& m) {
         if (progress)
-            progress->push_back(m);
+            progress->push_back(m.text);
     });
 }
 

@@ -632,7 +632,7 @@ void TestRegistry::unverifiedTlsIsAnExplicitChoiceAndReported()
     Scanner scanner(m_catalog, ScanSettings {});
     CancelToken cancel { false };
     std::vector<std::string> progress;
-    out = scanner.run(sources, nullptr, cancel, [&](const std::string& m) { progress.push_back(m); });
+    out = scanner.run(sources, nullptr, cancel, [&](const Progress& m) { progress.push_back(m.text); });
     QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
     QVERIFY(fired(out, "LG-REGISTRY-TLS-UNVERIFIED", o.url));
     QVERIFY(std::any_of(progress.begin(), progress.end(),
