@@ -41,6 +41,7 @@ std::vector<FieldChoice> contextChoices(const SourceValues& values)
 
 } // namespace
 
+// Long by nature: a declaration, one entry per setting the source takes.
 SourceKind kubernetesSource()
 {
     SourceKind k;

@@ -38,6 +38,7 @@ PrometheusEndpoint endpointOf(const nlohmann::json& c, const TargetSecret& secre
 
 } // namespace
 
+// Long by nature: a declaration, one entry per setting the source takes.
 SourceKind prometheusSource()
 {
     SourceKind k;

@@ -5,6 +5,7 @@
 
 namespace lg {
 
+// Long by nature: a declaration, one entry per setting the source takes.
 SourceKind registrySource()
 {
     SourceKind k;
