@@ -63,6 +63,17 @@ void SourceKind::checkSavable(const nlohmann::json& config) const
                 refuseCredentialsInUrl(it->get<std::string>());
 }
 
+SourceField caFileField(std::string hint)
+{
+    return { .key = "caFile",
+        .flag = "ca-file",
+        .valueName = "FILE",
+        .help = "Extra CA certificate to trust for this source.",
+        .label = "CA file",
+        .placeholder = std::move(hint),
+        .input = FieldInput::File };
+}
+
 std::string firstValue(const SourceValues& values, const std::string& key)
 {
     const auto it = values.find(key);

@@ -118,6 +118,8 @@ struct SourceKind {
 /** Adds a kind (a plug-in or a test's example); one with the same id is replaced. */
 void addSourceKind(SourceKind kind);
 
+/** The `--ca-file` setting several network sources share (one flag on the command line); `hint` is the dialog's. */
+[[nodiscard]] SourceField caFileField(std::string hint);
 /** The one value of a field, or empty. */
 [[nodiscard]] std::string firstValue(const SourceValues& values, const std::string& key);
 /** "path" made absolute; empty stays empty. */

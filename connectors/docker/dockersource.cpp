@@ -21,13 +21,7 @@ SourceKind dockerSource()
                            "the socket",
             .selects = true,
             .url = true },
-        { .key = "caFile",
-            .flag = "ca-file",
-            .valueName = "FILE",
-            .help = "Extra CA certificate to trust for this source.",
-            .label = "CA file",
-            .placeholder = "for tcp:// with TLS; DOCKER_CERT_PATH otherwise",
-            .input = FieldInput::File },
+        caFileField("for tcp:// with TLS; DOCKER_CERT_PATH otherwise"),
     };
     k.configure = [](const SourceValues& values) {
         std::string url = firstValue(values, "url");
