@@ -202,6 +202,17 @@ void printLayerSummary(const ScanInfo& info)
     }
 }
 
+std::optional<QString> chosenFormat(const QCommandLineParser& p, const QStringList& allowed, int* code)
+{
+    const QString format = p.value(QStringLiteral("format"));
+    if (allowed.contains(format))
+        return format;
+    QString list = allowed.mid(0, allowed.size() - 1).join(QStringLiteral(", "));
+    list += QStringLiteral(" or ") + allowed.last();
+    *code = usage(p, QStringLiteral("--format takes ") + list);
+    return std::nullopt;
+}
+
 namespace {
 
 bool offered(const SourceKind& kind, const SourceField& field, SourceUse use)

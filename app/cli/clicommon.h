@@ -44,6 +44,8 @@ template <typename E> int failWith(const E& e, const std::string& context = {})
 int usage(const QCommandLineParser& p, const QString& message);
 QCommandLineOption dbOption();
 QCommandLineOption formatOption(const QString& allowed, const QString& def);
+/** `--format` when it is one of `allowed`; nullopt (and the usage exit code) otherwise. */
+std::optional<QString> chosenFormat(const QCommandLineParser& p, const QStringList& allowed, int* code);
 /** Parses args for a subcommand; returns false (and the exit code) on a usage error. */
 bool parse(QCommandLineParser& p, const QStringList& args, int* code);
 /** The cache; commands that only read it (findings, history, diff, report, accept) never create one. */

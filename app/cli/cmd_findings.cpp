@@ -60,9 +60,11 @@ int cmdFindings(const QStringList& args)
             return usage(p, QStringLiteral("--status takes open, accepted or exempted"));
     }
     filter.search = s(p.value(QStringLiteral("search")));
-    const QString format = p.value(QStringLiteral("format"));
-    if (format != QLatin1String("table") && format != QLatin1String("json") && format != QLatin1String("csv"))
-        return usage(p, QStringLiteral("--format takes table, json or csv"));
+    const auto chosen
+        = chosenFormat(p, { QStringLiteral("table"), QStringLiteral("json"), QStringLiteral("csv") }, &code);
+    if (!chosen)
+        return code;
+    const QString format = *chosen;
     return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         // Which (scan, target) pairs: a given scan; else the latest scan of each target (of the one asked for).

@@ -18,9 +18,10 @@ int cmdHistory(const QStringList& args)
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
-    const QString format = p.value(QStringLiteral("format"));
-    if (format != QLatin1String("table") && format != QLatin1String("json"))
-        return usage(p, QStringLiteral("--format takes table or json"));
+    const auto chosen = chosenFormat(p, { QStringLiteral("table"), QStringLiteral("json") }, &code);
+    if (!chosen)
+        return code;
+    const QString format = *chosen;
     return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
         auto scans = store->scans();
@@ -98,9 +99,10 @@ int cmdDiff(const QStringList& args)
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
-    const QString format = p.value(QStringLiteral("format"));
-    if (format != QLatin1String("table") && format != QLatin1String("json"))
-        return usage(p, QStringLiteral("--format takes table or json"));
+    const auto chosen = chosenFormat(p, { QStringLiteral("table"), QStringLiteral("json") }, &code);
+    if (!chosen)
+        return code;
+    const QString format = *chosen;
     const auto pos = p.positionalArguments();
     if (pos.size() == 1 || pos.size() > 2)
         return usage(p, QStringLiteral("give two scan ids, or none for each target's last two scans"));

@@ -25,9 +25,10 @@ int cmdPosture(const QStringList& args)
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
-    const QString format = p.value(QStringLiteral("format"));
-    if (format != QLatin1String("table") && format != QLatin1String("json"))
-        return usage(p, QStringLiteral("--format takes table or json"));
+    const auto chosen = chosenFormat(p, { QStringLiteral("table"), QStringLiteral("json") }, &code);
+    if (!chosen)
+        return code;
+    const QString format = *chosen;
     std::int64_t staleAfter = kDefaultStaleAfter;
     if (p.isSet(QStringLiteral("stale-after"))) {
         bool ok = false;
