@@ -1,46 +1,15 @@
 #pragma once
 
 #include "connectors/common/connector.h"
-#include "connectors/http/httpclient.h"
+#include "connectors/registry/registryclient.h"
 
 #include <map>
-#include <mutex>
 #include <optional>
 
 namespace lg {
 
-/** Credentials for one registry host, and where they came from (shown; the values never are). */
-struct RegistryCredential {
-    std::string username;
-    std::string password; ///< or identity token; memory only
-    std::string source; ///< "docker config (auths)", "credential helper pass", "podman auth.json"
-};
-
-/**
- * Finds credentials for `host` ("127.0.0.1:5000", "ghcr.io") the way docker and podman do:
- * $DOCKER_CONFIG/config.json (or ~/.docker/config.json) credHelpers, then credsStore, then auths; then
- * podman's auth.json ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
- * ~/.config/containers/auth.json). Helpers are run as `docker-credential-NAME get` with the host on stdin.
- * Returns nothing when no credential is configured. Throws ConnectorError on a broken config or helper.
- */
-[[nodiscard]] std::optional<RegistryCredential> findRegistryCredential(const std::string& host);
-
-/** A parsed `WWW-Authenticate` challenge: scheme ("Bearer", "Basic") and its parameters. */
-struct AuthChallenge {
-    std::string scheme;
-    std::map<std::string, std::string> params;
-};
-[[nodiscard]] std::optional<AuthChallenge> parseWwwAuthenticate(const std::string& header);
-
 /** An image config blob in the shape of `docker image inspect` (Config, history, created), for the image rules. */
 [[nodiscard]] nlohmann::json inspectFromConfig(const nlohmann::json& config, const std::string& configDigest);
-
-/**
- * The digest of the manifest an index (or manifest list) names for `platform` ("linux/amd64"), else its
- * first; empty when it names none. `platforms` receives every platform it lists.
- */
-[[nodiscard]] std::string selectIndexManifest(
-    const nlohmann::json& index, const std::string& platform, std::vector<std::string>* platforms = nullptr);
 
 struct RegistryOptions {
     std::string url; ///< https://host:port (default scheme https) or http://host:port
