@@ -17,143 +17,6 @@
 
 namespace lg {
 
-void EvalContext::bind(std::string_view name, const nlohmann::json* doc, std::string_view pathPrefix)
-{
-    for (auto& r : m_roots) {
-        if (r.name == name) {
-            r.doc = doc;
-            r.prefix.assign(pathPrefix); // rebinding reuses the buffer
-            return;
-        }
-    }
-    m_roots.push_back({ std::string(name), doc, std::string(pathPrefix) });
-}
-
-const nlohmann::json* EvalContext::root(std::string_view name, std::string* prefix) const
-{
-    for (const auto& r : m_roots) {
-        if (r.name == name) {
-            if (prefix)
-                *prefix = r.prefix;
-            return r.doc;
-        }
-    }
-    return nullptr;
-}
-
-PathSpec parsePath(const std::string& text)
-{
-    PathSpec spec;
-    spec.text = text;
-    std::vector<std::string> parts;
-    std::string current;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (c == '.') {
-            if (current.empty() && (i == 0 || text[i - 1] != ']'))
-                throw std::invalid_argument("empty segment in path '" + text + "'");
-            if (!current.empty())
-                parts.push_back(std::move(current));
-            current.clear();
-        } else if (c == '[') {
-            if (!current.empty())
-                parts.push_back(std::move(current));
-            current.clear();
-            if (i + 1 >= text.size() || text[i + 1] != '"')
-                throw std::invalid_argument("expected [\"key\"] in path '" + text + "'");
-            const auto end = text.find("\"]", i + 2);
-            if (end == std::string::npos)
-                throw std::invalid_argument("unterminated [\"key\"] in path '" + text + "'");
-            parts.push_back(text.substr(i + 2, end - i - 2));
-            i = end + 1;
-        } else {
-            current.push_back(c);
-        }
-    }
-    if (!current.empty())
-        parts.push_back(std::move(current));
-    if (parts.empty())
-        throw std::invalid_argument("empty path");
-    // A segment's ${path} is resolved during evaluation (expandSegment, which reads them in this same order):
-    // a malformed one is refused with the rule, here.
-    for (const auto& part : parts)
-        for (auto open = part.find("${"); open != std::string::npos;) {
-            const auto close = part.find('}', open);
-            if (close == std::string::npos)
-                break;
-            try {
-                (void)parsePath(part.substr(open + 2, close - open - 2));
-            } catch (const std::invalid_argument& e) {
-                throw std::invalid_argument("in ${...} of path '" + text + "': " + e.what());
-            }
-            open = part.find("${", close + 1);
-        }
-    spec.root = parts.front();
-    spec.segments.assign(parts.begin() + 1, parts.end());
-    return spec;
-}
-
-namespace {
-
-std::string expandSegment(const std::string& seg, const EvalContext& ctx)
-{
-    const auto open = seg.find("${");
-    if (open == std::string::npos)
-        return seg;
-    const auto close = seg.find('}', open);
-    if (close == std::string::npos)
-        return seg;
-    const PathSpec inner = parsePath(seg.substr(open + 2, close - open - 2)); // checked when the rule was read
-    const Resolved r = resolve(inner, ctx, false);
-    std::string replacement = (r.value && r.value->is_string()) ? r.value->get<std::string>() : std::string();
-    return seg.substr(0, open) + replacement + expandSegment(seg.substr(close + 1), ctx);
-}
-
-bool isIdentifier(const std::string& s)
-{
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
-}
-
-} // namespace
-
-Resolved resolve(const PathSpec& spec, const EvalContext& ctx, bool withPath)
-{
-    Resolved out;
-    const nlohmann::json* node = ctx.root(spec.root, withPath ? &out.path : nullptr);
-    std::string expanded;
-    for (const auto& rawSeg : spec.segments) {
-        const bool templated = rawSeg.find("${") != std::string::npos;
-        if (templated)
-            expanded = expandSegment(rawSeg, ctx);
-        const std::string& seg = templated ? expanded : rawSeg;
-        if (withPath) {
-            if (isIdentifier(seg)) {
-                if (!out.path.empty())
-                    out.path += '.';
-                out.path += seg;
-            } else {
-                out.path += "[\"";
-                out.path += seg;
-                out.path += "\"]";
-            }
-        }
-        if (!node) {
-            if (!withPath)
-                break; // nothing more to find, nothing to spell
-            continue;
-        }
-        if (node->is_object()) {
-            out.parent = node;
-            auto it = node->find(seg);
-            node = it == node->end() ? nullptr : &*it;
-        } else {
-            node = nullptr;
-        }
-    }
-    out.value = (node && !node->is_null()) ? node : nullptr;
-    return out;
-}
-
 int compareVersions(std::string_view a, std::string_view b)
 {
     auto parts = [](std::string_view s) {
@@ -282,6 +145,54 @@ std::string lower(std::string s)
 {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
     return s;
+}
+
+/** RFC 3339 timestamps (Docker's have nanoseconds) older than `days` at the scan clock `now`. */
+bool olderThanDays(const nlohmann::json* v, std::int64_t now, double days)
+{
+    if (!v || !v->is_string() || now <= 0)
+        return false;
+    // RFC 3339 with up to nanoseconds (Docker): keep milliseconds, which Qt parses.
+    std::string stamp = v->get<std::string>();
+    if (const auto dot = stamp.find('.'); dot != std::string::npos) {
+        std::size_t end = dot + 1;
+        while (end < stamp.size() && std::isdigit(static_cast<unsigned char>(stamp[end])))
+            ++end;
+        if (end - dot - 1 > 3)
+            stamp.erase(dot + 4, end - dot - 4);
+    }
+    const auto t = QDateTime::fromString(QString::fromStdString(stamp), Qt::ISODateWithMs);
+    if (!t.isValid())
+        return false;
+    return double(now - t.toSecsSinceEpoch()) / 86400.0 > days;
+}
+
+/**
+ * `lines`: release line ("1.33") -> the vendor's end-of-life date ("2026-06-28"). A version on a listed line is past
+ * its end of life from that date (the scan's clock); one older than every listed line is too; one on a newer line
+ * than the table knows is not judged past it.
+ */
+bool pastEndOfLife(const nlohmann::json* v, std::int64_t now, const nlohmann::json& lines)
+{
+    if (!v || !v->is_string() || v->get_ref<const std::string&>().empty() || now <= 0)
+        return false;
+    const std::string version = v->get<std::string>();
+    std::string oldest;
+    for (const auto& [line, date] : lines.items()) {
+        if (oldest.empty() || compareVersions(line, oldest) < 0)
+            oldest = line;
+        const int c = compareVersions(version, line);
+        // on this line: at least the line, and below the next one ("1.33" -> "1.34", Debian's "12" -> "13")
+        std::string next = line;
+        const auto dot = next.rfind('.');
+        const std::size_t last = dot == std::string::npos ? 0 : dot + 1;
+        next = next.substr(0, last) + std::to_string(std::stol(next.substr(last)) + 1);
+        if (c >= 0 && compareVersions(version, next) < 0) {
+            const QDate end = QDate::fromString(QString::fromStdString(date.get<std::string>()), Qt::ISODate);
+            return end.isValid() && QDateTime(end, QTime(0, 0), Qt::UTC).toSecsSinceEpoch() <= now;
+        }
+    }
+    return !oldest.empty() && compareVersions(version, oldest) < 0;
 }
 
 class AllPredicate final : public Predicate {
@@ -423,6 +334,16 @@ private:
             return eq(v, list);
         return std::any_of(list.begin(), list.end(), [&](const nlohmann::json& x) { return eq(v, x); });
     }
+    /** True when `v` is an object with a key for which `test` holds. */
+    template <typename Test> static bool anyKey(const nlohmann::json* v, Test test)
+    {
+        if (!v || !v->is_object())
+            return false;
+        for (auto it = v->begin(); it != v->end(); ++it)
+            if (test(it.key()))
+                return true;
+        return false;
+    }
     static bool isEmpty(const nlohmann::json* v)
     {
         return !v || ((v->is_array() || v->is_object() || v->is_string()) && v->empty())
@@ -432,23 +353,8 @@ private:
     bool test(const nlohmann::json* v, std::int64_t now, const nlohmann::json& value) const
     {
         switch (m_op) {
-        case Op::OlderThanDays: {
-            if (!v || !v->is_string() || now <= 0)
-                return false;
-            // RFC 3339 with up to nanoseconds (Docker): keep milliseconds, which Qt parses.
-            std::string stamp = v->get<std::string>();
-            if (const auto dot = stamp.find('.'); dot != std::string::npos) {
-                std::size_t end = dot + 1;
-                while (end < stamp.size() && std::isdigit(static_cast<unsigned char>(stamp[end])))
-                    ++end;
-                if (end - dot - 1 > 3)
-                    stamp.erase(dot + 4, end - dot - 4);
-            }
-            const auto t = QDateTime::fromString(QString::fromStdString(stamp), Qt::ISODateWithMs);
-            if (!t.isValid())
-                return false;
-            return double(now - t.toSecsSinceEpoch()) / 86400.0 > value.get<double>();
-        }
+        case Op::OlderThanDays:
+            return olderThanDays(v, now, value.get<double>());
         case Op::VersionLt:
         case Op::VersionGte: {
             if (!v || !v->is_string() || v->get_ref<const std::string&>().empty())
@@ -456,30 +362,8 @@ private:
             const int c = compareVersions(v->get<std::string>(), value.get<std::string>());
             return m_op == Op::VersionLt ? c < 0 : c >= 0;
         }
-        case Op::EndOfLife: {
-            // value: release line ("1.33") -> the vendor's end-of-life date ("2026-06-28"). A version on a listed line
-            // is past its end of life from that date (the scan's clock); one older than every listed line is too; one
-            // on a newer line than the table knows is not judged past it.
-            if (!v || !v->is_string() || v->get_ref<const std::string&>().empty() || now <= 0)
-                return false;
-            const std::string version = v->get<std::string>();
-            std::string oldest;
-            for (const auto& [line, date] : value.items()) {
-                if (oldest.empty() || compareVersions(line, oldest) < 0)
-                    oldest = line;
-                const int c = compareVersions(version, line);
-                // on this line: at least the line, and below the next one ("1.33" -> "1.34", Debian's "12" -> "13")
-                std::string next = line;
-                const auto dot = next.rfind('.');
-                const std::size_t last = dot == std::string::npos ? 0 : dot + 1;
-                next = next.substr(0, last) + std::to_string(std::stol(next.substr(last)) + 1);
-                if (c >= 0 && compareVersions(version, next) < 0) {
-                    const QDate end = QDate::fromString(QString::fromStdString(date.get<std::string>()), Qt::ISODate);
-                    return end.isValid() && QDateTime(end, QTime(0, 0), Qt::UTC).toSecsSinceEpoch() <= now;
-                }
-            }
-            return !oldest.empty() && compareVersions(version, oldest) < 0;
-        }
+        case Op::EndOfLife:
+            return pastEndOfLife(v, now, value);
         case Op::Exists:
             return v != nullptr;
         case Op::Absent:
@@ -526,21 +410,9 @@ private:
         case Op::SizeGt:
             return v && (v->is_array() || v->is_object()) && double(v->size()) > value.get<double>();
         case Op::AnyKeyMatches:
-            if (!v || !v->is_object())
-                return false;
-            for (auto it = v->begin(); it != v->end(); ++it) {
-                if (search(it.key()))
-                    return true;
-            }
-            return false;
+            return anyKey(v, [&](const std::string& key) { return search(key); });
         case Op::AnyKeyNotIn:
-            if (!v || !v->is_object())
-                return false;
-            for (auto it = v->begin(); it != v->end(); ++it) {
-                if (!inList(it.key(), value))
-                    return true;
-            }
-            return false;
+            return anyKey(v, [&](const std::string& key) { return !inList(key, value); });
         case Op::BitsOutside: {
             // file modes as octal strings: true when the mode grants a bit the mask does not
             if (!v || !v->is_string())
@@ -664,93 +536,6 @@ std::unique_ptr<Predicate> compilePredicate(const nlohmann::json& j)
     } catch (const nlohmann::json::exception& e) {
         throw std::invalid_argument(std::string("bad predicate: ") + e.what());
     }
-}
-
-namespace {
-/** The key of a map entry evidence points at (data["app.yaml"] -> app.yaml), or the keys a key test listed. */
-std::string evidenceKey(const Evidence& e)
-{
-    if (e.value.is_array())
-        return displayValue(e.value);
-    const auto open = e.path.rfind("[\"");
-    if (open != std::string::npos && e.path.ends_with("\"]"))
-        return e.path.substr(open + 2, e.path.size() - open - 4);
-    const auto dot = e.path.rfind('.');
-    return dot == std::string::npos ? e.path : e.path.substr(dot + 1);
-}
-} // namespace
-
-MessageTemplate::MessageTemplate(const std::string& tmpl)
-{
-    const auto text = [&](std::string literal) {
-        m_textSize += literal.size();
-        if (!m_parts.empty() && m_parts.back().kind == Part::Kind::Text)
-            m_parts.back().text += literal;
-        else
-            m_parts.push_back({ Part::Kind::Text, std::move(literal), {} });
-    };
-    std::size_t pos = 0;
-    while (pos < tmpl.size()) {
-        const auto open = tmpl.find('{', pos);
-        const auto close = open == std::string::npos ? std::string::npos : tmpl.find('}', open);
-        if (close == std::string::npos) {
-            text(tmpl.substr(pos));
-            break;
-        }
-        text(tmpl.substr(pos, open - pos));
-        std::string key = tmpl.substr(open + 1, close - open - 1);
-        if (key == "value") {
-            m_parts.push_back({ Part::Kind::Value, {}, {} });
-        } else if (key == "path") {
-            m_parts.push_back({ Part::Kind::Path, {}, {} });
-        } else if (key == "key") {
-            m_parts.push_back({ Part::Kind::Key, {}, {} });
-        } else {
-            try {
-                PathSpec path = parsePath(key);
-                m_parts.push_back({ Part::Kind::Field, std::move(key), std::move(path) });
-            } catch (const std::invalid_argument&) {
-                text("{" + key + "}"); // not a path: shown as written
-            }
-        }
-        pos = close + 1;
-    }
-}
-
-std::string MessageTemplate::render(const EvalContext& ctx, const std::vector<Evidence>& evidence) const
-{
-    std::string out;
-    out.reserve(m_textSize + 32);
-    // Substituted values are masked here (evidence already is), so the message needs no second pass.
-    for (const Part& part : m_parts) {
-        switch (part.kind) {
-        case Part::Kind::Text:
-            out += part.text;
-            break;
-        case Part::Kind::Value:
-            out += evidence.empty() ? std::string("(not set)") : maskText(displayValue(evidence.front().value));
-            break;
-        case Part::Kind::Path:
-            if (!evidence.empty())
-                out += evidence.front().path;
-            break;
-        case Part::Kind::Key: // the map key that decided: named, where the value would say too much
-            if (!evidence.empty())
-                out += maskText(evidenceKey(evidence.front()));
-            break;
-        case Part::Kind::Field: {
-            const Resolved r = resolve(part.path, ctx, false);
-            out += r.value ? maskText(displayValue(maskIfSecret(part.text, *r.value))) : std::string("(not set)");
-            break;
-        }
-        }
-    }
-    return out;
-}
-
-std::string renderTemplate(const std::string& tmpl, const EvalContext& ctx, const std::vector<Evidence>& evidence)
-{
-    return MessageTemplate(tmpl).render(ctx, evidence);
 }
 
 } // namespace lg

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "core/messagetemplate.h"
 #include "core/model.h"
-#include "core/predicate.h"
 
 #include <array>
 #include <functional>

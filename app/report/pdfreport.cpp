@@ -5,366 +5,57 @@
 #include "core/predicate.h"
 #include "core/scoring.h"
 #include "report/outputfile.h"
-#include "report/palette.h"
+#include "report/pdfdoc.h"
 
 #include <QBuffer>
 #include <QDateTime>
-#include <QFile>
-#include <QGlyphRun>
-#include <QHash>
 #include <QPageSize>
-#include <QPainter>
-#include <QPainterPath>
 #include <QPdfWriter>
-#include <QTextLayout>
 
-#include <array>
-#include <cmath>
 #include <map>
 #include <stdexcept>
 
 namespace lg {
 
+using namespace pdf;
+
 namespace {
-
-QString q(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
-
-QColor severityColor(Severity s)
-{
-    return palette::severity(s);
-}
-
-QColor statusColor(ControlStatus s)
-{
-    switch (s) {
-    case ControlStatus::Pass:
-        return QColor(0x2E, 0x8B, 0x57);
-    case ControlStatus::Fail:
-        return QColor(0xB0, 0x1E, 0x2D);
-    default:
-        return QColor(0x70, 0x70, 0x70);
-    }
-}
-
-/** "target" over "Kind/namespace/name [container]". */
-QString resourceText(const Finding& f)
-{
-    const Subject& s = f.subject;
-    return q(s.target + "\n" + s.kind + "/" + (s.namespace_.empty() ? "" : s.namespace_ + "/") + s.name
-        + (s.container.empty() ? "" : " [" + s.container + "]"));
-}
-
-QString dateTime(std::int64_t secs)
-{
-    return QDateTime::fromSecsSinceEpoch(secs, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"));
-}
-
-/** The report's fonts. */
-enum class Font { Body, Bold, Small, SmallBold, Mono, MonoBold, H1, H2, Title, Big, Count };
-
-/**
- * Texts laid out once for both passes, keyed by font, width and text: the first pass lays out and
- * measures, the second only draws the glyph runs (no shaping, no line breaking a second time).
- */
-struct Laid {
-    double height = 0;
-    QList<QGlyphRun> runs; ///< positions relative to the text's top left
-};
-using LayoutCache = std::map<std::pair<int, int>, QHash<QString, Laid>>;
-
-/** Lays out and (in the second pass) paints; the first pass only measures, to number the contents. */
-class Doc {
-public:
-    struct TocEntry {
-        QString title;
-        int page;
-    };
-
-    Doc(QPdfWriter& writer, bool paint, const QString& header, LayoutCache& laid)
-        : m_writer(writer)
-        , m_paint(paint)
-        , m_header(header)
-        , m_laid(laid)
-    {
-        if (m_paint)
-            m_painter.begin(&m_writer);
-        m_width = m_writer.width() - 2 * kMargin;
-        m_bottom = m_writer.height() - kMargin - 24;
-        const QString sans = QStringLiteral("DejaVu Sans");
-        const QString mono = QStringLiteral("DejaVu Sans Mono");
-        auto set = [&](Font id, const QString& family, double size, bool bold) {
-            QFont f(family);
-            f.setPointSizeF(size);
-            f.setBold(bold);
-            m_fonts[std::size_t(id)] = f;
-        };
-        set(Font::Body, sans, 9, false);
-        set(Font::Bold, sans, 9, true);
-        set(Font::Small, sans, 7, false);
-        set(Font::SmallBold, sans, 7, true);
-        set(Font::Mono, mono, 7, false);
-        set(Font::MonoBold, mono, 7, true);
-        set(Font::H1, sans, 15, true);
-        set(Font::H2, sans, 11, true);
-        set(Font::Title, sans, 24, true);
-        set(Font::Big, sans, 40, true);
-        m_y = kMargin;
-        m_page = 1;
-    }
-    ~Doc()
-    {
-        if (m_paint)
-            m_painter.end();
-    }
-
-    static constexpr double kMargin = 48;
-    int page() const { return m_page; }
-    double width() const { return m_width; }
-    const QFont& font(Font id) const { return m_fonts[std::size_t(id)]; }
-    std::vector<TocEntry>& toc() { return m_toc; }
-    void setSection(const QString& s) { m_section = s; }
-    void setTotalPages(int n) { m_total = n; }
-    QPainter* painter() { return m_paint ? &m_painter : nullptr; }
-    double y() const { return m_y; }
-    void advance(double h) { m_y += h; }
-
-    void setCancel(const std::atomic<bool>* cancel) { m_cancel = cancel; }
-    void newPage()
-    {
-        if (m_cancel && m_cancel->load())
-            throw std::runtime_error("cancelled");
-        finishPage();
-        if (m_paint)
-            m_writer.newPage();
-        ++m_page;
-        m_y = kMargin + 18;
-    }
-    void ensure(double h)
-    {
-        if (m_y + h > m_bottom)
-            newPage();
-    }
-    /** Wraps at word boundaries, inside a word only when it is longer than the line (paths, digests). */
-    const Laid& measure(const QString& text, Font font, double w)
-    {
-        auto& cache = m_laid[{ int(font), int(w * 8) }];
-        auto it = cache.constFind(text);
-        if (it != cache.constEnd())
-            return *it;
-        QString lines = text;
-        lines.replace(QLatin1Char('\n'), QChar::LineSeparator);
-        QTextLayout layout(lines, this->font(font), &m_writer);
-        QTextOption option;
-        option.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
-        layout.setTextOption(option);
-        Laid laid;
-        layout.beginLayout();
-        for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
-            line.setLineWidth(w);
-            line.setPosition(QPointF(0, laid.height));
-            laid.height += line.height();
-        }
-        layout.endLayout();
-        laid.runs = layout.glyphRuns();
-        return *cache.insert(text, std::move(laid));
-    }
-    void text(const QString& t, Font font, const QColor& color = Qt::black, double indent = 0, double after = 4)
-    {
-        const Laid& laid = measure(t, font, m_width - indent);
-        ensure(laid.height);
-        if (m_paint) {
-            m_painter.setPen(color);
-            draw(QPointF(kMargin + indent, m_y), laid);
-        }
-        const double h = laid.height;
-        m_y += h + after;
-    }
-    void heading(const QString& t, int level)
-    {
-        const Font f = level == 1 ? Font::H1 : Font::H2;
-        if (level == 1) {
-            newPage();
-            m_section = t;
-            m_toc.push_back({ t, m_page });
-        } else {
-            ensure(measure(t, f, m_width).height + 40);
-            m_y += 6;
-        }
-        text(t, f, QColor(0x1F, 0x3A, 0x5F), 0, level == 1 ? 10 : 5);
-    }
-
-    struct Cell {
-        QString text;
-        QColor color = Qt::black;
-        bool bold = false;
-        bool mono = false;
-        Font font() const
-        {
-            if (mono)
-                return bold ? Font::MonoBold : Font::Mono;
-            return bold ? Font::SmallBold : Font::Small;
-        }
-    };
-    /** A table whose header repeats on every page it spans; rows never split across pages. */
-    void table(const std::vector<double>& fractions, const std::vector<QString>& header,
-        const std::vector<std::vector<Cell>>& rows)
-    {
-        std::vector<double> widths;
-        for (double f : fractions)
-            widths.push_back(f * m_width);
-        auto rowHeight = [&](const std::vector<Cell>& row) {
-            double h = 0;
-            for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
-                h = std::max(h, measure(row[i].text, row[i].font(), widths[i] - 6).height);
-            return h + 5;
-        };
-        std::vector<Cell> head;
-        for (const auto& h : header)
-            head.push_back({ h, QColor(0x1F, 0x3A, 0x5F), true, false });
-        auto drawRow = [&](const std::vector<Cell>& row, double h, bool isHeader, bool shade) {
-            if (m_paint) {
-                if (isHeader)
-                    m_painter.fillRect(QRectF(kMargin, m_y, m_width, h), QColor(0xE8, 0xEE, 0xF5));
-                else if (shade)
-                    m_painter.fillRect(QRectF(kMargin, m_y, m_width, h), QColor(0xF7, 0xF7, 0xF7));
-                double x = kMargin;
-                for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
-                    m_painter.setPen(row[i].color);
-                    draw(QPointF(x + 3, m_y + 2.5), measure(row[i].text, row[i].font(), widths[i] - 6));
-                    x += widths[i];
-                }
-                m_painter.setPen(QPen(QColor(0xDD, 0xDD, 0xDD), 0.5));
-                m_painter.drawLine(QPointF(kMargin, m_y + h), QPointF(kMargin + m_width, m_y + h));
-            }
-            m_y += h;
-        };
-        const double headHeight = rowHeight(head);
-        ensure(headHeight + (rows.empty() ? 0 : rowHeight(rows.front())));
-        drawRow(head, headHeight, true, false);
-        bool shade = false;
-        for (const auto& row : rows) {
-            const double h = rowHeight(row);
-            if (m_y + h > m_bottom) {
-                newPage();
-                drawRow(head, headHeight, true, false);
-            }
-            drawRow(row, h, false, shade);
-            shade = !shade;
-        }
-        m_y += 8;
-    }
-
-    void draw(const QPointF& topLeft, const Laid& laid)
-    {
-        for (const QGlyphRun& run : laid.runs)
-            m_painter.drawGlyphRun(topLeft, run);
-    }
-
-    void finishPage()
-    {
-        if (!m_paint)
-            return;
-        m_painter.setFont(font(Font::Small));
-        m_painter.setPen(QColor(0x70, 0x70, 0x70));
-        if (m_page > 1) {
-            m_painter.drawText(QRectF(kMargin, kMargin - 14, m_width, 12), Qt::AlignLeft, m_header);
-            m_painter.drawText(QRectF(kMargin, kMargin - 14, m_width, 12), Qt::AlignRight, m_section);
-            m_painter.drawLine(QPointF(kMargin, kMargin), QPointF(kMargin + m_width, kMargin));
-        }
-        m_painter.drawText(QRectF(kMargin, m_writer.height() - kMargin + 4, m_width, 12), Qt::AlignCenter,
-            QStringLiteral("Page %1 of %2").arg(m_page).arg(m_total));
-    }
-
-private:
-    QPdfWriter& m_writer;
-    QPainter m_painter;
-    bool m_paint;
-    QString m_header;
-    QString m_section;
-    double m_width = 0, m_bottom = 0, m_y = 0;
-    int m_page = 1, m_total = 0;
-    std::array<QFont, std::size_t(Font::Count)> m_fonts;
-    std::vector<TocEntry> m_toc;
-    LayoutCache& m_laid;
-    const std::atomic<bool>* m_cancel = nullptr;
-};
-
-std::optional<int> layerScoreOf(const ScanInfo& s, Layer l)
-{
-    for (const auto& ls : s.layers)
-        if (ls.layer == l)
-            return ls.score;
-    return std::nullopt;
-}
-
-void drawTrend(Doc& doc, const std::vector<ScanInfo>& history)
-{
-    const double h = 150;
-    doc.ensure(h + 20);
-    QPainter* p = doc.painter();
-    const QRectF area(Doc::kMargin + 30, doc.y(), doc.width() - 130, h - 20);
-    if (p && history.size() >= 1) {
-        p->setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
-        p->setFont(doc.font(Font::Small));
-        for (int v = 0; v <= 100; v += 25) {
-            const double y = area.bottom() - area.height() * v / 100.0;
-            p->drawLine(QPointF(area.left(), y), QPointF(area.right(), y));
-            p->setPen(QColor(0x70, 0x70, 0x70));
-            p->drawText(QRectF(Doc::kMargin, y - 6, 26, 12), Qt::AlignRight, QString::number(v));
-            p->setPen(QPen(QColor(0xBB, 0xBB, 0xBB), 0.5));
-        }
-        // At most two points per horizontal point of the chart.
-        const std::size_t n = history.size();
-        const std::size_t step = std::max<std::size_t>(1, n / std::size_t(area.width() * 2));
-        double legendY = area.top();
-        for (Layer l : kAllLayers) {
-            QPainterPath path;
-            bool started = false;
-            for (std::size_t i = 0; i < n; i += step) {
-                const auto s = layerScoreOf(history[i], l);
-                if (!s)
-                    continue;
-                const double x = n == 1 ? area.center().x() : area.left() + area.width() * double(i) / double(n - 1);
-                const double y = area.bottom() - area.height() * *s / 100.0;
-                if (!started)
-                    path.moveTo(x, y);
-                else
-                    path.lineTo(x, y);
-                started = true;
-            }
-            if (!started)
-                continue;
-            const QColor c = palette::layer(l);
-            p->setPen(QPen(c, 1.6));
-            p->drawPath(path);
-            if (n == 1)
-                p->drawEllipse(path.currentPosition(), 2, 2);
-            p->fillRect(QRectF(area.right() + 10, legendY + 3, 8, 8), c);
-            p->setPen(Qt::black);
-            p->drawText(QRectF(area.right() + 22, legendY, 80, 12), Qt::AlignLeft, q(std::string(toString(l))));
-            legendY += 14;
-        }
-        p->setPen(QColor(0x70, 0x70, 0x70));
-        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignLeft,
-            dateTime(history.front().finishedAt));
-        p->drawText(QRectF(area.left(), area.bottom() + 4, area.width(), 12), Qt::AlignRight,
-            dateTime(history.back().finishedAt));
-    }
-    doc.advance(h);
-}
 
 /** Masked texts of the findings, computed once for both passes (masking is regex work). */
 struct Prepared {
     std::map<std::string, std::pair<QString, QString>> byId; ///< message, evidence
 };
 
-void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
+/** One row per layer: score, checks run, open findings by severity. */
+void layerTable(Doc& doc, const std::vector<LayerScore>& layers)
+{
+    std::vector<std::vector<Doc::Cell>> layerRows;
+    for (Layer l : kAllLayers) {
+        const auto it = std::find_if(layers.begin(), layers.end(), [&](const LayerScore& x) { return x.layer == l; });
+        if (it == layers.end()) {
+            layerRows.push_back({ { q(std::string(toString(l))) },
+                { QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70) }, {}, {}, {}, {}, {} });
+            continue;
+        }
+        const auto& c = it->tally.openBySeverity;
+        layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
+            { it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
+                    : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
+                                               : QStringLiteral("no score") },
+            { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
+            { QString::number(c[1]), severityColor(Severity::High) },
+            { QString::number(c[2]), severityColor(Severity::Medium) },
+            { QString::number(c[3]), severityColor(Severity::Low) } });
+    }
+    doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
+        { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
+            QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
+        layerRows);
+}
+
+void coverSection(Doc& doc, const PdfReportInput& in)
 {
     const ScanInfo& s = in.scan;
-    // Cover.
     doc.advance(120);
     doc.text(QStringLiteral("Container security compliance report"), Font::Title, QColor(0x1F, 0x3A, 0x5F), 0, 12);
     QStringList fws;
@@ -393,8 +84,10 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         QStringLiteral("Overall posture (0–100, higher is better)%1")
             .arg(s.overallScore ? QStringLiteral(": ") + QString::fromLatin1(scoreBand(*s.overallScore)) : QString()),
         Font::Body);
+}
 
-    // Contents (filled in the second pass).
+void contentsSection(Doc& doc, const PdfReportInput& in)
+{
     doc.newPage();
     doc.setSection(QStringLiteral("Contents"));
     doc.text(QStringLiteral("Contents"), Font::H1, QColor(0x1F, 0x3A, 0x5F), 0, 10);
@@ -406,36 +99,13 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
             tocRows.push_back({ { QStringLiteral("—") }, { QStringLiteral("0") } });
     doc.table({ 0.85, 0.15 }, { QStringLiteral("Section"), QStringLiteral("Page") }, tocRows);
     doc.toc().clear();
+}
 
-    // Executive summary.
+void summarySection(Doc& doc, const PdfReportInput& in)
+{
+    const ScanInfo& s = in.scan;
     doc.heading(QStringLiteral("Executive summary"), 1);
-    // One row per layer: score, checks run, open findings by severity.
-    auto layerTable = [&doc](const std::vector<LayerScore>& layers) {
-        std::vector<std::vector<Doc::Cell>> layerRows;
-        for (Layer l : kAllLayers) {
-            const auto it
-                = std::find_if(layers.begin(), layers.end(), [&](const LayerScore& x) { return x.layer == l; });
-            if (it == layers.end()) {
-                layerRows.push_back({ { q(std::string(toString(l))) },
-                    { QStringLiteral("not scanned"), QColor(0x70, 0x70, 0x70) }, {}, {}, {}, {}, {} });
-                continue;
-            }
-            const auto& c = it->tally.openBySeverity;
-            layerRows.push_back({ { q(std::string(toString(l))), Qt::black, true },
-                { it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
-                        : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
-                                                   : QStringLiteral("no score") },
-                { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
-                { QString::number(c[1]), severityColor(Severity::High) },
-                { QString::number(c[2]), severityColor(Severity::Medium) },
-                { QString::number(c[3]), severityColor(Severity::Low) } });
-        }
-        doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
-            { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"),
-                QStringLiteral("Critical"), QStringLiteral("High"), QStringLiteral("Medium"), QStringLiteral("Low") },
-            layerRows);
-    };
-    layerTable(s.layers);
+    layerTable(doc, s.layers);
     if (in.diffFromPrevious)
         doc.text((in.targets.empty() ? QStringLiteral("Since the previous scan")
                                      : QStringLiteral("Since each target's previous scan"))
@@ -448,7 +118,10 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         doc.text(QStringLiteral("This is the first scan of the cache: no change to report yet."), Font::Body);
     doc.heading(QStringLiteral("Risk trend per layer"), 2);
     drawTrend(doc, in.history);
+}
 
+void targetsSection(Doc& doc, const PdfReportInput& in)
+{
     // The estate: a section per target, its own latest scan.
     if (!in.targets.empty()) {
         doc.heading(QStringLiteral("Targets"), 1);
@@ -465,79 +138,95 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                          .arg(t.score ? QString::number(*t.score) : QStringLiteral("—"))
                          .arg(t.stale ? QStringLiteral(" · STALE") : QString()),
                 Font::Body, t.stale ? QColor(0xB0, 0x1E, 0x2D) : QColor(0x40, 0x40, 0x40));
-            layerTable(t.layers);
+            layerTable(doc, t.layers);
         }
     }
+}
 
-    // Framework sections.
+/** A framework's control table and its counts. */
+void controlTable(Doc& doc, const std::vector<ControlResult>& controls)
+{
+    int pass = 0, fail = 0, na = 0, no = 0;
+    std::vector<std::vector<Doc::Cell>> rows;
+    for (const auto& c : controls) {
+        switch (c.status) {
+        case ControlStatus::Pass:
+            ++pass;
+            break;
+        case ControlStatus::Fail:
+            ++fail;
+            break;
+        case ControlStatus::NotApplicable:
+            ++na;
+            break;
+        case ControlStatus::NotObserved:
+            ++no;
+            break;
+        }
+        rows.push_back({ { q(c.control), Qt::black, false, true }, { q(c.rule->title) },
+            { QString::fromLatin1(toString(c.status)), statusColor(c.status), true },
+            { c.evaluated ? QStringLiteral("%1 / %2").arg(c.failed).arg(c.evaluated) : QStringLiteral("—") } });
+    }
+    doc.text(QStringLiteral("%1 controls: %2 pass, %3 fail, %4 not applicable, %5 not observed (no source in this scan "
+                            "reads what they need). Failures covered by an accepted risk count as pass and are listed "
+                            "under Accepted risks.")
+                 .arg(controls.size())
+                 .arg(pass)
+                 .arg(fail)
+                 .arg(na)
+                 .arg(no),
+        Font::Body);
+    doc.table({ 0.24, 0.46, 0.15, 0.15 },
+        { QStringLiteral("Control"), QStringLiteral("Check"), QStringLiteral("Result"),
+            QStringLiteral("Failed / run") },
+        rows);
+}
+
+/** Each failing control: its open failures with evidence, then the remediation steps. */
+void failingResources(Doc& doc, const std::vector<ControlResult>& controls, const Prepared& prep)
+{
+    bool any = false;
+    for (const auto& c : controls) {
+        if (c.status != ControlStatus::Fail)
+            continue;
+        if (!any) {
+            doc.heading(QStringLiteral("Failing resources"), 2);
+            any = true;
+        }
+        doc.text(
+            QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), Font::Bold, QColor(0x1F, 0x3A, 0x5F), 0, 3);
+        std::vector<std::vector<Doc::Cell>> frows;
+        for (const Finding* f : c.findings) {
+            if (f->status != FindingStatus::Open)
+                continue;
+            const auto& [message, evidence] = prep.byId.at(f->id);
+            frows.push_back({ { q(std::string(toString(f->severity))), severityColor(f->severity), true },
+                { resourceText(*f) }, { message }, { evidence, Qt::black, false, true } });
+        }
+        doc.table({ 0.08, 0.22, 0.32, 0.38 },
+            { QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"),
+                QStringLiteral("Evidence") },
+            frows);
+        QString steps;
+        int n = 1;
+        for (const auto& st : c.rule->remediation)
+            steps += QStringLiteral("%1. %2\n").arg(n++).arg(q(st.text));
+        doc.text(QStringLiteral("Remediation:\n") + steps.trimmed(), Font::Small, QColor(0x30, 0x30, 0x30), 10, 10);
+    }
+}
+
+void frameworksSection(Doc& doc, const PdfReportInput& in, const Prepared& prep)
+{
     for (const auto& fw : in.frameworks) {
         doc.heading(q(fw.title), 1);
         const auto controls = controlResults(fw, *in.catalog, in.outcomes, in.findings);
-        int pass = 0, fail = 0, na = 0, no = 0;
-        std::vector<std::vector<Doc::Cell>> rows;
-        for (const auto& c : controls) {
-            switch (c.status) {
-            case ControlStatus::Pass:
-                ++pass;
-                break;
-            case ControlStatus::Fail:
-                ++fail;
-                break;
-            case ControlStatus::NotApplicable:
-                ++na;
-                break;
-            case ControlStatus::NotObserved:
-                ++no;
-                break;
-            }
-            rows.push_back({ { q(c.control), Qt::black, false, true }, { q(c.rule->title) },
-                { QString::fromLatin1(toString(c.status)), statusColor(c.status), true },
-                { c.evaluated ? QStringLiteral("%1 / %2").arg(c.failed).arg(c.evaluated) : QStringLiteral("—") } });
-        }
-        doc.text(
-            QStringLiteral("%1 controls: %2 pass, %3 fail, %4 not applicable, %5 not observed (no source in this scan "
-                           "reads what they need). Failures covered by an accepted risk count as pass and are listed "
-                           "under Accepted risks.")
-                .arg(controls.size())
-                .arg(pass)
-                .arg(fail)
-                .arg(na)
-                .arg(no),
-            Font::Body);
-        doc.table({ 0.24, 0.46, 0.15, 0.15 },
-            { QStringLiteral("Control"), QStringLiteral("Check"), QStringLiteral("Result"),
-                QStringLiteral("Failed / run") },
-            rows);
-        bool any = false;
-        for (const auto& c : controls) {
-            if (c.status != ControlStatus::Fail)
-                continue;
-            if (!any) {
-                doc.heading(QStringLiteral("Failing resources"), 2);
-                any = true;
-            }
-            doc.text(QStringLiteral("%1 — %2").arg(q(c.control), q(c.rule->title)), Font::Bold,
-                QColor(0x1F, 0x3A, 0x5F), 0, 3);
-            std::vector<std::vector<Doc::Cell>> frows;
-            for (const Finding* f : c.findings) {
-                if (f->status != FindingStatus::Open)
-                    continue;
-                const auto& [message, evidence] = prep.byId.at(f->id);
-                frows.push_back({ { q(std::string(toString(f->severity))), severityColor(f->severity), true },
-                    { resourceText(*f) }, { message }, { evidence, Qt::black, false, true } });
-            }
-            doc.table({ 0.08, 0.22, 0.32, 0.38 },
-                { QStringLiteral("Severity"), QStringLiteral("Resource"), QStringLiteral("Finding"),
-                    QStringLiteral("Evidence") },
-                frows);
-            QString steps;
-            int n = 1;
-            for (const auto& st : c.rule->remediation)
-                steps += QStringLiteral("%1. %2\n").arg(n++).arg(q(st.text));
-            doc.text(QStringLiteral("Remediation:\n") + steps.trimmed(), Font::Small, QColor(0x30, 0x30, 0x30), 10, 10);
-        }
+        controlTable(doc, controls);
+        failingResources(doc, controls, prep);
     }
+}
 
+void importedSection(Doc& doc, const PdfReportInput& in, const Prepared& prep)
+{
     // Results of other tools' reports imported into the scan: their checks have no control table here.
     std::vector<std::vector<Doc::Cell>> importedRows;
     for (const auto& f : in.findings) {
@@ -560,7 +249,11 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 QStringLiteral("Finding") },
             importedRows);
     }
+}
 
+void overdueSection(Doc& doc, const PdfReportInput& in)
+{
+    const ScanInfo& s = in.scan;
     // Overdue: open findings past the deadline their severity has, counted from when each was first seen.
     doc.heading(QStringLiteral("Overdue findings"), 1);
     {
@@ -614,8 +307,11 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                      .arg(mttr.isEmpty() ? QStringLiteral("nothing was fixed") : mttr.join(QStringLiteral("; "))),
             Font::Body);
     }
+}
 
-    // Accepted risks.
+void risksSection(Doc& doc, const PdfReportInput& in)
+{
+    const ScanInfo& s = in.scan;
     doc.heading(QStringLiteral("Accepted risks"), 1);
     std::vector<std::vector<Doc::Cell>> riskRows;
     for (const auto& r : in.acceptedRisks) {
@@ -635,7 +331,10 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         doc.table({ 0.36, 0.14, 0.32, 0.18 },
             { QStringLiteral("Finding"), QStringLiteral("Owner"), QStringLiteral("Reason"), QStringLiteral("Expires") },
             riskRows);
+}
 
+void exemptionsSection(Doc& doc, const PdfReportInput& in)
+{
     // Exemptions: failures the policy or an annotation on the resource exempts. Kept and listed, never scored.
     doc.heading(QStringLiteral("Exemptions"), 1);
     std::vector<std::vector<Doc::Cell>> exemptRows;
@@ -657,8 +356,10 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                 QStringLiteral("Reason") },
             exemptRows);
     }
+}
 
-    // Checklist progress.
+void progressSection(Doc& doc, const PdfReportInput& in)
+{
     doc.heading(QStringLiteral("Remediation progress"), 1);
     std::vector<std::vector<Doc::Cell>> progressRows;
     int started = 0;
@@ -679,8 +380,11 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
     if (!progressRows.empty())
         doc.table({ 0.55, 0.15, 0.30 },
             { QStringLiteral("Finding"), QStringLiteral("Steps done"), QStringLiteral("Last step by") }, progressRows);
+}
 
-    // Appendix.
+void appendixSection(Doc& doc, const PdfReportInput& in)
+{
+    const ScanInfo& s = in.scan;
     doc.heading(QStringLiteral("Appendix: method and score"), 1);
     doc.text(
         QStringLiteral("Method. Layerguard collected the sources below, evaluated its rule catalogue (%1 rules, each "
@@ -708,6 +412,21 @@ void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
                  "50 bad."),
         Font::Body);
     doc.finishPage();
+}
+
+void render(Doc& doc, const PdfReportInput& in, const Prepared& prep)
+{
+    coverSection(doc, in);
+    contentsSection(doc, in);
+    summarySection(doc, in);
+    targetsSection(doc, in);
+    frameworksSection(doc, in, prep);
+    importedSection(doc, in, prep);
+    overdueSection(doc, in);
+    risksSection(doc, in);
+    exemptionsSection(doc, in);
+    progressSection(doc, in);
+    appendixSection(doc, in);
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // The closed operator set of rule predicates, one row per behaviour.
 #include "core/masking.h"
+#include "core/messagetemplate.h"
 #include "core/predicate.h"
 
 #include <QDateTime>
