@@ -5,6 +5,7 @@
 #include "report/exporters.h"
 #include <QDateTime>
 #include <set>
+#include <variant>
 
 namespace lg::cli {
 
@@ -86,6 +87,97 @@ int cmdHistory(const QStringList& args)
     });
 }
 
+namespace {
+
+/** What a diff compares: (target, from, to); an empty target means every finding of the two scans. */
+struct DiffPair {
+    std::string target;
+    std::int64_t a = 0, b = 0;
+};
+
+/** The pairs to compare, or the exit code that ends the command. */
+std::variant<std::vector<DiffPair>, int> diffPairs(
+    const Store& store, const QCommandLineParser& p, const QStringList& pos, const std::string& target)
+{
+    std::vector<DiffPair> pairs;
+    if (pos.size() == 2) {
+        bool okA = false, okB = false;
+        const std::int64_t a = pos[0].toLongLong(&okA);
+        const std::int64_t b = pos[1].toLongLong(&okB);
+        if (!okA || !okB)
+            return usage(p, QStringLiteral("scan ids are numbers (see `layerguard history`)"));
+        for (auto id : { a, b }) {
+            if (!store.scan(id)) {
+                err("no scan " + std::to_string(id) + "; `layerguard history` lists the scans");
+                return kExitFailure;
+            }
+        }
+        pairs.push_back({ target, a, b });
+        return pairs;
+    }
+    // A target is compared with its own previous scan: scanning B never "resolves" what A found.
+    const auto estate = store.estate(QDateTime::currentSecsSinceEpoch(), target);
+    for (const auto& t : estate.targets)
+        if (t.previousScanId)
+            pairs.push_back({ t.target, *t.previousScanId, t.scanId });
+    if (pairs.empty()) {
+        err(target.empty() ? "diff needs a target scanned twice; no target of " + store.path() + " has been"
+                           : "diff needs two scans of " + target + "; the cache holds "
+                    + (estate.targets.empty() ? "none" : "one"));
+        return kExitFailure;
+    }
+    return pairs;
+}
+
+void printDiff(const DiffPair& pr, const ScanDiff& d)
+{
+    std::cout << (pr.target.empty() ? std::string() : printable(pr.target) + ": ") << "scan " << pr.a << " -> " << pr.b
+              << ": " << d.added.size() << " new, " << d.resolved.size() << " resolved, " << d.unchanged.size()
+              << " unchanged\n";
+    for (const auto& f : d.added)
+        std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28) << printable(resourceLabel(f))
+                  << "\n";
+    for (const auto& f : d.resolved)
+        std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28) << printable(resourceLabel(f))
+                  << "\n";
+}
+
+/** Collects the comparisons for one JSON document: each on its own, and new and resolved of all of them. */
+struct DiffJson {
+    nlohmann::json all = nlohmann::json::array();
+    nlohmann::json allNew = nlohmann::json::array(), allResolved = nlohmann::json::array();
+    std::size_t unchanged = 0;
+
+    void add(const DiffPair& pr, const ScanDiff& d)
+    {
+        nlohmann::json added = nlohmann::json::array(), resolved = nlohmann::json::array();
+        for (const auto& f : d.added)
+            added.push_back(toJson(f));
+        for (const auto& f : d.resolved)
+            resolved.push_back(toJson(f));
+        for (const auto& f : added)
+            allNew.push_back(f);
+        for (const auto& f : resolved)
+            allResolved.push_back(f);
+        unchanged += d.unchanged.size();
+        all.push_back({ { "target", pr.target }, { "from", pr.a }, { "to", pr.b }, { "new", added },
+            { "resolved", resolved }, { "unchanged", d.unchanged.size() } });
+    }
+    void print(const std::vector<DiffPair>& pairs) const
+    {
+        // one comparison: its fields at the top as well (the contract of a two-scan diff)
+        nlohmann::json out
+            = { { "targets", all }, { "new", allNew }, { "resolved", allResolved }, { "unchanged", unchanged } };
+        if (pairs.size() == 1) {
+            out["from"] = pairs.front().a;
+            out["to"] = pairs.front().b;
+        }
+        std::cout << dumpJson(out, 2) << "\n";
+    }
+};
+
+} // namespace
+
 int cmdDiff(const QStringList& args)
 {
     QCommandLineParser p;
@@ -99,51 +191,21 @@ int cmdDiff(const QStringList& args)
     int code = kExitOk;
     if (!parse(p, args, &code))
         return code;
-    const auto chosen = chosenFormat(p, { QStringLiteral("table"), QStringLiteral("json") }, &code);
-    if (!chosen)
+    const auto format = chosenFormat(p, { QStringLiteral("table"), QStringLiteral("json") }, &code);
+    if (!format)
         return code;
-    const QString format = *chosen;
     const auto pos = p.positionalArguments();
     if (pos.size() == 1 || pos.size() > 2)
         return usage(p, QStringLiteral("give two scan ids, or none for each target's last two scans"));
     const std::string target = s(p.value(QStringLiteral("target")));
     return guarded([&] {
         auto store = openStore(p, Store::OpenMode::Existing);
-        // What is compared: (target, from, to); an empty target means every finding of the two scans.
-        struct Pair {
-            std::string target;
-            std::int64_t a = 0, b = 0;
-        };
-        std::vector<Pair> pairs;
-        if (pos.size() == 2) {
-            bool okA = false, okB = false;
-            const std::int64_t a = pos[0].toLongLong(&okA);
-            const std::int64_t b = pos[1].toLongLong(&okB);
-            if (!okA || !okB)
-                return usage(p, QStringLiteral("scan ids are numbers (see `layerguard history`)"));
-            for (auto id : { a, b }) {
-                if (!store->scan(id)) {
-                    err("no scan " + std::to_string(id) + "; `layerguard history` lists the scans");
-                    return kExitFailure;
-                }
-            }
-            pairs.push_back({ target, a, b });
-        } else {
-            // A target is compared with its own previous scan: scanning B never "resolves" what A found.
-            const auto estate = store->estate(QDateTime::currentSecsSinceEpoch(), target);
-            for (const auto& t : estate.targets)
-                if (t.previousScanId)
-                    pairs.push_back({ t.target, *t.previousScanId, t.scanId });
-            if (pairs.empty()) {
-                err(target.empty() ? "diff needs a target scanned twice; no target of " + store->path() + " has been"
-                                   : "diff needs two scans of " + target + "; the cache holds "
-                            + (estate.targets.empty() ? "none" : "one"));
-                return kExitFailure;
-            }
-        }
-        nlohmann::json all = nlohmann::json::array();
-        nlohmann::json allNew = nlohmann::json::array(), allResolved = nlohmann::json::array();
-        std::size_t unchangedTotal = 0;
+        const auto chosen = diffPairs(*store, p, pos, target);
+        if (const int* failed = std::get_if<int>(&chosen))
+            return *failed;
+        const auto& pairs = std::get<std::vector<DiffPair>>(chosen);
+        const bool json = *format == QLatin1String("json");
+        DiffJson out;
         for (const auto& pr : pairs) {
             ScanDiff d = store->diff(pr.a, pr.b);
             if (!pr.target.empty()) {
@@ -152,41 +214,13 @@ int cmdDiff(const QStringList& args)
                 std::erase_if(d.resolved, other);
                 std::erase_if(d.unchanged, other);
             }
-            unchangedTotal += d.unchanged.size();
-            if (format == QLatin1String("json")) {
-                nlohmann::json added = nlohmann::json::array(), resolved = nlohmann::json::array();
-                for (const auto& f : d.added)
-                    added.push_back(toJson(f));
-                for (const auto& f : d.resolved)
-                    resolved.push_back(toJson(f));
-                for (const auto& f : added)
-                    allNew.push_back(f);
-                for (const auto& f : resolved)
-                    allResolved.push_back(f);
-                all.push_back({ { "target", pr.target }, { "from", pr.a }, { "to", pr.b }, { "new", added },
-                    { "resolved", resolved }, { "unchanged", d.unchanged.size() } });
-                continue;
-            }
-            std::cout << (pr.target.empty() ? std::string() : printable(pr.target) + ": ") << "scan " << pr.a << " -> "
-                      << pr.b << ": " << d.added.size() << " new, " << d.resolved.size() << " resolved, "
-                      << d.unchanged.size() << " unchanged\n";
-            for (const auto& f : d.added)
-                std::cout << "+ " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
-                          << printable(resourceLabel(f)) << "\n";
-            for (const auto& f : d.resolved)
-                std::cout << "- " << pad(std::string(toString(f.severity)), 9) << pad(f.rule, 28)
-                          << printable(resourceLabel(f)) << "\n";
+            if (json)
+                out.add(pr, d);
+            else
+                printDiff(pr, d);
         }
-        if (format == QLatin1String("json")) {
-            // one comparison: its fields at the top as well (the contract of a two-scan diff)
-            nlohmann::json out = { { "targets", all }, { "new", allNew }, { "resolved", allResolved },
-                { "unchanged", unchangedTotal } };
-            if (pairs.size() == 1) {
-                out["from"] = pairs.front().a;
-                out["to"] = pairs.front().b;
-            }
-            std::cout << dumpJson(out, 2) << "\n";
-        }
+        if (json)
+            out.print(pairs);
         return kExitOk;
     });
 }

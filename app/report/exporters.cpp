@@ -142,6 +142,76 @@ std::string exportCsv(const std::vector<Finding>& findings)
     return out;
 }
 
+namespace {
+
+/** A SARIF reportingDescriptor for a rule, from its catalogue entry and its first finding. */
+nlohmann::json sarifRule(const std::string& id, const Finding& f, const Rule* rule)
+{
+    std::string help;
+    std::string markdown;
+    int n = 1;
+    for (const auto& step : f.remediation) {
+        help += std::to_string(n) + ". " + step.text + "\n";
+        markdown += std::to_string(n++) + ". " + step.text + "\n";
+        if (!step.snippet.empty())
+            markdown += "\n```\n" + step.snippet + "\n```\n";
+    }
+    nlohmann::json tags = nlohmann::json::array({ "security", std::string(toString(f.layer)) });
+    for (const auto& fw : f.frameworks)
+        tags.push_back(fw);
+    return { { "id", id }, { "name", id }, { "shortDescription", { { "text", f.title } } },
+        { "fullDescription", { { "text", rule && !rule->description.empty() ? rule->description : f.title } } },
+        { "help",
+            { { "text", help.empty() ? f.title : help }, { "markdown", markdown.empty() ? f.title : markdown } } },
+        { "defaultConfiguration", { { "level", sarifLevel(rule ? rule->severity : f.severity) } } },
+        { "properties",
+            { { "tags", tags }, { "security-severity", securitySeverity(rule ? rule->severity : f.severity) },
+                { "references", f.references } } } };
+}
+
+/** Where a finding is: the file and line it came from when there is one, always the resource. */
+nlohmann::json sarifLocation(const Finding& f)
+{
+    static const std::regex kOrigin(R"(^(.*):([0-9]+)$)");
+    std::string resource = f.subject.kind + "/" + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/")
+        + f.subject.name + (f.subject.container.empty() ? "" : "[" + f.subject.container + "]");
+    nlohmann::json location;
+    std::smatch m;
+    if (std::regex_match(f.origin, m, kOrigin) && !m[1].str().empty() && m[1].str()[0] != ':') {
+        location["physicalLocation"] = { { "artifactLocation", { { "uri", m[1].str() } } },
+            { "region", { { "startLine", std::stoi(m[2].str()) } } } };
+    }
+    location["logicalLocations"] = nlohmann::json::array(
+        { { { "fullyQualifiedName", f.subject.target + "/" + resource }, { "kind", "resource" } } });
+    return location;
+}
+
+nlohmann::json sarifResult(const Finding& f, int ruleIndex)
+{
+    nlohmann::json result { { "ruleId", f.rule }, { "ruleIndex", ruleIndex }, { "level", sarifLevel(f.severity) },
+        { "kind", "fail" }, { "message", { { "text", maskText(f.message.empty() ? f.title : f.message) } } },
+        { "locations", nlohmann::json::array({ sarifLocation(f) }) },
+        { "partialFingerprints", { { "layerguardFindingId/v1", f.id } } },
+        { "properties",
+            { { "layer", toString(f.layer) }, { "severity", toString(f.severity) }, { "status", toString(f.status) },
+                { "target", f.subject.target } } } };
+    if (f.status == FindingStatus::Accepted) {
+        nlohmann::json suppression { { "kind", "external" }, { "status", "accepted" } };
+        if (f.acceptance)
+            suppression["justification"] = maskText(f.acceptance->reason + " (owner " + f.acceptance->owner + ")");
+        result["suppressions"] = nlohmann::json::array({ suppression });
+    } else if (f.status == FindingStatus::Exempted) {
+        // in the source (an annotation) or in a policy file beside it
+        result["suppressions"]
+            = nlohmann::json::array({ { { "kind", f.exemption.by.starts_with("annotation") ? "inSource" : "external" },
+                { "status", "accepted" },
+                { "justification", maskText(f.exemption.reason + " (" + f.exemption.by + ")") } } });
+    }
+    return result;
+}
+
+} // namespace
+
 std::string exportSarif(const ReportInput& in)
 {
     // One reportingDescriptor per rule that has a finding, in a stable order.
@@ -151,67 +221,12 @@ std::string exportSarif(const ReportInput& in)
     nlohmann::json rules = nlohmann::json::array();
     std::map<std::string, int> ruleIndex;
     for (const auto& [id, f] : firstByRule) {
-        const Rule* rule = in.catalog ? in.catalog->find(id) : nullptr;
-        std::string help;
-        std::string markdown;
-        int n = 1;
-        for (const auto& step : f->remediation) {
-            help += std::to_string(n) + ". " + step.text + "\n";
-            markdown += std::to_string(n++) + ". " + step.text + "\n";
-            if (!step.snippet.empty())
-                markdown += "\n```\n" + step.snippet + "\n```\n";
-        }
-        nlohmann::json tags = nlohmann::json::array({ "security", std::string(toString(f->layer)) });
-        for (const auto& fw : f->frameworks)
-            tags.push_back(fw);
-        nlohmann::json descriptor { { "id", id }, { "name", id }, { "shortDescription", { { "text", f->title } } },
-            { "fullDescription", { { "text", rule && !rule->description.empty() ? rule->description : f->title } } },
-            { "help",
-                { { "text", help.empty() ? f->title : help },
-                    { "markdown", markdown.empty() ? f->title : markdown } } },
-            { "defaultConfiguration", { { "level", sarifLevel(rule ? rule->severity : f->severity) } } },
-            { "properties",
-                { { "tags", tags }, { "security-severity", securitySeverity(rule ? rule->severity : f->severity) },
-                    { "references", f->references } } } };
         ruleIndex[id] = int(rules.size());
-        rules.push_back(std::move(descriptor));
+        rules.push_back(sarifRule(id, *f, in.catalog ? in.catalog->find(id) : nullptr));
     }
-
-    static const std::regex kOrigin(R"(^(.*):([0-9]+)$)");
     nlohmann::json results = nlohmann::json::array();
-    for (const auto& f : in.findings) {
-        std::string resource = f.subject.kind + "/" + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/")
-            + f.subject.name + (f.subject.container.empty() ? "" : "[" + f.subject.container + "]");
-        nlohmann::json location;
-        std::smatch m;
-        if (std::regex_match(f.origin, m, kOrigin) && !m[1].str().empty() && m[1].str()[0] != ':') {
-            location["physicalLocation"] = { { "artifactLocation", { { "uri", m[1].str() } } },
-                { "region", { { "startLine", std::stoi(m[2].str()) } } } };
-        }
-        location["logicalLocations"] = nlohmann::json::array(
-            { { { "fullyQualifiedName", f.subject.target + "/" + resource }, { "kind", "resource" } } });
-        nlohmann::json result { { "ruleId", f.rule }, { "ruleIndex", ruleIndex[f.rule] },
-            { "level", sarifLevel(f.severity) }, { "kind", "fail" },
-            { "message", { { "text", maskText(f.message.empty() ? f.title : f.message) } } },
-            { "locations", nlohmann::json::array({ location }) },
-            { "partialFingerprints", { { "layerguardFindingId/v1", f.id } } },
-            { "properties",
-                { { "layer", toString(f.layer) }, { "severity", toString(f.severity) },
-                    { "status", toString(f.status) }, { "target", f.subject.target } } } };
-        if (f.status == FindingStatus::Accepted) {
-            nlohmann::json suppression { { "kind", "external" }, { "status", "accepted" } };
-            if (f.acceptance)
-                suppression["justification"] = maskText(f.acceptance->reason + " (owner " + f.acceptance->owner + ")");
-            result["suppressions"] = nlohmann::json::array({ suppression });
-        } else if (f.status == FindingStatus::Exempted) {
-            // in the source (an annotation) or in a policy file beside it
-            result["suppressions"] = nlohmann::json::array(
-                { { { "kind", f.exemption.by.starts_with("annotation") ? "inSource" : "external" },
-                    { "status", "accepted" },
-                    { "justification", maskText(f.exemption.reason + " (" + f.exemption.by + ")") } } });
-        }
-        results.push_back(std::move(result));
-    }
+    for (const auto& f : in.findings)
+        results.push_back(sarifResult(f, ruleIndex[f.rule]));
     nlohmann::json doc { { "$schema", "https://json.schemastore.org/sarif-2.1.0.json" }, { "version", "2.1.0" },
         { "runs",
             nlohmann::json::array(

@@ -35,6 +35,72 @@ std::vector<std::string> strings(const nlohmann::json& j, const char* key)
     return out;
 }
 
+/** Exemptions match imported results like any rule's, by id, namespace and name. */
+std::optional<ExemptionInfo> exemptionOf(
+    const Policy& policy, const std::string& ruleId, const nlohmann::json& d, const Subject& subject)
+{
+    Rule asRule;
+    asRule.id = ruleId;
+    asRule.references = strings(d, "references");
+    Resource asResource;
+    asResource.namespace_ = subject.namespace_;
+    asResource.name = subject.name;
+    asResource.data = { { "metadata", { { "namespace", subject.namespace_ }, { "name", subject.name } } } };
+    return policy.exemption(asRule, asResource);
+}
+
+using BySubject = std::unordered_multimap<std::string, std::size_t>;
+
+/** Adds the tool as a second source of a Layerguard finding of the same control on the same resource, if any. */
+bool foldIntoRule(FindingTable& findings, const BySubject& bySubject, const RuleCatalog& catalog,
+    const Subject& subject, const std::vector<std::string>& sameAs, const std::string& source)
+{
+    if (sameAs.empty())
+        return false;
+    auto [it, end] = bySubject.equal_range(subjectKey(subject.target, subject.kind, subject.namespace_, subject.name));
+    for (; it != end; ++it) {
+        const Rule* rule = catalog.find(findings.text(findings.row(it->second).rule));
+        if (!rule)
+            continue;
+        for (const auto& ref : rule->references)
+            if (std::find(sameAs.begin(), sameAs.end(), ref) != sameAs.end()) {
+                findings.addEvidence(it->second, { "also reported by", source });
+                return true;
+            }
+    }
+    return false;
+}
+
+/** The finding of a tool's result, its texts masked; an exempted failure is kept with its exemption, as a rule's. */
+Finding toFinding(const Resource& r, const std::string& ruleId, Severity severity, Subject subject,
+    const std::string& source, const std::optional<ExemptionInfo>& exempted)
+{
+    const auto& d = r.data;
+    Finding f;
+    f.rule = ruleId;
+    f.title = maskText(text(d, "title"));
+    f.layer = r.layer;
+    f.severity = severity;
+    f.subject = std::move(subject);
+    f.id = fingerprint(f.rule, f.subject);
+    f.message = maskText(text(d, "message"));
+    for (const auto& e : member(d, "evidence")) {
+        const std::string path = text(e, "path");
+        f.evidence.push_back({ path, maskIfSecret(path, member(e, "value")) });
+    }
+    f.evidence.push_back({ "reported by", source });
+    if (const std::string fix = text(d, "remediation"); !fix.empty())
+        f.remediation.push_back({ maskText(fix), {} });
+    f.references = strings(d, "references");
+    f.frameworks = strings(d, "frameworks");
+    f.origin = text(d, "file");
+    if (exempted) {
+        f.status = FindingStatus::Exempted;
+        f.exemption = *exempted;
+    }
+    return f;
+}
+
 } // namespace
 
 void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog& catalog, const Policy& policy,
@@ -44,7 +110,7 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
     if (checks.empty())
         return;
     // Layerguard's findings by resource, to fold in a tool's report of the same control.
-    std::unordered_multimap<std::string, std::size_t> bySubject;
+    BySubject bySubject;
     for (std::size_t i = 0; i < findings.size(); ++i) {
         const auto& row = findings.row(i);
         bySubject.emplace(subjectKey(findings.text(row.target), findings.text(row.kind), findings.text(row.ns),
@@ -74,42 +140,11 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
         const auto& subj = member(d, "subject");
         Subject subject { r.target, text(subj, "kind"), text(subj, "namespace"), text(subj, "name"),
             maskText(text(subj, "container")) };
-        // Exemptions match imported results like any rule's, by id, namespace and name; an exempted failure is
-        // kept with its exemption, as a rule's is.
-        std::optional<ExemptionInfo> exempted;
-        {
-            Rule asRule;
-            asRule.id = ruleId;
-            asRule.references = strings(d, "references");
-            Resource asResource;
-            asResource.namespace_ = subject.namespace_;
-            asResource.name = subject.name;
-            asResource.data = { { "metadata", { { "namespace", subject.namespace_ }, { "name", subject.name } } } };
-            exempted = policy.exemption(asRule, asResource);
-        }
+        const std::optional<ExemptionInfo> exempted = exemptionOf(policy, ruleId, d, subject);
         const std::string source = text(d, "tool") + " " + text(d, "control") + " (" + text(d, "file") + ")";
-        if (status == "fail") {
-            // The same control on the same resource, found by a Layerguard rule: one finding, both sources.
-            const auto sameAs = strings(d, "same_as");
-            bool merged = false;
-            if (!sameAs.empty()) {
-                auto [it, end]
-                    = bySubject.equal_range(subjectKey(subject.target, subject.kind, subject.namespace_, subject.name));
-                for (; it != end && !merged; ++it) {
-                    const Rule* rule = catalog.find(findings.text(findings.row(it->second).rule));
-                    if (!rule)
-                        continue;
-                    for (const auto& ref : rule->references)
-                        if (std::find(sameAs.begin(), sameAs.end(), ref) != sameAs.end()) {
-                            findings.addEvidence(it->second, { "also reported by", source });
-                            merged = true;
-                            break;
-                        }
-                }
-            }
-            if (merged)
-                continue; // the Layerguard rule already counted this pair
-        }
+        // The same control on the same resource, found by a Layerguard rule: one finding, both sources.
+        if (status == "fail" && foldIntoRule(findings, bySubject, catalog, subject, strings(d, "same_as"), source))
+            continue; // the Layerguard rule already counted this pair
         if (status != "manual") {
             ++outcome.evaluated;
             for (auto* tally : { &tallies[r.layer], &targetTallies[r.target][r.layer] }) {
@@ -121,29 +156,7 @@ void applyExternalChecks(const std::vector<Resource>& checks, const RuleCatalog&
                 continue;
             ++(exempted ? outcome.exempted : outcome.failed);
         }
-        Finding f;
-        f.rule = ruleId;
-        f.title = maskText(text(d, "title"));
-        f.layer = r.layer;
-        f.severity = severity;
-        f.subject = std::move(subject);
-        f.id = fingerprint(f.rule, f.subject);
-        f.message = maskText(text(d, "message"));
-        for (const auto& e : member(d, "evidence")) {
-            const std::string path = text(e, "path");
-            f.evidence.push_back({ path, maskIfSecret(path, member(e, "value")) });
-        }
-        f.evidence.push_back({ "reported by", source });
-        if (const std::string fix = text(d, "remediation"); !fix.empty())
-            f.remediation.push_back({ maskText(fix), {} });
-        f.references = strings(d, "references");
-        f.frameworks = strings(d, "frameworks");
-        f.origin = text(d, "file");
-        if (exempted) {
-            f.status = FindingStatus::Exempted;
-            f.exemption = std::move(*exempted);
-        }
-        added.push_back(std::move(f));
+        added.push_back(toFinding(r, ruleId, severity, std::move(subject), source, exempted));
     }
     findings.appendAll(added);
 }

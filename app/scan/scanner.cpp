@@ -29,6 +29,140 @@ Resource withAge(const Resource& r, std::int64_t now, int maxAgeDays)
     return dated;
 }
 
+/** A source the user did not name takes the name its identity already goes by: the folder scanned from the window is
+ * the one a saved connection or `--target` named, and its findings keep their ids. */
+void adoptKnownNames(const std::vector<std::unique_ptr<Connector>>& sources, Store* store)
+{
+    if (!store)
+        return;
+    for (const auto& src : sources)
+        if (src->defaultNamed())
+            if (auto known = store->targetNameFor(src->identity()); known && *known != src->target())
+                src->rename(*known);
+}
+
+/** The evaluation of one scan: sources collected one after the other into one record, then finished together. */
+class ScanPass {
+public:
+    ScanPass(const RuleCatalog& catalog, const ScanSettings& settings, ScanRecord& rec)
+        : m_catalog(catalog)
+        , m_settings(settings)
+        , m_rec(rec)
+        , m_engine(catalog, settings.policy, rec.startedAt)
+    {
+        // Failed checks go straight into the record's compact table; a failed source's rows are taken back.
+        m_engine.setSink(&rec.table);
+    }
+
+    /** Collects one source, evaluating its resources as they arrive; false when the scan was cancelled. */
+    bool collect(Connector& src, SourceStatus& status, const CancelToken& cancel, const ProgressFn& progress)
+    {
+        // A failing source's rows are taken back, its tallies never merged: it contributes nothing.
+        RuleEngine sourceEngine(m_catalog, m_settings.policy, m_rec.startedAt);
+        sourceEngine.setSink(&m_rec.table);
+        const FindingTable::Mark mark = m_rec.table.mark();
+        std::vector<Resource> identities;
+        std::vector<Resource> sourceExternal;
+        try {
+            src.collect(
+                [&](const Resource& r) {
+                    if (r.kind == kExternalCheckKind) { // another tool's result: judged after the rules ran
+                        sourceExternal.push_back(r);
+                        return;
+                    }
+                    if (r.kind == kImportedReportKind)
+                        sourceEngine.add(withAge(r, m_rec.startedAt, m_settings.policy.importMaxAgeDays));
+                    else
+                        sourceEngine.add(r);
+                    // keep identity only (no copy of the data): the whole inventory is never held
+                    if (r.kind != kPolicyContextKind)
+                        identities.push_back({ r.layer, r.target, r.kind, r.namespace_, r.name, r.origin, nullptr });
+                },
+                cancel, progress);
+        } catch (const Cancelled&) {
+            m_rec.table = FindingTable(); // nothing of a cancelled scan is kept
+            status.ok = false;
+            status.error = "cancelled";
+            return false;
+        } catch (const ConnectorError& e) {
+            status.ok = false;
+            status.error = e.what();
+            status.hint = e.hint();
+        } catch (const std::exception& e) {
+            status.ok = false;
+            status.error = std::string("unexpected error: ") + e.what();
+            status.hint = "please report this with the source that triggered it";
+        }
+        if (!status.ok) {
+            // Servers' texts end up here: nothing they echo of what Layerguard sent may be stored or shown.
+            status.error = maskText(status.error);
+            status.hint = maskText(status.hint);
+            m_rec.table.truncate(mark); // its layers get no score from this source: never shown as secure
+            return true;
+        }
+        // Its cross-resource observations join those of the other sources, so a NetworkPolicy in one folder covers
+        // the workloads of another of the same target.
+        for (Layer l : src.layers()) {
+            m_engine.markScanned(l);
+            m_targetLayers[src.target()].insert(l);
+        }
+        m_engine.absorb(sourceEngine);
+        m_rec.resources.reserve(m_rec.resources.size() + identities.size());
+        for (auto& id : identities)
+            m_rec.resources.push_back(std::move(id));
+        for (auto& e : sourceExternal)
+            m_external.push_back(std::move(e));
+        return true;
+    }
+
+    /** Cross-resource checks, other tools' results, acceptances and tallies: the record complete. */
+    void finish(ScanOutcome& outcome, Store* store)
+    {
+        try {
+            m_engine.finish();
+        } catch (const std::exception& e) {
+            outcome.sources.push_back({ "cross-resource checks", "engine", {}, false, e.what(),
+                "please report this with the manifests that triggered it" });
+        }
+        m_rec.tallies = m_engine.tallies();
+        m_rec.targetTallies = m_engine.targetTallies();
+        m_rec.outcomes = m_engine.outcomes();
+        applyExternalChecks(
+            m_external, m_catalog, m_settings.policy, m_rec.table, m_rec.outcomes, m_rec.tallies, m_rec.targetTallies);
+        // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
+        m_rec.table.removeDuplicates();
+        for (const auto& [rule, o] : m_rec.outcomes) // the rules that failed somewhere, for their text
+            if (o.failed > 0)
+                if (const Rule* r = m_catalog.find(rule)) // imported results carry their own text
+                    m_rec.rules[rule] = r;
+        for (Layer l : m_engine.scannedLayers())
+            m_rec.tallies[l].scanned = true;
+        for (const auto& [target, layers] : m_targetLayers)
+            for (Layer l : layers)
+                m_rec.targetTallies[target][l].scanned = true;
+        const std::int64_t now = m_settings.clock();
+        if (store) {
+            const auto accepted = store->activeAcceptances(now);
+            if (!accepted.empty())
+                for (std::size_t i = 0; i < m_rec.table.size(); ++i)
+                    if (accepted.count(std::string(m_rec.table.fid(i))))
+                        m_rec.table.setStatus(i, FindingStatus::Accepted);
+        }
+        tallyFindings(m_rec.tallies, m_rec.table);
+        tallyFindings(m_rec.targetTallies, m_rec.table);
+        m_rec.finishedAt = now;
+        m_rec.sources = outcome.sources;
+    }
+
+private:
+    const RuleCatalog& m_catalog;
+    const ScanSettings& m_settings;
+    ScanRecord& m_rec;
+    RuleEngine m_engine;
+    std::vector<Resource> m_external;
+    std::map<std::string, std::set<Layer>> m_targetLayers; ///< what each target's sources covered
+};
+
 } // namespace
 
 Scanner::Scanner(const RuleCatalog& catalog, ScanSettings settings)
@@ -57,19 +191,8 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     rec.startedAt = m_settings.clock();
     rec.toolVersion = toolVersion();
     rec.runBy = m_settings.runBy;
-
-    // Failed checks go straight into the record's compact table; a failed source's rows are taken back.
-    RuleEngine engine(m_catalog, m_settings.policy, rec.startedAt);
-    engine.setSink(&rec.table);
-    std::vector<Resource> external;
-    std::map<std::string, std::set<Layer>> targetLayers; // what each target's sources covered
-    // A source the user did not name takes the name its identity already goes by: the folder scanned from the
-    // window is the one a saved connection or `--target` named, and its findings keep their ids.
-    if (store)
-        for (const auto& src : sources)
-            if (src->defaultNamed())
-                if (auto known = store->targetNameFor(src->identity()); known && *known != src->target())
-                    src->rename(*known);
+    ScanPass pass(m_catalog, m_settings, rec);
+    adoptKnownNames(sources, store);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
         current = i;
@@ -78,108 +201,19 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
         if (progress)
             progress("[" + std::to_string(i + 1) + "/" + std::to_string(sources.size()) + "] " + src->kind() + " "
                 + status.location);
-        // Resources of a source are evaluated as they arrive, their findings recorded into the scan's table;
-        // a failing source's rows are taken back, its tallies never merged: it contributes nothing.
-        RuleEngine sourceEngine(m_catalog, m_settings.policy, rec.startedAt);
-        sourceEngine.setSink(&rec.table);
-        const FindingTable::Mark mark = rec.table.mark();
-        std::vector<Resource> identities;
-        std::vector<Resource> sourceExternal;
-        try {
-            src->collect(
-                [&](const Resource& r) {
-                    if (r.kind == kExternalCheckKind) { // another tool's result: judged after the rules ran
-                        sourceExternal.push_back(r);
-                        return;
-                    }
-                    if (r.kind == kImportedReportKind)
-                        sourceEngine.add(withAge(r, rec.startedAt, m_settings.policy.importMaxAgeDays));
-                    else
-                        sourceEngine.add(r);
-                    // keep identity only (no copy of the data): the whole inventory is never held
-                    if (r.kind != kPolicyContextKind)
-                        identities.push_back({ r.layer, r.target, r.kind, r.namespace_, r.name, r.origin, nullptr });
-                },
-                cancel, progress);
-        } catch (const Cancelled&) {
-            rec.table = FindingTable(); // nothing of a cancelled scan is kept
-            outcome.cancelled = true;
-            status.ok = false;
-            status.error = "cancelled";
-            outcome.sources.push_back(status);
-            return outcome;
-        } catch (const ConnectorError& e) {
-            status.ok = false;
-            status.error = e.what();
-            status.hint = e.hint();
-        } catch (const std::exception& e) {
-            status.ok = false;
-            status.error = std::string("unexpected error: ") + e.what();
-            status.hint = "please report this with the source that triggered it";
-        }
-        if (!status.ok) {
-            // Servers' texts end up here: nothing they echo of what Layerguard sent may be stored or shown.
-            status.error = maskText(status.error);
-            status.hint = maskText(status.hint);
-            rec.table.truncate(mark);
-            // its layers get no score from this source: a failed source is never shown as secure
-            outcome.sources.push_back(status);
-            continue;
-        }
-        // Merge the source's results; its cross-resource observations join those of the other
-        // sources, so a NetworkPolicy in one folder covers the workloads of another of the same target.
-        for (Layer l : src->layers()) {
-            engine.markScanned(l);
-            targetLayers[src->target()].insert(l);
-        }
-        engine.absorb(sourceEngine);
-        rec.resources.reserve(rec.resources.size() + identities.size());
-        for (auto& id : identities)
-            rec.resources.push_back(std::move(id));
-        for (auto& e : sourceExternal)
-            external.push_back(std::move(e));
+        const bool goOn = pass.collect(*src, status, cancel, progress);
         outcome.sources.push_back(status);
+        if (!goOn) {
+            outcome.cancelled = true;
+            return outcome;
+        }
     }
     if (cancel.load()) {
         rec.table = FindingTable();
         outcome.cancelled = true;
         return outcome;
     }
-
-    try {
-        engine.finish();
-    } catch (const std::exception& e) {
-        outcome.sources.push_back({ "cross-resource checks", "engine", {}, false, e.what(),
-            "please report this with the manifests that triggered it" });
-    }
-    rec.tallies = engine.tallies();
-    rec.targetTallies = engine.targetTallies();
-    rec.outcomes = engine.outcomes();
-    applyExternalChecks(
-        external, m_catalog, m_settings.policy, rec.table, rec.outcomes, rec.tallies, rec.targetTallies);
-    // The same object given twice (a base and an overlay file, two reports of one host) is one finding.
-    rec.table.removeDuplicates();
-    for (const auto& [rule, o] : rec.outcomes) // the rules that failed somewhere, for their text
-        if (o.failed > 0)
-            if (const Rule* r = m_catalog.find(rule)) // imported results carry their own text
-                rec.rules[rule] = r;
-    for (Layer l : engine.scannedLayers())
-        rec.tallies[l].scanned = true;
-    for (const auto& [target, layers] : targetLayers)
-        for (Layer l : layers)
-            rec.targetTallies[target][l].scanned = true;
-    const std::int64_t now = m_settings.clock();
-    if (store) {
-        const auto accepted = store->activeAcceptances(now);
-        if (!accepted.empty())
-            for (std::size_t i = 0; i < rec.table.size(); ++i)
-                if (accepted.count(std::string(rec.table.fid(i))))
-                    rec.table.setStatus(i, FindingStatus::Accepted);
-    }
-    tallyFindings(rec.tallies, rec.table);
-    tallyFindings(rec.targetTallies, rec.table);
-    rec.finishedAt = now;
-    rec.sources = outcome.sources;
+    pass.finish(outcome, store);
 
     long observed = 0;
     for (const auto& [layer, t] : rec.tallies)

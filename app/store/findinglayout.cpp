@@ -68,6 +68,57 @@ std::vector<std::uint32_t> poolRanks(
     return rank;
 }
 
+/** Layers sort by name in the default order. */
+std::array<std::uint64_t, kAllLayers.size()> layersByName()
+{
+    std::array<std::uint64_t, kAllLayers.size()> layerOrder {};
+    std::array<Layer, kAllLayers.size()> byName = kAllLayers;
+    std::sort(byName.begin(), byName.end(), [](Layer a, Layer b) { return toString(a) < toString(b); });
+    for (std::size_t i = 0; i < byName.size(); ++i)
+        layerOrder[std::size_t(byName[i])] = i;
+    return layerOrder;
+}
+
+/** A row's sort key and its index. */
+struct Key {
+    std::array<std::uint64_t, 4> k;
+    std::uint32_t i;
+};
+
+/** Resource rank: dense over (kind, namespace, name, container). `keys` is scratch space of the kept rows' size. */
+void rankResources(const FindingTable& t, FindingLayout& out, std::vector<Key>& keys,
+    const std::vector<std::uint32_t>& kind, const std::vector<std::uint32_t>& ns,
+    const std::vector<std::uint32_t>& name, const std::vector<std::uint32_t>& container)
+{
+    using Row = FindingTable::Row;
+    for (std::size_t p = 0; p < keys.size(); ++p) {
+        const Row& r = t.row(out.order[p]);
+        keys[p] = { { (std::uint64_t(kind[r.kind]) << 32) | ns[r.ns],
+                        (std::uint64_t(name[r.name]) << 32) | container[r.container], 0, 0 },
+            std::uint32_t(p) };
+    }
+    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
+    std::int64_t rank = 0;
+    for (std::size_t p = 0; p < keys.size(); ++p) {
+        if (p == 0 || keys[p - 1].k != keys[p].k)
+            ++rank;
+        out.ranks[keys[p].i][1] = rank;
+    }
+}
+
+/** Message ranks of the kept rows, dense again (`messageRank` ranks every row). */
+void rankMessages(FindingLayout& out, const std::vector<std::uint32_t>& messageRank, std::size_t n)
+{
+    std::vector<std::uint32_t> used(n + 1);
+    for (const std::uint32_t i : out.order)
+        used[messageRank[i]] = 1;
+    std::uint32_t dense = 0;
+    for (auto& u : used)
+        u = u ? ++dense : 0;
+    for (std::size_t p = 0; p < out.order.size(); ++p)
+        out.ranks[p][3] = used[messageRank[out.order[p]]];
+}
+
 } // namespace
 
 FindingLayout layOut(const FindingTable& t)
@@ -99,17 +150,7 @@ FindingLayout layOut(const FindingTable& t)
     const auto ns = poolRanks(t, replaced, &Row::ns);
     const auto name = poolRanks(t, replaced, &Row::name);
     const auto container = poolRanks(t, replaced, &Row::container);
-    std::array<std::uint64_t, kAllLayers.size()> layerOrder {}; // layers sort by name
-    {
-        std::array<Layer, kAllLayers.size()> byName = kAllLayers;
-        std::sort(byName.begin(), byName.end(), [](Layer a, Layer b) { return toString(a) < toString(b); });
-        for (std::size_t i = 0; i < byName.size(); ++i)
-            layerOrder[std::size_t(byName[i])] = i;
-    }
-    struct Key {
-        std::array<std::uint64_t, 4> k;
-        std::uint32_t i;
-    };
+    const auto layerOrder = layersByName();
     std::vector<Key> keys;
     keys.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -131,32 +172,9 @@ FindingLayout layOut(const FindingTable& t)
         out.ranks[p][0] = rule[r.rule];
         out.ranks[p][2] = target[r.target];
     }
-    // Resource rank: dense over (kind, namespace, name, container).
-    for (std::size_t p = 0; p < keys.size(); ++p) {
-        const Row& r = t.row(out.order[p]);
-        keys[p] = { { (std::uint64_t(kind[r.kind]) << 32) | ns[r.ns],
-                        (std::uint64_t(name[r.name]) << 32) | container[r.container], 0, 0 },
-            std::uint32_t(p) };
-    }
-    std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.k < b.k; });
-    std::int64_t rank = 0;
-    for (std::size_t p = 0; p < keys.size(); ++p) {
-        if (p == 0 || keys[p - 1].k != keys[p].k)
-            ++rank;
-        out.ranks[keys[p].i][1] = rank;
-    }
+    rankResources(t, out, keys, kind, ns, name, container);
     // Message ranks over every row (a replaced row's message may share its text): dense again over the kept.
-    const std::vector<std::uint32_t> messageRank = messages.get();
-    {
-        std::vector<std::uint32_t> used(n + 1);
-        for (const std::uint32_t i : out.order)
-            used[messageRank[i]] = 1;
-        std::uint32_t dense = 0;
-        for (auto& u : used)
-            u = u ? ++dense : 0;
-        for (std::size_t p = 0; p < out.order.size(); ++p)
-            out.ranks[p][3] = used[messageRank[out.order[p]]];
-    }
+    rankMessages(out, messages.get(), n);
     return out;
 }
 

@@ -173,6 +173,32 @@ std::vector<std::int64_t> Store::findingRowIds(const FindingQuery& query, const 
     return ids;
 }
 
+namespace {
+
+/** The SQL of a sort's key; every key is an integer the rows carry or a value their fingerprint has. */
+std::string sortKeySql(FindingSort sort, bool statusAsOf)
+{
+    switch (sort) {
+    case FindingSort::Severity:
+        return "f.severity";
+    case FindingSort::Rule:
+        return "f.rank_rule";
+    case FindingSort::Resource:
+        return "f.rank_resource";
+    case FindingSort::Target:
+        return "f.rank_target";
+    case FindingSort::Status:
+        return statusSql(statusAsOf) + " = 'open'"; // accepted and exempted first
+    case FindingSort::Message:
+        return "f.rank_message";
+    case FindingSort::Age: // by first sighting: the oldest first
+        return "(SELECT fs.first_seen FROM finding_first_seen fs WHERE fs.fid = f.fid)";
+    }
+    return "f.severity";
+}
+
+} // namespace
+
 bool Store::rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
     std::vector<std::pair<std::int64_t, std::int64_t>>& rows, std::vector<std::int64_t>* whole) const
 {
@@ -209,30 +235,7 @@ bool Store::rowKeys(const FindingQuery& query, const std::atomic<bool>* cancel,
             return false;
         }
     }
-    std::string key;
-    switch (query.sort) {
-    case FindingSort::Severity:
-        key = "f.severity";
-        break;
-    case FindingSort::Rule:
-        key = "f.rank_rule";
-        break;
-    case FindingSort::Resource:
-        key = "f.rank_resource";
-        break;
-    case FindingSort::Target:
-        key = "f.rank_target";
-        break;
-    case FindingSort::Status:
-        key = statusSql(filter.asOf != 0) + " = 'open'"; // accepted and exempted first
-        break;
-    case FindingSort::Message:
-        key = "f.rank_message";
-        break;
-    case FindingSort::Age: // by first sighting: the oldest first
-        key = "(SELECT fs.first_seen FROM finding_first_seen fs WHERE fs.fid = f.fid)";
-        break;
-    }
+    const std::string key = sortKeySql(query.sort, filter.asOf != 0);
     // Without a search or group, everything asked for is in findings_list: read that narrow index, not
     // the rows. Otherwise the scan's row range is read in order.
     // A status as of now reads each row's fingerprint, which the narrow index does not hold.

@@ -9,18 +9,12 @@ namespace lg {
 
 using namespace storedb;
 
-std::int64_t Store::writeScan(const ScanRecord& scan)
-{
-    Transaction tx(m_db);
-    Stmt insScan(m_db,
-        "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-    insScan.bind(1, scan.startedAt).bind(2, scan.finishedAt).bind(3, scan.toolVersion).bind(4, scan.runBy);
-    insScan.bind(5, dumpJson(sourcesToJson(scan.sources))).bind(6, std::int64_t(scan.resources.size()));
-    insScan.bind(7, overallScore(scan.tallies)).run();
-    const std::int64_t scanId = sqlite3_last_insert_rowid(m_db);
+namespace {
 
-    Stmt insLayer(m_db, "INSERT INTO scan_layers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+/** Each scanned layer's judgement, for the scan and per target. */
+void writeTallies(sqlite3* db, std::int64_t scanId, const ScanRecord& scan)
+{
+    Stmt insLayer(db, "INSERT INTO scan_layers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     for (const auto& [layer, t] : scan.tallies) {
         if (!t.scanned)
             continue;
@@ -28,7 +22,7 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insLayer.bind(4, std::int64_t(t.evaluatedWeight)).bindJudgement(5, t).run();
     }
 
-    Stmt insTarget(m_db, "INSERT INTO scan_targets VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    Stmt insTarget(db, "INSERT INTO scan_targets VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     for (const auto& [target, layers] : scan.targetTallies) {
         for (const auto& [layer, t] : layers) {
             if (!t.scanned)
@@ -37,8 +31,12 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
             insTarget.bind(5, std::int64_t(t.evaluatedWeight)).bindJudgement(6, t).run();
         }
     }
+}
 
-    Stmt insOutcome(m_db,
+/** Per rule what it evaluated, and the identity of every resource the scan saw. */
+void writeOutcomes(sqlite3* db, std::int64_t scanId, const ScanRecord& scan)
+{
+    Stmt insOutcome(db,
         "INSERT INTO rule_results (scan_id, rule, evaluated, failed, not_applicable, exempted, not_observed) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const auto& [rule, o] : scan.outcomes) {
@@ -47,27 +45,18 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insOutcome.bind(7, std::int64_t(o.notObserved)).run();
     }
 
-    Stmt insRes(m_db, "INSERT INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    Stmt insRes(db, "INSERT INTO resources VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const auto& r : scan.resources) {
         insRes.bind(1, scanId).bind(2, r.target).bind(3, toString(r.layer)).bind(4, r.kind).bind(5, r.namespace_);
         insRes.bind(6, r.name).bind(7, r.origin).run();
     }
+}
 
-    // The findings in compact form (a scan's are already; those given as Finding objects are pooled here).
-    FindingTable given;
-    if (scan.table.empty() && !scan.findings.empty())
-        for (const auto& f : scan.findings)
-            given.append(f);
-    const FindingTable& table = scan.table.empty() ? given : scan.table;
-
-    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept), in
-    // the dashboard's default order: row ids then follow it, so the default view of a million findings is a
-    // sequential read, and every other sort keeps it for ties. Plain INSERTs: INSERT OR REPLACE over unique
-    // indexes made SQLite copy every page each row changed into a statement journal on disk first.
-    const FindingLayout layout = layOut(table);
-
+void writeRules(
+    sqlite3* db, std::int64_t scanId, const ScanRecord& scan, const FindingTable& table, const FindingLayout& layout)
+{
     // Rule text once per rule; the findings carry only what differs between them.
-    Stmt insRule(m_db, "INSERT OR IGNORE INTO scan_rules VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Stmt insRule(db, "INSERT OR IGNORE INTO scan_rules VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     std::set<std::uint32_t> rulesWritten;
     for (const std::uint32_t i : layout.byFid) {
         const std::uint32_t ruleId = table.row(i).rule;
@@ -89,22 +78,30 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
         insRule.bind(5, dumpJson(rule ? rule->references : text.references));
         insRule.bind(6, dumpJson(rule ? rule->frameworks : text.frameworks)).run();
     }
+}
+
+void writeTexts(sqlite3* db, std::int64_t scanId, const FindingTable& table, const FindingLayout& layout)
+{
     // Evidence and origin repeat across findings (revision 5): each text once, the rows refer to it by its
     // number in the table's pool.
-    {
-        std::vector<bool> used(table.poolSize());
-        for (const std::uint32_t i : layout.order) {
-            used[table.row(i).evidence] = true;
-            used[table.row(i).origin] = true;
-            if (table.row(i).exemption != FindingTable::kNoText)
-                used[table.row(i).exemption] = true;
-        }
-        Stmt insText(m_db, "INSERT INTO scan_texts VALUES (?1, ?2, ?3)");
-        for (std::uint32_t id = 0; id < used.size(); ++id)
-            if (used[id])
-                insText.bind(1, scanId).bind(2, std::int64_t(id)).bindStatic(3, table.text(id)).run();
+    std::vector<bool> used(table.poolSize());
+    for (const std::uint32_t i : layout.order) {
+        used[table.row(i).evidence] = true;
+        used[table.row(i).origin] = true;
+        if (table.row(i).exemption != FindingTable::kNoText)
+            used[table.row(i).exemption] = true;
     }
-    Stmt insFinding(m_db,
+    Stmt insText(db, "INSERT INTO scan_texts VALUES (?1, ?2, ?3)");
+    for (std::uint32_t id = 0; id < used.size(); ++id)
+        if (used[id])
+            insText.bind(1, scanId).bind(2, std::int64_t(id)).bindStatic(3, table.text(id)).run();
+}
+
+/** The findings in the layout's order; returns the row id of each, by its index in the table. */
+std::vector<std::int64_t> writeFindings(
+    sqlite3* db, std::int64_t scanId, const FindingTable& table, const FindingLayout& layout)
+{
+    Stmt insFinding(db,
         "INSERT INTO findings (scan_id, fid, rule, layer, severity, status, target, kind, namespace, name, container, "
         "message, evidence, origin, rank_rule, rank_resource, rank_target, rank_message, evidence_ref, origin_ref, "
         "exemption_ref, scored) "
@@ -127,8 +124,43 @@ std::int64_t Store::writeScan(const ScanRecord& scan)
             insFinding.bindNull(19);
         insFinding.bind(20, std::int64_t(r.scored ? 1 : 0));
         insFinding.run();
-        rowOf[i] = sqlite3_last_insert_rowid(m_db);
+        rowOf[i] = sqlite3_last_insert_rowid(db);
     }
+    return rowOf;
+}
+
+} // namespace
+
+std::int64_t Store::writeScan(const ScanRecord& scan)
+{
+    Transaction tx(m_db);
+    Stmt insScan(m_db,
+        "INSERT INTO scans(started_at, finished_at, tool_version, run_by, sources, resources, overall_score) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    insScan.bind(1, scan.startedAt).bind(2, scan.finishedAt).bind(3, scan.toolVersion).bind(4, scan.runBy);
+    insScan.bind(5, dumpJson(sourcesToJson(scan.sources))).bind(6, std::int64_t(scan.resources.size()));
+    insScan.bind(7, overallScore(scan.tallies)).run();
+    const std::int64_t scanId = sqlite3_last_insert_rowid(m_db);
+
+    writeTallies(m_db, scanId, scan);
+    writeOutcomes(m_db, scanId, scan);
+
+    // The findings in compact form (a scan's are already; those given as Finding objects are pooled here).
+    FindingTable given;
+    if (scan.table.empty() && !scan.findings.empty())
+        for (const auto& f : scan.findings)
+            given.append(f);
+    const FindingTable& table = scan.table.empty() ? given : scan.table;
+
+    // One finding per fingerprint (the scanner already merged copies; here the last in the record is kept), in
+    // the dashboard's default order: row ids then follow it, so the default view of a million findings is a
+    // sequential read, and every other sort keeps it for ties. Plain INSERTs: INSERT OR REPLACE over unique
+    // indexes made SQLite copy every page each row changed into a statement journal on disk first.
+    const FindingLayout layout = layOut(table);
+
+    writeRules(m_db, scanId, scan, table, layout);
+    writeTexts(m_db, scanId, table, layout);
+    const std::vector<std::int64_t> rowOf = writeFindings(m_db, scanId, table, layout);
     Stmt insFid(m_db, "INSERT INTO finding_fids VALUES (?1, ?2, ?3)");
     for (const std::uint32_t i : layout.byFid)
         insFid.bind(1, scanId).bindStatic(2, table.fid(i)).bind(3, rowOf[i]).run();
