@@ -1,8 +1,8 @@
 #include "widgets/findingspage.h"
-#include "core/jsonutil.h"
 
 #include "core/user.h"
 #include "widgets/cacheworker.h"
+#include "widgets/findingdetail.h"
 #include "widgets/findingsmodel.h"
 #include "widgets/theme.h"
 
@@ -22,7 +22,6 @@
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QShortcut>
 #include <QSignalBlocker>
 #include <QSplitter>
@@ -40,44 +39,6 @@ namespace {
 QString esc(const std::string& s)
 {
     return QString::fromStdString(s).toHtmlEscaped();
-}
-
-/** Only web links open from a finding: a reference from an imported report must not run or open anything else. */
-bool isWebLink(const QUrl& url)
-{
-    return url.isValid() && (url.scheme() == QLatin1String("https") || url.scheme() == QLatin1String("http"))
-        && !url.host().isEmpty();
-}
-
-/**
- * A link for a peer reference where the peer publishes one, or for a reference that is itself a web
- * address. References come from imported reports too: the id is percent-encoded into the URL, the text
- * escaped, and anything that is not a plain id or an http(s) address stays text.
- */
-QString referenceLink(const std::string& ref)
-{
-    const QString r = QString::fromStdString(ref);
-    static const QRegularExpression plainId(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$"));
-    QUrl url;
-    if (plainId.match(r).hasMatch()) {
-        const QString id = QString::fromLatin1(QUrl::toPercentEncoding(r.toLower().remove(QLatin1Char('-'))));
-        if (r.startsWith(QLatin1String("KSV-")) || r.startsWith(QLatin1String("KCV-")))
-            url = QUrl(QStringLiteral("https://avd.aquasec.com/misconfig/") + id);
-        else if (r.startsWith(QLatin1String("C-0")))
-            url = QUrl(QStringLiteral("https://hub.armosec.io/docs/")
-                + QString::fromLatin1(QUrl::toPercentEncoding(r.toLower())));
-        else if (r.startsWith(QLatin1String("CVE-")))
-            url = QUrl(
-                QStringLiteral("https://www.cve.org/CVERecord?id=") + QString::fromLatin1(QUrl::toPercentEncoding(r)));
-        else if (r.startsWith(QLatin1String("PSS-")))
-            url = QUrl(QStringLiteral("https://kubernetes.io/docs/concepts/security/pod-security-standards/"));
-    } else {
-        url = QUrl(r, QUrl::TolerantMode); // quotes and the like are percent-encoded; the scheme decides below
-    }
-    if (!isWebLink(url))
-        return r.toHtmlEscaped();
-    return QStringLiteral("<a href=\"%1\">%2</a>")
-        .arg(QString::fromLatin1(url.toEncoded()).toHtmlEscaped(), r.toHtmlEscaped());
 }
 } // namespace
 
@@ -102,6 +63,30 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     auto* content = new QWidget;
     auto* v = new QVBoxLayout(content);
     v->setContentsMargins(12, 8, 12, 8);
+    v->addLayout(createFilterBar());
+    m_groupChip = new QToolButton;
+    m_groupChip->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_groupChip->setToolTip(tr("Back to the groups"));
+    m_groupChip->hide();
+    connect(m_groupChip, &QToolButton::clicked, this, [this] {
+        m_openGroupSet = false;
+        m_openGroup.clear();
+        refresh();
+    });
+    v->addWidget(m_groupChip, 0, Qt::AlignLeft);
+
+    m_split = new QSplitter(Qt::Vertical);
+    m_split->addWidget(createTables());
+    m_split->addWidget(createDetailPane());
+    m_split->setStretchFactor(0, 3);
+    m_split->setStretchFactor(1, 2);
+    v->addWidget(m_split, 1);
+    m_stack->addWidget(content);
+    connectSignals();
+}
+
+QHBoxLayout* FindingsPage::createFilterBar()
+{
     auto* bar = new QHBoxLayout;
     m_search = new QLineEdit;
     m_search->setPlaceholderText(tr("Search rule, resource, message…  (Ctrl+F)"));
@@ -156,20 +141,11 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     bar->addWidget(m_status);
     bar->addWidget(m_groupBy);
     bar->addWidget(m_count);
-    v->addLayout(bar);
-    m_groupChip = new QToolButton;
-    m_groupChip->setToolButtonStyle(Qt::ToolButtonTextOnly);
-    m_groupChip->setToolTip(tr("Back to the groups"));
-    m_groupChip->hide();
-    connect(m_groupChip, &QToolButton::clicked, this, [this] {
-        m_openGroupSet = false;
-        m_openGroup.clear();
-        refresh();
-    });
-    v->addWidget(m_groupChip, 0, Qt::AlignLeft);
+    return bar;
+}
 
-    auto* split = new QSplitter(Qt::Vertical);
-    m_split = split;
+QWidget* FindingsPage::createTables()
+{
     m_table = new QTableView;
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -204,15 +180,18 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     m_tables = new QStackedWidget;
     m_tables->addWidget(m_table);
     m_tables->addWidget(m_groupsTable);
-    split->addWidget(m_tables);
+    return m_tables;
+}
 
+QWidget* FindingsPage::createDetailPane()
+{
     auto* detail = new QWidget;
     auto* dh = new QHBoxLayout(detail);
     dh->setContentsMargins(0, 0, 0, 0);
     m_detail = new QTextBrowser;
     m_detail->setOpenLinks(false);
     connect(m_detail, &QTextBrowser::anchorClicked, this, [](const QUrl& url) {
-        if (isWebLink(url))
+        if (FindingDetail::isWebLink(url))
             QDesktopServices::openUrl(url);
     });
     auto* right = new QVBoxLayout;
@@ -224,12 +203,11 @@ FindingsPage::FindingsPage(std::optional<Layer> layer, Store* store, QWidget* pa
     right->addWidget(m_accept);
     dh->addWidget(m_detail, 3);
     dh->addLayout(right, 2);
-    split->addWidget(detail);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
-    v->addWidget(split, 1);
-    m_stack->addWidget(content);
+    return detail;
+}
 
+void FindingsPage::connectSignals()
+{
     auto* debounce = new QTimer(this);
     debounce->setSingleShot(true);
     debounce->setInterval(150);
@@ -513,72 +491,24 @@ void FindingsPage::showDetail()
         return;
     }
     m_currentId = f->id;
-    QString html = QStringLiteral("<h3 style='margin:0'><span style='color:%1'>●</span> %2 — %3</h3>")
-                       .arg(theme::severityColor(f->severity).name(), theme::severityTitle(f->severity), esc(f->title));
-    html += QStringLiteral("<p>%1</p>").arg(esc(f->message));
-    html += QStringLiteral("<p><b>Resource</b> %1 &nbsp; <b>Target</b> %2 &nbsp; <b>Rule</b> %3<br><b>Finding id</b> "
-                           "<code>%4</code></p>")
-                .arg(FindingsModel::resourceText(*f).toHtmlEscaped(), esc(f->subject.target), esc(f->rule), esc(f->id));
-    if (!f->evidence.empty()) {
-        html += QStringLiteral("<p><b>Evidence</b></p><table cellspacing='0' cellpadding='2'>");
-        for (const auto& e : f->evidence)
-            html += QStringLiteral("<tr><td><code>%1</code></td><td>= <code>%2</code></td></tr>")
-                        .arg(esc(e.path), esc(e.value.is_null() ? std::string("(not set)") : dumpJson(e.value)));
-        html += QStringLiteral("</table>");
-    }
-    if (!f->origin.empty())
-        html += QStringLiteral("<p><b>Source</b> <code>%1</code></p>").arg(esc(f->origin));
-    if (f->firstSeen > 0) {
-        const std::int64_t at = QDateTime::currentSecsSinceEpoch();
-        const int days = m_model->query().filter.slaDays[std::size_t(f->severity)];
-        QString due;
-        if (days > 0 && f->status == FindingStatus::Open) {
-            const std::int64_t deadline = f->firstSeen + std::int64_t(days) * 86400;
-            const QString date = QDateTime::fromSecsSinceEpoch(deadline).date().toString(Qt::ISODate);
-            due = deadline < at ? QStringLiteral(" &nbsp; <b style='color:%1'>%2</b>")
-                                      .arg(theme::severityColor(Severity::Critical).name(),
-                                          tr("Overdue since %1 (%2 days for %3 findings)")
-                                              .arg(date)
-                                              .arg(days)
-                                              .arg(theme::severityTitle(f->severity).toLower()))
-                                : tr(" &nbsp; <b>Due</b> %1").arg(date);
-        }
-        html += QStringLiteral("<p><b>%1</b> %2 (%3)%4</p>")
-                    .arg(tr("First seen"),
-                        QDateTime::fromSecsSinceEpoch(f->firstSeen).toString(QStringLiteral("yyyy-MM-dd HH:mm")),
-                        FindingsModel::ageText(f->firstSeen, at), due);
-    }
-    QStringList refs;
-    for (const auto& r : f->references)
-        refs << referenceLink(r);
-    html += QStringLiteral("<p><b>References</b> %1</p>").arg(refs.join(QStringLiteral(" · ")));
-    if (f->status == FindingStatus::Exempted)
-        html += QStringLiteral("<p style='color:#666666'><b>%1</b> by %2: %3</p>")
-                    .arg(tr("Exempted"), esc(f->exemption.by), esc(f->exemption.reason));
     // The acceptance in force now, or the last one that ended (expired or revoked), for this finding.
-    const std::int64_t now = QDateTime::currentSecsSinceEpoch();
     std::optional<AcceptedRisk> last;
     for (const auto& risk : m_store->acceptedRisks())
         if (risk.fid == f->id)
             last = risk;
-    if (last) {
-        const bool active = last->activeAt(now);
-        const QString until = last->expiresAt
-            ? tr(" (until %1)").arg(QDateTime::fromSecsSinceEpoch(*last->expiresAt).date().toString(Qt::ISODate))
-            : QString();
-        const QString ended = last->revokedAt ? tr("Risk acceptance revoked")
-            : active                          ? tr("Risk accepted")
-                                              : tr("Risk acceptance expired");
-        html += QStringLiteral("<p style='color:%1'><b>%2</b>: owner %3, %4%5; recorded by %6 on %7</p>")
-                    .arg(active ? QStringLiteral("#666666") : QStringLiteral("#B01E2D"), ended, esc(last->owner),
-                        esc(last->reason), until, esc(last->acceptedBy.empty() ? std::string("?") : last->acceptedBy),
-                        QDateTime::fromSecsSinceEpoch(last->createdAt).date().toString(Qt::ISODate));
-    }
-    m_detail->setHtml(html);
+    const int slaDays = m_model->query().filter.slaDays[std::size_t(f->severity)];
+    m_detail->setHtml(FindingDetail::html(*f, slaDays, last, QDateTime::currentSecsSinceEpoch()));
+    fillChecklist(*f);
+    m_accept->setEnabled(f->status != FindingStatus::Exempted); // an exemption is changed in the policy
+    m_accept->setText(f->status == FindingStatus::Accepted ? tr("Revoke acceptance…") : tr("Accept risk…"));
+    m_filling = false;
+}
 
-    const auto done = m_store->checklist(f->id);
-    for (std::size_t i = 0; i < f->remediation.size(); ++i) {
-        const auto& step = f->remediation[i];
+void FindingsPage::fillChecklist(const Finding& f)
+{
+    const auto done = m_store->checklist(f.id);
+    for (std::size_t i = 0; i < f.remediation.size(); ++i) {
+        const auto& step = f.remediation[i];
         QString text = QStringLiteral("%1. %2").arg(i + 1).arg(QString::fromStdString(step.text));
         auto it = std::find_if(done.begin(), done.end(), [&](const ChecklistEntry& e) { return e.step == int(i); });
         if (it != done.end())
@@ -592,9 +522,6 @@ void FindingsPage::showDetail()
             item->setToolTip(QString::fromStdString(step.snippet));
         m_checklist->addItem(item);
     }
-    m_accept->setEnabled(f->status != FindingStatus::Exempted); // an exemption is changed in the policy
-    m_accept->setText(f->status == FindingStatus::Accepted ? tr("Revoke acceptance…") : tr("Accept risk…"));
-    m_filling = false;
 }
 
 void FindingsPage::acceptRisk()

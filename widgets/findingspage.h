@@ -8,6 +8,7 @@
 #include <optional>
 
 class QComboBox;
+class QHBoxLayout;
 class QSplitter;
 class QStackedWidget;
 class QToolButton;
@@ -67,7 +68,14 @@ Q_SIGNALS:
     void stateChanged();
 
 private:
+    [[nodiscard]] QHBoxLayout* createFilterBar();
+    /** The findings table and the groups table, one shown at a time. */
+    [[nodiscard]] QWidget* createTables();
+    /** The finding's text, its remediation checklist and "Accept risk…". */
+    [[nodiscard]] QWidget* createDetailPane();
+    void connectSignals();
     void showDetail();
+    void fillChecklist(const Finding& f);
     void acceptRisk();
     void copySelection();
     void queryFinished(int rows);
