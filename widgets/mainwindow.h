@@ -81,6 +81,18 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    /** The Scan button and its menu, the target picker, and a running scan's progress and Cancel. */
+    void createToolBar();
+    [[nodiscard]] QMenu* createScanMenu(QWidget* parent);
+    /** The banner, the navigation and one page per area. */
+    void createPages();
+    /** What the overview asks for: a layer, a target, a finding, the overdue findings, a first scan. */
+    void connectOverview();
+    /** F5, and a look every 2 s whether another process changed the cache. */
+    void watchTheCache();
+    /** A scan's start, progress and end in the tool bar, the banner and the pages. */
+    void connectScans();
+    void createMenus();
     void addPage(const QString& id, const QString& title, QWidget* page, Qt::Key key, const QColor& color = {});
     [[nodiscard]] QString pageId(const QWidget* page) const;
     /** The Scan menu's entry for a kind of source: a list to choose from, a folder, or a new connection. */
