@@ -290,10 +290,7 @@ private:
  */
 class ServiceAccountToken final : public PolicyCheck {
 public:
-    ServiceAccountToken(const Rule& rule, const lg::Policy& policy)
-        : PolicyCheck(rule, policy)
-    {
-    }
+    using PolicyCheck::PolicyCheck;
     void observe(const Resource& r) override
     {
         if (r.layer == Layer::Orchestrator && r.data.is_object())

@@ -47,12 +47,14 @@ bool lists(const nlohmann::json& rule, const char* field, std::initializer_list<
 
 /** A check that keeps identities under a policy: its rule, and what of a resource the policy's exemptions read. */
 class PolicyCheck : public CrossCheck {
-protected:
+public:
     PolicyCheck(const Rule& rule, const Policy& policy)
         : m_rule(rule)
         , m_kept(keptFor(policy))
     {
     }
+
+protected:
     const Rule& m_rule;
     KeptMetadata m_kept; ///< what identityOf keeps, for the scan's policy
 };

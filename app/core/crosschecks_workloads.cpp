@@ -27,10 +27,7 @@ namespace {
  */
 class AdmissionControl final : public PolicyCheck {
 public:
-    AdmissionControl(const Rule& rule, const lg::Policy& policy)
-        : PolicyCheck(rule, policy)
-    {
-    }
+    using PolicyCheck::PolicyCheck;
     void observe(const Resource& r) override
     {
         if (r.layer != Layer::Orchestrator || !r.data.is_object())
@@ -133,10 +130,7 @@ private:
  */
 class VulnerabilityReports final : public PolicyCheck {
 public:
-    VulnerabilityReports(const Rule& rule, const lg::Policy& policy)
-        : PolicyCheck(rule, policy)
-    {
-    }
+    using PolicyCheck::PolicyCheck;
     void observe(const Resource& r) override
     {
         if (r.kind == "VulnerabilityReport") {

@@ -82,10 +82,9 @@ std::string readText(const std::string& path)
     }
 }
 
-/** KEY=VALUE lines of an EnvironmentFile (quotes removed), for expanding $DOCKER_OPTS and the like. */
-void readEnvironmentFile(const std::string& path, std::map<std::string, std::string>& env)
+/** Calls `f` with each line of `text`, leading blanks removed. */
+template <typename F> void forEachLine(const std::string& text, F f)
 {
-    const std::string text = readText(path);
     std::size_t start = 0;
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
@@ -94,18 +93,27 @@ void readEnvironmentFile(const std::string& path, std::map<std::string, std::str
         std::string line = text.substr(start, end - start);
         start = end + 1;
         line.erase(0, line.find_first_not_of(" \t"));
+        f(std::move(line));
+    }
+}
+
+/** KEY=VALUE lines of an EnvironmentFile (quotes removed), for expanding $DOCKER_OPTS and the like. */
+void readEnvironmentFile(const std::string& path, std::map<std::string, std::string>& env)
+{
+    const std::string text = readText(path);
+    forEachLine(text, [&](std::string line) {
         if (line.empty() || line[0] == '#')
-            continue;
+            return;
         if (line.starts_with("export "))
             line.erase(0, 7);
         const auto eq = line.find('=');
         if (eq == std::string::npos)
-            continue;
+            return;
         std::string value = line.substr(eq + 1);
         if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
             value = value.substr(1, value.size() - 2);
         env[line.substr(0, eq)] = value;
-    }
+    });
 }
 
 std::string expand(const std::string& word, const std::map<std::string, std::string>& env)
@@ -160,14 +168,7 @@ std::vector<std::string> unitCommandLine(const std::string& root, std::string* f
         // a line that ends in a backslash continues on the next
         for (std::size_t p; (p = text.find("\\\n")) != std::string::npos;)
             text.replace(p, 2, " ");
-        std::size_t start = 0;
-        while (start < text.size()) {
-            std::size_t end = text.find('\n', start);
-            if (end == std::string::npos)
-                end = text.size();
-            std::string line = text.substr(start, end - start);
-            start = end + 1;
-            line.erase(0, line.find_first_not_of(" \t"));
+        forEachLine(text, [&](const std::string& line) {
             if (line.starts_with("ExecStart=")) {
                 execStart = line.substr(10); // an empty ExecStart= resets the list, as systemd does
             } else if (line.starts_with("EnvironmentFile=")) {
@@ -180,7 +181,7 @@ std::vector<std::string> unitCommandLine(const std::string& root, std::string* f
                     if (const auto eq = kv.find('='); eq != std::string::npos)
                         env[kv.substr(0, eq)] = kv.substr(eq + 1);
             }
-        }
+        });
     }
     while (!execStart.empty() && std::string_view("-@+!:").find(execStart[0]) != std::string_view::npos)
         execStart.erase(0, 1); // systemd's prefixes (ignore failure, argv[0], privileges)

@@ -17,15 +17,11 @@ Each request is appended to --log as "METHOD PATH STATUS". The port is written t
 """
 import argparse
 import hashlib
-import http.server
 import json
-import os
 import socket
-import sys
-import threading
 import urllib.parse
 
-from testbed_http import Server, registry_reply
+from testbed_http import LoggedHandler, Server, registry_reply, run, serve
 
 V2 = "application/vnd.docker.distribution.manifest.v2+json"
 REPO = "broken/app"
@@ -55,20 +51,11 @@ CUT_MANIFEST = json.dumps({
 BAD_MANIFEST = b'{\n   "schemaVersion": 2,\n   "mediaType": "' + V2.encode() + b'",\n   "config": {\n      "mediaType": "applic'
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(LoggedHandler):
     server_version = "layerguard-faults-registry/1"
-    log_file = None
-    lock = threading.Lock()
-
-    def log_message(self, *args):
-        pass
 
     def log_request(self, code="-", size="-"):
-        if self.log_file:
-            with self.lock:
-                self.log_file.write(f"{self.command} {self.path} {int(code) if str(code).isdigit() else code}\n")
-                self.log_file.flush()
+        self.log_line(f"{self.command} {self.path} {self.status_of(code)}")
 
     def reply(self, status, body: bytes, content_type="application/json; charset=utf-8", extra=()):
         registry_reply(self, status, body, content_type, extra)
@@ -129,19 +116,8 @@ def main():
     if args.log:
         Handler.log_file = open(args.log, "a")
     server = Server(("127.0.0.1", args.port), Handler)
-    port = server.server_address[1]
-    if args.ready_file:
-        with open(args.ready_file + ".tmp", "w") as f:
-            f.write(f"{port}\n")
-        os.replace(args.ready_file + ".tmp", args.ready_file)
-    print(f"faults registry on http://127.0.0.1:{port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(server, args.ready_file, banner=f"faults registry on http://127.0.0.1:{server.server_address[1]}")
 
 
 if __name__ == "__main__":
-    import signal
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    main()
+    run(main)

@@ -42,12 +42,11 @@ import os
 import re
 import secrets
 import ssl
-import sys
 import threading
 import time
 import urllib.parse
 
-from testbed_http import Server
+from testbed_http import Server, run, serve
 
 FORWARDED = ("Accept", "Authorization", "Content-Type", "Range", "If-None-Match")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authenticate",
@@ -354,19 +353,11 @@ def main():
         front.ports[s.name] = s.server_address[1]
     for s in servers[1:]:
         threading.Thread(target=s.serve_forever, daemon=True).start()
-    if args.ready_file:
-        with open(args.ready_file + ".tmp", "w") as f:
-            f.write(f"{front.ports['front']} {front.ports['redirect']} {front.ports['auth']}\n")
-        os.replace(args.ready_file + ".tmp", args.ready_file)
-    print(f"registry front on https://127.0.0.1:{front.ports['front']} (redirects to https://localhost:"
-          f"{front.ports['redirect']}, realm on https://127.0.0.1:{front.ports['auth']}) for {args.upstream}", flush=True)
-    try:
-        servers[0].serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(servers[0], args.ready_file,
+          f"{front.ports['front']} {front.ports['redirect']} {front.ports['auth']}\n",
+          f"registry front on https://127.0.0.1:{front.ports['front']} (redirects to https://localhost:"
+          f"{front.ports['redirect']}, realm on https://127.0.0.1:{front.ports['auth']}) for {args.upstream}")
 
 
 if __name__ == "__main__":
-    import signal
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    main()
+    run(main)

@@ -16,13 +16,10 @@ authorization says only whether the header came (never its value). The port goes
 """
 import argparse
 import hashlib
-import http.server
 import json
-import sys
-import threading
 import urllib.parse
 
-from testbed_http import Server, registry_reply, write_ready_file
+from testbed_http import LoggedHandler, Server, registry_reply, run, serve
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -62,23 +59,13 @@ REFERRERS = {
 REPOSITORIES = ["a-noref/app", "sbom/app", "signed/app"]
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(LoggedHandler):
     server_version = "layerguard-hostile-registry/1"
     mode = ""
-    log_file = None
-    lock = threading.Lock()
-
-    def log_message(self, *args):
-        pass
 
     def log_request(self, code="-", size="-"):
-        if self.log_file:
-            with self.lock:
-                self.log_file.write(json.dumps({"method": self.command, "path": self.path,
-                                                "status": int(code) if str(code).isdigit() else code,
-                                                "authorization": "Authorization" in self.headers}) + "\n")
-                self.log_file.flush()
+        self.log_line(json.dumps({"method": self.command, "path": self.path, "status": self.status_of(code),
+                                  "authorization": "Authorization" in self.headers}))
 
     def reply(self, status, body: bytes, content_type="application/json", extra=()):
         registry_reply(self, status, body, content_type, extra)
@@ -144,16 +131,8 @@ def main():
     if args.log:
         Handler.log_file = open(args.log, "a")
     server = Server(("127.0.0.1", args.port), Handler)
-    port = server.server_address[1]
-    if args.ready_file:
-        write_ready_file(args.ready_file, f"{port}\n")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(server, args.ready_file)
 
 
 if __name__ == "__main__":
-    import signal
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    main()
+    run(main)

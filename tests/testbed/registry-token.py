@@ -48,12 +48,11 @@ import json
 import os
 import secrets
 import ssl
-import sys
 import threading
 import time
 import urllib.parse
 
-from testbed_http import Server
+from testbed_http import Server, run, serve
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -321,20 +320,8 @@ def main():
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(args.tls_cert, args.tls_key)
     server = Server(("127.0.0.1", args.port), Handler, context)
-    port = server.server_address[1]
-    if args.ready_file:
-        tmp = args.ready_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(f"{port}\n")
-        os.replace(tmp, args.ready_file)
-    print(f"token issuer on https://127.0.0.1:{port}/token", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serve(server, args.ready_file, banner=f"token issuer on https://127.0.0.1:{server.server_address[1]}/token")
 
 
 if __name__ == "__main__":
-    import signal
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    main()
+    run(main)

@@ -1,8 +1,11 @@
 """What the testbed's small HTTP servers share: a threading server (TLS optional) that never prints a traceback,
-a registry-style reply, and the ready file the shell scripts wait for. Imported by the scripts beside it."""
+a quiet handler with a request log, a registry-style reply, the ready file the shell scripts wait for. Imported by the scripts beside it."""
 import http.server
 import os
+import signal
 import ssl
+import sys
+import threading
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -52,3 +55,41 @@ def write_ready_file(path, text):
     with open(path + ".tmp", "w") as f:
         f.write(text)
     os.replace(path + ".tmp", path)
+
+
+class LoggedHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 and silent on stderr; log_line() appends a line to the class's request log, if one is open."""
+    protocol_version = "HTTP/1.1"
+    log_file = None
+    lock = threading.Lock()
+
+    def log_message(self, *args):
+        pass
+
+    def log_line(self, text):
+        if self.log_file:
+            with self.lock:
+                self.log_file.write(text + "\n")
+                self.log_file.flush()
+
+    @staticmethod
+    def status_of(code):
+        return int(code) if str(code).isdigit() else code
+
+
+def serve(server, ready_file=None, ready_text=None, banner=None):
+    """Serves until stopped: the ready file says the port (or ready_text) once the socket listens."""
+    if ready_file:
+        write_ready_file(ready_file, ready_text or f"{server.server_address[1]}\n")
+    if banner:
+        print(banner, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def run(main):
+    """Runs a server script's main, leaving quietly on SIGTERM (how the testbed scripts stop it)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    main()
