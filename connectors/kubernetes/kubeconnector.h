@@ -53,7 +53,6 @@ public:
     [[nodiscard]] const KubeContext& context() const { return m_context; }
 
 private:
-    struct Session;
     KubeContext m_context;
     std::string m_target;
     int m_pageSize;

@@ -3,6 +3,7 @@
 // the connector (and its fuzz target).
 
 #include "connectors/kubernetes/kubeconnector.h"
+#include "core/kubeshape.h"
 
 #include <simdjson.h>
 
@@ -27,5 +28,8 @@ struct KubeListPage {
 void readKubeListPage(simdjson::dom::parser& parser, const std::string& body,
     const std::function<void(const KubeListPage&)>& onPage, const std::function<void(nlohmann::json&&)>& onItem,
     const std::function<bool(simdjson::dom::element)>& skip = {});
+
+/** templateDigest() of an item of `kind` straight from the parsed page; nullopt when it has no pod template. */
+[[nodiscard]] std::optional<TemplateDigest> simdTemplateDigest(simdjson::dom::element item, std::string_view kind);
 
 } // namespace lg
