@@ -15,10 +15,8 @@ mkdir -p "$work/empty"
 "$here/tests/testbed/kube-apiserver.sh" start "$work/srv" --state "$work/empty" --synthetic-pods 50000 \
     --pod-bytes 4400 --synthetic-controllers >/dev/null
 python3 "$here/tests/bench/gen_manifests.py" 600 "$work/m"
-measure() { # label, command...
-    local label=$1
-    shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+# shellcheck source=tests/bench/benchlib.sh
+source "$here/tests/bench/benchlib.sh"
     read -r secs kb <"$work/time"
     printf '%-28s %8s s %8s MB\n' "$label" "$secs" "$((kb / 1024))"
 }

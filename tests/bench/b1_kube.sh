@@ -11,9 +11,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 pods=${1:-50000}
 bytes=${2:-4400}
-build=${3:-$here/build/release}
-[[ -x "$build/app/entry/layerguard" ]] || build=$here/build/dev
-bin="$build/app/entry/layerguard"
+# shellcheck source=tests/bench/benchlib.sh
+source "$here/tests/bench/benchlib.sh"
+bin=$(layerguard_of "${3:-}")
 work=$(mktemp -d)
 cleanup() { "$here/tests/testbed/kube-apiserver.sh" stop "$work/srv" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -24,14 +24,6 @@ controllers=(--synthetic-controllers)
     --pod-bytes "$bytes" "${controllers[@]}" >/dev/null
 kubeconfig="$work/srv/kubeconfig"
 
-measure() { # label, command...
-    local label=$1
-    shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/out" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-    read -r secs kb <"$work/time"
-    printf '%-34s %8s s %8s MB\n' "$label" "$secs" "$((kb / 1024))"
-    eval "${label%% *}_secs=$secs"
-}
 measure "layerguard scan (warm-up)" "$bin" scan --kubeconfig "$kubeconfig" --db "$work/warm.sqlite" --quiet
 measure "layerguard scan" "$bin" scan --kubeconfig "$kubeconfig" --db "$work/c.sqlite" --quiet
 findings=$("$bin" findings --db "$work/c.sqlite" --format csv | tail -n +2 | wc -l)

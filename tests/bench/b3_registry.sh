@@ -5,9 +5,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 images=${1:-1000}
-build=${2:-$here/build/release}
-[[ -x "$build/app/entry/layerguard" ]] || build=$here/build/dev
-bin="$build/app/entry/layerguard"
+# shellcheck source=tests/bench/benchlib.sh
+source "$here/tests/bench/benchlib.sh"
+bin=$(layerguard_of "${2:-}")
 work=$(mktemp -d)
 cleanup() { "$here/tests/testbed/registry.sh" stop "$work/reg" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT

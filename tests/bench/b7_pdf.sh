@@ -3,9 +3,9 @@
 # usage: tests/bench/b7_pdf.sh [BUILD_DIR]   (default build/release, else build/dev)
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
-build=${1:-$here/build/release}
-[[ -x "$build/app/entry/layerguard" ]] || build=$here/build/dev
-bin="$build/app/entry/layerguard"
+# shellcheck source=tests/bench/benchlib.sh
+source "$here/tests/bench/benchlib.sh"
+bin=$(layerguard_of "${1:-}")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python3 "$here/tests/bench/gen_manifests.py" "${LG_B7_PODS:-600}" "$work/m"

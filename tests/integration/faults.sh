@@ -17,9 +17,8 @@ server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 50); do [[ -s $tmp/port ]] && break; sleep 0.1; done
 url="http://127.0.0.1:$(cat "$tmp/port")"
-passed=0
-fail() { echo "FAIL: $*" >&2; echo "$passed passed, 1 failed"; exit 1; }
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
+# shellcheck source=tests/integration/checks.sh
+source "$src/tests/integration/checks.sh"
 db="$tmp/cache.sqlite"
 "$bin" scan --demo --db "$db" --quiet || fail "the baseline demo scan failed"
 scans() { "$bin" history --db "$db" --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }

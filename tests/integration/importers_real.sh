@@ -9,9 +9,8 @@ bin=${2:-$src/build/dev/app/entry/layerguard}
 tmp=$(mktemp -d /tmp/lgimp.XXXX)
 trap 'rm -rf "$tmp"' EXIT
 export QT_QPA_PLATFORM=offscreen
-passed=0
-fail() { echo "FAIL: $*" >&2; echo "$passed passed, 1 failed"; exit 1; }
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
+# shellcheck source=tests/integration/checks.sh
+source "$src/tests/integration/checks.sh"
 
 rc=0
 "$src/tests/testbed/importers.sh" "$tmp/out" >"$tmp/paths" || rc=$?

@@ -19,9 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 t0=$SECONDS
-passed=0
-fail() { echo "FAIL: $*" >&2; echo "$passed passed, 1 failed"; exit 1; }
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
+# shellcheck source=tests/integration/checks.sh
+source "$src/tests/integration/checks.sh"
 
 # A stand-in for dockerd's --metrics-addr endpoint (job "docker"); the real dockerd works the same way.
 cat > "$tmp/docker-metrics.txt" <<'EOF'

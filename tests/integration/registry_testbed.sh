@@ -18,9 +18,8 @@ cleanup() {
 }
 trap cleanup EXIT
 t0=$SECONDS
-passed=0
-fail() { echo "FAIL: $*" >&2; echo "$passed passed, 1 failed"; exit 1; }
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
+# shellcheck source=tests/integration/checks.sh
+source "$src/tests/integration/checks.sh"
 
 OCI=application/vnd.oci.image.manifest.v1+json
 INDEX=application/vnd.oci.image.index.v1+json

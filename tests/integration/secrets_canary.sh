@@ -22,9 +22,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0
-fail() { echo "FAIL: $*" >&2; echo "$passed passed, 1 failed"; exit 1; }
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
+# shellcheck source=tests/integration/checks.sh
+source "$src/tests/integration/checks.sh"
 out="$tmp/out"
 mkdir -p "$out" "$tmp/kube" "$tmp/reg" "$tmp/prom"
 db="$tmp/canary.sqlite"
