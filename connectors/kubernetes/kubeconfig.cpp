@@ -58,6 +58,72 @@ std::string decodeBase64(const nlohmann::json& v, const std::string& field, cons
     return r.decoded.toStdString();
 }
 
+/** A clusters[].cluster entry; `file` is the kubeconfig that holds it (relative paths are relative to it). */
+KubeCluster clusterFrom(
+    const nlohmann::json& cl, const std::string& file, const std::string& clusterName, const std::string& source)
+{
+    KubeCluster cluster;
+    cluster.server = text(cl, "server");
+    if (cluster.server.empty())
+        throw ConnectorError(
+            source, "cluster \"" + clusterName + "\" has no server URL", "add clusters[].cluster.server");
+    cluster.caFile = resolvePath(text(cl, "certificate-authority"), file);
+    cluster.caPem = decodeBase64(member(cl, "certificate-authority-data"), "certificate-authority-data", source);
+    cluster.tlsServerName = text(cl, "tls-server-name");
+    const auto& insecure = member(cl, "insecure-skip-tls-verify");
+    cluster.insecureSkipTlsVerify
+        = insecure.is_boolean() ? insecure.get<bool>() : text(cl, "insecure-skip-tls-verify") == "true";
+    cluster.proxyUrl = text(cl, "proxy-url");
+    return cluster;
+}
+
+/** A users[].user.exec entry: the plugin to run for a credential, refused when kubectl would refuse it. */
+ExecPlugin execPluginFrom(
+    const nlohmann::json& ex, const std::string& file, const std::string& userName, const std::string& source)
+{
+    ExecPlugin p;
+    p.apiVersion = text(ex, "apiVersion");
+    p.command = text(ex, "command");
+    p.installHint = text(ex, "installHint");
+    const auto& pci = member(ex, "provideClusterInfo");
+    p.provideClusterInfo = pci.is_boolean() && pci.get<bool>();
+    p.baseDir = QFileInfo(q(file)).absolutePath().toStdString();
+    for (const auto& a : member(ex, "args"))
+        p.args.push_back(scalarText(a));
+    for (const auto& e : member(ex, "env"))
+        p.env.emplace_back(text(e, "name"), text(e, "value"));
+    if (p.command.empty())
+        throw ConnectorError(
+            source, "user \"" + userName + "\" has an exec plugin without a command", "fix users[].user.exec.command");
+    if (p.apiVersion != "client.authentication.k8s.io/v1" && p.apiVersion != "client.authentication.k8s.io/v1beta1")
+        throw ConnectorError(source, "exec plugin apiVersion \"" + p.apiVersion + "\" is not supported",
+            "use client.authentication.k8s.io/v1 (or v1beta1); v1alpha1 was removed in Kubernetes 1.24");
+    return p;
+}
+
+/** A users[].user entry; `file` is the kubeconfig that holds it. */
+KubeUser userFrom(
+    const nlohmann::json& u, const std::string& file, const std::string& userName, const std::string& source)
+{
+    KubeUser user;
+    user.token = text(u, "token");
+    user.tokenFile = resolvePath(text(u, "tokenFile"), file);
+    user.username = text(u, "username");
+    user.password = text(u, "password");
+    user.clientCertFile = resolvePath(text(u, "client-certificate"), file);
+    user.clientKeyFile = resolvePath(text(u, "client-key"), file);
+    user.clientCertPem = decodeBase64(member(u, "client-certificate-data"), "client-certificate-data", source);
+    user.clientKeyPem = decodeBase64(member(u, "client-key-data"), "client-key-data", source);
+    user.impersonate = text(u, "as");
+    const auto& ap = member(u, "auth-provider");
+    if (ap.is_object())
+        user.authProvider = text(ap, "name", "unnamed");
+    const auto& ex = member(u, "exec");
+    if (ex.is_object())
+        user.exec = execPluginFrom(ex, file, userName, source);
+    return user;
+}
+
 } // namespace
 
 std::string ExecPlugin::display() const
@@ -186,59 +252,10 @@ KubeContext Kubeconfig::resolve(const std::string& wanted) const
         return it->second;
     };
     const Entry& clusterEntry = lookup(m_clusters, "cluster", ctx.clusterName);
-    const auto& cl = clusterEntry.value;
-    KubeCluster& cluster = ctx.cluster;
-    cluster.server = text(cl, "server");
-    if (cluster.server.empty())
-        throw ConnectorError(
-            source, "cluster \"" + ctx.clusterName + "\" has no server URL", "add clusters[].cluster.server");
-    cluster.caFile = resolvePath(text(cl, "certificate-authority"), clusterEntry.file);
-    cluster.caPem = decodeBase64(member(cl, "certificate-authority-data"), "certificate-authority-data", source);
-    cluster.tlsServerName = text(cl, "tls-server-name");
-    const auto& insecure = member(cl, "insecure-skip-tls-verify");
-    cluster.insecureSkipTlsVerify
-        = insecure.is_boolean() ? insecure.get<bool>() : text(cl, "insecure-skip-tls-verify") == "true";
-    cluster.proxyUrl = text(cl, "proxy-url");
-
+    ctx.cluster = clusterFrom(clusterEntry.value, clusterEntry.file, ctx.clusterName, source);
     if (!ctx.userName.empty()) {
         const Entry& userEntry = lookup(m_users, "user", ctx.userName);
-        const auto& u = userEntry.value;
-        const std::string& file = userEntry.file;
-        KubeUser& user = ctx.user;
-        user.token = text(u, "token");
-        user.tokenFile = resolvePath(text(u, "tokenFile"), file);
-        user.username = text(u, "username");
-        user.password = text(u, "password");
-        user.clientCertFile = resolvePath(text(u, "client-certificate"), file);
-        user.clientKeyFile = resolvePath(text(u, "client-key"), file);
-        user.clientCertPem = decodeBase64(member(u, "client-certificate-data"), "client-certificate-data", source);
-        user.clientKeyPem = decodeBase64(member(u, "client-key-data"), "client-key-data", source);
-        user.impersonate = text(u, "as");
-        const auto& ap = member(u, "auth-provider");
-        if (ap.is_object())
-            user.authProvider = text(ap, "name", "unnamed");
-        const auto& ex = member(u, "exec");
-        if (ex.is_object()) {
-            ExecPlugin p;
-            p.apiVersion = text(ex, "apiVersion");
-            p.command = text(ex, "command");
-            p.installHint = text(ex, "installHint");
-            const auto& pci = member(ex, "provideClusterInfo");
-            p.provideClusterInfo = pci.is_boolean() && pci.get<bool>();
-            p.baseDir = QFileInfo(q(file)).absolutePath().toStdString();
-            for (const auto& a : member(ex, "args"))
-                p.args.push_back(scalarText(a));
-            for (const auto& e : member(ex, "env"))
-                p.env.emplace_back(text(e, "name"), text(e, "value"));
-            if (p.command.empty())
-                throw ConnectorError(source, "user \"" + ctx.userName + "\" has an exec plugin without a command",
-                    "fix users[].user.exec.command");
-            if (p.apiVersion != "client.authentication.k8s.io/v1"
-                && p.apiVersion != "client.authentication.k8s.io/v1beta1")
-                throw ConnectorError(source, "exec plugin apiVersion \"" + p.apiVersion + "\" is not supported",
-                    "use client.authentication.k8s.io/v1 (or v1beta1); v1alpha1 was removed in Kubernetes 1.24");
-            user.exec = std::move(p);
-        }
+        ctx.user = userFrom(userEntry.value, userEntry.file, ctx.userName, source);
     }
     return ctx;
 }
@@ -269,6 +286,60 @@ KubeContext inClusterContext(const std::string& saDirIn)
     return ctx;
 }
 
+namespace {
+
+/** KUBERNETES_EXEC_INFO: what the plugin is told of the cluster (only with provideClusterInfo). */
+nlohmann::json execInfo(const ExecPlugin& plugin, const KubeCluster& cluster)
+{
+    nlohmann::json info = { { "apiVersion", plugin.apiVersion }, { "kind", "ExecCredential" },
+        { "spec", { { "interactive", false } } } };
+    if (plugin.provideClusterInfo) {
+        info["spec"]["cluster"] = { { "server", cluster.server } };
+        if (!cluster.tlsServerName.empty())
+            info["spec"]["cluster"]["tls-server-name"] = cluster.tlsServerName;
+        if (cluster.insecureSkipTlsVerify)
+            info["spec"]["cluster"]["insecure-skip-tls-verify"] = true;
+        if (!cluster.caPem.empty())
+            info["spec"]["cluster"]["certificate-authority-data"]
+                = QByteArray::fromStdString(cluster.caPem).toBase64().toStdString();
+    }
+    return info;
+}
+
+/** The plugin's ExecCredential (a token, or a client certificate and key); `what` names the plugin in errors. */
+ExecCredential credentialFrom(
+    const std::string& output, const ExecPlugin& plugin, const std::string& what, const std::string& source)
+{
+    nlohmann::json out = nlohmann::json::parse(output, nullptr, false);
+    if (!out.is_object() || text(out, "kind") != "ExecCredential")
+        throw ConnectorError(
+            source, what + " did not print an ExecCredential object", "check the plugin's version and its output");
+    if (text(out, "apiVersion") != plugin.apiVersion)
+        throw ConnectorError(source,
+            what + " answered apiVersion \"" + text(out, "apiVersion") + "\" but the kubeconfig asks for "
+                + plugin.apiVersion,
+            "set users[].user.exec.apiVersion to what the plugin speaks");
+    const auto& status = member(out, "status");
+    ExecCredential cred;
+    cred.token = text(status, "token");
+    cred.clientCertPem = text(status, "clientCertificateData");
+    cred.clientKeyPem = text(status, "clientKeyData");
+    if (cred.token.empty() && (cred.clientCertPem.empty() || cred.clientKeyPem.empty()))
+        throw ConnectorError(source, what + " returned neither a token nor a client certificate and key",
+            "check the plugin's output (status.token or status.clientCertificateData/clientKeyData)");
+    const std::string exp = text(status, "expirationTimestamp");
+    if (!exp.empty()) {
+        const QDateTime t = QDateTime::fromString(q(exp), Qt::ISODateWithMs);
+        if (!t.isValid())
+            throw ConnectorError(source, what + " returned an unreadable expirationTimestamp \"" + exp + "\"",
+                "the plugin must give an RFC 3339 time");
+        cred.expiresAt = t.toSecsSinceEpoch();
+    }
+    return cred;
+}
+
+} // namespace
+
 ExecCredential ExecCredentialProvider::get(const ExecPlugin& plugin, const KubeCluster& cluster,
     const std::string& source, bool forceRefresh, const std::function<void(const std::string&)>& notice)
 {
@@ -298,19 +369,7 @@ ExecCredential ExecCredentialProvider::get(const ExecPlugin& plugin, const KubeC
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     for (const auto& [k, v] : plugin.env)
         env.insert(q(k), q(v));
-    nlohmann::json info = { { "apiVersion", plugin.apiVersion }, { "kind", "ExecCredential" },
-        { "spec", { { "interactive", false } } } };
-    if (plugin.provideClusterInfo) {
-        info["spec"]["cluster"] = { { "server", cluster.server } };
-        if (!cluster.tlsServerName.empty())
-            info["spec"]["cluster"]["tls-server-name"] = cluster.tlsServerName;
-        if (cluster.insecureSkipTlsVerify)
-            info["spec"]["cluster"]["insecure-skip-tls-verify"] = true;
-        if (!cluster.caPem.empty())
-            info["spec"]["cluster"]["certificate-authority-data"]
-                = QByteArray::fromStdString(cluster.caPem).toBase64().toStdString();
-    }
-    env.insert(QStringLiteral("KUBERNETES_EXEC_INFO"), q(dumpJson(info)));
+    env.insert(QStringLiteral("KUBERNETES_EXEC_INFO"), q(dumpJson(execInfo(plugin, cluster))));
     proc.setProcessEnvironment(env);
     proc.setProgram(program);
     QStringList args;
@@ -337,31 +396,7 @@ ExecCredential ExecCredentialProvider::get(const ExecPlugin& plugin, const KubeC
             what + " failed with exit code " + std::to_string(proc.exitCode())
                 + (err.empty() ? std::string() : ": " + err),
             "run the command by hand; it usually needs a fresh login with the cloud provider's CLI");
-    nlohmann::json out = nlohmann::json::parse(proc.readAllStandardOutput().toStdString(), nullptr, false);
-    if (!out.is_object() || text(out, "kind") != "ExecCredential")
-        throw ConnectorError(
-            source, what + " did not print an ExecCredential object", "check the plugin's version and its output");
-    if (text(out, "apiVersion") != plugin.apiVersion)
-        throw ConnectorError(source,
-            what + " answered apiVersion \"" + text(out, "apiVersion") + "\" but the kubeconfig asks for "
-                + plugin.apiVersion,
-            "set users[].user.exec.apiVersion to what the plugin speaks");
-    const auto& status = member(out, "status");
-    ExecCredential cred;
-    cred.token = text(status, "token");
-    cred.clientCertPem = text(status, "clientCertificateData");
-    cred.clientKeyPem = text(status, "clientKeyData");
-    if (cred.token.empty() && (cred.clientCertPem.empty() || cred.clientKeyPem.empty()))
-        throw ConnectorError(source, what + " returned neither a token nor a client certificate and key",
-            "check the plugin's output (status.token or status.clientCertificateData/clientKeyData)");
-    const std::string exp = text(status, "expirationTimestamp");
-    if (!exp.empty()) {
-        const QDateTime t = QDateTime::fromString(q(exp), Qt::ISODateWithMs);
-        if (!t.isValid())
-            throw ConnectorError(source, what + " returned an unreadable expirationTimestamp \"" + exp + "\"",
-                "the plugin must give an RFC 3339 time");
-        cred.expiresAt = t.toSecsSinceEpoch();
-    }
+    const ExecCredential cred = credentialFrom(proc.readAllStandardOutput().toStdString(), plugin, what, source);
     cache[key] = cred;
     return cred;
 }
