@@ -26,6 +26,24 @@ TargetSecret TargetSecret::fromJson(const std::string& json)
     return s;
 }
 
+SourceKind::SourceKind(std::string id_, std::string title_, std::string description_, std::vector<Layer> layers_)
+    : id(std::move(id_))
+    , title(std::move(title_))
+    , description(std::move(description_))
+    , layers(std::move(layers_))
+{
+}
+
+SourceField reportPathsField(std::string flag, std::string help)
+{
+    return { .key = "paths",
+        .flag = std::move(flag),
+        .valueName = "PATH",
+        .help = std::move(help),
+        .input = FieldInput::List,
+        .selects = true };
+}
+
 const SourceField* SourceKind::field(std::string_view key) const
 {
     for (const auto& f : fields)

@@ -82,6 +82,10 @@ struct SourceContext {
  * and the Connections dialog are generated from these.
  */
 struct SourceKind {
+    SourceKind() = default;
+    /** What every kind has: its id, title, one-line description and the layers it reads. */
+    SourceKind(std::string id, std::string title, std::string description, std::vector<Layer> layers);
+
     std::string id; ///< "docker"; the saved connection's kind and Connector::kind()
     std::string title; ///< "Docker engine"
     std::string description; ///< one line: what it reads
@@ -120,6 +124,8 @@ void addSourceKind(SourceKind kind);
 
 /** The `--ca-file` setting several network sources share (one flag on the command line); `hint` is the dialog's. */
 [[nodiscard]] SourceField caFileField(std::string hint);
+/** The `paths` setting of a source that reads report files or folders of them (repeatable). */
+[[nodiscard]] SourceField reportPathsField(std::string flag, std::string help);
 /** The one value of a field, or empty. */
 [[nodiscard]] std::string firstValue(const SourceValues& values, const std::string& key);
 /** "path" made absolute; empty stays empty. */

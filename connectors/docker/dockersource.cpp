@@ -5,11 +5,9 @@ namespace lg {
 
 SourceKind dockerSource()
 {
-    SourceKind k;
-    k.id = "docker";
-    k.title = "Docker engine";
-    k.description = "A Docker engine's containers, images and daemon settings (CIS Docker sections 2, 4 and 5).";
-    k.layers = { Layer::Runtime, Layer::Image };
+    SourceKind k("docker", "Docker engine",
+        "A Docker engine's containers, images and daemon settings (CIS Docker sections 2, 4 and 5).",
+        { Layer::Runtime, Layer::Image });
     k.fields = {
         { .key = "url",
             .flag = "docker",

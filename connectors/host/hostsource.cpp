@@ -5,11 +5,8 @@ namespace lg {
 
 SourceKind hostSource()
 {
-    SourceKind k;
-    k.id = "host";
-    k.title = "This host";
-    k.description = "This machine, read from /: CIS Docker sections 1 and 3, daemon.json, kernel.";
-    k.layers = { Layer::Host, Layer::Runtime };
+    SourceKind k("host", "This host", "This machine, read from /: CIS Docker sections 1 and 3, daemon.json, kernel.",
+        { Layer::Host, Layer::Runtime });
     k.fields = {
         { .key = "host",
             .flag = "host",

@@ -5,19 +5,13 @@ namespace lg {
 
 SourceKind importSource()
 {
-    SourceKind k;
-    k.id = "import";
-    k.title = "Reports of other tools";
-    k.description = "Results of OpenSCAP, Lynis, kube-bench, docker-bench-security, Kubescape, Trivy or Grype.";
-    k.layers = { Layer::Host, Layer::Image, Layer::Runtime, Layer::Registry, Layer::Orchestrator };
+    SourceKind k("import", "Reports of other tools",
+        "Results of OpenSCAP, Lynis, kube-bench, docker-bench-security, Kubescape, Trivy or Grype.",
+        { Layer::Host, Layer::Image, Layer::Runtime, Layer::Registry, Layer::Orchestrator });
     k.savable = false;
-    k.fields = { { .key = "paths",
-        .flag = "import",
-        .valueName = "PATH",
-        .help = "Results of another tool, or a folder of them (repeatable): OpenSCAP XCCDF/ARF, Lynis report.dat, "
-                "kube-bench, docker-bench-security or Kubescape JSON, Trivy or Grype JSON.",
-        .input = FieldInput::List,
-        .selects = true } };
+    k.fields = { reportPathsField("import",
+        "Results of another tool, or a folder of them (repeatable): OpenSCAP XCCDF/ARF, Lynis report.dat, "
+        "kube-bench, docker-bench-security or Kubescape JSON, Trivy or Grype JSON.") };
     k.create = [](const nlohmann::json& c, const SourceContext& ctx) -> std::unique_ptr<Connector> {
         // Next to one other source, the results join its target: the same resource is then one finding.
         std::string target = ctx.target;

@@ -8,11 +8,9 @@ namespace lg {
 
 SourceKind manifestsSource()
 {
-    SourceKind k;
-    k.id = "manifests";
-    k.title = "Manifests folder";
-    k.description = "Kubernetes YAML on disk, judged as the cluster would admit it (Pod Security Standards).";
-    k.layers = { Layer::Orchestrator };
+    SourceKind k("manifests", "Manifests folder",
+        "Kubernetes YAML on disk, judged as the cluster would admit it (Pod Security Standards).",
+        { Layer::Orchestrator });
     k.fields = {
         { .key = "path",
             .flag = "manifests",

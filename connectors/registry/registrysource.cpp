@@ -8,12 +8,10 @@ namespace lg {
 // Long by nature: a declaration, one entry per setting the source takes.
 SourceKind registrySource()
 {
-    SourceKind k;
-    k.id = "registry";
-    k.title = "Registry";
-    k.description = "An OCI registry's repositories, tags and image configs (transport, anonymous access, "
-                    "signatures, re-pointed tags).";
-    k.layers = { Layer::Registry, Layer::Image };
+    SourceKind k("registry", "Registry",
+        "An OCI registry's repositories, tags and image configs (transport, anonymous access, "
+        "signatures, re-pointed tags).",
+        { Layer::Registry, Layer::Image });
     k.fields = {
         { .key = "url",
             .flag = "registry",

@@ -59,11 +59,7 @@ private:
 
 SourceKind podmanSource()
 {
-    SourceKind k;
-    k.id = "podman";
-    k.title = "Podman containers";
-    k.description = "Containers from `podman inspect --all` output.";
-    k.layers = { Layer::Runtime };
+    SourceKind k("podman", "Podman containers", "Containers from `podman inspect --all` output.", { Layer::Runtime });
     k.fields = { { .key = "inspect",
         .flag = "podman-inspect",
         .valueName = "FILE",
