@@ -3,6 +3,7 @@
 #include "core/scoring.h"
 #include "widgets/cacheworker.h"
 #include "widgets/findingsmodel.h"
+#include "widgets/layertile.h"
 #include "widgets/theme.h"
 
 #include <QChart>
@@ -10,12 +11,10 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeAxis>
-#include <QFrame>
 #include <QGridLayout>
 #include <QLabel>
 #include <QLineSeries>
 #include <QListWidget>
-#include <QMouseEvent>
 #include <QPainter>
 #include <QPushButton>
 #include <QStackedLayout>
@@ -23,120 +22,40 @@
 #include <QValueAxis>
 
 #include <algorithm>
-#include <functional>
 #include <iterator>
 #include <limits>
 #include <numeric>
 
 namespace lg {
 
-/** One layer: score, band, change since the previous scan, open counts; "not scanned" when so. */
-class LayerTile : public QFrame {
-public:
-    LayerTile(Layer layer, QWidget* parent)
-        : QFrame(parent)
-        , m_layer(layer)
-    {
-        setFrameShape(QFrame::StyledPanel);
-        setMinimumSize(170, 118);
-        setFocusPolicy(Qt::StrongFocus);
-        setCursor(Qt::PointingHandCursor);
-        setAccessibleName(theme::layerTitle(layer));
-    }
-    void set(std::optional<int> score, bool scanned, std::optional<int> delta, const LayerTally& t)
-    {
-        m_score = score;
-        m_scanned = scanned;
-        m_delta = delta;
-        m_tally = t;
-        setToolTip(scanned ? tr("%1 layer: open findings and score of the latest scan. Click to see them.")
-                                 .arg(theme::layerTitle(m_layer))
-                           : theme::layerHint(m_layer));
-        update();
-    }
-    std::function<void(Layer)> onActivate;
-    [[nodiscard]] const LayerTally& tally() const { return m_tally; }
-    [[nodiscard]] bool scanned() const { return m_scanned; }
-
-protected:
-    void paintEvent(QPaintEvent* e) override
-    {
-        QFrame::paintEvent(e);
-        QPainter p(this);
-        p.setRenderHint(QPainter::Antialiasing);
-        const QRect r = rect().adjusted(12, 10, -12, -10);
-        p.fillRect(QRect(0, 0, 4, height()), theme::layerColor(m_layer));
-        QFont f = font();
-        f.setBold(true);
-        p.setFont(f);
-        p.setPen(palette().color(QPalette::WindowText));
-        p.drawText(r, Qt::AlignLeft | Qt::AlignTop, theme::layerTitle(m_layer));
-        if (hasFocus()) {
-            p.setPen(QPen(palette().color(QPalette::Highlight), 2));
-            p.drawRect(rect().adjusted(1, 1, -1, -1));
-        }
-        if (!m_scanned) {
-            f.setBold(false);
-            p.setFont(f);
-            p.setPen(palette().color(QPalette::PlaceholderText));
-            p.drawText(r.adjusted(0, 30, 0, 0), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, tr("Not scanned"));
-            return;
-        }
-        QFont big = font();
-        big.setPointSizeF(font().pointSizeF() * 2.4);
-        big.setBold(true);
-        p.setFont(big);
-        p.setPen(theme::scoreColor(m_score));
-        const QString scoreText = m_score ? QString::number(*m_score) : QStringLiteral("—");
-        p.drawText(r.adjusted(0, 20, 0, 0), Qt::AlignLeft | Qt::AlignTop, scoreText);
-        const int scoreWidth = QFontMetrics(big).horizontalAdvance(scoreText);
-        f.setBold(false);
-        p.setFont(f);
-        p.setPen(palette().color(QPalette::WindowText));
-        QString band = m_score       ? QString::fromLatin1(scoreBand(*m_score))
-            : m_tally.evaluated == 0 ? tr("not observed: no check had data")
-                                     : tr("no score");
-        if (m_delta && *m_delta != 0)
-            band += QStringLiteral("  %1%2")
-                        .arg(*m_delta > 0 ? QStringLiteral("▲") : QStringLiteral("▼"))
-                        .arg(std::abs(*m_delta));
-        p.drawText(r.adjusted(scoreWidth + 8, 34, 0, 0), Qt::AlignLeft | Qt::AlignTop, band);
-        int x = r.left();
-        const int y = r.bottom() - QFontMetrics(f).height();
-        for (Severity s : { Severity::Critical, Severity::High, Severity::Medium, Severity::Low }) {
-            const int n = m_tally.openBySeverity[std::size_t(s)];
-            const QString text = QStringLiteral("%1%2").arg(n).arg(theme::severityTitle(s).left(1).toLower());
-            p.setPen(n > 0 ? theme::severityColor(s) : palette().color(QPalette::PlaceholderText));
-            p.drawText(QPoint(x, y + QFontMetrics(f).ascent()), text);
-            x += QFontMetrics(f).horizontalAdvance(text) + 10;
-        }
-    }
-    void mouseReleaseEvent(QMouseEvent*) override
-    {
-        if (onActivate)
-            onActivate(m_layer);
-    }
-    void keyPressEvent(QKeyEvent* e) override
-    {
-        if ((e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter || e->key() == Qt::Key_Space) && onActivate)
-            onActivate(m_layer);
-        else
-            QFrame::keyPressEvent(e);
-    }
-
-private:
-    Layer m_layer;
-    std::optional<int> m_score;
-    bool m_scanned = false;
-    std::optional<int> m_delta;
-    LayerTally m_tally;
-};
-
 OverviewPage::OverviewPage(QWidget* parent)
     : QWidget(parent)
 {
     m_stack = new QStackedLayout(this);
+    m_stack->addWidget(createEmptyState());
 
+    auto* content = new QWidget;
+    auto* v = new QVBoxLayout(content);
+    v->setContentsMargins(16, 12, 16, 12);
+    v->setSpacing(10);
+    addHeader(v);
+    auto* tiles = new QHBoxLayout;
+    for (Layer l : kAllLayers) {
+        auto* tile = new LayerTile(l, content);
+        tile->onActivate = [this](Layer layer) { Q_EMIT layerActivated(layer); };
+        tiles->addWidget(tile);
+        m_tiles.push_back(tile);
+    }
+    v->addLayout(tiles);
+    addTrend(v);
+    m_worker = new CacheWorker(this);
+    m_lifecycleWorker = new CacheWorker(this);
+    v->addLayout(createLists(), 1);
+    m_stack->addWidget(content);
+}
+
+QWidget* OverviewPage::createEmptyState()
+{
     // Empty state: what to do first.
     auto* empty = new QWidget;
     auto* ev = new QVBoxLayout(empty);
@@ -160,12 +79,11 @@ OverviewPage::OverviewPage(QWidget* parent)
     ev->addWidget(text);
     ev->addLayout(buttons);
     ev->addStretch();
-    m_stack->addWidget(empty);
+    return empty;
+}
 
-    auto* content = new QWidget;
-    auto* v = new QVBoxLayout(content);
-    v->setContentsMargins(16, 12, 16, 12);
-    v->setSpacing(10);
+void OverviewPage::addHeader(QVBoxLayout* v)
+{
     auto* header = new QHBoxLayout;
     m_posture = new QLabel;
     m_posture->setTextFormat(Qt::RichText);
@@ -182,16 +100,10 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_lifecycle->setAccessibleName(tr("Overdue findings and time to remediate"));
     connect(m_lifecycle, &QLabel::linkActivated, this, [this] { Q_EMIT overdueActivated(); });
     v->addWidget(m_lifecycle);
+}
 
-    auto* tiles = new QHBoxLayout;
-    for (Layer l : kAllLayers) {
-        auto* tile = new LayerTile(l, content);
-        tile->onActivate = [this](Layer layer) { Q_EMIT layerActivated(layer); };
-        tiles->addWidget(tile);
-        m_tiles.push_back(tile);
-    }
-    v->addLayout(tiles);
-
+void OverviewPage::addTrend(QVBoxLayout* v)
+{
     auto* trendBar = new QHBoxLayout;
     auto* trendTitle
         = new QLabel(tr("<b>Risk trend</b> per layer (score, higher is better; the estate after each scan)"));
@@ -218,9 +130,10 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_chart->setRenderHint(QPainter::Antialiasing);
     m_chart->setMinimumHeight(220);
     v->addWidget(m_chart, 2);
-    m_worker = new CacheWorker(this);
-    m_lifecycleWorker = new CacheWorker(this);
+}
 
+QGridLayout* OverviewPage::createLists()
+{
     auto* bottom = new QGridLayout;
     m_targetsTitle = new QLabel(tr("<b>Targets</b>"));
     m_targets = new QListWidget;
@@ -250,8 +163,7 @@ OverviewPage::OverviewPage(QWidget* parent)
     bottom->setColumnStretch(0, 2);
     bottom->setColumnStretch(1, 3);
     bottom->setColumnStretch(2, 3);
-    v->addLayout(bottom, 1);
-    m_stack->addWidget(content);
+    return bottom;
 }
 
 void OverviewPage::refresh(const Store& store)
@@ -267,7 +179,21 @@ void OverviewPage::refresh(const Store& store)
     m_stack->setCurrentIndex(1);
     m_points = store.estateHistory(m_target);
     const EstatePoint* before = m_points.size() > 1 ? &m_points[m_points.size() - 2] : nullptr;
+    showPosture(estate, before);
+    showCounts(estate);
+    showTiles(estate, before);
+    showTargets(estate);
+    buildTrend();
+    m_storePath = store.path();
+    m_parts.clear();
+    for (const auto& t : estate.targets)
+        m_parts.emplace_back(t.scanId, t.target);
+    loadLifecycle();
+    loadFindings(estate, now);
+}
 
+void OverviewPage::showPosture(const EstatePosture& estate, const EstatePoint* before)
+{
     const auto overall = estate.score;
     m_posture->setText(
         QStringLiteral("<span style='font-size:26pt; font-weight:600; color:%1'>%2</span>")
@@ -293,7 +219,10 @@ void OverviewPage::refresh(const Store& store)
     if (stale > 0)
         detail += tr(" · %n stale", nullptr, stale);
     m_postureDetail->setText(detail);
+}
 
+void OverviewPage::showCounts(const EstatePosture& estate)
+{
     std::array<int, 5> total {};
     for (const auto& ls : estate.layers)
         for (std::size_t i = 0; i < 5; ++i)
@@ -306,7 +235,10 @@ void OverviewPage::refresh(const Store& store)
                      .arg(theme::severityTitle(s).toLower());
     }
     m_counts->setText(parts.join(QStringLiteral(" &nbsp; ")));
+}
 
+void OverviewPage::showTiles(const EstatePosture& estate, const EstatePoint* before)
+{
     for (std::size_t i = 0; i < kAllLayers.size(); ++i) {
         const Layer l = kAllLayers[i];
         auto it
@@ -321,7 +253,10 @@ void OverviewPage::refresh(const Store& store)
                 delta = *it->score - pit->second;
         m_tiles[i]->set(it->score, true, delta, it->tally);
     }
+}
 
+void OverviewPage::showTargets(const EstatePosture& estate)
+{
     // One row per target: its score, when it was scanned, stale since when.
     m_targets->clear();
     m_targetsTitle->setText(m_target.empty() ? tr("<b>Targets</b> (the latest scan of each)") : tr("<b>Target</b>"));
@@ -342,13 +277,10 @@ void OverviewPage::refresh(const Store& store)
                             : QString()));
         m_targets->addItem(item);
     }
-    buildTrend();
-    m_storePath = store.path();
-    m_parts.clear();
-    for (const auto& t : estate.targets)
-        m_parts.emplace_back(t.scanId, t.target);
-    loadLifecycle();
+}
 
+void OverviewPage::loadFindings(const EstatePosture& estate, std::int64_t now)
+{
     // Top risks and changes read findings: in the background, so a million-finding scan never blocks. Each target
     // is compared with its own previous scan: scanning one target never "resolves" another's findings.
     struct Part {
@@ -364,7 +296,7 @@ void OverviewPage::refresh(const Store& store)
         Changes changes;
     };
     m_worker->run<Side>(
-        store.path(),
+        m_storePath,
         [partsToRead, now](const Store& reader, const std::atomic<bool>&) {
             Side side;
             for (const auto& p : partsToRead) {

@@ -4,10 +4,12 @@
 
 #include <QWidget>
 
+class QGridLayout;
 class QLabel;
 class QListWidget;
 class QStackedLayout;
 class QPushButton;
+class QVBoxLayout;
 
 class QChartView;
 class QComboBox;
@@ -58,6 +60,20 @@ Q_SIGNALS:
     void scanManifestsRequested();
 
 private:
+    /** What to do first, while the cache holds no scan. */
+    [[nodiscard]] QWidget* createEmptyState();
+    /** The score with its band and change, the open counts, and the overdue and time-to-remediate line. */
+    void addHeader(QVBoxLayout* v);
+    /** The trend's title, range and chart. */
+    void addTrend(QVBoxLayout* v);
+    /** Targets, top risks and changes side by side. */
+    [[nodiscard]] QGridLayout* createLists();
+    void showPosture(const EstatePosture& estate, const EstatePoint* before);
+    void showCounts(const EstatePosture& estate);
+    void showTiles(const EstatePosture& estate, const EstatePoint* before);
+    void showTargets(const EstatePosture& estate);
+    /** Top risks and the changes since each target's previous scan, in the background. */
+    void loadFindings(const EstatePosture& estate, std::int64_t now);
     void buildTrend();
     /** Overdue findings now and the mean time to remediate over the trend's range, in the background. */
     void loadLifecycle();
