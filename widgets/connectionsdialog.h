@@ -15,6 +15,7 @@ class QLineEdit;
 class QListWidget;
 class QPushButton;
 class QStackedWidget;
+class QVBoxLayout;
 
 namespace lg {
 
@@ -58,6 +59,15 @@ private:
         qint64 ms = 0;
         QString message;
     };
+    /** The saved connections with New and Remove. */
+    [[nodiscard]] QVBoxLayout* createListColumn();
+    /** Name, kind, the kind's form, the status line and Test, Save, Scan now, Close. */
+    [[nodiscard]] QVBoxLayout* createFormColumn();
+    /**
+     * The kind picks its form, the list its connection, a finished test says how it went: connected once both
+     * columns exist (adding the kinds to the combo box already moves its current index).
+     */
+    void connectSignals();
     void fillList();
     void load(const SavedTarget& t);
     void kindChanged();
