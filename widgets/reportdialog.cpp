@@ -64,7 +64,35 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
     , m_save(new QPushButton(tr("&Save as…"), this))
 {
     setWindowTitle(scanId == 0 ? tr("Export report of the estate") : tr("Export report of scan %1").arg(scanId));
+    auto* left = createFrameworkColumn();
+    auto* right = createPreviewColumn();
 
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    buttons->addButton(m_save, QDialogButtonBox::AcceptRole);
+    m_save->setEnabled(false);
+    disconnect(buttons, &QDialogButtonBox::accepted, nullptr, nullptr);
+    connect(m_save, &QPushButton::clicked, this, &ReportDialog::chooseAndSave);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto* columns = new QHBoxLayout;
+    columns->addLayout(left);
+    columns->addLayout(right, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(columns, 1);
+    layout->addWidget(buttons);
+
+    m_pool.setMaxThreadCount(1);
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(300);
+    connect(m_debounce, &QTimer::timeout, this, &ReportDialog::renderPreview);
+    if (!m_dir.isValid())
+        m_status->setText(tr("Cannot create a temporary folder for the preview: %1").arg(m_dir.errorString()));
+    else
+        renderPreview();
+}
+
+QVBoxLayout* ReportDialog::createFrameworkColumn()
+{
     auto* frameworks = new QGroupBox(tr("Framework sections"), this);
     auto* fwLayout = new QVBoxLayout(frameworks);
     for (const auto& fw : allFrameworks()) {
@@ -87,7 +115,11 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
     left->addWidget(frameworks);
     left->addWidget(hint);
     left->addStretch();
+    return left;
+}
 
+QVBoxLayout* ReportDialog::createPreviewColumn()
+{
     m_view->setDocument(m_document);
     m_view->setPageMode(QPdfView::PageMode::MultiPage);
     m_view->setZoomMode(QPdfView::ZoomMode::FitToWidth);
@@ -125,29 +157,7 @@ ReportDialog::ReportDialog(std::string cachePath, std::int64_t scanId, QWidget* 
     auto* right = new QVBoxLayout;
     right->addLayout(bar);
     right->addWidget(m_view, 1);
-
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
-    buttons->addButton(m_save, QDialogButtonBox::AcceptRole);
-    m_save->setEnabled(false);
-    disconnect(buttons, &QDialogButtonBox::accepted, nullptr, nullptr);
-    connect(m_save, &QPushButton::clicked, this, &ReportDialog::chooseAndSave);
-    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-
-    auto* columns = new QHBoxLayout;
-    columns->addLayout(left);
-    columns->addLayout(right, 1);
-    auto* layout = new QVBoxLayout(this);
-    layout->addLayout(columns, 1);
-    layout->addWidget(buttons);
-
-    m_pool.setMaxThreadCount(1);
-    m_debounce->setSingleShot(true);
-    m_debounce->setInterval(300);
-    connect(m_debounce, &QTimer::timeout, this, &ReportDialog::renderPreview);
-    if (!m_dir.isValid())
-        m_status->setText(tr("Cannot create a temporary folder for the preview: %1").arg(m_dir.errorString()));
-    else
-        renderPreview();
+    return right;
 }
 
 ReportDialog::~ReportDialog()

@@ -16,6 +16,7 @@ class QPdfView;
 class QPushButton;
 class QSpinBox;
 class QTimer;
+class QVBoxLayout;
 
 namespace lg {
 
@@ -43,6 +44,10 @@ Q_SIGNALS:
     void previewFailed(const QString& message);
 
 private:
+    /** A box per framework section, ticked, and a word on the formats. */
+    [[nodiscard]] QVBoxLayout* createFrameworkColumn();
+    /** The PDF view with its page number and zoom. */
+    [[nodiscard]] QVBoxLayout* createPreviewColumn();
     void renderPreview();
     void chooseAndSave();
 
