@@ -41,6 +41,9 @@ Q_SIGNALS:
     void finished(qint64 scanId, const QStringList& errors, bool cancelled);
 
 private:
+    /** Emits `progress` on the GUI thread unless the scan `job` has ended or another one started. */
+    void showProgress(quint64 job, const Progress& p);
+
     QString m_cachePath;
     std::shared_ptr<CancelToken> m_cancel;
     quint64 m_job = 0;
