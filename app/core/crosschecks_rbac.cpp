@@ -252,10 +252,10 @@ public:
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
             return;
         std::string prefix;
-        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
-        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
-        if (!spec.is_object())
+        const nlohmann::json* podSpecOf = podSpec(r.data, r.kind, &prefix);
+        if (!podSpecOf)
             return;
+        const auto& spec = *podSpecOf;
         Pod p;
         p.stub = identityOf(r, kept);
         p.ns = ns;

@@ -326,10 +326,10 @@ public:
         if (m_allowed.empty() || r.layer != Layer::Orchestrator || !r.data.is_object() || !isWorkloadKind(r.kind))
             return;
         std::string prefix;
-        const nlohmann::json* tmpl = podTemplate(r.data, r.kind, &prefix);
-        const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
-        if (!spec.is_object())
+        const nlohmann::json* podSpecOf = podSpec(r.data, r.kind, &prefix);
+        if (!podSpecOf)
             return;
+        const auto& spec = *podSpecOf;
         const Resource stub = identityOf(r, m_kept);
         for (const char* list : { "initContainers", "containers", "ephemeralContainers" }) {
             const auto& containers = member(spec, list);

@@ -101,6 +101,11 @@ const nlohmann::json* podTemplate(const nlohmann::json& data, std::string_view k
     return objectMember(objectMember(&data, "spec"), "template");
 }
 
+const nlohmann::json* podSpec(const nlohmann::json& data, std::string_view kind, std::string* prefix)
+{
+    return objectMember(podTemplate(data, kind, prefix), "spec");
+}
+
 std::optional<int> kubernetesMinor(std::string_view version)
 {
     if (!version.empty() && (version[0] == 'v' || version[0] == 'V'))

@@ -21,6 +21,9 @@ namespace lg {
 [[nodiscard]] const nlohmann::json* podTemplate(
     const nlohmann::json& data, std::string_view kind, std::string* prefix = nullptr);
 
+/** The pod spec inside a workload's template (an object), with its template's path in `prefix`; nullptr when none. */
+[[nodiscard]] const nlohmann::json* podSpec(const nlohmann::json& data, std::string_view kind, std::string* prefix);
+
 /**
  * The newest Kubernetes minor whose Pod Security Admission behaviour the PSS rules know (1.37: its two new
  * safe sysctls). A newer cluster is judged as this one, as PSA itself clamps a newer version to its newest.
