@@ -3,6 +3,7 @@
 #include "connectors/host/hostconnector.h"
 #include "scan/scanner.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QTemporaryDir>
@@ -27,6 +28,8 @@ private Q_SLOTS:
     void dockerdFlagsCountAndWin();
     void systemdUnitFlagsWhenDockerdIsNotRunning();
     void dockerdTlsFilesAreJudged();
+    void kernelSeriesEndOnTheirProjectedDate_data();
+    void kernelSeriesEndOnTheirProjectedDate();
 
 private:
     static void write(const QString& path, const QByteArray& text, int mode = 0644)
@@ -230,6 +233,57 @@ void TestHost::dockerdTlsFilesAreJudged()
             LG_COMPARE(f.evidence.at(0).value, nlohmann::json({ "deploy", "ci-runner" }));
     // Owned by whoever runs the test: the owner rules fire unless that is root.
     QCOMPARE(lg::test::fired(o, "LG-HOST-OWNER-DOCKER-TLS-CA"), ::getuid() != 0);
+}
+
+void TestHost::kernelSeriesEndOnTheirProjectedDate_data()
+{
+    QTest::addColumn<QString>("release");
+    QTest::addColumn<QString>("scannedOn");
+    QTest::addColumn<bool>("pastItsEnd");
+    // kernel.org's longterm table: 5.10 and 5.15 until December 2026, 6.1 and 6.6 until December 2027; a series is
+    // past its end from the last day of that month.
+    QTest::newRow("5.10 in December 2026") << "5.10.226"
+                                           << "2026-12-30" << false;
+    QTest::newRow("5.10 on the month's last day") << "5.10.226"
+                                                  << "2026-12-31" << true;
+    QTest::newRow("5.15 the day after") << "5.15.170"
+                                        << "2027-01-01" << true;
+    QTest::newRow("6.6 a year later") << "6.6.30"
+                                      << "2027-01-01" << false;
+    QTest::newRow("5.4 past December 2025") << "5.4.284"
+                                            << "2026-01-01" << true;
+    QTest::newRow("older than every longterm series") << "3.10.108"
+                                                      << "2020-01-01" << true;
+    QTest::newRow("a stable series has no date") << "6.8.12"
+                                                 << "2027-01-01" << false;
+    QTest::newRow("a distribution kernel is its vendor's") << "5.4.0-200-generic"
+                                                           << "2027-01-01" << false;
+}
+
+void TestHost::kernelSeriesEndOnTheirProjectedDate()
+{
+    QFETCH(QString, release);
+    QFETCH(QString, scannedOn);
+    QFETCH(bool, pastItsEnd);
+    QFile fixture(QStringLiteral(LG_TEST_DATA "/rules/host/LG-HOST-KERNEL-EOL/fail/4-19.json"));
+    QVERIFY(fixture.open(QIODevice::ReadOnly));
+    auto snapshot = nlohmann::json::parse(fixture.readAll().toStdString());
+    snapshot["resources"][0]["data"]["kernel"]["release"] = release.toStdString();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("host.json"));
+    write(path, QByteArray::fromStdString(snapshot.dump()));
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<HostConnector>("/", "test-host", path.toStdString()));
+    static const RuleCatalog catalog = RuleCatalog::builtin();
+    ScanSettings settings;
+    const std::int64_t at
+        = QDateTime(QDate::fromString(scannedOn, Qt::ISODate), QTime(12, 0), Qt::UTC).toSecsSinceEpoch();
+    settings.clock = [at] { return at; };
+    Scanner scanner(catalog, settings);
+    CancelToken cancel { false };
+    const auto o = scanner.run(sources, nullptr, cancel, {});
+    QVERIFY(!o.anySourceFailed());
+    LG_COMPARE(o.record.outcomes.at("LG-HOST-KERNEL-EOL").failed, pastItsEnd ? 1 : 0);
 }
 
 QTEST_GUILESS_MAIN(TestHost)
