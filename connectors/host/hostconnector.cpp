@@ -154,6 +154,123 @@ bool ruleMentions(const std::string& rules, const std::string& path)
     return false;
 }
 
+/** Docker's files as fileInfo() sees them; `installed`: the engine's binary, configuration folder or socket exists. */
+nlohmann::json dockerFileInfos(const std::string& root, bool& installed)
+{
+    nlohmann::json files = nlohmann::json::object();
+    for (const auto& path : dockerFiles()) {
+        auto info = fileInfo(root, path);
+        if (info["exists"].get<bool>()
+            && (path == "/usr/bin/dockerd" || path == "/etc/docker" || path == "/var/run/docker.sock"))
+            installed = true;
+        files[path] = std::move(info);
+    }
+    return files;
+}
+
+/** Registry certificates (CIS 3.7 / 3.8): every file below /etc/docker/certs.d. */
+nlohmann::json registryCertificates(const std::string& root)
+{
+    nlohmann::json certs = nlohmann::json::array();
+    const std::string certRoot = (root == "/" ? std::string() : root) + "/etc/docker/certs.d";
+    QDir certDir(QString::fromStdString(certRoot));
+    if (certDir.exists()) {
+        for (const auto& sub : certDir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            for (const auto& f : QDir(sub.absoluteFilePath()).entryInfoList(QDir::Files)) {
+                const std::string rel
+                    = "/etc/docker/certs.d/" + sub.fileName().toStdString() + "/" + f.fileName().toStdString();
+                certs.push_back(fileInfo(root, rel));
+            }
+        }
+    }
+    return certs;
+}
+
+/** For each of Docker's files (but the socket): whether it exists and an audit rule watches it. */
+nlohmann::json auditCoverage(const std::string& root, nlohmann::json& files, bool& readable)
+{
+    const std::string rules = readAuditRules(root, &readable);
+    nlohmann::json audit = nlohmann::json::object();
+    for (const auto& path : dockerFiles()) {
+        if (path == "/var/run/docker.sock")
+            continue;
+        audit[path] = { { "exists", files[path]["exists"] }, { "audited", ruleMentions(rules, path) } };
+    }
+    return audit;
+}
+
+/** Is Docker's data root its own mount point (CIS 1.1.1)? */
+bool dataRootSeparate(const std::string& root)
+{
+    bool separatePartition = false;
+    QFile mounts(QString::fromStdString((root == "/" ? std::string() : root) + "/proc/mounts"));
+    if (mounts.open(QIODevice::ReadOnly)) {
+        while (!mounts.atEnd()) {
+            const auto fields = QString::fromUtf8(mounts.readLine()).split(QLatin1Char(' '));
+            if (fields.size() > 1 && fields[1] == QLatin1String("/var/lib/docker"))
+                separatePartition = true;
+        }
+    }
+    return separatePartition;
+}
+
+/**
+ * Members of the docker group (CIS 1.1.2): each can run anything as root through the engine. Null when
+ * /etc/group cannot be read.
+ */
+nlohmann::json dockerGroupMembers(const std::string& root)
+{
+    nlohmann::json dockerGroup = nullptr;
+    try {
+        const std::string groups = readRegularFile((root == "/" ? std::string() : root) + "/etc/group", 4u << 20);
+        dockerGroup = nlohmann::json::array();
+        std::size_t pos = 0;
+        while (pos < groups.size()) {
+            const std::size_t end = std::min(groups.find('\n', pos), groups.size());
+            const std::string line = groups.substr(pos, end - pos);
+            pos = end + 1;
+            if (!line.starts_with("docker:"))
+                continue;
+            const std::size_t members = line.rfind(':');
+            std::size_t at = members + 1;
+            while (at < line.size()) {
+                const std::size_t comma = std::min(line.find(',', at), line.size());
+                if (comma > at)
+                    dockerGroup.push_back(line.substr(at, comma - at));
+                at = comma + 1;
+            }
+        }
+    } catch (const std::exception&) {
+        dockerGroup = nullptr; // unreadable: not observed
+    }
+    return dockerGroup;
+}
+
+/** daemon.json and dockerd's own flags, the flag winning (as docker-bench reads them), and the TLS files named. */
+void addDaemonResources(const std::string& root, const std::string& hostname, nlohmann::json& resources)
+{
+    const DockerDaemonConfig daemon = readDockerDaemonConfig(root);
+    // The TLS CA, certificate and key dockerd is configured with (CIS 3.9-3.14: their owner and mode).
+    for (const auto& [key, role] :
+        { std::pair { "tlscacert", "ca" }, std::pair { "tlscert", "cert" }, std::pair { "tlskey", "key" } }) {
+        const auto it = daemon.config.find(key);
+        if (it == daemon.config.end() || !it->is_string() || it->get<std::string>().empty()
+            || it->get<std::string>().front() != '/')
+            continue;
+        auto info = fileInfo(root, it->get<std::string>());
+        if (!info["exists"].get<bool>())
+            continue;
+        info["dockerTls"] = role;
+        resources.push_back(
+            { { "kind", "HostFile" }, { "layer", "host" }, { "name", info["path"] }, { "data", std::move(info) } });
+    }
+    resources.push_back({ { "kind", "DockerDaemonConfig" }, { "layer", "runtime" }, { "name", "daemon.json" },
+        { "data",
+            { { "metadata", { { "name", hostname } } }, { "source", daemon.file }, { "readable", daemon.fileReadable },
+                { "valid", daemon.fileValid }, { "config", daemon.config }, { "configSources", daemon.sources },
+                { "commandLine", daemon.commandLine }, { "commandLineFrom", daemon.commandLineFrom } } } });
+}
+
 } // namespace
 
 std::string HostConnector::identity() const
@@ -186,74 +303,13 @@ nlohmann::json HostConnector::readLive() const
     ::uname(&uts);
     const std::string hostname = QSysInfo::machineHostName().toStdString();
 
-    nlohmann::json files = nlohmann::json::object();
     bool dockerInstalled = false;
-    for (const auto& path : dockerFiles()) {
-        auto info = fileInfo(m_root, path);
-        if (info["exists"].get<bool>()
-            && (path == "/usr/bin/dockerd" || path == "/etc/docker" || path == "/var/run/docker.sock"))
-            dockerInstalled = true;
-        files[path] = std::move(info);
-    }
-    // Registry certificates (CIS 3.7 / 3.8): every file below /etc/docker/certs.d.
-    nlohmann::json certs = nlohmann::json::array();
-    const std::string certRoot = (m_root == "/" ? std::string() : m_root) + "/etc/docker/certs.d";
-    QDir certDir(QString::fromStdString(certRoot));
-    if (certDir.exists()) {
-        for (const auto& sub : certDir.entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-            for (const auto& f : QDir(sub.absoluteFilePath()).entryInfoList(QDir::Files)) {
-                const std::string rel
-                    = "/etc/docker/certs.d/" + sub.fileName().toStdString() + "/" + f.fileName().toStdString();
-                certs.push_back(fileInfo(m_root, rel));
-            }
-        }
-    }
-
+    nlohmann::json files = dockerFileInfos(m_root, dockerInstalled);
+    nlohmann::json certs = registryCertificates(m_root);
     bool auditReadable = false;
-    const std::string rules = readAuditRules(m_root, &auditReadable);
-    nlohmann::json audit = nlohmann::json::object();
-    for (const auto& path : dockerFiles()) {
-        if (path == "/var/run/docker.sock")
-            continue;
-        audit[path] = { { "exists", files[path]["exists"] }, { "audited", ruleMentions(rules, path) } };
-    }
-
-    // Is Docker's data root its own mount point (CIS 1.1.1)?
-    bool separatePartition = false;
-    QFile mounts(QString::fromStdString((m_root == "/" ? std::string() : m_root) + "/proc/mounts"));
-    if (mounts.open(QIODevice::ReadOnly)) {
-        while (!mounts.atEnd()) {
-            const auto fields = QString::fromUtf8(mounts.readLine()).split(QLatin1Char(' '));
-            if (fields.size() > 1 && fields[1] == QLatin1String("/var/lib/docker"))
-                separatePartition = true;
-        }
-    }
-
-    // Members of the docker group (CIS 1.1.2): each can run anything as root through the engine. Null when
-    // /etc/group cannot be read.
-    nlohmann::json dockerGroup = nullptr;
-    try {
-        const std::string groups = readRegularFile((m_root == "/" ? std::string() : m_root) + "/etc/group", 4u << 20);
-        dockerGroup = nlohmann::json::array();
-        std::size_t pos = 0;
-        while (pos < groups.size()) {
-            const std::size_t end = std::min(groups.find('\n', pos), groups.size());
-            const std::string line = groups.substr(pos, end - pos);
-            pos = end + 1;
-            if (!line.starts_with("docker:"))
-                continue;
-            const std::size_t members = line.rfind(':');
-            std::size_t at = members + 1;
-            while (at < line.size()) {
-                const std::size_t comma = std::min(line.find(',', at), line.size());
-                if (comma > at)
-                    dockerGroup.push_back(line.substr(at, comma - at));
-                at = comma + 1;
-            }
-        }
-    } catch (const std::exception&) {
-        dockerGroup = nullptr; // unreadable: not observed
-    }
+    const nlohmann::json audit = auditCoverage(m_root, files, auditReadable);
+    const bool separatePartition = dataRootSeparate(m_root);
+    const nlohmann::json dockerGroup = dockerGroupMembers(m_root);
 
     nlohmann::json host { { "metadata", { { "name", hostname } } },
         { "os",
@@ -275,31 +331,8 @@ nlohmann::json HostConnector::readLive() const
     for (auto& info : certs)
         resources.push_back(
             { { "kind", "HostFile" }, { "layer", "host" }, { "name", info["path"] }, { "data", info } });
-
-    if (dockerInstalled) {
-        // daemon.json and dockerd's own flags, the flag winning (as docker-bench reads them).
-        const DockerDaemonConfig daemon = readDockerDaemonConfig(m_root);
-        // The TLS CA, certificate and key dockerd is configured with (CIS 3.9-3.14: their owner and mode).
-        for (const auto& [key, role] :
-            { std::pair { "tlscacert", "ca" }, std::pair { "tlscert", "cert" }, std::pair { "tlskey", "key" } }) {
-            const auto it = daemon.config.find(key);
-            if (it == daemon.config.end() || !it->is_string() || it->get<std::string>().empty()
-                || it->get<std::string>().front() != '/')
-                continue;
-            auto info = fileInfo(m_root, it->get<std::string>());
-            if (!info["exists"].get<bool>())
-                continue;
-            info["dockerTls"] = role;
-            resources.push_back(
-                { { "kind", "HostFile" }, { "layer", "host" }, { "name", info["path"] }, { "data", std::move(info) } });
-        }
-        resources.push_back({ { "kind", "DockerDaemonConfig" }, { "layer", "runtime" }, { "name", "daemon.json" },
-            { "data",
-                { { "metadata", { { "name", hostname } } }, { "source", daemon.file },
-                    { "readable", daemon.fileReadable }, { "valid", daemon.fileValid }, { "config", daemon.config },
-                    { "configSources", daemon.sources }, { "commandLine", daemon.commandLine },
-                    { "commandLineFrom", daemon.commandLineFrom } } } });
-    }
+    if (dockerInstalled)
+        addDaemonResources(m_root, hostname, resources);
     return { { "resources", resources } };
 }
 
