@@ -123,6 +123,156 @@ std::string percent(int part, int whole)
     o << std::fixed << (whole ? 100.0 * part / whole : 0.0) << " %";
     return o.str();
 }
+
+/** What the files beside the test say (LG_MAPPING, LG_ACCEPTED_DIFFERENCES, LG_NOT_COMPARED). */
+struct Expectations {
+    std::map<std::string, std::vector<std::string>> mapping; ///< peer check -> Layerguard rules
+    std::map<std::string, std::string> reasons; ///< check|input -> reason, for differences kept on purpose
+    std::set<std::string> notCompared; ///< cited peer checks whose cases cannot be compared offline, with a reason
+};
+
+Expectations readExpectations()
+{
+    Expectations e;
+    readTsv(qEnvironmentVariable("LG_MAPPING"), [&](const QStringList& cols) {
+        if (cols.size() < 2)
+            return;
+        for (const auto& r : cols[1].split(QLatin1Char(','), Qt::SkipEmptyParts))
+            e.mapping[s(cols[0])].push_back(s(r.trimmed()));
+    });
+    readTsv(qEnvironmentVariable("LG_ACCEPTED_DIFFERENCES"), [&](const QStringList& cols) {
+        if (cols.size() >= 5 && !cols[4].trimmed().isEmpty())
+            e.reasons[s(cols[1]) + "|" + s(cols[2])] = s(cols[4]);
+    });
+    readTsv(qEnvironmentVariable("LG_NOT_COMPARED"), [&](const QStringList& cols) {
+        if (cols.size() >= 2 && !cols[1].trimmed().isEmpty())
+            e.notCompared.insert(s(cols[0]));
+    });
+    return e;
+}
+
+/** "<rule> cites <peer check>" for every peer check a rule cites that has cases but is neither mapped nor excused. */
+QStringList uncomparedCitations(const RuleCatalog& catalog, const std::vector<Case>& cases, const Expectations& e)
+{
+    std::set<std::string> withCases, kubescapeControlsMapped, kubescapeControlsWithCases;
+    for (const auto& c : cases) {
+        withCases.insert(c.check);
+        for (const auto& control : c.controls) {
+            kubescapeControlsWithCases.insert(control);
+            if (e.mapping.count(c.check))
+                kubescapeControlsMapped.insert(control);
+        }
+    }
+    QStringList unmapped;
+    for (const auto& rule : catalog.rules()) {
+        for (const auto& ref : rule.references) {
+            const bool kubescape = ref.starts_with("C-0");
+            const bool peer
+                = kubescape || ref.starts_with("polaris:") || ref.starts_with("KSV-") || ref.starts_with("KCV-");
+            if (!peer || e.notCompared.count(ref))
+                continue;
+            const bool compared = kubescape
+                ? kubescapeControlsMapped.count(ref) > 0 || !kubescapeControlsWithCases.count(ref)
+                : e.mapping.count(ref) > 0 || !withCases.count(ref);
+            if (!compared)
+                unmapped << QString::fromStdString(rule.id + " cites " + ref);
+        }
+    }
+    unmapped.removeDuplicates();
+    return unmapped;
+}
+
+/** The mapped cases compared: tallies per check and per corpus, and the differences. */
+struct Comparison {
+    std::map<std::string, Tally> perCheck, perCorpus;
+    std::map<std::string, int> comparedPerCheck;
+    std::vector<std::string> unexplained; ///< differences without a reason, one line each
+    std::set<std::string> usedReasons;
+};
+
+/** Scans a case's input as one source, under the case's policy if it has one. */
+ScanOutcome scanCase(Scanner& scanner, const RuleCatalog& catalog, const QString& root, const Case& c)
+{
+    std::vector<std::unique_ptr<Connector>> sources;
+    sources.push_back(std::make_unique<ManifestsConnector>(s(root) + "/" + c.input, "conformance"));
+    CancelToken cancel { false };
+    ScanSettings withPolicy;
+    if (!c.policy.is_null())
+        withPolicy.policy = Policy::fromJson(c.policy);
+    return c.policy.is_null() ? scanner.run(sources, nullptr, cancel, {})
+                              : Scanner(catalog, withPolicy).run(sources, nullptr, cancel, {});
+}
+
+/** A difference as the report lists it: the case, what the peer expects and what Layerguard did. */
+std::string difference(const Case& c, const ScanOutcome& outcome, const std::set<std::string>& fired)
+{
+    std::string seen;
+    for (const auto& o : fired)
+        seen += (seen.empty() ? "" : ",") + o;
+    std::string expected;
+    for (const auto& o : c.objects)
+        expected += (expected.empty() ? "" : ",") + o;
+    return c.check + "\t" + c.input + "\tpeer " + (c.expectFail ? "fails " + expected : "passes") + "; Layerguard "
+        + (outcome.anySourceFailed() ? "error: " + outcome.sources[0].error
+                                     : (fired.empty() ? std::string("passes") : "fails " + seen));
+}
+
+Comparison compare(
+    const RuleCatalog& catalog, const QString& root, const std::vector<Case>& cases, const Expectations& e)
+{
+    Comparison out;
+    Scanner scanner(catalog, {});
+    for (const auto& c : cases) {
+        const auto it = e.mapping.find(c.check);
+        if (it == e.mapping.end())
+            continue;
+        const auto outcome = scanCase(scanner, catalog, root, c);
+        std::set<std::string> fired;
+        for (const auto& f : outcome.record.findings)
+            if (std::find(it->second.begin(), it->second.end(), f.rule) != it->second.end())
+                fired.insert(f.subject.kind + "/" + f.subject.name);
+        bool agree = !outcome.anySourceFailed() && fired.empty() != c.expectFail;
+        // Kubescape names the objects it fails: the same objects, not only the same verdict.
+        if (agree && c.expectFail && !c.objects.empty())
+            agree = fired == c.objects;
+        ++out.comparedPerCheck[c.check];
+        for (auto* t : { &out.perCheck[c.corpus + " " + c.check], &out.perCorpus[c.corpus], &out.perCorpus["all"] }) {
+            ++t->total;
+            if (agree)
+                ++t->agree;
+        }
+        if (agree)
+            continue;
+        const auto reason = e.reasons.find(c.check + "|" + c.input);
+        if (reason != e.reasons.end()) {
+            out.usedReasons.insert(reason->first);
+            for (auto* t : { &out.perCheck[c.corpus + " " + c.check], &out.perCorpus[c.corpus], &out.perCorpus["all"] })
+                ++t->explained;
+            continue;
+        }
+        out.unexplained.push_back(difference(c, outcome, fired));
+    }
+    return out;
+}
+
+std::string report(const Comparison& result, const std::map<std::string, std::string>& reasons, int configured)
+{
+    std::ostringstream report;
+    report << "\nconformance per peer check: strict agreement (+ explained differences) / cases\n";
+    for (const auto& [check, t] : result.perCheck)
+        report << "  " << check << ": " << t.agree << " (+" << t.explained << ") / " << t.total << "\n";
+    report << "per corpus, strict and explained:\n";
+    for (const auto& [corpus, t] : result.perCorpus)
+        report << "  " << corpus << ": " << t.agree << " / " << t.total << " strict " << percent(t.agree, t.total)
+               << ", explained " << percent(t.agree + t.explained, t.total) << "\n";
+    report << "Kubescape cases that configure their rule (data.json), not compared: " << configured << "\n";
+    for (const auto& d : result.unexplained)
+        report << "  UNEXPLAINED\t" << d << "\n";
+    for (const auto& [key, why] : reasons)
+        if (!result.usedReasons.count(key))
+            report << "  STALE REASON (the case now agrees, or is not mapped)\t" << key << "\n";
+    return report.str();
+}
 } // namespace
 
 void TestConformance::corpora()
@@ -134,26 +284,8 @@ void TestConformance::corpora()
             QFAIL("the peer corpora (../shared/corpora) are missing: conformance must be measured under CI");
         QSKIP("peer corpora not found (../shared/corpora); conformance not measured");
     }
-    // peer check -> Layerguard rules
-    std::map<std::string, std::vector<std::string>> mapping;
-    readTsv(qEnvironmentVariable("LG_MAPPING"), [&](const QStringList& cols) {
-        if (cols.size() < 2)
-            return;
-        for (const auto& r : cols[1].split(QLatin1Char(','), Qt::SkipEmptyParts))
-            mapping[s(cols[0])].push_back(s(r.trimmed()));
-    });
-    // input -> reason, for differences kept on purpose
-    std::map<std::string, std::string> reasons;
-    readTsv(qEnvironmentVariable("LG_ACCEPTED_DIFFERENCES"), [&](const QStringList& cols) {
-        if (cols.size() >= 5 && !cols[4].trimmed().isEmpty())
-            reasons[s(cols[1]) + "|" + s(cols[2])] = s(cols[4]);
-    });
-    // cited peer checks whose cases cannot be compared offline, with the reason
-    std::set<std::string> notCompared;
-    readTsv(qEnvironmentVariable("LG_NOT_COMPARED"), [&](const QStringList& cols) {
-        if (cols.size() >= 2 && !cols[1].trimmed().isEmpty())
-            notCompared.insert(s(cols[0]));
-    });
+    const Expectations expectations = readExpectations();
+    const auto& mapping = expectations.mapping;
     QVERIFY(!mapping.empty());
     const RuleCatalog catalog = RuleCatalog::builtin();
     for (const auto& [peer, rules] : mapping)
@@ -165,115 +297,26 @@ void TestConformance::corpora()
     QVERIFY(cases.size() > 1500);
 
     // Every peer check a rule cites is compared on the peer's cases (or listed, with a reason, as not comparable).
-    std::set<std::string> withCases, kubescapeControlsMapped, kubescapeControlsWithCases;
-    for (const auto& c : cases) {
-        withCases.insert(c.check);
-        for (const auto& control : c.controls) {
-            kubescapeControlsWithCases.insert(control);
-            if (mapping.count(c.check))
-                kubescapeControlsMapped.insert(control);
-        }
-    }
-    QStringList unmapped;
-    for (const auto& rule : catalog.rules()) {
-        for (const auto& ref : rule.references) {
-            const bool kubescape = ref.starts_with("C-0");
-            const bool peer
-                = kubescape || ref.starts_with("polaris:") || ref.starts_with("KSV-") || ref.starts_with("KCV-");
-            if (!peer || notCompared.count(ref))
-                continue;
-            const bool compared = kubescape
-                ? kubescapeControlsMapped.count(ref) > 0 || !kubescapeControlsWithCases.count(ref)
-                : mapping.count(ref) > 0 || !withCases.count(ref);
-            if (!compared)
-                unmapped << QString::fromStdString(rule.id + " cites " + ref);
-        }
-    }
-    unmapped.removeDuplicates();
+    const QStringList unmapped = uncomparedCitations(catalog, cases, expectations);
     QVERIFY2(unmapped.isEmpty(),
         qPrintable(QStringLiteral("cited peer checks that mapping.tsv does not compare (map them, or say in "
                                   "not-compared.tsv why they cannot be): ")
             + unmapped.join(QStringLiteral("; "))));
 
-    std::map<std::string, Tally> perCheck, perCorpus;
-    std::map<std::string, int> comparedPerCheck;
-    std::vector<std::string> unexplained;
-    std::set<std::string> usedReasons;
-    Scanner scanner(catalog, {});
-    for (const auto& c : cases) {
-        const auto it = mapping.find(c.check);
-        if (it == mapping.end())
-            continue;
-        std::vector<std::unique_ptr<Connector>> sources;
-        sources.push_back(std::make_unique<ManifestsConnector>(s(root) + "/" + c.input, "conformance"));
-        CancelToken cancel { false };
-        ScanSettings withPolicy;
-        if (!c.policy.is_null())
-            withPolicy.policy = Policy::fromJson(c.policy);
-        const auto outcome = c.policy.is_null() ? scanner.run(sources, nullptr, cancel, {})
-                                                : Scanner(catalog, withPolicy).run(sources, nullptr, cancel, {});
-        std::set<std::string> fired;
-        for (const auto& f : outcome.record.findings)
-            if (std::find(it->second.begin(), it->second.end(), f.rule) != it->second.end())
-                fired.insert(f.subject.kind + "/" + f.subject.name);
-        bool agree = !outcome.anySourceFailed() && fired.empty() != c.expectFail;
-        // Kubescape names the objects it fails: the same objects, not only the same verdict.
-        if (agree && c.expectFail && !c.objects.empty())
-            agree = fired == c.objects;
-        ++comparedPerCheck[c.check];
-        for (auto* t : { &perCheck[c.corpus + " " + c.check], &perCorpus[c.corpus], &perCorpus["all"] }) {
-            ++t->total;
-            if (agree)
-                ++t->agree;
-        }
-        if (agree)
-            continue;
-        const auto reason = reasons.find(c.check + "|" + c.input);
-        if (reason != reasons.end()) {
-            usedReasons.insert(reason->first);
-            for (auto* t : { &perCheck[c.corpus + " " + c.check], &perCorpus[c.corpus], &perCorpus["all"] })
-                ++t->explained;
-            continue;
-        }
-        std::string seen;
-        for (const auto& o : fired)
-            seen += (seen.empty() ? "" : ",") + o;
-        std::string expected;
-        for (const auto& o : c.objects)
-            expected += (expected.empty() ? "" : ",") + o;
-        unexplained.push_back(c.check + "\t" + c.input + "\tpeer " + (c.expectFail ? "fails " + expected : "passes")
-            + "; Layerguard "
-            + (outcome.anySourceFailed() ? "error: " + outcome.sources[0].error
-                                         : (fired.empty() ? std::string("passes") : "fails " + seen)));
-    }
-
-    std::ostringstream report;
-    report << "\nconformance per peer check: strict agreement (+ explained differences) / cases\n";
-    for (const auto& [check, t] : perCheck)
-        report << "  " << check << ": " << t.agree << " (+" << t.explained << ") / " << t.total << "\n";
-    report << "per corpus, strict and explained:\n";
-    for (const auto& [corpus, t] : perCorpus)
-        report << "  " << corpus << ": " << t.agree << " / " << t.total << " strict " << percent(t.agree, t.total)
-               << ", explained " << percent(t.agree + t.explained, t.total) << "\n";
-    report << "Kubescape cases that configure their rule (data.json), not compared: " << configured << "\n";
-    for (const auto& d : unexplained)
-        report << "  UNEXPLAINED\t" << d << "\n";
-    for (const auto& [key, why] : reasons)
-        if (!usedReasons.count(key))
-            report << "  STALE REASON (the case now agrees, or is not mapped)\t" << key << "\n";
-    qInfo().noquote() << QString::fromStdString(report.str());
+    Comparison result = compare(catalog, root, cases, expectations);
+    qInfo().noquote() << QString::fromStdString(report(result, expectations.reasons, configured));
 
     QStringList empty;
     for (const auto& [check, rules] : mapping)
-        if (!comparedPerCheck.count(check))
+        if (!result.comparedPerCheck.count(check))
             empty << QString::fromStdString(check);
     QVERIFY2(empty.isEmpty(),
         qPrintable(QStringLiteral("mapped peer checks with no case compared: ") + empty.join(QStringLiteral(", "))));
-    const Tally all = perCorpus["all"];
+    const Tally all = result.perCorpus["all"];
     QVERIFY(all.total > 0);
-    QVERIFY2(unexplained.empty(),
-        qPrintable(
-            QStringLiteral("%1 differences without a reason in accepted-differences.tsv").arg(unexplained.size())));
+    QVERIFY2(result.unexplained.empty(),
+        qPrintable(QStringLiteral("%1 differences without a reason in accepted-differences.tsv")
+                       .arg(result.unexplained.size())));
     const double strict = 100.0 * all.agree / all.total;
     const double threshold = qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN") > 0
         ? qEnvironmentVariableIntValue("LG_CONFORMANCE_MIN")
