@@ -124,6 +124,7 @@ void TestPredicate::envValueIsMaskedByItsName()
     QCOMPARE(ev.at(0).value.get<std::string>(), std::string(kMasked));
 }
 
+// Long by nature: a data table, one row per operator behaviour.
 void TestPredicate::operators_data()
 {
     QTest::addColumn<std::string>("doc");
