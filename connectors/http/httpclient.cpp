@@ -306,25 +306,28 @@ bool isPlainHttpToAnotherHost(const std::string& url)
     return u.scheme() == QLatin1String("http") && !isLoopbackHost(u.host());
 }
 
-HttpResponse HttpClient::once(const std::string& method, const std::string& path, const std::string& body,
-    const std::string& contentType, const std::vector<std::string>& extraHeaders)
+namespace {
+
+using SlistPtr = std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)>;
+
+/** Credentials never travel in clear to another machine unless the user said so (--allow-plain-http). */
+void refusePlainCredentials(
+    const HttpEndpoint& ep, const std::string& url, const std::vector<std::string>& extraHeaders)
 {
-    CURL* h = m_impl->handle;
-    curl_easy_reset(h); // keeps the connection cache: keep-alive across requests
-    HttpResponse response;
-    Transfer t { &response, m_endpoint.maxBody, false, m_cancel };
-    const std::string url = m_endpoint.baseUrl + path;
-    // Credentials never travel in clear to another machine unless the user said so (--allow-plain-http).
-    const bool sendsCredentials = !m_endpoint.authorization.empty()
+    const bool sendsCredentials = !ep.authorization.empty()
         || std::any_of(extraHeaders.begin(), extraHeaders.end(),
             [](const std::string& line) { return line.rfind("Authorization:", 0) == 0; });
-    if (sendsCredentials && m_endpoint.unixSocket.empty() && isPlainHttpToAnotherHost(url)
-        && !g_allowPlainCredentials.load())
+    if (sendsCredentials && ep.unixSocket.empty() && isPlainHttpToAnotherHost(url) && !g_allowPlainCredentials.load())
         throw HttpError("refused to send credentials in clear over http to "
                 + QUrl(QString::fromStdString(url)).host().toStdString(),
             0,
             "use the server's https address; on an isolated test network only, --allow-plain-http lets them travel "
             "unencrypted");
+}
+
+/** The request's URL, method, timeouts and callbacks (`t` receives the answer), and the unix socket if any. */
+void setTransfer(CURL* h, const std::string& method, const std::string& url, const HttpEndpoint& ep, Transfer& t)
+{
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     if (method == "HEAD")
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L); // not CUSTOMREQUEST: curl would then wait for the body
@@ -332,9 +335,9 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, long(m_endpoint.connectTimeout.count()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, long(ep.connectTimeout.count()));
     const long timeoutOverride = g_timeoutOverride.load();
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeoutOverride > 0 ? timeoutOverride : long(m_endpoint.totalTimeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, timeoutOverride > 0 ? timeoutOverride : long(ep.totalTimeout.count()));
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, onBody);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);
@@ -343,42 +346,57 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-    if (!m_endpoint.unixSocket.empty())
-        curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.unixSocket.c_str());
-    if (!m_endpoint.caFile.empty())
-        curl_easy_setopt(h, CURLOPT_CAINFO, m_endpoint.caFile.c_str());
-    if (!m_endpoint.clientCert.empty())
-        curl_easy_setopt(h, CURLOPT_SSLCERT, m_endpoint.clientCert.c_str());
-    if (!m_endpoint.clientKey.empty())
-        curl_easy_setopt(h, CURLOPT_SSLKEY, m_endpoint.clientKey.c_str());
+    if (!ep.unixSocket.empty())
+        curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, ep.unixSocket.c_str());
+}
+
+/**
+ * TLS (CA, client certificate and key, as files or PEM text; verification), the proxy and CONNECT_TO. Returns the
+ * CONNECT_TO list, which must outlive the transfer.
+ */
+SlistPtr setConnection(CURL* h, const HttpEndpoint& ep)
+{
+    if (!ep.caFile.empty())
+        curl_easy_setopt(h, CURLOPT_CAINFO, ep.caFile.c_str());
+    if (!ep.clientCert.empty())
+        curl_easy_setopt(h, CURLOPT_SSLCERT, ep.clientCert.c_str());
+    if (!ep.clientKey.empty())
+        curl_easy_setopt(h, CURLOPT_SSLKEY, ep.clientKey.c_str());
     // PEM given as text (kubeconfig *-data fields) never touches the disk; libcurl copies the blobs.
     auto blob = [](const std::string& pem) {
         return curl_blob { const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY };
     };
-    if (!m_endpoint.caPem.empty()) {
-        curl_blob b = blob(m_endpoint.caPem);
+    if (!ep.caPem.empty()) {
+        curl_blob b = blob(ep.caPem);
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
     }
-    if (!m_endpoint.clientCertPem.empty()) {
-        curl_blob b = blob(m_endpoint.clientCertPem);
+    if (!ep.clientCertPem.empty()) {
+        curl_blob b = blob(ep.clientCertPem);
         curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
         curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
     }
-    if (!m_endpoint.clientKeyPem.empty()) {
-        curl_blob b = blob(m_endpoint.clientKeyPem);
+    if (!ep.clientKeyPem.empty()) {
+        curl_blob b = blob(ep.clientKeyPem);
         curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
         curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
-    if (!m_endpoint.proxy.empty())
-        curl_easy_setopt(h, CURLOPT_PROXY, m_endpoint.proxy.c_str());
+    if (!ep.proxy.empty())
+        curl_easy_setopt(h, CURLOPT_PROXY, ep.proxy.c_str());
     curl_slist* connectTo = nullptr;
-    if (!m_endpoint.connectTo.empty()) {
-        connectTo = curl_slist_append(connectTo, m_endpoint.connectTo.c_str());
+    if (!ep.connectTo.empty()) {
+        connectTo = curl_slist_append(connectTo, ep.connectTo.c_str());
         curl_easy_setopt(h, CURLOPT_CONNECT_TO, connectTo);
     }
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> connectGuard(connectTo, curl_slist_free_all);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, m_endpoint.verifyTls ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, m_endpoint.verifyTls ? 2L : 0L);
+    SlistPtr connectGuard(connectTo, curl_slist_free_all);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, ep.verifyTls ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, ep.verifyTls ? 2L : 0L);
+    return connectGuard;
+}
+
+/** Accept (JSON unless the caller gives one), the caller's lines, Content-Type and the endpoint's Authorization. */
+SlistPtr requestHeaders(
+    const HttpEndpoint& ep, const std::vector<std::string>& extraHeaders, const std::string& contentType)
+{
     curl_slist* headers = nullptr;
     const bool ownAccept = std::any_of(extraHeaders.begin(), extraHeaders.end(),
         [](const std::string& line) { return line.rfind("Accept:", 0) == 0; });
@@ -388,10 +406,26 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
         headers = curl_slist_append(headers, line.c_str());
     if (!contentType.empty())
         headers = curl_slist_append(headers, ("Content-Type: " + contentType).c_str());
-    if (!m_endpoint.authorization.empty())
-        headers = curl_slist_append(headers, ("Authorization: " + m_endpoint.authorization).c_str());
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headerGuard(headers, curl_slist_free_all);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    if (!ep.authorization.empty())
+        headers = curl_slist_append(headers, ("Authorization: " + ep.authorization).c_str());
+    return SlistPtr(headers, curl_slist_free_all);
+}
+
+} // namespace
+
+HttpResponse HttpClient::once(const std::string& method, const std::string& path, const std::string& body,
+    const std::string& contentType, const std::vector<std::string>& extraHeaders)
+{
+    CURL* h = m_impl->handle;
+    curl_easy_reset(h); // keeps the connection cache: keep-alive across requests
+    HttpResponse response;
+    Transfer t { &response, m_endpoint.maxBody, false, m_cancel };
+    const std::string url = m_endpoint.baseUrl + path;
+    refusePlainCredentials(m_endpoint, url, extraHeaders);
+    setTransfer(h, method, url, m_endpoint, t);
+    const SlistPtr connectTo = setConnection(h, m_endpoint);
+    const SlistPtr headers = requestHeaders(m_endpoint, extraHeaders, contentType);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     if (method == "POST" || method == "PUT" || !body.empty()) {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.data());
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.size()));
