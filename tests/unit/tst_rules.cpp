@@ -50,6 +50,7 @@ QString fixtureDir(const QString& ruleId)
     return fixtureRoot() + QStringLiteral("/missing/") + ruleId;
 }
 
+ScanOutcome runOn(const RuleCatalog& catalog, const QString& file, Policy policy)
 {
     std::vector<std::unique_ptr<Connector>> sources;
     if (file.endsWith(QLatin1String(".json")))
