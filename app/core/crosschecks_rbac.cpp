@@ -252,15 +252,14 @@ public:
         if (!isWorkloadKind(r.kind) || r.kind == "PodTemplate")
             return;
         std::string prefix;
-        const nlohmann::json* podSpecOf = podSpec(r.data, r.kind, &prefix);
-        if (!podSpecOf)
+        const nlohmann::json* spec = podSpec(r.data, r.kind, &prefix);
+        if (!spec)
             return;
-        const auto& spec = *podSpecOf;
         Pod p;
         p.stub = identityOf(r, kept);
         p.ns = ns;
-        p.account = text(spec, "serviceAccountName", text(spec, "serviceAccount", "default"));
-        if (auto a = spec.find("automountServiceAccountToken"); a != spec.end() && a->is_boolean())
+        p.account = text(*spec, "serviceAccountName", text(*spec, "serviceAccount", "default"));
+        if (auto a = spec->find("automountServiceAccountToken"); a != spec->end() && a->is_boolean())
             p.podSetting = a->get<bool>();
         p.path = (prefix.empty() ? prefix : prefix + ".") + "spec.automountServiceAccountToken";
         m_pods.push_back(std::move(p));

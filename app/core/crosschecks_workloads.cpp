@@ -263,9 +263,8 @@ public:
             if (sandboxed(handler))
                 m_sandboxes[r.target].push_back(r.name + " (" + handler + ")");
         } else if (isWorkloadKind(r.kind) && r.kind != "PodTemplate") {
-            const nlohmann::json* tmpl = podTemplate(r.data, r.kind);
-            const auto& spec = tmpl ? member(*tmpl, "spec") : member(r.data, "no-template");
-            if (!text(spec, "runtimeClassName").empty())
+            if (const nlohmann::json* spec = podSpec(r.data, r.kind, nullptr);
+                spec && !text(*spec, "runtimeClassName").empty())
                 ++m_using[r.target];
         }
     }
@@ -326,13 +325,12 @@ public:
         if (m_allowed.empty() || r.layer != Layer::Orchestrator || !r.data.is_object() || !isWorkloadKind(r.kind))
             return;
         std::string prefix;
-        const nlohmann::json* podSpecOf = podSpec(r.data, r.kind, &prefix);
-        if (!podSpecOf)
+        const nlohmann::json* spec = podSpec(r.data, r.kind, &prefix);
+        if (!spec)
             return;
-        const auto& spec = *podSpecOf;
         const Resource stub = identityOf(r, m_kept);
         for (const char* list : { "initContainers", "containers", "ephemeralContainers" }) {
-            const auto& containers = member(spec, list);
+            const auto& containers = member(*spec, list);
             if (!containers.is_array())
                 continue;
             for (std::size_t i = 0; i < containers.size(); ++i) {

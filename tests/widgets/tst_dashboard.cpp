@@ -74,6 +74,20 @@ void TestDashboard::seed(int scans)
     }
 }
 
+bool showWindow(MainWindow& window)
+{
+    window.resize(1280, 800);
+    window.show();
+    return QTest::qWaitForWindowExposed(&window);
+}
+
+OverviewPage* showEstateOverview(MainWindow& window)
+{
+    window.setTarget({});
+    window.showPage(QStringLiteral("overview"));
+    return window.findChild<OverviewPage*>();
+}
+
 void TestDashboard::save(QWidget* w, const QString& name)
 {
     QDir().mkpath(QStringLiteral(LG_SCREENSHOTS));
@@ -84,9 +98,7 @@ void TestDashboard::save(QWidget* w, const QString& name)
 void TestDashboard::emptyCacheShowsWhatToDo()
 {
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     bool found = false;
     for (auto* label : window.findChildren<QLabel*>())
         found = found || (label->isVisible() && label->text().contains(QStringLiteral("No scan yet")));
@@ -101,9 +113,7 @@ void TestDashboard::overviewAndPagesRender()
 {
     seed(4);
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     save(&window, QStringLiteral("10-overview"));
     window.showPage(QStringLiteral("layer/orchestrator"));
     QTest::qWait(50);
@@ -126,9 +136,7 @@ void TestDashboard::historyComparesScans()
 {
     seed(4); // the last scan disables a rule: its findings are resolved
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     window.showPage(QStringLiteral("history"));
     auto* history = window.findChild<ScansPage*>();
     QVERIFY(history);
@@ -172,9 +180,7 @@ void TestDashboard::windowsShowNoSecret()
     if (const QString settings = qEnvironmentVariable("LG_CANARY_SETTINGS"); !settings.isEmpty())
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settings); // searched by the script
     MainWindow window(std::make_unique<Store>(db.toStdString()));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     int texts = 0;
     auto check = [&](const QString& text, const QString& where) {
         ++texts;

@@ -47,6 +47,16 @@ private:
     QTemporaryDir m_config; ///< QSettings of these windows, not the user's
 };
 
+namespace lg {
+class MainWindow;
+class OverviewPage;
+}
+
+/** Shows the window at the size the screenshots use; false when it never got exposed. */
+[[nodiscard]] bool showWindow(lg::MainWindow& window);
+/** The overview of the whole estate, on screen (its data may still be loading). */
+lg::OverviewPage* showEstateOverview(lg::MainWindow& window);
+
 /** Scans the demo lab's manifests as `target` into the cache at `path` at time `at` (0: now), without `disabled`. */
 std::optional<std::int64_t> scanDemoManifests(
     const std::string& path, const std::string& target, std::int64_t at = 0, std::vector<std::string> disabled = {});

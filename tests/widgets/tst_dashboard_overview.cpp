@@ -69,12 +69,8 @@ void TestDashboard::estateOfTwoTargetsScannedApart()
     QVERIFY(scanDemoManifests(m_path, "shop-cluster", 1767225600));
     QVERIFY(scanDemoManifests(m_path, "staging-cluster", 1767225600 + 300, { "LG-PSS-HOST-PORTS" })); // 5 min later
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.setTarget({});
-    window.showPage(QStringLiteral("overview"));
-    auto* overview = window.findChild<OverviewPage*>();
+    QVERIFY(showWindow(window));
+    auto* overview = showEstateOverview(window);
     QVERIFY(overview);
     QVERIFY(overview->waitUntilLoaded());
     QCOMPARE(overview->targetsList()->count(), 2);
@@ -151,12 +147,8 @@ void TestDashboard::overdueFindingsAndTimeToRemediate()
     QVERIFY(fixed[std::size_t(Severity::Critical)] > 0);
 
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.setTarget({});
-    window.showPage(QStringLiteral("overview"));
-    auto* overview = window.findChild<OverviewPage*>();
+    QVERIFY(showWindow(window));
+    auto* overview = showEstateOverview(window);
     QVERIFY(overview->waitUntilLoaded());
     const QString text = overview->lifecycleLabel()->text();
     QVERIFY2(text.contains(QStringLiteral(">%1 overdue</a>").arg(overdue)), qPrintable(text));
@@ -198,12 +190,8 @@ void TestDashboard::drillDownsAndChangesMadeElsewhere()
     seed(2); // the second scan leaves out LG-PSS-HOST-PORTS ...
     QVERIFY(scanDemoManifests(m_path, "demo-shop")); // ... which come back as new findings
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.setTarget({});
-    window.showPage(QStringLiteral("overview"));
-    auto* overview = window.findChild<OverviewPage*>();
+    QVERIFY(showWindow(window));
+    auto* overview = showEstateOverview(window);
     QVERIFY(overview->waitUntilLoaded());
     FindingsPage* all = window.findingsPage(5);
     all->setSeverityShown(Severity::Low, false); // a filter that would hide low findings is cleared by the drill-down

@@ -33,9 +33,7 @@ void TestDashboard::scanShowsProgressAndCancels()
                     .toUtf8());
     }
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     QSignalSpy finished(window.scanController(), &ScanController::finished);
     QSignalSpy progress(window.scanController(), &ScanController::progress);
     QElapsedTimer clock;

@@ -25,9 +25,7 @@ void TestDashboard::keyboardAndChecklist()
 {
     seed(1);
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     QTest::keyClick(&window, Qt::Key_6, Qt::AltModifier); // Alt+1 overview, Alt+2..6 the layers
     auto* stack = window.findChild<QStackedWidget*>();
     QCOMPARE(stack->currentIndex(), 5);
@@ -51,9 +49,7 @@ void TestDashboard::acceptRiskThroughTheWindow()
 {
     seed(1);
     MainWindow window(std::make_unique<Store>(m_path));
-    window.resize(1280, 800);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(showWindow(window));
     window.showPage(QStringLiteral("layer/orchestrator"));
     auto* page = window.findingsPage(4);
     QVERIFY(page->waitUntilLoaded());
