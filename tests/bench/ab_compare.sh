@@ -17,9 +17,6 @@ mkdir -p "$work/empty"
 python3 "$here/tests/bench/gen_manifests.py" 600 "$work/m"
 # shellcheck source=tests/bench/benchlib.sh
 source "$here/tests/bench/benchlib.sh"
-    read -r secs kb <"$work/time"
-    printf '%-28s %8s s %8s MB\n' "$label" "$secs" "$((kb / 1024))"
-}
 for bin in "$old" "$new"; do # warm both
     "$bin" scan --kubeconfig "$work/srv/kubeconfig" --db "$work/warm.sqlite" --quiet
 done
