@@ -82,11 +82,9 @@ void checkLynisReport(LynisReport& report, const std::string& file)
             fail(file, "tests_executed lists something that is not a Lynis test id — is the file damaged?");
 }
 
-/** A warning or suggestion (`key`) of test `id`; `f` is its TEST-ID|text|details|solution| fields. */
-Check lynisFinding(
-    const std::string& key, const std::string& id, const std::vector<std::string>& f, const std::string& host)
+/** What every result of Lynis test `id` on `host` has. */
+Check lynisCheck(const std::string& id, const std::string& host, const char* status, const char* severity)
 {
-    auto field = [&](std::size_t i) { return i < f.size() && f[i] != "-" ? f[i] : std::string(); };
     Check k;
     k.layer = Layer::Host;
     k.control = id;
@@ -94,16 +92,25 @@ Check lynisFinding(
     // One rule id can carry several texts (a test's warnings and suggestions): the title is the test's,
     // the text is the finding's message, Lynis's own solution its evidence.
     k.title = "Lynis test " + id;
-    k.status = "fail";
+    k.status = status;
+    k.severity = severity;
+    k.kind = "Host";
+    k.name = host;
+    return k;
+}
+
+/** A warning or suggestion (`key`) of test `id`; `f` is its TEST-ID|text|details|solution| fields. */
+Check lynisFinding(
+    const std::string& key, const std::string& id, const std::vector<std::string>& f, const std::string& host)
+{
+    auto field = [&](std::size_t i) { return i < f.size() && f[i] != "-" ? f[i] : std::string(); };
     // Lynis 3 has no severities: a warning needs attention, a suggestion is hardening advice.
-    k.severity = key == "warning[]" ? "medium" : "low";
+    Check k = lynisCheck(id, host, "fail", key == "warning[]" ? "medium" : "low");
     k.message = std::string("Lynis ") + (key == "warning[]" ? "warning " : "suggestion ") + id + ": " + field(1);
     k.remediation = "Follow Lynis's advice for " + id
         + " (its solution, when it gives one, is in the evidence): https://cisofy.com/lynis/controls/" + id + "/";
     k.evidenceOf("solution", field(3));
     k.references = { "LYNIS-" + id, "https://cisofy.com/lynis/controls/" + id + "/" };
-    k.kind = "Host";
-    k.name = host;
     k.container = field(2).empty() ? field(1) : field(2); // one test may report several things
     k.evidenceOf("details", field(2));
     return k;
@@ -112,16 +119,7 @@ Check lynisFinding(
 /** A test that ran and reported nothing: it passed, and counts for the score like any other check. */
 Check lynisPass(const std::string& id, const std::string& host)
 {
-    Check k;
-    k.layer = Layer::Host;
-    k.control = id;
-    k.rule = "LYNIS-" + id;
-    k.title = "Lynis test " + id;
-    k.status = "pass";
-    k.severity = "low";
-    k.kind = "Host";
-    k.name = host;
-    return k;
+    return lynisCheck(id, host, "pass", "low");
 }
 
 } // namespace
