@@ -8,15 +8,13 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 old=${1:?old build dir}/app/entry/layerguard
 new=${2:?new build dir}/app/entry/layerguard
 runs=${3:-3}
-work=$(mktemp -d)
-cleanup() { "$here/tests/testbed/kube-apiserver.sh" stop "$work/srv" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
+# shellcheck source=tests/bench/benchlib.sh
+source "$here/tests/bench/benchlib.sh"
+stop_at_exit kube-apiserver.sh "$work/srv"
 mkdir -p "$work/empty"
 "$here/tests/testbed/kube-apiserver.sh" start "$work/srv" --state "$work/empty" --synthetic-pods 50000 \
     --pod-bytes 4400 --synthetic-controllers >/dev/null
 python3 "$here/tests/bench/gen_manifests.py" 600 "$work/m"
-# shellcheck source=tests/bench/benchlib.sh
-source "$here/tests/bench/benchlib.sh"
 for bin in "$old" "$new"; do # warm both
     "$bin" scan --kubeconfig "$work/srv/kubeconfig" --db "$work/warm.sqlite" --quiet
 done

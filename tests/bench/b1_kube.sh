@@ -14,9 +14,7 @@ bytes=${2:-4400}
 # shellcheck source=tests/bench/benchlib.sh
 source "$here/tests/bench/benchlib.sh"
 bin=$(layerguard_of "${3:-}")
-work=$(mktemp -d)
-cleanup() { "$here/tests/testbed/kube-apiserver.sh" stop "$work/srv" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
+stop_at_exit kube-apiserver.sh "$work/srv"
 mkdir -p "$work/empty"
 controllers=(--synthetic-controllers)
 [[ "${LG_B1_BARE:-0}" == 1 ]] && controllers=()

@@ -8,9 +8,7 @@ images=${1:-1000}
 # shellcheck source=tests/bench/benchlib.sh
 source "$here/tests/bench/benchlib.sh"
 bin=$(layerguard_of "${2:-}")
-work=$(mktemp -d)
-cleanup() { "$here/tests/testbed/registry.sh" stop "$work/reg" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
+stop_at_exit registry.sh "$work/reg"
 # The registry's Go garbage collector dominates its CPU at Go's default (GOGC=100): on 2 cores the
 # client then waits for the server. GOGC=400 is what a registry serving many small requests is given;
 # LG_B3_GOGC=100 measures the stock setting.

@@ -6,8 +6,6 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 # shellcheck source=tests/bench/benchlib.sh
 source "$here/tests/bench/benchlib.sh"
 bin=$(layerguard_of "${1:-}")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 python3 "$here/tests/bench/gen_manifests.py" "${LG_B7_PODS:-600}" "$work/m"
 "$bin" scan --manifests "$work/m" --db "$work/c.sqlite" --quiet
 findings=$("$bin" findings --db "$work/c.sqlite" --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
