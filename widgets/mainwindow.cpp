@@ -1,5 +1,6 @@
 #include "widgets/mainwindow.h"
 
+#include "targets/savedtarget.h"
 #include "widgets/findingspage.h"
 #include "widgets/overviewpage.h"
 #include "widgets/plurals.h"
@@ -15,6 +16,7 @@
 #include <QComboBox>
 #include <QFileDialog>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenu>
@@ -147,6 +149,7 @@ void MainWindow::connectOverview()
 {
     connect(m_overview, &OverviewPage::layerActivated, this, [this](Layer l) { showPage(layerPageId(l)); });
     connect(m_overview, &OverviewPage::targetActivated, this, &MainWindow::setTarget);
+    connect(m_overview, &OverviewPage::targetRenameRequested, this, &MainWindow::renameTarget);
     connect(m_overview, &OverviewPage::findingActivated, this, &MainWindow::showFinding);
     connect(m_overview, &OverviewPage::overdueActivated, this, [this] {
         m_findingPages.back()->setOverdueOnly(true); // All findings
@@ -301,6 +304,61 @@ void MainWindow::setTarget(const QString& target)
     for (auto* p : m_findingPages)
         p->setTarget(target);
     refreshAll();
+}
+
+void MainWindow::renameTarget(const QString& target)
+{
+    if (m_scans->isRunning()) { // the running scan would store the old name again
+        statusBar()->showMessage(tr("A scan is running: rename %1 when it has finished.").arg(target), 10000);
+        return;
+    }
+    bool ok = false;
+    const QString typed = QInputDialog::getText(this, tr("Rename target"),
+        tr("New name of %1 (its scans, findings, acceptances and saved connection go with it):").arg(target),
+        QLineEdit::Normal, target, &ok);
+    const QString name = typed.trimmed();
+    if (!ok || name == target)
+        return;
+    const auto saved = m_store->target(target.toStdString());
+    try {
+        const TargetRename r = m_store->renameTarget(target.toStdString(), name.toStdString());
+        statusBar()->showMessage(tr("Renamed %1 to %2: %n scan(s)", nullptr, r.scans).arg(target, name), 10000);
+    } catch (const std::invalid_argument& e) {
+        QMessageBox::warning(
+            this, tr("Rename target"), tr("%1 cannot be renamed: %2.").arg(target, QString::fromStdString(e.what())));
+        return;
+    } catch (const StoreError& e) { // the cache is as it was: the rename is one transaction
+        QMessageBox::warning(this, tr("Rename target"), errorText(e));
+        return;
+    }
+    if (saved && !secretKindOf(*saved).empty())
+        moveSecret(target, name);
+    if (m_target == target)
+        setTarget(name); // refreshes
+    else
+        refreshAll();
+}
+
+void MainWindow::moveSecret(const QString& from, const QString& to)
+{
+    const auto failed = [this, to](const QString& error) {
+        statusBar()->showMessage(
+            tr("The secret of %1 stayed under its old name in the OS keyring (%2): enter it again in Connections")
+                .arg(to, error),
+            15000);
+    };
+    m_secrets->read(from, this, [this, from, to, failed](const QString& secret, const QString& error) {
+        if (!error.isEmpty())
+            failed(error);
+        if (secret.isEmpty())
+            return;
+        m_secrets->write(to, secret, this, [this, from, failed](const QString& written) {
+            if (!written.isEmpty())
+                failed(written);
+            else
+                m_secrets->remove(from, this);
+        });
+    });
 }
 
 void MainWindow::refreshIfChangedElsewhere()

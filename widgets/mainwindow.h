@@ -70,6 +70,11 @@ public:
     /** The target every page shows: empty for the whole estate (the latest scan of each target). */
     void setTarget(const QString& target);
     [[nodiscard]] QString target() const { return m_target; }
+    /**
+     * Asks for a target's new name and renames it with its history (Store::renameTarget); a saved connection's
+     * secret moves in the OS keyring with it.
+     */
+    void renameTarget(const QString& target);
 
     /** Where the window keeps its layout and theme (XDG: ~/.config/layerguard/layerguard.ini). */
     [[nodiscard]] static QSettings settings();
@@ -98,6 +103,8 @@ private:
     /** The Scan menu's entry for a kind of source: a list to choose from, a folder, or a new connection. */
     void addScanAction(QMenu* menu, const SourceKind& kind);
     void showErrors(const QStringList& errors);
+    /** Moves a saved connection's secret in the OS keyring to its new name. */
+    void moveSecret(const QString& from, const QString& to);
     void showUnobserved(qint64 scanId);
     /** The scan's line, a determinate bar and the time left when the sources say how far they are. */
     void showProgress(const QString& text, qint64 done, qint64 total);

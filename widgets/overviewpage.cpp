@@ -6,6 +6,7 @@
 #include "widgets/layertile.h"
 #include "widgets/theme.h"
 
+#include <QAction>
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
@@ -138,9 +139,19 @@ QGridLayout* OverviewPage::createLists()
     m_targetsTitle = new QLabel(tr("<b>Targets</b>"));
     m_targets = new QListWidget;
     m_targets->setAccessibleName(tr("Targets"));
-    m_targets->setToolTip(tr("The latest scan of each target; Enter or double-click shows one target"));
+    m_targets->setToolTip(tr("The latest scan of each target; Enter or double-click shows one target, F2 renames it"));
     connect(m_targets, &QListWidget::itemActivated, this,
         [this](QListWidgetItem* item) { Q_EMIT targetActivated(item->data(Qt::UserRole).toString()); });
+    // Rename… (F2, or the list's context menu): the target keeps its history under the new name
+    auto* rename = new QAction(tr("Rename…"), m_targets);
+    rename->setShortcut(QKeySequence(Qt::Key_F2));
+    rename->setShortcutContext(Qt::WidgetShortcut);
+    connect(rename, &QAction::triggered, this, [this] {
+        if (const QListWidgetItem* item = m_targets->currentItem())
+            Q_EMIT targetRenameRequested(item->data(Qt::UserRole).toString());
+    });
+    m_targets->addAction(rename);
+    m_targets->setContextMenuPolicy(Qt::ActionsContextMenu);
     auto* risksTitle = new QLabel(tr("<b>Top risks</b>"));
     m_topRisks = new QListWidget;
     m_changesTitle = new QLabel(tr("<b>Changed since the previous scan</b>"));

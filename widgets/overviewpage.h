@@ -52,6 +52,8 @@ Q_SIGNALS:
     void layerActivated(lg::Layer layer);
     /** A target of the list was activated: the window shows it. */
     void targetActivated(const QString& target);
+    /** Rename… on a target of the list: the window asks for the new name. */
+    void targetRenameRequested(const QString& target);
     void scanDemoRequested();
     /** The overdue figure was activated: the window lists the overdue findings. */
     void overdueActivated();

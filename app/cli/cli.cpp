@@ -38,7 +38,8 @@ constexpr Command kCommands[] = {
     { "rules", "list the rule catalogue", cli::cmdRules },
     { "accept", "accept the risk of a finding", cmdAcceptRisk },
     { "revoke", "take an accepted risk back", cmdRevoke },
-    { "target", "saved connections: add NAME (a source's flags) | list | remove NAME", cli::cmdTarget },
+    { "target", "saved connections: add NAME (a source's flags) | list | remove NAME | rename OLD NEW",
+        cli::cmdTarget },
     { "cache", "check | reset | retention N | path", cli::cmdCache },
     { "host-snapshot", "print what --host reads", cli::cmdHostSnapshot },
 };

@@ -222,6 +222,14 @@ struct RemediationTime {
     std::int64_t meanSeconds = 0; ///< their mean length (0 when none)
 };
 
+/** What renaming a target moved (Store::renameTarget). */
+struct TargetRename {
+    int scans = 0; ///< scans that covered the target
+    int findings = 0; ///< finding rows, in every scan
+    int fingerprints = 0; ///< fingerprints that derived from the name, with their acceptances, ticks and sightings
+    bool savedConnection = false; ///< a saved connection of that name was renamed too
+};
+
 /** Targets not scanned for longer than this are shown as stale (and say since when). */
 inline constexpr std::int64_t kDefaultStaleAfter = 7 * 86400;
 
@@ -321,6 +329,14 @@ public:
      * only kept while the identity has none.
      */
     void rememberTargetName(const std::string& identity, const std::string& name, bool givenByUser);
+    /**
+     * Renames a target with its whole history, in one transaction: its findings in every scan, their fingerprints
+     * where they derive from the target's name (see fingerprint()) with the acceptances, checklist ticks and first
+     * sightings kept by fingerprint, its tallies and resources, its sources in each scan's record, the names its
+     * identities go by and its saved connection. Throws std::invalid_argument (the message says why) when `from`
+     * names no target, or `to` is empty, the same, or already names another target.
+     */
+    TargetRename renameTarget(const std::string& from, const std::string& to);
     /** Names of every target with a stored scan, sorted. */
     [[nodiscard]] std::vector<std::string> scannedTargets() const;
     /** A target's latest scan, and its scan before `scanId`. */

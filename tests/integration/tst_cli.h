@@ -36,6 +36,7 @@ private Q_SLOTS:
     void reportsAreWritten();
     void estateIsTheLatestScanOfEachTarget();
     void aTargetIsTheSameHoweverItWasScanned();
+    void renamedTargetKeepsItsHistory();
     void ageDeadlinesAndTimeToRemediate();
     void windowOpensTheCacheItIsGiven();
 
@@ -55,6 +56,11 @@ private:
     void checkPostureAgainstFindings(const nlohmann::json& posture);
     void checkDiffComparesEachTargetWithItsOwn();
     void checkEstateReport();
+
+    // Steps of renamedTargetKeepsItsHistory (tst_cli_estate.cpp).
+    /** acme's findings (contract JSON) once scanned beside beta, one accepted, all aged 40 days. */
+    nlohmann::json scanAcmeAndBeta();
+    void checkRenamedTargetCarriesOn(const nlohmann::json& before);
 
     // Steps of ageDeadlinesAndTimeToRemediate (tst_cli_triage.cpp).
     /** What the findings' first sightings say, worked out here from `findings --format json`. */

@@ -201,3 +201,109 @@ void TestCli::aTargetIsTheSameHoweverItWasScanned()
     LG_COMPARE(d["resolved"].size(), std::size_t(0));
     QVERIFY(d["unchanged"].get<int>() > 0);
 }
+
+// Scans of acme (its saved connection) and of beta; acme's first finding accepted and its findings aged 40 days.
+json TestCli::scanAcmeAndBeta()
+{
+    writeFile(QStringLiteral("a.yaml"), kPrivileged);
+    auto r = lg({ QStringLiteral("target"), QStringLiteral("add"), QStringLiteral("acme"),
+        QStringLiteral("--manifests"), m_manifests, QStringLiteral("--db"), m_db });
+    [&] { QVERIFY2(r.code == 0, r.err.constData()); }();
+    r = lg({ QStringLiteral("scan"), QStringLiteral("--target"), QStringLiteral("acme"), QStringLiteral("--db"), m_db,
+        QStringLiteral("--quiet") }); // scan 1
+    [&] { QVERIFY2(r.code == 0, r.err.constData()); }();
+    const QString beta = m_dir->filePath(QStringLiteral("beta"));
+    QDir().mkpath(beta);
+    QFile pod(beta + QStringLiteral("/pod.yaml"));
+    [&] { QVERIFY(pod.open(QIODevice::WriteOnly)); }();
+    pod.write(kPrivileged);
+    pod.close();
+    r = lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), beta, QStringLiteral("--target"),
+        QStringLiteral("beta"), QStringLiteral("--db"), m_db, QStringLiteral("--quiet") }); // scan 2
+    [&] { QVERIFY2(r.code == 0, r.err.constData()); }();
+    ageRiskyPodFortyDays();
+    const json acme = findingsJson({ QStringLiteral("--target"), QStringLiteral("acme") });
+    [&] { QVERIFY(acme.size() > 1); }();
+    r = lg(
+        { QStringLiteral("accept"), QString::fromStdString(acme[0]["id"].get<std::string>()), QStringLiteral("--owner"),
+            QStringLiteral("ops"), QStringLiteral("--reason"), QStringLiteral("known"), QStringLiteral("--db"), m_db });
+    [&] { QVERIFY2(r.code == 0, r.err.constData()); }();
+    return findingsJson({ QStringLiteral("--target"), QStringLiteral("acme") });
+}
+
+// After the rename: acme-prod is scanned again without a name (its folder's identity goes by the new name) and by
+// its saved connection, with a second pod; its history, diff, acceptance and ages carry on from acme's scan.
+void TestCli::checkRenamedTargetCarriesOn(const json& before)
+{
+    writeFile(QStringLiteral("b.yaml"), QByteArray(kPrivileged).replace("name: risky", "name: risky-two"));
+    for (const QStringList& how : { QStringList { QStringLiteral("--manifests"), m_manifests },
+             QStringList { QStringLiteral("--target"), QStringLiteral("acme-prod") } }) { // scans 3 and 4
+        const auto r = lg(QStringList { QStringLiteral("scan") } + how
+            + QStringList { QStringLiteral("--db"), m_db, QStringLiteral("--quiet") });
+        QVERIFY2(r.code == 0, r.err.constData());
+    }
+    const json posture = postureJson();
+    LG_COMPARE(posture["targets"].size(), std::size_t(2));
+    LG_COMPARE(posture["targets"][0]["target"], json("acme-prod"));
+    LG_COMPARE(posture["targets"][0]["scan"], json(4));
+    checkPostureAgainstFindings(posture);
+    // the same rule on the same resource (the id follows the target's name)
+    const auto key = [](const json& f) { return f["rule"].dump() + f["resource"].dump(); };
+    std::map<std::string, json> now;
+    for (const auto& f : findingsJson({ QStringLiteral("--target"), QStringLiteral("acme-prod") }))
+        now[key(f)] = f;
+    for (const auto& f : before) { // the renamed findings: accepted as before, as old as before
+        QVERIFY2(now.count(key(f)), key(f).c_str());
+        const json& same = now[key(f)];
+        QVERIFY(same["id"] != f["id"]);
+        LG_COMPARE(same["status"], f["status"]);
+        LG_COMPARE(same["first_seen"], f["first_seen"]);
+        LG_COMPARE(same["target"], json("acme-prod"));
+    }
+    LG_COMPARE(now.size(), before.size() * 2); // and risky-two's
+    auto r = lg({ QStringLiteral("history"), QStringLiteral("--target"), QStringLiteral("acme-prod"),
+        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json h = json::parse(r.out.toStdString());
+    LG_COMPARE(h.size(), std::size_t(3));
+    LG_COMPARE(h[0]["scan"], json(1));
+    LG_COMPARE(h[1]["scan"], json(3));
+    r = lg({ QStringLiteral("diff"), QStringLiteral("1"), QStringLiteral("3"), QStringLiteral("--format"),
+        QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json d = json::parse(r.out.toStdString());
+    LG_COMPARE(d["new"].size(), before.size()); // risky-two's only
+    LG_COMPARE(d["resolved"].size(), std::size_t(0));
+    LG_COMPARE(d["unchanged"], json(before.size()));
+}
+
+// `target rename`: a target's scans, findings, acceptance, ages and saved connection under the new name, nothing
+// under the old; a name another target has, or no target at all, is refused (exit 2) and changes nothing.
+void TestCli::renamedTargetKeepsItsHistory()
+{
+    const json before = scanAcmeAndBeta();
+    if (QTest::currentTestFailed())
+        return;
+    const auto rename = [&](const QStringList& names) {
+        return lg(QStringList { QStringLiteral("target"), QStringLiteral("rename") } + names
+            + QStringList { QStringLiteral("--db"), m_db });
+    };
+    auto r = rename({ QStringLiteral("acme"), QStringLiteral("beta") });
+    LG_COMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("beta already names another target"), r.err.constData());
+    r = rename({ QStringLiteral("nothing"), QStringLiteral("acme-prod") });
+    LG_COMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("no target is called nothing"), r.err.constData());
+    LG_COMPARE(rename({ QStringLiteral("acme") }).code, 2);
+    LG_COMPARE(findingsJson({ QStringLiteral("--target"), QStringLiteral("acme") }), before);
+
+    r = rename({ QStringLiteral("acme"), QStringLiteral("acme-prod") });
+    QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY2(r.out.startsWith("renamed target acme to acme-prod: 1 scan, "), r.out.constData());
+    QVERIFY2(r.out.contains("its saved connection"), r.out.constData());
+    r = lg({ QStringLiteral("findings"), QStringLiteral("--target"), QStringLiteral("acme"), QStringLiteral("--db"),
+        m_db });
+    QVERIFY(r.code != 0); // no scan of acme any more
+    r = lg({ QStringLiteral("target"), QStringLiteral("list"), QStringLiteral("--format"), QStringLiteral("json"),
+        QStringLiteral("--db"), m_db });
+    LG_COMPARE(json::parse(r.out.toStdString())[0]["name"], json("acme-prod"));
+    checkRenamedTargetCarriesOn(before);
+}

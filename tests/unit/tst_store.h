@@ -1,7 +1,8 @@
 #pragma once
 // The SQLite cache's test, one executable in files by theme: tst_store.cpp (opening, writing, damage, limits, and
 // the helpers the others share), tst_store_migrations.cpp, tst_store_findings.cpp (lists and diffs),
-// tst_store_triage.cpp (risks, checklists) and tst_store_estate.cpp (targets, ages, time to remediate).
+// tst_store_triage.cpp (risks, checklists), tst_store_estate.cpp (targets, ages, time to remediate) and
+// tst_store_rename.cpp (a target renamed with its history).
 #include "store/store.h"
 
 #include <QObject>
@@ -32,6 +33,8 @@ private Q_SLOTS:
     void revisionFiveAcceptancesAreKept();
     void revisionSixScansJoinTheEstate();
     void estateIsTheLatestOfEachTarget();
+    void renameKeepsTheWholeHistory();
+    void renameRefusesATakenName();
     void checklistSurvivesRescans();
     void retentionKeepsNewest();
     void ageDeadlinesAndTimeToRemediate();

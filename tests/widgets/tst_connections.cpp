@@ -10,6 +10,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QInputDialog>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
@@ -17,6 +18,7 @@
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include "testsupport.h"
 
@@ -115,6 +117,7 @@ private Q_SLOTS:
     void credentialsInAUrlAreRefused();
     void insecureContextIsShown();
     void savedConnectionIsScanned();
+    void renamedConnectionTakesItsSecret();
     void withoutKeyringNothingIsKept();
 
 private:
@@ -386,6 +389,47 @@ void TestConnections::savedConnectionIsScanned()
     const QString errors = finished.at(1).at(1).toStringList().join(QLatin1Char(';'));
     QVERIFY2(errors.contains(QStringLiteral("127.0.0.1:1")), qPrintable(errors));
     QVERIFY(!errors.contains(QString::fromLatin1(kCanary)));
+    QVERIFY(!cacheContains(m_dir->path(), kCanary));
+}
+
+// A saved registry renamed from the window: its secret moves to the new name in the keyring, none stays under the old.
+void TestConnections::renamedConnectionTakesItsSecret()
+{
+    if (!keyringExpected())
+        QSKIP("this run has no keyring on purpose");
+    Store(m_path).saveTarget({ "team-registry", "registry",
+        { { "url", "https://registry.example:5000" }, { "user", "alice" },
+            { "repositories", nlohmann::json::array() } },
+        0 });
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.show();
+    bool written = false;
+    window.secretStore()->write(QStringLiteral("team-registry"),
+        QStringLiteral("{\"password\":\"") + QString::fromLatin1(kCanary) + QStringLiteral("\"}"), nullptr,
+        [&](const QString& e) {
+            QVERIFY2(e.isEmpty(), qPrintable(e));
+            written = true;
+        });
+    QTRY_VERIFY_WITH_TIMEOUT(written, 20000);
+    bool asked = false;
+    QTimer::singleShot(0, this, [&] {
+        auto* dialog = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+        QVERIFY(dialog);
+        dialog->setTextValue(QStringLiteral("shop-registry"));
+        dialog->accept();
+        asked = true;
+    });
+    window.renameTarget(QStringLiteral("team-registry"));
+    QVERIFY(asked);
+    Store store(m_path);
+    QVERIFY(store.target("shop-registry"));
+    QVERIFY(!store.target("team-registry"));
+    QString error;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        readSecret(*window.secretStore(), QStringLiteral("shop-registry"), &error).toUtf8().contains(kCanary), 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        readSecret(*window.secretStore(), QStringLiteral("team-registry"), &error).isEmpty(), 20000);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY(!cacheContains(m_dir->path(), kCanary));
 }
 
