@@ -3,6 +3,7 @@
 #include "connectors/host/hostconnector.h"
 #include "connectors/importers/importers.h"
 #include "connectors/manifests/manifestsconnector.h"
+#include "targets/importtarget.h"
 #include "targets/savedtarget.h"
 #include "widgets/connectionsdialog.h"
 #include "widgets/prompts.h"
@@ -13,6 +14,9 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
 #include <QMimeData>
@@ -21,6 +25,7 @@
 #include <QStatusBar>
 #include <QToolButton>
 #include <QUrl>
+#include <QtConcurrent>
 
 // What starts a scan (the Scan menu, saved connections, imported reports, files dropped on the window) and how a
 // running one shows in the tool bar.
@@ -37,6 +42,46 @@ bool needsNothing(const SourceKind& kind)
     } catch (const std::exception&) {
         return false;
     }
+}
+
+/**
+ * Asks once which target reports that do not tell theirs describe: a known target (the one the other reports of the
+ * import name, or the one picked, first) or a new name. nullopt when the user cancels; empty: named as they name
+ * themselves.
+ */
+std::optional<QString> askImportTarget(
+    QWidget* parent, const Store& store, const QString& picked, const ImportTargets& found)
+{
+    QStringList known;
+    for (const auto& t : store.scannedTargets())
+        known << QString::fromStdString(t);
+    for (const auto& t : store.targets())
+        known << QString::fromStdString(t.name);
+    for (const auto& t : found.told)
+        known << QString::fromStdString(t);
+    known.removeDuplicates();
+    known.sort();
+    const QString likely = found.told.size() == 1 ? QString::fromStdString(found.told.front()) : picked;
+    if (!likely.isEmpty()) {
+        known.removeAll(likely);
+        known.prepend(likely);
+    }
+    QStringList names;
+    for (const auto& f : found.untold)
+        names << QFileInfo(QString::fromStdString(f)).fileName();
+    const int untold = int(names.size());
+    if (untold > 3)
+        names = names.mid(0, 3) << QStringLiteral("…");
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(parent, QObject::tr("Which target do these reports describe?"),
+        QObject::tr("%n report(s) do not say which host or cluster they describe (%1).\nImport them into which "
+                    "target? Pick one or type a new name.",
+            nullptr, untold)
+            .arg(names.join(QStringLiteral(", "))),
+        known, 0, true, &ok);
+    if (!ok)
+        return std::nullopt;
+    return chosen.trimmed();
 }
 
 QStringList localFiles(const QMimeData* mime)
@@ -229,11 +274,38 @@ void MainWindow::importReports(const QStringList& paths)
     std::vector<std::string> files;
     for (const auto& p : paths)
         files.push_back(p.toStdString());
-    m_scans->start(tr("import of %n report(s)", nullptr, int(paths.size())), [files] {
-        std::vector<std::unique_ptr<Connector>> s;
-        s.push_back(std::make_unique<ImportConnector>(files));
-        return s;
+    // Whether the reports tell their target is read off the UI thread (a report may be hundreds of MB); when some
+    // cannot, the window asks once which target they describe, then imports.
+    auto* watcher = new QFutureWatcher<ImportTargets>(this);
+    connect(watcher, &QFutureWatcher<ImportTargets>::finished, this, [this, watcher, files, count = paths.size()] {
+        watcher->deleteLater();
+        const ImportTargets found = watcher->result();
+        std::string target;
+        if (!found.unreadable && !found.untold.empty()) {
+            const auto chosen = askImportTarget(this, *m_store, m_target, found);
+            if (!chosen) {
+                statusBar()->showMessage(tr("Import cancelled: nothing was stored."), 10000);
+                return;
+            }
+            target = chosen->toStdString();
+        }
+        if (m_scans->isRunning()) {
+            statusBar()->showMessage(tr("A scan is running: import the reports when it has finished."), 10000);
+            return;
+        }
+        m_scans->start(tr("import of %n report(s)", nullptr, int(count)), [files, found, target] {
+            std::vector<std::unique_ptr<Connector>> s;
+            if (target.empty()) { // every report named as it names itself (a broken one fails the import)
+                s.push_back(std::make_unique<ImportConnector>(files));
+                return s;
+            }
+            if (!found.telling.empty())
+                s.push_back(std::make_unique<ImportConnector>(found.telling));
+            s.push_back(std::make_unique<ImportConnector>(found.untold, target));
+            return s;
+        });
     });
+    watcher->setFuture(QtConcurrent::run([files] { return importTargets(files); }));
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

@@ -1,18 +1,23 @@
-// Targets in the window: one renamed from the overview keeps its history under the new name.
+// Targets in the window: one renamed from the overview keeps its history under the new name, and imported reports
+// that cannot tell their target ask once which one they describe.
 #include "connectors/manifests/manifestsconnector.h"
 #include "scan/scanner.h"
 #include "store/store.h"
 #include "widgets/mainwindow.h"
 #include "widgets/overviewpage.h"
+#include "widgets/scancontroller.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QDropEvent>
 #include <QInputDialog>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPointer>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -20,6 +25,7 @@
 #include "testsupport.h"
 
 #include <functional>
+#include <set>
 
 using namespace lg;
 
@@ -76,6 +82,33 @@ std::function<void(QWidget*)> typeAndAccept(const QString& text, QStringList* of
     };
 }
 
+void drop(MainWindow& window, const QStringList& files)
+{
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const auto& f : files)
+        urls << QUrl::fromLocalFile(QStringLiteral(LG_TEST_DATA "/") + f);
+    mime.setUrls(urls);
+    const QPoint at = window.rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent dropped(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&window, &dropped);
+}
+
+/** The targets of the rows of a scan's findings of these rules (prefix). */
+std::set<std::string> targetsOf(const std::string& path, const std::string& rulePrefix)
+{
+    Store store(path);
+    std::set<std::string> out;
+    for (const auto& scan : store.scans())
+        for (const auto& f : store.findings(scan.id))
+            if (f.rule.rfind(rulePrefix, 0) == 0)
+                out.insert(f.subject.target);
+    return out;
+}
+
 } // namespace
 
 class TestTargets : public QObject {
@@ -84,6 +117,7 @@ private Q_SLOTS:
     void initTestCase() { QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_config.path()); }
     void init();
     void renameFromTheOverview();
+    void importsThatCannotTellTheirTargetAskOnce();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -166,6 +200,58 @@ void TestTargets::renameFromTheOverview()
     QVERIFY2(refusal.contains(QStringLiteral("staging already names another target")), qPrintable(refusal));
     LG_COMPARE(Store(m_path).scannedTargets(), (std::vector<std::string> { "shop-prod", "staging" }));
     QCOMPARE(window.target(), QStringLiteral("shop-prod"));
+}
+
+// kube-bench's report names no cluster: the window asks once, offering the known targets, and the results join the
+// one chosen. Kubescape's names its cluster: no question. Dropped together with a host's report, the question
+// offers that host first; cancelled, nothing is imported.
+void TestTargets::importsThatCannotTellTheirTargetAskOnce()
+{
+    QVERIFY(scanDemoManifests(m_path, "shop-cluster"));
+    MainWindow window(std::make_unique<Store>(m_path));
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QSignalSpy finished(window.scanController(), &ScanController::finished);
+
+    QStringList offered;
+    {
+        DialogAnswers answers({ typeAndAccept(QStringLiteral("shop-cluster"), &offered) });
+        drop(window,
+            { QStringLiteral("importers/kube-bench-master.json"), QStringLiteral("importers/kube-bench-node.json") });
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(answers.answered, 1); // once for both files
+    }
+    QVERIFY2(finished.at(0).at(1).toStringList().isEmpty(),
+        qPrintable(finished.at(0).at(1).toStringList().join(QLatin1Char(';'))));
+    QVERIFY2(offered.contains(QStringLiteral("shop-cluster")), qPrintable(offered.join(QLatin1Char(','))));
+    LG_COMPARE(targetsOf(m_path, "KUBE-BENCH-"), (std::set<std::string> { "shop-cluster" }));
+
+    {
+        DialogAnswers none({});
+        drop(window, { QStringLiteral("importers/kubescape.json") });
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(none.answered, 0);
+    }
+    LG_COMPARE(targetsOf(m_path, "KUBESCAPE-"), (std::set<std::string> { "prod-eu-1" }));
+
+    const std::size_t scans = Store(m_path).scans().size();
+    {
+        DialogAnswers cancelled({ [&](QWidget* w) {
+            auto* dialog = qobject_cast<QInputDialog*>(w);
+            QVERIFY(dialog);
+            offered = dialog->comboBoxItems();
+            dialog->reject();
+        } });
+        drop(window,
+            { QStringLiteral("importers/docker-bench.json"), QStringLiteral("hostile/xccdf-hostile-references.xml") });
+        QTRY_COMPARE_WITH_TIMEOUT(cancelled.answered, 1, 30000);
+    }
+    QVERIFY(!offered.isEmpty());
+    QCOMPARE(offered.front(), QStringLiteral("host:hostile-refs")); // what the other report names, first
+    QTest::qWait(200);
+    QCOMPARE(Store(m_path).scans().size(), scans);
+    QCOMPARE(finished.size(), 2);
 }
 
 QTEST_MAIN(TestTargets)
