@@ -8,6 +8,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <cctype>
 
 namespace lg {
 
@@ -463,14 +464,28 @@ std::vector<std::string> listTags(RegistrySession& session, const std::string& r
     return tags;
 }
 
-RegistryManifest fetchManifest(
-    RegistrySession& session, const std::string& repo, const std::string& tag, const std::string& platform)
+namespace {
+
+/** Whether `text` is a sha256 digest ("sha256:" and 64 lower-case hex digits). */
+bool isSha256Digest(const std::string& text)
+{
+    return text.size() == 71 && text.starts_with("sha256:") && std::all_of(text.begin() + 7, text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+    });
+}
+
+/**
+ * The manifest `ref` (a tag or a digest) names, read with a GET; an index resolved to `platform`. `digest` of the
+ * result is computed over the bytes received.
+ */
+RegistryManifest readManifest(
+    RegistrySession& session, const std::string& repo, const std::string& ref, const std::string& platform)
 {
     const std::string scope = "repository:" + repo + ":pull";
     RegistryManifest out;
-    HttpResponse m = session.get("/v2/" + repo + "/manifests/" + tag, scope, { kAcceptManifests });
+    HttpResponse m = session.get("/v2/" + repo + "/manifests/" + ref, scope, { kAcceptManifests });
     if (m.status == 429)
-        throw rateLimited(session.source(), m, "/v2/" + repo + "/manifests/" + tag);
+        throw rateLimited(session.source(), m, "/v2/" + repo + "/manifests/" + ref);
     if (m.status != 200) {
         out.error = "manifest answered HTTP " + std::to_string(m.status) + ": " + registryError(m);
         return out;
@@ -499,6 +514,40 @@ RegistryManifest fetchManifest(
     if (!out.manifest.is_object())
         out.error = "the platform manifest is not valid JSON";
     return out;
+}
+
+} // namespace
+
+std::string resolveTag(RegistrySession& session, const std::string& repo, const std::string& tag)
+{
+    const std::string path = "/v2/" + repo + "/manifests/" + tag;
+    const HttpResponse r = session.get(path, "repository:" + repo + ":pull", { kAcceptManifests }, "HEAD");
+    if (r.status == 429)
+        throw rateLimited(session.source(), r, path);
+    const std::string digest = r.status == 200 ? r.header("docker-content-digest").value_or(std::string()) : "";
+    return isSha256Digest(digest) ? digest : std::string();
+}
+
+RegistryManifest fetchManifest(RegistrySession& session, const std::string& repo, const std::string& tag,
+    const std::string& platform, std::map<std::string, RegistryManifest>* read)
+{
+    // The digest from a HEAD (Docker Hub counts manifest GETs against its pull limit, not HEADs), and a GET only for
+    // a digest not read before. The GET by digest must give those very bytes; when it does not (a schema 1
+    // manifest's digest is over its payload without signatures), or the registry does not say, the tag is read as
+    // it always was.
+    const std::string digest = resolveTag(session, repo, tag);
+    if (!digest.empty() && read)
+        if (const auto it = read->find(digest); it != read->end())
+            return it->second;
+    if (!digest.empty()) {
+        RegistryManifest byDigest = readManifest(session, repo, digest, platform);
+        if (byDigest.error.empty() && byDigest.digest == digest) {
+            if (read)
+                read->emplace(digest, byDigest);
+            return byDigest;
+        }
+    }
+    return readManifest(session, repo, tag, platform);
 }
 
 nlohmann::json fetchConfigBlob(

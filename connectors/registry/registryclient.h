@@ -155,11 +155,21 @@ struct RegistryManifest {
 };
 
 /**
- * The manifest of `repo:tag`, an index resolved to `platform` (its manifest checked against the index's digest).
- * Throws RegistryRateLimited when the tag's manifest answers 429, ConnectorError on transport trouble.
+ * The digest of the manifest `repo:tag` names, from the Docker-Content-Digest of a HEAD (which hosted registries do
+ * not count against pull limits); empty when the registry refuses the HEAD or does not say. Throws
+ * RegistryRateLimited on 429, ConnectorError on transport trouble.
  */
-[[nodiscard]] RegistryManifest fetchManifest(
-    RegistrySession& session, const std::string& repo, const std::string& tag, const std::string& platform);
+[[nodiscard]] std::string resolveTag(RegistrySession& session, const std::string& repo, const std::string& tag);
+
+/**
+ * The manifest of `repo:tag`, an index resolved to `platform` (its manifest checked against the index's digest).
+ * The tag is resolved with a HEAD and its manifest read by digest, once per digest with `read` (the manifests read
+ * so far in this repository, by the digest the tag resolved to); a registry that gives no digest, or whose
+ * manifest does not match it, is read by tag. Throws RegistryRateLimited when a manifest answers 429,
+ * ConnectorError on transport trouble.
+ */
+[[nodiscard]] RegistryManifest fetchManifest(RegistrySession& session, const std::string& repo, const std::string& tag,
+    const std::string& platform, std::map<std::string, RegistryManifest>* read = nullptr);
 
 /** The config blob `digest` of `repo`, checked against it; empty, with `error` set, when it cannot be read. */
 [[nodiscard]] nlohmann::json fetchConfigBlob(

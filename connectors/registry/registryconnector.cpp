@@ -75,6 +75,9 @@ struct RepositoryRead {
     int referrersSupported = -1; ///< unknown, no, yes: asked per repository (a proxy cache may serve some only)
     /** Tags that share a config are one image: config digest -> (its inspect, its "repo:tag" names). */
     std::map<std::string, std::pair<nlohmann::json, std::vector<std::string>>> byConfig;
+    /** Tags that name one manifest are read once: the manifests read, by the digest their tags resolved to. */
+    std::map<std::string, RegistryManifest> manifests;
+    std::map<std::string, bool> referrerSigned; ///< by manifest digest, as the referrers API answered
     std::vector<Resource>& out;
 };
 
@@ -272,7 +275,7 @@ std::vector<std::vector<Resource>> RegistryScan::readRepositories(const std::vec
 /** One repository: its tags (cosign's artifacts set apart), a RegistryImage each, a ContainerImage per config. */
 void RegistryScan::scanRepository(RegistrySession& worker, const std::string& repo, std::vector<Resource>& out)
 {
-    RepositoryRead read { repo, {}, -1, {}, out };
+    RepositoryRead read { repo, {}, -1, {}, {}, {}, out };
     std::vector<std::string> tags;
     for (const auto& tag : listTags(worker, repo, m_cancel)) {
         if (isCosignArtifactTag(tag))
@@ -338,7 +341,7 @@ void RegistryScan::readTag(RegistrySession& worker, RepositoryRead& read, const 
 std::string RegistryScan::readImage(
     RegistrySession& worker, RepositoryRead& read, const std::string& tag, Resource& image)
 {
-    const RegistryManifest m = fetchManifest(worker, read.repo, tag, m_options.platform);
+    const RegistryManifest m = fetchManifest(worker, read.repo, tag, m_options.platform, &read.manifests);
     if (!m.error.empty())
         return m.error;
     // Docker's schema 1 (deprecated, refused by current engines, signed with keys nobody checks): its
@@ -356,10 +359,15 @@ std::string RegistryScan::readImage(
     const std::string configDigest = text(member(m.manifest, "config"), "digest");
     if (configDigest.empty())
         return "the manifest has no config (an artifact, not an image)";
-    std::string why;
-    const auto config = fetchConfigBlob(worker, read.repo, configDigest, why);
-    if (!why.empty())
-        return why;
+    // a config read for another tag of this repository is the same blob (its digest says so): not read again
+    nlohmann::json inspect;
+    if (!read.byConfig.count(configDigest)) {
+        std::string why;
+        const auto config = fetchConfigBlob(worker, read.repo, configDigest, why);
+        if (!why.empty())
+            return why;
+        inspect = inspectFromConfig(config, configDigest);
+    }
     image.data["digest"] = m.digest;
     image.data["mediaType"] = m.mediaType;
     image.data["platforms"] = m.platforms;
@@ -370,7 +378,7 @@ std::string RegistryScan::readImage(
     read.out.push_back(image);
     auto& entry = read.byConfig[configDigest];
     if (entry.first.is_null())
-        entry.first = inspectFromConfig(config, configDigest);
+        entry.first = std::move(inspect);
     entry.second.push_back(read.repo + ":" + tag);
     entry.first["RepoDigests"] = nlohmann::json::array({ read.repo + "@" + m.digest });
     ++m_images;
@@ -382,6 +390,8 @@ bool RegistryScan::signedByReferrer(RegistrySession& worker, RepositoryRead& rea
 {
     if (read.referrersSupported == 0)
         return false;
+    if (const auto known = read.referrerSigned.find(digest); known != read.referrerSigned.end())
+        return known->second;
     const HttpResponse referrers = worker.get("/v2/" + read.repo + "/referrers/" + digest,
         "repository:" + read.repo + ":pull", { "Accept: application/vnd.oci.image.index.v1+json" });
     if (read.referrersSupported == -1)
@@ -389,8 +399,8 @@ bool RegistryScan::signedByReferrer(RegistrySession& worker, RepositoryRead& rea
     if (referrers.status != 200)
         return false;
     const auto idx = nlohmann::json::parse(referrers.body, nullptr, false);
-    return std::any_of(member(idx, "manifests").begin(), member(idx, "manifests").end(),
-        [](const nlohmann::json& d) { return isSignatureReferrer(d); });
+    return read.referrerSigned[digest] = std::any_of(member(idx, "manifests").begin(), member(idx, "manifests").end(),
+               [](const nlohmann::json& d) { return isSignatureReferrer(d); });
 }
 
 /** Hands the resources on in repository order, then fetches one image without credentials. */

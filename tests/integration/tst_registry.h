@@ -45,6 +45,7 @@ private Q_SLOTS:
     void rateLimitIsNamedWithItsHeaders();
     void wwwAuthenticateParsing();
     void credentialSources();
+    void tagsResolvedWithHeadOneGetPerImage(); // last: it adds a tag to the token registry
 
 private:
     lg::ScanOutcome scan(lg::RegistryOptions o);

@@ -5,6 +5,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QTest>
 
 #include "testsupport.h"
@@ -205,4 +206,81 @@ void TestRegistry::rateLimitIsNamedWithItsHeaders()
         error.c_str());
     QVERIFY2(out.sources.at(0).hint.find("log in") != std::string::npos, out.sources.at(0).hint.c_str());
     QVERIFY2(timer.elapsed() < 30'000, "the retries are bounded");
+}
+
+namespace {
+
+/** "METHOD reference" of the requests in the front's log from line `from` on for `repo`'s manifests that got `status`.
+ */
+QStringList manifestRequests(const std::vector<QJsonObject>& log, std::size_t from, const QString& repo, int status)
+{
+    QStringList out;
+    const QString prefix = QStringLiteral("/v2/") + repo + QStringLiteral("/manifests/");
+    for (std::size_t i = from; i < log.size(); ++i)
+        if (const QString path = log[i].value(QStringLiteral("path")).toString();
+            path.startsWith(prefix) && log[i].value(QStringLiteral("status")).toInt() == status)
+            out << log[i].value(QStringLiteral("method")).toString() + QLatin1Char(' ') + path.mid(prefix.size());
+    return out;
+}
+
+} // namespace
+
+// Docker Hub counts manifest GETs against its pull limit, not HEADs: two tags of one image through the hosted front
+// are resolved with a HEAD each and their manifest read with one GET, by digest; the findings are the direct
+// scan's. A registry that refuses the HEAD (404 with a body) or does not serve the digest is read by tag, as before.
+void TestRegistry::tagsResolvedWithHeadOneGetPerImage()
+{
+    QProcess tag; // shop/clean:stable, the very manifest of shop/clean:1.0
+    tag.start(QStringLiteral("python3"),
+        { kTestbed + QStringLiteral("/registry-push.py"), QStringLiteral("--env"),
+            m_tmp.filePath(QStringLiteral("reg/registry.env")), QStringLiteral("tag"), env("LG_REG_TOKEN_URL"),
+            QStringLiteral("shop/clean"), QStringLiteral("1.0"), QStringLiteral("stable") });
+    QVERIFY(tag.waitForFinished(60'000));
+    QVERIFY2(tag.exitCode() == 0, tag.readAllStandardError().constData());
+    const QString digest = QString::fromStdString(
+        nlohmann::json::parse(tag.readAllStandardOutput().toStdString()).value("digest", std::string()));
+    QFile every(env("LG_REG_FRONT_EVERY_FILE")); // no 429 in between: the requests are counted
+    QVERIFY(every.open(QIODevice::WriteOnly));
+    every.write("0");
+    every.close();
+    RegistryOptions direct;
+    direct.url = env("LG_REG_TOKEN_URL").toStdString();
+    direct.caFile = env("LG_REG_CA").toStdString();
+    direct.repositories = { "shop/clean" };
+    direct.credential
+        = RegistryCredential { env("LG_REG_USER").toStdString(), env("LG_REG_PASSWORD").toStdString(), "test" };
+    RegistryOptions front = direct;
+    front.url = env("LG_REG_FRONT_URL").toStdString();
+    const std::size_t before = requests(env("LG_REG_FRONT_LOG")).size();
+    const auto hosted = scan(front);
+    QFile::remove(env("LG_REG_FRONT_EVERY_FILE"));
+    QVERIFY2(!hosted.anySourceFailed(), hosted.sources.at(0).error.c_str());
+    const auto served = manifestRequests(requests(env("LG_REG_FRONT_LOG")), before, QStringLiteral("shop/clean"), 200);
+    QCOMPARE(served,
+        QStringList({ QStringLiteral("HEAD 1.0"), QStringLiteral("GET ") + digest, QStringLiteral("HEAD stable") }));
+    const auto findingsOf = [](const ScanOutcome& o) {
+        std::set<std::string> out;
+        for (const auto& f : o.record.findings)
+            if (f.subject.kind != "RegistryEndpoint") // named by its URL
+                out.insert(f.rule + " " + f.subject.kind + " " + f.subject.name);
+        return out;
+    };
+    const auto expectedFindings = scan(direct);
+    QVERIFY(!findingsOf(expectedFindings).empty());
+    QCOMPARE(findingsOf(hosted), findingsOf(expectedFindings));
+    QVERIFY(!fired(hosted, "LG-REGISTRY-UNSIGNED", "shop/clean:stable")); // the signature is the digest's
+
+    // refused HEAD (gone: 404 with a body) and a digest the registry does not serve (badjson): read by tag
+    RegistryOptions faults;
+    faults.url = env("LG_REG_FAULTS_URL").toStdString();
+    QFile log(env("LG_REG_FAULTS_LOG"));
+    const qint64 logged = log.size();
+    const auto out = scan(faults);
+    QVERIFY2(!out.anySourceFailed(), out.sources.at(0).error.c_str());
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    log.seek(logged);
+    const QByteArray lines = log.readAll();
+    for (const char* fallback : { "GET /v2/broken/app/manifests/gone 404", "GET /v2/broken/app/manifests/badjson 200" })
+        QVERIFY2(lines.contains(fallback), lines.constData());
+    QVERIFY(lines.contains("HEAD /v2/broken/app/manifests/gone 404"));
 }

@@ -10,6 +10,8 @@
       clean, unsigned)
   registry-push.py [OPTIONS] repoint URL REPO TAG [--out registry-images.json]
       pushes a different image (a label changes) under REPO:TAG so that the tag's digest changes
+  registry-push.py [OPTIONS] tag URL REPO TAG NEW_TAG
+      puts REPO:TAG's manifest (the same bytes, so the same digest) under NEW_TAG too: two tags, one image
   registry-push.py [OPTIONS] bulk URL N [--threads T] [--prefix bench/img-]
       N small distinct images PREFIX0001:1.0 ... (own config each, one shared layer, mounted)
 
@@ -543,6 +545,15 @@ def cmd_repoint(args):
     print(json.dumps(result))
 
 
+def cmd_tag(args):
+    reg = registry_from(args, args.url)
+    accept = ", ".join((OCI_MANIFEST, OCI_INDEX, DOCKER_V2, "application/vnd.docker.distribution.manifest.list.v2+json"))
+    _, rh, body = reg.request("GET", f"/v2/{args.repo}/manifests/{args.tag}", headers={"Accept": accept},
+                              scope=f"repository:{args.repo}:pull", expect=(200,))
+    digest = reg.put_manifest(args.repo, args.new_tag, body, rh.get("Content-Type"))
+    print(json.dumps({"url": reg.url, "repo": args.repo, "tags": [args.tag, args.new_tag], "digest": digest}))
+
+
 def cmd_bulk(args):
     reg = registry_from(args, args.url)
     t0 = time.monotonic()
@@ -613,6 +624,12 @@ def main():
     r.add_argument("tag")
     r.add_argument("--out", help="registry-images.json to update")
     r.set_defaults(func=cmd_repoint)
+    t = sub.add_parser("tag", parents=[common], help="put REPO:TAG's manifest under NEW_TAG too")
+    t.add_argument("url")
+    t.add_argument("repo")
+    t.add_argument("tag")
+    t.add_argument("new_tag")
+    t.set_defaults(func=cmd_tag)
     b = sub.add_parser("bulk", parents=[common], help="push N small distinct images")
     b.add_argument("url")
     b.add_argument("count", type=int)
