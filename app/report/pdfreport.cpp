@@ -435,7 +435,10 @@ int writePdfReport(const std::string& path, const PdfReportInput& in)
 {
     if (!in.catalog)
         throw std::runtime_error("no rule catalogue");
-    const QString header = QStringLiteral("Layerguard compliance report — scan %1").arg(in.scan.id);
+    // An estate report has no scan of its own (its id is 0): its pages say whose estate they show.
+    const QString header = in.targets.empty() ? QStringLiteral("Layerguard compliance report — scan %1").arg(in.scan.id)
+                                              : QStringLiteral("Layerguard compliance report — estate of %1")
+                                                    .arg(q(counted(in.targets.size(), "target", "targets")));
     auto setup = [](QPdfWriter& w) {
         w.setPageSize(QPageSize(QPageSize::A4));
         w.setResolution(72); // one unit is one point

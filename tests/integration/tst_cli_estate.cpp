@@ -119,6 +119,9 @@ void TestCli::checkEstateReport()
     QVERIFY(pages.contains(QRegularExpression(QStringLiteral("\\nalpha\\n[^\\n]*scan 3, (ﬁ|fi)nished"))));
     QVERIFY(pages.contains(QRegularExpression(QStringLiteral("\\nbeta\\n[^\\n]*scan 2, (ﬁ|fi)nished"))));
     QVERIFY(pages.contains(QLatin1String("Since each target's previous scan")));
+    // The running header names the estate: an estate report has no scan of its own (it once said "scan 0").
+    QVERIFY(pages.contains(QStringLiteral("compliance report — estate of 2 targets")));
+    QVERIFY(!pages.contains(QStringLiteral("report — scan 0")));
 }
 
 // Three targets scanned at different times, one of them failing: the estate is the latest scan of each target
