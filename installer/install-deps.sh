@@ -8,7 +8,7 @@ PACKAGES=(
     build-essential cmake ninja-build ccache pkg-config git clang-14 libclang-rt-14-dev
     # libraries the code links
     qt6-base-dev qt6-charts-dev qt6-pdf-dev libqt6opengl6-dev libgl-dev qtkeychain-qt6-dev
-    libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libsimdjson-dev
+    libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsqlite3-dev libyaml-cpp-dev libsimdjson-dev zlib1g-dev
     # runtime: fonts for PDF and widgets, offscreen/xcb platform plugins
     fonts-dejavu-core qt6-qpa-plugins
     # tests: reading back exports and caches, validating SARIF against its schema

@@ -16,9 +16,10 @@ declare -A extra=(
     [yaml]="$here/resources/demo $here/tests/data/rules"
     [reports]="$here/tests/data/importers"
     [rules]="$here/resources/rules"
+    [imagefiles]="$here/tests/data/imagefiles"
 )
 total=0
-for t in yaml kubeconfig kube_page resource registry prometheus reports rules; do
+for t in yaml kubeconfig kube_page resource registry prometheus reports rules imagefiles; do
     corpus="$build/corpus/$t" # grows across runs on the same machine
     mkdir -p "$corpus"
     dirs=("$corpus" "$here/tests/fuzz/seeds/$t")
