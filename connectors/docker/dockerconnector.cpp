@@ -1,5 +1,6 @@
 #include "connectors/docker/dockerconnector.h"
 
+#include "connectors/docker/imageexport.h"
 #include "connectors/host/dockerdaemon.h"
 #include "core/jsonutil.h"
 #include "core/predicate.h"
@@ -8,6 +9,7 @@
 #include <QSysInfo>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <regex>
 #include <system_error>
@@ -70,11 +72,12 @@ struct Inspected {
 class DockerScan {
 public:
     DockerScan(const DockerEndpoint& endpoint, const std::string& target, int connections,
-        const std::function<void(const std::vector<std::string>&)>& afterList, const ResourceSink& sink,
-        const CancelToken& cancel, const ProgressFn& progress)
+        const DockerImageFilesOption& imageFiles, const std::function<void(const std::vector<std::string>&)>& afterList,
+        const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
         : m_endpoint(endpoint)
         , m_target(target)
         , m_connections(connections)
+        , m_imageFiles(imageFiles)
         , m_afterList(afterList)
         , m_sink(sink)
         , m_cancel(cancel)
@@ -97,6 +100,7 @@ private:
         const std::vector<std::optional<nlohmann::json>>& inspected, const std::vector<std::string>& ids) const;
     std::vector<nlohmann::json> execSessions(const std::vector<std::optional<nlohmann::json>>& inspected) const;
     void images();
+    [[nodiscard]] nlohmann::json imageFiles(const std::string& id, std::size_t done, std::size_t total) const;
     void say(const std::string& line) const
     {
         if (m_progress)
@@ -106,6 +110,7 @@ private:
     const DockerEndpoint& m_endpoint;
     const std::string& m_target;
     const int m_connections;
+    const DockerImageFilesOption& m_imageFiles;
     const std::function<void(const std::vector<std::string>&)>& m_afterList;
     const ResourceSink& m_sink;
     const CancelToken& m_cancel;
@@ -396,6 +401,7 @@ void DockerScan::images()
     }
     Inspected imageInspect = inspectAll(paths, "images");
     const Inspected imageHistory = inspectAll(historyPaths, "image histories");
+    const auto started = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < imageInspect.answers.size(); ++i) {
         if (!imageInspect.answers[i] || !imageInspect.answers[i]->is_object())
             continue;
@@ -408,17 +414,47 @@ void DockerScan::images()
                 history.push_back({ { "CreatedBy", text(*it, "CreatedBy") }, { "Created", member(*it, "Created") } });
         }
         data["History"] = std::move(history);
+        if (m_imageFiles.read)
+            data["Layerguard"]["files"] = imageFiles(text(data, "Id"), i, imageInspect.answers.size());
         const auto& tags = member(data, "RepoTags");
         const std::string name = tags.is_array() && !tags.empty() ? scalarText(tags[0]) : text(data, "Id");
         emit(Layer::Image, "DockerImage", name, std::move(data));
     }
+    if (m_imageFiles.read && m_progress) {
+        const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        m_progress(Progress("docker " + m_endpoint.display + ": read the files of "
+                + std::to_string(imageInspect.answers.size()) + " image(s) in "
+                + QString::number(seconds, 'f', 1).toStdString() + " s",
+            std::int64_t(imageInspect.answers.size()), std::int64_t(imageInspect.answers.size())));
+    }
+}
+
+/**
+ * CIS 4.8: the image's setuid and setgid files, from its export streamed through ImageFilesReader (never held).
+ * One image at a time: an export keeps the engine busy writing it. A failed export leaves the image not read.
+ */
+nlohmann::json DockerScan::imageFiles(const std::string& id, std::size_t done, std::size_t total) const
+{
+    if (m_cancel.load())
+        throw Cancelled();
+    if (!wellFormedId(id))
+        return { { "read", false }, { "error", "the engine gave no usable image id" } };
+    if (m_progress)
+        m_progress(Progress("docker " + m_endpoint.display + ": reading the files of image " + id.substr(0, 19),
+            std::int64_t(done), std::int64_t(total)));
+    const ImageFiles files
+        = exportImageFiles(m_endpoint.http, m_prefix + "/images/" + id + "/get", m_imageFiles.limits, m_cancel);
+    if (!files.read)
+        say("docker " + m_endpoint.display + ": the files of image " + id.substr(0, 19)
+            + " were not read: " + files.error);
+    return files.toJson();
 }
 
 } // namespace
 
 void DockerConnector::collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress)
 {
-    DockerScan(m_endpoint, m_target, m_connections, m_afterList, sink, cancel, progress).run();
+    DockerScan(m_endpoint, m_target, m_connections, m_imageFiles, m_afterList, sink, cancel, progress).run();
 }
 
 } // namespace lg

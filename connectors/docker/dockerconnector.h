@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connectors/common/connector.h"
+#include "connectors/docker/imagefiles.h"
 #include "connectors/http/httpclient.h"
 
 #include <functional>
@@ -24,8 +25,19 @@ struct DockerEndpoint {
 [[nodiscard]] DockerEndpoint resolveDockerEndpoint(const std::string& explicitUrl, const std::string& caFile = {});
 
 /**
+ * Whether each image's files are read for setuid and setgid (CIS 4.8; `--docker-image-files`): the image is
+ * exported from the engine and its layers' tar headers read as they stream. Off by default: exporting every
+ * image takes a while on a real host. Off, the check is "not observed", never passed.
+ */
+struct DockerImageFilesOption {
+    bool read = false;
+    ImageFilesLimits limits {}; ///< per image; an image over a limit is not read, and said so
+};
+
+/**
  * A Docker Engine (or Podman's compatible API): /info and /version (runtime layer), every container
- * (/containers/json?all=1, then inspect; runtime layer) and every image (inspect + history; image layer).
+ * (/containers/json?all=1, then inspect; runtime layer) and every image (inspect + history, and its files when
+ * DockerImageFilesOption asks; image layer).
  * The API version is negotiated from /version, never hard-coded. Inspections run concurrently on a
  * bounded number of keep-alive connections. A container removed mid-scan is skipped and reported.
  */
@@ -48,6 +60,8 @@ public:
     [[nodiscard]] std::vector<Layer> layers() const override { return { Layer::Runtime, Layer::Image }; }
     void collect(const ResourceSink& sink, const CancelToken& cancel, const ProgressFn& progress) override;
 
+    void setImageFiles(DockerImageFilesOption option) { m_imageFiles = option; }
+
     /** Test seam: called with the container ids after the list and before they are inspected. */
     void setAfterListHook(std::function<void(const std::vector<std::string>&)> hook) { m_afterList = std::move(hook); }
 
@@ -58,6 +72,7 @@ private:
     DockerEndpoint m_endpoint;
     std::string m_target;
     int m_connections;
+    DockerImageFilesOption m_imageFiles;
     std::function<void(const std::vector<std::string>&)> m_afterList;
 };
 

@@ -20,6 +20,16 @@ SourceKind dockerSource()
             .selects = true,
             .url = true },
         caFileField("for tcp:// with TLS; DOCKER_CERT_PATH otherwise"),
+        // Opt-in: exporting every image costs time and engine disk I/O on a real host.
+        { .key = "imageFiles",
+            .flag = "docker-image-files",
+            .help = "Read each image's files for setuid and setgid (CIS 4.8): exports every image from the engine and "
+                    "reads its layers as they stream (slow on a large image store). Without it that check is not "
+                    "observed.",
+            .label = "Read image files (setuid/setgid; exports each image)",
+            .placeholder = "Exports every image from the engine to read its layers' file modes (CIS 4.8); this takes a "
+                           "while on a large image store.",
+            .input = FieldInput::Switch },
     };
     k.configure = [](const SourceValues& values) {
         std::string url = firstValue(values, "url");
@@ -29,11 +39,14 @@ SourceKind dockerSource()
         const std::string ca = absolutePath(firstValue(values, "caFile"));
         if (!url.empty())
             (void)resolveDockerEndpoint(url, ca); // refuse what cannot work before it is saved
-        return std::vector<nlohmann::json> { { { "url", url }, { "caFile", ca } } };
+        return std::vector<nlohmann::json> { { { "url", url }, { "caFile", ca },
+            { "imageFiles", firstValue(values, "imageFiles") == "true" } } };
     };
     k.create = [](const nlohmann::json& c, const SourceContext& ctx) -> std::unique_ptr<Connector> {
-        return std::make_unique<DockerConnector>(
+        auto connector = std::make_unique<DockerConnector>(
             resolveDockerEndpoint(c.value("url", std::string()), c.value("caFile", std::string())), ctx.target);
+        connector->setImageFiles({ .read = c.value("imageFiles", false) });
+        return connector;
     };
     return k;
 }

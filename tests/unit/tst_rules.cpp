@@ -1,7 +1,8 @@
 // Every rule in the catalogue fires on its fail fixtures and passes (is evaluated, no finding) on
 // its pass fixtures: tests/data/rules/<platform>/<RULE-ID>/{pass,fail}/*.yaml (manifests) or *.json (host
-// snapshots), beside resources/rules/<platform>/<RULE-ID>.json. The helpers the other files of this test share
-// (tst_rules.h).
+// snapshots), beside resources/rules/<platform>/<RULE-ID>.json. A rule that needs data a source may not have
+// observed is neither passed nor failed on its not-observed fixtures, where there are some. The helpers the other files
+// of this test share (tst_rules.h).
 #include "tst_rules.h"
 
 #include "connectors/host/hostconnector.h"
@@ -114,14 +115,14 @@ void TestRules::fixtures_data()
 {
     QTest::addColumn<std::string>("rule");
     QTest::addColumn<QString>("file");
-    QTest::addColumn<bool>("shouldFail");
+    QTest::addColumn<std::string>("kind");
     for (const auto& dir : ruleFixtureDirs()) {
         const QString ruleDir = QFileInfo(dir).fileName();
-        for (const char* kind : { "pass", "fail" }) {
+        for (const char* kind : { "pass", "fail", "not-observed" }) {
             const QDir d(dir + QLatin1Char('/') + QLatin1String(kind));
             for (const auto& f : d.entryList(QDir::Files)) {
                 QTest::addRow("%s/%s/%s", qPrintable(ruleDir), kind, qPrintable(f))
-                    << ruleDir.toStdString() << d.filePath(f) << (std::string_view(kind) == "fail");
+                    << ruleDir.toStdString() << d.filePath(f) << std::string(kind);
             }
         }
     }
@@ -131,7 +132,7 @@ void TestRules::fixtures()
 {
     QFETCH(std::string, rule);
     QFETCH(QString, file);
-    QFETCH(bool, shouldFail);
+    QFETCH(std::string, kind);
     QVERIFY2(m_catalog.find(rule), ("fixture folder for unknown rule " + rule).c_str());
     // A rule judged only under a policy setting has its fixtures' policy beside them.
     const QString policyFile = QFileInfo(file).dir().filePath(QStringLiteral("../policy.yaml"));
@@ -149,8 +150,14 @@ void TestRules::fixtures()
             QVERIFY2(!placeholder.match(QString::fromStdString(f.message)).hasMatch(), f.message.c_str());
         }
     }
-    if (shouldFail) {
+    if (kind == "fail") {
         QVERIFY2(hits > 0, ("no finding of " + rule).c_str());
+    } else if (kind == "not-observed") {
+        // The data the rule judges was not observed: neither a pass nor a failure, and no weight in a score.
+        LG_COMPARE(hits, 0);
+        const auto it = outcome.record.outcomes.find(rule);
+        QVERIFY2(it != outcome.record.outcomes.end() && it->second.notObserved > 0 && it->second.evaluated == 0,
+            ("rule was not \"not observed\" on its not-observed fixture: " + rule).c_str());
     } else {
         LG_COMPARE(hits, 0);
         // A pass must be a real evaluation, not "not applicable".
