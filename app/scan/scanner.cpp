@@ -31,24 +31,31 @@ Resource withAge(const Resource& r, std::int64_t now, int maxAgeDays)
 
 /** A source the user did not name takes the name its identity already goes by: the folder scanned from the window is
  * the one a saved connection or `--target` named, and its findings keep their ids. */
-void adoptKnownNames(const std::vector<std::unique_ptr<Connector>>& sources, Store* store)
+void adoptKnownNames(const std::vector<std::unique_ptr<Connector>>& sources, Store* store,
+    const std::map<std::string, std::string>& renamed)
 {
     if (!store)
         return;
-    for (const auto& src : sources)
+    for (const auto& src : sources) {
         if (src->defaultNamed())
             if (auto known = store->targetNameFor(src->identity()); known && *known != src->target())
                 src->rename(*known);
+        // A target renamed since: its old name, given again, is the same target under its new name.
+        if (const auto it = renamed.find(src->target()); it != renamed.end())
+            src->rename(it->second);
+    }
 }
 
 /** The evaluation of one scan: sources collected one after the other into one record, then finished together. */
 class ScanPass {
 public:
-    ScanPass(const RuleCatalog& catalog, const ScanSettings& settings, ScanRecord& rec)
+    ScanPass(const RuleCatalog& catalog, const ScanSettings& settings, ScanRecord& rec,
+        std::map<std::string, std::string> renamed)
         : m_catalog(catalog)
         , m_settings(settings)
         , m_rec(rec)
         , m_engine(catalog, settings.policy, rec.startedAt)
+        , m_renamed(std::move(renamed))
     {
         // Failed checks go straight into the record's compact table; a failed source's rows are taken back.
         m_engine.setSink(&rec.table);
@@ -65,7 +72,10 @@ public:
         std::vector<Resource> sourceExternal;
         try {
             src.collect(
-                [&](const Resource& r) {
+                [&](const Resource& given) {
+                    // An imported report that names a renamed target (host:web-01) joins it under its new name.
+                    Resource renamed;
+                    const Resource& r = underCurrentName(given, renamed);
                     if (r.kind == kExternalCheckKind) { // another tool's result: judged after the rules ran
                         sourceExternal.push_back(r);
                         return;
@@ -155,10 +165,24 @@ public:
     }
 
 private:
+    /** `r`, or a copy in `copy` under its target's current name when the target was renamed. */
+    const Resource& underCurrentName(const Resource& r, Resource& copy) const
+    {
+        if (m_renamed.empty())
+            return r;
+        const auto it = m_renamed.find(r.target);
+        if (it == m_renamed.end())
+            return r;
+        copy = r;
+        copy.target = it->second;
+        return copy;
+    }
+
     const RuleCatalog& m_catalog;
     const ScanSettings& m_settings;
     ScanRecord& m_rec;
     RuleEngine m_engine;
+    std::map<std::string, std::string> m_renamed; ///< old target name -> current (Store::renamedTargets)
     std::vector<Resource> m_external;
     std::map<std::string, std::set<Layer>> m_targetLayers; ///< what each target's sources covered
 };
@@ -191,8 +215,9 @@ ScanOutcome Scanner::run(const std::vector<std::unique_ptr<Connector>>& sources,
     rec.startedAt = m_settings.clock();
     rec.toolVersion = toolVersion();
     rec.runBy = m_settings.runBy;
-    ScanPass pass(m_catalog, m_settings, rec);
-    adoptKnownNames(sources, store);
+    const auto renamed = store ? store->renamedTargets() : std::map<std::string, std::string>();
+    ScanPass pass(m_catalog, m_settings, rec, renamed);
+    adoptKnownNames(sources, store, renamed);
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& src = sources[i];
         current = i;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 struct sqlite3;
@@ -337,6 +338,10 @@ public:
      * names no target, or `to` is empty, the same, or already names another target.
      */
     TargetRename renameTarget(const std::string& from, const std::string& to);
+    /** Old name -> current name of every renamed target: a scan that still gives an old name joins the target. */
+    [[nodiscard]] std::map<std::string, std::string> renamedTargets() const;
+    /** How an old name is kept among the identities (see renameTarget). */
+    static constexpr std::string_view kRenamedPrefix = "renamed:";
     /** Names of every target with a stored scan, sorted. */
     [[nodiscard]] std::vector<std::string> scannedTargets() const;
     /** A target's latest scan, and its scan before `scanId`. */

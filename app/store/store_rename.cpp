@@ -192,6 +192,14 @@ TargetRename Store::renameTarget(const std::string& from, const std::string& to)
         out.savedConnection = sqlite3_changes(m_db) > 0;
     }
     renameInSources(m_db, from, to);
+    {
+        // The old name keeps pointing here: a later scan or import that still says it joins this target
+        // (Store::renamedTargets); the new name stops being an alias of anything.
+        Stmt drop(m_db, "DELETE FROM target_identities WHERE identity = ?1");
+        drop.bind(1, std::string(kRenamedPrefix) + to).run();
+        Stmt alias(m_db, "INSERT OR REPLACE INTO target_identities (identity, name) VALUES (?1, ?2)");
+        alias.bind(1, std::string(kRenamedPrefix) + from).bind(2, to).run();
+    }
     for (const std::int64_t scanId : ids.scans)
         if (coversOthers(m_db, scanId, to))
             layOutAgain(m_db, scanId);

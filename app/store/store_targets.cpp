@@ -39,6 +39,17 @@ void Store::rememberTargetName(const std::string& identity, const std::string& n
     q.bind(1, identity).bind(2, name).run();
 }
 
+std::map<std::string, std::string> Store::renamedTargets() const
+{
+    std::map<std::string, std::string> out;
+    Stmt q(m_db, "SELECT substr(identity, ?2), name FROM target_identities WHERE substr(identity, 1, ?1) = ?3");
+    q.bind(1, std::int64_t(kRenamedPrefix.size())).bind(2, std::int64_t(kRenamedPrefix.size() + 1));
+    q.bind(3, std::string(kRenamedPrefix));
+    while (q.step())
+        out[q.text(0)] = q.text(1);
+    return out;
+}
+
 std::vector<std::string> Store::scannedTargets() const
 {
     std::vector<std::string> out;

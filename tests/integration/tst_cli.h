@@ -61,6 +61,7 @@ private:
     /** acme's findings (contract JSON) once scanned beside beta, one accepted, all aged 40 days. */
     nlohmann::json scanAcmeAndBeta();
     void checkRenamedTargetCarriesOn(const nlohmann::json& before);
+    void checkOldNamesJoinTheRenamedTarget();
 
     // Steps of ageDeadlinesAndTimeToRemediate (tst_cli_triage.cpp).
     /** What the findings' first sightings say, worked out here from `findings --format json`. */

@@ -280,6 +280,48 @@ void TestCli::checkRenamedTargetCarriesOn(const json& before)
 
 // `target rename`: a target's scans, findings, acceptance, ages and saved connection under the new name, nothing
 // under the old; a name another target has, or no target at all, is refused (exit 2) and changes nothing.
+// A renamed target's old name, given again by the user or by an imported report, joins the target under its new
+// name: its history does not split again.
+void TestCli::checkOldNamesJoinTheRenamedTarget()
+{
+    auto r = lg({ QStringLiteral("scan"), QStringLiteral("--manifests"), m_manifests, QStringLiteral("--target"),
+        QStringLiteral("acme"), QStringLiteral("--db"), m_db, QStringLiteral("--quiet") }); // scan 5
+    QVERIFY2(r.code == 0, r.err.constData());
+    json posture = postureJson();
+    LG_COMPARE(posture["targets"].size(), std::size_t(2));
+    LG_COMPARE(posture["targets"][0]["target"], json("acme-prod"));
+    LG_COMPARE(posture["targets"][0]["scan"], json(5));
+
+    // A Lynis report names its host "host:<hostname>"; renamed to "web-01", the next report joins web-01.
+    const QString report = m_dir->filePath(QStringLiteral("report.dat"));
+    QFile f(report);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("# Lynis Report\nreport_version_major=1\nreport_version_minor=0\nlynis_version=3.0.8\n"
+            "report_datetime_start=2026-11-01 10:00:00\nhostname=web-01\ntests_executed=AUTH-9230|LOGG-2138|\n"
+            "warning[]=LOGG-2138|klogd is not running|-|-|\nreport_datetime_end=2026-11-01 10:01:00\nfinish=true\n");
+    f.close();
+    const QStringList import { QStringLiteral("import"), report, QStringLiteral("--db"), m_db,
+        QStringLiteral("--quiet") };
+    r = lg(import); // scan 6
+    QVERIFY2(r.code == 0, r.err.constData());
+    r = lg({ QStringLiteral("target"), QStringLiteral("rename"), QStringLiteral("host:web-01"),
+        QStringLiteral("web-01"), QStringLiteral("--db"), m_db });
+    QVERIFY2(r.code == 0, r.err.constData());
+    r = lg(import); // scan 7
+    QVERIFY2(r.code == 0, r.err.constData());
+    posture = postureJson();
+    std::set<std::string> names;
+    for (const auto& t : posture["targets"])
+        names.insert(t["target"].get<std::string>());
+    QVERIFY(names.count("web-01") && !names.count("host:web-01"));
+    QVERIFY(names.count("acme-prod") && !names.count("acme"));
+    r = lg({ QStringLiteral("history"), QStringLiteral("--target"), QStringLiteral("web-01"),
+        QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--db"), m_db });
+    const json h = json::parse(r.out.toStdString());
+    LG_COMPARE(h.size(), std::size_t(2));
+    LG_COMPARE(h[1]["scan"], json(7));
+}
+
 void TestCli::renamedTargetKeepsItsHistory()
 {
     const json before = scanAcmeAndBeta();
@@ -309,4 +351,7 @@ void TestCli::renamedTargetKeepsItsHistory()
         QStringLiteral("--db"), m_db });
     LG_COMPARE(json::parse(r.out.toStdString())[0]["name"], json("acme-prod"));
     checkRenamedTargetCarriesOn(before);
+    if (QTest::currentTestFailed())
+        return;
+    checkOldNamesJoinTheRenamedTarget();
 }
