@@ -9,10 +9,9 @@ namespace lg {
 
 /**
  * Streams an image's export (`GET <path>`, path = "/v1.41/images/<id>/get") from the engine into an
- * ImageFilesReader as it arrives: nothing of the image is held in memory or written to disk, and the transfer
- * stops at the reader's limits. HttpClient keeps whole answers, so this is its own libcurl transfer over the same
- * endpoint (unix socket, TLS files, verification), without a total timeout: an export takes as long as the image
- * is big (the engine may first write it to its own temporary folder), so only a stall ends it.
+ * ImageFilesReader as it arrives (HttpClient::stream): nothing of the image is held in memory or written to disk,
+ * and the transfer stops at the reader's limits. No total timeout: an export takes as long as the image is big (the
+ * engine may first write it to its own temporary folder), so only a stall ends it.
  * An engine error, a broken connection or a limit gives the image as not read, with the reason.
  * Throws Cancelled when `cancel` is set.
  */

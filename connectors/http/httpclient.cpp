@@ -30,12 +30,34 @@ struct Transfer {
     bool tooLarge = false;
     const CancelToken* cancel;
     bool failed = false; ///< a callback could not store data (no exception may cross libcurl)
+    CURL* handle = nullptr;
+    const HttpClient::ChunkFn* chunk = nullptr; ///< stream(): a successful body goes here, not into the response
+    bool stopped = false; ///< the chunk receiver wanted no more
 };
+
+/** stream()'s successful body, handed on; 0 stops the transfer. */
+size_t toReceiver(Transfer* t, char* data, size_t bytes)
+{
+    try {
+        if ((*t->chunk)(std::string_view(data, bytes)))
+            return bytes;
+        t->stopped = true;
+    } catch (...) {
+        t->failed = true;
+    }
+    return 0;
+}
 
 size_t onBody(char* data, size_t size, size_t n, void* user)
 {
     auto* t = static_cast<Transfer*>(user);
     const size_t bytes = size * n;
+    if (t->chunk) {
+        long status = 0;
+        curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 200 && status < 300)
+            return toReceiver(t, data, bytes);
+    }
     if (t->response->body.size() + bytes > t->maxBody) {
         t->tooLarge = true;
         return 0; // aborts the transfer
@@ -186,6 +208,16 @@ void HttpClient::setAuthorization(std::string value)
 {
     registerCredential(value);
     m_endpoint.authorization = std::move(value);
+}
+
+HttpResponse HttpClient::stream(const std::string& path, const ChunkFn& chunk)
+{
+    m_chunk = &chunk;
+    struct Reset {
+        const ChunkFn*& chunk;
+        ~Reset() { chunk = nullptr; }
+    } reset { m_chunk };
+    return once("GET", path, {}, {}, {});
 }
 
 HttpResponse HttpClient::get(const std::string& path)
@@ -420,9 +452,16 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
     curl_easy_reset(h); // keeps the connection cache: keep-alive across requests
     HttpResponse response;
     Transfer t { &response, m_endpoint.maxBody, false, m_cancel };
+    t.handle = h;
+    t.chunk = m_chunk;
     const std::string url = m_endpoint.baseUrl + path;
     refusePlainCredentials(m_endpoint, url, extraHeaders);
     setTransfer(h, method, url, m_endpoint, t);
+    if (m_chunk) { // however long it takes while it moves; a stall of five minutes ends it
+        curl_easy_setopt(h, CURLOPT_TIMEOUT, 0L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 300L);
+    }
     const SlistPtr connectTo = setConnection(h, m_endpoint);
     const SlistPtr headers = requestHeaders(m_endpoint, extraHeaders, contentType);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
@@ -442,7 +481,7 @@ HttpResponse HttpClient::once(const std::string& method, const std::string& path
         throw HttpError(
             method + " " + url + ": answer larger than " + std::to_string(m_endpoint.maxBody >> 20) + " MiB",
             CURLE_WRITE_ERROR, "the endpoint sent far more data than expected; check it is the right service");
-    if (rc != CURLE_OK) {
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && t.stopped)) {
         const std::string where = m_endpoint.unixSocket.empty() ? url : "unix://" + m_endpoint.unixSocket + " " + path;
         // libcurl's category ("Timeout was reached"), then its detail when it says more (which name a
         // certificate was for, how many bytes were missing).

@@ -3,10 +3,12 @@
 #include "connectors/common/connector.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lg {
@@ -92,6 +94,14 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
 
     HttpResponse get(const std::string& path);
+    /** Receives a body piece by piece; returns false to stop reading (the transfer then ends without an error). */
+    using ChunkFn = std::function<bool(std::string_view)>;
+    /**
+     * GET whose successful body goes to `chunk` as it arrives, never held whole (an image export of gigabytes).
+     * Tried once and not redirected (the receiver has seen part of the body), with no total time limit: five
+     * minutes without a byte end it. An error status's body is kept in the response, within `maxBody`.
+     */
+    HttpResponse stream(const std::string& path, const ChunkFn& chunk);
     /** Replaces the Authorization header of later requests (a refreshed token). */
     void setAuthorization(std::string value);
     /** `headers` are extra "Name: value" lines; an "Accept:" among them replaces the default JSON one. */
@@ -104,6 +114,7 @@ private:
         const std::string& contentType, const std::vector<std::string>& extraHeaders);
     HttpResponse once(const std::string& method, const std::string& path, const std::string& body,
         const std::string& contentType, const std::vector<std::string>& headers);
+    const ChunkFn* m_chunk = nullptr; ///< set while stream() runs
     struct Impl;
     std::unique_ptr<Impl> m_impl;
     HttpEndpoint m_endpoint;

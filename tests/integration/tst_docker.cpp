@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include "integration/dockertestbed.h"
 #include "testsupport.h"
 
 #include <unistd.h>
@@ -95,14 +96,8 @@ bool TestDocker::fired(const std::string& rule, const std::string& container) co
 
 void TestDocker::initTestCase()
 {
-    QFile env(qEnvironmentVariable("LG_DOCKER_ENV"));
-    QVERIFY2(env.open(QIODevice::ReadOnly), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
-    while (!env.atEnd()) {
-        const QString line = QString::fromUtf8(env.readLine()).trimmed();
-        if (line.startsWith(QLatin1String("LG_DOCKER_SOCK=")))
-            m_sock = line.mid(15).toStdString();
-    }
-    QVERIFY(!m_sock.empty());
+    m_sock = testbedDockerSocket();
+    QVERIFY2(!m_sock.empty(), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
     HttpEndpoint ep;
     ep.baseUrl = "http://localhost";
     ep.unixSocket = m_sock;

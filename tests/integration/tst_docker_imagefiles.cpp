@@ -13,6 +13,7 @@
 
 #include <numeric>
 
+#include "integration/dockertestbed.h"
 #include "tarbuilder.h"
 #include "testsupport.h"
 
@@ -124,14 +125,8 @@ std::map<std::string, json> TestDockerImageFiles::collectImages(
 
 void TestDockerImageFiles::initTestCase()
 {
-    QFile env(qEnvironmentVariable("LG_DOCKER_ENV"));
-    QVERIFY2(env.open(QIODevice::ReadOnly), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
-    while (!env.atEnd()) {
-        const QString line = QString::fromUtf8(env.readLine()).trimmed();
-        if (line.startsWith(QLatin1String("LG_DOCKER_SOCK=")))
-            m_sock = line.mid(15).toStdString();
-    }
-    QVERIFY(!m_sock.empty());
+    m_sock = testbedDockerSocket();
+    QVERIFY2(!m_sock.empty(), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
     HttpEndpoint ep;
     ep.baseUrl = "http://localhost";
     ep.unixSocket = m_sock;

@@ -1,5 +1,6 @@
 // Reports in and out: the report dialog's preview is the PDF it saves; reports dropped on the window are imported,
 // their references shown as text unless they are web links.
+#include "droptest.h"
 #include "tst_dashboard.h"
 
 #include "store/store.h"
@@ -87,17 +88,10 @@ void TestDashboard::droppedReportsAreImported()
     QVERIFY(showWindow(window));
     QSignalSpy finished(window.scanController(), &ScanController::finished);
     auto drop = [&](const QStringList& files) {
-        QMimeData mime;
-        QList<QUrl> urls;
+        QStringList paths;
         for (const auto& f : files)
-            urls << QUrl::fromLocalFile(QStringLiteral(LG_TEST_DATA "/importers/") + f);
-        mime.setUrls(urls);
-        const QPoint at = window.rect().center();
-        QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(&window, &enter);
-        QVERIFY(enter.isAccepted());
-        QDropEvent dropped(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-        QCoreApplication::sendEvent(&window, &dropped);
+            paths << QStringLiteral(LG_TEST_DATA "/importers/") + f;
+        dropFiles(window, paths);
     };
     // kube-bench's report names no cluster: the window asks once which target it describes, offering first the one
     // Kubescape's names; the offer is taken

@@ -1,6 +1,7 @@
 // Targets in the window: one renamed from the overview keeps its history under the new name, and imported reports
 // that cannot tell their target ask once which one they describe.
 #include "connectors/manifests/manifestsconnector.h"
+#include "droptest.h"
 #include "scan/scanner.h"
 #include "store/store.h"
 #include "widgets/mainwindow.h"
@@ -84,17 +85,10 @@ std::function<void(QWidget*)> typeAndAccept(const QString& text, QStringList* of
 
 void drop(MainWindow& window, const QStringList& files)
 {
-    QMimeData mime;
-    QList<QUrl> urls;
+    QStringList paths;
     for (const auto& f : files)
-        urls << QUrl::fromLocalFile(QStringLiteral(LG_TEST_DATA "/") + f);
-    mime.setUrls(urls);
-    const QPoint at = window.rect().center();
-    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(&window, &enter);
-    QVERIFY(enter.isAccepted());
-    QDropEvent dropped(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-    QCoreApplication::sendEvent(&window, &dropped);
+        paths << QStringLiteral(LG_TEST_DATA "/") + f;
+    dropFiles(window, paths);
 }
 
 /** The targets of the rows of a scan's findings of these rules (prefix). */
