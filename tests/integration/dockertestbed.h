@@ -3,6 +3,8 @@
 #include <QFile>
 #include <QString>
 
+#include "connectors/http/httpclient.h"
+
 #include <string>
 
 /** The socket named in the file LG_DOCKER_ENV points to (dockerd.sh start writes it); empty when there is none. */
@@ -18,4 +20,13 @@ inline std::string testbedDockerSocket()
             socket = line.mid(15).toStdString();
     }
     return socket;
+}
+
+/** The engine API of the testbed's dockerd over `socket`. */
+inline lg::HttpEndpoint testbedDockerEndpoint(const std::string& socket)
+{
+    lg::HttpEndpoint ep;
+    ep.baseUrl = "http://localhost";
+    ep.unixSocket = socket;
+    return ep;
 }

@@ -98,10 +98,7 @@ void TestDocker::initTestCase()
 {
     m_sock = testbedDockerSocket();
     QVERIFY2(!m_sock.empty(), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
-    HttpEndpoint ep;
-    ep.baseUrl = "http://localhost";
-    ep.unixSocket = m_sock;
-    m_client = std::make_unique<HttpClient>(ep);
+    m_client = std::make_unique<HttpClient>(testbedDockerEndpoint(m_sock));
     const auto info = json::parse(api("GET", "/v1.41/info").body);
     for (const auto& o : info["SecurityOptions"]) {
         m_apparmor = m_apparmor || o.get<std::string>().find("apparmor") != std::string::npos;

@@ -127,9 +127,7 @@ void TestDockerImageFiles::initTestCase()
 {
     m_sock = testbedDockerSocket();
     QVERIFY2(!m_sock.empty(), "tests/testbed/dockerd.sh start did not run (LG_DOCKER_ENV)");
-    HttpEndpoint ep;
-    ep.baseUrl = "http://localhost";
-    ep.unixSocket = m_sock;
+    HttpEndpoint ep = testbedDockerEndpoint(m_sock);
     ep.totalTimeout = std::chrono::seconds(120);
     m_client = std::make_unique<HttpClient>(ep);
     const auto imported

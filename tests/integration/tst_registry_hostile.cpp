@@ -18,6 +18,17 @@
 using namespace lg;
 using lg::test::fired;
 
+namespace {
+
+/** Tells the front (registry-front.py, by its file) to answer every n-th request with 429; "0": never. */
+bool frontRefusesEvery(const QString& file, const char* n)
+{
+    QFile every(file);
+    return every.open(QIODevice::WriteOnly) && every.write(n) > 0;
+}
+
+} // namespace
+
 // Listings that never end, and a web page where a tag list belongs: the source fails with the reason, after a
 // handful of requests (a looping Link once ran 442 requests in 20 seconds and never stopped).
 void TestRegistry::hostileListingsFailWithTheReason_data()
@@ -186,10 +197,7 @@ void TestRegistry::hostedRegistryThroughTheFront()
 // limit the registry announced, not a tag-by-tag "unreadable".
 void TestRegistry::rateLimitIsNamedWithItsHeaders()
 {
-    QFile every(env("LG_REG_FRONT_EVERY_FILE"));
-    QVERIFY(every.open(QIODevice::WriteOnly));
-    every.write("1"); // every request is refused
-    every.close();
+    QVERIFY(frontRefusesEvery(env("LG_REG_FRONT_EVERY_FILE"), "1")); // every request is refused
     RegistryOptions o;
     o.url = env("LG_REG_FRONT_URL").toStdString();
     o.caFile = env("LG_REG_CA").toStdString();
@@ -239,10 +247,7 @@ void TestRegistry::tagsResolvedWithHeadOneGetPerImage()
     QVERIFY2(tag.exitCode() == 0, tag.readAllStandardError().constData());
     const QString digest = QString::fromStdString(
         nlohmann::json::parse(tag.readAllStandardOutput().toStdString()).value("digest", std::string()));
-    QFile every(env("LG_REG_FRONT_EVERY_FILE")); // no 429 in between: the requests are counted
-    QVERIFY(every.open(QIODevice::WriteOnly));
-    every.write("0");
-    every.close();
+    QVERIFY(frontRefusesEvery(env("LG_REG_FRONT_EVERY_FILE"), "0")); // no 429 in between: the requests are counted
     RegistryOptions direct;
     direct.url = env("LG_REG_TOKEN_URL").toStdString();
     direct.caFile = env("LG_REG_CA").toStdString();
