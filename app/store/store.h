@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -176,7 +177,7 @@ struct FindingGroup {
 
 struct ScanDiff {
     std::vector<Finding> added; ///< in B, not in A
-    std::vector<Finding> resolved; ///< in A, not in B
+    std::vector<Finding> resolved; ///< in A, not in B, where B looked (its rule evaluated something in B)
     std::vector<Finding> unchanged; ///< in both (as in B)
 };
 
@@ -300,6 +301,8 @@ public:
     [[nodiscard]] std::vector<FindingGroup> findingGroups(const FindingQuery& query, FindingGroupBy by) const;
     [[nodiscard]] std::map<std::string, RuleOutcome> ruleOutcomes(std::int64_t scanId) const;
     [[nodiscard]] ScanDiff diff(std::int64_t scanA, std::int64_t scanB) const;
+    /** The rules that could evaluate nothing in a scan for want of data (not observed anywhere in it). */
+    [[nodiscard]] std::set<std::string> rulesNotObserved(std::int64_t scanId) const;
     /** Counts of what changed from scan A to B, and the first `limit` findings of each side (no full lists). */
     [[nodiscard]] ScanDiffSummary diffSummary(
         std::int64_t scanA, std::int64_t scanB, int limit, const std::string& target = {}) const;

@@ -2,15 +2,46 @@
 #include "core/jsonutil.h"
 #include "store/storedb.h"
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 namespace lg {
 
 using namespace storedb;
 
+namespace {
+
+/**
+ * A finding of the older scan that the newer one lacks is resolved only where the newer scan looked: not when its
+ * rule could not evaluate anything there for want of data (an option turned off, a file unreadable).
+ */
+constexpr const char* kLookedAt = " AND NOT EXISTS (SELECT 1 FROM findings lf JOIN rule_results rr ON rr.scan_id = ?2 "
+                                  "AND rr.rule = lf.rule WHERE lf.rowid = f.%s AND rr.evaluated = 0 AND "
+                                  "rr.not_observed > 0)";
+
+std::string lookedAt(const char* rowColumn)
+{
+    char sql[512];
+    std::snprintf(sql, sizeof sql, kLookedAt, rowColumn);
+    return sql;
+}
+
+} // namespace
+
+std::set<std::string> Store::rulesNotObserved(std::int64_t scanId) const
+{
+    std::set<std::string> out;
+    Stmt q(m_db, "SELECT rule FROM rule_results WHERE scan_id = ?1 AND evaluated = 0 AND not_observed > 0");
+    q.bind(1, scanId);
+    while (q.step())
+        out.insert(q.text(0));
+    return out;
+}
+
 ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
 {
     ScanDiff d;
+    const auto blind = rulesNotObserved(scanB);
     const auto a = findings(scanA);
     const auto b = findings(scanB);
     std::set<std::string> idsA, idsB;
@@ -21,7 +52,7 @@ ScanDiff Store::diff(std::int64_t scanA, std::int64_t scanB) const
     for (const auto& f : b)
         (idsA.count(f.id) ? d.unchanged : d.added).push_back(f);
     for (const auto& f : a) {
-        if (!idsB.count(f.id)) {
+        if (!idsB.count(f.id) && !blind.count(f.rule)) {
             Finding r = f;
             r.status = FindingStatus::Resolved;
             d.resolved.push_back(std::move(r));
@@ -35,21 +66,23 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
     ScanDiffSummary d;
     // "In X, not in Y", by fingerprint through finding_fids; rows in X's stored (display) order. With a target,
     // only its findings count (a fingerprint includes its target, so the other side needs no filter).
-    const auto side = [&](std::int64_t x, std::int64_t y, int& count, std::vector<Finding>& first) {
-        constexpr const char* kNotIn = " WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o WHERE "
-                                       "o.scan_id = ?2 AND o.fid = f.fid)";
+    const auto side = [&](std::int64_t x, std::int64_t y, int& count, std::vector<Finding>& first, bool resolving) {
+        const std::string kNotIn = std::string(" WHERE f.scan_id = ?1 AND NOT EXISTS (SELECT 1 FROM finding_fids o "
+                                               "WHERE o.scan_id = ?2 AND o.fid = f.fid)");
+        const std::string notInFids = kNotIn + (resolving ? lookedAt("row") : "");
+        const std::string notInFindings = kNotIn + (resolving ? lookedAt("rowid") : "");
         if (target.empty()) {
             // the count reads the narrow fingerprint table only; the first rows come from findings
-            Stmt c(m_db, (std::string("SELECT count(*) FROM finding_fids f") + kNotIn).c_str());
+            Stmt c(m_db, (std::string("SELECT count(*) FROM finding_fids f") + notInFids).c_str());
             c.bind(1, x).bind(2, y);
             count = c.step() ? int(c.i64(0)) : 0;
         } else {
-            Stmt c(m_db, (std::string("SELECT count(*) FROM findings f") + kNotIn + " AND f.target = ?4").c_str());
+            Stmt c(m_db, ("SELECT count(*) FROM findings f" + notInFindings + " AND f.target = ?4").c_str());
             c.bind(1, x).bind(2, y).bind(4, target);
             count = c.step() ? int(c.i64(0)) : 0;
         }
         Stmt q(m_db,
-            (selectFindings(true) + kNotIn + (target.empty() ? "" : " AND f.target = ?4")
+            (selectFindings(true) + notInFindings + (target.empty() ? "" : " AND f.target = ?4")
                 + " ORDER BY f.rowid LIMIT ?3")
                 .c_str());
         q.bind(1, x).bind(2, y).bind(3, std::int64_t(limit));
@@ -58,8 +91,8 @@ ScanDiffSummary Store::diffSummary(std::int64_t scanA, std::int64_t scanB, int l
         while (q.step())
             first.push_back(readFinding(q));
     };
-    side(scanB, scanA, d.added, d.addedFirst);
-    side(scanA, scanB, d.resolved, d.resolvedFirst);
+    side(scanB, scanA, d.added, d.addedFirst, false);
+    side(scanA, scanB, d.resolved, d.resolvedFirst, true);
     for (auto& f : d.resolvedFirst)
         f.status = FindingStatus::Resolved;
     if (target.empty()) {

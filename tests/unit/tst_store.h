@@ -26,6 +26,7 @@ private Q_SLOTS:
     void damagedPagesAreReported();
     void newerSchemaIsRefused();
     void diffBetweenScans();
+    void resolvedOnlyWhereTheNewerScanLooked();
     void findingListsAreSortedAndFilteredInSql_data();
     void findingListsAreSortedAndFilteredInSql();
     void revisionTwoCacheIsLaidOutForTheTable();

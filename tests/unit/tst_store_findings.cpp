@@ -26,6 +26,33 @@ void TestStore::diffBetweenScans()
     LG_COMPARE(*s.previousScanId(b), a);
 }
 
+// A rule that could evaluate nothing in the newer scan (its data not read: an option off, a file unreadable) did
+// not see its findings go: they are not resolved there, in the diff nor in the summary the window shows.
+void TestStore::resolvedOnlyWhereTheNewerScanLooked()
+{
+    Store s(m_path.toStdString());
+    auto older = record({ "a", "b" });
+    older.outcomes["LG-PSS-PRIVILEGED"] = RuleOutcome { .evaluated = 2, .failed = 2 };
+    const auto a = s.writeScan(older);
+    auto blind = record({});
+    blind.outcomes["LG-PSS-PRIVILEGED"] = RuleOutcome { .notObserved = 2 };
+    const auto b = s.writeScan(blind);
+    auto looked = record({ "b" });
+    looked.outcomes["LG-PSS-PRIVILEGED"] = RuleOutcome { .evaluated = 2, .failed = 1 };
+    const auto c = s.writeScan(looked);
+
+    LG_COMPARE(s.diff(a, b).resolved.size(), std::size_t(0));
+    LG_COMPARE(s.diffSummary(a, b, 10).resolved, 0);
+    LG_COMPARE(s.diffSummary(a, b, 10, "t").resolved, 0);
+    const auto d = s.diff(a, c);
+    LG_COMPARE(d.resolved.size(), std::size_t(1));
+    LG_COMPARE(d.resolved[0].subject.name, std::string("a"));
+    const auto summary = s.diffSummary(a, c, 10);
+    LG_COMPARE(summary.resolved, 1);
+    LG_COMPARE(summary.resolvedFirst.size(), std::size_t(1));
+    LG_COMPARE(s.diffSummary(a, c, 10, "t").resolved, 1);
+}
+
 void TestStore::findingListsAreSortedAndFilteredInSql_data()
 {
     QTest::addColumn<int>("sort");
