@@ -373,8 +373,8 @@ bool ImageFilesReader::Impl::entryEnd()
 std::vector<std::string> ImageFilesReader::Impl::stackingOrder(std::string& error) const
 {
     std::vector<std::string> order;
-    if (const auto m = jsonFiles.find("manifest.json"); m != jsonFiles.end()) {
-        const auto j = nlohmann::json::parse(m->second, nullptr, false);
+    if (const auto manifest = jsonFiles.find("manifest.json"); manifest != jsonFiles.end()) {
+        const auto j = nlohmann::json::parse(manifest->second, nullptr, false);
         if (j.is_array() && !j.empty() && j[0].is_object() && j[0].contains("Layers") && j[0]["Layers"].is_array()) {
             for (const auto& l : j[0]["Layers"])
                 if (l.is_string())
