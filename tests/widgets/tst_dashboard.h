@@ -50,7 +50,7 @@ private:
 namespace lg {
 class MainWindow;
 class OverviewPage;
-}
+} // namespace lg
 
 /** Shows the window at the size the screenshots use; false when it never got exposed. */
 [[nodiscard]] bool showWindow(lg::MainWindow& window);
