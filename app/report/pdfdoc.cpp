@@ -16,11 +16,6 @@ QString q(const std::string& s)
     return QString::fromStdString(s);
 }
 
-QColor severityColor(Severity s)
-{
-    return palette::severity(s);
-}
-
 QColor statusColor(ControlStatus s)
 {
     switch (s) {

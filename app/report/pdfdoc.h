@@ -21,7 +21,6 @@ class QPdfWriter;
 namespace lg::pdf {
 
 QString q(const std::string& s);
-QColor severityColor(Severity s);
 QColor statusColor(ControlStatus s);
 /** "target" over "Kind/namespace/name [container]". */
 QString resourceText(const Finding& f);

@@ -5,6 +5,7 @@
 #include "core/predicate.h"
 #include "core/scoring.h"
 #include "report/outputfile.h"
+#include "report/palette.h"
 #include "report/pdfdoc.h"
 
 #include <QBuffer>
@@ -42,10 +43,10 @@ void layerTable(Doc& doc, const std::vector<LayerScore>& layers)
             { it->score ? QStringLiteral("%1 (%2)").arg(*it->score).arg(QString::fromLatin1(scoreBand(*it->score)))
                     : it->tally.evaluated == 0 ? QStringLiteral("not observed (no data)")
                                                : QStringLiteral("no score") },
-            { QString::number(it->tally.evaluated) }, { QString::number(c[0]), severityColor(Severity::Critical) },
-            { QString::number(c[1]), severityColor(Severity::High) },
-            { QString::number(c[2]), severityColor(Severity::Medium) },
-            { QString::number(c[3]), severityColor(Severity::Low) } });
+            { QString::number(it->tally.evaluated) }, { QString::number(c[0]), palette::severity(Severity::Critical) },
+            { QString::number(c[1]), palette::severity(Severity::High) },
+            { QString::number(c[2]), palette::severity(Severity::Medium) },
+            { QString::number(c[3]), palette::severity(Severity::Low) } });
     }
     doc.table({ 0.18, 0.22, 0.14, 0.115, 0.115, 0.115, 0.115 },
         { QStringLiteral("Layer"), QStringLiteral("Score"), QStringLiteral("Checks run"), QStringLiteral("Critical"),
@@ -200,7 +201,7 @@ void failingResources(Doc& doc, const std::vector<ControlResult>& controls, cons
             if (f->status != FindingStatus::Open)
                 continue;
             const auto& [message, evidence] = prep.byId.at(f->id);
-            frows.push_back({ { q(std::string(toString(f->severity))), severityColor(f->severity), true },
+            frows.push_back({ { q(std::string(toString(f->severity))), palette::severity(f->severity), true },
                 { resourceText(*f) }, { message }, { evidence, Qt::black, false, true } });
         }
         doc.table({ 0.08, 0.22, 0.32, 0.38 },
@@ -233,7 +234,7 @@ void importedSection(Doc& doc, const PdfReportInput& in, const Prepared& prep)
         if (f.status != FindingStatus::Open || in.catalog->find(f.rule))
             continue;
         const auto& [message, evidence] = prep.byId.at(f.id);
-        importedRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity), true },
+        importedRows.push_back({ { q(std::string(toString(f.severity))), palette::severity(f.severity), true },
             { q(f.rule), Qt::black, false, true }, { resourceText(f) }, { message } });
     }
     if (!importedRows.empty()) {
@@ -280,7 +281,7 @@ void overdueSection(Doc& doc, const PdfReportInput& in)
         for (std::size_t i = 0; i < late.size() && i < kListed; ++i) {
             const Finding& f = *late[i];
             const std::int64_t due = f.firstSeen + std::int64_t(in.slaDays[std::size_t(f.severity)]) * 86400;
-            lateRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity) },
+            lateRows.push_back({ { q(std::string(toString(f.severity))), palette::severity(f.severity) },
                 { q(f.rule + " on " + f.subject.kind + "/"
                     + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/") + f.subject.name) },
                 { dateTime(f.firstSeen) }, { QStringLiteral("%1 days").arg((at - due) / 86400) } });
@@ -340,7 +341,7 @@ void exemptionsSection(Doc& doc, const PdfReportInput& in)
     std::vector<std::vector<Doc::Cell>> exemptRows;
     for (const auto& f : in.findings)
         if (f.status == FindingStatus::Exempted)
-            exemptRows.push_back({ { q(std::string(toString(f.severity))), severityColor(f.severity) },
+            exemptRows.push_back({ { q(std::string(toString(f.severity))), palette::severity(f.severity) },
                 { q(f.rule + " on " + f.subject.kind + "/"
                     + (f.subject.namespace_.empty() ? "" : f.subject.namespace_ + "/") + f.subject.name) },
                 { q(maskText(f.exemption.by)) }, { q(maskText(f.exemption.reason)) } });

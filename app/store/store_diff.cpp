@@ -2,7 +2,6 @@
 #include "core/jsonutil.h"
 #include "store/storedb.h"
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
 namespace lg {
@@ -15,15 +14,11 @@ namespace {
  * A finding of the older scan that the newer one lacks is resolved only where the newer scan looked: not when its
  * rule could not evaluate anything there for want of data (an option turned off, a file unreadable).
  */
-constexpr const char* kLookedAt = " AND NOT EXISTS (SELECT 1 FROM findings lf JOIN rule_results rr ON rr.scan_id = ?2 "
-                                  "AND rr.rule = lf.rule WHERE lf.rowid = f.%s AND rr.evaluated = 0 AND "
-                                  "rr.not_observed > 0)";
-
 std::string lookedAt(const char* rowColumn)
 {
-    char sql[512];
-    std::snprintf(sql, sizeof sql, kLookedAt, rowColumn);
-    return sql;
+    return std::string(" AND NOT EXISTS (SELECT 1 FROM findings lf JOIN rule_results rr ON rr.scan_id = ?2 AND "
+                       "rr.rule = lf.rule WHERE lf.rowid = f.")
+        + rowColumn + " AND rr.evaluated = 0 AND rr.not_observed > 0)";
 }
 
 } // namespace
